@@ -1,0 +1,58 @@
+# One command to run the demo, one to pass the tests; both set up what they need.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PG_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/motcua_test
+
+.PHONY: run test test-sqlite test-postgres lint bench install install-dev browser postgres clean
+
+$(BIN)/motcua: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+install: $(BIN)/motcua
+
+$(VENV)/.dev: $(BIN)/motcua
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install-dev: $(VENV)/.dev
+
+## run: set up, migrate, seed the demo data (SQLite) and serve on http://127.0.0.1:8000
+run: install
+	$(BIN)/motcua seed
+	$(BIN)/motcua serve --host 127.0.0.1 --port 8000
+
+## browser: Debian's Chromium for the page tests (nothing downloads a browser of its own)
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
+
+## postgres: make sure the local PostgreSQL answers
+postgres:
+	@pg_isready -h 127.0.0.1 -p 5432 -q || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+	@for i in $$(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && exit 0; sleep 1; done; echo "PostgreSQL did not start" >&2; exit 1
+
+## test: lint, type-check, then the whole suite on SQLite and again on PostgreSQL
+test: install-dev browser postgres lint test-sqlite test-postgres
+
+lint: install-dev
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/mypy
+
+test-sqlite: install-dev
+	MOTCUA_TEST_DATABASE_URL= $(BIN)/pytest -q
+
+test-postgres: install-dev postgres
+	MOTCUA_TEST_DATABASE_URL=$(PG_URL) $(BIN)/pytest -q
+
+## bench: search latency over 2,525 procedures on SQLite and PostgreSQL -> docs/benchmarks.md
+bench: install postgres
+	$(BIN)/motcua bench catalog
+
+clean:
+	rm -rf $(VENV) *.db *.db-shm *.db-wal .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""The procedure catalog: the legal limit of what may be asked of an applicant."""

@@ -1,0 +1,151 @@
+"""Procedures and their frozen versions, requirements and the evidence that can replace them."""
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from motcua.core.models import Base
+
+
+class OnlineLevel(enum.StrEnum):
+    """Decree 42/2022: full-process (toàn trình), partial (một phần), or not online."""
+
+    full = "full"
+    partial = "partial"
+    none = "none"
+
+
+class VersionStatus(enum.StrEnum):
+    draft = "draft"
+    published = "published"
+
+
+class Level(enum.StrEnum):
+    ministry = "ministry"
+    province = "province"
+    commune = "commune"
+
+
+class EvidenceType(Base):
+    """loại giấy tờ / dữ liệu: what a registry can hand over instead of a paper."""
+
+    __tablename__ = "evidence_types"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    registry_code: Mapped[str] = mapped_column(String(64), index=True)
+    fields: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class Procedure(Base):
+    """thủ tục hành chính: the stable identity of a procedure across its versions."""
+
+    __tablename__ = "procedures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    versions: Mapped[list["ProcedureVersion"]] = relationship(
+        back_populates="procedure", lazy="raise", order_by="ProcedureVersion.version"
+    )
+
+
+class ProcedureVersion(Base):
+    """One version of a procedure; frozen once published, and dossiers point at it."""
+
+    __tablename__ = "procedure_versions"
+    __table_args__ = (
+        UniqueConstraint("procedure_id", "version"),
+        Index("ix_procedure_versions_current", "status", "effective_from", "effective_to"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedures.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[VersionStatus] = mapped_column(
+        Enum(VersionStatus, native_enum=False, length=16), default=VersionStatus.draft
+    )
+    effective_from: Mapped[date | None] = mapped_column(Date, default=None)
+    effective_to: Mapped[date | None] = mapped_column(Date, default=None)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+    name: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str] = mapped_column(Text, default="")
+    sector_code: Mapped[str] = mapped_column(String(64), index=True)
+    sector_name: Mapped[str] = mapped_column(String(200))
+    at_ministry: Mapped[bool] = mapped_column(Boolean, default=False)
+    at_province: Mapped[bool] = mapped_column(Boolean, default=False)
+    at_commune: Mapped[bool] = mapped_column(Boolean, default=False)
+    managing_agency_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agencies.id"), index=True, default=None
+    )
+    implementing_agencies: Mapped[str] = mapped_column(Text, default="")
+    legal_basis: Mapped[list[str]] = mapped_column(JSON, default=list)
+    processing_days: Mapped[int] = mapped_column(Integer)
+    processing_note: Mapped[str] = mapped_column(Text, default="")
+    fees: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    online_level: Mapped[OnlineLevel] = mapped_column(
+        Enum(OnlineLevel, native_enum=False, length=16), index=True
+    )
+    result_documents: Mapped[list[str]] = mapped_column(JSON, default=list)
+    provenance: Mapped[str] = mapped_column(Text, default="")
+
+    name_folded: Mapped[str] = mapped_column(String(500))
+    search_text: Mapped[str] = mapped_column(Text)
+
+    procedure: Mapped[Procedure] = relationship(back_populates="versions", lazy="raise")
+    requirements: Mapped[list["Requirement"]] = relationship(
+        back_populates="version",
+        lazy="raise",
+        order_by="Requirement.position",
+        cascade="all, delete-orphan",
+    )
+
+    @property
+    def levels(self) -> list[Level]:
+        flags = {
+            Level.ministry: self.at_ministry,
+            Level.province: self.at_province,
+            Level.commune: self.at_commune,
+        }
+        return [level for level, on in flags.items() if on]
+
+
+class Requirement(Base):
+    """thành phần hồ sơ: one document or piece of data the procedure version may ask for."""
+
+    __tablename__ = "requirements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("procedure_versions.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    key: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str] = mapped_column(Text, default="")
+    mandatory: Mapped[bool] = mapped_column(Boolean, default=True)
+    originals: Mapped[int] = mapped_column(Integer, default=1)
+    copies: Mapped[int] = mapped_column(Integer, default=0)
+    form_template: Mapped[str | None] = mapped_column(String(200), default=None)
+    evidence_type_code: Mapped[str | None] = mapped_column(
+        ForeignKey("evidence_types.code"), index=True, default=None
+    )
+
+    version: Mapped[ProcedureVersion] = relationship(back_populates="requirements", lazy="raise")

@@ -1,0 +1,184 @@
+"""All catalog queries, including the search that runs on FTS5 (SQLite) or tsvector (PostgreSQL)."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload, selectinload
+
+from motcua.catalog.models import (
+    EvidenceType,
+    Level,
+    OnlineLevel,
+    Procedure,
+    ProcedureVersion,
+    Requirement,
+    VersionStatus,
+)
+from motcua.units.models import Agency
+
+LEVEL_COLUMNS = {
+    Level.ministry: ProcedureVersion.at_ministry,
+    Level.province: ProcedureVersion.at_province,
+    Level.commune: ProcedureVersion.at_commune,
+}
+
+
+def in_force(on: date) -> ColumnElement[bool]:
+    return and_(
+        ProcedureVersion.status == VersionStatus.published,
+        ProcedureVersion.effective_from <= on,
+        or_(ProcedureVersion.effective_to.is_(None), ProcedureVersion.effective_to > on),
+    )
+
+
+async def procedure_by_code(session: AsyncSession, code: str) -> Procedure | None:
+    return await session.scalar(select(Procedure).where(Procedure.code == code))
+
+
+def _with_details(statement: Select[tuple[ProcedureVersion]]) -> Select[tuple[ProcedureVersion]]:
+    return statement.options(
+        joinedload(ProcedureVersion.procedure),
+        selectinload(ProcedureVersion.requirements),
+    )
+
+
+async def current_version(session: AsyncSession, code: str, on: date) -> ProcedureVersion | None:
+    statement = (
+        select(ProcedureVersion)
+        .join(Procedure)
+        .where(Procedure.code == code, in_force(on))
+        .order_by(ProcedureVersion.version.desc())
+        .limit(1)
+    )
+    return await session.scalar(_with_details(statement))
+
+
+async def version(session: AsyncSession, code: str, number: int) -> ProcedureVersion | None:
+    statement = (
+        select(ProcedureVersion)
+        .join(Procedure)
+        .where(Procedure.code == code, ProcedureVersion.version == number)
+    )
+    return await session.scalar(_with_details(statement))
+
+
+async def versions(session: AsyncSession, procedure_id: int) -> Sequence[ProcedureVersion]:
+    result = await session.scalars(
+        select(ProcedureVersion)
+        .where(ProcedureVersion.procedure_id == procedure_id)
+        .order_by(ProcedureVersion.version)
+    )
+    return result.all()
+
+
+async def current_versions(session: AsyncSession, on: date) -> Sequence[ProcedureVersion]:
+    statement = (
+        select(ProcedureVersion).join(Procedure).where(in_force(on)).order_by(Procedure.code)
+    )
+    return (await session.scalars(_with_details(statement))).all()
+
+
+async def evidence_types(
+    session: AsyncSession, codes: Sequence[str] | None = None
+) -> dict[str, EvidenceType]:
+    statement = select(EvidenceType)
+    if codes is not None:
+        statement = statement.where(EvidenceType.code.in_(codes))
+    return {e.code: e for e in await session.scalars(statement)}
+
+
+async def agencies_by_id(session: AsyncSession, ids: set[int]) -> dict[int, Agency]:
+    if not ids:
+        return {}
+    return {a.id: a for a in await session.scalars(select(Agency).where(Agency.id.in_(ids)))}
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    words: Sequence[str] = ()
+    phrase: str = ""
+    code: str | None = None
+    level: Level | None = None
+    online_level: OnlineLevel | None = None
+    agency_id: int | None = None
+    sector_code: str | None = None
+
+
+def _text_match(dialect: str, words: Sequence[str]) -> ColumnElement[bool]:
+    """Every word must appear; the last may be a prefix (search as you type)."""
+    if dialect == "postgresql":
+        query = " & ".join([*words[:-1], f"{words[-1]}:*"])
+        return func.to_tsvector(literal("simple"), ProcedureVersion.search_text).op("@@")(
+            func.to_tsquery(literal("simple"), query)
+        )
+    query = " ".join([*(f'"{w}"' for w in words[:-1]), f'"{words[-1]}"*'])
+    matches = text(
+        "SELECT rowid FROM procedure_versions_fts WHERE procedure_versions_fts MATCH :fts"
+    ).bindparams(fts=query)
+    return ProcedureVersion.id.in_(matches)
+
+
+async def search(
+    session: AsyncSession, filters: SearchFilters, on: date, limit: int, offset: int
+) -> tuple[Sequence[ProcedureVersion], int]:
+    """Ranked, in order: exact code, name containing the phrase, name starting with it, real
+    before synthetic, shorter names, code. Portable SQL so both databases rank alike."""
+    conditions: list[ColumnElement[bool]] = [in_force(on)]
+    if filters.words:
+        conditions.append(_text_match(session.get_bind().dialect.name, filters.words))
+    if filters.level is not None:
+        conditions.append(LEVEL_COLUMNS[filters.level].is_(True))
+    if filters.online_level is not None:
+        conditions.append(ProcedureVersion.online_level == filters.online_level)
+    if filters.agency_id is not None:
+        conditions.append(ProcedureVersion.managing_agency_id == filters.agency_id)
+    if filters.sector_code is not None:
+        conditions.append(ProcedureVersion.sector_code == filters.sector_code)
+
+    phrase = filters.phrase
+    order: list[ColumnElement[int]] = []
+    if filters.code:
+        order.append(case((Procedure.code == filters.code, 0), else_=1))
+    if phrase:
+        order += [
+            case((ProcedureVersion.name_folded.like(f"{phrase}%"), 0), else_=1),
+            case((ProcedureVersion.name_folded.like(f"%{phrase}%"), 0), else_=1),
+        ]
+    statement = (
+        select(ProcedureVersion, func.count().over().label("total"))
+        .join(Procedure)
+        .where(*conditions)
+        .order_by(
+            *order,
+            Procedure.synthetic,
+            func.length(ProcedureVersion.name_folded),
+            Procedure.code,
+        )
+        .limit(limit)
+        .offset(offset)
+        .options(joinedload(ProcedureVersion.procedure))
+    )
+    rows = (await session.execute(statement)).tuples().all()
+    total = rows[0][1] if rows else 0
+    if not rows and offset:
+        total = await _count(session, conditions)
+    return [version for version, _ in rows], int(total)
+
+
+async def _count(session: AsyncSession, conditions: list[ColumnElement[bool]]) -> int:
+    statement = (
+        select(func.count()).select_from(ProcedureVersion).join(Procedure).where(*conditions)
+    )
+    return int(await session.scalar(statement) or 0)
+
+
+async def requirements_of(session: AsyncSession, version_id: int) -> Sequence[Requirement]:
+    result = await session.scalars(
+        select(Requirement)
+        .where(Requirement.version_id == version_id)
+        .order_by(Requirement.position)
+    )
+    return result.all()

@@ -1,0 +1,152 @@
+"""Catalog shapes: the import/export document (``motcua-catalog/1``) and the API responses."""
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from motcua.catalog.models import Level, OnlineLevel, VersionStatus
+
+ProcedureCode = Annotated[str, StringConstraints(pattern=r"^\d\.\d{6}$")]
+Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,64}$")]
+EvidenceCode = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_.]{1,64}$")]
+NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+FORMAT = "motcua-catalog/1"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", from_attributes=True)
+
+
+class Fee(Strict):
+    description: NonEmpty
+    amount_vnd: int | None = Field(default=None, ge=0, description="None when not confirmed.")
+
+
+class EvidenceTypeDoc(Strict):
+    code: EvidenceCode
+    name: NonEmpty
+    description: str = ""
+    registry_code: Key
+    fields: list[str] = []
+
+
+class RequirementDoc(Strict):
+    key: Key
+    name: NonEmpty
+    description: str = ""
+    mandatory: bool = True
+    originals: int = Field(default=1, ge=0)
+    copies: int = Field(default=0, ge=0)
+    form_template: str | None = None
+    evidence_type: EvidenceCode | None = Field(
+        default=None, description="Code of the evidence type a registry can deliver instead."
+    )
+
+
+class ProcedureDoc(Strict):
+    code: ProcedureCode
+    name: NonEmpty
+    description: str = ""
+    sector: NonEmpty
+    levels: list[Level] = Field(min_length=1)
+    managing_agency: str | None = Field(
+        default=None, description="Identifier code of the agency that manages the procedure."
+    )
+    implementing_agencies: str = ""
+    legal_basis: list[str] = []
+    processing_days: int = Field(ge=0, le=365)
+    processing_note: str = ""
+    fees: list[Fee] = []
+    online_level: OnlineLevel
+    result_documents: list[str] = []
+    provenance: str = ""
+    synthetic: bool = False
+    status: VersionStatus = VersionStatus.published
+    effective_from: date | None = None
+    requirements: list[RequirementDoc] = []
+
+    @model_validator(mode="after")
+    def _unique_requirement_keys(self) -> "ProcedureDoc":
+        keys = [r.key for r in self.requirements]
+        duplicates = sorted({k for k in keys if keys.count(k) > 1})
+        if duplicates:
+            raise ValueError(f"requirement keys repeated: {', '.join(duplicates)}")
+        return self
+
+
+class CatalogDocument(Strict):
+    """The whole catalog, or any part of it, as one importable document."""
+
+    format: Literal["motcua-catalog/1"] = FORMAT
+    evidence_types: list[EvidenceTypeDoc] = []
+    procedures: list[ProcedureDoc] = []
+
+
+class EvidenceTypeOut(Strict):
+    code: str
+    name: str
+    registry_code: str
+
+
+class RequirementOut(Strict):
+    key: str
+    name: str
+    description: str
+    mandatory: bool
+    originals: int
+    copies: int
+    form_template: str | None
+    evidence_type: EvidenceTypeOut | None
+
+
+class AgencyRef(Strict):
+    code: str
+    name: str
+
+
+class ProcedureSummary(Strict):
+    code: str
+    name: str
+    sector: str
+    sector_code: str
+    levels: list[Level]
+    online_level: OnlineLevel
+    processing_days: int
+    managing_agency: AgencyRef | None
+    synthetic: bool
+
+
+class ProcedureDetail(ProcedureSummary):
+    version: int
+    status: VersionStatus
+    effective_from: date | None
+    effective_to: date | None
+    description: str
+    implementing_agencies: str
+    legal_basis: list[str]
+    processing_note: str
+    fees: list[Fee]
+    result_documents: list[str]
+    provenance: str
+    requirements: list[RequirementOut]
+
+
+class ProcedurePage(Strict):
+    items: list[ProcedureSummary]
+    page: int
+    page_size: int
+    total: int
+
+
+class ImportProblem(Strict):
+    line: int | None = Field(description="Line (JSON/YAML) or row (XLSX) of the problem.")
+    location: str = Field(description="Where in the document, e.g. procedures[3].code.")
+    message: str
+
+
+class ImportReport(Strict):
+    created: list[str] = []
+    unchanged: list[str] = []
+    evidence_types: int = 0

@@ -1,0 +1,226 @@
+"""The ``motcua`` command: database, seeds, catalog tools, calendar and benchmarks."""
+
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from enum import StrEnum
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+import yaml
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from motcua.catalog import formats
+from motcua.catalog import service as catalog
+from motcua.catalog.schemas import CatalogDocument, ImportProblem
+from motcua.catalog.synthetic import synthetic_document
+from motcua.core.calendar import get_calendar
+from motcua.core.database import get_engine, get_sessionmaker
+from motcua.core.errors import DomainError
+from motcua.core.migrate import upgrade
+from motcua.core.settings import get_settings
+from motcua.units import service as units
+
+app = typer.Typer(help="motcua: dịch vụ công trực tuyến toàn trình.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+units_app = typer.Typer(help="Administrative units and agencies.", no_args_is_help=True)
+catalog_app = typer.Typer(help="The procedure catalog.", no_args_is_help=True)
+calendar_app = typer.Typer(help="The working-day calendar.", no_args_is_help=True)
+bench_app = typer.Typer(help="Benchmarks (results go to docs/benchmarks.md).", no_args_is_help=True)
+for sub, name in [
+    (db_app, "db"), (units_app, "units"), (catalog_app, "catalog"),
+    (calendar_app, "calendar"), (bench_app, "bench"),
+]:  # fmt: skip
+    app.add_typer(sub, name=name)
+
+T = TypeVar("T")
+
+
+def _in_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run one unit of work in one transaction, committed at the end."""
+
+    async def run() -> T:
+        try:
+            async with get_sessionmaker()() as session, session.begin():
+                return await work(session)
+        finally:
+            await get_engine().dispose()
+
+    return asyncio.run(run())
+
+
+def _fail(problems: list[ImportProblem], title: str) -> None:
+    typer.secho(title, fg=typer.colors.RED, err=True)
+    for p in problems:
+        where = f"dòng {p.line}, " if p.line else ""
+        typer.echo(f"  - {where}{p.location}: {p.message}", err=True)
+    raise typer.Exit(1)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every migration to the configured database."""
+    upgrade(get_settings().database_url)
+    typer.echo("Database is at the latest revision.")
+
+
+@units_app.command("load")
+def units_load() -> None:
+    """Load the 34 provinces, 3,321 communes and their agencies (safe to re-run)."""
+    report = _in_session(units.load_units)
+    typer.echo(
+        f"{report.provinces} provinces, {report.communes} communes, {report.agencies} agencies, "
+        f"{report.successions} pre-2025 provinces mapped."
+    )
+
+
+def essential_services() -> CatalogDocument:
+    text = resources.files("motcua.catalog").joinpath("data", "essential_services.yaml")
+    return CatalogDocument.model_validate(yaml.safe_load(text.read_text("utf-8")))
+
+
+@app.command()
+def seed(
+    synthetic: Annotated[int, typer.Option(help="Synthetic procedures to add.")] = 2500,
+) -> None:
+    """Migrate, then load units, the 25 essential services and synthetic procedures."""
+    upgrade(get_settings().database_url)
+
+    async def work(session: AsyncSession) -> str:
+        report = await units.load_units(session)
+        essential = await catalog.import_document(session, essential_services())
+        generated = await catalog.import_document(session, synthetic_document(synthetic))
+        return (
+            f"{report.provinces} provinces, {report.communes} communes, {report.agencies} "
+            f"agencies; essential services: {len(essential.created)} new, "
+            f"{len(essential.unchanged)} unchanged; synthetic: {len(generated.created)} new, "
+            f"{len(generated.unchanged)} unchanged."
+        )
+
+    typer.echo(_in_session(work))
+
+
+@app.command()
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    reload: Annotated[bool, typer.Option(help="Reload on code changes.")] = False,
+) -> None:
+    """Serve the web application and API."""
+    import uvicorn
+
+    uvicorn.run("motcua.app:create_app", factory=True, host=host, port=port, reload=reload)
+
+
+class ExportFormat(StrEnum):
+    json = "json"
+    yaml = "yaml"
+    xlsx = "xlsx"
+    cpsv_ap = "cpsv-ap"
+
+
+@catalog_app.command("import")
+def catalog_import(
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+) -> None:
+    """Import a catalog file (.json, .yaml, .xlsx): all of it, or nothing and every problem."""
+    try:
+        document, lines = formats.read(path)
+    except formats.UnreadableCatalog as error:
+        _fail(error.problems, "Không nhập gì; tệp có lỗi:")
+        return
+    try:
+        report = _in_session(lambda session: catalog.import_document(session, document, lines))
+    except catalog.ImportRejected as error:
+        _fail(error.problems, "Không nhập gì; tệp có lỗi:")
+        return
+    typer.echo(
+        f"{len(report.created)} versions created, {len(report.unchanged)} unchanged, "
+        f"{report.evidence_types} evidence types."
+    )
+
+
+@catalog_app.command("export")
+def catalog_export(
+    output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
+    format: Annotated[ExportFormat, typer.Option("--format", "-f")] = ExportFormat.json,
+    base_url: str = "http://127.0.0.1:8000",
+) -> None:
+    """Export the catalog in force (JSON, YAML, XLSX or CPSV-AP JSON-LD)."""
+    document = _in_session(catalog.export_document)
+    data: bytes
+    if format == ExportFormat.xlsx:
+        data = formats.write_xlsx(document)
+    elif format == ExportFormat.cpsv_ap:
+        data = json.dumps(formats.to_cpsv_ap(document, base_url), ensure_ascii=False, indent=2)
+        data = data.encode()
+    elif format == ExportFormat.yaml:
+        data = yaml.safe_dump(document.model_dump(mode="json"), allow_unicode=True).encode()
+    else:
+        data = formats.to_json(document).encode()
+    if output is None:
+        sys.stdout.buffer.write(data)
+    else:
+        output.write_bytes(data)
+        typer.echo(f"{len(document.procedures)} procedures written to {output}.")
+
+
+@catalog_app.command("generate")
+def catalog_generate(
+    count: Annotated[int, typer.Option(min=1, max=100_000)] = 2500,
+    seed: int = 1,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write, don't import.")
+    ] = None,
+) -> None:
+    """Synthetic procedures (codes 9.DDDDDD, marked synthetic) for scale and load tests."""
+    document = synthetic_document(count, seed)
+    if output is not None:
+        output.write_text(formats.to_json(document), "utf-8")
+        typer.echo(f"{count} synthetic procedures written to {output}.")
+        return
+    report = _in_session(lambda session: catalog.import_document(session, document))
+    typer.echo(
+        f"{len(report.created)} synthetic versions created, {len(report.unchanged)} unchanged."
+    )
+
+
+@catalog_app.command("search")
+def catalog_search(query: str, page: int = 1) -> None:
+    """Search the catalog as the public page does."""
+    result = _in_session(lambda session: catalog.search(session, query, page=page))
+    typer.echo(f"{result.total} results")
+    for item in result.items:
+        typer.echo(f"{item.code}  [{item.online_level}]  {item.name}")
+
+
+@catalog_app.command("schema")
+def catalog_schema() -> None:
+    """Print the JSON Schema of the import/export document."""
+    typer.echo(json.dumps(formats.json_schema(), ensure_ascii=False, indent=2))
+
+
+@calendar_app.command("due")
+def calendar_due(received_at: datetime, working_days: int) -> None:
+    """When a dossier received at RECEIVED_AT is due after WORKING_DAYS working days."""
+    try:
+        typer.echo(get_calendar().due_at(received_at, working_days).isoformat())
+    except DomainError as error:
+        typer.secho(error.message, fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from error
+
+
+@bench_app.command("catalog")
+def bench_catalog(
+    postgres_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/motcua_bench",
+    rounds: int = 5,
+    output: Path = Path("docs/benchmarks.md"),
+) -> None:
+    """Search latency over the 2,525-procedure catalog on SQLite and PostgreSQL."""
+    from motcua.bench import run_catalog_bench
+
+    typer.echo(run_catalog_bench(postgres_url, rounds, output))

@@ -1,0 +1,1 @@
+"""Settings, database, clock and working-day calendar, errors, text folding."""

@@ -1,0 +1,81 @@
+"""Working-day calendar for deadlines (DESIGN invariant 6).
+
+Weekends, Vietnamese public holidays (Tết and the government's substitute days off and
+make-up working Saturdays, as the ``holidays`` package publishes them) and any days an
+operator declares in settings. All times are local to Asia/Ho_Chi_Minh.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+from motcua.core.errors import Invalid
+from motcua.core.settings import Settings, get_settings
+
+
+@dataclass(frozen=True)
+class WorkingCalendar:
+    timezone: ZoneInfo
+    receipt_cutoff: time
+    office_closes_at: time
+    extra_days_off: frozenset[date] = field(default_factory=frozenset)
+    extra_working_days: frozenset[date] = field(default_factory=frozenset)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "WorkingCalendar":
+        return cls(
+            timezone=ZoneInfo(settings.timezone),
+            receipt_cutoff=settings.receipt_cutoff,
+            office_closes_at=settings.office_closes_at,
+            extra_days_off=frozenset(date.fromisoformat(d) for d in settings.extra_days_off),
+            extra_working_days=frozenset(
+                date.fromisoformat(d) for d in settings.extra_working_days
+            ),
+        )
+
+    def is_working_day(self, day: date) -> bool:
+        if day in self.extra_working_days:
+            return True
+        if day in self.extra_days_off:
+            return False
+        return bool(_vietnam_holidays(day.year).is_working_day(day))
+
+    def next_working_day(self, day: date) -> date:
+        day += timedelta(days=1)
+        while not self.is_working_day(day):
+            day += timedelta(days=1)
+        return day
+
+    def day_zero(self, received_at: datetime) -> date:
+        """The working day a receipt counts from: same day if before the cut-off, else the next."""
+        local = self.localise(received_at)
+        day = local.date()
+        if not self.is_working_day(day) or local.time() > self.receipt_cutoff:
+            return self.next_working_day(day)
+        return day
+
+    def due_at(self, received_at: datetime, working_days: int) -> datetime:
+        """Close of office hours on the n-th working day after day zero."""
+        if working_days < 0:
+            raise Invalid("Số ngày làm việc không được âm.", code="negative-working-days")
+        day = self.day_zero(received_at)
+        for _ in range(working_days):
+            day = self.next_working_day(day)
+        return datetime.combine(day, self.office_closes_at, tzinfo=self.timezone)
+
+    def localise(self, moment: datetime) -> datetime:
+        if moment.tzinfo is None:
+            return moment.replace(tzinfo=self.timezone)
+        return moment.astimezone(self.timezone)
+
+
+@lru_cache(maxsize=16)
+def _vietnam_holidays(year: int) -> holidays.HolidayBase:
+    return holidays.country_holidays("VN", years=range(year - 1, year + 2))
+
+
+def get_calendar() -> WorkingCalendar:
+    return WorkingCalendar.from_settings(get_settings())

@@ -1,0 +1,22 @@
+"""Query helpers shared by every module's repository."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from motcua.core.models import Base
+
+_CHUNK = 1000
+
+
+async def insert_missing(
+    session: AsyncSession, model: type[Base], rows: Sequence[dict[str, Any]]
+) -> None:
+    """Insert rows whose key is absent; existing rows stay untouched, so seeds can re-run."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    for start in range(0, len(rows), _CHUNK):
+        chunk = rows[start : start + _CHUNK]
+        await session.execute(insert(model).values(list(chunk)).on_conflict_do_nothing())

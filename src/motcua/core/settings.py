@@ -1,0 +1,40 @@
+"""Runtime configuration, read from the environment (prefix ``MOTCUA_``) and a ``.env`` file."""
+
+from datetime import time
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MOTCUA_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default_factory=lambda: f"sqlite+aiosqlite:///{Path.cwd() / 'motcua.db'}",
+        description="SQLAlchemy async URL; a SQLite file in the working directory by default.",
+    )
+    database_echo: bool = False
+    timezone: str = "Asia/Ho_Chi_Minh"
+    office_opens_at: time = time(7, 30)
+    office_closes_at: time = time(17, 0)
+    receipt_cutoff: time = Field(
+        default=time(15, 0),
+        description="A dossier received after this time counts from the next working day.",
+    )
+    extra_days_off: list[str] = Field(
+        default_factory=list,
+        description="ISO dates declared days off beyond the `holidays` package (e.g. bridge days).",
+    )
+    extra_working_days: list[str] = Field(
+        default_factory=list,
+        description="ISO dates declared working days although they fall on a weekend or holiday.",
+    )
+    default_language: str = "vi"
+    page_size: int = 20
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,78 @@
+"""Administrative units, agencies and the old->new unit succession."""
+
+import enum
+
+from sqlalchemy import Enum, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from motcua.core.models import Base
+
+
+class UnitLevel(enum.StrEnum):
+    province = "province"
+    commune = "commune"
+
+
+class AgencyLevel(enum.StrEnum):
+    ministry = "ministry"
+    province = "province"
+    commune = "commune"
+
+
+class AgencyKind(enum.StrEnum):
+    ministry = "ministry"
+    people_committee = "people_committee"
+    service_centre = "service_centre"
+
+
+class CodeStatus(enum.StrEnum):
+    official = "official"
+    provisional = "provisional"
+
+
+class AdminUnit(Base):
+    """đơn vị hành chính: a province or a commune/ward/special zone, by its GSO code."""
+
+    __tablename__ = "admin_units"
+
+    code: Mapped[str] = mapped_column(String(5), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    level: Mapped[UnitLevel] = mapped_column(Enum(UnitLevel, native_enum=False, length=16))
+    division_type: Mapped[str] = mapped_column(String(32))
+    codename: Mapped[str] = mapped_column(String(120))
+    province_code: Mapped[str | None] = mapped_column(
+        ForeignKey("admin_units.code"), index=True, default=None
+    )
+
+
+class UnitSuccession(Base):
+    """A pre-2025 unit and the unit that succeeded it, so old references still resolve."""
+
+    __tablename__ = "unit_successions"
+
+    old_code: Mapped[str] = mapped_column(String(5), primary_key=True)
+    old_level: Mapped[UnitLevel] = mapped_column(
+        Enum(UnitLevel, native_enum=False, length=16), primary_key=True
+    )
+    old_name: Mapped[str] = mapped_column(String(120))
+    successor_code: Mapped[str] = mapped_column(ForeignKey("admin_units.code"), index=True)
+    source: Mapped[str] = mapped_column(String(200))
+
+
+class Agency(Base):
+    """cơ quan, đơn vị: an agency with its electronic identifier code (Decision 20/2020)."""
+
+    __tablename__ = "agencies"
+    __table_args__ = (Index("ix_agencies_level_kind", "level", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(35), unique=True)
+    code_status: Mapped[CodeStatus] = mapped_column(Enum(CodeStatus, native_enum=False, length=16))
+    name: Mapped[str] = mapped_column(String(200))
+    short_name: Mapped[str | None] = mapped_column(String(20), default=None)
+    level: Mapped[AgencyLevel] = mapped_column(Enum(AgencyLevel, native_enum=False, length=16))
+    kind: Mapped[AgencyKind] = mapped_column(Enum(AgencyKind, native_enum=False, length=24))
+    unit_code: Mapped[str | None] = mapped_column(
+        ForeignKey("admin_units.code"), index=True, default=None
+    )
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), default=None)

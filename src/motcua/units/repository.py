@@ -1,0 +1,83 @@
+"""All queries on units and agencies."""
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from motcua.units.models import (
+    AdminUnit,
+    Agency,
+    AgencyKind,
+    AgencyLevel,
+    UnitLevel,
+    UnitSuccession,
+)
+
+
+async def provinces(session: AsyncSession) -> Sequence[tuple[AdminUnit, int]]:
+    communes = (
+        select(AdminUnit.province_code, func.count().label("n"))
+        .where(AdminUnit.level == UnitLevel.commune)
+        .group_by(AdminUnit.province_code)
+        .subquery()
+    )
+    rows = await session.execute(
+        select(AdminUnit, func.coalesce(communes.c.n, 0))
+        .outerjoin(communes, communes.c.province_code == AdminUnit.code)
+        .where(AdminUnit.level == UnitLevel.province)
+        .order_by(AdminUnit.code)
+    )
+    return [(unit, int(count)) for unit, count in rows.tuples()]
+
+
+async def communes_of(session: AsyncSession, province_code: str) -> Sequence[AdminUnit]:
+    result = await session.scalars(
+        select(AdminUnit)
+        .where(AdminUnit.province_code == province_code, AdminUnit.level == UnitLevel.commune)
+        .order_by(AdminUnit.code)
+    )
+    return result.all()
+
+
+async def unit(session: AsyncSession, code: str) -> AdminUnit | None:
+    return await session.get(AdminUnit, code)
+
+
+async def successions(session: AsyncSession, old_code: str) -> Sequence[UnitSuccession]:
+    result = await session.scalars(
+        select(UnitSuccession).where(UnitSuccession.old_code == old_code)
+    )
+    return result.all()
+
+
+async def count_units(session: AsyncSession, level: UnitLevel) -> int:
+    return int(await session.scalar(select(func.count()).where(AdminUnit.level == level)) or 0)
+
+
+async def agency_ids_by_code(session: AsyncSession) -> dict[str, int]:
+    rows = await session.execute(select(Agency.code, Agency.id))
+    return dict(rows.tuples().all())
+
+
+async def agency_by_code(session: AsyncSession, code: str) -> Agency | None:
+    return await session.scalar(select(Agency).where(Agency.code == code))
+
+
+async def agencies(
+    session: AsyncSession,
+    *,
+    level: AgencyLevel | None = None,
+    kind: AgencyKind | None = None,
+    unit_code: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> Sequence[Agency]:
+    statement = select(Agency).order_by(Agency.level, Agency.code).limit(limit).offset(offset)
+    if level is not None:
+        statement = statement.where(Agency.level == level)
+    if kind is not None:
+        statement = statement.where(Agency.kind == kind)
+    if unit_code is not None:
+        statement = statement.where(Agency.unit_code == unit_code)
+    return (await session.scalars(statement)).all()

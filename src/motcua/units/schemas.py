@@ -1,0 +1,50 @@
+"""Unit and agency shapes for the API."""
+
+from pydantic import BaseModel, ConfigDict
+
+from motcua.units.models import AgencyKind, AgencyLevel, CodeStatus, UnitLevel
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class ProvinceOut(Out):
+    code: str
+    name: str
+    division_type: str
+    codename: str
+    commune_count: int
+
+
+class CommuneOut(Out):
+    code: str
+    name: str
+    division_type: str
+    codename: str
+    province_code: str
+
+
+class SuccessionOut(Out):
+    old_code: str
+    old_name: str
+    source: str
+
+
+class UnitOut(Out):
+    code: str
+    name: str
+    level: UnitLevel
+    division_type: str
+    province_code: str | None
+    succeeded: SuccessionOut | None = None
+
+
+class AgencyOut(Out):
+    code: str
+    code_status: CodeStatus
+    name: str
+    short_name: str | None
+    level: AgencyLevel
+    kind: AgencyKind
+    unit_code: str | None

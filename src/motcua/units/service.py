@@ -1,0 +1,233 @@
+"""Loading the official units and deriving their agencies; resolving pre-2025 codes."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+from vietnam_provinces import Province, Ward
+
+from motcua.core.errors import NotFound
+from motcua.core.repository import insert_missing
+from motcua.units import repository
+from motcua.units.models import (
+    AdminUnit,
+    Agency,
+    AgencyKind,
+    AgencyLevel,
+    CodeStatus,
+    UnitLevel,
+    UnitSuccession,
+)
+
+SERVICE_CENTRE_SLOT = "99"
+
+
+@cache
+def _data(name: str) -> dict[str, Any]:
+    text = resources.files("motcua.units").joinpath("data", name).read_text("utf-8")
+    loaded: dict[str, Any] = yaml.safe_load(text)
+    return loaded
+
+
+def province_code(value: int) -> str:
+    return f"{value:02d}"
+
+
+def commune_code(value: int) -> str:
+    return f"{value:05d}"
+
+
+def province_agency_code(code: str) -> tuple[str, CodeStatus]:
+    """Level-1 code of a provincial People's Committee: the confirmed one, else provisional."""
+    known = _data("agencies.yaml")["province_codes"].get(code)
+    if known:
+        return known["code"], CodeStatus.official
+    return f"000.00.00.P{code}", CodeStatus.provisional
+
+
+def _level1(agency_code: str) -> str:
+    return agency_code.rsplit(".", 1)[1]
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    provinces: int
+    communes: int
+    agencies: int
+    successions: int
+
+
+async def load_units(session: AsyncSession) -> LoadReport:
+    """Load the 2025 units from `vietnam-provinces` and derive every agency; safe to re-run."""
+    units: list[dict[str, Any]] = []
+    for province in Province.iter_all():
+        units.append(
+            dict(
+                code=province_code(int(province.code)),
+                name=province.name,
+                level=UnitLevel.province,
+                division_type=province.division_type.value,
+                codename=province.codename,
+                province_code=None,
+            )
+        )
+    for ward in Ward.iter_all():
+        units.append(
+            dict(
+                code=commune_code(int(ward.code)),
+                name=ward.name,
+                level=UnitLevel.commune,
+                division_type=ward.division_type.value,
+                codename=ward.codename,
+                province_code=province_code(int(ward.province_code)),
+            )
+        )
+    await insert_missing(session, AdminUnit, units)
+
+    succession_data = _data("province_successions_2025.yaml")
+    successions = [
+        dict(
+            old_code=old,
+            old_level=UnitLevel.province,
+            old_name=row["name"],
+            successor_code=row["successor"],
+            source=succession_data["source"],
+        )
+        for old, row in succession_data["successions"].items()
+    ]
+    await insert_missing(session, UnitSuccession, successions)
+
+    agency_count = await _load_agencies(session, units)
+    provinces = sum(1 for u in units if u["level"] == UnitLevel.province)
+    return LoadReport(provinces, len(units) - provinces, agency_count, len(successions))
+
+
+async def _load_agencies(session: AsyncSession, units: Sequence[dict[str, Any]]) -> int:
+    rows = _ministries() + _local_agencies(units)
+    await insert_missing(
+        session, Agency, [{k: v for k, v in r.items() if k != "parent_code"} for r in rows]
+    )
+    ids = await repository.agency_ids_by_code(session)
+    await session.execute(
+        update(Agency),
+        [
+            {"id": ids[r["code"]], "parent_id": ids[r["parent_code"]]}
+            for r in rows
+            if r["parent_code"] is not None
+        ],
+    )
+    return len(rows)
+
+
+def _ministries() -> list[dict[str, Any]]:
+    return [
+        _agency(m["code"], CodeStatus.official, m["name"], AgencyLevel.ministry, None, None)
+        | {"kind": AgencyKind.ministry, "short_name": m["short"]}
+        for m in _data("agencies.yaml")["ministries"]
+    ]
+
+
+def _local_agencies(units: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """People's Committees and service centres of every province and commune.
+
+    Codes below level 1 are motcua's own (provisional): a commune committee is the level-2 group
+    ``000.00.<commune code>.<province level 1>``; a service centre takes slot 99 one level below
+    the committee it belongs to.
+    """
+    rows: list[dict[str, Any]] = []
+    province_committee: dict[str, str] = {}
+    for unit in units:
+        if unit["level"] == UnitLevel.province:
+            code, status = province_agency_code(unit["code"])
+            province_committee[unit["code"]] = code
+            rows.append(
+                _agency(
+                    code,
+                    status,
+                    f"Ủy ban nhân dân {unit['name']}",
+                    AgencyLevel.province,
+                    unit["code"],
+                    None,
+                )
+            )
+            centre = f"000.00.{SERVICE_CENTRE_SLOT}.{_level1(code)}"
+        else:
+            parent = province_committee[unit["province_code"]]
+            code = f"000.00.{unit['code']}.{_level1(parent)}"
+            rows.append(
+                _agency(
+                    code,
+                    CodeStatus.provisional,
+                    f"Ủy ban nhân dân {unit['name']}",
+                    AgencyLevel.commune,
+                    unit["code"],
+                    parent,
+                )
+            )
+            centre = f"000.{SERVICE_CENTRE_SLOT}.{unit['code']}.{_level1(parent)}"
+        rows.append(
+            _agency(
+                centre,
+                CodeStatus.provisional,
+                f"Trung tâm Phục vụ hành chính công {unit['name']}",
+                rows[-1]["level"],
+                unit["code"],
+                code,
+            )
+            | {"kind": AgencyKind.service_centre}
+        )
+    return rows
+
+
+def _agency(
+    code: str,
+    status: CodeStatus,
+    name: str,
+    level: AgencyLevel,
+    unit_code: str | None,
+    parent_code: str | None,
+) -> dict[str, Any]:
+    return dict(
+        code=code,
+        code_status=status,
+        name=name,
+        short_name=None,
+        level=level,
+        kind=AgencyKind.people_committee,
+        unit_code=unit_code,
+        parent_code=parent_code,
+    )
+
+
+async def provinces(session: AsyncSession) -> Sequence[tuple[AdminUnit, int]]:
+    return await repository.provinces(session)
+
+
+async def communes_of(session: AsyncSession, province: str) -> Sequence[AdminUnit]:
+    found = await repository.unit(session, province)
+    if found is None or found.level != UnitLevel.province:
+        raise NotFound(f"Không có tỉnh/thành phố mã {province!r}.", code="unknown-province")
+    return await repository.communes_of(session, province)
+
+
+@dataclass(frozen=True)
+class ResolvedUnit:
+    unit: AdminUnit
+    via: UnitSuccession | None
+
+
+async def resolve(session: AsyncSession, code: str) -> ResolvedUnit:
+    """A current unit by code, or, for a pre-2025 code, the unit that succeeded it."""
+    found = await repository.unit(session, code)
+    if found is not None:
+        return ResolvedUnit(found, None)
+    for succession in await repository.successions(session, code):
+        successor = await repository.unit(session, succession.successor_code)
+        if successor is not None:
+            return ResolvedUnit(successor, succession)
+    raise NotFound(f"Không có đơn vị hành chính mã {code!r}.", code="unknown-unit")
