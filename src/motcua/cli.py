@@ -156,8 +156,8 @@ def catalog_export(
     if format == ExportFormat.xlsx:
         data = formats.write_xlsx(document)
     elif format == ExportFormat.cpsv_ap:
-        data = json.dumps(formats.to_cpsv_ap(document, base_url), ensure_ascii=False, indent=2)
-        data = data.encode()
+        cpsv = formats.to_cpsv_ap(document, base_url)
+        data = json.dumps(cpsv, ensure_ascii=False, indent=2).encode()
     elif format == ExportFormat.yaml:
         data = yaml.safe_dump(document.model_dump(mode="json"), allow_unicode=True).encode()
     else:

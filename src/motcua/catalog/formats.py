@@ -119,7 +119,8 @@ def read_xlsx(content: bytes) -> tuple[CatalogDocument, dict[str, int]]:
         for column in row:
             lines[f"procedures[{index}].{column}"] = row_number
         lines[f"procedures[{index}]"] = row_number
-        for field in ("levels", "legal_basis", "result_documents"):
+        row["levels"] = _split(str(row.get("levels") or "").replace(",", "\n").replace(";", "\n"))
+        for field in ("legal_basis", "result_documents"):
             row[field] = _split(row.get(field))
         row["fees"] = _fees(row.get("fees"))
         row["requirements"] = []
@@ -178,13 +179,14 @@ def _rows(sheet: Any) -> list[tuple[int, dict[str, Any]]]:
 
 
 def _split(value: Any) -> list[str]:
+    """A list cell holds one item per line."""
     if value is None:
         return []
-    return [part.strip() for part in str(value).replace("\n", ";").split(";") if part.strip()]
+    return [part.strip() for part in str(value).splitlines() if part.strip()]
 
 
 def _fees(value: Any) -> list[dict[str, Any]]:
-    """``Lệ phí: 50000; Phí tra cứu`` -> description and amount (amount optional)."""
+    """One fee per line, ``Lệ phí: 50000`` or just a description."""
     fees = []
     for part in _split(value):
         description, _, amount = part.rpartition(":")
@@ -222,14 +224,14 @@ def write_xlsx(document: CatalogDocument) -> bytes:
     requirements.append(XLSX_REQUIREMENT_COLUMNS)
     for procedure in document.procedures:
         data = procedure.model_dump(mode="json")
-        data["fees"] = "; ".join(
+        data["fees"] = "\n".join(
             f"{f['description']}: {f['amount_vnd']}"
             if f["amount_vnd"] is not None
             else f["description"]
             for f in data["fees"]
         )
         for field in ("levels", "legal_basis", "result_documents"):
-            data[field] = "; ".join(data[field])
+            data[field] = "\n".join(data[field])
         sheet.append([data.get(c) for c in XLSX_PROCEDURE_COLUMNS])
         for requirement in data["requirements"]:
             requirement["procedure_code"] = procedure.code
@@ -238,7 +240,7 @@ def write_xlsx(document: CatalogDocument) -> bytes:
     evidence.append(XLSX_EVIDENCE_COLUMNS)
     for item in document.evidence_types:
         data = item.model_dump()
-        data["fields"] = "; ".join(data["fields"])
+        data["fields"] = "\n".join(data["fields"])
         evidence.append([data.get(c) for c in XLSX_EVIDENCE_COLUMNS])
     out = io.BytesIO()
     book.save(out)

@@ -3,8 +3,19 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -18,6 +29,9 @@ from motcua.catalog.models import (
     VersionStatus,
 )
 from motcua.units.models import Agency
+
+# Rendered inline so the expression matches the GIN index on to_tsvector('simple', search_text).
+SIMPLE: ColumnElement[str] = literal_column("'simple'")
 
 LEVEL_COLUMNS = {
     Level.ministry: ProcedureVersion.at_ministry,
@@ -38,7 +52,7 @@ async def procedure_by_code(session: AsyncSession, code: str) -> Procedure | Non
     return await session.scalar(select(Procedure).where(Procedure.code == code))
 
 
-def _with_details(statement: Select[tuple[ProcedureVersion]]) -> Select[tuple[ProcedureVersion]]:
+def _with_details(statement: Select[ProcedureVersion]) -> Select[ProcedureVersion]:
     return statement.options(
         joinedload(ProcedureVersion.procedure),
         selectinload(ProcedureVersion.requirements),
@@ -111,8 +125,8 @@ def _text_match(dialect: str, words: Sequence[str]) -> ColumnElement[bool]:
     """Every word must appear; the last may be a prefix (search as you type)."""
     if dialect == "postgresql":
         query = " & ".join([*words[:-1], f"{words[-1]}:*"])
-        return func.to_tsvector(literal("simple"), ProcedureVersion.search_text).op("@@")(
-            func.to_tsquery(literal("simple"), query)
+        return func.to_tsvector(SIMPLE, ProcedureVersion.search_text).op("@@")(
+            func.to_tsquery(SIMPLE, query)
         )
     query = " ".join([*(f'"{w}"' for w in words[:-1]), f'"{words[-1]}"*'])
     matches = text(
@@ -124,8 +138,8 @@ def _text_match(dialect: str, words: Sequence[str]) -> ColumnElement[bool]:
 async def search(
     session: AsyncSession, filters: SearchFilters, on: date, limit: int, offset: int
 ) -> tuple[Sequence[ProcedureVersion], int]:
-    """Ranked, in order: exact code, name containing the phrase, name starting with it, real
-    before synthetic, shorter names, code. Portable SQL so both databases rank alike."""
+    """Ranked: exact code, real before synthetic, name starting with the phrase, name containing
+    it, shorter names, code. Portable SQL, so both databases rank alike."""
     conditions: list[ColumnElement[bool]] = [in_force(on)]
     if filters.words:
         conditions.append(_text_match(session.get_bind().dialect.name, filters.words))
@@ -139,9 +153,10 @@ async def search(
         conditions.append(ProcedureVersion.sector_code == filters.sector_code)
 
     phrase = filters.phrase
-    order: list[ColumnElement[int]] = []
+    order: list[ColumnElement[Any]] = []
     if filters.code:
         order.append(case((Procedure.code == filters.code, 0), else_=1))
+    order.append(Procedure.synthetic.expression)
     if phrase:
         order += [
             case((ProcedureVersion.name_folded.like(f"{phrase}%"), 0), else_=1),
@@ -153,7 +168,6 @@ async def search(
         .where(*conditions)
         .order_by(
             *order,
-            Procedure.synthetic,
             func.length(ProcedureVersion.name_folded),
             Procedure.code,
         )
@@ -161,7 +175,7 @@ async def search(
         .offset(offset)
         .options(joinedload(ProcedureVersion.procedure))
     )
-    rows = (await session.execute(statement)).tuples().all()
+    rows = (await session.execute(statement)).all()
     total = rows[0][1] if rows else 0
     if not rows and offset:
         total = await _count(session, conditions)

@@ -12,8 +12,6 @@ Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,64}$")]
 EvidenceCode = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_.]{1,64}$")]
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
-FORMAT = "motcua-catalog/1"
-
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", from_attributes=True)
@@ -79,7 +77,7 @@ class ProcedureDoc(Strict):
 class CatalogDocument(Strict):
     """The whole catalog, or any part of it, as one importable document."""
 
-    format: Literal["motcua-catalog/1"] = FORMAT
+    format: Literal["motcua-catalog/1"] = "motcua-catalog/1"
     evidence_types: list[EvidenceTypeDoc] = []
     procedures: list[ProcedureDoc] = []
 

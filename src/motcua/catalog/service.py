@@ -231,7 +231,7 @@ async def publish(
     starts = effective_from or clock.today()
     for other in await repository.versions(session, version.procedure_id):
         if other.status == VersionStatus.published and other.effective_to is None:
-            if other.effective_from and other.effective_from >= starts:
+            if other.effective_from and other.effective_from > starts:
                 raise Conflict(
                     f"Phiên bản {other.version} đã có hiệu lực từ {other.effective_from}; "
                     "ngày hiệu lực mới phải sau ngày đó.",

@@ -28,7 +28,7 @@ async def provinces(session: AsyncSession) -> Sequence[tuple[AdminUnit, int]]:
         .where(AdminUnit.level == UnitLevel.province)
         .order_by(AdminUnit.code)
     )
-    return [(unit, int(count)) for unit, count in rows.tuples()]
+    return [(unit, int(count)) for unit, count in rows]
 
 
 async def communes_of(session: AsyncSession, province_code: str) -> Sequence[AdminUnit]:
@@ -57,7 +57,7 @@ async def count_units(session: AsyncSession, level: UnitLevel) -> int:
 
 async def agency_ids_by_code(session: AsyncSession) -> dict[str, int]:
     rows = await session.execute(select(Agency.code, Agency.id))
-    return dict(rows.tuples().all())
+    return {code: id_ for code, id_ in rows}
 
 
 async def agency_by_code(session: AsyncSession, code: str) -> Agency | None:

@@ -1,0 +1,92 @@
+"""One database per run (SQLite file, or PostgreSQL when MOTCUA_TEST_DATABASE_URL says so),
+migrated and seeded once; every test runs inside a transaction that is rolled back."""
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from motcua.app import create_app
+from motcua.catalog import service as catalog
+from motcua.catalog.synthetic import synthetic_document
+from motcua.cli import essential_services
+from motcua.core.database import get_session, make_engine
+from motcua.core.migrate import upgrade
+from motcua.units import service as units
+
+SYNTHETIC_IN_TESTS = 300
+
+
+async def _recreate_postgres_database(url: str) -> None:
+    parsed = make_url(url)
+    admin = await asyncpg.connect(
+        host=parsed.host, port=parsed.port or 5432, user=parsed.username, database="postgres"
+    )
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{parsed.database}"')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("MOTCUA_TEST_DATABASE_URL") or ""
+    if not url:
+        return f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    return url
+
+
+@pytest.fixture(scope="session")
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    if database_url.startswith("postgresql"):
+        await _recreate_postgres_database(database_url)
+    import asyncio
+
+    await asyncio.to_thread(upgrade, database_url)
+    engine = make_engine(database_url)
+    async with AsyncSession(engine) as session, session.begin():
+        await units.load_units(session)
+        await catalog.import_document(session, essential_services())
+        await catalog.import_document(session, synthetic_document(SYNTHETIC_IN_TESTS))
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    async with engine.connect() as connection:
+        transaction = await connection.begin()
+        async with AsyncSession(
+            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        ) as session:
+            yield session
+        await transaction.rollback()
+
+
+@pytest.fixture
+async def client(session: AsyncSession) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app()
+
+    async def request_session() -> AsyncIterator[AsyncSession]:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+    app.dependency_overrides[get_session] = request_session
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://motcua.test") as client:
+        yield client
+
+
+@pytest.fixture
+def data_dir() -> Iterator[Path]:
+    yield Path(__file__).parent / "data"
