@@ -27,6 +27,7 @@ from motcua.catalog.schemas import CatalogDocument
 from motcua.catalog.synthetic import synthetic_document
 from motcua.core.database import make_engine, make_sessionmaker
 from motcua.core.migrate import upgrade
+from motcua.core.repository import analyze
 from motcua.units import service as units
 
 TARGET_P95_MS = 20.0
@@ -70,6 +71,7 @@ async def _measure(url: str, label: str, rounds: int, essential: CatalogDocument
         await units.load_units(session)
         await catalog.import_document(session, essential)
         await catalog.import_document(session, synthetic_document(SYNTHETIC))
+        await analyze(session)
     async with sessions() as session:
         total = (await catalog.search(session, "")).total
         version_sql = "select sqlite_version()" if label == "SQLite" else "show server_version"

@@ -22,6 +22,7 @@ from motcua.core.calendar import get_calendar
 from motcua.core.database import get_engine, get_sessionmaker
 from motcua.core.errors import DomainError
 from motcua.core.migrate import upgrade
+from motcua.core.repository import analyze
 from motcua.core.settings import get_settings
 from motcua.units import service as units
 
@@ -94,6 +95,7 @@ def seed(
         report = await units.load_units(session)
         essential = await catalog.import_document(session, essential_services())
         generated = await catalog.import_document(session, synthetic_document(synthetic))
+        await analyze(session)
         return (
             f"{report.provinces} provinces, {report.communes} communes, {report.agencies} "
             f"agencies; essential services: {len(essential.created)} new, "

@@ -30,7 +30,9 @@ from motcua.catalog.models import (
 )
 from motcua.units.models import Agency
 
-# Rendered inline so the expression matches the GIN index on to_tsvector('simple', search_text).
+# PostgreSQL only: a stored to_tsvector('simple', search_text) column with a GIN index, made
+# by the migration (SQLite has its FTS5 table instead), so it is not mapped on the model.
+SEARCH_VECTOR: ColumnElement[Any] = literal_column("procedure_versions.search_vector")
 SIMPLE: ColumnElement[str] = literal_column("'simple'")
 
 LEVEL_COLUMNS = {
@@ -125,9 +127,7 @@ def _text_match(dialect: str, words: Sequence[str]) -> ColumnElement[bool]:
     """Every word must appear; the last may be a prefix (search as you type)."""
     if dialect == "postgresql":
         query = " & ".join([*words[:-1], f"{words[-1]}:*"])
-        return func.to_tsvector(SIMPLE, ProcedureVersion.search_text).op("@@")(
-            func.to_tsquery(SIMPLE, query)
-        )
+        return SEARCH_VECTOR.op("@@")(func.to_tsquery(SIMPLE, query))
     query = " ".join([*(f'"{w}"' for w in words[:-1]), f'"{words[-1]}"*'])
     matches = text(
         "SELECT rowid FROM procedure_versions_fts WHERE procedure_versions_fts MATCH :fts"

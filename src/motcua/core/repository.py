@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,3 +21,8 @@ async def insert_missing(
     for start in range(0, len(rows), _CHUNK):
         chunk = rows[start : start + _CHUNK]
         await session.execute(insert(model).values(list(chunk)).on_conflict_do_nothing())
+
+
+async def analyze(session: AsyncSession) -> None:
+    """Refresh planner statistics after a bulk load, so the first searches use the indexes."""
+    await session.execute(text("ANALYZE"))
