@@ -59,3 +59,10 @@ def test_every_page_string_has_an_english_translation() -> None:
     po = (WEB / "locales" / "en" / "LC_MESSAGES" / "messages.po").read_text("utf-8")
     translated = set(re.findall(r'^msgid "(.+)"$', po, re.MULTILINE))
     assert used - translated == set()
+
+
+async def test_bad_page_parameter_is_a_vietnamese_page(client: httpx.AsyncClient) -> None:
+    response = await client.get("/", params={"page": "hai"})
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("text/html")
+    assert "Yêu cầu chưa đúng" in response.text and "page" in response.text

@@ -23,9 +23,10 @@ async def due(
     working_days: int = Query(ge=0, le=365),
 ) -> DueDate:
     calendar = get_calendar()
+    due_at = calendar.due_at(received_at, working_days)
     return DueDate(
         received_at=calendar.localise(received_at),
         working_days=working_days,
         day_zero=calendar.day_zero(received_at).isoformat(),
-        due_at=calendar.due_at(received_at, working_days),
+        due_at=due_at,
     )

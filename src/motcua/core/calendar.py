@@ -15,6 +15,8 @@ import holidays
 from motcua.core.errors import Invalid
 from motcua.core.settings import Settings, get_settings
 
+FIRST_YEAR, LAST_YEAR = 1990, 2100
+
 
 @dataclass(frozen=True)
 class WorkingCalendar:
@@ -61,6 +63,11 @@ class WorkingCalendar:
         """Close of office hours on the n-th working day after day zero."""
         if working_days < 0:
             raise Invalid("Số ngày làm việc không được âm.", code="negative-working-days")
+        if not FIRST_YEAR <= self.localise(received_at).year <= LAST_YEAR:
+            raise Invalid(
+                f"Ngày tiếp nhận phải trong khoảng năm {FIRST_YEAR}-{LAST_YEAR}.",
+                code="date-out-of-range",
+            )
         day = self.day_zero(received_at)
         for _ in range(working_days):
             day = self.next_working_day(day)
