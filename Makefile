@@ -52,7 +52,7 @@ test-postgres: install-dev postgres
 
 ## bench: search latency over 2,525 procedures on SQLite and PostgreSQL -> docs/benchmarks.md
 bench: install postgres
-	$(BIN)/motcua bench catalog
+	$(BIN)/motcua bench catalog --rounds 20
 
 clean:
 	rm -rf $(VENV) *.db *.db-shm *.db-wal .pytest_cache .mypy_cache .ruff_cache

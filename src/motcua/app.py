@@ -1,19 +1,17 @@
 """The FastAPI application: every module's routes, static files and error mapping."""
 
+import importlib.util
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from motcua import __version__
-from motcua.catalog import api as catalog_api
-from motcua.catalog import pages as catalog_pages
-from motcua.core import api as core_api
 from motcua.core.errors import DomainError
-from motcua.units import api as units_api
+from motcua.models import domain_modules
 from motcua.web.templating import WEB, render
 
 
@@ -25,13 +23,23 @@ def create_app() -> FastAPI:
         openapi_url="/openapi.json",
         docs_url="/docs",
     )
-    for router in (core_api.router, units_api.router, catalog_api.router, catalog_pages.router):
+    for router in _routers():
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
     app.add_exception_handler(DomainError, _domain_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     return app
+
+
+def _routers() -> list[APIRouter]:
+    """Every module's ``api.router`` and ``pages.router``: a module brings its own routes."""
+    routers = []
+    for name in domain_modules():
+        for part in ("api", "pages"):
+            if importlib.util.find_spec(f"motcua.{name}.{part}") is not None:
+                routers.append(importlib.import_module(f"motcua.{name}.{part}").router)
+    return routers
 
 
 def _is_page(request: Request) -> bool:

@@ -30,6 +30,10 @@ from motcua.core.migrate import upgrade
 from motcua.core.repository import analyze
 from motcua.units import service as units
 
+HEADER = """# Benchmarks
+
+Every figure here is written by `make bench`, one section per benchmark; do not edit by hand.
+"""
 TARGET_P95_MS = 20.0
 SYNTHETIC = 2500
 
@@ -129,19 +133,28 @@ def run_catalog_bench(postgres_url: str, rounds: int, output: Path) -> str:
 
     results = asyncio.run(both())
     report = _report(results, rounds)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(report, "utf-8")
+    write_section(output, "catalog", report)
     return report
+
+
+def write_section(output: Path, name: str, body: str) -> None:
+    """Replace one benchmark's section of docs/benchmarks.md, keeping the others."""
+    begin, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
+    text = output.read_text("utf-8") if output.exists() else HEADER
+    block = f"{begin}\n{body.strip()}\n{end}"
+    if begin in text and end in text:
+        before, rest = text.split(begin, 1)
+        text = before + block + rest.split(end, 1)[1]
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text, "utf-8")
 
 
 def _report(results: list[Result], rounds: int) -> str:
     sqlite_, postgres = results
     lines = [
-        "# Benchmarks",
-        "",
-        "Written by `make bench` (`motcua bench catalog`); do not edit by hand.",
-        "",
-        "## Catalog search latency",
+        "## Catalog search latency (`motcua bench catalog`)",
         "",
         f"- Measured: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {_machine()}; "
         f"SQLite {sqlite_.version}, PostgreSQL {postgres.version}.",

@@ -15,5 +15,6 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
+def upgrade(database_url: str, revision: str = "heads") -> None:
+    """Every module keeps its own migration branch from the foundation; apply all heads."""
     command.upgrade(alembic_config(database_url), revision)

@@ -15,6 +15,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from motcua.models import domain_modules
+
 LANGUAGES = ("vi", "en")
 WEB = Path(str(resources.files("motcua.web")))
 
@@ -22,8 +24,10 @@ WEB = Path(str(resources.files("motcua.web")))
 @cache
 def templates() -> Jinja2Templates:
     roots = [str(WEB / "templates")]
-    for module in ("catalog",):
-        roots.append(str(Path(str(resources.files(f"motcua.{module}"))) / "templates"))
+    for module in domain_modules():
+        folder = Path(str(resources.files(f"motcua.{module}"))) / "templates"
+        if module != "web" and folder.is_dir():
+            roots.append(str(folder))
     environment = Jinja2Templates(directory=roots)
     environment.env.filters["urlencode_without_lang"] = _query_without_lang
     return environment
