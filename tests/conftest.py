@@ -5,33 +5,19 @@ import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import asyncpg
 import httpx
 import pytest
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from motcua.app import create_app
 from motcua.catalog import service as catalog
 from motcua.catalog.synthetic import synthetic_document
 from motcua.cli import essential_services
-from motcua.core.database import get_session, make_engine
+from motcua.core.database import get_session, make_engine, recreate_postgres_database
 from motcua.core.migrate import upgrade
 from motcua.units import service as units
 
 SYNTHETIC_IN_TESTS = 300
-
-
-async def _recreate_postgres_database(url: str) -> None:
-    parsed = make_url(url)
-    admin = await asyncpg.connect(
-        host=parsed.host, port=parsed.port or 5432, user=parsed.username, database="postgres"
-    )
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{parsed.database}"')
-    finally:
-        await admin.close()
 
 
 @pytest.fixture(scope="session")
@@ -45,7 +31,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture(scope="session")
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     if database_url.startswith("postgresql"):
-        await _recreate_postgres_database(database_url)
+        await recreate_postgres_database(database_url)
     import asyncio
 
     await asyncio.to_thread(upgrade, database_url)

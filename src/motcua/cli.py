@@ -223,6 +223,6 @@ def bench_catalog(
     output: Path = Path("docs/benchmarks.md"),
 ) -> None:
     """Search latency over the 2,525-procedure catalog on SQLite and PostgreSQL."""
-    from motcua.bench import run_catalog_bench
+    from motcua.bench.catalog import run_catalog_bench
 
     typer.echo(run_catalog_bench(postgres_url, rounds, output))

@@ -9,9 +9,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.core.errors import NotFound
 from motcua.units import repository, service
-from motcua.units.models import Agency, AgencyKind, AgencyLevel, CodeStatus, UnitLevel
+from motcua.units.models import (
+    AGENCY_CODE_PATTERN,
+    Agency,
+    AgencyKind,
+    AgencyLevel,
+    CodeStatus,
+    UnitLevel,
+)
 
-AGENCY_CODE = re.compile(r"^[0-9A-Z.]{1,35}$")
+AGENCY_CODE = re.compile(AGENCY_CODE_PATTERN)
 
 
 async def test_official_counts(session: AsyncSession) -> None:

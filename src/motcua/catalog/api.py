@@ -9,6 +9,7 @@ from motcua.catalog import formats, service
 from motcua.catalog.models import Level, OnlineLevel
 from motcua.catalog.schemas import ProcedureDetail, ProcedurePage
 from motcua.core.database import get_session
+from motcua.units.models import AGENCY_CODE_PATTERN
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"])
 Session = Annotated[AsyncSession, Depends(get_session)]
@@ -21,7 +22,9 @@ async def search(
     q: Annotated[str, Query(max_length=200, description="Words, with or without diacritics")] = "",
     level: Level | None = None,
     online_level: OnlineLevel | None = None,
-    agency: Annotated[str | None, Query(max_length=35, description="Agency identifier")] = None,
+    agency: Annotated[
+        str | None, Query(pattern=AGENCY_CODE_PATTERN, description="Agency identifier code")
+    ] = None,
     sector: Annotated[str | None, Query(max_length=64, pattern=r"^[a-z0-9-]+$")] = None,
     page: Annotated[int, Query(ge=1, le=1000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=100)] = 20,

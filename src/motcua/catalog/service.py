@@ -35,7 +35,7 @@ from motcua.core import clock
 from motcua.core.errors import Conflict, Invalid, NotFound
 from motcua.core.text import fold, slug
 from motcua.units import repository as units_repository
-from motcua.units.models import Agency
+from motcua.units.models import AGENCY_CODE_PATTERN, Agency
 
 CODE_PATTERN = re.compile(r"^\d\.\d{6}$")
 
@@ -68,7 +68,9 @@ async def search(
 ) -> ProcedurePage:
     agency_id = None
     if agency:
-        found = await units_repository.agency_by_code(session, agency)
+        found = None
+        if re.match(AGENCY_CODE_PATTERN, agency):
+            found = await units_repository.agency_by_code(session, agency)
         if found is None:
             return ProcedurePage(items=[], page=page, page_size=page_size, total=0)
         agency_id = found.id

@@ -7,6 +7,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from motcua.core.models import Base
 
+# Decision 20/2020: at most 35 characters of dots, digits and upper-case letters.
+AGENCY_CODE_PATTERN = r"^[0-9A-Z.]{1,35}$"
+
 
 class UnitLevel(enum.StrEnum):
     province = "province"

@@ -1,4 +1,4 @@
-"""``make bench``: catalog search latency on SQLite and PostgreSQL, written to docs/benchmarks.md.
+"""Catalog search latency on SQLite and PostgreSQL, written to docs/benchmarks.md.
 
 Each figure is the latency of one `catalog.service.search` call in its own session (connection
 checkout, query, mapping to the API shape), measured in-process with a monotonic clock over a
@@ -6,8 +6,6 @@ fixed query mix, after one warm-up pass. Medians and 95th percentiles over all s
 """
 
 import asyncio
-import os
-import platform
 import statistics
 import tempfile
 import time
@@ -16,24 +14,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import asyncpg
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from motcua.bench import machine, write_section
 from motcua.catalog import service as catalog
 from motcua.catalog.models import Level, OnlineLevel
 from motcua.catalog.schemas import CatalogDocument
 from motcua.catalog.synthetic import synthetic_document
-from motcua.core.database import make_engine, make_sessionmaker
+from motcua.core.database import make_engine, make_sessionmaker, recreate_postgres_database
 from motcua.core.migrate import upgrade
 from motcua.core.repository import analyze
 from motcua.units import service as units
 
-HEADER = """# Benchmarks
-
-Every figure here is written by `make bench`, one section per benchmark; do not edit by hand.
-"""
 TARGET_P95_MS = 20.0
 SYNTHETIC = 2500
 
@@ -94,30 +87,6 @@ async def _measure(url: str, label: str, rounds: int, essential: CatalogDocument
     return Result(label, version, total, samples, by_query)
 
 
-async def _recreate(url: str) -> None:
-    parsed = make_url(url)
-    admin = await asyncpg.connect(
-        host=parsed.host, port=parsed.port or 5432, user=parsed.username, database="postgres"
-    )
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{parsed.database}"')
-    finally:
-        await admin.close()
-
-
-def _machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}"
-
-
 def run_catalog_bench(postgres_url: str, rounds: int, output: Path) -> str:
     from motcua.cli import essential_services
 
@@ -127,7 +96,7 @@ def run_catalog_bench(postgres_url: str, rounds: int, output: Path) -> str:
         with tempfile.TemporaryDirectory() as folder:
             sqlite_url = f"sqlite+aiosqlite:///{folder}/bench.db"
             results = [await _measure(sqlite_url, "SQLite", rounds, essential)]
-        await _recreate(postgres_url)
+        await recreate_postgres_database(postgres_url)
         results.append(await _measure(postgres_url, "PostgreSQL", rounds, essential))
         return results
 
@@ -137,26 +106,12 @@ def run_catalog_bench(postgres_url: str, rounds: int, output: Path) -> str:
     return report
 
 
-def write_section(output: Path, name: str, body: str) -> None:
-    """Replace one benchmark's section of docs/benchmarks.md, keeping the others."""
-    begin, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
-    text = output.read_text("utf-8") if output.exists() else HEADER
-    block = f"{begin}\n{body.strip()}\n{end}"
-    if begin in text and end in text:
-        before, rest = text.split(begin, 1)
-        text = before + block + rest.split(end, 1)[1]
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(text, "utf-8")
-
-
 def _report(results: list[Result], rounds: int) -> str:
     sqlite_, postgres = results
     lines = [
         "## Catalog search latency (`motcua bench catalog`)",
         "",
-        f"- Measured: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {_machine()}; "
+        f"- Measured: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}; "
         f"SQLite {sqlite_.version}, PostgreSQL {postgres.version}.",
         f"- Catalog: {sqlite_.procedures} procedures in force (25 essential services + "
         f"{SYNTHETIC} synthetic), 3,321 communes, 6,727 agencies.",
