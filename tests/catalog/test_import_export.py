@@ -187,3 +187,13 @@ def test_cli_reports_every_bad_row_and_imports_nothing(tmp_path: Path) -> None:
 def test_committed_schema_matches_the_model() -> None:
     committed = Path(__file__).parents[2] / "docs" / "catalog.schema.json"
     assert json.loads(committed.read_text("utf-8")) == formats.json_schema()
+
+
+async def test_imported_draft_stays_private(session: AsyncSession) -> None:
+    document, _ = formats.read_text(json.dumps({"procedures": [GOOD | {"status": "draft"}]}))
+    report = await service.import_document(session, document)
+    assert report.created == ["2.999101 v1"]
+    draft = await service.version_detail(session, "2.999101", 1)
+    assert draft.status == "draft" and draft.effective_from is None
+    page = await service.search(session, "thu nghiem nhap danh muc")
+    assert page.total == 0

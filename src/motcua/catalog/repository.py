@@ -50,6 +50,14 @@ def in_force(on: date) -> ColumnElement[bool]:
     )
 
 
+async def procedure_codes(session: AsyncSession, codes: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(codes), 1000):
+        chunk = codes[start : start + 1000]
+        found.update(await session.scalars(select(Procedure.code).where(Procedure.code.in_(chunk))))
+    return found
+
+
 async def procedure_by_code(session: AsyncSession, code: str) -> Procedure | None:
     return await session.scalar(select(Procedure).where(Procedure.code == code))
 

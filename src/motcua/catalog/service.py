@@ -194,15 +194,25 @@ async def create_draft(session: AsyncSession, doc: ProcedureDoc) -> ProcedureVer
                 code="draft-exists",
             )
         number = max((v.version for v in existing), default=0) + 1
-    agency = await _managing_agency(session, doc)
-    version = ProcedureVersion(
-        procedure_id=procedure.id, version=number, status=VersionStatus.draft
-    )
-    _fill(version, doc, agency)
-    version.requirements = _requirements(doc.requirements)
+    version = _new_version(procedure, number, doc, await _managing_agency(session, doc))
     session.add(version)
     await session.flush()
     return version
+
+
+def _new_version(
+    procedure: Procedure, number: int, doc: ProcedureDoc, agency: Agency | None
+) -> ProcedureVersion:
+    version = ProcedureVersion(procedure=procedure, version=number, status=VersionStatus.draft)
+    _fill(version, doc, agency)
+    version.requirements = _requirements(doc.requirements)
+    return version
+
+
+def _freeze(version: ProcedureVersion, starts: date) -> None:
+    version.status = VersionStatus.published
+    version.effective_from = starts
+    version.published_at = clock.now()
 
 
 async def update_draft(
@@ -240,9 +250,7 @@ async def publish(
                     code="effective-date-overlap",
                 )
             other.effective_to = starts
-    version.status = VersionStatus.published
-    version.effective_from = starts
-    version.published_at = clock.now()
+    _freeze(version, starts)
     await session.flush()
     return version
 
@@ -329,7 +337,20 @@ async def import_document(
 
     report = ImportReport(evidence_types=len(document.evidence_types))
     today = clock.today()
+    known = await repository.procedure_codes(session, [d.code for d in document.procedures])
+    agencies = await units_repository.agencies_by_codes(
+        session, {d.managing_agency for d in document.procedures if d.managing_agency}
+    )
     for doc in document.procedures:
+        if doc.code not in known:
+            # A new procedure: nothing to compare or supersede, so no lookups per row.
+            procedure = Procedure(code=doc.code, synthetic=doc.synthetic)
+            first = _new_version(procedure, 1, doc, agencies.get(doc.managing_agency or ""))
+            if doc.status == VersionStatus.published:
+                _freeze(first, doc.effective_from or today)
+            session.add(first)
+            report.created.append(f"{doc.code} v1")
+            continue
         version = await repository.current_version(session, doc.code, doc.effective_from or today)
         if version is not None and _same_content(
             _as_doc(version, await _agency_code(session, version)), doc
@@ -340,6 +361,7 @@ async def import_document(
         if doc.status == VersionStatus.published:
             await publish(session, doc.code, draft.version, doc.effective_from)
         report.created.append(f"{doc.code} v{draft.version}")
+    await session.flush()
     return report
 
 

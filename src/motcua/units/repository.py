@@ -60,6 +60,13 @@ async def agency_ids_by_code(session: AsyncSession) -> dict[str, int]:
     return {code: id_ for code, id_ in rows}
 
 
+async def agencies_by_codes(session: AsyncSession, codes: set[str]) -> dict[str, Agency]:
+    if not codes:
+        return {}
+    result = await session.scalars(select(Agency).where(Agency.code.in_(codes)))
+    return {a.code: a for a in result}
+
+
 async def agency_by_code(session: AsyncSession, code: str) -> Agency | None:
     return await session.scalar(select(Agency).where(Agency.code == code))
 
