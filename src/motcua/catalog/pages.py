@@ -32,6 +32,7 @@ REGISTRY_NAMES = {
     "tax": "Cơ sở dữ liệu thuế",
     "judicial_records": "Cơ sở dữ liệu lý lịch tư pháp",
     "traffic_fines": "Dữ liệu xử phạt vi phạm giao thông",
+    "social_affairs": "Cơ sở dữ liệu lao động, người có công và xã hội",
 }
 
 
