@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from motcua.app import create_app
 from motcua.catalog import service as catalog
@@ -45,14 +45,28 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture
-async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """One connection per test, inside a transaction that is rolled back at the end."""
     async with engine.connect() as connection:
         transaction = await connection.begin()
-        async with AsyncSession(
-            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
-        ) as session:
-            yield session
+        yield connection
         await transaction.rollback()
+
+
+@pytest.fixture
+def sessions(connection: AsyncConnection) -> async_sessionmaker[AsyncSession]:
+    """Sessions on the test's connection: their commits are savepoints (workers, CLI paths)."""
+    return async_sessionmaker(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+
+
+@pytest.fixture
+async def session(
+    sessions: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
+    async with sessions() as session:
+        yield session
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from motcua import __version__
 from motcua.core.errors import DomainError
-from motcua.models import domain_modules
+from motcua.modules import domain_modules
 from motcua.web.templating import WEB, render
 
 

@@ -8,7 +8,6 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Date,
-    DateTime,
     Enum,
     ForeignKey,
     Index,
@@ -19,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from motcua.core.models import Base
+from motcua.core.models import Base, UtcDateTime
 
 
 class OnlineLevel(enum.StrEnum):
@@ -83,7 +82,7 @@ class ProcedureVersion(Base):
     )
     effective_from: Mapped[date | None] = mapped_column(Date, default=None)
     effective_to: Mapped[date | None] = mapped_column(Date, default=None)
-    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    published_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
 
     name: Mapped[str] = mapped_column(String(500))
     description: Mapped[str] = mapped_column(Text, default="")

@@ -31,6 +31,18 @@ class Settings(BaseSettings):
         default_factory=list,
         description="ISO dates declared working days although they fall on a weekend or holiday.",
     )
+    report_cutoff: time = Field(
+        default=time(16, 0),
+        description="A monitoring report submitted at or after this time counts for the day, late.",
+    )
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    mail_from: str = "motcua <no-reply@motcua.localhost>"
+    sms_gateway: str = Field(default="sandbox", description="Name of the SMS gateway plugin.")
+    outbox_max_attempts: int = 8
     default_language: str = "vi"
     page_size: int = 20
 

@@ -8,9 +8,9 @@ from sqlalchemy.engine import Connection
 from motcua.core.database import make_engine
 from motcua.core.models import Base
 from motcua.core.settings import get_settings
-from motcua.models import import_all
+from motcua.modules import import_parts
 
-import_all()
+import_parts("models")
 target_metadata = Base.metadata
 
 
@@ -18,10 +18,19 @@ def _url() -> str:
     return context.config.attributes.get("database_url") or get_settings().database_url
 
 
+# Search structures made by hand in migrations, not mapped on the models.
+UNMAPPED = ("procedure_versions_fts", "search_vector", "ix_procedure_versions_search")
+
+
+def _include(obj: object, name: str | None, kind: str, reflected: bool, other: object) -> bool:
+    return not (reflected and name is not None and name.startswith(UNMAPPED))
+
+
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
+        include_object=_include,
         render_as_batch=connection.dialect.name == "sqlite",
     )
     with context.begin_transaction():

@@ -15,7 +15,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from motcua.models import domain_modules
+from motcua.modules import domain_modules
 
 LANGUAGES = ("vi", "en")
 WEB = Path(str(resources.files("motcua.web")))

@@ -1,0 +1,1 @@
+"""Notifications to applicants and officers (e-mail, SMS), delivered from the outbox."""
