@@ -24,7 +24,6 @@ from motcua.core.errors import DomainError
 from motcua.core.migrate import upgrade
 from motcua.core.repository import analyze
 from motcua.core.settings import get_settings
-from motcua.exchange import service as exchange
 from motcua.units import service as units
 
 app = typer.Typer(help="motcua: dịch vụ công trực tuyến toàn trình.", no_args_is_help=True)
@@ -96,7 +95,6 @@ def seed(
         report = await units.load_units(session)
         essential = await catalog.import_document(session, essential_services())
         generated = await catalog.import_document(session, synthetic_document(synthetic))
-        await exchange.seed_registries(session)
         await analyze(session)
         return (
             f"{report.provinces} provinces, {report.communes} communes, {report.agencies} "
@@ -254,79 +252,3 @@ def bench_catalog(
     from motcua.bench.catalog import run_catalog_bench
 
     typer.echo(run_catalog_bench(postgres_url, rounds, output))
-
-
-# --- exchange, sandbox registries, access-log audit -------------------------------------------
-
-exchange_app = typer.Typer(help="Once-only data exchange: registries.", no_args_is_help=True)
-sandbox_app = typer.Typer(help="Sandbox registries with synthetic people.", no_args_is_help=True)
-audit_app = typer.Typer(help="The registry access log.", no_args_is_help=True)
-app.add_typer(exchange_app, name="exchange")
-app.add_typer(sandbox_app, name="sandbox")
-app.add_typer(audit_app, name="audit")
-
-
-@exchange_app.command("seed")
-def exchange_seed(
-    registries_url: Annotated[
-        str | None, typer.Option(help="Root URL of the registries (the sandbox by default).")
-    ] = None,
-) -> None:
-    """Register the registries and the evidence types they serve (safe to re-run)."""
-    count = _in_session(lambda session: exchange.seed_registries(session, registries_url))
-    typer.echo(f"{count} registries known.")
-
-
-@sandbox_app.command("generate")
-def sandbox_generate(
-    people: Annotated[int, typer.Option(min=20, max=1_000_000)] = 100_000,
-    seed: int = 1,
-    output: Annotated[Path, typer.Option("--output", "-o")] = Path("sandbox-population.json"),
-) -> None:
-    """Write a deterministic synthetic population (persona pack included) to a JSON file."""
-    from motcua.sandbox.population import generate
-
-    population = generate(people, seed)
-    population.save(output)
-    typer.echo(
-        f"{len(population.people)} synthetic people, {len(population.marriages)} marriages, "
-        f"{len(population.land)} land parcels written to {output} "
-        f"(serve it with MOTCUA_SANDBOX_POPULATION={output})."
-    )
-
-
-@sandbox_app.command("registries")
-def sandbox_registries(host: str = "127.0.0.1", port: int = 8100) -> None:
-    """Serve the sandbox registries alone (both protocols, fault switches under /_faults)."""
-    import uvicorn
-
-    from motcua.sandbox.registries import create_sandbox_app
-
-    uvicorn.run(create_sandbox_app(), host=host, port=port)
-
-
-@audit_app.command("verify")
-def audit_verify() -> None:
-    """Recompute the access log's hash chain; name the first broken record."""
-    report = _in_session(exchange.verify_access_log)
-    if report.ok:
-        typer.echo(f"Access log intact: {report.records} records.")
-        return
-    typer.secho(
-        f"Access log broken at record {report.first_broken_seq}: {report.problem}.",
-        fg=typer.colors.RED,
-        err=True,
-    )
-    raise typer.Exit(1)
-
-
-@bench_app.command("exchange")
-def bench_exchange(
-    samples: int = 10,
-    output: Path = Path("docs/benchmarks.md"),
-) -> None:
-    """Evidence fetch over 4 registries at 100 ms latency, 16 applications at once."""
-    from motcua.bench.exchange import run_exchange_bench
-
-    typer.echo(run_exchange_bench(samples, output))
-
