@@ -1,0 +1,59 @@
+"""JSON routes: sign in for a bearer token, who am I, sign out."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from motcua.core.database import get_session
+from motcua.core.errors import Invalid
+from motcua.identity import service
+from motcua.identity.auth import CurrentOfficer, token_from
+from motcua.identity.schemas import Credentials, OfficerOut, TokenOut
+
+router = APIRouter(prefix="/api/v1/auth", tags=["identity"])
+Session = Annotated[AsyncSession, Depends(get_session)]
+
+
+async def _credentials(request: Request) -> Credentials:
+    """Username and password from an OAuth2-style form or a JSON body."""
+    content_type = request.headers.get("content-type", "")
+    try:
+        if content_type.startswith("application/json"):
+            data = await request.json()
+        else:
+            data = dict(await request.form())
+        return Credentials.model_validate(data)
+    except (ValidationError, ValueError):
+        raise Invalid(
+            "Cần gửi tên đăng nhập (username) và mật khẩu (password).", code="invalid-credentials"
+        ) from None
+
+
+@router.post("/token", response_model=TokenOut)
+async def token(request: Request, session: Session) -> TokenOut:
+    credentials = await _credentials(request)
+    value, expires_at = await service.issue_token(
+        session, credentials.username, credentials.password
+    )
+    return TokenOut(access_token=value, expires_at=expires_at)
+
+
+@router.get("/me", response_model=OfficerOut)
+async def me(officer: CurrentOfficer) -> OfficerOut:
+    return OfficerOut(
+        username=officer.username,
+        full_name=officer.full_name,
+        role=officer.role,
+        agency_code=officer.agency_code,
+        agency_name=officer.agency_name,
+        unit_code=officer.unit_code,
+    )
+
+
+@router.post("/logout", status_code=204)
+async def logout(request: Request, session: Session, officer: CurrentOfficer) -> None:
+    token_value = token_from(request)
+    if token_value is not None:
+        await service.revoke_token(session, token_value)

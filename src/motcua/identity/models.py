@@ -1,0 +1,47 @@
+"""Officer accounts and the opaque tokens they sign in with."""
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Boolean, DateTime, Enum, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from motcua.core.models import Base
+
+
+class Role(enum.StrEnum):
+    receiving_officer = "receiving_officer"
+    handling_officer = "handling_officer"
+    approver = "approver"
+    agency_admin = "agency_admin"
+    provincial_monitor = "provincial_monitor"
+    national_viewer = "national_viewer"
+    system_admin = "system_admin"
+
+
+class Officer(Base):
+    """cán bộ: one person in one agency with one role."""
+
+    __tablename__ = "officers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(120))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=32))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ApiToken(Base):
+    """An opaque bearer token; only its SHA-256 is stored, so a database leak reveals none."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)

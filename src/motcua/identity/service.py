@@ -1,0 +1,145 @@
+"""Officer accounts and sign-in: argon2 password hashes, opaque bearer tokens."""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from motcua.core import clock
+from motcua.core.errors import Conflict, DomainError, Invalid, NotFound
+from motcua.identity import repository
+from motcua.identity.models import ApiToken, Officer, Role
+from motcua.units import repository as units
+from motcua.units.models import AgencyLevel
+
+TOKEN_LIFETIME = timedelta(hours=12)
+_hasher = PasswordHasher()
+# Verified against when the username is unknown, so both failures take the same time.
+_DUMMY_HASH = _hasher.hash("motcua-no-such-officer")
+
+
+class Unauthenticated(DomainError):
+    status_code = 401
+    code = "unauthenticated"
+
+
+class Forbidden(DomainError):
+    status_code = 403
+    code = "forbidden"
+
+
+@dataclass(frozen=True)
+class Subject:
+    """Who is asking: what authorisation checks need, read once per request."""
+
+    officer_id: int
+    username: str
+    full_name: str
+    role: Role
+    agency_id: int
+    agency_code: str
+    agency_name: str
+    agency_level: AgencyLevel
+    unit_code: str | None
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def create_officer(
+    session: AsyncSession,
+    *,
+    username: str,
+    full_name: str,
+    agency_code: str,
+    role: Role,
+    password: str,
+) -> Officer:
+    if len(password) < 8:
+        raise Invalid("Mật khẩu phải có ít nhất 8 ký tự.", code="weak-password")
+    agency = await units.agency_by_code(session, agency_code)
+    if agency is None:
+        raise NotFound(f"Không có cơ quan mã {agency_code!r}.", code="unknown-agency")
+    if await repository.officer_by_username(session, username) is not None:
+        raise Conflict(f"Tên đăng nhập {username!r} đã có người dùng.", code="username-taken")
+    officer = Officer(
+        username=username,
+        full_name=full_name,
+        agency_id=agency.id,
+        role=role,
+        password_hash=_hasher.hash(password),
+        active=True,
+        created_at=clock.now(),
+    )
+    session.add(officer)
+    await session.flush()
+    return officer
+
+
+async def issue_token(
+    session: AsyncSession, username: str, password: str, *, at: datetime | None = None
+) -> tuple[str, datetime]:
+    """Check the password and hand out a new token; the same refusal for every failure."""
+    officer = await repository.officer_by_username(session, username)
+    refused = Unauthenticated("Tên đăng nhập hoặc mật khẩu không đúng.", code="invalid-credentials")
+    try:
+        _hasher.verify(officer.password_hash if officer else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        raise refused from None
+    if officer is None or not officer.active:
+        raise refused
+    now = at or clock.now()
+    token = secrets.token_urlsafe(32)
+    expires_at = now + TOKEN_LIFETIME
+    session.add(
+        ApiToken(
+            token_hash=hash_token(token),
+            officer_id=officer.id,
+            created_at=now,
+            expires_at=expires_at,
+            revoked=False,
+        )
+    )
+    await session.flush()
+    return token, expires_at
+
+
+async def subject_for_token(
+    session: AsyncSession, token: str, *, at: datetime | None = None
+) -> Subject:
+    found = await repository.token_with_officer(session, hash_token(token))
+    if found is None:
+        raise Unauthenticated(
+            "Phiên đăng nhập không hợp lệ. Hãy đăng nhập lại.", code="invalid-token"
+        )
+    api_token, officer, agency = found
+    expires_at = api_token.expires_at
+    if expires_at.tzinfo is None:  # SQLite returns naive UTC
+        expires_at = expires_at.replace(tzinfo=(at or clock.now()).tzinfo)
+    if api_token.revoked or expires_at <= (at or clock.now()) or not officer.active:
+        raise Unauthenticated(
+            "Phiên đăng nhập đã hết hạn. Hãy đăng nhập lại.", code="expired-token"
+        )
+    return Subject(
+        officer_id=officer.id,
+        username=officer.username,
+        full_name=officer.full_name,
+        role=officer.role,
+        agency_id=agency.id,
+        agency_code=agency.code,
+        agency_name=agency.name,
+        agency_level=agency.level,
+        unit_code=agency.unit_code,
+    )
+
+
+async def revoke_token(session: AsyncSession, token: str) -> None:
+    found = await repository.token_with_officer(session, hash_token(token))
+    if found is not None:
+        found[0].revoked = True
+        await session.flush()
