@@ -1,0 +1,158 @@
+"""Monitoring roll-up latency on PostgreSQL, written to docs/benchmarks.md.
+
+Data: every unit (3,321 communes, 34 provinces, 17 ministries) assigned 20 tasks of its level,
+with synthetic daily reports for 180 days written by ``monitoring.synthetic.simulate`` (the
+same rules and snapshots as real reports, loaded with COPY). Each sample is one service call in
+its own session, in-process, timed with a monotonic clock; days and provinces are drawn at
+random from the period, after one warm-up pass. Medians and 95th percentiles over all samples.
+"""
+
+import asyncio
+import random
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from motcua.bench import machine, write_section
+from motcua.core.database import make_engine, make_sessionmaker, recreate_postgres_database
+from motcua.core.migrate import upgrade
+from motcua.core.repository import analyze
+from motcua.monitoring import service
+from motcua.monitoring.models import Assignment, Report, UnitDay
+from motcua.monitoring.schemas import PlanDocument
+from motcua.monitoring.synthetic import simulate
+from motcua.units import service as units
+
+TASKS_PER_LEVEL = 20
+END = date(2025, 12, 31)
+TARGETS_MS = {"national summary": 300.0, "province drill-down": 100.0}
+KINDS = ["percentage", "number", "yes_no", "percentage", "checklist"]
+
+
+def bench_plan(days: int) -> PlanDocument:
+    """20 tasks per level, starting before the period, deadlines spread across it."""
+    start = END - timedelta(days=days + 30)
+    tasks = []
+    for level in ("ministry", "province", "commune"):
+        for n in range(TASKS_PER_LEVEL):
+            kind = KINDS[n % len(KINDS)]
+            indicator: dict[str, object] = {"kind": kind}
+            if kind == "number":
+                indicator["target"] = 50
+            if kind == "percentage":
+                indicator["target"] = 100
+            if kind == "checklist":
+                indicator["items"] = [{"key": k, "label": k} for k in ("a", "b", "c", "d", "e")]
+            tasks.append(
+                {
+                    "code": f"BENCH.{level[:2].upper()}.{n:02d}",
+                    "title": f"Nhiệm vụ tổng hợp {n}",
+                    "level": level,
+                    "starts_on": start.isoformat(),
+                    "deadline": (start + timedelta(days=40 + 8 * n)).isoformat(),
+                    "done_criterion": "Dữ liệu tổng hợp",
+                    "indicator": indicator,
+                }
+            )
+    return PlanDocument.model_validate(
+        {"code": "BENCH", "title": "Kế hoạch tổng hợp cho đo hiệu năng", "synthetic": True,
+         "starts_on": start.isoformat(), "ends_on": END.isoformat(), "tasks": tasks}
+    )  # fmt: skip
+
+
+Sample = Callable[[AsyncSession, date, str], Awaitable[object]]
+QUERIES: list[tuple[str, Sample]] = [
+    ("national summary", lambda s, d, p: service.summary(s, d, None)),
+    ("province grid (34)", lambda s, d, p: service.province_grid(s, d)),
+    ("province drill-down", lambda s, d, p: service.communes(s, p, d)),
+    ("province summary", lambda s, d, p: service.summary(s, d, p)),
+    ("non-reporters, national", lambda s, d, p: service.non_reporters(s, d, None, 500)),
+    ("trend 30 days, national", lambda s, d, p: service.trend(
+        s, None, d - timedelta(days=29), d, None)),
+]  # fmt: skip
+
+
+def p95(values: list[float]) -> float:
+    data = sorted(values)
+    return data[min(len(data) - 1, round(0.95 * (len(data) - 1)))]
+
+
+async def _run(
+    url: str, days: int, rounds: int
+) -> tuple[dict[str, list[float]], dict[str, object]]:
+    await recreate_postgres_database(url)
+    await asyncio.to_thread(upgrade, url)
+    engine = make_engine(url)
+    sessions = make_sessionmaker(engine)
+    facts: dict[str, object] = {}
+    started = time.perf_counter()
+    async with sessions() as session, session.begin():
+        await units.load_units(session)
+        document = bench_plan(days)
+        await service.import_plan(session, document)
+        for task in document.tasks:
+            await service.assign_task(session, task.code)
+    async with sessions() as session, session.begin():
+        result = await simulate(session, days=days, end=END, seed=7)
+    async with sessions() as session, session.begin():
+        await analyze(session)
+    facts["load_seconds"] = time.perf_counter() - started
+    async with sessions() as session:
+        for name, model in (("reports", Report), ("unit_days", UnitDay),
+                            ("assignments", Assignment)):  # fmt: skip
+            facts[name] = int(await session.scalar(select(func.count()).select_from(model)) or 0)
+        facts["version"] = str(await session.scalar(text("show server_version")))
+        provinces = [p[0].code for p in await units.provinces(session)]
+    facts["late"] = result.late
+    rng = random.Random(11)
+    samples: dict[str, list[float]] = {name: [] for name, _ in QUERIES}
+    for round_ in range(rounds + 1):
+        day = result.start + timedelta(days=rng.randrange(days))
+        province = rng.choice(provinces)
+        for name, query in QUERIES:
+            async with sessions() as session:
+                t0 = time.perf_counter()
+                await query(session, day, province)
+                elapsed = (time.perf_counter() - t0) * 1000
+            if round_ > 0:
+                samples[name].append(elapsed)
+    await engine.dispose()
+    return samples, facts
+
+
+def run_monitoring_bench(postgres_url: str, days: int, rounds: int, output: Path) -> str:
+    samples, facts = asyncio.run(_run(postgres_url, days, rounds))
+    lines = [
+        "## Monitoring roll-ups (`motcua bench monitoring`)",
+        "",
+        f"- Measured: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}; "
+        f"PostgreSQL {facts['version']}.",
+        f"- Data: 3,321 communes + 34 provinces + 17 ministries, {TASKS_PER_LEVEL} tasks each "
+        f"({facts['assignments']:,} assignments), {days} days of synthetic reports: "
+        f"{facts['reports']:,} report versions, {facts['unit_days']:,} unit-day snapshots "
+        f"({facts['late']:,} late versions); loaded in {facts['load_seconds']:.0f} s.",
+        f"- What: one service call per sample in its own session, in-process; {rounds} samples "
+        "per query at random days and provinces, after one warm-up round. Roll-ups read the "
+        "unit-day snapshots written with each report (docs/monitoring.md).",
+        "- Targets: national summary p95 < 300 ms; province drill-down p95 < 100 ms.",
+        "",
+        "| query | p50 (ms) | p95 (ms) | max (ms) | target met |",
+        "|---|---:|---:|---:|---|",
+    ]
+    for name, _ in QUERIES:
+        values = samples[name]
+        target = TARGETS_MS.get(name)
+        met = "" if target is None else ("yes" if p95(values) < target else "NO")
+        lines.append(
+            f"| {name} | {statistics.median(values):.1f} | {p95(values):.1f} | "
+            f"{max(values):.1f} | {met} |"
+        )
+    lines.append("")
+    report = "\n".join(lines)
+    write_section(output, "monitoring", report)
+    return report

@@ -1,0 +1,170 @@
+"""Monitoring tables: plans, tasks, indicators, assignments, versioned reports, day snapshots.
+
+A *unit* that must report is an **agency** (``agencies.id``): a ministry, or the People's
+Committee of a province or commune. Every province and commune has exactly one People's
+Committee in ``agencies``, so one integer key covers all three levels, a ministry needs no fake
+administrative-unit code, and the officer who reports (who belongs to an agency) is checked
+against the same key. ``province_code`` is copied onto assignments and snapshots because every
+roll-up groups by province; agencies never move between provinces, so the copy cannot go stale.
+"""
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from motcua.core.models import Base
+
+
+class TaskLevel(enum.StrEnum):
+    ministry = "ministry"
+    province = "province"
+    commune = "commune"
+
+
+class IndicatorKind(enum.StrEnum):
+    yes_no = "yes_no"
+    number = "number"
+    percentage = "percentage"
+    checklist = "checklist"
+
+
+class Plan(Base):
+    """kế hoạch, e.g. Plan 02-KH/BCĐTW, with its phases and its status thresholds."""
+
+    __tablename__ = "monitoring_plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    phases: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    rules: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Task(Base):
+    """nhiệm vụ: what every unit of one level must do by a deadline."""
+
+    __tablename__ = "monitoring_tasks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("monitoring_plans.id"), index=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    level: Mapped[TaskLevel] = mapped_column(Enum(TaskLevel, native_enum=False, length=16))
+    starts_on: Mapped[date] = mapped_column(Date)
+    deadline: Mapped[date] = mapped_column(Date)
+    done_criterion: Mapped[str] = mapped_column(Text)
+
+
+class Indicator(Base):
+    """chỉ số: the figure a unit reports for a task (one per task)."""
+
+    __tablename__ = "monitoring_indicators"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("monitoring_tasks.id"), unique=True)
+    kind: Mapped[IndicatorKind] = mapped_column(Enum(IndicatorKind, native_enum=False, length=16))
+    target: Mapped[float | None] = mapped_column(Float, default=None)
+    unit_label: Mapped[str | None] = mapped_column(String(40), default=None)
+    items: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+
+
+class Assignment(Base):
+    """A task given to one unit; an exemption keeps the row (and its reason) but removes the
+    unit from what is expected."""
+
+    __tablename__ = "monitoring_assignments"
+    __table_args__ = (
+        UniqueConstraint("task_id", "agency_id"),
+        Index("ix_monitoring_assignments_scope", "level", "province_code"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("monitoring_tasks.id"))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    level: Mapped[TaskLevel] = mapped_column(Enum(TaskLevel, native_enum=False, length=16))
+    province_code: Mapped[str | None] = mapped_column(String(5), default=None)
+    exempt: Mapped[bool] = mapped_column(Boolean, default=False)
+    exempt_reason: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class Report(Base):
+    """báo cáo: one version of a unit's report for one day. Never updated: a correction is a
+    new row with the next version number."""
+
+    __tablename__ = "monitoring_reports"
+    __table_args__ = (UniqueConstraint("agency_id", "day", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    day: Mapped[date] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer)
+    values: Mapped[dict[str, Any]] = mapped_column(JSON)
+    note: Mapped[str | None] = mapped_column(Text, default=None)
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"), default=None)
+    source: Mapped[str] = mapped_column(String(16))
+    late: Mapped[bool] = mapped_column(Boolean)
+    synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class UnitDay(Base):
+    """Snapshot of one unit on one day, written in the same transaction as each report.
+
+    ``cutoff_*`` columns come from the last version submitted before the day's cut-off and are
+    only ever written by such a version, so once the cut-off has passed they cannot change: that
+    is the frozen 16:00 snapshot the roll-ups read. ``latest_*`` follow every correction.
+    """
+
+    __tablename__ = "monitoring_unit_days"
+    __table_args__ = (
+        Index("ix_monitoring_unit_days_scope", "day", "level", "province_code"),
+        Index("ix_monitoring_unit_days_agency_day", "agency_id", "day"),
+    )
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
+    level: Mapped[TaskLevel] = mapped_column(Enum(TaskLevel, native_enum=False, length=16))
+    province_code: Mapped[str | None] = mapped_column(String(5), default=None)
+    first_submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    on_time: Mapped[bool] = mapped_column(Boolean)
+    latest_report_id: Mapped[int] = mapped_column(Integer)
+    latest_status: Mapped[str] = mapped_column(String(8))
+    cutoff_report_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    cutoff_status: Mapped[str | None] = mapped_column(String(8), default=None)
+    n_green: Mapped[int] = mapped_column(Integer, default=0)
+    n_yellow: Mapped[int] = mapped_column(Integer, default=0)
+    n_red: Mapped[int] = mapped_column(Integer, default=0)
+    synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ChecklistDay(Base):
+    """Whether a unit met every item of a checklist task at the day's cut-off."""
+
+    __tablename__ = "monitoring_checklist_days"
+    __table_args__ = (Index("ix_monitoring_checklist_days_scope", "day", "task_id", "level"),)
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("monitoring_tasks.id"), primary_key=True)
+    level: Mapped[TaskLevel] = mapped_column(Enum(TaskLevel, native_enum=False, length=16))
+    province_code: Mapped[str | None] = mapped_column(String(5), default=None)
+    met: Mapped[bool] = mapped_column(Boolean)

@@ -1,0 +1,234 @@
+"""Dashboard pages (national overview, province drill-down, unit history, non-reporters),
+the report form and CSV upload for officers, and CSV/XLSX exports of every table."""
+
+from datetime import date, timedelta
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from motcua.core import clock
+from motcua.core.database import get_session
+from motcua.core.errors import Invalid
+from motcua.identity.auth import OptionalOfficer
+from motcua.monitoring import exports, service
+from motcua.monitoring.rules import STATUS_LABELS, Status
+from motcua.web.templating import render
+
+router = APIRouter(prefix="/monitoring", include_in_schema=False)
+Session = Annotated[AsyncSession, Depends(get_session)]
+Day = Annotated[date | None, Query(alias="date")]
+UnitCode = Annotated[str | None, Query(pattern=r"^[0-9A-Z.]{1,35}$")]
+TREND_DAYS = 14
+MAX_UPLOAD = 5 * 1024 * 1024
+
+
+def _labels() -> dict[str, str]:
+    return {s.value: label for s, label in STATUS_LABELS.items()}
+
+
+async def _day(session: AsyncSession, day: date | None) -> date:
+    return day or await service.default_day(session)
+
+
+def _login(request: Request) -> RedirectResponse:
+    return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+
+@router.get("", response_class=HTMLResponse)
+async def overview(request: Request, session: Session, day: Day = None) -> HTMLResponse:
+    chosen = await _day(session, day)
+    summary = await service.summary(session, chosen, None)
+    grid = await service.province_grid(session, chosen)
+    start = chosen - timedelta(days=TREND_DAYS - 1)
+    trend = await service.trend(session, None, start, chosen, None)
+    levels = {f.level: f for f in summary.levels}
+    return render(
+        request,
+        "monitoring/overview.html",
+        {
+            "day": chosen,
+            "summary": summary,
+            "levels": levels,
+            "provinces_green": sum(1 for p in grid if p.status == Status.green),
+            "grid": grid,
+            "trend": trend,
+            "labels": _labels(),
+        },
+    )
+
+
+@router.get("/provinces/{code}", response_class=HTMLResponse)
+async def province(
+    request: Request,
+    session: Session,
+    code: Annotated[str, Path(pattern=r"^\d{2}$")],
+    day: Day = None,
+) -> HTMLResponse:
+    chosen = await _day(session, day)
+    rows = await service.communes(session, code, chosen)
+    summary = await service.summary(session, chosen, code)
+    return render(
+        request,
+        "monitoring/province.html",
+        {
+            "day": chosen,
+            "summary": summary,
+            "levels": {f.level: f for f in summary.levels},
+            "rows": rows,
+            "labels": _labels(),
+        },
+    )
+
+
+@router.get("/units/{unit}", response_class=HTMLResponse)
+async def unit_history(
+    request: Request,
+    session: Session,
+    unit: Annotated[str, Path(pattern=r"^[0-9A-Z.]{1,35}$")],
+    day: Day = None,
+) -> HTMLResponse:
+    chosen = await _day(session, day)
+    start = chosen - timedelta(days=29)
+    scope = await service.resolve_scope(session, unit)
+    versions = await service.report_versions(session, unit, start, chosen)
+    return render(
+        request,
+        "monitoring/unit.html",
+        {"day": chosen, "start": start, "unit": scope.ref, "versions": versions,
+         "labels": _labels()},
+    )  # fmt: skip
+
+
+@router.get("/non-reporters", response_class=HTMLResponse)
+async def non_reporters(
+    request: Request, session: Session, day: Day = None, unit: UnitCode = None
+) -> HTMLResponse:
+    chosen = await _day(session, day)
+    rows = await service.non_reporters(session, chosen, unit, 5000)
+    scope = await service.resolve_scope(session, unit)
+    return render(
+        request,
+        "monitoring/non_reporters.html",
+        {"day": chosen, "rows": rows, "scope": scope.ref, "unit": unit or ""},
+    )
+
+
+@router.get("/export/{table}.{fmt}")
+async def export(
+    session: Session,
+    table: Literal["provinces", "communes", "non-reporters"],
+    fmt: Literal["csv", "xlsx"],
+    day: Day = None,
+    unit: UnitCode = None,
+) -> Response:
+    chosen = await _day(session, day)
+    if table == "provinces":
+        data = exports.provinces_table(await service.province_grid(session, chosen))
+    elif table == "communes":
+        if unit is None:
+            raise Invalid("Cần chọn tỉnh (unit=mã tỉnh).", code="unit-required")
+        data = exports.communes_table(await service.communes(session, unit, chosen))
+    else:
+        data = exports.non_reporters_table(
+            await service.non_reporters(session, chosen, unit, 100_000)
+        )
+    name = f"{table}-{unit + '-' if unit else ''}{chosen.isoformat()}"
+    if fmt == "xlsx":
+        return Response(
+            exports.to_xlsx(data, table),
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+        )
+    return Response(
+        exports.to_csv(data),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )
+
+
+@router.get("/report", response_class=HTMLResponse)
+async def report_form(
+    request: Request,
+    session: Session,
+    officer: OptionalOfficer,
+    unit: UnitCode = None,
+    day: Day = None,
+) -> Response:
+    if officer is None:
+        return _login(request)
+    chosen_unit = unit or service.own_unit(officer)
+    chosen = day or clock.today()
+    name, tasks = await service.report_form(session, officer, chosen_unit, chosen)
+    return render(
+        request,
+        "monitoring/report_form.html",
+        {"officer": officer, "unit": chosen_unit, "unit_name": name, "day": chosen,
+         "tasks": tasks},
+    )  # fmt: skip
+
+
+@router.post("/report", response_class=HTMLResponse)
+async def report_submit(request: Request, session: Session, officer: OptionalOfficer) -> Response:
+    if officer is None:
+        return _login(request)
+    form = await request.form()
+    unit = str(form.get("unit") or service.own_unit(officer))
+    try:
+        day = date.fromisoformat(str(form.get("day") or ""))
+    except ValueError:
+        raise Invalid("Ngày báo cáo không hợp lệ.", code="invalid-day") from None
+    _, tasks = await service.report_form(session, officer, unit, day)
+    values: dict[str, object] = {}
+    for task in tasks:
+        field = f"task:{task.code}"
+        if task.kind == "checklist":
+            values[task.code] = [str(v) for v in form.getlist(field)]
+        elif field in form:
+            values[task.code] = str(form.get(field))
+    report = await service.submit_report(
+        session,
+        subject=officer,
+        unit=unit,
+        day=day,
+        values=values,
+        note=str(form.get("note") or "")[:2000] or None,
+        submitted_at=clock.now(),
+        source="form",
+    )
+    return render(
+        request, "monitoring/report_done.html", {"report": report, "labels": _labels()}, 201
+    )
+
+
+@router.get("/upload", response_class=HTMLResponse)
+async def upload_form(request: Request, officer: OptionalOfficer) -> Response:
+    if officer is None:
+        return _login(request)
+    return render(request, "monitoring/upload.html", {"officer": officer, "problems": None})
+
+
+@router.post("/upload", response_class=HTMLResponse)
+async def upload(
+    request: Request, session: Session, officer: OptionalOfficer, file: UploadFile
+) -> Response:
+    if officer is None:
+        return _login(request)
+    content = await file.read(MAX_UPLOAD + 1)
+    try:
+        if len(content) > MAX_UPLOAD:
+            raise Invalid("Tệp quá lớn (tối đa 5 MB).", code="file-too-large")
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise Invalid("Tệp phải là CSV mã hoá UTF-8.", code="invalid-csv") from None
+        result = await service.submit_csv(
+            session, subject=officer, content=text, submitted_at=clock.now()
+        )
+    except Invalid as error:
+        problems = error.details.get("problems") or [{"line": 0, "message": error.message}]
+        context = {"officer": officer, "problems": problems, "message": error.message}
+        return render(request, "monitoring/upload.html", context, 422)
+    context = {"officer": officer, "problems": [], "result": result}
+    return render(request, "monitoring/upload.html", context, 201)

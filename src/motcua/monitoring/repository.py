@@ -1,0 +1,456 @@
+"""All monitoring queries. Roll-ups read the day snapshots (``monitoring_unit_days``,
+``monitoring_checklist_days``) and the assignments, never the report history."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from motcua.monitoring.models import (
+    Assignment,
+    ChecklistDay,
+    Indicator,
+    IndicatorKind,
+    Plan,
+    Report,
+    Task,
+    TaskLevel,
+    UnitDay,
+)
+from motcua.units.models import AdminUnit, Agency, AgencyKind, AgencyLevel, UnitLevel
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which units a figure covers: the whole country, one province (itself and its communes),
+    or one unit."""
+
+    province_code: str | None = None
+    agency_id: int | None = None
+
+    def where(self, table: Any) -> list[ColumnElement[bool]]:
+        clauses: list[ColumnElement[bool]] = []
+        if self.province_code is not None:
+            clauses.append(table.province_code == self.province_code)
+        if self.agency_id is not None:
+            clauses.append(table.agency_id == self.agency_id)
+        return clauses
+
+
+# --- units -------------------------------------------------------------------------------
+
+
+async def reporting_agency(
+    session: AsyncSession, unit: str
+) -> tuple[Agency, str | None, str] | None:
+    """The agency that reports for ``unit`` (admin-unit code, or a ministry's agency code),
+    with its province code and the public code of the unit."""
+    if unit.isdigit() and len(unit) in (2, 5):
+        row = (
+            await session.execute(
+                select(Agency, AdminUnit)
+                .join(AdminUnit, AdminUnit.code == Agency.unit_code)
+                .where(Agency.unit_code == unit, Agency.kind == AgencyKind.people_committee)
+            )
+        ).first()
+        if row is None:
+            return None
+        agency, admin = row
+        province = admin.code if admin.level == UnitLevel.province else admin.province_code
+        return agency, province, unit
+    ministry = await session.scalar(
+        select(Agency).where(Agency.code == unit, Agency.kind == AgencyKind.ministry)
+    )
+    return None if ministry is None else (ministry, None, unit)
+
+
+async def agencies_for_level(
+    session: AsyncSession, level: TaskLevel
+) -> Sequence[tuple[int, str | None]]:
+    """(agency id, province code) of every unit that must do tasks of ``level``."""
+    if level == TaskLevel.ministry:
+        rows = await session.execute(
+            select(Agency.id, Agency.unit_code).where(Agency.kind == AgencyKind.ministry)
+        )
+        return [(id_, None) for id_, _ in rows]
+    statement = (
+        select(
+            Agency.id,
+            case(
+                (AdminUnit.level == UnitLevel.province, AdminUnit.code),
+                else_=AdminUnit.province_code,
+            ),
+        )
+        .join(AdminUnit, AdminUnit.code == Agency.unit_code)
+        .where(
+            Agency.kind == AgencyKind.people_committee,
+            Agency.level == AgencyLevel(level.value),
+        )
+    )
+    return [(id_, province) for id_, province in await session.execute(statement)]
+
+
+async def units_named(session: AsyncSession, agency_ids: Sequence[int]) -> dict[int, Agency]:
+    if not agency_ids:
+        return {}
+    rows = await session.scalars(select(Agency).where(Agency.id.in_(agency_ids)))
+    return {a.id: a for a in rows}
+
+
+async def provinces(session: AsyncSession) -> Sequence[AdminUnit]:
+    result = await session.scalars(
+        select(AdminUnit).where(AdminUnit.level == UnitLevel.province).order_by(AdminUnit.code)
+    )
+    return result.all()
+
+
+async def communes_with_agency(
+    session: AsyncSession, province_code: str
+) -> Sequence[tuple[AdminUnit, int]]:
+    rows = await session.execute(
+        select(AdminUnit, Agency.id)
+        .join(Agency, Agency.unit_code == AdminUnit.code)
+        .where(
+            AdminUnit.province_code == province_code,
+            AdminUnit.level == UnitLevel.commune,
+            Agency.kind == AgencyKind.people_committee,
+        )
+        .order_by(AdminUnit.code)
+    )
+    return [(unit, id_) for unit, id_ in rows]
+
+
+# --- plans and tasks -----------------------------------------------------------------------
+
+
+async def plan_by_code(session: AsyncSession, code: str) -> Plan | None:
+    return await session.scalar(select(Plan).where(Plan.code == code))
+
+
+async def plans(session: AsyncSession) -> Sequence[Plan]:
+    return (await session.scalars(select(Plan).order_by(Plan.starts_on, Plan.code))).all()
+
+
+async def tasks_with_indicators(
+    session: AsyncSession, plan_id: int | None = None
+) -> Sequence[tuple[Task, Indicator, Plan]]:
+    statement = (
+        select(Task, Indicator, Plan)
+        .join(Indicator, Indicator.task_id == Task.id)
+        .join(Plan, Plan.id == Task.plan_id)
+        .order_by(Task.code)
+    )
+    if plan_id is not None:
+        statement = statement.where(Task.plan_id == plan_id)
+    return [(t, i, p) for t, i, p in await session.execute(statement)]
+
+
+async def task_by_code(session: AsyncSession, code: str) -> Task | None:
+    return await session.scalar(select(Task).where(Task.code == code))
+
+
+async def assigned_task_ids(
+    session: AsyncSession, agency_ids: Sequence[int]
+) -> dict[int, set[int]]:
+    """Non-exempt task ids per agency."""
+    result: dict[int, set[int]] = {a: set() for a in agency_ids}
+    rows = await session.execute(
+        select(Assignment.agency_id, Assignment.task_id).where(
+            Assignment.agency_id.in_(agency_ids), Assignment.exempt.is_(False)
+        )
+    )
+    for agency_id, task_id in rows:
+        result[agency_id].add(task_id)
+    return result
+
+
+async def assignment(session: AsyncSession, task_id: int, agency_id: int) -> Assignment | None:
+    return await session.scalar(
+        select(Assignment).where(Assignment.task_id == task_id, Assignment.agency_id == agency_id)
+    )
+
+
+async def existing_assignments(session: AsyncSession, task_id: int) -> set[int]:
+    rows = await session.scalars(select(Assignment.agency_id).where(Assignment.task_id == task_id))
+    return set(rows)
+
+
+# --- reports -----------------------------------------------------------------------------
+
+
+async def last_version(session: AsyncSession, agency_id: int, day: date) -> int:
+    value = await session.scalar(
+        select(func.max(Report.version)).where(Report.agency_id == agency_id, Report.day == day)
+    )
+    return int(value or 0)
+
+
+async def reports_of(
+    session: AsyncSession, agency_id: int, start: date, end: date
+) -> Sequence[Report]:
+    result = await session.scalars(
+        select(Report)
+        .where(Report.agency_id == agency_id, Report.day >= start, Report.day <= end)
+        .order_by(Report.day.desc(), Report.version.desc())
+    )
+    return result.all()
+
+
+async def unit_day(session: AsyncSession, day: date, agency_id: int) -> UnitDay | None:
+    return await session.get(UnitDay, (day, agency_id))
+
+
+async def checklist_day(
+    session: AsyncSession, day: date, agency_id: int, task_id: int
+) -> ChecklistDay | None:
+    return await session.get(ChecklistDay, (day, agency_id, task_id))
+
+
+# --- roll-ups ----------------------------------------------------------------------------
+
+
+def _unit_windows(scope: Scope) -> Any:
+    """Each unit's reporting window: from its earliest assigned task's start to the end of
+    its latest plan (exempt assignments do not count)."""
+    return (
+        select(
+            Assignment.agency_id,
+            Assignment.level,
+            Assignment.province_code,
+            func.min(Task.starts_on).label("starts_on"),
+            func.max(Plan.ends_on).label("ends_on"),
+        )
+        .join(Task, Task.id == Assignment.task_id)
+        .join(Plan, Plan.id == Task.plan_id)
+        .where(Assignment.exempt.is_(False), *scope.where(Assignment))
+        .group_by(Assignment.agency_id, Assignment.level, Assignment.province_code)
+        .subquery()
+    )
+
+
+def _active_assignments(day: date, scope: Scope) -> Select[TaskLevel, int]:
+    return (
+        select(Assignment.level, func.count())
+        .join(Task, Task.id == Assignment.task_id)
+        .join(Plan, Plan.id == Task.plan_id)
+        .where(
+            Assignment.exempt.is_(False),
+            Task.starts_on <= day,
+            Plan.ends_on >= day,
+            *scope.where(Assignment),
+        )
+        .group_by(Assignment.level)
+    )
+
+
+async def expected_by_level(
+    session: AsyncSession, day: date, scope: Scope
+) -> dict[TaskLevel, tuple[int, int]]:
+    """(units expected to report, task assignments active) per level on ``day``."""
+    windows = _unit_windows(scope)
+    units = await session.execute(
+        select(windows.c.level, func.count())
+        .where(windows.c.starts_on <= day, windows.c.ends_on >= day)
+        .group_by(windows.c.level)
+    )
+    active = await session.execute(_active_assignments(day, scope))
+    assignments = {TaskLevel(level): int(n) for level, n in active}
+    return {
+        TaskLevel(level): (int(count), assignments.get(TaskLevel(level), 0))
+        for level, count in units
+    }
+
+
+def _green(column: Any, value: str) -> Any:
+    return func.sum(case((column == value, 1), else_=0))
+
+
+async def reported_by_level(
+    session: AsyncSession, day: date, scope: Scope
+) -> dict[TaskLevel, dict[str, int]]:
+    rows = await session.execute(
+        select(
+            UnitDay.level,
+            func.count(),
+            func.sum(case((UnitDay.on_time, 1), else_=0)),
+            _green(UnitDay.cutoff_status, "green"),
+            _green(UnitDay.cutoff_status, "yellow"),
+            _green(UnitDay.cutoff_status, "red"),
+            func.sum(UnitDay.n_green),
+        )
+        .where(UnitDay.day == day, *scope.where(UnitDay))
+        .group_by(UnitDay.level)
+    )
+    keys = ("reported", "on_time", "green", "yellow", "red", "assignments_green")
+    return {
+        TaskLevel(level): dict(zip(keys, (int(v or 0) for v in values), strict=True))
+        for level, *values in rows
+    }
+
+
+async def checklist_figures(
+    session: AsyncSession, day: date, scope: Scope
+) -> list[tuple[Task, int, int, int]]:
+    """(task, units expected, units reporting at the cut-off, units meeting every item)."""
+    expected = dict(
+        (task_id, int(n))
+        for task_id, n in await session.execute(
+            select(Assignment.task_id, func.count())
+            .join(Task, Task.id == Assignment.task_id)
+            .join(Plan, Plan.id == Task.plan_id)
+            .join(Indicator, Indicator.task_id == Task.id)
+            .where(
+                Indicator.kind == IndicatorKind.checklist,
+                Assignment.exempt.is_(False),
+                Task.starts_on <= day,
+                Plan.ends_on >= day,
+                *scope.where(Assignment),
+            )
+            .group_by(Assignment.task_id)
+        )
+    )
+    if not expected:
+        return []
+    reported = {
+        task_id: (int(n), int(met or 0))
+        for task_id, n, met in await session.execute(
+            select(
+                ChecklistDay.task_id,
+                func.count(),
+                func.sum(case((ChecklistDay.met, 1), else_=0)),
+            )
+            .where(ChecklistDay.day == day, *scope.where(ChecklistDay))
+            .group_by(ChecklistDay.task_id)
+        )
+    }
+    tasks = await session.scalars(select(Task).where(Task.id.in_(expected)).order_by(Task.code))
+    return [(t, expected[t.id], *reported.get(t.id, (0, 0))) for t in tasks]
+
+
+async def province_grid(
+    session: AsyncSession, day: date
+) -> tuple[dict[str, str | None], dict[str, int], dict[str, tuple[int, int, int]]]:
+    """Per province: own status at the cut-off, communes expected, and communes
+    (reported, on time, green)."""
+    own: dict[str, str | None] = {
+        str(code): status
+        for code, status in await session.execute(
+            select(UnitDay.province_code, UnitDay.cutoff_status).where(
+                UnitDay.day == day, UnitDay.level == TaskLevel.province
+            )
+        )
+    }
+    windows = _unit_windows(Scope())
+    expected = {
+        str(code): int(n)
+        for code, n in await session.execute(
+            select(windows.c.province_code, func.count())
+            .where(
+                windows.c.level == TaskLevel.commune,
+                windows.c.starts_on <= day,
+                windows.c.ends_on >= day,
+            )
+            .group_by(windows.c.province_code)
+        )
+    }
+    communes = {
+        str(code): (int(n), int(on_time or 0), int(green or 0))
+        for code, n, on_time, green in await session.execute(
+            select(
+                UnitDay.province_code,
+                func.count(),
+                func.sum(case((UnitDay.on_time, 1), else_=0)),
+                _green(UnitDay.cutoff_status, "green"),
+            )
+            .where(UnitDay.day == day, UnitDay.level == TaskLevel.commune)
+            .group_by(UnitDay.province_code)
+        )
+    }
+    return own, expected, communes
+
+
+async def unit_days_on(
+    session: AsyncSession, day: date, agency_ids: Sequence[int]
+) -> dict[int, UnitDay]:
+    if not agency_ids:
+        return {}
+    rows = await session.scalars(
+        select(UnitDay).where(UnitDay.day == day, UnitDay.agency_id.in_(agency_ids))
+    )
+    return {row.agency_id: row for row in rows}
+
+
+async def last_reported(
+    session: AsyncSession, day: date, agency_ids: Sequence[int]
+) -> dict[int, date]:
+    """The last day on or before ``day`` each unit reported for."""
+    result: dict[int, date] = {}
+    ids = list(agency_ids)
+    for start in range(0, len(ids), 1000):
+        rows = await session.execute(
+            select(UnitDay.agency_id, func.max(UnitDay.day))
+            .where(UnitDay.agency_id.in_(ids[start : start + 1000]), UnitDay.day <= day)
+            .group_by(UnitDay.agency_id)
+        )
+        result.update({agency_id: last for agency_id, last in rows})
+    return result
+
+
+async def silent_units(
+    session: AsyncSession, day: date, scope: Scope
+) -> Sequence[tuple[int, TaskLevel, str | None]]:
+    """Units expected on ``day`` with no report for it (late reports count as reports)."""
+    windows = _unit_windows(scope)
+    reported = select(UnitDay.agency_id).where(
+        UnitDay.day == day, UnitDay.agency_id == windows.c.agency_id
+    )
+    rows = await session.execute(
+        select(windows.c.agency_id, windows.c.level, windows.c.province_code).where(
+            windows.c.starts_on <= day, windows.c.ends_on >= day, ~reported.exists()
+        )
+    )
+    return [(a, TaskLevel(level), p) for a, level, p in rows]
+
+
+async def window_counts(
+    session: AsyncSession, scope: Scope, level: TaskLevel | None
+) -> Sequence[tuple[date, date, int]]:
+    """(window start, window end, units) — enough to count expected units on any day."""
+    windows = _unit_windows(scope)
+    statement = select(windows.c.starts_on, windows.c.ends_on, func.count()).group_by(
+        windows.c.starts_on, windows.c.ends_on
+    )
+    if level is not None:
+        statement = statement.where(windows.c.level == level)
+    return [(s, e, int(n)) for s, e, n in await session.execute(statement)]
+
+
+async def daily_counts(
+    session: AsyncSession, start: date, end: date, scope: Scope, level: TaskLevel | None
+) -> dict[date, tuple[int, int, int]]:
+    """Per day: (reported, on time, green at the cut-off)."""
+    statement = (
+        select(
+            UnitDay.day,
+            func.count(),
+            func.sum(case((UnitDay.on_time, 1), else_=0)),
+            _green(UnitDay.cutoff_status, "green"),
+        )
+        .where(and_(UnitDay.day >= start, UnitDay.day <= end), *scope.where(UnitDay))
+        .group_by(UnitDay.day)
+    )
+    if level is not None:
+        statement = statement.where(UnitDay.level == level)
+    return {
+        d: (int(n), int(on_time or 0), int(green or 0))
+        for d, n, on_time, green in await session.execute(statement)
+    }
+
+
+async def latest_day(session: AsyncSession) -> date | None:
+    """The last day anything was reported for (the dashboards open on it)."""
+    return await session.scalar(select(func.max(UnitDay.day)))
