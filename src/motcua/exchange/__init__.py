@@ -1,0 +1,1 @@
+"""Once-only data exchange: registries, connectors, consent, preview and the access log."""

@@ -1,0 +1,118 @@
+"""All exchange queries, including the locked head row that keeps the access log one chain."""
+
+from collections.abc import AsyncIterator, Sequence
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from motcua.exchange.models import (
+    AccessLogEntry,
+    AccessLogHead,
+    Consent,
+    EvidenceItem,
+    Registry,
+    RegistryService,
+)
+from motcua.units.models import Agency
+
+
+async def services_for(
+    session: AsyncSession, evidence_codes: Sequence[str]
+) -> dict[str, tuple[RegistryService, Registry]]:
+    rows = await session.execute(
+        select(RegistryService, Registry)
+        .join(Registry, Registry.code == RegistryService.registry_code)
+        .where(RegistryService.evidence_type_code.in_(evidence_codes))
+    )
+    return {service.evidence_type_code: (service, registry) for service, registry in rows}
+
+
+async def registries(session: AsyncSession) -> Sequence[tuple[Registry, str | None]]:
+    rows = await session.execute(
+        select(Registry, Agency.code)
+        .outerjoin(Agency, Agency.id == Registry.operator_agency_id)
+        .order_by(Registry.code)
+    )
+    return [(r, code) for r, code in rows]
+
+
+async def registry_services(session: AsyncSession) -> Sequence[RegistryService]:
+    return (await session.scalars(select(RegistryService))).all()
+
+
+async def agency_names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = await session.execute(select(Agency.id, Agency.name).where(Agency.id.in_(ids)))
+    return {int(k): str(v) for k, v in rows}
+
+
+async def consent(session: AsyncSession, reference: str) -> Consent | None:
+    return await session.get(Consent, reference)
+
+
+async def items(session: AsyncSession, reference: str) -> Sequence[EvidenceItem]:
+    result = await session.scalars(
+        select(EvidenceItem)
+        .where(EvidenceItem.consent_reference == reference)
+        .order_by(EvidenceItem.id)
+    )
+    return result.all()
+
+
+async def delete_items(session: AsyncSession, reference: str, keys: Sequence[str]) -> None:
+    await session.execute(
+        delete(EvidenceItem).where(
+            EvidenceItem.consent_reference == reference, EvidenceItem.key.in_(keys)
+        )
+    )
+
+
+async def lock_head(session: AsyncSession) -> AccessLogHead:
+    """Take the chain's write lock: an UPDATE locks the row on PostgreSQL and takes SQLite's
+    write lock, so the read that follows sees the true head and nobody appends in between."""
+    await session.execute(update(AccessLogHead).where(AccessLogHead.id == 1).values(id=1))
+    head = await session.scalar(
+        select(AccessLogHead).where(AccessLogHead.id == 1).with_for_update()
+    )
+    if head is None:
+        head = AccessLogHead(id=1, last_seq=0, last_hash="0" * 64)
+        session.add(head)
+    return head
+
+
+async def head(session: AsyncSession) -> AccessLogHead | None:
+    return await session.get(AccessLogHead, 1, populate_existing=True)
+
+
+async def access_log(session: AsyncSession, batch: int = 1000) -> AsyncIterator[AccessLogEntry]:
+    after = 0
+    while True:
+        rows = (
+            await session.scalars(
+                select(AccessLogEntry)
+                .where(AccessLogEntry.seq > after)
+                .order_by(AccessLogEntry.seq)
+                .limit(batch)
+            )
+        ).all()
+        if not rows:
+            return
+        for row in rows:
+            yield row
+        after = rows[-1].seq
+
+
+async def accesses_of(
+    session: AsyncSession, personal_id: str, limit: int, before: int | None
+) -> Sequence[tuple[AccessLogEntry, str | None]]:
+    statement = (
+        select(AccessLogEntry, Registry.name)
+        .outerjoin(Registry, Registry.code == AccessLogEntry.registry_code)
+        .where(AccessLogEntry.subject_personal_id == personal_id)
+        .order_by(AccessLogEntry.seq.desc())
+        .limit(limit)
+    )
+    if before is not None:
+        statement = statement.where(AccessLogEntry.seq < before)
+    return [(e, name) for e, name in await session.execute(statement)]

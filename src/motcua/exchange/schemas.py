@@ -1,0 +1,149 @@
+"""API shapes of the exchange: the consent preview, fetched items, the access log."""
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from motcua.exchange.models import ConsentState, Decision, ItemStatus
+
+
+class PlannedRead(BaseModel):
+    """One line of the preview the person confirms: which data, from where, why."""
+
+    key: str
+    requirement: str
+    evidence_type: str
+    evidence_name: str
+    registry_code: str | None
+    registry_name: str | None
+    operator: str | None
+    fields: list[str]
+    available: bool
+
+
+class ConsentView(BaseModel):
+    reference: str
+    application_id: str
+    procedure_code: str
+    procedure_name: str
+    agency_code: str | None
+    actor_personal_id: str
+    subject_personal_id: str
+    legal_basis: list[str]
+    state: ConsentState
+    created_at: datetime
+    confirmed_at: datetime | None
+    plan: list[PlannedRead]
+
+
+class SourcedField(BaseModel):
+    value: Any
+    source: str
+    last_updated: date | None
+
+
+class Option(BaseModel):
+    id: str
+    label: str
+
+
+class ItemView(BaseModel):
+    key: str
+    evidence_type: str
+    status: ItemStatus
+    registry_code: str | None
+    reason: str | None = None
+    message: str | None = None
+    fields: dict[str, SourcedField] = Field(default_factory=dict)
+    options: list[Option] = Field(default_factory=list)
+    question: str | None = None
+    request_hash: str | None = None
+    decision: Decision = Decision.pending
+
+
+class Disagreement(BaseModel):
+    field: str
+    values: dict[str, Any]
+
+
+class FetchResult(BaseModel):
+    reference: str
+    application_id: str
+    items: list[ItemView]
+    disagreements: list[Disagreement]
+    elapsed_ms: float
+
+
+class ConsentCreate(BaseModel):
+    procedure_code: str = Field(pattern=r"^\d\.\d{6}$")
+    subject_personal_id: str | None = Field(None, description="Defaults to the acting person.")
+
+
+class FetchRequestBody(BaseModel):
+    choices: dict[str, str] = Field(
+        default_factory=dict, description="requirement key -> record id, for needs_choice items"
+    )
+
+
+class DecisionBody(BaseModel):
+    accept: bool
+    reason: str | None = Field(None, max_length=500)
+
+
+class RecheckBody(BaseModel):
+    submitted: dict[str, dict[str, Any]] = Field(
+        description="requirement key -> field id -> value as the form holds it"
+    )
+
+
+class Mismatch(BaseModel):
+    key: str
+    field: str
+    expected: Any
+    submitted: Any
+
+
+class RecheckResult(BaseModel):
+    ok: bool
+    mismatches: list[Mismatch]
+
+
+class AccessRecord(BaseModel):
+    seq: int
+    at: datetime
+    actor_personal_id: str
+    on_behalf_of: str | None
+    agency_code: str | None
+    registry_code: str | None
+    registry_name: str | None
+    evidence_type_code: str
+    purpose: str
+    procedure_code: str | None
+    legal_basis: list[str]
+    consent_reference: str | None
+    outcome: str
+    reason: str | None
+    hash: str
+
+
+class AccessPage(BaseModel):
+    personal_id: str
+    items: list[AccessRecord]
+
+
+class ChainReport(BaseModel):
+    records: int
+    ok: bool
+    first_broken_seq: int | None = None
+    problem: str | None = None
+
+
+class RegistryOut(BaseModel):
+    code: str
+    name: str
+    protocol: str
+    operator_agency_code: str | None
+    enabled: bool
+    timeout_ms: int
+    services: dict[str, str]

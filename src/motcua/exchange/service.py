@@ -1,0 +1,639 @@
+"""Evidence fetch with consent and preview, bound to one application, logged in the chain.
+
+Flow: ``prepare_consent`` (the preview: which data, which registry, which procedure and legal
+basis) -> ``confirm_consent`` -> ``fetch_evidence`` (all registries at once, each under its
+timeout) -> ``decide`` per item (accept or reject) -> ``recheck`` at submission.
+Every read and every refused read appends one record to the access log.
+"""
+
+import asyncio
+import hashlib
+import json
+import re
+import time
+import unicodedata
+import uuid
+from collections.abc import Sequence
+from datetime import date
+from importlib import resources
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from motcua.catalog import repository as catalog_repository
+from motcua.core import clock
+from motcua.core.errors import Conflict, DomainError, NotFound
+from motcua.core.repository import insert_missing
+from motcua.exchange import audit, identifiers, repository
+from motcua.exchange.audit import Access
+from motcua.exchange.config import get_exchange_settings
+from motcua.exchange.connectors import (
+    REASONS,
+    Fetcher,
+    ReadContext,
+    RecordIn,
+    RegistryUnavailable,
+    Target,
+    new_client,
+)
+from motcua.exchange.models import (
+    Consent,
+    ConsentState,
+    Decision,
+    EvidenceItem,
+    ItemStatus,
+    Registry,
+    RegistryService,
+)
+from motcua.exchange.schemas import (
+    AccessPage,
+    AccessRecord,
+    ChainReport,
+    ConsentView,
+    Disagreement,
+    FetchResult,
+    ItemView,
+    Mismatch,
+    Option,
+    PlannedRead,
+    RecheckResult,
+    RegistryOut,
+    SourcedField,
+)
+from motcua.units.models import Agency
+
+
+class ReadRefused(DomainError):
+    """A read the rules do not allow; recorded in the access log before it is refused."""
+
+    status_code = 403
+    code = "read-refused"
+
+
+# --- registries -------------------------------------------------------------------------------
+
+
+def registry_document() -> dict[str, Any]:
+    text = resources.files("motcua.exchange").joinpath("data", "registries.yaml")
+    data: dict[str, Any] = yaml.safe_load(text.read_text("utf-8"))
+    return data
+
+
+async def seed_registries(session: AsyncSession, registries_url: str | None = None) -> int:
+    """Registries and their services from data/registries.yaml; existing rows stay untouched."""
+    base = registries_url or get_exchange_settings().registries_url
+    document = registry_document()
+    codes = {r["operator"] for r in document["registries"]}
+    agencies = {
+        a.code: a.id for a in await session.scalars(select(Agency).where(Agency.code.in_(codes)))
+    }
+    known = set(await catalog_repository.evidence_types(session))
+    registries, services = [], []
+    for r in document["registries"]:
+        registries.append(
+            {
+                "code": r["code"],
+                "name": r["name"],
+                "operator_agency_id": agencies.get(r["operator"]),
+                "base_url": base,
+                "protocol": r["protocol"],
+                "xroad_subsystem": r.get("xroad_subsystem"),
+                "timeout_ms": r["timeout_ms"],
+                "enabled": r["enabled"],
+            }
+        )
+        for evidence, service in r["services"].items():
+            if evidence in known:
+                services.append(
+                    {
+                        "evidence_type_code": evidence,
+                        "registry_code": r["code"],
+                        "service_code": service,
+                        "fields": [],
+                    }
+                )
+    await insert_missing(session, Registry, registries)
+    await insert_missing(session, RegistryService, services)
+    evidence = await catalog_repository.evidence_types(session)
+    for service_row in await repository.registry_services(session):
+        if not service_row.fields and service_row.evidence_type_code in evidence:
+            service_row.fields = list(evidence[service_row.evidence_type_code].fields)
+    await session.flush()
+    return len(registries)
+
+
+async def list_registries(session: AsyncSession) -> list[RegistryOut]:
+    services: dict[str, dict[str, str]] = {}
+    for s in await repository.registry_services(session):
+        services.setdefault(s.registry_code, {})[s.evidence_type_code] = s.service_code
+    return [
+        RegistryOut(
+            code=r.code,
+            name=r.name,
+            protocol=r.protocol.value,
+            operator_agency_code=agency,
+            enabled=r.enabled,
+            timeout_ms=r.timeout_ms,
+            services=services.get(r.code, {}),
+        )
+        for r, agency in await repository.registries(session)
+    ]
+
+
+# --- consent and preview ----------------------------------------------------------------------
+
+
+async def prepare_consent(
+    session: AsyncSession,
+    procedure_code: str,
+    actor: str,
+    subject: str | None = None,
+    on: date | None = None,
+) -> ConsentView:
+    """The preview the person confirms before anything is read: nothing is fetched here."""
+    actor = identifiers.parse(actor).value
+    subject = identifiers.parse(subject).value if subject else actor
+    version = await catalog_repository.current_version(session, procedure_code, on or clock.today())
+    if version is None:
+        raise NotFound(
+            f"Không có thủ tục {procedure_code} đang có hiệu lực.", code="procedure-not-found"
+        )
+    wanted = [r for r in version.requirements if r.evidence_type_code]
+    codes = sorted({r.evidence_type_code for r in wanted if r.evidence_type_code})
+    evidence = await catalog_repository.evidence_types(session, codes)
+    served = await repository.services_for(session, codes)
+    operators = await repository.agency_names(
+        session, {reg.operator_agency_id for _, reg in served.values() if reg.operator_agency_id}
+    )
+    agency = None
+    if version.managing_agency_id:
+        found = await catalog_repository.agencies_by_id(session, {version.managing_agency_id})
+        agency = found[version.managing_agency_id].code
+    plan = []
+    for requirement in wanted:
+        code = requirement.evidence_type_code
+        assert code is not None
+        service, registry = served.get(code, (None, None))
+        plan.append(
+            PlannedRead(
+                key=requirement.key,
+                requirement=requirement.name,
+                evidence_type=code,
+                evidence_name=evidence[code].name,
+                registry_code=registry.code if registry else None,
+                registry_name=registry.name if registry else None,
+                operator=operators.get(registry.operator_agency_id or 0) if registry else None,
+                fields=list(service.fields) if service else [],
+                available=bool(registry and registry.enabled),
+            ).model_dump()
+        )
+    consent = Consent(
+        reference=str(uuid.uuid4()),
+        application_id=str(uuid.uuid4()),
+        procedure_code=procedure_code,
+        procedure_version_id=version.id,
+        agency_code=agency,
+        actor_personal_id=actor,
+        subject_personal_id=subject,
+        legal_basis=list(version.legal_basis),
+        plan=plan,
+        state=ConsentState.pending,
+        created_at=clock.now(),
+    )
+    session.add(consent)
+    await session.flush()
+    return _view(consent, version.name)
+
+
+def _view(consent: Consent, procedure_name: str = "") -> ConsentView:
+    return ConsentView(
+        reference=consent.reference,
+        application_id=consent.application_id,
+        procedure_code=consent.procedure_code,
+        procedure_name=procedure_name,
+        agency_code=consent.agency_code,
+        actor_personal_id=consent.actor_personal_id,
+        subject_personal_id=consent.subject_personal_id,
+        legal_basis=consent.legal_basis,
+        state=consent.state,
+        created_at=consent.created_at,
+        confirmed_at=consent.confirmed_at,
+        plan=[PlannedRead.model_validate(p) for p in consent.plan],
+    )
+
+
+async def _own_consent(session: AsyncSession, reference: str, actor: str) -> Consent:
+    actor = identifiers.parse(actor).value
+    consent = await repository.consent(session, reference)
+    if consent is None or consent.actor_personal_id != actor:
+        # Someone else's consent is not shown to exist.
+        raise NotFound("Không có yêu cầu đồng ý này.", code="consent-not-found")
+    return consent
+
+
+async def get_consent(session: AsyncSession, reference: str, actor: str) -> ConsentView:
+    return _view(await _own_consent(session, reference, actor))
+
+
+async def confirm_consent(session: AsyncSession, reference: str, actor: str) -> ConsentView:
+    consent = await _own_consent(session, reference, actor)
+    if consent.state == ConsentState.closed:
+        raise Conflict("Hồ sơ này đã đóng.", code="application-closed")
+    if consent.state == ConsentState.pending:
+        consent.state, consent.confirmed_at = ConsentState.confirmed, clock.now()
+        await session.flush()
+    return _view(consent)
+
+
+# --- fetch ------------------------------------------------------------------------------------
+
+
+def _request_hash(target: Target, context: ReadContext, evidence_type: str) -> str:
+    body = {
+        "registry": target.registry_code,
+        "service": target.service_code,
+        "evidence_type": evidence_type,
+        "subject": context.subject,
+        "application": context.application_id,
+        "request_id": context.request_id,
+        "consent": context.consent_reference,
+    }
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _access(consent: Consent, evidence_type: str, outcome: str, **extra: Any) -> Access:
+    return Access(
+        actor_personal_id=consent.actor_personal_id,
+        on_behalf_of=(
+            consent.subject_personal_id
+            if consent.subject_personal_id != consent.actor_personal_id
+            else None
+        ),
+        subject_personal_id=consent.subject_personal_id,
+        agency_code=consent.agency_code,
+        evidence_type_code=evidence_type,
+        purpose=f"application:{consent.application_id}",
+        procedure_code=consent.procedure_code,
+        legal_basis=tuple(consent.legal_basis),
+        consent_reference=consent.reference,
+        outcome=outcome,
+        **extra,
+    )
+
+
+async def _refuse(
+    session: AsyncSession, consent: Consent, evidence: Sequence[str], reason: str, message: str
+) -> None:
+    await audit.append(session, [_access(consent, e, "refused", reason=reason) for e in evidence])
+    raise ReadRefused(message, code=reason)
+
+
+async def fetch_evidence(
+    session: AsyncSession,
+    reference: str,
+    actor: str,
+    *,
+    choices: dict[str, str] | None = None,
+    only: str | None = None,
+    fetcher: Fetcher | None = None,
+) -> FetchResult:
+    """Read every planned item at once; each ends ``delivered``, ``not_found``, ``unavailable``
+    or ``needs_choice``. Registries are called before anything is written, and everything is
+    written in one flush, so a failure leaves nothing half-written."""
+    started = time.perf_counter()
+    actor = identifiers.parse(actor).value
+    consent = await repository.consent(session, reference)
+    if consent is None:
+        raise NotFound("Không có yêu cầu đồng ý này.", code="consent-not-found")
+    planned = [PlannedRead.model_validate(p) for p in consent.plan]
+    if consent.actor_personal_id != actor:
+        refused = Access(
+            actor_personal_id=actor,
+            subject_personal_id=consent.subject_personal_id,
+            evidence_type_code=only or "*",
+            purpose=f"application:{consent.application_id}",
+            outcome="refused",
+            reason="not-consent-holder",
+            consent_reference=consent.reference,
+            procedure_code=consent.procedure_code,
+            agency_code=consent.agency_code,
+        )
+        await audit.append(session, [refused])
+        raise ReadRefused(
+            "Chỉ người đã đồng ý mới được lấy dữ liệu cho hồ sơ này.", code="not-consent-holder"
+        )
+    if only is not None and only not in {p.evidence_type for p in planned}:
+        await _refuse(
+            session,
+            consent,
+            [only],
+            "not-in-procedure",
+            "Thủ tục này không có thành phần hồ sơ dùng loại dữ liệu đó; không được đọc.",
+        )
+    if only is not None:
+        planned = [p for p in planned if p.evidence_type == only]
+    if consent.state != ConsentState.confirmed:
+        await _refuse(
+            session,
+            consent,
+            [p.evidence_type for p in planned],
+            "no-consent",
+            "Bạn cần xác nhận đồng ý trước khi hệ thống lấy dữ liệu.",
+        )
+
+    served = await repository.services_for(session, [p.evidence_type for p in planned])
+    choices = choices or {}
+    jobs: list[tuple[PlannedRead, Target, ReadContext]] = []
+    skipped: list[tuple[PlannedRead, str, str | None]] = []
+    for p in planned:
+        service, registry = served.get(p.evidence_type, (None, None))
+        if service is None or registry is None:
+            skipped.append((p, "no-connector", None))
+            continue
+        if not registry.enabled:
+            skipped.append((p, "registry-disabled", registry.code))
+            continue
+        target = Target(
+            registry.code,
+            registry.base_url,
+            registry.protocol,
+            service.service_code,
+            registry.timeout_ms,
+            tuple(service.fields),
+            registry.xroad_subsystem,
+        )
+        context = ReadContext(
+            subject=consent.subject_personal_id,
+            actor=actor,
+            application_id=consent.application_id,
+            purpose=f"application:{consent.application_id}",
+            legal_basis=tuple(consent.legal_basis),
+            consent_reference=consent.reference,
+            request_id=str(uuid.uuid4()),
+        )
+        jobs.append((p, target, context))
+
+    async def run(active: Fetcher) -> list[list[RecordIn] | RegistryUnavailable]:
+        async def one(target: Target, context: ReadContext) -> list[RecordIn] | RegistryUnavailable:
+            try:
+                return await active.read(target, context)
+            except RegistryUnavailable as error:
+                return error
+
+        return await asyncio.gather(*(one(t, c) for _, t, c in jobs))
+
+    if fetcher is not None:
+        answers = await run(fetcher)
+    else:
+        async with new_client() as client:
+            answers = await run(Fetcher(client))
+
+    now = clock.now()
+    items: list[EvidenceItem] = []
+    accesses: list[Access] = []
+    for p, reason, registry_code in skipped:
+        items.append(
+            EvidenceItem(
+                consent_reference=consent.reference,
+                key=p.key,
+                evidence_type_code=p.evidence_type,
+                registry_code=registry_code,
+                status=ItemStatus.unavailable,
+                reason=reason,
+                fields={},
+                options=[],
+                fetched_at=now,
+            )
+        )
+    for (p, target, context), answer in zip(jobs, answers, strict=True):
+        request_hash = _request_hash(target, context, p.evidence_type)
+        item = EvidenceItem(
+            consent_reference=consent.reference,
+            key=p.key,
+            evidence_type_code=p.evidence_type,
+            registry_code=target.registry_code,
+            request_hash=request_hash,
+            fields={},
+            options=[],
+            fetched_at=now,
+        )
+        if isinstance(answer, RegistryUnavailable):
+            item.status, item.reason = ItemStatus.unavailable, answer.reason
+        else:
+            chosen = [r for r in answer if r.id == choices.get(p.key)]
+            records = chosen or answer
+            if not records:
+                item.status = ItemStatus.not_found
+            elif len(records) > 1:
+                item.status = ItemStatus.needs_choice
+                item.options = [{"id": r.id, "label": r.label} for r in records]
+            else:
+                item.status = ItemStatus.delivered
+                item.fields = {
+                    k: {
+                        "value": v.value,
+                        "source": target.registry_code,
+                        "last_updated": v.last_updated.isoformat() if v.last_updated else None,
+                    }
+                    for k, v in records[0].fields.items()
+                }
+        items.append(item)
+        accesses.append(
+            _access(
+                consent,
+                p.evidence_type,
+                item.status.value,
+                registry_code=target.registry_code,
+                reason=item.reason,
+                request_hash=request_hash,
+            )
+        )
+
+    await repository.delete_items(session, reference, [i.key for i in items])
+    session.add_all(items)
+    await audit.append(session, accesses)
+    order = {p.key: n for n, p in enumerate(planned)}
+    items.sort(key=lambda i: order[i.key])
+    return FetchResult(
+        reference=consent.reference,
+        application_id=consent.application_id,
+        items=[_item_view(i) for i in items],
+        disagreements=_disagreements(items),
+        elapsed_ms=(time.perf_counter() - started) * 1000,
+    )
+
+
+QUESTIONS = {
+    "land.certificate": "Bạn làm thủ tục cho thửa đất nào?",
+    "civil_status.marriage": "Bạn dùng bản ghi hộ tịch nào?",
+    "business.registration": "Bạn làm thủ tục cho doanh nghiệp nào?",
+}
+
+
+def _item_view(item: EvidenceItem) -> ItemView:
+    return ItemView(
+        key=item.key,
+        evidence_type=item.evidence_type_code,
+        status=item.status,
+        registry_code=item.registry_code,
+        reason=item.reason,
+        message=REASONS.get(item.reason or "") if item.status == ItemStatus.unavailable else None,
+        fields={k: SourcedField.model_validate(v) for k, v in item.fields.items()},
+        options=[Option.model_validate(o) for o in item.options],
+        question=(
+            QUESTIONS.get(item.evidence_type_code, "Có nhiều bản ghi khớp; bạn chọn bản ghi nào?")
+            if item.status == ItemStatus.needs_choice
+            else None
+        ),
+        request_hash=item.request_hash,
+        decision=item.decision,
+    )
+
+
+COMPARED = ("full_name", "date_of_birth", "sex", "permanent_address", "personal_id")
+
+
+def _disagreements(items: Sequence[EvidenceItem]) -> list[Disagreement]:
+    """Same field id, different registries, different values once normalised: say so."""
+    seen: dict[str, dict[str, Any]] = {}
+    for item in items:
+        if item.status != ItemStatus.delivered or not item.registry_code:
+            continue
+        for name in COMPARED:
+            if name in item.fields and item.fields[name]["value"] is not None:
+                seen.setdefault(name, {})[item.registry_code] = item.fields[name]["value"]
+    return [
+        Disagreement(field=name, values=values)
+        for name, values in seen.items()
+        if len({json.dumps(normalise(v)) for v in values.values()}) > 1
+    ]
+
+
+async def items(session: AsyncSession, reference: str, actor: str) -> list[ItemView]:
+    await _own_consent(session, reference, actor)
+    return [_item_view(i) for i in await repository.items(session, reference)]
+
+
+async def decide(
+    session: AsyncSession,
+    reference: str,
+    actor: str,
+    key: str,
+    accept: bool,
+    reason: str | None = None,
+) -> ItemView:
+    """The person accepts or rejects what a registry returned; a rejected item is uploaded
+    instead, and its fields are dropped (nothing kept that the person says is wrong)."""
+    await _own_consent(session, reference, actor)
+    item = next((i for i in await repository.items(session, reference) if i.key == key), None)
+    if item is None or item.status != ItemStatus.delivered:
+        raise NotFound("Không có dữ liệu đã lấy cho thành phần này.", code="item-not-found")
+    item.decision = Decision.accepted if accept else Decision.rejected
+    item.decided_at, item.decision_reason = clock.now(), reason
+    if not accept:
+        item.fields = {}
+    await session.flush()
+    return _item_view(item)
+
+
+# --- re-check at submission -------------------------------------------------------------------
+
+_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DIGITS = re.compile(r"^[\d .-]+$")
+
+
+def normalise(value: Any) -> Any:
+    """Compare as a person would: case, spacing, Unicode form, date and number formats."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return format(float(value), "g")
+    if isinstance(value, list):
+        return [normalise(v) for v in value]
+    text = " ".join(unicodedata.normalize("NFC", str(value)).split()).casefold()
+    if _ISO_DATE.match(text):
+        return text
+    if match := _DATE.match(text):
+        day, month, year = (int(g) for g in match.groups())
+        try:
+            return date(year, month, day).isoformat()
+        except ValueError:
+            return text
+    if _DIGITS.match(text) and any(c.isdigit() for c in text):
+        digits = re.sub(r"[ .-]", "", text)
+        if len(digits) >= 6:
+            return digits
+        try:
+            return format(float(text), "g")
+        except ValueError:
+            return text
+    return text
+
+
+async def recheck(
+    session: AsyncSession, reference: str, actor: str, submitted: dict[str, dict[str, Any]]
+) -> RecheckResult:
+    """Verified fields are read-only in the form; at submission they must still match."""
+    await _own_consent(session, reference, actor)
+    mismatches = []
+    for item in await repository.items(session, reference):
+        if item.status != ItemStatus.delivered or item.decision == Decision.rejected:
+            continue
+        for name, value in submitted.get(item.key, {}).items():
+            expected = item.fields.get(name, {}).get("value")
+            if name in item.fields and normalise(expected) != normalise(value):
+                mismatches.append(
+                    Mismatch(key=item.key, field=name, expected=expected, submitted=value)
+                )
+    return RecheckResult(ok=not mismatches, mismatches=mismatches)
+
+
+async def close_application(session: AsyncSession, reference: str, actor: str) -> None:
+    """The application is over: drop what was fetched for it; the access log stays."""
+    consent = await _own_consent(session, reference, actor)
+    keys = [i.key for i in await repository.items(session, reference)]
+    await repository.delete_items(session, reference, keys)
+    consent.state = ConsentState.closed
+    await session.flush()
+
+
+# --- who used my data -------------------------------------------------------------------------
+
+
+async def data_access(
+    session: AsyncSession, person: str, limit: int = 50, before: int | None = None
+) -> AccessPage:
+    """Every access to the person's data, newest first, with purpose and agency."""
+    person = identifiers.parse(person).value
+    rows = await repository.accesses_of(session, person, limit, before)
+    return AccessPage(
+        personal_id=person,
+        items=[
+            AccessRecord(
+                seq=e.seq,
+                at=e.at,
+                actor_personal_id=e.actor_personal_id,
+                on_behalf_of=e.on_behalf_of,
+                agency_code=e.agency_code,
+                registry_code=e.registry_code,
+                registry_name=name,
+                evidence_type_code=e.evidence_type_code,
+                purpose=e.purpose,
+                procedure_code=e.procedure_code,
+                legal_basis=e.legal_basis,
+                consent_reference=e.consent_reference,
+                outcome=e.outcome,
+                reason=e.reason,
+                hash=e.hash,
+            )
+            for e, name in rows
+        ],
+    )
+
+
+async def verify_access_log(session: AsyncSession) -> ChainReport:
+    return await audit.verify(session)
