@@ -1,0 +1,90 @@
+"""All dossier queries, including the lock-free per-agency, per-day code counter."""
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from sqlalchemy import false, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from motcua.dossiers.models import Dossier, DossierCounter, DossierEvent, Upload
+from motcua.units.models import Agency
+
+
+async def next_sequence(session: AsyncSession, agency_code: str, day: date) -> int:
+    """``INSERT … ON CONFLICT DO UPDATE … RETURNING``: one row per agency and day is locked for
+    the rest of the caller's transaction, nothing else (PostgreSQL, SQLite >= 3.35)."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    upsert = insert(DossierCounter).values(agency_code=agency_code, day=day, last=1)
+    statement = upsert.on_conflict_do_update(
+        index_elements=[DossierCounter.agency_code, DossierCounter.day],
+        set_={"last": DossierCounter.last + 1},
+    ).returning(DossierCounter.last)
+    return int((await session.execute(statement)).scalar_one())
+
+
+async def take_write_lock(session: AsyncSession) -> None:
+    """SQLite only: start the transaction as a writer (a no-op write), so that two submissions
+    with the same key queue behind each other instead of one failing on a stale snapshot.
+    PostgreSQL needs nothing: the unique index makes the second insert wait for the first."""
+    if session.get_bind().dialect.name == "sqlite":
+        await session.execute(
+            update(DossierCounter).where(false()).values(last=DossierCounter.last)
+        )
+
+
+async def by_idempotency_key(session: AsyncSession, actor: str, key: str) -> Dossier | None:
+    return await session.scalar(
+        select(Dossier)
+        .where(Dossier.actor_number == actor, Dossier.idempotency_key == key)
+        .options(selectinload(Dossier.items), selectinload(Dossier.events))
+        .execution_options(populate_existing=True)
+    )
+
+
+async def by_code(session: AsyncSession, code: str) -> Dossier | None:
+    return await session.scalar(
+        select(Dossier)
+        .where(Dossier.code == code)
+        .options(selectinload(Dossier.items), selectinload(Dossier.events))
+    )
+
+
+async def plain_by_code(session: AsyncSession, code: str) -> Dossier | None:
+    return await session.scalar(select(Dossier).where(Dossier.code == code))
+
+
+async def events_of(session: AsyncSession, dossier_id: int) -> Sequence[DossierEvent]:
+    result = await session.scalars(
+        select(DossierEvent).where(DossierEvent.dossier_id == dossier_id).order_by(DossierEvent.seq)
+    )
+    return result.all()
+
+
+async def of_person(
+    session: AsyncSession, number: str, before: datetime | None, limit: int
+) -> Sequence[Dossier]:
+    """Dossiers a person filed or that were filed for them, newest first (keyset paging)."""
+    statement = select(Dossier).where(
+        or_(Dossier.applicant_number == number, Dossier.actor_number == number)
+    )
+    if before is not None:
+        statement = statement.where(Dossier.received_at < before)
+    result = await session.scalars(
+        statement.order_by(Dossier.received_at.desc(), Dossier.id.desc()).limit(limit)
+    )
+    return result.all()
+
+
+async def uploads(session: AsyncSession, ids: set[str]) -> dict[str, Upload]:
+    if not ids:
+        return {}
+    result = await session.scalars(select(Upload).where(Upload.id.in_(ids)))
+    return {u.id: u for u in result}
+
+
+async def agencies_by_id(session: AsyncSession, ids: set[int]) -> dict[int, Agency]:
+    if not ids:
+        return {}
+    return {a.id: a for a in await session.scalars(select(Agency).where(Agency.id.in_(ids)))}

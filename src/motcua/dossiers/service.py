@@ -1,0 +1,692 @@
+"""Dossier logic: submission (idempotent, all problems at once), history, tracking, uploads.
+
+Until e-ID login exists, the person acting (the citizen online, the officer at a counter) and
+the applicant are passed in as 12-digit personal numbers; nothing here trusts more than that.
+"""
+
+import asyncio
+import hashlib
+import hmac
+import json
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
+
+from motcua.catalog import repository as catalog_repository
+from motcua.catalog.models import OnlineLevel, ProcedureVersion
+from motcua.core import clock
+from motcua.core.calendar import get_calendar
+from motcua.core.errors import Conflict, DomainError, Invalid, NotFound
+from motcua.core.settings import get_settings
+from motcua.dossiers import files, repository
+from motcua.dossiers.models import (
+    Channel,
+    Dossier,
+    DossierEvent,
+    DossierItem,
+    DossierState,
+    ItemSource,
+    PaymentState,
+    Upload,
+)
+from motcua.dossiers.schemas import (
+    PERSONAL_NUMBER,
+    DossierOut,
+    DossierPage,
+    DossierSummary,
+    EventOut,
+    ItemOut,
+    Problem,
+    SubmissionIn,
+    TrackingStep,
+    TrackingView,
+    UploadOut,
+)
+from motcua.notify import service as notify
+from motcua.notify.models import Channel as NotifyChannel
+from motcua.units import repository as units_repository
+from motcua.units.models import Agency
+
+SECRET_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at a counter
+SECRET_LENGTH = 8
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+# Who may move a dossier from one state to the next; everything else is refused.
+TRANSITIONS: dict[DossierState, frozenset[DossierState]] = {
+    DossierState.received: frozenset(
+        {
+            DossierState.in_progress,
+            DossierState.supplement_requested,
+            DossierState.refused,
+            DossierState.withdrawn,
+        }
+    ),
+    DossierState.in_progress: frozenset(
+        {DossierState.supplement_requested, DossierState.result_ready, DossierState.refused}
+    ),
+    DossierState.supplement_requested: frozenset(
+        {DossierState.in_progress, DossierState.refused, DossierState.withdrawn}
+    ),
+    DossierState.result_ready: frozenset({DossierState.returned}),
+    DossierState.returned: frozenset(),
+    DossierState.refused: frozenset(),
+    DossierState.withdrawn: frozenset(),
+}
+STATE_NAMES = {
+    DossierState.received: "Đã tiếp nhận",
+    DossierState.in_progress: "Đang giải quyết",
+    DossierState.supplement_requested: "Cần bổ sung",
+    DossierState.result_ready: "Đã có kết quả",
+    DossierState.returned: "Đã trả kết quả",
+    DossierState.refused: "Từ chối tiếp nhận",
+    DossierState.withdrawn: "Đã rút hồ sơ",
+}
+CHANNEL_NAMES = {
+    Channel.online: "Trực tuyến",
+    Channel.counter: "Trực tiếp tại Bộ phận Một cửa",
+    Channel.post: "Qua bưu chính",
+}
+
+
+class DossierRefused(Invalid):
+    """Every problem of a submission at once; ``code`` is the problems' code when they share
+    one (``not-published``, ``missing-requirement``…), ``invalid-dossier`` otherwise."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        codes = {p.code for p in problems}
+        first = problems[0].message if len(problems) == 1 else None
+        super().__init__(
+            first or f"Hồ sơ chưa nộp được: có {len(problems)} lỗi, xem từng mục bên dưới.",
+            code=codes.pop() if len(codes) == 1 else "invalid-dossier",
+            problems=[p.model_dump() for p in problems],
+        )
+        self.problems = list(problems)
+
+
+class TooLarge(DomainError):
+    status_code = 413
+    code = "file-too-large"
+
+
+def check_personal_number(value: str | None, field: str) -> Problem | None:
+    """Số định danh cá nhân: exactly 12 digits (DOMAIN.md §3.4)."""
+    if value is None or not PERSONAL_NUMBER.match(value):
+        return Problem(
+            field=field,
+            code="malformed-personal-number",
+            message="Số định danh cá nhân phải gồm đúng 12 chữ số (ví dụ 001084000123).",
+        )
+    return None
+
+
+def require_person(value: str | None, field: str = "X-Motcua-Person") -> str:
+    problem = check_personal_number(value, field)
+    if problem is not None:
+        raise Invalid(problem.message, code=problem.code, field=field)
+    assert value is not None
+    return value
+
+
+# --- tracking secrets ----------------------------------------------------------------------------
+
+
+def tracking_secret(code: str) -> str:
+    """Derived from the code with the server's key, so a retried submission and the receipt
+    slip can show it again; only its hash is stored, which is what tracking checks."""
+    key = get_settings().tracking_key.encode()
+    digest = hmac.new(key, code.encode(), hashlib.sha256).digest()
+    return "".join(SECRET_ALPHABET[b % len(SECRET_ALPHABET)] for b in digest[:SECRET_LENGTH])
+
+
+def hash_secret(code: str, secret: str) -> str:
+    return hashlib.sha256(f"{code}:{secret.strip().upper()}".encode()).hexdigest()
+
+
+def _secret_if_valid(dossier: Dossier) -> str | None:
+    """None once the key has been rotated: the stored hash no longer matches a new derivation."""
+    secret = tracking_secret(dossier.code)
+    valid = hmac.compare_digest(hash_secret(dossier.code, secret), dossier.secret_hash)
+    return secret if valid else None
+
+
+# --- submission -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Submission:
+    dossier: Dossier
+    created: bool
+    agency_code: str
+    tracking_secret: str | None
+
+
+def request_hash(body: SubmissionIn, actor: str) -> str:
+    canonical = json.dumps(
+        {"actor": actor, "body": body.model_dump(mode="json")}, sort_keys=True, ensure_ascii=False
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+async def submit(
+    session: AsyncSession, body: SubmissionIn, *, actor: str, idempotency_key: str
+) -> Submission:
+    """One transaction: dossier, items, first history event, outbox rows. The same key with
+    the same body returns the first dossier; with another body it is a 409."""
+    actor = require_person(actor)
+    fingerprint = request_hash(body, actor)
+    await repository.take_write_lock(session)
+    existing = await repository.by_idempotency_key(session, actor, idempotency_key)
+    if existing is not None:
+        return await _replayed(session, existing, fingerprint)
+
+    version, agency, uploads = await _check(session, body, actor)
+    try:
+        async with session.begin_nested():
+            dossier = await _create(
+                session, body, actor, idempotency_key, fingerprint, version, agency, uploads
+            )
+    except IntegrityError:
+        # A concurrent request with the same key committed first: answer with its dossier.
+        existing = await repository.by_idempotency_key(session, actor, idempotency_key)
+        if existing is None:
+            raise
+        return await _replayed(session, existing, fingerprint)
+    return Submission(dossier, True, agency.code, tracking_secret(dossier.code))
+
+
+async def _replayed(session: AsyncSession, dossier: Dossier, fingerprint: str) -> Submission:
+    if not hmac.compare_digest(dossier.request_hash, fingerprint):
+        raise Conflict(
+            "Khóa Idempotency-Key này đã dùng cho một hồ sơ khác; hãy tạo khóa mới cho hồ sơ mới.",
+            code="idempotency-key-reused",
+            dossier_code=dossier.code,
+        )
+    agency = await repository.agencies_by_id(session, {dossier.receiving_agency_id})
+    return Submission(
+        dossier, False, agency[dossier.receiving_agency_id].code, _secret_if_valid(dossier)
+    )
+
+
+async def _check(
+    session: AsyncSession, body: SubmissionIn, actor: str
+) -> tuple[ProcedureVersion, Agency, dict[str, Upload]]:
+    """Every problem of the body, reported together; nothing is written before this passes."""
+    problems: list[Problem] = []
+
+    def problem(field: str, code: str, message: str) -> None:
+        problems.append(Problem(field=field, code=code, message=message))
+
+    if body.applicant is not None and (p := check_personal_number(body.applicant, "applicant")):
+        problems.append(p)
+    if body.contact_email is not None and not EMAIL.match(body.contact_email):
+        problem("contact_email", "malformed-email", "Địa chỉ thư điện tử không hợp lệ.")
+
+    version = await catalog_repository.current_version(session, body.procedure_code, clock.today())
+    if version is None:
+        known = await catalog_repository.procedure_by_code(session, body.procedure_code)
+        if known is None:
+            problem(
+                "procedure_code",
+                "unknown-procedure",
+                f"Không có thủ tục mã “{body.procedure_code}”.",
+            )
+        else:
+            problem(
+                "procedure_code",
+                "not-published",
+                f"Thủ tục {body.procedure_code} chưa có phiên bản được công bố và có hiệu lực, "
+                "nên chưa nhận hồ sơ.",
+            )
+    elif body.channel == Channel.online and version.online_level == OnlineLevel.none:
+        problem(
+            "channel",
+            "not-online",
+            f"Thủ tục {body.procedure_code} chưa được cung cấp trực tuyến; "
+            "vui lòng nộp tại Bộ phận Một cửa hoặc qua bưu chính.",
+        )
+
+    agency = await _receiving_agency(session, body, version, problem)
+    uploads = await repository.uploads(
+        session, {i.upload_id for i in body.items if i.upload_id is not None}
+    )
+    if version is not None:
+        _check_items(body, version, actor, uploads, problem)
+    if problems:
+        raise DossierRefused(problems)
+    assert version is not None and agency is not None
+    return version, agency, uploads
+
+
+async def _receiving_agency(
+    session: AsyncSession, body: SubmissionIn, version: ProcedureVersion | None, problem: Any
+) -> Agency | None:
+    if body.receiving_agency is not None:
+        agency = await units_repository.agency_by_code(session, body.receiving_agency)
+        if agency is None:
+            problem(
+                "receiving_agency",
+                "unknown-agency",
+                f"Không có cơ quan mã định danh “{body.receiving_agency}”.",
+            )
+        return agency
+    if version is None:
+        return None
+    if version.managing_agency_id is not None:
+        return await session.get(Agency, version.managing_agency_id)
+    problem(
+        "receiving_agency",
+        "missing-agency",
+        "Hãy chọn cơ quan tiếp nhận hồ sơ (mã định danh của cơ quan).",
+    )
+    return None
+
+
+def _check_items(
+    body: SubmissionIn,
+    version: ProcedureVersion,
+    actor: str,
+    uploads: dict[str, Upload],
+    problem: Any,
+) -> None:
+    requirements = {r.key: r for r in version.requirements}
+    total = 0
+    for i, item in enumerate(body.items):
+        where = f"items[{i}]"
+        requirement = requirements.get(item.requirement_key)
+        if requirement is None:
+            problem(
+                f"{where}.requirement_key",
+                "requirement-not-in-procedure",
+                f"“{item.requirement_key}” không phải thành phần hồ sơ của thủ tục "
+                f"{body.procedure_code} (phiên bản {version.version}).",
+            )
+        if item.source == ItemSource.upload or item.upload_id is not None:
+            upload = uploads.get(item.upload_id or "")
+            if upload is None or upload.owner_number != actor:
+                problem(
+                    f"{where}.upload_id",
+                    "unknown-upload",
+                    "Không tìm thấy tệp đã tải lên; hãy tải tệp lên lại rồi nộp.",
+                )
+            else:
+                total += upload.size
+        if item.source == ItemSource.registry:
+            if requirement is not None and requirement.evidence_type_code is None:
+                problem(
+                    f"{where}.source",
+                    "not-from-registry",
+                    f"Thành phần “{requirement.name}” không lấy được từ cơ sở dữ liệu.",
+                )
+            if not item.value:
+                problem(f"{where}.value", "missing-value", "Thiếu dữ liệu lấy từ cơ sở dữ liệu.")
+        if item.source == ItemSource.counter:
+            if body.channel == Channel.online:
+                problem(
+                    f"{where}.source",
+                    "counter-source-online",
+                    "Nguồn “tại quầy” chỉ dùng cho hồ sơ nộp trực tiếp hoặc qua bưu chính.",
+                )
+            if not item.value and item.upload_id is None:
+                problem(
+                    f"{where}.value",
+                    "missing-value",
+                    "Thành phần nhận tại quầy cần bản quét hoặc dữ liệu nhập.",
+                )
+    given = {i.requirement_key for i in body.items}
+    for requirement in version.requirements:
+        if requirement.mandatory and requirement.key not in given:
+            problem(
+                f"items.{requirement.key}",
+                "missing-requirement",
+                f"Thiếu thành phần hồ sơ bắt buộc: {requirement.name}.",
+            )
+    limit = get_settings().dossier_max_bytes
+    if total > limit:
+        problem(
+            "items",
+            "dossier-too-large",
+            f"Tổng dung lượng các tệp ({_size(total)}) vượt giới hạn {_size(limit)} cho một hồ sơ.",
+        )
+
+
+def _fee(version: ProcedureVersion) -> tuple[int | None, PaymentState]:
+    if not version.fees:
+        return None, PaymentState.not_required
+    amounts = [f.get("amount_vnd") for f in version.fees]
+    total = sum(a for a in amounts if a is not None)
+    if any(a is None for a in amounts):
+        return total or None, PaymentState.to_confirm
+    return total, PaymentState.unpaid if total > 0 else PaymentState.not_required
+
+
+async def _create(
+    session: AsyncSession,
+    body: SubmissionIn,
+    actor: str,
+    idempotency_key: str,
+    fingerprint: str,
+    version: ProcedureVersion,
+    agency: Agency,
+    uploads: dict[str, Upload],
+) -> Dossier:
+    calendar = get_calendar()
+    received_at = clock.now()
+    day = calendar.localise(received_at).date()
+    sequence = await repository.next_sequence(session, agency.code, day)
+    code = f"{agency.code}-{day:%y%m%d}-{sequence:04d}"
+    applicant = body.applicant or actor
+    fee, payment = _fee(version)
+    dossier = Dossier(
+        code=code,
+        secret_hash=hash_secret(code, tracking_secret(code)),
+        procedure_version_id=version.id,
+        procedure_code=body.procedure_code,
+        procedure_name=version.name,
+        receiving_agency_id=agency.id,
+        applicant_number=applicant,
+        actor_number=actor,
+        on_behalf=applicant != actor and body.channel == Channel.online,
+        channel=body.channel,
+        state=DossierState.received,
+        received_at=received_at,
+        due_at=calendar.due_at(received_at, version.processing_days),
+        fee_vnd=fee,
+        payment_state=payment,
+        contact_email=body.contact_email,
+        idempotency_key=idempotency_key,
+        request_hash=fingerprint,
+    )
+    session.add(dossier)
+    await session.flush()  # the idempotency key's unique constraint speaks here
+    items = [
+        DossierItem(
+            dossier_id=dossier.id,
+            position=i,
+            requirement_key=item.requirement_key,
+            source=item.source,
+            upload_id=item.upload_id,
+            value=item.value,
+            sha256=(
+                uploads[item.upload_id].sha256
+                if item.upload_id is not None
+                else _value_hash(item.value)
+            ),
+        )
+        for i, item in enumerate(body.items, start=1)
+    ]
+    first = DossierEvent(
+        dossier_id=dossier.id,
+        seq=1,
+        at=received_at,
+        actor_number=actor,
+        kind="submitted",
+        from_state=None,
+        to_state=DossierState.received,
+        data={"channel": body.channel.value, "items": len(items), "on_behalf": dossier.on_behalf},
+    )
+    session.add_all([*items, first])
+    await session.flush()
+    if body.contact_email:
+        await notify.notify(
+            session,
+            event_key=f"dossier:{code}:received",
+            kind="dossier_received",
+            channel=NotifyChannel.email,
+            recipient=body.contact_email,
+            context={
+                "name": "Ông/Bà",
+                "dossier_code": code,
+                "procedure_name": version.name,
+                "due_at": _local(dossier.due_at),
+                "tracking_url": f"{get_settings().public_base_url}/tra-cuu",
+            },
+        )
+    set_committed(dossier, items, [first])
+    return dossier
+
+
+def set_committed(dossier: Dossier, items: list[DossierItem], events: list[DossierEvent]) -> None:
+    """Fill the loaded collections without a query (relationships are ``lazy="raise"``)."""
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    set_committed_value(dossier, "items", items)
+    set_committed_value(dossier, "events", events)
+
+
+def _value_hash(value: dict[str, Any] | None) -> str | None:
+    if value is None:
+        return None
+    canonical = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _local(moment: datetime) -> str:
+    return get_calendar().localise(moment).strftime("%H:%M ngày %d/%m/%Y")
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{n / 1024:.0f} KB"
+
+
+# --- history --------------------------------------------------------------------------------------
+
+
+def replay(events: Sequence[DossierEvent]) -> DossierState:
+    """The state is what the history says: follow the events in order, checking each step."""
+    state: DossierState | None = None
+    for expected_seq, event in enumerate(events, start=1):
+        if event.seq != expected_seq or event.from_state != state:
+            raise ValueError(f"history broken at event {event.seq}")
+        state = event.to_state
+    if state is None:
+        raise ValueError("a dossier without history")
+    return state
+
+
+async def record(
+    session: AsyncSession,
+    code: str,
+    *,
+    actor: str,
+    kind: str,
+    to_state: DossierState,
+    data: dict[str, Any] | None = None,
+    expected_version: int | None = None,
+) -> Dossier:
+    """Append one event and move the state with it; a concurrent change is a 409."""
+    actor = require_person(actor, "actor")
+    dossier = await repository.by_code(session, code)
+    if dossier is None:
+        raise NotFound(f"Không có hồ sơ mã {code}.", code="unknown-dossier")
+    if expected_version is not None and dossier.version != expected_version:
+        raise _changed()
+    if to_state not in TRANSITIONS[dossier.state]:
+        raise Conflict(
+            f"Hồ sơ đang ở trạng thái “{STATE_NAMES[dossier.state]}”, "
+            f"không chuyển sang “{STATE_NAMES[to_state]}” được.",
+            code="transition-not-allowed",
+        )
+    event = DossierEvent(
+        dossier_id=dossier.id,
+        seq=len(dossier.events) + 1,
+        at=clock.now(),
+        actor_number=actor,
+        kind=kind,
+        from_state=dossier.state,
+        to_state=to_state,
+        data=data or {},
+    )
+    session.add(event)
+    dossier.state = to_state
+    try:
+        await session.flush()
+    except (StaleDataError, IntegrityError) as error:
+        raise _changed() from error
+    set_committed(dossier, list(dossier.items), [*dossier.events, event])
+    return dossier
+
+
+def _changed() -> Conflict:
+    return Conflict(
+        "Hồ sơ vừa được người khác cập nhật; hãy tải lại rồi thực hiện lại.",
+        code="dossier-changed",
+    )
+
+
+# --- reading --------------------------------------------------------------------------------------
+
+
+async def for_person(session: AsyncSession, code: str, person: str) -> tuple[Dossier, Agency]:
+    """The applicant, or whoever filed it (the officer at the counter), sees the dossier;
+    anyone else gets the same answer as for a code that does not exist."""
+    person = require_person(person)
+    dossier = await repository.by_code(session, code)
+    if dossier is None or person not in (dossier.applicant_number, dossier.actor_number):
+        raise NotFound(f"Không có hồ sơ mã {code} của bạn.", code="unknown-dossier")
+    agencies = await repository.agencies_by_id(session, {dossier.receiving_agency_id})
+    return dossier, agencies[dossier.receiving_agency_id]
+
+
+async def view(session: AsyncSession, code: str, person: str) -> DossierOut:
+    dossier, agency = await for_person(session, code, person)
+    return to_out(dossier, agency.code)
+
+
+def to_summary(dossier: Dossier, agency_code: str) -> DossierSummary:
+    return DossierSummary(
+        code=dossier.code,
+        procedure_code=dossier.procedure_code,
+        procedure_name=dossier.procedure_name,
+        receiving_agency=agency_code,
+        channel=dossier.channel,
+        state=dossier.state,
+        received_at=dossier.received_at,
+        due_at=dossier.due_at,
+        payment_state=dossier.payment_state,
+    )
+
+
+def to_out(dossier: Dossier, agency_code: str) -> DossierOut:
+    return DossierOut(
+        **to_summary(dossier, agency_code).model_dump(),
+        applicant=dossier.applicant_number,
+        actor=dossier.actor_number,
+        on_behalf=dossier.on_behalf,
+        fee_vnd=dossier.fee_vnd,
+        items=[ItemOut.model_validate(i) for i in dossier.items],
+        history=[
+            EventOut(
+                seq=e.seq,
+                at=e.at,
+                actor=e.actor_number,
+                kind=e.kind,
+                from_state=e.from_state,
+                to_state=e.to_state,
+                data=e.data,
+            )
+            for e in dossier.events
+        ],
+    )
+
+
+async def mine(
+    session: AsyncSession, person: str, before: datetime | None = None, limit: int = 20
+) -> DossierPage:
+    person = require_person(person)
+    rows = await repository.of_person(session, person, before, limit + 1)
+    agencies = await repository.agencies_by_id(session, {d.receiving_agency_id for d in rows})
+    page = rows[:limit]
+    return DossierPage(
+        items=[to_summary(d, agencies[d.receiving_agency_id].code) for d in page],
+        next_before=page[-1].received_at if len(rows) > limit else None,
+    )
+
+
+async def track(session: AsyncSession, code: str, secret: str) -> TrackingView:
+    """Public tracking: a wrong code and a wrong secret get the same answer."""
+    dossier = await repository.plain_by_code(session, code.strip())
+    if dossier is None or not hmac.compare_digest(
+        hash_secret(dossier.code, secret), dossier.secret_hash
+    ):
+        raise NotFound(
+            "Không tìm thấy hồ sơ với mã hồ sơ và mã tra cứu này; hãy kiểm tra lại giấy tiếp nhận.",
+            code="tracking-not-found",
+        )
+    events = await repository.events_of(session, dossier.id)
+    return TrackingView(
+        code=dossier.code,
+        procedure_name=dossier.procedure_name,
+        state=dossier.state,
+        received_at=dossier.received_at,
+        due_at=dossier.due_at,
+        steps=[TrackingStep(at=e.at, state=e.to_state) for e in events],
+    )
+
+
+# --- uploads --------------------------------------------------------------------------------------
+
+
+async def upload(session: AsyncSession, *, owner: str, file_name: str, data: bytes) -> UploadOut:
+    """Store a file once per content; refuse anything that is not really PDF, JPEG or PNG."""
+    owner = require_person(owner)
+    settings = get_settings()
+    shown = file_name or "tệp"
+    if len(data) > settings.upload_max_bytes:
+        raise TooLarge(
+            f"Tệp “{shown}” lớn hơn giới hạn {_size(settings.upload_max_bytes)} cho mỗi tệp.",
+            file_name=shown,
+            limit_bytes=settings.upload_max_bytes,
+        )
+    if not data:
+        raise Invalid(f"Tệp “{shown}” rỗng.", code="empty-file", file_name=shown)
+    media_type = files.detect_media_type(data)
+    if media_type is None:
+        raise Invalid(
+            f"Tệp “{shown}” không phải PDF, JPEG hay PNG (kiểm tra theo nội dung tệp, "
+            "không theo đuôi tên); hãy quét hoặc lưu lại đúng định dạng.",
+            code="file-type-not-allowed",
+            file_name=shown,
+            allowed=sorted(files.EXTENSIONS),
+        )
+    sha256 = hashlib.sha256(data).hexdigest()
+    await asyncio.to_thread(files.store, settings.storage_dir, sha256, data)
+    row = Upload(
+        id=secrets.token_hex(16),
+        owner_number=owner,
+        sha256=sha256,
+        media_type=media_type,
+        size=len(data),
+        file_name=files.sanitise_file_name(file_name, media_type),
+        created_at=clock.now(),
+    )
+    session.add(row)
+    await session.flush()
+    return UploadOut.model_validate(row)
+
+
+# --- receipt slip ---------------------------------------------------------------------------------
+
+
+async def receipt(session: AsyncSession, code: str, person: str) -> bytes:
+    """Mẫu 01 as PDF for the applicant or whoever filed the dossier (any channel)."""
+    from motcua.dossiers import receipt as slip
+
+    dossier, agency = await for_person(session, code, person)
+    version = await session.get(ProcedureVersion, dossier.procedure_version_id)
+    assert version is not None
+    requirements = list(await catalog_repository.requirements_of(session, version.id))
+    return await asyncio.to_thread(
+        slip.render,
+        dossier,
+        agency,
+        requirements,
+        _secret_if_valid(dossier),
+        version.processing_days,
+    )

@@ -1,0 +1,106 @@
+"""Dossier fixtures: a storage folder per test, test procedures, real file bytes."""
+
+import struct
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from motcua.catalog import service as catalog
+from motcua.catalog.schemas import CatalogDocument, ProcedureDoc
+from motcua.core.settings import get_settings
+
+APPLICANT = "001084000123"
+OTHER = "079190000456"
+OFFICER = "001090000789"
+AGENCY = "000.00.00.G15"
+
+
+@pytest.fixture(autouse=True)
+def storage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    folder = tmp_path / "storage"
+    monkeypatch.setenv("MOTCUA_STORAGE_DIR", str(folder))
+    monkeypatch.setenv("MOTCUA_UPLOAD_MAX_BYTES", str(200_000))
+    monkeypatch.setenv("MOTCUA_DOSSIER_MAX_BYTES", str(300_000))
+    get_settings.cache_clear()
+    yield folder
+    get_settings.cache_clear()
+
+
+def procedure(code: str, **changes: Any) -> ProcedureDoc:
+    fields: dict[str, Any] = {
+        "code": code,
+        "name": f"Thủ tục thử nghiệm {code} (dữ liệu tổng hợp)",
+        "sector": "Hộ tịch",
+        "levels": ["commune"],
+        "managing_agency": AGENCY,
+        "processing_days": 5,
+        "fees": [{"description": "Lệ phí (dữ liệu tổng hợp)", "amount_vnd": 50000}],
+        "online_level": "full",
+        "synthetic": True,
+        "requirements": [
+            {"key": "to_khai", "name": "Tờ khai đăng ký"},
+            {
+                "key": "giay_chung_sinh",
+                "name": "Giấy chứng sinh",
+                "evidence_type": "health.birth_certificate",
+            },
+            {"key": "ban_sao", "name": "Bản sao giấy tờ khác", "mandatory": False},
+        ],
+    }
+    fields.update(changes)
+    return ProcedureDoc.model_validate(fields)
+
+
+@pytest.fixture
+async def procedures(session: AsyncSession) -> dict[str, str]:
+    """A full-process procedure with a fee, one offered only at the counter, one draft."""
+    await catalog.import_document(
+        session,
+        CatalogDocument(
+            procedures=[
+                procedure("9.990001"),
+                procedure("9.990002", online_level="none", fees=[]),
+                procedure("9.990003", status="draft"),
+            ]
+        ),
+    )
+    await session.flush()
+    return {"online": "9.990001", "counter_only": "9.990002", "draft": "9.990003"}
+
+
+def pdf_bytes(text: str = "hồ sơ") -> bytes:
+    body = f"1 0 obj << /Type /Catalog >> endobj % {text}\n".encode()
+    return b"%PDF-1.4\n" + body + b"trailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def png_bytes(seed: int = 0) -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(bytes([0, seed % 256, 0, 0]))
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
+def jpeg_bytes() -> bytes:
+    return (
+        b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+        + b"\x00" * 64
+        + b"\xff\xd9"
+    )
+
+
+def registry_item(key: str = "giay_chung_sinh") -> dict[str, Any]:
+    return {
+        "requirement_key": key,
+        "source": "registry",
+        "value": {"so_giay_chung_sinh": "CS-0001 (dữ liệu tổng hợp)"},
+    }

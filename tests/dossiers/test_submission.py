@@ -1,0 +1,333 @@
+"""Submission through the API: codes, due dates, idempotency, refusals, channels, reading."""
+
+import re
+from datetime import datetime
+from typing import Any
+
+import httpx
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from motcua.core.calendar import get_calendar
+from motcua.core.models import OutboxMessage
+from motcua.dossiers.models import Dossier, DossierCounter, DossierEvent, DossierItem
+from motcua.notify.models import Notification
+from tests.dossiers.conftest import (
+    AGENCY,
+    APPLICANT,
+    OFFICER,
+    OTHER,
+    pdf_bytes,
+    registry_item,
+)
+
+CODE = re.compile(r"^000\.00\.00\.G15-\d{6}-\d{4}$")
+
+
+def person(number: str, key: str | None = None) -> dict[str, str]:
+    headers = {"X-Motcua-Person": number}
+    if key:
+        headers["Idempotency-Key"] = key
+    return headers
+
+
+async def upload(client: httpx.AsyncClient, who: str = APPLICANT, text: str = "tờ khai") -> str:
+    response = await client.post(
+        "/api/v1/uploads",
+        headers=person(who),
+        files={"file": ("to-khai.pdf", pdf_bytes(text), "application/pdf")},
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+def body(code: str, upload_id: str, **changes: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "procedure_code": code,
+        "items": [
+            {"requirement_key": "to_khai", "source": "upload", "upload_id": upload_id},
+            registry_item(),
+        ],
+    }
+    data.update(changes)
+    return data
+
+
+async def counts(session: AsyncSession) -> tuple[int, ...]:
+    found = []
+    for model in (Dossier, DossierItem, DossierEvent, DossierCounter, OutboxMessage):
+        found.append(int(await session.scalar(select(func.count()).select_from(model)) or 0))
+    return tuple(found)
+
+
+async def test_online_submission_writes_everything_in_one_go(
+    client: httpx.AsyncClient, session: AsyncSession, procedures: dict[str, str]
+) -> None:
+    upload_id = await upload(client)
+    response = await client.post(
+        "/api/v1/dossiers",
+        headers=person(APPLICANT, "key-online-0001"),
+        json=body(procedures["online"], upload_id, contact_email="cong.dan@example.test"),
+    )
+    assert response.status_code == 201, response.text
+    dossier = response.json()
+    assert CODE.match(dossier["code"])
+    assert response.headers["location"] == f"/api/v1/dossiers/{dossier['code']}"
+    assert dossier["state"] == "received" and dossier["created"] is True
+    assert dossier["channel"] == "online" and dossier["receiving_agency"] == AGENCY
+    assert dossier["applicant"] == dossier["actor"] == APPLICANT and not dossier["on_behalf"]
+    assert dossier["fee_vnd"] == 50000 and dossier["payment_state"] == "unpaid"
+    assert re.fullmatch(r"[A-Z2-9]{8}", dossier["tracking_secret"])
+    received = get_calendar().localise(datetime.fromisoformat(dossier["received_at"]))
+    assert dossier["code"].split("-")[1] == received.strftime("%y%m%d")
+    expected_due = get_calendar().due_at(received, 5)
+    assert datetime.fromisoformat(dossier["due_at"]) == expected_due
+    [history] = dossier["history"]
+    assert history["seq"] == 1 and history["kind"] == "submitted"
+    assert history["from_state"] is None and history["to_state"] == "received"
+    items = {i["requirement_key"]: i for i in dossier["items"]}
+    assert (
+        items["to_khai"]["source"] == "upload" and items["giay_chung_sinh"]["source"] == "registry"
+    )
+    uploaded = await client.get(f"/api/v1/dossiers/{dossier['code']}", headers=person(APPLICANT))
+    assert uploaded.json()["items"] == dossier["items"]
+    assert len(items["to_khai"]["sha256"]) == 64
+    # The receipt notification and its delivery row were written in the same transaction.
+    notification = await session.scalar(
+        select(Notification).where(Notification.event_key == f"dossier:{dossier['code']}:received")
+    )
+    assert notification is not None and dossier["code"] in notification.subject
+    outbox = await session.scalar(
+        select(OutboxMessage).where(OutboxMessage.dedupe_key == f"notify:{notification.id}")
+    )
+    assert outbox is not None
+
+
+async def test_codes_follow_a_daily_sequence_per_agency(
+    client: httpx.AsyncClient, procedures: dict[str, str]
+) -> None:
+    upload_id = await upload(client)
+    codes = []
+    for n in range(3):
+        response = await client.post(
+            "/api/v1/dossiers",
+            headers=person(APPLICANT, f"key-sequence-{n:04d}"),
+            json=body(procedures["online"], upload_id),
+        )
+        assert response.status_code == 201, response.text
+        codes.append(response.json()["code"])
+    sequences = [int(c.rsplit("-", 1)[1]) for c in codes]
+    assert sequences == [sequences[0], sequences[0] + 1, sequences[0] + 2]
+
+
+async def test_a_retry_returns_the_same_dossier_and_creates_nothing(
+    client: httpx.AsyncClient, session: AsyncSession, procedures: dict[str, str]
+) -> None:
+    upload_id = await upload(client)
+    payload = body(procedures["online"], upload_id)
+    first = await client.post(
+        "/api/v1/dossiers", headers=person(APPLICANT, "key-retry-1"), json=payload
+    )
+    assert first.status_code == 201
+    before = await counts(session)
+    again = await client.post(
+        "/api/v1/dossiers", headers=person(APPLICANT, "key-retry-1"), json=payload
+    )
+    assert again.status_code == 200, again.text
+    assert again.json()["code"] == first.json()["code"]
+    assert again.json()["tracking_secret"] == first.json()["tracking_secret"]
+    assert again.json()["created"] is False
+    assert await counts(session) == before
+
+
+async def test_the_same_key_with_another_body_is_refused(
+    client: httpx.AsyncClient, session: AsyncSession, procedures: dict[str, str]
+) -> None:
+    upload_id = await upload(client)
+    headers = person(APPLICANT, "key-reused-1")
+    first = await client.post(
+        "/api/v1/dossiers", headers=headers, json=body(procedures["online"], upload_id)
+    )
+    assert first.status_code == 201
+    before = await counts(session)
+    changed = body(procedures["online"], upload_id, contact_email="khac@example.test")
+    response = await client.post("/api/v1/dossiers", headers=headers, json=changed)
+    assert response.status_code == 409
+    assert response.json()["code"] == "idempotency-key-reused"
+    assert response.json()["dossier_code"] == first.json()["code"]
+    assert await counts(session) == before
+
+
+async def test_keys_belong_to_the_person_using_them(
+    client: httpx.AsyncClient, procedures: dict[str, str]
+) -> None:
+    mine, theirs = await upload(client), await upload(client, OTHER)
+    a = await client.post(
+        "/api/v1/dossiers",
+        headers=person(APPLICANT, "key-shared-1"),
+        json=body(procedures["online"], mine),
+    )
+    b = await client.post(
+        "/api/v1/dossiers",
+        headers=person(OTHER, "key-shared-1"),
+        json=body(procedures["online"], theirs),
+    )
+    assert a.status_code == b.status_code == 201
+    assert a.json()["code"] != b.json()["code"]
+
+
+async def test_every_problem_is_reported_at_once_and_nothing_is_saved(
+    client: httpx.AsyncClient, session: AsyncSession, procedures: dict[str, str]
+) -> None:
+    before = await counts(session)
+    response = await client.post(
+        "/api/v1/dossiers",
+        headers=person(APPLICANT, "key-bad-0001"),
+        json={
+            "procedure_code": procedures["online"],
+            "applicant": "12345",
+            "contact_email": "không-phải-email",
+            "items": [
+                {"requirement_key": "giay_phep_xay_dung", "source": "upload", "upload_id": "nope"},
+                {"requirement_key": "to_khai", "source": "counter", "value": {"a": 1}},
+            ],
+        },
+    )
+    assert response.status_code == 422, response.text
+    error = response.json()
+    assert error["code"] == "invalid-dossier"
+    found = {(p["field"], p["code"]) for p in error["problems"]}
+    assert found == {
+        ("applicant", "malformed-personal-number"),
+        ("contact_email", "malformed-email"),
+        ("items[0].requirement_key", "requirement-not-in-procedure"),
+        ("items[0].upload_id", "unknown-upload"),
+        ("items[1].source", "counter-source-online"),
+        ("items.giay_chung_sinh", "missing-requirement"),
+    }
+    assert all(p["message"] for p in error["problems"])
+    assert "Giấy chứng sinh" in str(error["problems"])
+    assert await counts(session) == before
+
+
+async def test_refusals_with_stable_codes(
+    client: httpx.AsyncClient, session: AsyncSession, procedures: dict[str, str]
+) -> None:
+    upload_id = await upload(client)
+    before = await counts(session)
+    cases = {
+        "not-published": body(procedures["draft"], upload_id),
+        "unknown-procedure": body("9.999999", upload_id),
+        "not-online": body(procedures["counter_only"], upload_id),
+        "missing-requirement": {"procedure_code": procedures["online"], "items": []},
+        "unknown-agency": body(procedures["online"], upload_id, receiving_agency="000.00.00.X99"),
+    }
+    for n, (code, payload) in enumerate(cases.items()):
+        response = await client.post(
+            "/api/v1/dossiers", headers=person(APPLICANT, f"key-refused-{n:03d}"), json=payload
+        )
+        assert response.status_code == 422, (code, response.text)
+        assert response.json()["code"] == code, response.text
+        assert response.json()["message"]
+    # Missing both mandatory requirements: two problems with one code.
+    assert await counts(session) == before
+
+
+async def test_bad_headers_are_refused(
+    client: httpx.AsyncClient, procedures: dict[str, str]
+) -> None:
+    payload = {"procedure_code": procedures["online"], "items": []}
+    no_key = await client.post("/api/v1/dossiers", headers=person(APPLICANT), json=payload)
+    assert no_key.status_code == 422 and "Idempotency-Key" in no_key.text
+    bad_person = await client.post(
+        "/api/v1/dossiers", headers=person("0010840001", "key-header-01"), json=payload
+    )
+    assert bad_person.status_code == 422
+    assert bad_person.json()["code"] == "malformed-personal-number"
+
+
+async def test_someone_else_s_upload_cannot_be_filed(
+    client: httpx.AsyncClient, procedures: dict[str, str]
+) -> None:
+    theirs = await upload(client, OTHER)
+    response = await client.post(
+        "/api/v1/dossiers",
+        headers=person(APPLICANT, "key-theirs-01"),
+        json=body(procedures["online"], theirs),
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "unknown-upload"
+
+
+async def test_counter_channel_is_filed_by_the_officer_for_the_applicant(
+    client: httpx.AsyncClient, procedures: dict[str, str]
+) -> None:
+    scan = await upload(client, OFFICER, "bản quét")
+    response = await client.post(
+        "/api/v1/dossiers",
+        headers=person(OFFICER, "counter-0001"),
+        json={
+            "procedure_code": procedures["counter_only"],
+            "channel": "counter",
+            "applicant": APPLICANT,
+            "items": [
+                {"requirement_key": "to_khai", "source": "counter", "upload_id": scan},
+                registry_item(),
+            ],
+        },
+    )
+    assert response.status_code == 201, response.text
+    dossier = response.json()
+    assert dossier["channel"] == "counter" and dossier["actor"] == OFFICER
+    assert dossier["applicant"] == APPLICANT and dossier["on_behalf"] is False
+    assert dossier["payment_state"] == "not_required"
+    assert dossier["history"][0]["actor"] == OFFICER
+    for who in (APPLICANT, OFFICER):
+        seen = await client.get(f"/api/v1/dossiers/{dossier['code']}", headers=person(who))
+        assert seen.status_code == 200
+    stranger = await client.get(f"/api/v1/dossiers/{dossier['code']}", headers=person(OTHER))
+    assert stranger.status_code == 404 and stranger.json()["code"] == "unknown-dossier"
+
+
+async def test_acting_on_behalf_online_is_recorded(
+    client: httpx.AsyncClient, procedures: dict[str, str]
+) -> None:
+    upload_id = await upload(client, OTHER)
+    response = await client.post(
+        "/api/v1/dossiers",
+        headers=person(OTHER, "behalf-0001"),
+        json=body(procedures["online"], upload_id, applicant=APPLICANT),
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["on_behalf"] is True
+    assert response.json()["history"][0]["data"]["on_behalf"] is True
+    listed = await client.get("/api/v1/me/dossiers", headers=person(APPLICANT))
+    assert response.json()["code"] in [d["code"] for d in listed.json()["items"]]
+
+
+async def test_my_dossiers_newest_first_with_paging(
+    client: httpx.AsyncClient, procedures: dict[str, str]
+) -> None:
+    upload_id = await upload(client)
+    codes = []
+    for n in range(3):
+        response = await client.post(
+            "/api/v1/dossiers",
+            headers=person(APPLICANT, f"mine-{n:04d}"),
+            json=body(procedures["online"], upload_id),
+        )
+        codes.append(response.json()["code"])
+    first = await client.get("/api/v1/me/dossiers", params={"limit": 2}, headers=person(APPLICANT))
+    assert first.status_code == 200
+    page = first.json()
+    assert [d["code"] for d in page["items"]] == codes[::-1][:2]
+    assert page["next_before"] is not None
+    rest = await client.get(
+        "/api/v1/me/dossiers",
+        params={"limit": 2, "before": page["next_before"]},
+        headers=person(APPLICANT),
+    )
+    assert [d["code"] for d in rest.json()["items"]] == [codes[0]]
+    assert rest.json()["next_before"] is None
+    nobody = await client.get("/api/v1/me/dossiers", headers=person(OTHER))
+    assert nobody.json()["items"] == []
