@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/motcua_test
 
-.PHONY: run test test-sqlite test-postgres lint bench install install-dev browser postgres clean
+.PHONY: run test test-sqlite test-postgres lint bench install install-dev fonts browser postgres clean
 
 $(BIN)/motcua: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,15 +21,21 @@ $(VENV)/.dev: $(BIN)/motcua
 install-dev: $(VENV)/.dev
 
 ## run: set up, migrate, seed the demo data (SQLite) and serve on http://127.0.0.1:8000
-run: install
+run: install fonts
 	$(BIN)/motcua seed
+	$(BIN)/motcua monitoring simulate --days 60
 	$(BIN)/motcua serve --host 127.0.0.1 --port 8000
 
+APT_INSTALL = if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $(1) >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq $(1) >/dev/null; fi
+
+## fonts: Debian's DejaVu fonts, for Vietnamese in PDF receipts
+fonts:
+	@test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || { $(call APT_INSTALL,fonts-dejavu-core); }
+
 ## browser: Debian's Chromium for the page tests (nothing downloads a browser of its own)
-browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
-	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
+browser: fonts
+	@command -v chromium >/dev/null 2>&1 || { $(call APT_INSTALL,chromium); }
 
 ## postgres: make sure the local PostgreSQL answers
 postgres:
@@ -53,6 +59,9 @@ test-postgres: install-dev postgres
 ## bench: search latency over 2,525 procedures on SQLite and PostgreSQL -> docs/benchmarks.md
 bench: install postgres
 	$(BIN)/motcua bench catalog --rounds 20
+	$(BIN)/motcua bench exchange --samples 10
+	$(BIN)/motcua bench dossiers --seconds 5
+	$(BIN)/motcua bench monitoring --rounds 30
 
 clean:
 	rm -rf $(VENV) *.db *.db-shm *.db-wal .pytest_cache .mypy_cache .ruff_cache

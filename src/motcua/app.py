@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from motcua import __version__
 from motcua.core.errors import DomainError
+from motcua.core.settings import get_settings
 from motcua.modules import domain_modules
 from motcua.web.templating import WEB, render
 
@@ -26,6 +27,11 @@ def create_app() -> FastAPI:
     for router in _routers():
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
+    if get_settings().sandbox:
+        from motcua.sandbox import sms  # noqa: F401  (registers the recording SMS gateway)
+        from motcua.sandbox.registries import create_sandbox_app
+
+        app.mount("/sandbox/registries", create_sandbox_app())
     app.add_exception_handler(DomainError, _domain_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]

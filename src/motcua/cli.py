@@ -24,6 +24,7 @@ from motcua.core.errors import DomainError
 from motcua.core.migrate import upgrade
 from motcua.core.repository import analyze
 from motcua.core.settings import get_settings
+from motcua.exchange import service as exchange
 from motcua.units import service as units
 
 app = typer.Typer(help="motcua: dịch vụ công trực tuyến toàn trình.", no_args_is_help=True)
@@ -95,6 +96,7 @@ def seed(
         report = await units.load_units(session)
         essential = await catalog.import_document(session, essential_services())
         generated = await catalog.import_document(session, synthetic_document(synthetic))
+        await exchange.seed_registries(session)
         await analyze(session)
         return (
             f"{report.provinces} provinces, {report.communes} communes, {report.agencies} "
@@ -135,6 +137,8 @@ def worker(
     from motcua.modules import import_parts
 
     import_parts("tasks")
+    if get_settings().sandbox:
+        from motcua.sandbox import sms  # noqa: F401  (registers the recording SMS gateway)
 
     async def run() -> int:
         sessions = get_sessionmaker()
@@ -252,3 +256,185 @@ def bench_catalog(
     from motcua.bench.catalog import run_catalog_bench
 
     typer.echo(run_catalog_bench(postgres_url, rounds, output))
+
+
+# --- exchange, sandbox registries, access-log audit -------------------------------------------
+
+exchange_app = typer.Typer(help="Once-only data exchange: registries.", no_args_is_help=True)
+sandbox_app = typer.Typer(help="Sandbox registries with synthetic people.", no_args_is_help=True)
+audit_app = typer.Typer(help="The registry access log.", no_args_is_help=True)
+app.add_typer(exchange_app, name="exchange")
+app.add_typer(sandbox_app, name="sandbox")
+app.add_typer(audit_app, name="audit")
+
+
+@exchange_app.command("seed")
+def exchange_seed(
+    registries_url: Annotated[
+        str | None, typer.Option(help="Root URL of the registries (the sandbox by default).")
+    ] = None,
+) -> None:
+    """Register the registries and the evidence types they serve (safe to re-run)."""
+    count = _in_session(lambda session: exchange.seed_registries(session, registries_url))
+    typer.echo(f"{count} registries known.")
+
+
+@sandbox_app.command("generate")
+def sandbox_generate(
+    people: Annotated[int, typer.Option(min=20, max=1_000_000)] = 100_000,
+    seed: int = 1,
+    output: Annotated[Path, typer.Option("--output", "-o")] = Path("sandbox-population.json"),
+) -> None:
+    """Write a deterministic synthetic population (persona pack included) to a JSON file."""
+    from motcua.sandbox.population import generate
+
+    population = generate(people, seed)
+    population.save(output)
+    typer.echo(
+        f"{len(population.people)} synthetic people, {len(population.marriages)} marriages, "
+        f"{len(population.land)} land parcels written to {output} "
+        f"(serve it with MOTCUA_SANDBOX_POPULATION={output})."
+    )
+
+
+@sandbox_app.command("registries")
+def sandbox_registries(host: str = "127.0.0.1", port: int = 8100) -> None:
+    """Serve the sandbox registries alone (both protocols, fault switches under /_faults)."""
+    import uvicorn
+
+    from motcua.sandbox.registries import create_sandbox_app
+
+    uvicorn.run(create_sandbox_app(), host=host, port=port)
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Recompute the access log's hash chain; name the first broken record."""
+    report = _in_session(exchange.verify_access_log)
+    if report.ok:
+        typer.echo(f"Access log intact: {report.records} records.")
+        return
+    typer.secho(
+        f"Access log broken at record {report.first_broken_seq}: {report.problem}.",
+        fg=typer.colors.RED,
+        err=True,
+    )
+    raise typer.Exit(1)
+
+
+@bench_app.command("exchange")
+def bench_exchange(
+    postgres_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/motcua_bench_exchange",
+    samples: int = 10,
+    output: Path = Path("docs/benchmarks.md"),
+) -> None:
+    """Evidence fetch over 4 registries at 100 ms latency, 16 applications at once."""
+    from motcua.bench.exchange import run_exchange_bench
+
+    typer.echo(run_exchange_bench(samples, output, postgres_url))
+
+
+# --- identity (officers) and monitoring ------------------------------------------------------
+
+identity_app = typer.Typer(help="Officer accounts.", no_args_is_help=True)
+monitoring_app = typer.Typer(help="Plans, daily reports, roll-ups.", no_args_is_help=True)
+app.add_typer(identity_app, name="identity")
+app.add_typer(monitoring_app, name="monitoring")
+
+
+@identity_app.command("create-officer")
+def identity_create_officer(
+    username: Annotated[str, typer.Option(help="Login name, unique.")],
+    agency_code: Annotated[str, typer.Option(help="Identifier code of the officer's agency.")],
+    role: Annotated[str, typer.Option(help="receiving_officer, provincial_monitor, ...")],
+    full_name: Annotated[str, typer.Option(help="Full name.")] = "",
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)
+    ] = "",
+) -> None:
+    """Create an officer account (the password is asked for unless given)."""
+    from motcua.identity import service as identity
+    from motcua.identity.models import Role
+
+    try:
+        chosen = Role(role)
+    except ValueError:
+        typer.secho(f"Vai trò không hợp lệ; chọn một trong: {', '.join(Role)}.", err=True)
+        raise typer.Exit(2) from None
+    try:
+        officer = _in_session(
+            lambda session: identity.create_officer(
+                session,
+                username=username,
+                full_name=full_name or username,
+                agency_code=agency_code,
+                role=chosen,
+                password=password,
+            )
+        )
+    except DomainError as error:
+        typer.secho(error.message, fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from error
+    typer.echo(f"Officer {officer.username} created ({chosen.value}, {agency_code}).")
+
+
+@monitoring_app.command("seed")
+def monitoring_seed() -> None:
+    """Load Plan 02 (illustrative tasks) and assign every task to every unit of its level."""
+    from motcua.monitoring import service as monitoring
+
+    typer.echo(_in_session(monitoring.seed_plan02))
+
+
+@monitoring_app.command("simulate")
+def monitoring_simulate(
+    days: Annotated[int, typer.Option(min=1, max=400)] = 60,
+    end: Annotated[
+        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Last day (default: plan end).")
+    ] = None,
+    seed: int = 1,
+) -> None:
+    """Synthetic reports for every unit (marked synthetic); seeds Plan 02 first if needed."""
+    from motcua.monitoring import service as monitoring
+    from motcua.monitoring.synthetic import simulate
+
+    async def work(session: AsyncSession) -> str:
+        await monitoring.seed_plan02(session)
+        last = end.date() if end else monitoring.plan02_document().ends_on
+        result = await simulate(session, days=days, end=last, seed=seed)
+        await analyze(session)
+        return (
+            f"Synthetic reports {result.start}..{result.end}: {result.reports} reports "
+            f"({result.late} late) from {result.units} units; {result.silent_units} units silent."
+        )
+
+    typer.echo(_in_session(work))
+
+
+@bench_app.command("monitoring")
+def bench_monitoring(
+    postgres_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/motcua_bench_monitoring",
+    days: int = 180,
+    rounds: int = 30,
+    output: Path = Path("docs/benchmarks.md"),
+) -> None:
+    """National summary and province drill-down over 3,372 units x 20 tasks x 180 days."""
+    from motcua.bench.monitoring import run_monitoring_bench
+
+    typer.echo(run_monitoring_bench(postgres_url, days, rounds, output))
+
+
+@bench_app.command("dossiers")
+def bench_dossiers(
+    postgres_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/motcua_bench_dossiers",
+    seconds: float = 5.0,
+    output: Path = Path("docs/benchmarks.md"),
+) -> None:
+    """Submission throughput and p50/p95 at 1, 4, 16 clients on PostgreSQL, next to pgbench."""
+    from motcua.bench.dossiers import run_dossiers_bench
+
+    typer.echo(run_dossiers_bench(postgres_url, seconds, output))
+
+
+if __name__ == "__main__":
+    app()

@@ -169,3 +169,23 @@ async def test_two_workers_never_send_twice(
         async with sessions() as session, session.begin():
             await session.execute(delete(OutboxMessage))
             await session.execute(delete(Notification))
+
+
+async def test_sms_through_the_sandbox_gateway(
+    session: AsyncSession, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    from motcua.sandbox import sms
+
+    sms.SENT.clear()
+    await service.notify(
+        session,
+        event_key="dossier:3:result",
+        kind="result_ready",
+        channel=Channel.sms,
+        recipient="0900000000",
+        context=CONTEXT,
+    )
+    await session.commit()
+    assert await outbox.run_until_idle(sessions, HANDLERS) == 1
+    assert [m.recipient for m in sms.SENT] == ["0900000000"]
+    assert "đã có kết quả" in sms.SENT[0].subject

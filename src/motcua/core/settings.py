@@ -42,7 +42,29 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     mail_from: str = "motcua <no-reply@motcua.localhost>"
     sms_gateway: str = Field(default="sandbox", description="Name of the SMS gateway plugin.")
+    sandbox: bool = Field(
+        default=True,
+        description="Serve the sandbox registries and gateways (synthetic data); off in production",
+    )
     outbox_max_attempts: int = 8
+    storage_dir: Path = Field(
+        default_factory=lambda: Path.cwd() / "storage",
+        description="Folder of uploaded files, stored once per content under uploads/<sha256>.",
+    )
+    upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1, description="Per file.")
+    dossier_max_bytes: int = Field(
+        default=50 * 1024 * 1024, ge=1, description="All uploads of one dossier together."
+    )
+    tracking_key: str = Field(
+        default="motcua-demo-tracking-key-change-me",
+        min_length=16,
+        description="Key the short tracking secrets are derived from; set your own in production.",
+    )
+    public_base_url: str = "http://127.0.0.1:8000"
+    font_dir: Path = Field(
+        default=Path("/usr/share/fonts/truetype/dejavu"),
+        description="DejaVu fonts (Debian package fonts-dejavu-core) for Vietnamese in PDFs.",
+    )
     default_language: str = "vi"
     page_size: int = 20
 
