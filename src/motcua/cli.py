@@ -140,11 +140,17 @@ def worker(
     if get_settings().sandbox:
         from motcua.sandbox import sms  # noqa: F401  (registers the recording SMS gateway)
 
+    from motcua.core import clock
+    from motcua.monitoring.tasks import DailyReminder
+
+    reminder = DailyReminder()
+
     async def run() -> int:
         sessions = get_sessionmaker()
         done = 0
         try:
             while True:
+                await reminder.tick(sessions, clock.now())
                 done += await outbox.run_until_idle(sessions)
                 if once:
                     return done
@@ -409,6 +415,47 @@ def monitoring_simulate(
         )
 
     typer.echo(_in_session(work))
+
+
+@monitoring_app.command("contact")
+def monitoring_contact(
+    unit: Annotated[str, typer.Option(help="Commune (5 digits), province (2) or ministry code.")],
+    name: Annotated[str, typer.Option(help="Name of the focal point.")],
+    email: str | None = None,
+    phone: str | None = None,
+) -> None:
+    """Register who at a unit is reminded to report."""
+    from motcua.monitoring import service as monitoring
+    from motcua.notify.models import Channel
+
+    async def work(session: AsyncSession) -> None:
+        for channel, address in ((Channel.email, email), (Channel.sms, phone)):
+            if address:
+                await monitoring.set_contact(
+                    session, unit=unit, name=name, channel=channel, address=address
+                )
+
+    try:
+        _in_session(work)
+    except DomainError as error:
+        typer.secho(error.message, fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from error
+    typer.echo(f"Contact for {unit} saved.")
+
+
+@monitoring_app.command("remind")
+def monitoring_remind(
+    day: Annotated[
+        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Default: today.")
+    ] = None,
+) -> None:
+    """Remind the units that have not reported for the day (the worker does it by itself)."""
+    from motcua.core import clock
+    from motcua.monitoring import service as monitoring
+
+    chosen = day.date() if day else clock.now().astimezone(monitoring.zone()).date()
+    sent = _in_session(lambda session: monitoring.remind_non_reporters(session, chosen))
+    typer.echo(f"{sent} reminders queued for {chosen}.")
 
 
 @bench_app.command("monitoring")

@@ -31,6 +31,10 @@ class Settings(BaseSettings):
         default_factory=list,
         description="ISO dates declared working days although they fall on a weekend or holiday.",
     )
+    report_reminder_at: time = Field(
+        default=time(14, 0),
+        description="Units that have not reported by this time are reminded (before the cut-off).",
+    )
     report_cutoff: time = Field(
         default=time(16, 0),
         description="A monitoring report submitted at or after this time counts for the day, late.",

@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from motcua.core.models import Base
+from motcua.notify.models import Channel
 
 
 class TaskLevel(enum.StrEnum):
@@ -168,3 +169,16 @@ class ChecklistDay(Base):
     level: Mapped[TaskLevel] = mapped_column(Enum(TaskLevel, native_enum=False, length=16))
     province_code: Mapped[str | None] = mapped_column(String(5), default=None)
     met: Mapped[bool] = mapped_column(Boolean)
+
+
+class Contact(Base):
+    """đầu mối: who at a unit is reminded to report (e-mail or SMS)."""
+
+    __tablename__ = "monitoring_contacts"
+    __table_args__ = (UniqueConstraint("agency_id", "channel", "address"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    channel: Mapped[Channel] = mapped_column(Enum(Channel, native_enum=False, length=16))
+    address: Mapped[str] = mapped_column(String(320))

@@ -13,6 +13,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from motcua.monitoring.models import (
     Assignment,
     ChecklistDay,
+    Contact,
     Indicator,
     IndicatorKind,
     Plan,
@@ -454,3 +455,12 @@ async def daily_counts(
 async def latest_day(session: AsyncSession) -> date | None:
     """The last day anything was reported for (the dashboards open on it)."""
     return await session.scalar(select(func.max(UnitDay.day)))
+
+
+async def contacts_of(session: AsyncSession, agency_ids: Sequence[int]) -> Sequence[Contact]:
+    if not agency_ids:
+        return []
+    result = await session.scalars(
+        select(Contact).where(Contact.agency_id.in_(agency_ids)).order_by(Contact.id)
+    )
+    return result.all()
