@@ -7,7 +7,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
-    DateTime,
     Enum,
     ForeignKey,
     Index,
@@ -17,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from motcua.core.models import Base
+from motcua.core.models import Base, UtcDateTime
 
 
 class Protocol(enum.StrEnum):
@@ -81,8 +80,8 @@ class Consent(Base):
     state: Mapped[ConsentState] = mapped_column(
         Enum(ConsentState, native_enum=False, length=16), default=ConsentState.pending
     )
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
 
 
 class ItemStatus(enum.StrEnum):
@@ -116,11 +115,11 @@ class EvidenceItem(Base):
     fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     options: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     request_hash: Mapped[str | None] = mapped_column(String(64), default=None)
-    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    fetched_at: Mapped[datetime] = mapped_column(UtcDateTime)
     decision: Mapped[Decision] = mapped_column(
         Enum(Decision, native_enum=False, length=16), default=Decision.pending
     )
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
     decision_reason: Mapped[str | None] = mapped_column(Text, default=None)
 
 
@@ -131,7 +130,7 @@ class AccessLogEntry(Base):
     __table_args__ = (Index("ix_exchange_access_log_subject", "subject_personal_id", "seq"),)
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
     actor_personal_id: Mapped[str] = mapped_column(String(12))
     on_behalf_of: Mapped[str | None] = mapped_column(String(12), default=None)
     subject_personal_id: Mapped[str] = mapped_column(String(12))

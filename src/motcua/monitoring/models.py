@@ -16,7 +16,6 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Date,
-    DateTime,
     Enum,
     Float,
     ForeignKey,
@@ -28,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from motcua.core.models import Base
+from motcua.core.models import Base, UtcDateTime
 from motcua.notify.models import Channel
 
 
@@ -120,7 +119,7 @@ class Report(Base):
     version: Mapped[int] = mapped_column(Integer)
     values: Mapped[dict[str, Any]] = mapped_column(JSON)
     note: Mapped[str | None] = mapped_column(Text, default=None)
-    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime)
     officer_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"), default=None)
     source: Mapped[str] = mapped_column(String(16))
     late: Mapped[bool] = mapped_column(Boolean)
@@ -145,7 +144,7 @@ class UnitDay(Base):
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
     level: Mapped[TaskLevel] = mapped_column(Enum(TaskLevel, native_enum=False, length=16))
     province_code: Mapped[str | None] = mapped_column(String(5), default=None)
-    first_submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    first_submitted_at: Mapped[datetime] = mapped_column(UtcDateTime)
     on_time: Mapped[bool] = mapped_column(Boolean)
     latest_report_id: Mapped[int] = mapped_column(Integer)
     latest_status: Mapped[str] = mapped_column(String(8))
