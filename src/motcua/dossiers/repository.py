@@ -7,6 +7,7 @@ from sqlalchemy import false, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from motcua.dossiers.models import Dossier, DossierCounter, DossierEvent, Upload
 from motcua.units.models import Agency
@@ -22,6 +23,19 @@ async def next_sequence(session: AsyncSession, agency_code: str, day: date) -> i
         set_={"last": DossierCounter.last + 1},
     ).returning(DossierCounter.last)
     return int((await session.execute(statement)).scalar_one())
+
+
+async def set_code(session: AsyncSession, dossier: Dossier, code: str, secret_hash: str) -> None:
+    """Replace the provisional code without a version bump (the dossier is new, not edited);
+    the loaded object gets the values too, so nothing is read back."""
+    await session.execute(
+        update(Dossier)
+        .where(Dossier.id == dossier.id)
+        .values(code=code, secret_hash=secret_hash)
+        .execution_options(synchronize_session=False)
+    )
+    set_committed_value(dossier, "code", code)
+    set_committed_value(dossier, "secret_hash", secret_hash)
 
 
 async def take_write_lock(session: AsyncSession) -> None:

@@ -1,17 +1,16 @@
-"""JSON routes: consent and preview, fetch, decisions, re-check, and "who used my data".
-
-Until e-ID login exists, the acting person's number comes from the ``X-Motcua-Person`` header:
-a stand-in, to be replaced by the authenticated citizen.
+"""JSON routes: consent and preview, fetch, decisions, re-check, and "who used my data" with
+its signed record. The acting person is the citizen signed in with e-ID (``current_citizen``);
+the subject is that person or the child they were verified to act for.
 """
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Query
+from fastapi import APIRouter, Body, Depends, Path, Query
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.core.database import get_session
-from motcua.exchange import service
+from motcua.exchange import service, statement
 from motcua.exchange.schemas import (
     AccessPage,
     ConsentCreate,
@@ -24,17 +23,11 @@ from motcua.exchange.schemas import (
     RecheckResult,
     RegistryOut,
 )
+from motcua.identity.auth import CurrentCitizen
+from motcua.identity.citizens import require_level, subject_for
 
 router = APIRouter(prefix="/api/v1", tags=["exchange"])
 Session = Annotated[AsyncSession, Depends(get_session)]
-Person = Annotated[
-    str,
-    Header(
-        alias="X-Motcua-Person",
-        max_length=32,
-        description="Stand-in for e-ID login: the acting person's 12-digit number.",
-    ),
-]
 Reference = Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$")]
 Key = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
 
@@ -50,65 +43,97 @@ async def registries(session: Session) -> list[RegistryOut]:
 
 
 @router.post("/exchange/consents", response_model=ConsentView, status_code=201)
-async def prepare(body: ConsentCreate, person: Person, session: Session) -> ConsentView:
+async def prepare(body: ConsentCreate, citizen: CurrentCitizen, session: Session) -> ConsentView:
     """The preview: which data from which registry, for which procedure and legal basis."""
-    return await service.prepare_consent(
-        session, body.procedure_code, person, body.subject_personal_id
-    )
+    require_level(citizen, body.procedure_code)
+    subject = subject_for(citizen, body.subject_personal_id)
+    return await service.prepare_consent(session, body.procedure_code, citizen.personal_id, subject)
 
 
 @router.get("/exchange/consents/{reference}", response_model=ConsentView)
-async def consent(reference: Reference, person: Person, session: Session) -> ConsentView:
-    return await service.get_consent(session, reference, person)
+async def consent(reference: Reference, citizen: CurrentCitizen, session: Session) -> ConsentView:
+    return await service.get_consent(session, reference, citizen.personal_id)
 
 
 @router.post("/exchange/consents/{reference}/confirm", response_model=ConsentView)
-async def confirm(reference: Reference, person: Person, session: Session) -> ConsentView:
-    return await service.confirm_consent(session, reference, person)
+async def confirm(reference: Reference, citizen: CurrentCitizen, session: Session) -> ConsentView:
+    return await service.confirm_consent(session, reference, citizen.personal_id)
 
 
 @router.post("/exchange/consents/{reference}/fetch", response_model=FetchResult)
 async def fetch(
     reference: Reference,
-    person: Person,
+    citizen: CurrentCitizen,
     session: Session,
     body: FetchRequestBody | None = None,
     evidence_type: Annotated[str | None, Query(max_length=64)] = None,
 ) -> FetchResult | JSONResponse:
     try:
         return await service.fetch_evidence(
-            session, reference, person, choices=(body.choices if body else None), only=evidence_type
+            session,
+            reference,
+            citizen.personal_id,
+            choices=(body.choices if body else None),
+            only=evidence_type,
         )
     except service.ReadRefused as error:
         return _refused(error)
 
 
 @router.get("/exchange/consents/{reference}/items", response_model=list[ItemView])
-async def items(reference: Reference, person: Person, session: Session) -> list[ItemView]:
+async def items(reference: Reference, citizen: CurrentCitizen, session: Session) -> list[ItemView]:
     """The preview after the fetch: the data exactly as each registry returned it."""
-    return await service.items(session, reference, person)
+    return await service.items(session, reference, citizen.personal_id)
 
 
 @router.post("/exchange/consents/{reference}/items/{key}/decision", response_model=ItemView)
 async def decide(
-    reference: Reference, key: Key, body: DecisionBody, person: Person, session: Session
+    reference: Reference, key: Key, body: DecisionBody, citizen: CurrentCitizen, session: Session
 ) -> ItemView:
-    return await service.decide(session, reference, person, key, body.accept, body.reason)
+    return await service.decide(
+        session, reference, citizen.personal_id, key, body.accept, body.reason
+    )
 
 
 @router.post("/exchange/consents/{reference}/recheck", response_model=RecheckResult)
 async def recheck(
-    reference: Reference, body: RecheckBody, person: Person, session: Session
+    reference: Reference, body: RecheckBody, citizen: CurrentCitizen, session: Session
 ) -> RecheckResult:
-    return await service.recheck(session, reference, person, body.submitted)
+    return await service.recheck(session, reference, citizen.personal_id, body.submitted)
 
 
 @router.get("/me/data-access", response_model=AccessPage)
 async def data_access(
-    person: Person,
+    citizen: CurrentCitizen,
     session: Session,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     before: Annotated[int | None, Query(ge=1)] = None,
 ) -> AccessPage:
-    """Every access to the person's data, newest first."""
-    return await service.data_access(session, person, limit, before)
+    """Every access to the signed-in person's data, newest first."""
+    return await service.data_access(session, citizen.personal_id, limit, before)
+
+
+@router.get("/me/data-access/record")
+async def data_access_record(citizen: CurrentCitizen, session: Session) -> JSONResponse:
+    """The whole list as a JSON document signed with Ed25519, to download and keep."""
+    record = await statement.signed_record(session, citizen.personal_id)
+    return JSONResponse(
+        record,
+        headers={
+            "Content-Disposition": (
+                f'attachment; filename="du-lieu-cua-toi-{citizen.personal_id}.json"'
+            )
+        },
+    )
+
+
+@router.get("/data-access/signing-key", response_model=statement.SigningKey)
+async def signing_key() -> statement.SigningKey:
+    """The public key the records are signed with (raw and as a JWK)."""
+    return statement.published_key()
+
+
+@router.post("/data-access/verify", response_model=statement.Verification)
+async def verify_record(record: Annotated[Any, Body()]) -> statement.Verification:
+    """Anyone can check a downloaded record: valid, or which way it is not."""
+    return statement.verify(record)

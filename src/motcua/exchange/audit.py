@@ -76,6 +76,9 @@ async def append(session: AsyncSession, accesses: list[Access]) -> list[AccessLo
     """Append in order under the head lock; flushed with the caller's transaction."""
     if not accesses:
         return []
+    # The head stays locked until the caller commits: write what the caller has pending first,
+    # so that only the log records themselves are written under the lock.
+    await session.flush()
     head = await repository.lock_head(session)
     at = clock.now()
     written = []

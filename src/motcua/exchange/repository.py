@@ -70,11 +70,17 @@ async def delete_items(session: AsyncSession, reference: str, keys: Sequence[str
 
 async def lock_head(session: AsyncSession) -> AccessLogHead:
     """Take the chain's write lock: an UPDATE locks the row on PostgreSQL and takes SQLite's
-    write lock, so the read that follows sees the true head and nobody appends in between."""
-    await session.execute(update(AccessLogHead).where(AccessLogHead.id == 1).values(id=1))
-    head = await session.scalar(
-        select(AccessLogHead).where(AccessLogHead.id == 1).with_for_update()
+    write lock, and returns the true head, so nobody appends in between."""
+    lock = (
+        update(AccessLogHead)
+        .where(AccessLogHead.id == 1)
+        .values(id=1)
+        .returning(AccessLogHead)
+        .execution_options(populate_existing=True)
     )
+    # One round trip (UPDATE … RETURNING) instead of UPDATE then SELECT … FOR UPDATE: the lock
+    # is held until commit, so every round trip under it is paid by every waiting writer.
+    head = (await session.scalars(lock)).one_or_none()
     if head is None:
         head = AccessLogHead(id=1, last_seq=0, last_hash="0" * 64)
         session.add(head)

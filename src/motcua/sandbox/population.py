@@ -10,7 +10,7 @@ import json
 import random
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -132,6 +132,24 @@ class Population:
     licences: dict[str, dict[str, Any]] = field(default_factory=dict)
     newborns: list[Person] = field(default_factory=list)
 
+    @cached_property
+    def index(self) -> "PersonIndex":
+        """Records by person, built once on first lookup (the population is complete by then):
+        a registry answer is then a dictionary lookup, not a scan of every record."""
+        index = PersonIndex()
+        for b in self.births:
+            index.births.setdefault(b["child_id"], []).append(b)
+        for m in self.marriages:
+            for spouse in {m["spouse_1"], m["spouse_2"]}:
+                index.marriages.setdefault(spouse, []).append(m)
+        for d in self.deaths:
+            index.deaths.setdefault(d["personal_id"], []).append(d)
+        for parcel in self.land:
+            index.land.setdefault(parcel["holder_id"], []).append(parcel)
+        for b in self.businesses:
+            index.businesses.setdefault(b["legal_representative_id"], []).append(b)
+        return index
+
     def to_json(self) -> str:
         data = asdict(self)
         data["synthetic"] = SYNTHETIC_NOTE
@@ -151,6 +169,17 @@ class Population:
     @classmethod
     def load(cls, path: Path) -> "Population":
         return cls.from_json(path.read_text("utf-8"))
+
+
+@dataclass
+class PersonIndex:
+    """Personal number -> that person's records, in the population's order."""
+
+    births: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    marriages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    deaths: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    land: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    businesses: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -191,8 +220,13 @@ def birth_prefixes() -> dict[str, tuple[str, ...]]:
     return {k: tuple(v) for k, v in merged.items()}
 
 
+@cache
+def _communes_by_code() -> dict[str, Commune]:
+    return {c.code: c for c in communes()}
+
+
 def commune(code: str) -> Commune:
-    return next(c for c in communes() if c.code == code)
+    return _communes_by_code()[code]
 
 
 class _Builder:

@@ -101,29 +101,26 @@ def residence_record(pop: Population, pid: str) -> list[Record]:
 
 def civil_birth(pop: Population, pid: str) -> list[Record]:
     out = []
-    for b in pop.births:
-        if b["child_id"] == pid:
-            child = pop.people[pid]
-            fields = {
-                "child_full_name": child.full_name,
-                "child_date_of_birth": child.date_of_birth,
-                "child_sex": child.sex,
-                "child_nationality": child.nationality,
-                "father_full_name": _name(pop, b["father_id"]),
-                "father_personal_id": b["father_id"],
-                "mother_full_name": _name(pop, b["mother_id"]),
-                "mother_personal_id": b["mother_id"],
-                "registration_place": b["registration_place"],
-            }
-            out.append(_record(b["id"], f"Khai sinh {child.full_name}", b["registered_on"], fields))
+    for b in pop.index.births.get(pid, []):
+        child = pop.people[pid]
+        fields = {
+            "child_full_name": child.full_name,
+            "child_date_of_birth": child.date_of_birth,
+            "child_sex": child.sex,
+            "child_nationality": child.nationality,
+            "father_full_name": _name(pop, b["father_id"]),
+            "father_personal_id": b["father_id"],
+            "mother_full_name": _name(pop, b["mother_id"]),
+            "mother_personal_id": b["mother_id"],
+            "registration_place": b["registration_place"],
+        }
+        out.append(_record(b["id"], f"Khai sinh {child.full_name}", b["registered_on"], fields))
     return out
 
 
 def civil_marriage(pop: Population, pid: str) -> list[Record]:
     out = []
-    for m in pop.marriages:
-        if pid not in (m["spouse_1"], m["spouse_2"]):
-            continue
+    for m in pop.index.marriages.get(pid, []):
         second = _name(pop, m["spouse_2"]) or m.get("spouse_2_name")
         fields = {
             "spouse_1_full_name": _name(pop, m["spouse_1"]),
@@ -167,8 +164,7 @@ def civil_death(pop: Population, pid: str) -> list[Record]:
                 "registration_place": d["registration_place"],
             },
         )
-        for d in pop.deaths
-        if d["personal_id"] == pid
+        for d in pop.index.deaths.get(pid, [])
     ]
 
 
@@ -221,8 +217,7 @@ def land_certificate(pop: Population, pid: str) -> list[Record]:
                 "land_use_term": parcel["land_use_term"],
             },
         )
-        for parcel in pop.land
-        if parcel["holder_id"] == pid
+        for parcel in pop.index.land.get(pid, [])
     ]
 
 
@@ -242,8 +237,7 @@ def business_registration(pop: Population, pid: str) -> list[Record]:
                 "status": b["status"],
             },
         )
-        for b in pop.businesses
-        if b["legal_representative_id"] == pid
+        for b in pop.index.businesses.get(pid, [])
     ]
 
 

@@ -1,0 +1,186 @@
+"""Citizen pages of the exchange: consent, preview with accept/reject, "who used my data".
+
+Plain HTML forms (no script needed); every page needs the e-ID session and sends a person who
+has none to the login and back.
+"""
+
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Path, Request, UploadFile
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from motcua.catalog import repository as catalog_repository
+from motcua.core.calendar import get_calendar
+from motcua.core.clock import today
+from motcua.core.database import get_session
+from motcua.exchange import service, statement
+from motcua.exchange.models import ItemStatus
+from motcua.identity.auth import OptionalCitizen, login_redirect
+from motcua.identity.citizens import require_level
+from motcua.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+Session = Annotated[AsyncSession, Depends(get_session)]
+Reference = Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$")]
+REJECTED = "Người nộp không chấp nhận dữ liệu này trên trang xem trước"
+MAX_RECORD_BYTES = 20 * 1024 * 1024
+ProcedureCode = Annotated[str, Path(pattern=r"^\d\.\d{6}$")]
+
+
+def _local(moment: object) -> str:
+    return get_calendar().localise(moment).strftime("%H:%M, %d/%m/%Y")  # type: ignore[arg-type]
+
+
+@router.get("/du-lieu/thu-tuc/{code}", response_class=HTMLResponse)
+async def start(request: Request, code: ProcedureCode, citizen: OptionalCitizen) -> Response:
+    if citizen is None:
+        return login_redirect(request)
+    return render(request, "exchange/start.html", {"code": code, "citizen": citizen})
+
+
+@router.post("/du-lieu/thu-tuc/{code}")
+async def prepare(
+    request: Request, code: ProcedureCode, session: Session, citizen: OptionalCitizen
+) -> Response:
+    """Nothing is read yet: this only prepares what the person will be asked to agree to."""
+    if citizen is None:
+        return login_redirect(request)
+    require_level(citizen, code)
+    view = await service.prepare_consent(session, code, citizen.personal_id, citizen.subject)
+    return RedirectResponse(f"/du-lieu/dong-y/{view.reference}", status_code=303)
+
+
+@router.get("/du-lieu/dong-y/{reference}", response_class=HTMLResponse)
+async def consent(
+    request: Request, reference: Reference, session: Session, citizen: OptionalCitizen
+) -> Response:
+    if citizen is None:
+        return login_redirect(request)
+    view = await service.get_consent(session, reference, citizen.personal_id)
+    version = await catalog_repository.current_version(session, view.procedure_code, today())
+    return render(
+        request,
+        "exchange/consent.html",
+        {
+            "consent": view,
+            "citizen": citizen,
+            "procedure_name": version.name if version else "",
+            "local": _local,
+        },
+    )
+
+
+@router.post("/du-lieu/dong-y/{reference}")
+async def confirm(
+    request: Request, reference: Reference, session: Session, citizen: OptionalCitizen
+) -> Response:
+    """Confirmed, then read at once; a refused read is shown, and its log record kept."""
+    if citizen is None:
+        return login_redirect(request)
+    await service.confirm_consent(session, reference, citizen.personal_id)
+    try:
+        await service.fetch_evidence(session, reference, citizen.personal_id)
+    except service.ReadRefused as refusal:
+        return render(request, "error.html", {"messages": [refusal.message]}, 403)
+    return RedirectResponse(f"/du-lieu/dong-y/{reference}/xem-truoc", status_code=303)
+
+
+@router.get("/du-lieu/dong-y/{reference}/xem-truoc", response_class=HTMLResponse)
+async def preview(
+    request: Request, reference: Reference, session: Session, citizen: OptionalCitizen
+) -> Response:
+    if citizen is None:
+        return login_redirect(request)
+    view = await service.get_consent(session, reference, citizen.personal_id)
+    items = await service.items(session, reference, citizen.personal_id)
+    plan = {p.key: p for p in view.plan}
+    return render(
+        request,
+        "exchange/preview.html",
+        {
+            "consent": view,
+            "items": items,
+            "plan": plan,
+            "delivered": ItemStatus.delivered,
+            "saved": request.query_params.get("da-luu") == "1",
+        },
+    )
+
+
+@router.post("/du-lieu/dong-y/{reference}/xem-truoc")
+async def decide(
+    request: Request, reference: Reference, session: Session, citizen: OptionalCitizen
+) -> Response:
+    """One decision per delivered item (``item-<key>`` = ``accept`` or ``reject``)."""
+    if citizen is None:
+        return login_redirect(request)
+    form = await request.form()
+    items = await service.items(session, reference, citizen.personal_id)
+    for item in items:
+        choice = form.get(f"item-{item.key}")
+        if item.status == ItemStatus.delivered and choice in ("accept", "reject"):
+            await service.decide(
+                session,
+                reference,
+                citizen.personal_id,
+                item.key,
+                choice == "accept",
+                "Người nộp từ chối dữ liệu này trên trang xem trước"
+                if choice == "reject"
+                else None,
+            )
+    return RedirectResponse(f"/du-lieu/dong-y/{reference}/xem-truoc?da-luu=1", status_code=303)
+
+
+@router.get("/du-lieu/cua-toi", response_class=HTMLResponse)
+async def my_data(request: Request, session: Session, citizen: OptionalCitizen) -> Response:
+    """Dữ liệu của tôi đã được ai sử dụng: every access, newest first."""
+    if citizen is None:
+        return login_redirect(request)
+    _, records = await statement.all_accesses(session, citizen.personal_id)
+    agencies, evidence = await statement.names(session, records)
+    return render(
+        request,
+        "exchange/my_data.html",
+        {
+            "citizen": citizen,
+            "records": records,
+            "agencies": agencies,
+            "evidence": evidence,
+            "local": _local,
+        },
+    )
+
+
+@router.get("/du-lieu/cua-toi/ban-ghi.json")
+async def my_data_record(request: Request, session: Session, citizen: OptionalCitizen) -> Response:
+    if citizen is None:
+        return login_redirect(request)
+    record = await statement.signed_record(session, citizen.personal_id)
+    return JSONResponse(
+        record,
+        headers={
+            "Content-Disposition": (
+                f'attachment; filename="du-lieu-cua-toi-{citizen.personal_id}.json"'
+            )
+        },
+    )
+
+
+@router.get("/du-lieu/kiem-tra", response_class=HTMLResponse)
+async def verify_form(request: Request) -> HTMLResponse:
+    return render(request, "exchange/verify.html", {"result": None})
+
+
+@router.post("/du-lieu/kiem-tra", response_class=HTMLResponse)
+async def verify(request: Request, record: Annotated[UploadFile, File()]) -> HTMLResponse:
+    """Upload a downloaded record: the page says whether the platform signed exactly that."""
+    data = await record.read(MAX_RECORD_BYTES + 1)
+    try:
+        parsed = json.loads(data) if len(data) <= MAX_RECORD_BYTES else None
+    except ValueError:
+        parsed = None
+    result = statement.verify(parsed)
+    return render(request, "exchange/verify.html", {"result": result}, 200 if result.valid else 422)
