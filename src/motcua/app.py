@@ -32,6 +32,10 @@ def create_app() -> FastAPI:
         from motcua.sandbox.registries import create_sandbox_app
 
         app.mount("/sandbox/registries", create_sandbox_app())
+
+        from motcua.sandbox.oidc import create_oidc_app
+
+        app.mount("/sandbox/oidc", create_oidc_app())
     app.add_exception_handler(DomainError, _domain_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]

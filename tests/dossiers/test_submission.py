@@ -20,12 +20,14 @@ from tests.dossiers.conftest import (
     pdf_bytes,
     registry_item,
 )
+from tests.identity.helpers import as_citizen, as_officer
 
 CODE = re.compile(r"^000\.00\.00\.G15-\d{6}-\d{4}$")
 
 
-def person(number: str, key: str | None = None) -> dict[str, str]:
-    headers = {"X-Motcua-Person": number}
+def person(number: str, key: str | None = None, **session: Any) -> dict[str, str]:
+    """A signed-in citizen (a minted e-ID session), with an Idempotency-Key when given."""
+    headers = as_citizen(number, **session)
     if key:
         headers["Idempotency-Key"] = key
     return headers
@@ -239,11 +241,19 @@ async def test_bad_headers_are_refused(
     payload = {"procedure_code": procedures["online"], "items": []}
     no_key = await client.post("/api/v1/dossiers", headers=person(APPLICANT), json=payload)
     assert no_key.status_code == 422 and "Idempotency-Key" in no_key.text
-    bad_person = await client.post(
-        "/api/v1/dossiers", headers=person("0010840001", "key-header-01"), json=payload
+    anonymous = await client.post(
+        "/api/v1/dossiers", headers={"Idempotency-Key": "key-header-01"}, json=payload
     )
-    assert bad_person.status_code == 422
-    assert bad_person.json()["code"] == "malformed-personal-number"
+    assert anonymous.status_code == 401
+    assert anonymous.json()["code"] == "citizen-login-required"
+    forged = person(APPLICANT, "key-header-02")
+    forged["Cookie"] = forged["Cookie"][:-3] + "AAA"
+    refused = await client.post("/api/v1/dossiers", headers=forged, json=payload)
+    assert refused.status_code == 401
+    level_one = await client.post(
+        "/api/v1/dossiers", headers=person(APPLICANT, "key-header-03", level=1), json=payload
+    )
+    assert level_one.status_code == 403 and level_one.json()["code"] == "insufficient-assurance"
 
 
 async def test_someone_else_s_upload_cannot_be_filed(
@@ -260,12 +270,25 @@ async def test_someone_else_s_upload_cannot_be_filed(
 
 
 async def test_counter_channel_is_filed_by_the_officer_for_the_applicant(
-    client: httpx.AsyncClient, procedures: dict[str, str]
+    client: httpx.AsyncClient, session: AsyncSession, procedures: dict[str, str]
 ) -> None:
-    scan = await upload(client, OFFICER, "bản quét")
+    officer = await as_officer(session, OFFICER)
+    scanned = await client.post(
+        "/api/v1/uploads",
+        headers=officer,
+        files={"file": ("scan.pdf", pdf_bytes("bản quét"), "application/pdf")},
+    )
+    assert scanned.status_code == 201, scanned.text
+    scan = scanned.json()["id"]
+    as_citizen_at_counter = await client.post(
+        "/api/v1/dossiers",
+        headers=person(APPLICANT, "counter-0000"),
+        json={"procedure_code": procedures["counter_only"], "channel": "counter", "items": []},
+    )
+    assert as_citizen_at_counter.status_code == 401
     response = await client.post(
         "/api/v1/dossiers",
-        headers=person(OFFICER, "counter-0001"),
+        headers={**officer, "Idempotency-Key": "counter-0001"},
         json={
             "procedure_code": procedures["counter_only"],
             "channel": "counter",
@@ -282,8 +305,8 @@ async def test_counter_channel_is_filed_by_the_officer_for_the_applicant(
     assert dossier["applicant"] == APPLICANT and dossier["on_behalf"] is False
     assert dossier["payment_state"] == "not_required"
     assert dossier["history"][0]["actor"] == OFFICER
-    for who in (APPLICANT, OFFICER):
-        seen = await client.get(f"/api/v1/dossiers/{dossier['code']}", headers=person(who))
+    for who in (person(APPLICANT), officer):
+        seen = await client.get(f"/api/v1/dossiers/{dossier['code']}", headers=who)
         assert seen.status_code == 200
     stranger = await client.get(f"/api/v1/dossiers/{dossier['code']}", headers=person(OTHER))
     assert stranger.status_code == 404 and stranger.json()["code"] == "unknown-dossier"
@@ -293,9 +316,16 @@ async def test_acting_on_behalf_online_is_recorded(
     client: httpx.AsyncClient, procedures: dict[str, str]
 ) -> None:
     upload_id = await upload(client, OTHER)
+    unverified = await client.post(
+        "/api/v1/dossiers",
+        headers=person(OTHER, "behalf-0000"),
+        json=body(procedures["online"], upload_id, applicant=APPLICANT),
+    )
+    assert unverified.status_code == 403
+    assert unverified.json()["code"] == "representation-not-verified"
     response = await client.post(
         "/api/v1/dossiers",
-        headers=person(OTHER, "behalf-0001"),
+        headers=person(OTHER, "behalf-0001", acting_for=APPLICANT, relation="mẹ"),
         json=body(procedures["online"], upload_id, applicant=APPLICANT),
     )
     assert response.status_code == 201, response.text

@@ -12,6 +12,7 @@ from motcua.dossiers import repository, service
 from motcua.dossiers.models import DossierState, HistoryIsAppendOnly
 from motcua.dossiers.schemas import SubmissionIn
 from tests.dossiers.conftest import APPLICANT, OFFICER, OTHER, registry_item
+from tests.identity.helpers import as_citizen
 
 
 async def submitted(
@@ -76,7 +77,7 @@ async def test_receipt_slip_is_a_vietnamese_pdf_for_every_channel(
     result = await submitted(session, procedures["online"])
     response = await client.get(
         f"/api/v1/dossiers/{result.dossier.code}/receipt.pdf",
-        headers={"X-Motcua-Person": APPLICANT},
+        headers=as_citizen(APPLICANT),
     )
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/pdf"
@@ -90,7 +91,7 @@ async def test_receipt_slip_is_a_vietnamese_pdf_for_every_channel(
     assert "Hình thức nộp: trực tiếp" in flat and "5 ngày làm việc" in flat
     assert "Phí, lệ phí: 50.000 đồng" in flat
     stranger = await client.get(
-        f"/api/v1/dossiers/{result.dossier.code}/receipt.pdf", headers={"X-Motcua-Person": OTHER}
+        f"/api/v1/dossiers/{result.dossier.code}/receipt.pdf", headers=as_citizen(OTHER)
     )
     assert stranger.status_code == 404
 

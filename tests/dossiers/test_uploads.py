@@ -10,8 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from motcua.dossiers.files import sanitise_file_name
 from motcua.dossiers.models import Upload
 from tests.dossiers.conftest import APPLICANT, jpeg_bytes, pdf_bytes, png_bytes, registry_item
+from tests.identity.helpers import as_citizen
 
-HEADERS = {"X-Motcua-Person": APPLICANT}
+HEADERS = as_citizen(APPLICANT)
 
 
 async def post(client: httpx.AsyncClient, name: str, data: bytes, declared: str) -> httpx.Response:

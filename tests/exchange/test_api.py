@@ -1,12 +1,13 @@
-"""The JSON routes, with the X-Motcua-Person stand-in header, end to end over the live sandbox."""
+"""The JSON routes for a signed-in citizen, end to end over the live sandbox."""
 
 import httpx
 import pytest
 
 from motcua.sandbox import personas
+from tests.identity.helpers import as_citizen
 
 pytestmark = pytest.mark.usefixtures("registries")
-ME = {"X-Motcua-Person": personas.COMPLETE}
+ME = as_citizen(personas.COMPLETE)
 
 
 async def test_consent_preview_fetch_decide_and_who_used_my_data(
@@ -50,20 +51,20 @@ async def test_consent_preview_fetch_decide_and_who_used_my_data(
     assert entries[0]["agency_code"]
 
     other = await client.get(
-        f"/api/v1/exchange/consents/{reference}", headers={"X-Motcua-Person": personas.SPOUSE}
+        f"/api/v1/exchange/consents/{reference}", headers=as_citizen(personas.SPOUSE)
     )
     assert other.status_code == 404
 
 
 @pytest.mark.parametrize(
-    ("headers", "code"),
-    [({}, "invalid-parameter"), ({"X-Motcua-Person": "12ab"}, "malformed-personal-number")],
+    "headers",
+    [{}, {"Cookie": "motcua_citizen=forged"}, {"X-Motcua-Person": personas.COMPLETE}],
 )
-async def test_person_header_required_and_checked(
-    client: httpx.AsyncClient, headers: dict[str, str], code: str
+async def test_a_citizen_session_is_required(
+    client: httpx.AsyncClient, headers: dict[str, str]
 ) -> None:
     response = await client.get("/api/v1/me/data-access", headers=headers)
-    assert response.status_code == 422 and response.json()["code"] == code
+    assert response.status_code == 401 and response.json()["code"] == "citizen-login-required"
 
 
 async def test_unknown_procedure_and_registry_list(client: httpx.AsyncClient) -> None:

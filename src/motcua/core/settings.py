@@ -70,6 +70,34 @@ class Settings(BaseSettings):
         description="DejaVu fonts (Debian package fonts-dejavu-core) for Vietnamese in PDFs.",
     )
     default_language: str = "vi"
+    # Citizen e-ID (OpenID Connect; VNeID in production, the sandbox provider in the demo).
+    eid_issuer: str = "http://127.0.0.1:8000/sandbox/oidc"
+    eid_client_id: str = "motcua-demo"
+    eid_client_secret: str = "sandbox-client-secret"
+    eid_redirect_url: str | None = Field(
+        default=None, description="Callback registered at the provider; derived when unset."
+    )
+    eid_scope: str = "openid profile"
+    eid_personal_id_claim: str = "personal_id"
+    eid_acr_levels: dict[str, int] = Field(
+        default_factory=lambda: {"1": 1, "2": 2},
+        description="`acr` claim value -> level of assurance (1 basic, 2 high, as VNeID).",
+    )
+    eid_default_level: int = Field(default=2, description="Level a procedure needs by default.")
+    eid_procedure_levels: dict[str, int] = Field(
+        default_factory=dict, description="Procedure code -> level, where it differs."
+    )
+    session_key: str = Field(
+        default="motcua-demo-session-key-change-me",
+        min_length=16,
+        description="Signs citizen session cookies; set your own in production.",
+    )
+    session_hours: float = 8.0
+    record_signing_seed: str = Field(
+        default="motcua-demo-record-signing-seed",
+        min_length=16,
+        description="Seed of the Ed25519 key signing data-access records; set your own.",
+    )
     page_size: int = 20
 
 

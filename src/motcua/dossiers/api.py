@@ -1,19 +1,21 @@
 """JSON routes: submit (idempotent), upload, read one dossier, list mine, the receipt slip.
 
-Until e-ID login exists, the acting person's 12-digit number comes from the
-``X-Motcua-Person`` header: a stand-in, to be replaced by the authenticated citizen or officer.
+Who acts: online, the citizen signed in with e-ID (``identity.auth.current_citizen``); at a
+counter or for post, the officer (``identity.auth.current_officer``), recorded by the officer's
+own personal number. Reading a dossier or an upload accepts either.
 """
 
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Header, Path, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Header, Path, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.core.database import get_session
 from motcua.core.settings import get_settings
 from motcua.dossiers import service
+from motcua.dossiers.models import Channel
 from motcua.dossiers.schemas import (
     DossierOut,
     DossierPage,
@@ -22,17 +24,60 @@ from motcua.dossiers.schemas import (
     SubmissionOut,
     UploadOut,
 )
+from motcua.identity.auth import CurrentCitizen, citizen_from, current_citizen, current_officer
+from motcua.identity.citizens import require_level, subject_for
+from motcua.identity.models import Role
+from motcua.identity.service import Forbidden, Subject
 
 router = APIRouter(prefix="/api/v1", tags=["dossiers"])
 Session = Annotated[AsyncSession, Depends(get_session)]
-Person = Annotated[
-    str,
-    Header(
-        alias="X-Motcua-Person",
-        max_length=32,
-        description="Stand-in for e-ID login: the acting person's 12-digit number.",
-    ),
-]
+COUNTER_ROLES = {Role.receiving_officer, Role.agency_admin}
+
+
+def officer_number(officer: Subject) -> str:
+    """An officer acts under their own personal number, which their account must carry."""
+    if officer.personal_id is None:
+        raise Forbidden(
+            "Tài khoản cán bộ chưa có số định danh cá nhân nên chưa thể tiếp nhận hồ sơ; "
+            "quản trị viên cần bổ sung.",
+            code="officer-without-personal-number",
+        )
+    return officer.personal_id
+
+
+async def person(request: Request, session: Session) -> str:
+    """The citizen's number when signed in with e-ID, else the officer's (counter work)."""
+    citizen = citizen_from(request)
+    if citizen is not None:
+        return citizen.personal_id
+    if request.headers.get("authorization") or request.cookies.get("motcua_token"):
+        return officer_number(await current_officer(request, session))
+    return (await current_citizen(request)).personal_id  # 401: sign in with e-ID
+
+
+Person = Annotated[str, Depends(person)]
+
+
+async def submitter(request: Request, session: Session, body: SubmissionIn) -> str:
+    """Online: the citizen, at the level the procedure needs, for themself or a verified child.
+    Counter and post: a receiving officer."""
+    if body.channel == Channel.online:
+        citizen = await current_citizen(request)
+        require_level(citizen, body.procedure_code)
+        applicant = body.applicant
+        if applicant is not None and len(applicant) == 12 and applicant.isdigit():
+            subject_for(citizen, applicant)
+        return citizen.personal_id
+    officer = await current_officer(request, session)
+    if officer.role not in COUNTER_ROLES:
+        raise Forbidden(
+            "Chỉ cán bộ tiếp nhận của Bộ phận Một cửa được nhận hồ sơ trực tiếp "
+            "hoặc qua bưu chính.",
+            code="not-a-receiving-officer",
+        )
+    return officer_number(officer)
+
+
 Code = Annotated[str, Path(max_length=64, pattern=r"^[0-9A-Z.]{1,35}-\d{6}-\d{4,}$")]
 CHUNK = 64 * 1024
 
@@ -46,10 +91,10 @@ CHUNK = 64 * 1024
 async def submit(
     body: SubmissionIn,
     session: Session,
-    person: Person,
+    actor: Annotated[str, Depends(submitter)],
     idempotency_key: Annotated[IdempotencyKey, Header(alias="Idempotency-Key")],
 ) -> JSONResponse:
-    result = await service.submit(session, body, actor=person, idempotency_key=idempotency_key)
+    result = await service.submit(session, body, actor=actor, idempotency_key=idempotency_key)
     out = SubmissionOut(
         **service.to_out(result.dossier, result.agency_code).model_dump(),
         tracking_secret=result.tracking_secret,
@@ -95,8 +140,8 @@ async def receipt(code: Code, session: Session, person: Person) -> Response:
 @router.get("/me/dossiers", response_model=DossierPage)
 async def my_dossiers(
     session: Session,
-    person: Person,
+    citizen: CurrentCitizen,
     before: Annotated[datetime | None, Query(description="next_before of the last page")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> DossierPage:
-    return await service.mine(session, person, before, limit)
+    return await service.mine(session, citizen.personal_id, before, limit)

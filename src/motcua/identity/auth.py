@@ -1,11 +1,15 @@
-"""FastAPI dependencies: who is asking, from a bearer token or the sign-in cookie."""
+"""FastAPI dependencies: who is asking. Officers: a bearer token or the sign-in cookie;
+citizens: the signed e-ID session cookie (``identity.citizens``)."""
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import Depends, Request
+from fastapi.responses import RedirectResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.core.database import get_session
+from motcua.identity.citizens import SESSION_COOKIE, Citizen, decode_session
 from motcua.identity.service import Subject, Unauthenticated, subject_for_token
 
 COOKIE = "motcua_token"
@@ -46,3 +50,34 @@ async def optional_officer(
 
 CurrentOfficer = Annotated[Subject, Depends(current_officer)]
 OptionalOfficer = Annotated[Subject | None, Depends(optional_officer)]
+
+
+def citizen_from(request: Request) -> Citizen | None:
+    value = request.cookies.get(SESSION_COOKIE)
+    return decode_session(value) if value else None
+
+
+async def current_citizen(request: Request) -> Citizen:
+    """The citizen signed in with e-ID, or 401 JSON (pages use ``optional_citizen`` and
+    ``login_redirect`` instead, so a person is sent to the login)."""
+    citizen = citizen_from(request)
+    if citizen is None:
+        raise Unauthenticated(
+            "Bạn cần đăng nhập bằng tài khoản định danh điện tử (VNeID) để làm việc này.",
+            code="citizen-login-required",
+        )
+    return citizen
+
+
+async def optional_citizen(request: Request) -> Citizen | None:
+    return citizen_from(request)
+
+
+def login_redirect(request: Request) -> RedirectResponse:
+    """Send a person to the e-ID login and back to where they were."""
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/dang-nhap?next={quote(target, safe='')}", status_code=303)
+
+
+CurrentCitizen = Annotated[Citizen, Depends(current_citizen)]
+OptionalCitizen = Annotated[Citizen | None, Depends(optional_citizen)]

@@ -1,4 +1,5 @@
-"""Officer accounts and the opaque tokens they sign in with."""
+"""Officer accounts and the opaque tokens they sign in with (citizens need no table: their
+session is a signed cookie, see ``identity.citizens``)."""
 
 import enum
 from datetime import datetime
@@ -32,6 +33,8 @@ class Officer(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The officer's own 12-digit number: the actor recorded on dossiers filed at a counter.
+    personal_id: Mapped[str | None] = mapped_column(String(12), default=None)
 
 
 class ApiToken(Base):

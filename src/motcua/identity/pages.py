@@ -1,4 +1,6 @@
-"""Sign-in and sign-out pages; the token travels in an HttpOnly cookie."""
+"""Sign-in and sign-out pages. Officers: username and password, the token in an HttpOnly
+cookie. Citizens: e-ID (OpenID Connect) at ``/dang-nhap``, the signed session in an HttpOnly
+cookie, ``/ca-nhan`` to act for a child, ``/dang-xuat`` to sign out."""
 
 from typing import Annotated
 
@@ -7,8 +9,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.core.database import get_session
-from motcua.identity import service
-from motcua.identity.auth import COOKIE, token_from
+from motcua.core.errors import DomainError
+from motcua.core.settings import get_settings
+from motcua.identity import citizens, oidc, service
+from motcua.identity.api import set_session
+from motcua.identity.auth import COOKIE, OptionalCitizen, login_redirect, token_from
 from motcua.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -57,4 +62,96 @@ async def logout(request: Request, session: Session) -> Response:
         await service.revoke_token(session, token)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(COOKIE)
+    return response
+
+
+# --- citizens: e-ID ---------------------------------------------------------------------------
+
+
+def _citizen_next(target: str) -> str:
+    return target if target.startswith("/") and not target.startswith("//") else "/ca-nhan"
+
+
+def _redirect_uri(request: Request) -> str:
+    return get_settings().eid_redirect_url or str(request.url_for("eid_callback"))
+
+
+@router.get("/dang-nhap")
+async def citizen_login(request: Request, next: str = "/ca-nhan") -> Response:
+    """Off to the e-ID provider, with state, nonce and the PKCE verifier kept in a signed,
+    short-lived cookie until the person comes back."""
+    url, transaction = await oidc.begin(_redirect_uri(request), _citizen_next(next))
+    response = RedirectResponse(url, status_code=303)
+    response.set_cookie(
+        citizens.LOGIN_COOKIE,
+        citizens.encode_login(transaction),
+        max_age=citizens.LOGIN_MAX_AGE_S,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/dang-nhap",
+    )
+    return response
+
+
+@router.get("/dang-nhap/callback", name="eid_callback")
+async def citizen_callback(
+    request: Request, code: str = "", state: str = "", error: str = ""
+) -> Response:
+    transaction = citizens.decode_login(request.cookies.get(citizens.LOGIN_COOKIE, ""))
+    messages = []
+    if error:
+        messages.append("Bạn đã hủy đăng nhập hoặc nhà cung cấp định danh từ chối yêu cầu.")
+    elif transaction is None:
+        messages.append("Phiên đăng nhập đã hết hạn (quá 10 phút). Vui lòng đăng nhập lại.")
+    elif not code or not state:
+        messages.append("Thiếu mã đăng nhập từ nhà cung cấp định danh. Vui lòng đăng nhập lại.")
+    if messages or transaction is None:
+        return render(request, "error.html", {"messages": messages}, 401)
+    try:
+        identity = await oidc.finish(transaction, _redirect_uri(request), code, state)
+    except DomainError as failure:
+        return render(request, "error.html", {"messages": [failure.message]}, 401)
+    response = RedirectResponse(transaction.next, status_code=303)
+    set_session(response, request, citizens.citizen_from_identity(identity))
+    response.delete_cookie(citizens.LOGIN_COOKIE, path="/dang-nhap")
+    return response
+
+
+@router.post("/dang-xuat")
+async def citizen_logout() -> Response:
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(citizens.SESSION_COOKIE)
+    return response
+
+
+@router.get("/ca-nhan", response_class=HTMLResponse)
+async def citizen_home(request: Request, citizen: OptionalCitizen) -> Response:
+    if citizen is None:
+        return login_redirect(request)
+    return render(request, "identity/citizen.html", {"citizen": citizen, "error": None})
+
+
+@router.post("/ca-nhan/dai-dien", response_class=HTMLResponse)
+async def citizen_act_for(
+    request: Request,
+    session: Session,
+    citizen: OptionalCitizen,
+    subject: Annotated[str, Form(max_length=32)] = "",
+) -> Response:
+    """Act for a child (checked in the population registry), or for oneself when empty."""
+    if citizen is None:
+        return login_redirect(request)
+    if not subject.strip():
+        now = citizens.acting_for(citizen, None)
+    else:
+        try:
+            found = await citizens.verify_representation(session, citizen.personal_id, subject)
+        except DomainError as refusal:
+            # Rendered, not raised: the access-log record of the check is committed.
+            context = {"citizen": citizen, "error": refusal.message, "subject": subject}
+            return render(request, "identity/citizen.html", context, refusal.status_code)
+        now = citizens.acting_for(citizen, found)
+    response = RedirectResponse("/ca-nhan", status_code=303)
+    set_session(response, request, now)
     return response

@@ -25,3 +25,19 @@ class OfficerOut(BaseModel):
     agency_code: str
     agency_name: str
     unit_code: str | None
+
+
+class CitizenOut(BaseModel):
+    """The signed-in citizen, as the e-ID said, and whom they act for (when verified)."""
+
+    personal_id: str
+    full_name: str
+    acr: str
+    level: int
+    acting_for: str | None
+    acting_for_name: str | None
+    relation: str | None
+
+
+class ActingForIn(BaseModel):
+    subject_personal_id: str = Field(min_length=1, max_length=32)

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.core import clock
 from motcua.core.errors import Conflict, DomainError, Invalid, NotFound
+from motcua.exchange import identifiers
 from motcua.identity import repository
 from motcua.identity.models import ApiToken, Officer, Role
 from motcua.units import repository as units
@@ -45,6 +46,7 @@ class Subject:
     agency_name: str
     agency_level: AgencyLevel
     unit_code: str | None
+    personal_id: str | None = None
 
 
 def hash_token(token: str) -> str:
@@ -59,7 +61,10 @@ async def create_officer(
     agency_code: str,
     role: Role,
     password: str,
+    personal_id: str | None = None,
 ) -> Officer:
+    if personal_id is not None:
+        personal_id = identifiers.parse(personal_id).value
     if len(password) < 8:
         raise Invalid("Mật khẩu phải có ít nhất 8 ký tự.", code="weak-password")
     agency = await units.agency_by_code(session, agency_code)
@@ -75,6 +80,7 @@ async def create_officer(
         password_hash=_hasher.hash(password),
         active=True,
         created_at=clock.now(),
+        personal_id=personal_id,
     )
     session.add(officer)
     await session.flush()
@@ -135,6 +141,7 @@ async def subject_for_token(
         agency_name=agency.name,
         agency_level=agency.level,
         unit_code=agency.unit_code,
+        personal_id=officer.personal_id,
     )
 
 
