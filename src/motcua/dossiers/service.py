@@ -126,7 +126,7 @@ def check_personal_number(value: str | None, field: str) -> Problem | None:
     return None
 
 
-def require_person(value: str | None, field: str = "X-Motcua-Person") -> str:
+def require_person(value: str | None, field: str = "actor") -> str:
     problem = check_personal_number(value, field)
     if problem is not None:
         raise Invalid(problem.message, code=problem.code, field=field)
@@ -198,6 +198,9 @@ async def submit(
         if existing is None:
             raise
         return await _replayed(session, existing, fingerprint)
+    await _assign_code(session, dossier, agency.code)
+    if body.contact_email:
+        await _notify_received(session, dossier, body.contact_email, version)
     return Submission(dossier, True, agency.code, tracking_secret(dossier.code))
 
 
@@ -378,9 +381,7 @@ async def _create(
 ) -> Dossier:
     calendar = get_calendar()
     received_at = clock.now()
-    day = calendar.localise(received_at).date()
-    sequence = await repository.next_sequence(session, agency.code, day)
-    code = f"{agency.code}-{day:%y%m%d}-{sequence:04d}"
+    code = f"~{secrets.token_hex(16)}"  # provisional, unique: ``_assign_code`` sets the real one
     applicant = body.applicant or actor
     fee, payment = _fee(version)
     dossier = Dossier(
@@ -433,23 +434,37 @@ async def _create(
     )
     session.add_all([*items, first])
     await session.flush()
-    if body.contact_email:
-        await notify.notify(
-            session,
-            event_key=f"dossier:{code}:received",
-            kind="dossier_received",
-            channel=NotifyChannel.email,
-            recipient=body.contact_email,
-            context={
-                "name": "Ông/Bà",
-                "dossier_code": code,
-                "procedure_name": version.name,
-                "due_at": _local(dossier.due_at),
-                "tracking_url": f"{get_settings().public_base_url}/tra-cuu",
-            },
-        )
     set_committed(dossier, items, [first])
     return dossier
+
+
+async def _assign_code(session: AsyncSession, dossier: Dossier, agency_code: str) -> None:
+    """The per-agency, per-day number is taken last, just before commit: its counter row stays
+    locked until the transaction ends, so every other write is done before it is touched (two
+    statements and the commit under the lock, instead of every insert of the submission)."""
+    day = get_calendar().localise(dossier.received_at).date()
+    sequence = await repository.next_sequence(session, agency_code, day)
+    code = f"{agency_code}-{day:%y%m%d}-{sequence:04d}"
+    await repository.set_code(session, dossier, code, hash_secret(code, tracking_secret(code)))
+
+
+async def _notify_received(
+    session: AsyncSession, dossier: Dossier, email: str, version: ProcedureVersion
+) -> None:
+    await notify.notify(
+        session,
+        event_key=f"dossier:{dossier.code}:received",
+        kind="dossier_received",
+        channel=NotifyChannel.email,
+        recipient=email,
+        context={
+            "name": "Ông/Bà",
+            "dossier_code": dossier.code,
+            "procedure_name": version.name,
+            "due_at": _local(dossier.due_at),
+            "tracking_url": f"{get_settings().public_base_url}/tra-cuu",
+        },
+    )
 
 
 def set_committed(dossier: Dossier, items: list[DossierItem], events: list[DossierEvent]) -> None:
@@ -531,6 +546,44 @@ async def record(
         raise _changed() from error
     set_committed(dossier, list(dossier.items), [*dossier.events, event])
     return dossier
+
+
+def append(
+    session: AsyncSession,
+    dossier: Dossier,
+    *,
+    actor: str,
+    kind: str,
+    to_state: DossierState,
+    data: dict[str, Any] | None = None,
+) -> DossierEvent:
+    """Append one event to a dossier loaded with its events, for callers that act on the
+    dossier without moving its state (an officer claiming it, forwarding it): the state may
+    stay, or move along ``TRANSITIONS``. The version is bumped either way, so two concurrent
+    actions on one dossier cannot both flush (the caller turns ``StaleDataError`` into 409)."""
+    from sqlalchemy.orm.attributes import flag_modified
+
+    if to_state != dossier.state and to_state not in TRANSITIONS[dossier.state]:
+        raise Conflict(
+            f"Hồ sơ đang ở trạng thái “{STATE_NAMES[dossier.state]}”, "
+            f"không chuyển sang “{STATE_NAMES[to_state]}” được.",
+            code="transition-not-allowed",
+        )
+    event = DossierEvent(
+        dossier_id=dossier.id,
+        seq=len(dossier.events) + 1,
+        at=clock.now(),
+        actor_number=actor,
+        kind=kind,
+        from_state=dossier.state,
+        to_state=to_state,
+        data=data or {},
+    )
+    session.add(event)
+    dossier.state = to_state
+    flag_modified(dossier, "state")
+    set_committed(dossier, list(dossier.items), [*dossier.events, event])
+    return event
 
 
 def _changed() -> Conflict:

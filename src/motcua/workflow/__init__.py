@@ -1,0 +1,1 @@
+"""Officer workflow: process definitions, work queue, forwarding, supplements, results."""

@@ -1,0 +1,215 @@
+"""JSON routes of the officer workflow: queue, dossier view, actions, definitions, violations,
+and the public result verification."""
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query
+from fastapi.responses import Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from motcua.core.database import get_session
+from motcua.identity.auth import CurrentCitizen, CurrentOfficer
+from motcua.identity.models import Role
+from motcua.identity.service import Forbidden
+from motcua.workflow import repository, service
+from motcua.workflow.schemas import (
+    ActionOut,
+    ApologyIn,
+    AssignIn,
+    CaseOut,
+    CompleteIn,
+    DefinitionIn,
+    DefinitionOut,
+    ForwardIn,
+    QueuePage,
+    RefuseIn,
+    SignIn,
+    SupplementAnswerIn,
+    SupplementIn,
+    VerifyOut,
+    ViolationOut,
+)
+
+router = APIRouter(prefix="/api/v1/workflow", tags=["workflow"])
+Session = Annotated[AsyncSession, Depends(get_session)]
+Code = Annotated[str, Path(max_length=64, pattern=r"^[0-9A-Z.]{1,35}-\d{6}-\d{4,}$")]
+ProcedureCode = Annotated[str, Path(max_length=16, pattern=r"^\d\.\d{6}$")]
+VerifyCode = Annotated[str, Path(max_length=32, pattern=r"^[A-Za-z0-9_-]{8,32}$")]
+MONITORS = frozenset({Role.provincial_monitor, Role.national_viewer, Role.system_admin})
+
+
+def _out(work: service.Work, verify_code: str | None = None) -> ActionOut:
+    return ActionOut(
+        code=work.dossier.code,
+        state=work.dossier.state,
+        step=work.case.step_kind,
+        version=work.dossier.version,
+        verify_code=verify_code,
+    )
+
+
+@router.get("/queue", response_model=QueuePage)
+async def queue(
+    session: Session,
+    officer: CurrentOfficer,
+    after_due: Annotated[datetime | None, Query()] = None,
+    after_id: Annotated[int | None, Query(ge=1)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    mine: bool = False,
+) -> QueuePage:
+    return await service.queue(
+        session, officer, after_due=after_due, after_id=after_id, limit=limit, mine=mine
+    )
+
+
+@router.get("/dossiers/{code}", response_model=CaseOut)
+async def case(code: Code, session: Session, officer: CurrentOfficer) -> CaseOut:
+    return await service.case_view(session, officer, code)
+
+
+@router.post("/dossiers/{code}/claim", response_model=ActionOut)
+async def claim(
+    code: Code, body: CompleteIn, session: Session, officer: CurrentOfficer
+) -> ActionOut:
+    return _out(await service.claim(session, officer, code, body.version))
+
+
+@router.post("/dossiers/{code}/assign", response_model=ActionOut)
+async def assign(
+    code: Code, body: AssignIn, session: Session, officer: CurrentOfficer
+) -> ActionOut:
+    return _out(await service.assign(session, officer, code, body.username, body.version))
+
+
+@router.post("/dossiers/{code}/complete", response_model=ActionOut)
+async def complete(
+    code: Code, body: CompleteIn, session: Session, officer: CurrentOfficer
+) -> ActionOut:
+    return _out(await service.complete(session, officer, code, body.note, body.version))
+
+
+@router.post("/dossiers/{code}/forward", response_model=ActionOut)
+async def forward(
+    code: Code, body: ForwardIn, session: Session, officer: CurrentOfficer
+) -> ActionOut:
+    return _out(await service.forward(session, officer, code, body.agency_code, body.version))
+
+
+@router.post("/dossiers/{code}/supplement", response_model=ActionOut)
+async def supplement(
+    code: Code, body: SupplementIn, session: Session, officer: CurrentOfficer
+) -> ActionOut:
+    try:
+        work = await service.request_supplement(
+            session, officer, code, body.requirement_keys, body.note, body.version
+        )
+    except service.SupplementRefused:
+        # The violation the service wrote must outlive the refusal; it wrote nothing else.
+        await session.commit()
+        raise
+    return _out(work)
+
+
+@router.post("/dossiers/{code}/supplement-answer")
+async def supplement_answer(
+    code: Code,
+    body: SupplementAnswerIn,
+    session: Session,
+    citizen: CurrentCitizen,
+) -> dict[str, str]:
+    """The applicant, signed in with e-ID, answers a supplement request."""
+    dossier = await service.answer_supplement(session, code, citizen.personal_id, body.items)
+    return {
+        "code": dossier.code,
+        "state": dossier.state.value,
+        "due_at": dossier.due_at.isoformat(),
+    }
+
+
+@router.post("/dossiers/{code}/refuse", response_model=ActionOut)
+async def refuse(
+    code: Code, body: RefuseIn, session: Session, officer: CurrentOfficer
+) -> ActionOut:
+    return _out(await service.refuse(session, officer, code, body.reason, body.version))
+
+
+@router.post("/dossiers/{code}/apology", response_model=ActionOut)
+async def apology(
+    code: Code, body: ApologyIn, session: Session, officer: CurrentOfficer
+) -> ActionOut:
+    return _out(
+        await service.apologise(
+            session, officer, code, body.reason, body.new_due_date, body.version
+        )
+    )
+
+
+@router.post("/dossiers/{code}/sign", response_model=ActionOut)
+async def sign(code: Code, body: SignIn, session: Session, officer: CurrentOfficer) -> ActionOut:
+    work, verify_code = await service.sign_result(
+        session, officer, code, body.summary, body.version
+    )
+    return _out(work, verify_code)
+
+
+@router.post("/dossiers/{code}/return", response_model=ActionOut)
+async def hand_back(
+    code: Code, body: CompleteIn, session: Session, officer: CurrentOfficer
+) -> ActionOut:
+    return _out(await service.hand_back(session, officer, code, body.version))
+
+
+@router.get("/definitions/{procedure_code}", response_model=DefinitionOut)
+async def definition(
+    procedure_code: ProcedureCode, session: Session, officer: CurrentOfficer
+) -> DefinitionOut:
+    return await service.get_definition(session, officer, procedure_code)
+
+
+@router.put("/definitions/{procedure_code}", response_model=DefinitionOut)
+async def save_definition(
+    procedure_code: ProcedureCode, body: DefinitionIn, session: Session, officer: CurrentOfficer
+) -> DefinitionOut:
+    return await service.save_definition(session, officer, procedure_code, body.source)
+
+
+@router.get("/violations", response_model=list[ViolationOut])
+async def violations(
+    session: Session, officer: CurrentOfficer, limit: Annotated[int, Query(ge=1, le=500)] = 100
+) -> list[ViolationOut]:
+    """Monitoring reads every agency's; an agency administrator reads their own."""
+    if officer.role in MONITORS:
+        agency = None
+    elif officer.role == Role.agency_admin:
+        agency = officer.agency_id
+    else:
+        raise Forbidden(
+            "Chỉ người giám sát hoặc quản trị cơ quan xem được.", code="role-not-allowed"
+        )
+    rows = await repository.violations(session, agency, limit)
+    return [
+        ViolationOut(
+            at=r.at,
+            code=r.code,
+            officer_id=r.officer_id,
+            agency_id=r.agency_id,
+            dossier_code=r.dossier_code,
+            asked=r.asked,
+        )
+        for r in rows
+    ]
+
+
+@router.get("/results/{verify_code}", response_model=VerifyOut)
+async def verify(verify_code: VerifyCode, session: Session) -> VerifyOut:
+    return await service.verify(session, verify_code)
+
+
+@router.get("/results/{verify_code}/document.pdf")
+async def result_pdf(verify_code: VerifyCode, session: Session) -> Response:
+    document = await repository.result(session, verify_code)
+    if document is None:
+        await service.verify(session, verify_code)  # raises the 404
+    assert document is not None
+    return Response(document.pdf, media_type="application/pdf")

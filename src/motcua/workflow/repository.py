@@ -1,0 +1,195 @@
+"""All workflow queries. Officers only ever reach dossiers through ``readable(subject)``."""
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Exists, Select, exists, func, select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from motcua.dossiers.models import Dossier
+from motcua.identity.models import Officer
+from motcua.identity.service import Subject
+from motcua.workflow.models import (
+    ProcessDefinition,
+    ResultDocument,
+    SupplementRequest,
+    Violation,
+    WorkflowCase,
+    WorkflowVisit,
+)
+
+
+def visible_to(agency_id: int) -> Exists:
+    """The dossier has a visit of this agency: it was received there or forwarded to it
+    (one indexed probe of ``ix_workflow_visits_agency_dossier`` per row, no IN list)."""
+    return exists().where(
+        WorkflowVisit.dossier_id == Dossier.id, WorkflowVisit.agency_id == agency_id
+    )
+
+
+def readable(subject: Subject) -> Select[Dossier]:
+    """Every dossier the officer may read, and nothing else."""
+    return select(Dossier).where(visible_to(subject.agency_id))
+
+
+async def readable_by_code(
+    session: AsyncSession, subject: Subject, code: str, *, full: bool = True
+) -> Dossier | None:
+    statement = readable(subject).where(Dossier.code == code)
+    if full:
+        statement = statement.options(selectinload(Dossier.items), selectinload(Dossier.events))
+    found: Dossier | None = await session.scalar(statement)
+    return found
+
+
+async def case_of(session: AsyncSession, dossier_id: int) -> WorkflowCase | None:
+    return await session.get(WorkflowCase, dossier_id)
+
+
+async def queue(
+    session: AsyncSession,
+    subject: Subject,
+    *,
+    after: tuple[datetime, int] | None,
+    limit: int,
+    mine: bool = False,
+) -> Sequence[tuple[WorkflowCase, Dossier]]:
+    """Open dossiers now at the officer's agency, earliest due first (overdue on top), keyset
+    paged on (due_at, dossier_id) along ``ix_workflow_cases_queue``; no COUNT(*)."""
+    statement = (
+        select(WorkflowCase, Dossier)
+        .join(Dossier, Dossier.id == WorkflowCase.dossier_id)
+        .where(WorkflowCase.current_agency_id == subject.agency_id, WorkflowCase.open.is_(True))
+    )
+    if mine:
+        statement = statement.where(WorkflowCase.assignee_id == subject.officer_id)
+    if after is not None:
+        statement = statement.where(
+            tuple_(WorkflowCase.due_at, WorkflowCase.dossier_id) > tuple_(*after)
+        )
+    rows = await session.execute(
+        statement.order_by(WorkflowCase.due_at, WorkflowCase.dossier_id).limit(limit)
+    )
+    return [(row[0], row[1]) for row in rows]
+
+
+async def definition(
+    session: AsyncSession, procedure_code: str, agency_key: int
+) -> ProcessDefinition | None:
+    return await session.scalar(
+        select(ProcessDefinition)
+        .where(
+            ProcessDefinition.procedure_code == procedure_code,
+            ProcessDefinition.agency_key == agency_key,
+        )
+        .order_by(ProcessDefinition.version.desc())
+        .limit(1)
+    )
+
+
+async def definition_versions(
+    session: AsyncSession, procedure_code: str, agency_key: int
+) -> Sequence[ProcessDefinition]:
+    result = await session.scalars(
+        select(ProcessDefinition)
+        .where(
+            ProcessDefinition.procedure_code == procedure_code,
+            ProcessDefinition.agency_key == agency_key,
+        )
+        .order_by(ProcessDefinition.version)
+    )
+    return result.all()
+
+
+async def codes_with_default(session: AsyncSession) -> set[str]:
+    result = await session.scalars(
+        select(ProcessDefinition.procedure_code).where(ProcessDefinition.agency_key == 0)
+    )
+    return set(result)
+
+
+async def visits(session: AsyncSession, dossier_id: int) -> Sequence[WorkflowVisit]:
+    result = await session.scalars(
+        select(WorkflowVisit)
+        .where(WorkflowVisit.dossier_id == dossier_id)
+        .order_by(WorkflowVisit.seq)
+    )
+    return result.all()
+
+
+async def officer_in(session: AsyncSession, username: str) -> Officer | None:
+    return await session.scalar(select(Officer).where(Officer.username == username))
+
+
+async def open_supplement(session: AsyncSession, dossier_id: int) -> SupplementRequest | None:
+    return await session.scalar(
+        select(SupplementRequest).where(
+            SupplementRequest.dossier_id == dossier_id, SupplementRequest.answered_at.is_(None)
+        )
+    )
+
+
+async def violations(
+    session: AsyncSession, agency_id: int | None, limit: int
+) -> Sequence[Violation]:
+    statement = select(Violation).order_by(Violation.at.desc(), Violation.id.desc()).limit(limit)
+    if agency_id is not None:
+        statement = statement.where(Violation.agency_id == agency_id)
+    return (await session.scalars(statement)).all()
+
+
+async def result(session: AsyncSession, verify_code: str) -> ResultDocument | None:
+    return await session.get(ResultDocument, verify_code)
+
+
+async def result_of(session: AsyncSession, dossier_id: int) -> ResultDocument | None:
+    return await session.scalar(
+        select(ResultDocument)
+        .where(ResultDocument.dossier_id == dossier_id, ResultDocument.revoked_at.is_(None))
+        .order_by(ResultDocument.issued_at.desc())
+        .limit(1)
+    )
+
+
+async def due_cases(
+    session: AsyncSession, before: datetime, limit: int
+) -> Sequence[tuple[WorkflowCase, Dossier]]:
+    """Open, running (not paused) cases due before ``before`` whose flag may need raising."""
+    rows = await session.execute(
+        select(WorkflowCase, Dossier)
+        .join(Dossier, Dossier.id == WorkflowCase.dossier_id)
+        .where(
+            WorkflowCase.open.is_(True),
+            WorkflowCase.paused_at.is_(None),
+            WorkflowCase.due_at < before,
+        )
+        .order_by(WorkflowCase.due_at)
+        .limit(limit)
+    )
+    return [(r[0], r[1]) for r in rows]
+
+
+async def set_flag(session: AsyncSession, dossier_id: int, flag: str) -> bool:
+    """Raise a flag once; False when it was already raised (so notifications go out once)."""
+    changed = await session.execute(
+        update(WorkflowCase)
+        .where(WorkflowCase.dossier_id == dossier_id, WorkflowCase.flag.is_distinct_from(flag))
+        .values(flag=flag)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(changed.rowcount)  # type: ignore[attr-defined]
+
+
+async def officers_of(session: AsyncSession, agency_id: int) -> Sequence[Officer]:
+    result = await session.scalars(
+        select(Officer).where(Officer.agency_id == agency_id, Officer.active.is_(True))
+    )
+    return result.all()
+
+
+async def count_visits(session: AsyncSession, dossier_id: int) -> int:
+    return int(
+        await session.scalar(select(func.count()).where(WorkflowVisit.dossier_id == dossier_id))
+        or 0
+    )

@@ -1,0 +1,159 @@
+"""Workflow fixtures: agencies at three levels, officers of every role, filed dossiers."""
+
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from motcua.core import clock
+from motcua.core.settings import get_settings
+from motcua.dossiers import service as dossiers
+from motcua.dossiers.schemas import SubmissionIn
+from motcua.identity.models import ApiToken, Officer, Role
+from motcua.identity.service import Subject, hash_token
+from motcua.units.models import Agency, AgencyKind, AgencyLevel
+
+APPLICANT = "001084000777"
+GROUP = "0.000015"  # interconnected group: commune -> province -> commune
+SIMPLE = "1.001193"  # birth registration, default definition
+
+
+@dataclass
+class Team:
+    commune: Agency
+    other_commune: Agency
+    province: Agency
+    ministry: Agency
+    officers: dict[str, Subject]
+    tokens: dict[str, str]
+
+    def __getitem__(self, name: str) -> Subject:
+        return self.officers[name]
+
+    def auth(self, name: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[name]}"}
+
+
+@pytest.fixture(autouse=True)
+def storage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv("MOTCUA_STORAGE_DIR", str(tmp_path / "storage"))
+    get_settings.cache_clear()
+    yield tmp_path / "storage"
+    get_settings.cache_clear()
+
+
+async def _agency(session: AsyncSession, level: AgencyLevel, offset: int = 0) -> Agency:
+    found = await session.scalar(
+        select(Agency)
+        .where(Agency.level == level, Agency.kind != AgencyKind.service_centre)
+        .order_by(Agency.code)
+        .offset(offset)
+        .limit(1)
+    )
+    assert found is not None
+    return found
+
+
+@pytest.fixture
+async def team(session: AsyncSession) -> Team:
+    commune = await _agency(session, AgencyLevel.commune)
+    other = await _agency(session, AgencyLevel.commune, 1)
+    province = await session.get(Agency, commune.parent_id)
+    assert province is not None
+    ministry = await _agency(session, AgencyLevel.ministry)
+    places = {"c": commune, "o": other, "p": province, "m": ministry}
+    officers: dict[str, Subject] = {}
+    tokens: dict[str, str] = {}
+    now = clock.now()
+    for prefix, agency in places.items():
+        for role in Role:
+            name = f"{prefix}_{role.value}"
+            officer = Officer(
+                username=f"wf_{name}",
+                full_name=f"Cán bộ {name} (dữ liệu tổng hợp)",
+                agency_id=agency.id,
+                role=role,
+                password_hash="-",
+                active=True,
+                created_at=now,
+            )
+            session.add(officer)
+            await session.flush()
+            token = secrets.token_urlsafe(16)
+            session.add(
+                ApiToken(
+                    token_hash=hash_token(token),
+                    officer_id=officer.id,
+                    created_at=now,
+                    expires_at=now + timedelta(hours=1),
+                    revoked=False,
+                )
+            )
+            tokens[name] = token
+            officers[name] = Subject(
+                officer_id=officer.id,
+                username=officer.username,
+                full_name=officer.full_name,
+                role=role,
+                agency_id=agency.id,
+                agency_code=agency.code,
+                agency_name=agency.name,
+                agency_level=agency.level,
+                unit_code=agency.unit_code,
+            )
+    await session.flush()
+    return Team(commune, other, province, ministry, officers, tokens)
+
+
+GROUP_ITEMS: list[dict[str, Any]] = [
+    {
+        "requirement_key": "to_khai_lien_thong",
+        "source": "counter",
+        "value": {"ghi_chu": "tổng hợp"},
+    },
+    *(
+        {"requirement_key": k, "source": "registry", "value": {"nguon": "dữ liệu tổng hợp"}}
+        for k in (
+            "giay_chung_sinh",
+            "nhan_than_cha_me",
+            "noi_cu_tru_cha_me",
+            "tinh_trang_bao_hiem_y_te",
+        )
+    ),
+]
+SIMPLE_ITEMS: list[dict[str, Any]] = [
+    {
+        "requirement_key": "to_khai_dang_ky_khai_sinh",
+        "source": "counter",
+        "value": {"x": "tổng hợp"},
+    },
+    *(
+        {"requirement_key": k, "source": "registry", "value": {"nguon": "dữ liệu tổng hợp"}}
+        for k in ("giay_chung_sinh", "nhan_than_cha_me", "noi_cu_tru_cha_me")
+    ),
+]
+
+
+async def file_dossier(
+    session: AsyncSession, agency: Agency, procedure: str = GROUP, email: str | None = None
+) -> str:
+    body = SubmissionIn.model_validate(
+        {
+            "procedure_code": procedure,
+            "channel": "counter",
+            "applicant": APPLICANT,
+            "receiving_agency": agency.code,
+            "contact_email": email,
+            "items": GROUP_ITEMS if procedure == GROUP else SIMPLE_ITEMS,
+        }
+    )
+    result = await dossiers.submit(
+        session, body, actor=APPLICANT, idempotency_key=secrets.token_hex(8)
+    )
+    return result.dossier.code
