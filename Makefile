@@ -62,6 +62,7 @@ bench: install postgres
 	$(BIN)/motcua bench exchange --samples 10
 	$(BIN)/motcua bench dossiers --seconds 5
 	$(BIN)/motcua bench monitoring --rounds 30
+	$(BIN)/motcua bench workflow --samples 300
 
 clean:
 	rm -rf $(VENV) *.db *.db-shm *.db-wal .pytest_cache .mypy_cache .ruff_cache

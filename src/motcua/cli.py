@@ -357,6 +357,9 @@ def identity_create_officer(
     password: Annotated[
         str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)
     ] = "",
+    personal_id: Annotated[
+        str | None, typer.Option(help="The officer's 12-digit number (needed at a counter).")
+    ] = None,
 ) -> None:
     """Create an officer account (the password is asked for unless given)."""
     from motcua.identity import service as identity
@@ -376,6 +379,7 @@ def identity_create_officer(
                 agency_code=agency_code,
                 role=chosen,
                 password=password,
+                personal_id=personal_id,
             )
         )
     except DomainError as error:
@@ -481,6 +485,66 @@ def bench_dossiers(
     from motcua.bench.dossiers import run_dossiers_bench
 
     typer.echo(run_dossiers_bench(postgres_url, seconds, output))
+
+
+workflow_app = typer.Typer(
+    help="Officer workflow: definitions, deadline sweeps.", no_args_is_help=True
+)
+app.add_typer(workflow_app, name="workflow")
+
+
+@workflow_app.command("seed")
+def workflow_seed() -> None:
+    """A default process definition for every procedure in the catalog that has none."""
+    from motcua.workflow.service import seed_definitions
+
+    typer.echo(f"{_in_session(seed_definitions)} default process definitions written.")
+
+
+@workflow_app.command("sweep")
+def workflow_sweep() -> None:
+    """Flag dossiers due soon or overdue now (the worker does the same on topic workflow.sweep)."""
+    from motcua.workflow.tasks import sweep
+
+    typer.echo(json.dumps(_in_session(sweep)))
+
+
+@sandbox_app.command("pki")
+def sandbox_pki(
+    agencies: Annotated[
+        list[str] | None, typer.Option("--agency", help="Agency codes (default: all).")
+    ] = None,
+) -> None:
+    """Sandbox CA and a signing certificate per agency under <storage>/pki (synthetic keys)."""
+    from sqlalchemy import select
+
+    from motcua.core.settings import get_settings
+    from motcua.sandbox.pki import generate
+    from motcua.units.models import Agency
+
+    async def work(session: AsyncSession) -> list[tuple[str, str]]:
+        statement = select(Agency.code, Agency.name)
+        if agencies:
+            statement = statement.where(Agency.code.in_(agencies))
+        return [(c, n) for c, n in await session.execute(statement)]
+
+    written = generate(get_settings().storage_dir / "pki", _in_session(work))
+    typer.echo(
+        f"{len(written)} agency certificates written to {get_settings().storage_dir / 'pki'}."
+    )
+
+
+@bench_app.command("workflow")
+def bench_workflow(
+    postgres_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/motcua_bench_workflow",
+    dossiers: int = 100_000,
+    samples: int = 300,
+    output: Path = Path("docs/benchmarks.md"),
+) -> None:
+    """Officer queue API over 100,000 dossiers in 34 provinces, on PostgreSQL."""
+    from motcua.bench.workflow import run_workflow_bench
+
+    typer.echo(run_workflow_bench(postgres_url, dossiers, samples, output))
 
 
 if __name__ == "__main__":
