@@ -4,10 +4,10 @@ session is a signed cookie, see ``identity.citizens``)."""
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, Enum, ForeignKey, String
+from sqlalchemy import Boolean, Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from motcua.core.models import Base
+from motcua.core.models import Base, UtcDateTime
 
 
 class Role(enum.StrEnum):
@@ -32,7 +32,7 @@ class Officer(Base):
     role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=32))
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # The officer's own 12-digit number: the actor recorded on dossiers filed at a counter.
     personal_id: Mapped[str | None] = mapped_column(String(12), default=None)
 
@@ -45,6 +45,6 @@ class ApiToken(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)

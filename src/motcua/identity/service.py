@@ -124,10 +124,7 @@ async def subject_for_token(
             "Phiên đăng nhập không hợp lệ. Hãy đăng nhập lại.", code="invalid-token"
         )
     api_token, officer, agency = found
-    expires_at = api_token.expires_at
-    if expires_at.tzinfo is None:  # SQLite returns naive UTC
-        expires_at = expires_at.replace(tzinfo=(at or clock.now()).tzinfo)
-    if api_token.revoked or expires_at <= (at or clock.now()) or not officer.active:
+    if api_token.revoked or api_token.expires_at <= (at or clock.now()) or not officer.active:
         raise Unauthenticated(
             "Phiên đăng nhập đã hết hạn. Hãy đăng nhập lại.", code="expired-token"
         )
