@@ -50,6 +50,20 @@ class Settings(BaseSettings):
         default=True,
         description="Serve the sandbox registries and gateways (synthetic data); off in production",
     )
+    payment_gateway: str = Field(default="sandbox", description="Payment gateway plugin.")
+    payment_plugins: list[str] = Field(
+        default_factory=lambda: ["motcua.sandbox.payment"],
+        description="Modules imported to register gateway plugins (a bank adapter in production).",
+    )
+    payment_sandbox_secret: str = Field(
+        default="motcua-demo-payment-secret-change-me",
+        min_length=16,
+        description="HMAC key the sandbox gateway signs its callbacks with.",
+    )
+    payment_merchant_bank_bin: str = Field(default="970436", description="Napas BIN of the bank.")
+    payment_merchant_account: str = Field(
+        default="0011000000000 (du lieu thu)", description="Treasury collection account."
+    )
     outbox_max_attempts: int = 8
     storage_dir: Path = Field(
         default_factory=lambda: Path.cwd() / "storage",

@@ -1,0 +1,1 @@
+"""Applications: the citizen's draft from procedure to dossier, and fees with payment."""

@@ -1,0 +1,112 @@
+"""JSON routes: start a draft, read and save it, submit it once; payment requests and the
+gateway's callback. The acting person is the citizen signed in with e-ID."""
+
+from typing import Annotated
+
+import segno
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from motcua.applications import payments, service
+from motcua.applications.schemas import (
+    ApplicationSummary,
+    ApplicationView,
+    CallbackOut,
+    DraftIn,
+    PaymentIn,
+    PaymentOut,
+    StartIn,
+    SubmittedOut,
+)
+from motcua.core.database import get_session
+from motcua.dossiers.api import Person
+from motcua.identity.auth import CurrentCitizen
+from motcua.identity.citizens import require_level, subject_for
+
+router = APIRouter(prefix="/api/v1", tags=["applications"])
+Session = Annotated[AsyncSession, Depends(get_session)]
+ApplicationId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
+Reference = Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$")]
+PaymentReference = Annotated[str, Path(pattern=r"^[0-9A-F]{16}$")]
+Gateway = Annotated[str, Path(pattern=r"^[a-z0-9_-]{1,32}$")]
+
+
+@router.post("/applications", response_model=ApplicationView, status_code=201)
+async def start(body: StartIn, citizen: CurrentCitizen, session: Session) -> ApplicationView:
+    """A draft for a procedure, with its consent prepared (confirm and fetch through
+    ``/api/v1/exchange/consents/{consent_reference}/…``)."""
+    require_level(citizen, body.procedure_code)
+    subject = subject_for(citizen, body.subject_personal_id)
+    return await service.start(
+        session, actor=citizen.personal_id, subject=subject, procedure_code=body.procedure_code
+    )
+
+
+@router.post("/applications/from-consent/{reference}", response_model=ApplicationView)
+async def from_consent(
+    reference: Reference, citizen: CurrentCitizen, session: Session
+) -> ApplicationView:
+    return await service.from_consent(session, reference, citizen.personal_id)
+
+
+@router.get("/applications", response_model=list[ApplicationSummary])
+async def mine(citizen: CurrentCitizen, session: Session) -> list[ApplicationSummary]:
+    return await service.mine(session, citizen.personal_id)
+
+
+@router.get("/applications/{application_id}", response_model=ApplicationView)
+async def view(
+    application_id: ApplicationId, citizen: CurrentCitizen, session: Session
+) -> ApplicationView:
+    """The draft and its form: only what no registry delivered is asked."""
+    return await service.view(session, application_id, citizen.personal_id)
+
+
+@router.patch("/applications/{application_id}", response_model=ApplicationView)
+async def save(
+    application_id: ApplicationId, body: DraftIn, citizen: CurrentCitizen, session: Session
+) -> ApplicationView:
+    return await service.save(session, application_id, citizen.personal_id, body)
+
+
+@router.post(
+    "/applications/{application_id}/submit",
+    response_model=SubmittedOut,
+    status_code=201,
+    responses={200: {"description": "Already submitted: the same dossier."}},
+)
+async def submit(
+    application_id: ApplicationId,
+    citizen: CurrentCitizen,
+    session: Session,
+    body: DraftIn | None = None,
+) -> JSONResponse:
+    draft = await service.view(session, application_id, citizen.personal_id)
+    require_level(citizen, draft.procedure_code)
+    out = await service.submit(session, application_id, citizen.personal_id, body)
+    return JSONResponse(
+        out.model_dump(mode="json"),
+        status_code=201 if out.created else 200,
+        headers={"Location": f"/api/v1/dossiers/{out.dossier_code}"},
+    )
+
+
+@router.post("/payments", response_model=PaymentOut, status_code=201)
+async def request_payment(body: PaymentIn, person: Person, session: Session) -> PaymentOut:
+    """The payment request (VietQR payload) for a dossier with an unpaid fee."""
+    return await payments.request_payment(session, body.dossier_code, person)
+
+
+@router.get("/payments/{reference}/qr.svg", response_class=Response)
+async def qr(reference: PaymentReference, session: Session) -> Response:
+    """The request as a QR code to scan with a banking app (holds no personal data)."""
+    found = await payments.payment(session, reference)
+    svg = segno.make(found.qr_payload, error="m").svg_inline(scale=4)
+    return Response(svg, media_type="image/svg+xml")
+
+
+@router.post("/payments/callback/{gateway}", response_model=CallbackOut)
+async def callback(gateway: Gateway, request: Request, session: Session) -> CallbackOut:
+    """The gateway's signed confirmation; a replay or a bad signature changes nothing."""
+    return await payments.confirm(session, gateway, await request.body(), request.headers)

@@ -1,0 +1,233 @@
+"""Citizen pages: after the consent and preview (``/du-lieu/…``), the form that asks only for
+what no registry delivered, the receipt with the dossier code and tracking secret, and payment.
+
+Plain HTML forms, no script; errors listed at the top (``role="alert"``), each linked to its
+field, fields marked ``aria-invalid``. Every page needs the e-ID session.
+"""
+
+from typing import Annotated, Any
+
+import segno
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import UploadFile
+
+from motcua.applications import payments, service
+from motcua.applications.models import ApplicationState
+from motcua.applications.schemas import ApplicationView, DraftIn
+from motcua.core.calendar import get_calendar
+from motcua.core.database import get_session
+from motcua.core.errors import DomainError
+from motcua.core.settings import get_settings
+from motcua.dossiers import service as dossiers
+from motcua.dossiers.models import PaymentState
+from motcua.identity.auth import OptionalCitizen, login_redirect
+from motcua.identity.citizens import Citizen, require_level
+from motcua.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+Session = Annotated[AsyncSession, Depends(get_session)]
+ApplicationId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
+Reference = Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$")]
+PAYMENT_NAMES = {
+    PaymentState.not_required: "Không phải nộp phí, lệ phí",
+    PaymentState.unpaid: "Chưa nộp phí, lệ phí",
+    PaymentState.to_confirm: "Chờ cơ quan xác định số tiền phí, lệ phí",
+    PaymentState.paid: "Đã nộp phí, lệ phí",
+}
+
+
+def _local(moment: Any) -> str:
+    return get_calendar().localise(moment).strftime("%H:%M, %d/%m/%Y")
+
+
+@router.post("/ho-so/tu-du-lieu/{reference}")
+async def continue_from_preview(
+    request: Request, reference: Reference, session: Session, citizen: OptionalCitizen
+) -> Response:
+    if citizen is None:
+        return login_redirect(request)
+    draft = await service.from_consent(session, reference, citizen.personal_id)
+    return RedirectResponse(f"/ho-so/{draft.id}", status_code=303)
+
+
+def _form_page(
+    request: Request,
+    draft: ApplicationView,
+    errors: list[tuple[str, str]] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    return render(
+        request,
+        "applications/form.html",
+        {
+            "draft": draft,
+            "errors": errors or [],
+            "bad": {f for f, _ in errors or []},
+            "saved": request.query_params.get("da-luu") == "1",
+            "payment_names": PAYMENT_NAMES,
+        },
+        status_code,
+    )
+
+
+@router.get("/ho-so/{application_id}", response_class=HTMLResponse)
+async def form(
+    request: Request, application_id: ApplicationId, session: Session, citizen: OptionalCitizen
+) -> Response:
+    if citizen is None:
+        return login_redirect(request)
+    draft = await service.view(session, application_id, citizen.personal_id)
+    if draft.state == ApplicationState.submitted:
+        return RedirectResponse(f"/ho-so/{application_id}/bien-nhan", status_code=303)
+    return _form_page(request, draft)
+
+
+def _anchor(field: str) -> str:
+    """``uploads.key`` -> ``file-key``; ``values.key.name`` -> ``field-key-name``."""
+    parts = field.split(".")
+    if parts[0] == "uploads" and len(parts) == 2:
+        return f"file-{parts[1]}"
+    if parts[0] == "values" and len(parts) == 3:
+        return f"field-{parts[1]}-{parts[2]}"
+    return field.replace(".", "-")
+
+
+async def _read_form(
+    request: Request, session: AsyncSession, citizen: Citizen, draft: ApplicationView
+) -> tuple[DraftIn, list[tuple[str, str]]]:
+    form = await request.form()
+    errors: list[tuple[str, str]] = []
+    values: dict[str, dict[str, Any]] = {}
+    uploads: dict[str, str | None] = {}
+    for item in draft.form:
+        if item.kind == "declaration":
+            given: dict[str, Any] = {}
+            for spec in item.fields:
+                raw = form.get(f"field-{item.key}-{spec.name}")
+                if spec.kind == "checkbox":
+                    given[spec.name] = raw is not None
+                elif isinstance(raw, str):
+                    given[spec.name] = raw.strip()
+            values[item.key] = given
+        elif item.kind == "upload":
+            file = form.get(f"file-{item.key}")
+            if isinstance(file, UploadFile) and file.filename:
+                cap = get_settings().upload_max_bytes
+                data = await file.read(cap + 1)
+                try:
+                    out = await dossiers.upload(
+                        session, owner=citizen.personal_id, file_name=file.filename, data=data
+                    )
+                    uploads[item.key] = out.id
+                except DomainError as error:
+                    errors.append((f"file-{item.key}", error.message))
+    email = form.get("contact_email")
+    body = DraftIn(
+        values=values,
+        uploads=uploads,
+        contact_email=email.strip() if isinstance(email, str) else None,
+    )
+    return body, errors
+
+
+@router.post("/ho-so/{application_id}", response_class=HTMLResponse)
+async def save_or_submit(
+    request: Request, application_id: ApplicationId, session: Session, citizen: OptionalCitizen
+) -> Response:
+    """``action=save`` keeps the draft; ``action=submit`` files it. All problems at once."""
+    if citizen is None:
+        return login_redirect(request)
+    draft = await service.view(session, application_id, citizen.personal_id)
+    if draft.state == ApplicationState.submitted:
+        return RedirectResponse(f"/ho-so/{application_id}/bien-nhan", status_code=303)
+    body, errors = await _read_form(request, session, citizen, draft)
+    action = (await request.form()).get("action")
+    try:
+        if errors:
+            raise DomainError("upload refused")
+        if action == "submit":
+            require_level(citizen, draft.procedure_code)
+            await service.submit(session, application_id, citizen.personal_id, body)
+            return RedirectResponse(f"/ho-so/{application_id}/bien-nhan", status_code=303)
+        await service.save(session, application_id, citizen.personal_id, body)
+        return RedirectResponse(f"/ho-so/{application_id}?da-luu=1", status_code=303)
+    except DomainError as error:
+        problems = error.details.get("problems") or []
+        errors += [(_anchor(p["field"]), p["message"]) for p in problems]
+        if not errors:
+            errors.append(("main", error.message))
+    await session.rollback()  # nothing half-saved
+    draft = await service.view(session, application_id, citizen.personal_id)
+    return _form_page(request, draft, errors, 422)
+
+
+@router.get("/ho-so/{application_id}/bien-nhan", response_class=HTMLResponse)
+async def receipt(
+    request: Request, application_id: ApplicationId, session: Session, citizen: OptionalCitizen
+) -> Response:
+    if citizen is None:
+        return login_redirect(request)
+    draft = await service.view(session, application_id, citizen.personal_id)
+    if draft.dossier_code is None:
+        return RedirectResponse(f"/ho-so/{application_id}", status_code=303)
+    dossier = await dossiers.view(session, draft.dossier_code, citizen.personal_id)
+    return render(
+        request,
+        "applications/receipt.html",
+        {
+            "draft": draft,
+            "dossier": dossier,
+            "secret": dossiers.tracking_secret(dossier.code),
+            "local": _local,
+            "payment_names": PAYMENT_NAMES,
+            "state_names": dossiers.STATE_NAMES,
+        },
+    )
+
+
+@router.get("/ho-so/{application_id}/thanh-toan", response_class=HTMLResponse)
+async def payment_page(
+    request: Request, application_id: ApplicationId, session: Session, citizen: OptionalCitizen
+) -> Response:
+    if citizen is None:
+        return login_redirect(request)
+    draft = await service.view(session, application_id, citizen.personal_id)
+    if draft.dossier_code is None:
+        return RedirectResponse(f"/ho-so/{application_id}", status_code=303)
+    out = await payments.request_payment(session, draft.dossier_code, citizen.personal_id)
+    svg = segno.make(out.qr_payload, error="m").svg_inline(
+        scale=5, title="Mã QR thanh toán (VietQR)"
+    )
+    sandbox = (
+        get_settings().sandbox
+        and payments.gateway(out.gateway).simulate(
+            reference=out.reference, amount_vnd=out.amount_vnd
+        )
+        is not None
+    )
+    return render(
+        request,
+        "applications/payment.html",
+        {"draft": draft, "payment": out, "svg": svg, "sandbox": sandbox},
+    )
+
+
+@router.post("/ho-so/{application_id}/thanh-toan")
+async def sandbox_pay(
+    request: Request, application_id: ApplicationId, session: Session, citizen: OptionalCitizen
+) -> Response:
+    """Demo only: the sandbox bank pays and sends its signed callback through the same path."""
+    if citizen is None:
+        return login_redirect(request)
+    draft = await service.view(session, application_id, citizen.personal_id)
+    if draft.dossier_code is None or not get_settings().sandbox:
+        return RedirectResponse(f"/ho-so/{application_id}", status_code=303)
+    out = await payments.request_payment(session, draft.dossier_code, citizen.personal_id)
+    simulated = payments.gateway(out.gateway).simulate(
+        reference=out.reference, amount_vnd=out.amount_vnd
+    )
+    if simulated is not None:
+        await payments.confirm(session, out.gateway, simulated.body, simulated.headers)
+    return RedirectResponse(f"/ho-so/{application_id}/bien-nhan", status_code=303)
