@@ -58,6 +58,7 @@ from motcua.monitoring.schemas import (
     ReportOut,
     Summary,
     TaskHistoryRow,
+    TaskIn,
     TaskOut,
     TaskResult,
     Trend,
@@ -239,6 +240,57 @@ async def plans(session: AsyncSession) -> list[PlanOut]:
         )
         for p in await repository.plans(session)
     ]
+
+
+async def plan_document(session: AsyncSession, code: str) -> PlanDocument:
+    """A stored plan as the document it was imported from (for export; imports back equal)."""
+    plan = await repository.plan_by_code(session, code)
+    if plan is None:
+        raise NotFound(f"Không có kế hoạch {code}.", code="unknown-plan")
+    rows = sorted(
+        await repository.tasks_with_indicators(session, plan.id), key=lambda row: row[0].id
+    )
+    return PlanDocument(
+        code=plan.code,
+        title=plan.title,
+        starts_on=plan.starts_on,
+        ends_on=plan.ends_on,
+        phases=[PhaseIn.model_validate(x) for x in plan.phases],
+        rules=dict(plan.rules),
+        synthetic=plan.synthetic,
+        tasks=[
+            TaskIn(
+                code=task.code,
+                title=task.title,
+                level=task.level,
+                starts_on=task.starts_on,
+                deadline=task.deadline,
+                done_criterion=task.done_criterion,
+                indicator=IndicatorIn.model_validate(
+                    dict(
+                        kind=indicator.kind,
+                        target=indicator.target,
+                        unit_label=indicator.unit_label,
+                        items=indicator.items,
+                    )
+                ),
+            )
+            for task, indicator, _ in rows
+        ],
+    )
+
+
+async def import_plan_file(
+    session: AsyncSession, document: PlanDocument, *, assign: bool = True
+) -> tuple[Plan, int]:
+    """Import a plan read from a file and (by default) assign each task to every unit of its
+    level, as Plan 02's seed does; one transaction, so a refusal leaves nothing behind."""
+    plan = await import_plan(session, document)
+    assigned = 0
+    if assign:
+        for task in document.tasks:
+            assigned += await assign_task(session, task.code)
+    return plan, assigned
 
 
 # --- task specs --------------------------------------------------------------------------

@@ -1,19 +1,335 @@
-"""The public page the result's QR code opens: is this document genuine and unrevoked?"""
+"""Officer pages (the queue, one dossier with its actions) and the public page the result's QR
+code opens. Every action goes through ``workflow.service``; a refusal is shown on the dossier
+page as the service's Vietnamese message, and changes nothing (the action runs in a savepoint)."""
 
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Depends, Path, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from motcua.catalog import repository as catalog_repository
+from motcua.core import clock
 from motcua.core.calendar import get_calendar
 from motcua.core.database import get_session
-from motcua.core.errors import NotFound
+from motcua.core.errors import DomainError, Invalid, NotFound
+from motcua.dossiers import repository as dossiers_repository
+from motcua.dossiers.models import DossierState, ItemSource
+from motcua.identity.auth import OptionalOfficer
+from motcua.identity.models import Role
+from motcua.identity.service import Subject
+from motcua.units.models import Agency
 from motcua.web.templating import render
-from motcua.workflow import service
+from motcua.workflow import repository, service
+from motcua.workflow.definitions import StepKind
+from motcua.workflow.schemas import CaseOut, QueueItem, VisitOut
 
 router = APIRouter(include_in_schema=False)
 Session = Annotated[AsyncSession, Depends(get_session)]
+Code = Annotated[str, Path(max_length=64, pattern=r"^[0-9A-Z.]{1,35}-\d{6}-\d{4,}$")]
+Action = Literal[
+    "claim", "complete", "forward", "supplement", "refuse", "apology", "sign", "return"
+]
+QUEUE_PAGE = 50
+MAX_TEXT = 4000
+WORKING = frozenset({DossierState.received, DossierState.in_progress})
+
+
+def _login(request: Request) -> RedirectResponse:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+
+
+def _when(moment: datetime | None) -> str:
+    if moment is None:
+        return ""
+    return get_calendar().localise(moment).strftime("%H:%M %d/%m/%Y")
+
+
+# --- queue ----------------------------------------------------------------------------------------
+
+
+@router.get("/can-bo/ho-so", response_class=HTMLResponse)
+async def queue(
+    request: Request,
+    session: Session,
+    officer: OptionalOfficer,
+    mine: bool = False,
+    step: Annotated[StepKind | None, Query()] = None,
+    flag: Annotated[Literal["overdue", "due_soon"] | None, Query()] = None,
+    after_due: Annotated[datetime | None, Query()] = None,
+    after_id: Annotated[int | None, Query(ge=1)] = None,
+) -> Response:
+    """The officer's agency's open dossiers, earliest due first, keyset paged (no COUNT)."""
+    if officer is None:
+        return _login(request)
+    now = clock.now()
+    after = (after_due, after_id) if after_due is not None and after_id is not None else None
+    rows = await repository.queue(
+        session,
+        officer,
+        after=after,
+        limit=QUEUE_PAGE + 1,
+        mine=mine,
+        step=step.value if step else None,
+        flag="due_soon" if flag == "due_soon" else None,
+        overdue_at=now if flag == "overdue" else None,
+    )
+    page = rows[:QUEUE_PAGE]
+    items = [
+        QueueItem(
+            code=d.code,
+            procedure_code=d.procedure_code,
+            procedure_name=d.procedure_name,
+            state=d.state,
+            step=c.step_kind,
+            due_at=c.due_at,
+            overdue=c.paused_at is None and c.due_at < now,
+            paused=c.paused_at is not None,
+            flag=c.flag,
+            assignee_id=c.assignee_id,
+            version=d.version,
+        )
+        for c, d in page
+    ]
+    filters: dict[str, str] = {}
+    if mine:
+        filters["mine"] = "true"
+    if step:
+        filters["step"] = step.value
+    if flag:
+        filters["flag"] = flag
+    next_link = None
+    if len(rows) > QUEUE_PAGE:
+        last = page[-1][0]
+        cursor = {"after_due": last.due_at.isoformat(), "after_id": str(last.dossier_id)}
+        next_link = "/can-bo/ho-so?" + urlencode({**filters, **cursor})
+    return render(
+        request,
+        "workflow/queue.html",
+        {
+            "officer": officer,
+            "items": items,
+            "when": _when,
+            "mine": mine,
+            "step": step.value if step else "",
+            "flag": flag or "",
+            "steps": [k.value for k in StepKind],
+            "first_link": "/can-bo/ho-so" + ("?" + urlencode(filters) if filters else ""),
+            "paged": after is not None,
+            "next_link": next_link,
+        },
+    )
+
+
+# --- one dossier ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Share:
+    """One agency on the dossier's route: working days used and their share of the total."""
+
+    visit: VisitOut
+    used: int
+    percent: int
+    current: bool
+
+
+def _allowed(view: CaseOut, officer: Subject) -> set[str]:
+    """The actions the service would accept from this officer now (it checks again)."""
+    if view.current_agency != officer.agency_code or view.dossier.state in service.CLOSED:
+        return set()
+    kind = StepKind(view.step["kind"])
+    state = view.dossier.state
+    role = officer.role
+    step_role = role.value == view.step["role"]
+    free = view.assignee_id in (None, officer.officer_id)
+    actions: set[str] = set()
+    if step_role and view.assignee_id is None:
+        actions.add("claim")
+    if step_role and free:
+        if kind in {StepKind.receive, StepKind.assess, StepKind.approve} and state in WORKING:
+            actions.add("complete")
+        if kind == StepKind.forward:
+            actions.add("forward")
+        if kind == StepKind.sign and state == DossierState.in_progress:
+            actions.add("sign")
+        if kind == StepKind.give_back and state == DossierState.result_ready:
+            actions.add("return")
+    if (
+        role in {Role.receiving_officer, Role.handling_officer}
+        and kind in {StepKind.receive, StepKind.assess}
+        and state in WORKING
+    ):
+        actions.add("supplement")
+    if role == Role.approver or (role == Role.receiving_officer and kind == StepKind.receive):
+        actions.add("refuse")
+    if role in {Role.handling_officer, Role.approver}:
+        actions.add("apology")
+    return actions
+
+
+async def _case_context(session: AsyncSession, officer: Subject, code: str) -> dict[str, Any]:
+    view = await service.case_view(session, officer, code)
+    dossier = await repository.readable_by_code(session, officer, code, full=False)
+    assert dossier is not None  # case_view found it
+    requirements = await catalog_repository.requirements_of(session, dossier.procedure_version_id)
+    from_registry = {
+        i.requirement_key for i in view.dossier.items if i.source == ItemSource.registry
+    }
+    actions = _allowed(view, officer)
+    candidates: list[tuple[str, str]] = []
+    if "forward" in actions and view.step_index + 1 < len(view.steps):
+        level = view.steps[view.step_index + 1]["level"]
+        visits = await repository.visits(session, dossier.id)
+        if level == "receiving":  # back to where it was received
+            by_id = await dossiers_repository.agencies_by_id(session, {visits[0].agency_id})
+            found: list[Agency] = list(by_id.values())
+        else:
+            near = {v.agency_id for v in visits}
+            found = list(await repository.forward_candidates(session, level, near))
+        candidates = [(a.code, a.name) for a in found if a.code != officer.agency_code]
+    # The share of time each agency was given and used (working days); the current one so far.
+    calendar = get_calendar()
+    today = calendar.localise(clock.now()).date()
+    used_days: list[int] = []
+    for visit in view.visits:
+        used = visit.used_days
+        if used is None:
+            end = calendar.localise(visit.left_at).date() if visit.left_at else today
+            used = service.working_days_between(calendar.localise(visit.entered_at).date(), end)
+        used_days.append(used)
+    total = sum(used_days) or 1
+    shares = [
+        Share(visit, used, round(100 * used / total), visit.left_at is None)
+        for visit, used in zip(view.visits, used_days, strict=True)
+    ]
+    names = await repository.officer_names(
+        session, {view.assignee_id} if view.assignee_id else set()
+    )
+    result = await repository.result_of(session, dossier.id)
+    return {
+        "officer": officer,
+        "view": view,
+        "when": _when,
+        "requirement_names": {r.key: r.name for r in requirements},
+        "supplementable": [r for r in requirements if r.key not in from_registry],
+        "actions": actions,
+        "candidates": candidates,
+        "shares": shares,
+        "assignee": names.get(view.assignee_id or 0),
+        "verify_code": result.verify_code if result else None,
+        "overdue": not view.paused and view.due_at < clock.now(),
+        "min_new_date": today.isoformat(),
+    }
+
+
+@router.get("/can-bo/ho-so/{code}", response_class=HTMLResponse)
+async def dossier(
+    request: Request,
+    session: Session,
+    officer: OptionalOfficer,
+    code: Code,
+    done: Annotated[Action | None, Query(alias="xong")] = None,
+) -> Response:
+    if officer is None:
+        return _login(request)
+    context = await _case_context(session, officer, code)
+    return render(request, "workflow/dossier.html", {**context, "done": done, "error": None})
+
+
+def _text(form: Any, name: str, what: str, limit: int = MAX_TEXT) -> str:
+    value = str(form.get(name) or "")
+    if len(value) > limit:
+        raise Invalid(f"{what} dài quá {limit} ký tự.", code="too-long")
+    return value
+
+
+def _version(form: Any) -> int | None:
+    raw = str(form.get("version") or "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise Invalid("Phiên bản hồ sơ không hợp lệ; hãy tải lại trang.", code="bad-version")
+    return int(raw)
+
+
+def _runner(
+    session: AsyncSession, officer: Subject, code: str, action: str, form: Any
+) -> Callable[[], Awaitable[object]]:
+    """The one service call behind each form; input errors are raised as ``Invalid``."""
+    version = _version(form)
+    if action == "claim":
+        return lambda: service.claim(session, officer, code, version)
+    if action == "complete":
+        note = _text(form, "note", "Ghi chú", 2000)
+        return lambda: service.complete(session, officer, code, note, version)
+    if action == "forward":
+        agency = _text(form, "agency_code", "Mã cơ quan", 35)
+        if not agency:
+            raise Invalid("Hãy chọn cơ quan nhận hồ sơ.", code="agency-required")
+        return lambda: service.forward(session, officer, code, agency, version)
+    if action == "supplement":
+        keys = [str(k)[:200] for k in form.getlist("requirement")][:50]
+        return lambda: service.request_supplement(session, officer, code, keys, "", version)
+    if action == "refuse":
+        reason = _text(form, "reason", "Lý do")
+        return lambda: service.refuse(session, officer, code, reason, version)
+    if action == "apology":
+        reason = _text(form, "reason", "Lý do")
+        try:
+            new_due = date.fromisoformat(str(form.get("new_due_date") or ""))
+        except ValueError:
+            raise Invalid("Hãy chọn ngày hẹn trả mới.", code="bad-new-date") from None
+        return lambda: service.apologise(session, officer, code, reason, new_due, version)
+    if action == "sign":
+        summary = _text(form, "summary", "Nội dung kết quả")
+        if not summary.strip():
+            raise Invalid("Hãy ghi nội dung kết quả giải quyết.", code="summary-required")
+        return lambda: service.sign_result(session, officer, code, summary, version)
+    return lambda: service.hand_back(session, officer, code, version)
+
+
+async def _attempt(session: AsyncSession, run: Callable[[], Awaitable[object]]) -> None:
+    """Run one action in a savepoint: a refusal undoes whatever it began, except the record of
+    an attempt to ask for unlisted papers, which the service writes first and must outlive it
+    (DESIGN invariant 2, as the JSON route does)."""
+    nested = await session.begin_nested()
+    try:
+        await run()
+    except service.SupplementRefused:
+        await nested.commit()
+        raise
+    except BaseException:
+        await nested.rollback()
+        raise
+    await nested.commit()
+
+
+@router.post("/can-bo/ho-so/{code}/{action}", response_class=HTMLResponse)
+async def act(
+    request: Request, session: Session, officer: OptionalOfficer, code: Code, action: Action
+) -> Response:
+    if officer is None:
+        return _login(request)
+    form = await request.form()
+    try:
+        await _attempt(session, _runner(session, officer, code, action, form))
+    except DomainError as refusal:
+        if refusal.code == "unknown-dossier":
+            raise  # not readable by this officer: the plain 404 page, nothing to show
+
+        context = await _case_context(session, officer, code)
+        context.update(done=None, error=refusal.message, failed=action)
+        return render(request, "workflow/dossier.html", context, refusal.status_code)
+    return RedirectResponse(f"/can-bo/ho-so/{code}?xong={action}", status_code=303)
+
+
+# --- public verification --------------------------------------------------------------------------
 
 
 @router.get("/verify/{verify_code}", response_class=HTMLResponse)

@@ -3,13 +3,14 @@
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Exists, Select, exists, func, select, tuple_, update
+from sqlalchemy import Exists, Select, exists, func, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from motcua.dossiers.models import Dossier
 from motcua.identity.models import Officer
 from motcua.identity.service import Subject
+from motcua.units.models import Agency, AgencyKind
 from motcua.workflow.models import (
     ProcessDefinition,
     ResultDocument,
@@ -54,9 +55,15 @@ async def queue(
     after: tuple[datetime, int] | None,
     limit: int,
     mine: bool = False,
+    step: str | None = None,
+    flag: str | None = None,
+    overdue_at: datetime | None = None,
 ) -> Sequence[tuple[WorkflowCase, Dossier]]:
     """Open dossiers now at the officer's agency, earliest due first (overdue on top), keyset
-    paged on (due_at, dossier_id) along ``ix_workflow_cases_queue``; no COUNT(*)."""
+    paged on (due_at, dossier_id) along ``ix_workflow_cases_queue``; no COUNT(*).
+
+    The page's filters narrow the same walk: ``overdue_at`` (running and due before that
+    moment) is a range on the index; ``step`` and ``flag`` are checked on the rows it reads."""
     statement = (
         select(WorkflowCase, Dossier)
         .join(Dossier, Dossier.id == WorkflowCase.dossier_id)
@@ -64,6 +71,14 @@ async def queue(
     )
     if mine:
         statement = statement.where(WorkflowCase.assignee_id == subject.officer_id)
+    if step is not None:
+        statement = statement.where(WorkflowCase.step_kind == step)
+    if flag is not None:
+        statement = statement.where(WorkflowCase.flag == flag)
+    if overdue_at is not None:
+        statement = statement.where(
+            WorkflowCase.due_at < overdue_at, WorkflowCase.paused_at.is_(None)
+        )
     if after is not None:
         statement = statement.where(
             tuple_(WorkflowCase.due_at, WorkflowCase.dossier_id) > tuple_(*after)
@@ -193,3 +208,22 @@ async def count_visits(session: AsyncSession, dossier_id: int) -> int:
         await session.scalar(select(func.count()).where(WorkflowVisit.dossier_id == dossier_id))
         or 0
     )
+
+
+async def forward_candidates(session: AsyncSession, level: str, near: set[int]) -> Sequence[Agency]:
+    """Agencies a dossier may be forwarded to at ``level``: every ministry, or, for a province
+    or a commune, the agencies the dossier already passed and their parents (its own chain)."""
+    statement = select(Agency).where(
+        Agency.level == level, Agency.kind != AgencyKind.service_centre
+    )
+    if level != "ministry":
+        parents = select(Agency.parent_id).where(Agency.id.in_(near))
+        statement = statement.where(or_(Agency.id.in_(near), Agency.id.in_(parents)))
+    return (await session.scalars(statement.order_by(Agency.name).limit(200))).all()
+
+
+async def officer_names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = await session.execute(select(Officer.id, Officer.full_name).where(Officer.id.in_(ids)))
+    return {row[0]: row[1] for row in rows}

@@ -22,7 +22,7 @@ from motcua.core.errors import Conflict, Invalid, NotFound
 from motcua.core.settings import get_settings
 from motcua.dossiers import repository as dossiers_repository
 from motcua.dossiers import service as dossiers
-from motcua.dossiers.models import Dossier, DossierState, ItemSource
+from motcua.dossiers.models import Dossier, DossierState, ItemSource, PaymentState
 from motcua.identity.models import Role
 from motcua.identity.service import Forbidden, Subject
 from motcua.notify import service as notify
@@ -457,6 +457,8 @@ async def complete(
     _at_step(work, {StepKind.receive, StepKind.assess, StepKind.approve}, "hoàn thành bước")
     _state(work, {DossierState.received, DossierState.in_progress}, "hoàn thành bước")
     _may_act(work, subject)
+    if work.case.step_index == 0:
+        _fee_paid(work)
     before = work.case.step_index
     work.case.step_index += 1
     work.case.assignee_id = None
@@ -472,6 +474,15 @@ async def complete(
         from_step=before,
     )
     return work
+
+
+def _fee_paid(work: Work) -> None:
+    """A dossier with an unpaid fee is not processed past its first step."""
+    if work.dossier.payment_state == PaymentState.unpaid:
+        raise Conflict(
+            "Hồ sơ chưa nộp phí, lệ phí; chỉ xử lý tiếp sau khi thanh toán được xác nhận.",
+            code="fee-unpaid",
+        )
 
 
 async def _start_visit_share(session: AsyncSession, work: Work, seq: int) -> None:
