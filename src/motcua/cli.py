@@ -396,6 +396,55 @@ def monitoring_seed() -> None:
     typer.echo(_in_session(monitoring.seed_plan02))
 
 
+@monitoring_app.command("import")
+def monitoring_import(
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    assign: Annotated[
+        bool, typer.Option(help="Assign each task to every unit of its level.")
+    ] = True,
+) -> None:
+    """Import a plan with its tasks from .yaml/.yml or .xlsx: all or nothing."""
+    from motcua.monitoring import formats as plan_formats
+    from motcua.monitoring import service as monitoring
+
+    try:
+        document = plan_formats.read(path)
+    except plan_formats.UnreadablePlan as error:
+        _fail(error.problems, f"Không nhập được {path.name}: có {len(error.problems)} lỗi.")
+    try:
+        plan, assigned = _in_session(
+            lambda session: monitoring.import_plan_file(session, document, assign=assign)
+        )
+    except DomainError as error:
+        typer.secho(error.message, fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from error
+    typer.echo(f"Plan {plan.code}: {len(document.tasks)} tasks, {assigned} assignments.")
+
+
+@monitoring_app.command("export")
+def monitoring_export(
+    code: Annotated[str, typer.Argument(help="Plan code, e.g. 02-KH/BCDTW.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help=".yaml, .yml or .xlsx")],
+) -> None:
+    """Write a plan in the format ``monitoring import`` reads (by the file's suffix)."""
+    from motcua.monitoring import formats as plan_formats
+    from motcua.monitoring import service as monitoring
+
+    if output.suffix.lower() not in plan_formats.SUFFIXES:
+        typer.secho("Chỉ xuất được .yaml, .yml hoặc .xlsx.", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2)
+    try:
+        document = _in_session(lambda session: monitoring.plan_document(session, code))
+    except DomainError as error:
+        typer.secho(error.message, fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from error
+    if output.suffix.lower() == ".xlsx":
+        output.write_bytes(plan_formats.write_xlsx(document))
+    else:
+        output.write_text(plan_formats.to_yaml(document), encoding="utf-8")
+    typer.echo(f"Plan {document.code} ({len(document.tasks)} tasks) written to {output}.")
+
+
 @monitoring_app.command("simulate")
 def monitoring_simulate(
     days: Annotated[int, typer.Option(min=1, max=400)] = 60,
