@@ -1,6 +1,5 @@
 """Dossier shapes: the submission body, views for the applicant and for public tracking."""
 
-import re
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -8,7 +7,6 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from motcua.dossiers.models import Channel, DossierState, ItemSource, PaymentState
 
-PERSONAL_NUMBER = re.compile(r"^\d{12}$")
 IdempotencyKey = Annotated[
     str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{8,200}$", strip_whitespace=True)
 ]

@@ -37,7 +37,6 @@ from motcua.dossiers.models import (
     Upload,
 )
 from motcua.dossiers.schemas import (
-    PERSONAL_NUMBER,
     DossierOut,
     DossierPage,
     DossierSummary,
@@ -49,6 +48,7 @@ from motcua.dossiers.schemas import (
     TrackingView,
     UploadOut,
 )
+from motcua.exchange import identifiers
 from motcua.notify import service as notify
 from motcua.notify.models import Channel as NotifyChannel
 from motcua.units import repository as units_repository
@@ -116,13 +116,11 @@ class TooLarge(DomainError):
 
 
 def check_personal_number(value: str | None, field: str) -> Problem | None:
-    """Số định danh cá nhân: exactly 12 digits (DOMAIN.md §3.4)."""
-    if value is None or not PERSONAL_NUMBER.match(value):
-        return Problem(
-            field=field,
-            code="malformed-personal-number",
-            message="Số định danh cá nhân phải gồm đúng 12 chữ số (ví dụ 001084000123).",
-        )
+    """Số định danh cá nhân, checked by the one rule the exchange also applies (DOMAIN.md §3.4)."""
+    try:
+        identifiers.parse(value or "")
+    except Invalid as error:
+        return Problem(field=field, code=error.code, message=error.message)
     return None
 
 
