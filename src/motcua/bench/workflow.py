@@ -220,7 +220,10 @@ def run_workflow_bench(url: str, count: int, samples: int, output: Path) -> str:
     load = time.perf_counter() - started
     timings = asyncio.run(_measure(url, token, samples))
     lines = [
+        "## Officer queue (`motcua bench workflow`)",
+        "",
         f"- Measured: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}; PostgreSQL.",
+        "- Target: p95 under 100 ms with 100,000 dossiers.",
         f"- Fixture: {count:,} synthetic dossiers over every commune of the 34 provinces "
         f"(COPY, {load:.0f} s incl. migrations and seed); the officer's agency {agency} holds "
         f"{at_agency:,} open dossiers.",
