@@ -39,6 +39,9 @@ async def test_consent_then_preview_with_accept_and_reject(client: httpx.AsyncCl
     preview = await client.get(confirmed.headers["location"], headers=ME)
     assert preview.status_code == 200
     assert "Nguyễn Văn An" in preview.text and "nguồn" in preview.text
+    # a person reads field names in Vietnamese and registries by name, not internal codes
+    assert "<dt>Họ và tên</dt>" in preview.text and "<dt>full_name</dt>" not in preview.text
+    assert "Cơ sở dữ liệu" in preview.text
     keys = re.findall(r'name="item-([A-Za-z0-9_.-]+)" value="accept"', preview.text)
     assert len(keys) >= 2
     decisions = {f"item-{keys[0]}": "reject"} | {f"item-{k}": "accept" for k in keys[1:]}

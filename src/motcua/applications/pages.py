@@ -22,6 +22,7 @@ from motcua.core.errors import DomainError
 from motcua.core.settings import get_settings
 from motcua.dossiers import service as dossiers
 from motcua.dossiers.models import PaymentState
+from motcua.exchange.service import field_labels
 from motcua.identity.auth import OptionalCitizen, login_redirect
 from motcua.identity.citizens import Citizen, require_level
 from motcua.web.templating import render
@@ -66,6 +67,7 @@ def _form_page(
             "errors": errors or [],
             "bad": {f for f, _ in errors or []},
             "saved": request.query_params.get("da-luu") == "1",
+            "labels": field_labels(),
             "payment_names": PAYMENT_NAMES,
         },
         status_code,

@@ -104,6 +104,7 @@ async def preview(
             "items": items,
             "plan": plan,
             "delivered": ItemStatus.delivered,
+            "labels": service.field_labels(),
             "saved": request.query_params.get("da-luu") == "1",
         },
     )

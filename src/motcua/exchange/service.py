@@ -15,6 +15,7 @@ import unicodedata
 import uuid
 from collections.abc import Sequence
 from datetime import date
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -648,3 +649,11 @@ async def data_access(
 
 async def verify_access_log(session: AsyncSession) -> ChainReport:
     return await audit.verify(session)
+
+
+@cache
+def field_labels() -> dict[str, str]:
+    """Vietnamese names of the fields registries deliver, for what a person reads."""
+    text = resources.files("motcua.exchange").joinpath("data", "field_labels.yaml")
+    labels: dict[str, str] = yaml.safe_load(text.read_text("utf-8"))
+    return labels
