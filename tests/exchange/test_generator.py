@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from motcua.core.errors import Invalid
-from motcua.exchange import identifiers
+from motcua.core import identifiers
 from motcua.sandbox import personas
 from motcua.sandbox.population import Population, communes, generate
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from motcua.catalog import repository as catalog_repository
 from motcua.catalog.models import OnlineLevel, ProcedureVersion
-from motcua.core import clock
+from motcua.core import clock, identifiers
 from motcua.core.calendar import get_calendar
 from motcua.core.errors import Conflict, DomainError, Invalid, NotFound
 from motcua.core.settings import get_settings
@@ -48,7 +48,6 @@ from motcua.dossiers.schemas import (
     TrackingView,
     UploadOut,
 )
-from motcua.exchange import identifiers
 from motcua.notify import service as notify
 from motcua.notify.models import Channel as NotifyChannel
 from motcua.units import repository as units_repository

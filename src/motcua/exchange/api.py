@@ -5,12 +5,12 @@ the subject is that person or the child they were verified to act for.
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Path, Query
+from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.core.database import get_session
-from motcua.exchange import service, statement
+from motcua.exchange import representation, service, statement
 from motcua.exchange.schemas import (
     AccessPage,
     ConsentCreate,
@@ -23,8 +23,9 @@ from motcua.exchange.schemas import (
     RecheckResult,
     RegistryOut,
 )
-from motcua.identity.auth import CurrentCitizen
-from motcua.identity.citizens import require_level, subject_for
+from motcua.identity.auth import CurrentCitizen, citizen_out, set_session
+from motcua.identity.citizens import acting_for, require_level, subject_for
+from motcua.identity.schemas import ActingForIn, CitizenOut
 
 router = APIRouter(prefix="/api/v1", tags=["exchange"])
 Session = Annotated[AsyncSession, Depends(get_session)]
@@ -137,3 +138,21 @@ async def signing_key() -> statement.SigningKey:
 async def verify_record(record: Annotated[Any, Body()]) -> statement.Verification:
     """Anyone can check a downloaded record: valid, or which way it is not."""
     return statement.verify(record)
+
+
+@router.put("/auth/citizen/acting-for", response_model=CitizenOut)
+async def act_for(
+    body: ActingForIn, request: Request, session: Session, citizen: CurrentCitizen
+) -> Response:
+    """Act for a child: verified against the population registry (the read is logged)."""
+    try:
+        found = await representation.verify(session, citizen.personal_id, body.subject_personal_id)
+    except representation.RepresentationRefused as error:
+        # Answered, not raised, so the access-log record of the check is committed.
+        return JSONResponse(
+            {"code": error.code, "message": error.message}, status_code=error.status_code
+        )
+    now = acting_for(citizen, found.subject, found.subject_name, found.relation)
+    response = JSONResponse(citizen_out(now).model_dump())
+    set_session(response, request, now)
+    return response

@@ -7,7 +7,7 @@ has none to the login and back.
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Path, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Path, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,10 +15,11 @@ from motcua.catalog import repository as catalog_repository
 from motcua.core.calendar import get_calendar
 from motcua.core.clock import today
 from motcua.core.database import get_session
-from motcua.exchange import service, statement
+from motcua.core.errors import DomainError
+from motcua.exchange import representation, service, statement
 from motcua.exchange.models import ItemStatus
-from motcua.identity.auth import OptionalCitizen, login_redirect
-from motcua.identity.citizens import require_level
+from motcua.identity.auth import OptionalCitizen, login_redirect, set_session
+from motcua.identity.citizens import acting_for, require_level
 from motcua.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -185,3 +186,28 @@ async def verify(request: Request, record: Annotated[UploadFile, File()]) -> HTM
         parsed = None
     result = statement.verify(parsed)
     return render(request, "exchange/verify.html", {"result": result}, 200 if result.valid else 422)
+
+
+@router.post("/ca-nhan/dai-dien", response_class=HTMLResponse)
+async def citizen_act_for(
+    request: Request,
+    session: Session,
+    citizen: OptionalCitizen,
+    subject: Annotated[str, Form(max_length=32)] = "",
+) -> Response:
+    """Act for a child (checked in the population registry), or for oneself when empty."""
+    if citizen is None:
+        return login_redirect(request)
+    if not subject.strip():
+        now = acting_for(citizen)
+    else:
+        try:
+            found = await representation.verify(session, citizen.personal_id, subject)
+        except DomainError as refusal:
+            # Rendered, not raised: the access-log record of the check is committed.
+            context = {"citizen": citizen, "error": refusal.message, "subject": subject}
+            return render(request, "identity/citizen.html", context, refusal.status_code)
+        now = acting_for(citizen, found.subject, found.subject_name, found.relation)
+    response = RedirectResponse("/ca-nhan", status_code=303)
+    set_session(response, request, now)
+    return response

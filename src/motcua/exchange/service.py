@@ -24,10 +24,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.catalog import repository as catalog_repository
-from motcua.core import clock
+from motcua.core import clock, identifiers
 from motcua.core.errors import Conflict, DomainError, NotFound
 from motcua.core.repository import insert_missing
-from motcua.exchange import audit, identifiers, repository
+from motcua.exchange import audit, repository
 from motcua.exchange.audit import Access
 from motcua.exchange.config import get_exchange_settings
 from motcua.exchange.connectors import (

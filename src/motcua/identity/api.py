@@ -11,8 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from motcua.core.database import get_session
 from motcua.core.errors import Invalid
 from motcua.identity import citizens, service
-from motcua.identity.auth import CurrentCitizen, CurrentOfficer, token_from
-from motcua.identity.schemas import ActingForIn, CitizenOut, Credentials, OfficerOut, TokenOut
+from motcua.identity.auth import (
+    CurrentCitizen,
+    CurrentOfficer,
+    citizen_out,
+    set_session,
+    token_from,
+)
+from motcua.identity.schemas import CitizenOut, Credentials, OfficerOut, TokenOut
 
 router = APIRouter(prefix="/api/v1/auth", tags=["identity"])
 Session = Annotated[AsyncSession, Depends(get_session)]
@@ -61,57 +67,15 @@ async def logout(request: Request, session: Session, officer: CurrentOfficer) ->
         await service.revoke_token(session, token_value)
 
 
-def citizen_out(citizen: citizens.Citizen) -> CitizenOut:
-    return CitizenOut(
-        personal_id=citizen.personal_id,
-        full_name=citizen.full_name,
-        acr=citizen.acr,
-        level=citizen.level,
-        acting_for=citizen.acting_for,
-        acting_for_name=citizen.acting_for_name,
-        relation=citizen.relation,
-    )
-
-
-def set_session(response: Response, request: Request, citizen: citizens.Citizen) -> None:
-    response.set_cookie(
-        citizens.SESSION_COOKIE,
-        citizens.encode_session(citizen),
-        max_age=citizens.session_max_age(),
-        httponly=True,
-        samesite="lax",
-        secure=request.url.scheme == "https",
-    )
-
-
 @router.get("/citizen", response_model=CitizenOut)
 async def citizen_me(citizen: CurrentCitizen) -> CitizenOut:
     return citizen_out(citizen)
 
 
-@router.put("/citizen/acting-for", response_model=CitizenOut)
-async def act_for(
-    body: ActingForIn, request: Request, session: Session, citizen: CurrentCitizen
-) -> Response:
-    """Act for a child: verified against the population registry (the read is logged)."""
-    try:
-        found = await citizens.verify_representation(
-            session, citizen.personal_id, body.subject_personal_id
-        )
-    except citizens.RepresentationRefused as error:
-        # Answered, not raised, so the access-log record of the check is committed.
-        return JSONResponse(
-            {"code": error.code, "message": error.message}, status_code=error.status_code
-        )
-    now = citizens.acting_for(citizen, found)
-    response = JSONResponse(citizen_out(now).model_dump())
-    set_session(response, request, now)
-    return response
-
-
 @router.delete("/citizen/acting-for", response_model=CitizenOut)
 async def act_for_self(request: Request, citizen: CurrentCitizen) -> Response:
-    now = citizens.acting_for(citizen, None)
+    """Stop acting for someone else."""
+    now = citizens.acting_for(citizen)
     response = JSONResponse(citizen_out(now).model_dump())
     set_session(response, request, now)
     return response

@@ -4,12 +4,19 @@ citizens: the signed e-ID session cookie (``identity.citizens``)."""
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.core.database import get_session
-from motcua.identity.citizens import SESSION_COOKIE, Citizen, decode_session
+from motcua.identity.citizens import (
+    SESSION_COOKIE,
+    Citizen,
+    decode_session,
+    encode_session,
+    session_max_age,
+)
+from motcua.identity.schemas import CitizenOut
 from motcua.identity.service import Subject, Unauthenticated, subject_for_token
 
 COOKIE = "motcua_token"
@@ -81,3 +88,26 @@ def login_redirect(request: Request) -> RedirectResponse:
 
 CurrentCitizen = Annotated[Citizen, Depends(current_citizen)]
 OptionalCitizen = Annotated[Citizen | None, Depends(optional_citizen)]
+
+
+def citizen_out(citizen: Citizen) -> CitizenOut:
+    return CitizenOut(
+        personal_id=citizen.personal_id,
+        full_name=citizen.full_name,
+        acr=citizen.acr,
+        level=citizen.level,
+        acting_for=citizen.acting_for,
+        acting_for_name=citizen.acting_for_name,
+        relation=citizen.relation,
+    )
+
+
+def set_session(response: Response, request: Request, citizen: Citizen) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        encode_session(citizen),
+        max_age=session_max_age(),
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )

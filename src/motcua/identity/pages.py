@@ -12,8 +12,7 @@ from motcua.core.database import get_session
 from motcua.core.errors import DomainError
 from motcua.core.settings import get_settings
 from motcua.identity import citizens, oidc, service
-from motcua.identity.api import set_session
-from motcua.identity.auth import COOKIE, OptionalCitizen, login_redirect, token_from
+from motcua.identity.auth import COOKIE, OptionalCitizen, login_redirect, set_session, token_from
 from motcua.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -130,28 +129,3 @@ async def citizen_home(request: Request, citizen: OptionalCitizen) -> Response:
     if citizen is None:
         return login_redirect(request)
     return render(request, "identity/citizen.html", {"citizen": citizen, "error": None})
-
-
-@router.post("/ca-nhan/dai-dien", response_class=HTMLResponse)
-async def citizen_act_for(
-    request: Request,
-    session: Session,
-    citizen: OptionalCitizen,
-    subject: Annotated[str, Form(max_length=32)] = "",
-) -> Response:
-    """Act for a child (checked in the population registry), or for oneself when empty."""
-    if citizen is None:
-        return login_redirect(request)
-    if not subject.strip():
-        now = citizens.acting_for(citizen, None)
-    else:
-        try:
-            found = await citizens.verify_representation(session, citizen.personal_id, subject)
-        except DomainError as refusal:
-            # Rendered, not raised: the access-log record of the check is committed.
-            context = {"citizen": citizen, "error": refusal.message, "subject": subject}
-            return render(request, "identity/citizen.html", context, refusal.status_code)
-        now = citizens.acting_for(citizen, found)
-    response = RedirectResponse("/ca-nhan", status_code=303)
-    set_session(response, request, now)
-    return response

@@ -9,9 +9,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from motcua.core import clock
+from motcua.core import clock, identifiers
 from motcua.core.errors import Conflict, DomainError, Invalid, NotFound
-from motcua.exchange import identifiers
 from motcua.identity import repository
 from motcua.identity.models import ApiToken, Officer, Role
 from motcua.units import repository as units

@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 from vietnam_provinces import Province, Ward
 
-from motcua.exchange.identifiers import compose
+from motcua.core.identifiers import compose
 
 SYNTHETIC_NOTE = "Dữ liệu tổng hợp (synthetic) của môi trường thử, không phải người thật."
 TODAY = date(2025, 10, 1)  # fixed, so the same seed gives the same records on any day
