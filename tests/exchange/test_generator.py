@@ -6,8 +6,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from motcua.core.errors import Invalid
 from motcua.core import identifiers
+from motcua.core.errors import Invalid
 from motcua.sandbox import personas
 from motcua.sandbox.population import Population, communes, generate
 
