@@ -360,6 +360,9 @@ def identity_create_officer(
     personal_id: Annotated[
         str | None, typer.Option(help="The officer's 12-digit number (needed at a counter).")
     ] = None,
+    email: Annotated[
+        str | None, typer.Option(help="E-mail for deadline notices on the dossiers they hold.")
+    ] = None,
 ) -> None:
     """Create an officer account (the password is asked for unless given)."""
     from motcua.identity import service as identity
@@ -380,6 +383,7 @@ def identity_create_officer(
                 role=chosen,
                 password=password,
                 personal_id=personal_id,
+                email=email,
             )
         )
     except DomainError as error:

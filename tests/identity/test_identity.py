@@ -59,6 +59,15 @@ async def test_account_rules(session: AsyncSession, officer: Officer) -> None:
             session, username="c", password=PASSWORD, full_name="X", agency_code="NOPE",
             role=Role.approver,
         )  # fmt: skip
+    with pytest.raises(Invalid) as bad_email:
+        await service.create_officer(
+            session,
+            username="d",
+            password=PASSWORD,
+            email="khong-phai-thu",
+            **kwargs,  # type: ignore[arg-type]
+        )
+    assert bad_email.value.code == "bad-address"
 
 
 async def test_token_expiry_and_revocation(session: AsyncSession, officer: Officer) -> None:

@@ -335,3 +335,32 @@ async def test_definitions_are_versioned_and_admin_only(
 async def test_every_seeded_procedure_gets_a_default_definition(session: AsyncSession) -> None:
     written = await service.seed_definitions(session)
     assert written >= 25 and await service.seed_definitions(session) == 0
+
+
+async def test_sweep_tells_the_officers_who_hold_the_dossier_once(
+    session: AsyncSession, team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from motcua.identity.models import Officer
+    from motcua.notify.models import Notification
+
+    code = await file_dossier(session, team.commune, email="a@example.test")
+    handling = await session.get(Officer, team["c_handling_officer"].officer_id)
+    viewer = await session.get(Officer, team["c_national_viewer"].officer_id)
+    assert handling is not None and viewer is not None
+    handling.email, viewer.email = "chuyenvien@example.test", "xem@example.test"
+    await session.flush()
+    later = clock.now() + timedelta(days=40)
+    monkeypatch.setattr("motcua.core.clock.now", lambda: later)
+    first = await tasks.sweep(session)
+    again = await tasks.sweep(session)
+    assert first["officers_told"] >= 1 and again["officers_told"] == 0
+    recipients = list(
+        await session.scalars(
+            select(Notification.recipient).where(
+                Notification.kind == "dossier_flagged",
+                Notification.event_key.like(f"dossier:{code}:%"),
+            )
+        )
+    )
+    # the officer who works dossiers is told; a viewer of the same agency is not
+    assert recipients == ["chuyenvien@example.test"]

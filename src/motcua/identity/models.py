@@ -35,6 +35,7 @@ class Officer(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # The officer's own 12-digit number: the actor recorded on dossiers filed at a counter.
     personal_id: Mapped[str | None] = mapped_column(String(12), default=None)
+    email: Mapped[str | None] = mapped_column(String(320), default=None)
 
 
 class ApiToken(Base):

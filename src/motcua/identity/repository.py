@@ -1,9 +1,11 @@
 """All queries on officers and tokens."""
 
+from collections.abc import Collection, Sequence
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from motcua.identity.models import ApiToken, Officer
+from motcua.identity.models import ApiToken, Officer, Role
 from motcua.units.models import Agency
 
 
@@ -23,3 +25,22 @@ async def token_with_officer(
         )
     ).first()
     return None if row is None else (row[0], row[1], row[2])
+
+
+async def reachable_officers(
+    session: AsyncSession, agency_ids: Collection[int], roles: Collection[Role]
+) -> Sequence[Officer]:
+    """Active officers of these agencies and roles who have an e-mail address."""
+    if not agency_ids:
+        return []
+    result = await session.scalars(
+        select(Officer)
+        .where(
+            Officer.agency_id.in_(agency_ids),
+            Officer.role.in_(roles),
+            Officer.active.is_(True),
+            Officer.email.is_not(None),
+        )
+        .order_by(Officer.id)
+    )
+    return result.all()

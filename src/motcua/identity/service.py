@@ -61,7 +61,10 @@ async def create_officer(
     role: Role,
     password: str,
     personal_id: str | None = None,
+    email: str | None = None,
 ) -> Officer:
+    if email is not None and "@" not in email:
+        raise Invalid(f"Địa chỉ thư điện tử không hợp lệ: {email!r}.", code="bad-address")
     if personal_id is not None:
         personal_id = identifiers.parse(personal_id).value
     if len(password) < 8:
@@ -80,6 +83,7 @@ async def create_officer(
         active=True,
         created_at=clock.now(),
         personal_id=personal_id,
+        email=email,
     )
     session.add(officer)
     await session.flush()
