@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from motcua import __version__
 from motcua.core.errors import DomainError
 from motcua.core.settings import get_settings
+from motcua.identity.auth import LoginRequired, login_redirect
 from motcua.modules import domain_modules
 from motcua.web.templating import WEB, render
 
@@ -39,6 +40,7 @@ def create_app() -> FastAPI:
     app.add_exception_handler(DomainError, _domain_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(LoginRequired, _login_required)
     return app
 
 
@@ -50,6 +52,10 @@ def _routers() -> list[APIRouter]:
             if importlib.util.find_spec(f"motcua.{name}.{part}") is not None:
                 routers.append(importlib.import_module(f"motcua.{name}.{part}").router)
     return routers
+
+
+async def _login_required(request: Request, _: Exception) -> Response:
+    return login_redirect(request)
 
 
 def _is_page(request: Request) -> bool:

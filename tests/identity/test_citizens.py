@@ -49,6 +49,24 @@ async def test_login_through_the_sandbox_provider_end_to_end(
     assert redirected.headers["location"].startswith("/dang-nhap?next=%2Fdu-lieu%2Fcua-toi")
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/ca-nhan",
+        "/du-lieu/thu-tuc/1.001193",
+        "/ho-so/1",
+        "/ho-so/1/thanh-toan",
+        "/du-lieu/cua-toi",
+    ],
+)
+async def test_every_citizen_page_sends_a_stranger_to_the_login(
+    client: httpx.AsyncClient, path: str
+) -> None:
+    response = await client.get(path)
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/dang-nhap?next=")
+
+
 async def test_level_one_login_is_refused_for_a_level_two_procedure(
     client: httpx.AsyncClient, provider: LiveProvider, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -23,7 +23,7 @@ from motcua.core.settings import get_settings
 from motcua.dossiers import service as dossiers
 from motcua.dossiers.models import PaymentState
 from motcua.exchange.service import field_labels
-from motcua.identity.auth import OptionalCitizen, login_redirect
+from motcua.identity.auth import PageCitizen
 from motcua.identity.citizens import Citizen, require_level
 from motcua.web.templating import render
 
@@ -45,10 +45,8 @@ def _local(moment: Any) -> str:
 
 @router.post("/ho-so/tu-du-lieu/{reference}")
 async def continue_from_preview(
-    request: Request, reference: Reference, session: Session, citizen: OptionalCitizen
+    request: Request, reference: Reference, session: Session, citizen: PageCitizen
 ) -> Response:
-    if citizen is None:
-        return login_redirect(request)
     draft = await service.from_consent(session, reference, citizen.personal_id)
     return RedirectResponse(f"/ho-so/{draft.id}", status_code=303)
 
@@ -76,10 +74,8 @@ def _form_page(
 
 @router.get("/ho-so/{application_id}", response_class=HTMLResponse)
 async def form(
-    request: Request, application_id: ApplicationId, session: Session, citizen: OptionalCitizen
+    request: Request, application_id: ApplicationId, session: Session, citizen: PageCitizen
 ) -> Response:
-    if citizen is None:
-        return login_redirect(request)
     draft = await service.view(session, application_id, citizen.personal_id)
     if draft.state == ApplicationState.submitted:
         return RedirectResponse(f"/ho-so/{application_id}/bien-nhan", status_code=303)
@@ -136,11 +132,9 @@ async def _read_form(
 
 @router.post("/ho-so/{application_id}", response_class=HTMLResponse)
 async def save_or_submit(
-    request: Request, application_id: ApplicationId, session: Session, citizen: OptionalCitizen
+    request: Request, application_id: ApplicationId, session: Session, citizen: PageCitizen
 ) -> Response:
     """``action=save`` keeps the draft; ``action=submit`` files it. All problems at once."""
-    if citizen is None:
-        return login_redirect(request)
     draft = await service.view(session, application_id, citizen.personal_id)
     if draft.state == ApplicationState.submitted:
         return RedirectResponse(f"/ho-so/{application_id}/bien-nhan", status_code=303)
@@ -167,10 +161,8 @@ async def save_or_submit(
 
 @router.get("/ho-so/{application_id}/bien-nhan", response_class=HTMLResponse)
 async def receipt(
-    request: Request, application_id: ApplicationId, session: Session, citizen: OptionalCitizen
+    request: Request, application_id: ApplicationId, session: Session, citizen: PageCitizen
 ) -> Response:
-    if citizen is None:
-        return login_redirect(request)
     draft = await service.view(session, application_id, citizen.personal_id)
     if draft.dossier_code is None:
         return RedirectResponse(f"/ho-so/{application_id}", status_code=303)
@@ -191,10 +183,8 @@ async def receipt(
 
 @router.get("/ho-so/{application_id}/thanh-toan", response_class=HTMLResponse)
 async def payment_page(
-    request: Request, application_id: ApplicationId, session: Session, citizen: OptionalCitizen
+    request: Request, application_id: ApplicationId, session: Session, citizen: PageCitizen
 ) -> Response:
-    if citizen is None:
-        return login_redirect(request)
     draft = await service.view(session, application_id, citizen.personal_id)
     if draft.dossier_code is None:
         return RedirectResponse(f"/ho-so/{application_id}", status_code=303)
@@ -218,11 +208,9 @@ async def payment_page(
 
 @router.post("/ho-so/{application_id}/thanh-toan")
 async def sandbox_pay(
-    request: Request, application_id: ApplicationId, session: Session, citizen: OptionalCitizen
+    request: Request, application_id: ApplicationId, session: Session, citizen: PageCitizen
 ) -> Response:
     """Demo only: the sandbox bank pays and sends its signed callback through the same path."""
-    if citizen is None:
-        return login_redirect(request)
     draft = await service.view(session, application_id, citizen.personal_id)
     if draft.dossier_code is None or not get_settings().sandbox:
         return RedirectResponse(f"/ho-so/{application_id}", status_code=303)

@@ -18,7 +18,7 @@ from motcua.core.database import get_session
 from motcua.core.errors import DomainError
 from motcua.exchange import representation, service, statement
 from motcua.exchange.models import ItemStatus
-from motcua.identity.auth import OptionalCitizen, login_redirect, set_session
+from motcua.identity.auth import PageCitizen, set_session
 from motcua.identity.citizens import acting_for, require_level
 from motcua.web.templating import render
 
@@ -35,19 +35,15 @@ def _local(moment: object) -> str:
 
 
 @router.get("/du-lieu/thu-tuc/{code}", response_class=HTMLResponse)
-async def start(request: Request, code: ProcedureCode, citizen: OptionalCitizen) -> Response:
-    if citizen is None:
-        return login_redirect(request)
+async def start(request: Request, code: ProcedureCode, citizen: PageCitizen) -> Response:
     return render(request, "exchange/start.html", {"code": code, "citizen": citizen})
 
 
 @router.post("/du-lieu/thu-tuc/{code}")
 async def prepare(
-    request: Request, code: ProcedureCode, session: Session, citizen: OptionalCitizen
+    request: Request, code: ProcedureCode, session: Session, citizen: PageCitizen
 ) -> Response:
     """Nothing is read yet: this only prepares what the person will be asked to agree to."""
-    if citizen is None:
-        return login_redirect(request)
     require_level(citizen, code)
     view = await service.prepare_consent(session, code, citizen.personal_id, citizen.subject)
     return RedirectResponse(f"/du-lieu/dong-y/{view.reference}", status_code=303)
@@ -55,10 +51,8 @@ async def prepare(
 
 @router.get("/du-lieu/dong-y/{reference}", response_class=HTMLResponse)
 async def consent(
-    request: Request, reference: Reference, session: Session, citizen: OptionalCitizen
+    request: Request, reference: Reference, session: Session, citizen: PageCitizen
 ) -> Response:
-    if citizen is None:
-        return login_redirect(request)
     view = await service.get_consent(session, reference, citizen.personal_id)
     version = await catalog_repository.current_version(session, view.procedure_code, today())
     return render(
@@ -75,11 +69,9 @@ async def consent(
 
 @router.post("/du-lieu/dong-y/{reference}")
 async def confirm(
-    request: Request, reference: Reference, session: Session, citizen: OptionalCitizen
+    request: Request, reference: Reference, session: Session, citizen: PageCitizen
 ) -> Response:
     """Confirmed, then read at once; a refused read is shown, and its log record kept."""
-    if citizen is None:
-        return login_redirect(request)
     await service.confirm_consent(session, reference, citizen.personal_id)
     try:
         await service.fetch_evidence(session, reference, citizen.personal_id)
@@ -90,10 +82,8 @@ async def confirm(
 
 @router.get("/du-lieu/dong-y/{reference}/xem-truoc", response_class=HTMLResponse)
 async def preview(
-    request: Request, reference: Reference, session: Session, citizen: OptionalCitizen
+    request: Request, reference: Reference, session: Session, citizen: PageCitizen
 ) -> Response:
-    if citizen is None:
-        return login_redirect(request)
     view = await service.get_consent(session, reference, citizen.personal_id)
     items = await service.items(session, reference, citizen.personal_id)
     plan = {p.key: p for p in view.plan}
@@ -113,11 +103,9 @@ async def preview(
 
 @router.post("/du-lieu/dong-y/{reference}/xem-truoc")
 async def decide(
-    request: Request, reference: Reference, session: Session, citizen: OptionalCitizen
+    request: Request, reference: Reference, session: Session, citizen: PageCitizen
 ) -> Response:
     """One decision per delivered item (``item-<key>`` = ``accept`` or ``reject``)."""
-    if citizen is None:
-        return login_redirect(request)
     form = await request.form()
     items = await service.items(session, reference, citizen.personal_id)
     for item in items:
@@ -137,10 +125,8 @@ async def decide(
 
 
 @router.get("/du-lieu/cua-toi", response_class=HTMLResponse)
-async def my_data(request: Request, session: Session, citizen: OptionalCitizen) -> Response:
+async def my_data(request: Request, session: Session, citizen: PageCitizen) -> Response:
     """Dữ liệu của tôi đã được ai sử dụng: every access, newest first."""
-    if citizen is None:
-        return login_redirect(request)
     _, records = await statement.all_accesses(session, citizen.personal_id)
     agencies, evidence = await statement.names(session, records)
     return render(
@@ -157,9 +143,7 @@ async def my_data(request: Request, session: Session, citizen: OptionalCitizen) 
 
 
 @router.get("/du-lieu/cua-toi/ban-ghi.json")
-async def my_data_record(request: Request, session: Session, citizen: OptionalCitizen) -> Response:
-    if citizen is None:
-        return login_redirect(request)
+async def my_data_record(request: Request, session: Session, citizen: PageCitizen) -> Response:
     record = await statement.signed_record(session, citizen.personal_id)
     return JSONResponse(
         record,
@@ -192,12 +176,10 @@ async def verify(request: Request, record: Annotated[UploadFile, File()]) -> HTM
 async def citizen_act_for(
     request: Request,
     session: Session,
-    citizen: OptionalCitizen,
+    citizen: PageCitizen,
     subject: Annotated[str, Form(max_length=32)] = "",
 ) -> Response:
     """Act for a child (checked in the population registry), or for oneself when empty."""
-    if citizen is None:
-        return login_redirect(request)
     if not subject.strip():
         now = acting_for(citizen)
     else:

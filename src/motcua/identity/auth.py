@@ -65,8 +65,8 @@ def citizen_from(request: Request) -> Citizen | None:
 
 
 async def current_citizen(request: Request) -> Citizen:
-    """The citizen signed in with e-ID, or 401 JSON (pages use ``optional_citizen`` and
-    ``login_redirect`` instead, so a person is sent to the login)."""
+    """The citizen signed in with e-ID, or 401 JSON (pages use ``PageCitizen``, which sends a
+    person to the login instead)."""
     citizen = citizen_from(request)
     if citizen is None:
         raise Unauthenticated(
@@ -76,18 +76,26 @@ async def current_citizen(request: Request) -> Citizen:
     return citizen
 
 
-async def optional_citizen(request: Request) -> Citizen | None:
-    return citizen_from(request)
-
-
 def login_redirect(request: Request) -> RedirectResponse:
     """Send a person to the e-ID login and back to where they were."""
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return RedirectResponse(f"/dang-nhap?next={quote(target, safe='')}", status_code=303)
 
 
+class LoginRequired(Exception):
+    """A page needs a signed-in citizen; the app answers with a redirect to the e-ID login."""
+
+
+async def page_citizen(request: Request) -> Citizen:
+    """The citizen for a page, or a redirect to the login that comes back to this page."""
+    citizen = citizen_from(request)
+    if citizen is None:
+        raise LoginRequired
+    return citizen
+
+
 CurrentCitizen = Annotated[Citizen, Depends(current_citizen)]
-OptionalCitizen = Annotated[Citizen | None, Depends(optional_citizen)]
+PageCitizen = Annotated[Citizen, Depends(page_citizen)]
 
 
 def citizen_out(citizen: Citizen) -> CitizenOut:

@@ -12,7 +12,7 @@ from motcua.core.database import get_session
 from motcua.core.errors import DomainError
 from motcua.core.settings import get_settings
 from motcua.identity import citizens, oidc, service
-from motcua.identity.auth import COOKIE, OptionalCitizen, login_redirect, set_session, token_from
+from motcua.identity.auth import COOKIE, PageCitizen, set_session, token_from
 from motcua.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -125,7 +125,5 @@ async def citizen_logout() -> Response:
 
 
 @router.get("/ca-nhan", response_class=HTMLResponse)
-async def citizen_home(request: Request, citizen: OptionalCitizen) -> Response:
-    if citizen is None:
-        return login_redirect(request)
+async def citizen_home(request: Request, citizen: PageCitizen) -> Response:
     return render(request, "identity/citizen.html", {"citizen": citizen, "error": None})
