@@ -19,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from motcua.core.models import Base, UtcDateTime
+from motcua.units.models import Agency
 
 
 class OnlineLevel(enum.StrEnum):
@@ -109,6 +110,7 @@ class ProcedureVersion(Base):
     search_text: Mapped[str] = mapped_column(Text)
 
     procedure: Mapped[Procedure] = relationship(back_populates="versions", lazy="raise")
+    managing_agency: Mapped[Agency | None] = relationship(lazy="raise")
     requirements: Mapped[list["Requirement"]] = relationship(
         back_populates="version",
         lazy="raise",

@@ -63,10 +63,19 @@ async def procedure_by_code(session: AsyncSession, code: str) -> Procedure | Non
 
 
 def _with_details(statement: Select[ProcedureVersion]) -> Select[ProcedureVersion]:
+    """One round trip: a submission reads the version, its requirements and its agency."""
     return statement.options(
         joinedload(ProcedureVersion.procedure),
-        selectinload(ProcedureVersion.requirements),
+        joinedload(ProcedureVersion.managing_agency),
+        joinedload(ProcedureVersion.requirements),
     )
+
+
+async def _one_with_details(
+    session: AsyncSession, statement: Select[ProcedureVersion]
+) -> ProcedureVersion | None:
+    result = await session.execute(_with_details(statement))
+    return result.unique().scalar_one_or_none()
 
 
 async def current_version(session: AsyncSession, code: str, on: date) -> ProcedureVersion | None:
@@ -77,7 +86,7 @@ async def current_version(session: AsyncSession, code: str, on: date) -> Procedu
         .order_by(ProcedureVersion.version.desc())
         .limit(1)
     )
-    return await session.scalar(_with_details(statement))
+    return await _one_with_details(session, statement)
 
 
 async def version(session: AsyncSession, code: str, number: int) -> ProcedureVersion | None:
@@ -86,7 +95,7 @@ async def version(session: AsyncSession, code: str, number: int) -> ProcedureVer
         .join(Procedure)
         .where(Procedure.code == code, ProcedureVersion.version == number)
     )
-    return await session.scalar(_with_details(statement))
+    return await _one_with_details(session, statement)
 
 
 async def versions(session: AsyncSession, procedure_id: int) -> Sequence[ProcedureVersion]:
@@ -102,7 +111,12 @@ async def current_versions(session: AsyncSession, on: date) -> Sequence[Procedur
     statement = (
         select(ProcedureVersion).join(Procedure).where(in_force(on)).order_by(Procedure.code)
     )
-    return (await session.scalars(_with_details(statement))).all()
+    statement = statement.options(
+        joinedload(ProcedureVersion.procedure),
+        joinedload(ProcedureVersion.managing_agency),
+        selectinload(ProcedureVersion.requirements),
+    )
+    return (await session.scalars(statement)).all()
 
 
 async def evidence_types(

@@ -274,7 +274,7 @@ def _fill(version: ProcedureVersion, doc: ProcedureDoc, agency: Agency | None) -
     version.at_ministry = Level.ministry in doc.levels
     version.at_province = Level.province in doc.levels
     version.at_commune = Level.commune in doc.levels
-    version.managing_agency_id = agency.id if agency else None
+    version.managing_agency = agency
     version.implementing_agencies = doc.implementing_agencies
     version.legal_basis = list(doc.legal_basis)
     version.processing_days = doc.processing_days
