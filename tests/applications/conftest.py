@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from motcua.catalog import service as catalog
 from motcua.catalog.schemas import CatalogDocument, ProcedureDoc
 from motcua.core.settings import get_settings
+from tests.dossiers.conftest import backend, s3_server  # noqa: F401  (fixtures)
 from tests.exchange.conftest import fetcher, registries, sandbox  # noqa: F401  (fixtures)
 from tests.identity.helpers import as_citizen
 

@@ -1,12 +1,20 @@
-"""Dossier fixtures: a storage folder per test, test procedures, real file bytes."""
+"""Dossier fixtures: a storage folder per test (and an S3 bucket on a real S3-compatible server
+for the storage tests), test procedures, real file bytes."""
 
+import logging
+import secrets
 import struct
 import zlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
+import obstore
 import pytest
+from moto.server import ThreadedMotoServer
+from obstore.store import S3Store
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.catalog import service as catalog
@@ -27,6 +35,87 @@ def storage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("MOTCUA_DOSSIER_MAX_BYTES", str(300_000))
     get_settings.cache_clear()
     yield folder
+    get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[str]:
+    """A real S3-compatible server (moto) on a free loopback port, for the whole run."""
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@dataclass
+class Backend:
+    """What a test sees of the store the app writes to, read independently of the app's code."""
+
+    kind: str
+    root: Path
+    bucket: str = ""
+    store: S3Store | None = None
+
+    def keys(self) -> list[str]:
+        if self.store is None:
+            folder = self.root / "uploads"
+            found = folder.rglob("*") if folder.exists() else iter(())
+            return sorted(str(p.relative_to(self.root)) for p in found if p.is_file())
+        return sorted(meta["path"] for batch in obstore.list(self.store) for meta in batch)
+
+    def read(self, key: str) -> bytes:
+        if self.store is None:
+            return (self.root / key).read_bytes()
+        return bytes(obstore.get(self.store, key).bytes())
+
+    def replace(self, key: str, data: bytes | None) -> None:
+        """Change or (None) remove an object behind the app's back."""
+        if self.store is None:
+            if data is None:
+                (self.root / key).unlink()
+            else:
+                (self.root / key).write_bytes(data)
+        elif data is None:
+            obstore.delete(self.store, key)
+        else:
+            obstore.put(self.store, key, data)
+
+
+S3_KEYS = {"access_key_id": "motcua-test", "secret_access_key": "motcua-test-secret"}
+
+
+def use_s3(monkeypatch: pytest.MonkeyPatch, endpoint: str, bucket: str) -> None:
+    monkeypatch.setenv("MOTCUA_STORAGE", "s3")
+    monkeypatch.setenv("MOTCUA_S3_ENDPOINT_URL", endpoint)
+    monkeypatch.setenv("MOTCUA_S3_BUCKET", bucket)
+    monkeypatch.setenv("MOTCUA_S3_ACCESS_KEY_ID", S3_KEYS["access_key_id"])
+    monkeypatch.setenv("MOTCUA_S3_SECRET_ACCESS_KEY", S3_KEYS["secret_access_key"])
+    get_settings.cache_clear()
+
+
+@pytest.fixture(params=["file", "s3"])
+def backend(
+    request: pytest.FixtureRequest, storage: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Backend]:
+    """Each storage test runs on disk and on S3 (a fresh bucket on the moto server)."""
+    if request.param == "file":
+        yield Backend("file", storage)
+        return
+    endpoint = request.getfixturevalue("s3_server")
+    bucket = f"motcua-{secrets.token_hex(6)}"
+    created = httpx.put(f"{endpoint}/{bucket}")  # CreateBucket
+    assert created.status_code == 200, created.text
+    use_s3(monkeypatch, endpoint, bucket)
+    store = S3Store(
+        bucket,
+        endpoint=endpoint,
+        region="us-east-1",
+        client_options={"allow_http": True},
+        **S3_KEYS,
+    )
+    yield Backend("s3", storage, bucket, store)
     get_settings.cache_clear()
 
 

@@ -1,15 +1,29 @@
-"""Uploads: type from content, forged files refused by name, size caps, content addressing."""
+"""Uploads: type from content, forged files refused by name, size caps, content addressing,
+reading back; the storage tests run on disk and on an S3-compatible server."""
 
-from pathlib import Path
+import hashlib
 
 import httpx
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from motcua.app import create_app
+from motcua.core.settings import get_settings
 from motcua.dossiers.files import sanitise_file_name
 from motcua.dossiers.models import Upload
-from tests.dossiers.conftest import APPLICANT, jpeg_bytes, pdf_bytes, png_bytes, registry_item
+from motcua.dossiers.storage import StoredFileMissing, get_storage, key_for
+from tests.dossiers.conftest import (
+    APPLICANT,
+    OTHER,
+    Backend,
+    jpeg_bytes,
+    pdf_bytes,
+    png_bytes,
+    registry_item,
+    use_s3,
+)
 from tests.identity.helpers import as_citizen
 
 HEADERS = as_citizen(APPLICANT)
@@ -21,7 +35,9 @@ async def post(client: httpx.AsyncClient, name: str, data: bytes, declared: str)
     )
 
 
-async def test_pdf_jpeg_png_are_detected_from_content(client: httpx.AsyncClient) -> None:
+async def test_pdf_jpeg_png_are_detected_from_content_and_read_back(
+    client: httpx.AsyncClient, backend: Backend
+) -> None:
     for name, data, expected in [
         ("scan.bin", pdf_bytes(), "application/pdf"),
         ("anh", jpeg_bytes(), "image/jpeg"),
@@ -29,8 +45,17 @@ async def test_pdf_jpeg_png_are_detected_from_content(client: httpx.AsyncClient)
     ]:
         response = await post(client, name, data, "application/octet-stream")
         assert response.status_code == 201, response.text
-        assert response.json()["media_type"] == expected
-    assert response.json()["file_name"] == "ảnh_chụp.png"
+        upload = response.json()
+        assert upload["media_type"] == expected
+        assert upload["sha256"] == hashlib.sha256(data).hexdigest()
+        assert backend.read(key_for(upload["sha256"])) == data
+        back = await client.get(f"/api/v1/uploads/{upload['id']}", headers=HEADERS)
+        assert back.status_code == 200 and back.content == data
+        assert back.headers["content-type"] == expected
+    assert upload["file_name"] == "ảnh_chụp.png"
+    assert back.headers["content-disposition"] == (
+        "attachment; filename*=UTF-8''%E1%BA%A3nh_ch%E1%BB%A5p.png"
+    )
 
 
 @pytest.mark.parametrize(
@@ -46,7 +71,7 @@ async def test_pdf_jpeg_png_are_detected_from_content(client: httpx.AsyncClient)
 async def test_forged_files_are_refused_with_their_name(
     client: httpx.AsyncClient,
     session: AsyncSession,
-    storage: Path,
+    backend: Backend,
     name: str,
     data: bytes,
     declared: str,
@@ -56,7 +81,7 @@ async def test_forged_files_are_refused_with_their_name(
     assert response.json()["code"] == "file-type-not-allowed"
     assert name in response.json()["message"] and response.json()["file_name"] == name
     assert await session.scalar(select(func.count()).select_from(Upload)) == 0
-    assert not (storage / "uploads").exists()
+    assert backend.keys() == []
 
 
 async def test_oversized_and_empty_files_are_refused(client: httpx.AsyncClient) -> None:
@@ -71,14 +96,127 @@ async def test_oversized_and_empty_files_are_refused(client: httpx.AsyncClient) 
 
 
 async def test_same_content_is_stored_once(
-    client: httpx.AsyncClient, session: AsyncSession, storage: Path
+    client: httpx.AsyncClient, session: AsyncSession, backend: Backend
 ) -> None:
     first = (await post(client, "a.pdf", pdf_bytes("giống nhau"), "application/pdf")).json()
     second = (await post(client, "b.pdf", pdf_bytes("giống nhau"), "application/pdf")).json()
     assert first["id"] != second["id"] and first["sha256"] == second["sha256"]
-    stored = [p for p in (storage / "uploads").rglob("*") if p.is_file()]
-    assert [p.name for p in stored] == [first["sha256"]]
-    assert stored[0].read_bytes() == pdf_bytes("giống nhau")
+    sha = first["sha256"]
+    assert backend.keys() == [f"uploads/{sha[:2]}/{sha}"]
+    assert backend.read(key_for(sha)) == pdf_bytes("giống nhau")
+    rows = await session.scalars(
+        select(Upload.sha256).where(Upload.id.in_([first["id"], second["id"]]))
+    )
+    assert list(rows) == [sha, sha]
+    for upload in (first, second):
+        back = await client.get(f"/api/v1/uploads/{upload['id']}", headers=HEADERS)
+        assert back.content == pdf_bytes("giống nhau")
+    other = await post(client, "c.pdf", pdf_bytes("khác"), "application/pdf")
+    assert len(backend.keys()) == 2 and other.json()["sha256"] != sha
+
+
+async def test_the_storage_interface(backend: Backend) -> None:
+    """put by hash -> key, exists, get; the same on both backends."""
+    store = get_storage()
+    data = png_bytes(7)
+    sha = hashlib.sha256(data).hexdigest()
+    assert await store.exists(sha) is False
+    assert await store.put(sha, data) == f"uploads/{sha[:2]}/{sha}" == key_for(sha)
+    assert await store.put(sha, data) == key_for(sha)  # again: nothing new is written
+    assert await store.exists(sha) is True and await store.get(sha) == data
+    assert backend.keys() == [key_for(sha)]
+    missing = hashlib.sha256(b"never stored").hexdigest()
+    with pytest.raises(StoredFileMissing) as error:
+        await store.get(missing)
+    assert error.value.code == "stored-file-missing" and missing in error.value.message
+    with pytest.raises(ValueError, match="SHA-256"):
+        await store.get("../../etc/passwd")
+
+
+async def test_a_missing_or_damaged_object_is_a_clear_error(
+    client: httpx.AsyncClient, backend: Backend
+) -> None:
+    upload = (await post(client, "mat.pdf", pdf_bytes("sẽ mất"), "application/pdf")).json()
+    key = key_for(upload["sha256"])
+    backend.replace(key, pdf_bytes("bị sửa"))
+    damaged = await client.get(f"/api/v1/uploads/{upload['id']}", headers=HEADERS)
+    assert damaged.status_code == 503 and damaged.json()["code"] == "stored-file-damaged"
+    backend.replace(key, None)
+    missing = await client.get(f"/api/v1/uploads/{upload['id']}", headers=HEADERS)
+    assert missing.status_code == 404
+    assert missing.json()["code"] == "stored-file-missing"
+    assert upload["sha256"] in missing.json()["message"]
+    assert "tải tệp lên lại" in missing.json()["message"]
+
+
+async def test_only_the_uploader_reads_an_upload(client: httpx.AsyncClient) -> None:
+    upload = (await post(client, "rieng.pdf", pdf_bytes("riêng"), "application/pdf")).json()
+    other = await client.get(f"/api/v1/uploads/{upload['id']}", headers=as_citizen(OTHER))
+    unknown = await client.get(f"/api/v1/uploads/{'0' * 32}", headers=HEADERS)
+    assert other.status_code == unknown.status_code == 404
+    assert other.json() == unknown.json() and other.json()["code"] == "upload-not-found"
+    anonymous = await client.get(f"/api/v1/uploads/{upload['id']}")
+    assert anonymous.status_code == 401
+
+
+async def test_an_unreachable_bucket_refuses_the_upload_and_changes_nothing(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    s3_server: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    use_s3(monkeypatch, s3_server, "motcua-no-such-bucket")
+    response = await post(client, "a.pdf", pdf_bytes("không lưu được"), "application/pdf")
+    assert response.status_code == 503, response.text
+    assert response.json()["code"] == "storage-unavailable"
+    assert "thử lại" in response.json()["message"]
+    assert await session.scalar(select(func.count()).select_from(Upload)) == 0
+    get_settings.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("variables", "named"),
+    [
+        ({"MOTCUA_STORAGE": "s3"}, "MOTCUA_S3_BUCKET"),
+        (
+            {
+                "MOTCUA_STORAGE": "s3",
+                "MOTCUA_S3_BUCKET": "ho-so",
+                "MOTCUA_S3_ACCESS_KEY_ID": "khoa",
+            },
+            "MOTCUA_S3_SECRET_ACCESS_KEY",
+        ),
+        (
+            {
+                "MOTCUA_STORAGE": "s3",
+                "MOTCUA_S3_BUCKET": "ho-so",
+                "MOTCUA_S3_SECRET_ACCESS_KEY": "bi-mat-khong-duoc-in-ra",
+            },
+            "MOTCUA_S3_ACCESS_KEY_ID",
+        ),
+        (
+            {
+                "MOTCUA_STORAGE": "s3",
+                "MOTCUA_S3_BUCKET": "ho-so",
+                "MOTCUA_S3_ENDPOINT_URL": "minio:9000",
+            },
+            "s3_endpoint_url",
+        ),
+        ({"MOTCUA_STORAGE": "ftp"}, "storage"),
+    ],
+)
+def test_bad_storage_settings_stop_the_start(
+    monkeypatch: pytest.MonkeyPatch, variables: dict[str, str], named: str
+) -> None:
+    for name in ("BUCKET", "ENDPOINT_URL", "ACCESS_KEY_ID", "SECRET_ACCESS_KEY"):
+        monkeypatch.delenv(f"MOTCUA_S3_{name}", raising=False)
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    with pytest.raises(ValidationError, match=named) as error:
+        create_app()
+    assert "bi-mat" not in str(error.value)  # a secret is never echoed in the start-up error
+    get_settings.cache_clear()
 
 
 def test_file_names_are_sanitised() -> None:

@@ -3,13 +3,17 @@
 from datetime import time
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="MOTCUA_", env_file=".env", extra="ignore")
+    # Errors name the variable but never echo values: several of them are secrets.
+    model_config = SettingsConfigDict(
+        env_prefix="MOTCUA_", env_file=".env", extra="ignore", hide_input_in_errors=True
+    )
 
     database_url: str = Field(
         default_factory=lambda: f"sqlite+aiosqlite:///{Path.cwd() / 'motcua.db'}",
@@ -67,8 +71,23 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = 8
     storage_dir: Path = Field(
         default_factory=lambda: Path.cwd() / "storage",
-        description="Folder of uploaded files, stored once per content under uploads/<sha256>.",
+        description="Folder of uploads with storage=file (uploads/<sha[:2]>/<sha256>) and pki/.",
     )
+    storage: Literal["file", "s3"] = Field(
+        default="file",
+        description="Where uploads live: `file` (storage_dir) or `s3` (an S3-compatible bucket).",
+    )
+    s3_endpoint_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://",
+        description="S3-compatible endpoint (MinIO, Ceph…); unset for AWS itself. http:// allowed.",
+    )
+    s3_bucket: str | None = Field(default=None, description="Bucket; required with storage=s3.")
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = Field(
+        default=None, description="Unset: the usual AWS_* environment or instance credentials."
+    )
+    s3_secret_access_key: SecretStr | None = None
     upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1, description="Per file.")
     dossier_max_bytes: int = Field(
         default=50 * 1024 * 1024, ge=1, description="All uploads of one dossier together."
@@ -113,6 +132,22 @@ class Settings(BaseSettings):
         description="Seed of the Ed25519 key signing data-access records; set your own.",
     )
     page_size: int = 20
+
+    @model_validator(mode="after")
+    def _storage_is_complete(self) -> "Settings":
+        """Refuse to start with an S3 store that could not work, naming the missing variable."""
+        if self.storage != "s3":
+            return self
+        if not self.s3_bucket:
+            raise ValueError(
+                "MOTCUA_STORAGE=s3 needs MOTCUA_S3_BUCKET, the bucket uploads are stored in"
+            )
+        if (self.s3_access_key_id is None) != (self.s3_secret_access_key is None):
+            raise ValueError(
+                "MOTCUA_S3_ACCESS_KEY_ID and MOTCUA_S3_SECRET_ACCESS_KEY go together: set both "
+                "or neither (neither: the AWS_* environment or instance credentials are used)"
+            )
+        return self
 
 
 @lru_cache

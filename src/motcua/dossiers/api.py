@@ -1,4 +1,5 @@
-"""JSON routes: submit (idempotent), upload, read one dossier, list mine, the receipt slip.
+"""JSON routes: submit (idempotent), upload and read back a file, read one dossier, list mine,
+the receipt slip.
 
 Who acts: online, the citizen signed in with e-ID (``identity.auth.current_citizen``); at a
 counter or for post, the officer (``identity.auth.current_officer``), recorded by the officer's
@@ -7,6 +8,7 @@ own personal number. Reading a dossier or an upload accepts either.
 
 from datetime import datetime
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Header, Path, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
@@ -15,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from motcua.core.database import get_session
 from motcua.core.settings import get_settings
 from motcua.dossiers import service
+from motcua.dossiers.files import EXTENSIONS
 from motcua.dossiers.models import Channel
 from motcua.dossiers.schemas import (
     DossierOut,
@@ -119,6 +122,27 @@ async def upload(
         data += chunk
     return await service.upload(
         session, owner=person, file_name=file.filename or "", data=bytes(data)
+    )
+
+
+@router.get(
+    "/uploads/{upload_id}",
+    response_class=Response,
+    responses={200: {"content": {t: {} for t in EXTENSIONS}}},
+)
+async def upload_content(
+    upload_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")], session: Session, person: Person
+) -> Response:
+    """The file as uploaded, for the person who uploaded it, from whichever store holds it."""
+    meta, data = await service.read_upload(session, upload_id, person)
+    return Response(
+        data,
+        media_type=meta.media_type,
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(meta.file_name)}",
+            "X-Content-Type-Options": "nosniff",
+            "ETag": f'"{meta.sha256}"',
+        },
     )
 
 

@@ -48,6 +48,7 @@ from motcua.dossiers.schemas import (
     TrackingView,
     UploadOut,
 )
+from motcua.dossiers.storage import get_storage
 from motcua.notify import service as notify
 from motcua.notify.models import Channel as NotifyChannel
 from motcua.units import repository as units_repository
@@ -706,7 +707,7 @@ async def upload(session: AsyncSession, *, owner: str, file_name: str, data: byt
             allowed=sorted(files.EXTENSIONS),
         )
     sha256 = hashlib.sha256(data).hexdigest()
-    await asyncio.to_thread(files.store, settings.storage_dir, sha256, data)
+    await get_storage().put(sha256, data)
     row = Upload(
         id=secrets.token_hex(16),
         owner_number=owner,
@@ -719,6 +720,18 @@ async def upload(session: AsyncSession, *, owner: str, file_name: str, data: byt
     session.add(row)
     await session.flush()
     return UploadOut.model_validate(row)
+
+
+async def read_upload(
+    session: AsyncSession, upload_id: str, person: str
+) -> tuple[UploadOut, bytes]:
+    """The bytes of an upload, for the person who uploaded it; anyone else gets the same 404
+    as for an unknown id. The bytes are checked against the recorded hash on the way out."""
+    person = require_person(person, "person")
+    row = await session.get(Upload, upload_id)
+    if row is None or row.owner_number != person:
+        raise NotFound("Không có tệp này trong các tệp bạn đã tải lên.", code="upload-not-found")
+    return UploadOut.model_validate(row), await get_storage().get(row.sha256)
 
 
 # --- receipt slip ---------------------------------------------------------------------------------
