@@ -54,7 +54,8 @@ def delivered(item: ItemView | None) -> bool:
 def _why(item: ItemView | None) -> tuple[str, str]:
     if item is None:
         return "not-fetched", WHY_UPLOAD["not-fetched"]
-    if item.status == ItemStatus.delivered:
+    if item.status == ItemStatus.delivered or item.decision == Decision.rejected:
+        # rejected data, or "none of these records" answered on the preview
         return "rejected", WHY_UPLOAD["rejected"]
     if item.status == ItemStatus.unavailable:
         reason = f"unavailable:{item.reason or 'unknown'}"

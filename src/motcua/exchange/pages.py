@@ -16,10 +16,10 @@ from motcua.core.calendar import get_calendar
 from motcua.core.clock import today
 from motcua.core.database import get_session
 from motcua.core.errors import DomainError
-from motcua.exchange import representation, service, statement
-from motcua.exchange.models import ItemStatus
+from motcua.exchange import choices, representation, service, statement
+from motcua.exchange.models import Decision, ItemStatus
 from motcua.identity.auth import PageCitizen, set_session
-from motcua.identity.citizens import acting_for, require_level
+from motcua.identity.citizens import Citizen, acting_for, require_level
 from motcua.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -28,6 +28,7 @@ Reference = Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$")]
 REJECTED = "Người nộp không chấp nhận dữ liệu này trên trang xem trước"
 MAX_RECORD_BYTES = 20 * 1024 * 1024
 ProcedureCode = Annotated[str, Path(pattern=r"^\d\.\d{6}$")]
+RequirementKey = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
 
 
 def _local(moment: object) -> str:
@@ -84,6 +85,18 @@ async def confirm(
 async def preview(
     request: Request, reference: Reference, session: Session, citizen: PageCitizen
 ) -> Response:
+    return await _preview(request, reference, session, citizen)
+
+
+async def _preview(
+    request: Request,
+    reference: str,
+    session: AsyncSession,
+    citizen: Citizen,
+    choice_error: tuple[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The preview; ``choice_error`` (requirement key, message) marks an unanswerable answer."""
     view = await service.get_consent(session, reference, citizen.personal_id)
     items = await service.items(session, reference, citizen.personal_id)
     plan = {p.key: p for p in view.plan}
@@ -97,7 +110,36 @@ async def preview(
             "delivered": ItemStatus.delivered,
             "labels": service.field_labels(),
             "saved": request.query_params.get("da-luu") == "1",
+            "chosen": request.query_params.get("da-chon"),
+            "choice_error": choice_error,
+            "none_of_these": choices.NONE_OF_THESE,
         },
+        status_code,
+    )
+
+
+@router.post("/du-lieu/dong-y/{reference}/xem-truoc/chon/{key}")
+async def choose(
+    request: Request,
+    reference: Reference,
+    key: RequirementKey,
+    session: Session,
+    citizen: PageCitizen,
+    record: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """The answer to a ``needs_choice`` question: read the chosen record (logged), or upload."""
+    try:
+        item = await choices.choose(session, reference, citizen.personal_id, key, record)
+    except choices.ChoiceRefused as refusal:
+        return await _preview(request, reference, session, citizen, (key, refusal.message), 422)
+    except service.ReadRefused as refusal:
+        return render(request, "error.html", {"messages": [refusal.message]}, 403)
+    if item.status == ItemStatus.delivered:
+        outcome = "ban-ghi"
+    else:
+        outcome = "tai-len" if item.decision == Decision.rejected else "khac"
+    return RedirectResponse(
+        f"/du-lieu/dong-y/{reference}/xem-truoc?da-chon={outcome}#item-{key}", status_code=303
     )
 
 
