@@ -3,7 +3,7 @@
 import importlib.util
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -12,9 +12,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from motcua import __version__
 from motcua.core.errors import DomainError
 from motcua.core.settings import get_settings
+from motcua.identity import csrf
 from motcua.identity.auth import LoginRequired, login_redirect
 from motcua.modules import domain_modules
-from motcua.web.templating import WEB, render
+from motcua.web.templating import WEB, render, templates
 
 
 def create_app() -> FastAPI:
@@ -24,7 +25,10 @@ def create_app() -> FastAPI:
         description="Dịch vụ công trực tuyến toàn trình và hệ thống giám sát.",
         openapi_url="/openapi.json",
         docs_url="/docs",
+        # One check of every page form's token, before any route (``identity.csrf``).
+        dependencies=[Depends(csrf.protect)],
     )
+    templates().env.globals["csrf_field"] = csrf.field
     for router in _routers():
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")

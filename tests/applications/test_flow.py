@@ -2,6 +2,7 @@
 session, consent, fetch from the sandbox registries over real HTTP, the form, uploads,
 payment, submission, tracking, and the receipt e-mail delivered by the worker."""
 
+import hashlib
 from email import message_from_bytes
 
 import httpx
@@ -13,7 +14,8 @@ from motcua.core import outbox
 from motcua.notify import service as notify
 from motcua.notify import tasks as notify_tasks
 from tests.applications.conftest import AN, DECLARATION, Inbox, start_and_fetch
-from tests.dossiers.conftest import pdf_bytes, png_bytes
+from tests.dossiers.conftest import Backend, pdf_bytes, png_bytes
+from tests.forms import token_from, token_in
 from tests.identity.helpers import as_citizen
 
 pytestmark = pytest.mark.usefixtures("registries")
@@ -97,9 +99,19 @@ async def test_full_process_with_a_fee(
     sessions: async_sessionmaker[AsyncSession],
     inbox: Inbox,
     fee_procedure: str,
+    backend: Backend,
 ) -> None:
     _, filed = await file_application(client, fee_procedure)
     assert filed["payment_state"] == "unpaid"
+    # The generated declaration is an upload too: it lands in the configured store, by its hash.
+    dossier = (await client.get(f"/api/v1/dossiers/{filed['dossier_code']}", headers=ME)).json()
+    uploaded = [i for i in dossier["items"] if i["source"] == "upload"]
+    assert uploaded and {f"uploads/{i['sha256'][:2]}/{i['sha256']}" for i in uploaded} <= set(
+        backend.keys()
+    )
+    for item in uploaded:
+        back = await client.get(f"/api/v1/uploads/{item['upload_id']}", headers=ME)
+        assert hashlib.sha256(back.content).hexdigest() == item["sha256"]
     payment = (
         await client.post(
             "/api/v1/payments", json={"dossier_code": filed["dossier_code"]}, headers=ME
@@ -122,28 +134,42 @@ async def test_full_process_with_a_fee(
 async def test_pages_from_preview_to_receipt_and_payment(
     client: httpx.AsyncClient, fee_procedure: str
 ) -> None:
-    started = await client.post(f"/du-lieu/thu-tuc/{fee_procedure}", headers=ME)
+    token = await token_from(client, f"/du-lieu/thu-tuc/{fee_procedure}", ME)
+    started = await client.post(
+        f"/du-lieu/thu-tuc/{fee_procedure}", data={"csrf_token": token}, headers=ME
+    )
     assert started.status_code == 303
     consent_url = started.headers["location"]
-    fetched = await client.post(consent_url, headers=ME)
+    token = await token_from(client, consent_url, ME)
+    fetched = await client.post(consent_url, data={"csrf_token": token}, headers=ME)
     assert fetched.status_code == 303
     preview = await client.get(fetched.headers["location"], headers=ME)
     assert "Tiếp tục: điền tờ khai" in preview.text
     reference = consent_url.rsplit("/", 1)[1]
-    go = await client.post(f"/ho-so/tu-du-lieu/{reference}", headers=ME)
+    go = await client.post(
+        f"/ho-so/tu-du-lieu/{reference}", data={"csrf_token": token_in(preview.text)}, headers=ME
+    )
     form_url = go.headers["location"]
     page = await client.get(form_url, headers=ME)
     assert page.status_code == 200
     assert "Đã lấy từ cơ sở dữ liệu" in page.text and 'type="file"' not in page.text
     assert 'name="field-to_khai-noi_dung"' in page.text
 
-    missing = await client.post(form_url, data={"action": "submit"}, headers=ME)
+    missing = await client.post(
+        form_url, data={"action": "submit", "csrf_token": token_in(page.text)}, headers=ME
+    )
     assert missing.status_code == 422
     assert 'role="alert"' in missing.text and 'aria-invalid="true"' in missing.text
     assert 'href="#field-to_khai-noi_dung"' in missing.text
 
     saved = await client.post(
-        form_url, data={"action": "save", "field-to_khai-noi_dung": "Xin phiếu"}, headers=ME
+        form_url,
+        data={
+            "action": "save",
+            "field-to_khai-noi_dung": "Xin phiếu",
+            "csrf_token": token_in(missing.text),
+        },
+        headers=ME,
     )
     assert saved.status_code == 303
     resumed = await client.get(saved.headers["location"], headers=ME)
@@ -155,6 +181,7 @@ async def test_pages_from_preview_to_receipt_and_payment(
             "action": "submit",
             "field-to_khai-noi_dung": "Xin phiếu",
             "field-to_khai-cam_doan": "1",
+            "csrf_token": token_in(resumed.text),
         },
         headers=ME,
     )
@@ -163,7 +190,9 @@ async def test_pages_from_preview_to_receipt_and_payment(
     assert "Mã tra cứu" in receipt.text and "Chưa nộp phí, lệ phí" in receipt.text
     pay_page = await client.get(form_url + "/thanh-toan", headers=ME)
     assert "<svg" in pay_page.text and "000201" in pay_page.text
-    paid = await client.post(form_url + "/thanh-toan", headers=ME)
+    paid = await client.post(
+        form_url + "/thanh-toan", data={"csrf_token": token_in(pay_page.text)}, headers=ME
+    )
     assert paid.status_code == 303
     after = await client.get(paid.headers["location"], headers=ME)
     assert "Đã nộp phí, lệ phí" in after.text

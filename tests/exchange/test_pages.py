@@ -10,6 +10,7 @@ import pytest
 
 from motcua.exchange import statement
 from motcua.sandbox import personas
+from tests.forms import token_from, token_in
 from tests.identity.helpers import as_citizen
 
 pytestmark = pytest.mark.usefixtures("registries")
@@ -17,7 +18,8 @@ ME = as_citizen(personas.COMPLETE)
 
 
 async def _consent_reference(client: httpx.AsyncClient, code: str = "0.000021") -> str:
-    started = await client.post(f"/du-lieu/thu-tuc/{code}", headers=ME)
+    token = await token_from(client, f"/du-lieu/thu-tuc/{code}", ME)
+    started = await client.post(f"/du-lieu/thu-tuc/{code}", data={"csrf_token": token}, headers=ME)
     assert started.status_code == 303, started.text
     match = re.fullmatch(r"/du-lieu/dong-y/([0-9a-f-]{36})", started.headers["location"])
     assert match
@@ -34,7 +36,9 @@ async def test_consent_then_preview_with_accept_and_reject(client: httpx.AsyncCl
     assert "Cơ sở dữ liệu quốc gia về dân cư" in page and "Căn cứ pháp lý" in page
     assert "Tôi đồng ý, lấy dữ liệu" in page and '<th scope="col">' in page
 
-    confirmed = await client.post(f"/du-lieu/dong-y/{reference}", headers=ME)
+    confirmed = await client.post(
+        f"/du-lieu/dong-y/{reference}", data={"csrf_token": token_in(page)}, headers=ME
+    )
     assert confirmed.status_code == 303
     preview = await client.get(confirmed.headers["location"], headers=ME)
     assert preview.status_code == 200
@@ -45,6 +49,7 @@ async def test_consent_then_preview_with_accept_and_reject(client: httpx.AsyncCl
     keys = re.findall(r'name="item-([A-Za-z0-9_.-]+)" value="accept"', preview.text)
     assert len(keys) >= 2
     decisions = {f"item-{keys[0]}": "reject"} | {f"item-{k}": "accept" for k in keys[1:]}
+    decisions["csrf_token"] = token_in(preview.text)
     saved = await client.post(f"/du-lieu/dong-y/{reference}/xem-truoc", data=decisions, headers=ME)
     assert saved.status_code == 303
     items = (await client.get(f"/api/v1/exchange/consents/{reference}/items", headers=ME)).json()
@@ -67,7 +72,8 @@ async def test_who_used_my_data_lists_newest_first_and_signs_the_record(
     client: httpx.AsyncClient,
 ) -> None:
     reference = await _consent_reference(client)
-    await client.post(f"/du-lieu/dong-y/{reference}", headers=ME)
+    token = await token_from(client, f"/du-lieu/dong-y/{reference}", ME)
+    await client.post(f"/du-lieu/dong-y/{reference}", data={"csrf_token": token}, headers=ME)
     page = await client.get("/du-lieu/cua-toi", headers=ME)
     assert page.status_code == 200
     assert "Hồ sơ thủ tục 0.000021" in page.text and "Bộ Công an" in page.text

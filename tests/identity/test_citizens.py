@@ -17,6 +17,7 @@ from motcua.core.settings import get_settings
 from motcua.exchange.models import AccessLogEntry
 from motcua.identity import oidc
 from motcua.sandbox import personas
+from tests.forms import token_in
 from tests.identity.conftest import CALLBACK, CLIENT_ID, CLIENT_SECRET, LiveProvider
 from tests.identity.helpers import as_citizen, log_in_through_eid
 
@@ -269,11 +270,12 @@ async def test_acting_for_someone_who_is_not_your_child_is_refused_and_logged(
 async def test_the_profile_page_and_the_act_for_form(
     client: httpx.AsyncClient,
 ) -> None:
-    page = await client.get("/ca-nhan", headers=as_citizen(personas.COMPLETE))
+    me = as_citizen(personas.COMPLETE)
+    page = await client.get("/ca-nhan", headers=me)
     assert page.status_code == 200
     assert 'for="subject"' in page.text and personas.COMPLETE in page.text
     bad = await client.post(
-        "/ca-nhan/dai-dien", data={"subject": "12ab"}, headers=as_citizen(personas.COMPLETE)
+        "/ca-nhan/dai-dien", data={"subject": "12ab", "csrf_token": token_in(page.text)}, headers=me
     )
     assert bad.status_code == 422 and 'role="alert"' in bad.text
     assert (await client.get("/ca-nhan")).status_code == 303

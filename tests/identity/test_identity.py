@@ -12,6 +12,7 @@ from motcua.core import clock
 from motcua.core.errors import Conflict, Invalid, NotFound
 from motcua.identity import service
 from motcua.identity.models import ApiToken, Officer, Role
+from tests.forms import token_from
 
 PASSWORD = "mat-khau-thu-nghiem"
 
@@ -139,7 +140,7 @@ async def test_login_page_cookie_and_logout(client: httpx.AsyncClient, officer: 
     assert "httponly" in cookie and "samesite=lax" in cookie
     me = await client.get("/api/v1/auth/me")  # the cookie works for the API too
     assert me.status_code == 200
-    out = await client.post("/logout")
+    out = await client.post("/logout", data={"csrf_token": await token_from(client, "/login")})
     assert out.status_code == 303
     client.cookies.clear()
     assert (await client.get("/api/v1/auth/me")).status_code == 401

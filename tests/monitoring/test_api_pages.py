@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from motcua.core import clock
 from motcua.monitoring import service
 from motcua.monitoring.schemas import PlanDocument
+from tests.forms import token_in
 from tests.monitoring.conftest import DAY, GREEN_COMMUNE, PASSWORD, PROVINCE, Officers, at, login
 
 
@@ -212,6 +213,7 @@ async def test_report_form_page_with_the_sign_in_cookie(
             "day": str(DAY),
             "task:T.XA.CHK": ["premises", "equipment", "connectivity"],
             "task:T.XA.PCT": "100",
+            "csrf_token": token_in(form.text),
         },
     )
     assert sent.status_code == 201, sent.text
