@@ -18,7 +18,8 @@ from motcua.catalog.schemas import CatalogDocument, ImportProblem, ProcedureDoc
 XLSX_PROCEDURE_COLUMNS = [
     "code", "name", "description", "sector", "levels", "managing_agency",
     "implementing_agencies", "legal_basis", "processing_days", "processing_note", "fees",
-    "online_level", "result_documents", "provenance", "synthetic", "status", "effective_from",
+    "online_level", "result_documents", "result_evidence_type", "provenance", "synthetic",
+    "status", "effective_from",
 ]  # fmt: skip
 XLSX_REQUIREMENT_COLUMNS = [
     "procedure_code", "key", "name", "description", "mandatory", "originals", "copies",

@@ -104,6 +104,11 @@ class ProcedureVersion(Base):
         Enum(OnlineLevel, native_enum=False, length=16), index=True
     )
     result_documents: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The kind of e-result this procedure issues (an evidence type of the platform's result
+    # store), so a later procedure can name it as a requirement and reuse it.
+    result_evidence_type_code: Mapped[str | None] = mapped_column(
+        ForeignKey("evidence_types.code"), index=True, default=None
+    )
     provenance: Mapped[str] = mapped_column(Text, default="")
 
     name_folded: Mapped[str] = mapped_column(String(500))

@@ -59,6 +59,11 @@ class ProcedureDoc(Strict):
     fees: list[Fee] = []
     online_level: OnlineLevel
     result_documents: list[str] = []
+    result_evidence_type: EvidenceCode | None = Field(
+        default=None,
+        description="Evidence type of the e-result the procedure issues (kept in the platform's "
+        "result store), so later procedures can name it as a requirement and reuse it.",
+    )
     provenance: str = ""
     synthetic: bool = False
     status: VersionStatus = VersionStatus.published
@@ -127,6 +132,7 @@ class ProcedureDetail(ProcedureSummary):
     processing_note: str
     fees: list[Fee]
     result_documents: list[str]
+    result_evidence_type: EvidenceTypeOut | None = None
     provenance: str
     requirements: list[RequirementOut]
 

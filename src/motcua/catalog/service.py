@@ -118,9 +118,10 @@ async def _version(session: AsyncSession, code: str, number: int) -> ProcedureVe
 
 async def _detail(session: AsyncSession, version: ProcedureVersion) -> ProcedureDetail:
     agencies = await repository.agencies_by_id(session, _agency_ids([version]))
-    evidence = await repository.evidence_types(
-        session, [r.evidence_type_code for r in version.requirements if r.evidence_type_code]
-    )
+    codes = [r.evidence_type_code for r in version.requirements if r.evidence_type_code]
+    if version.result_evidence_type_code:
+        codes.append(version.result_evidence_type_code)
+    evidence = await repository.evidence_types(session, codes)
     summary = _summary(version, agencies)
     return ProcedureDetail(
         **summary.model_dump(exclude={"managing_agency"}),
@@ -135,6 +136,11 @@ async def _detail(session: AsyncSession, version: ProcedureVersion) -> Procedure
         processing_note=version.processing_note,
         fees=[Fee.model_validate(f) for f in version.fees],
         result_documents=version.result_documents,
+        result_evidence_type=(
+            EvidenceTypeOut.model_validate(evidence[version.result_evidence_type_code])
+            if version.result_evidence_type_code
+            else None
+        ),
         provenance=version.provenance,
         requirements=[
             RequirementOut(
@@ -282,6 +288,7 @@ def _fill(version: ProcedureVersion, doc: ProcedureDoc, agency: Agency | None) -
     version.fees = [f.model_dump() for f in doc.fees]
     version.online_level = doc.online_level
     version.result_documents = list(doc.result_documents)
+    version.result_evidence_type_code = doc.result_evidence_type
     version.provenance = doc.provenance
     version.name_folded = fold(doc.name)
     version.search_text = fold(
@@ -388,6 +395,11 @@ async def _check_references(
         seen.setdefault(doc.code, i)
         if doc.managing_agency and doc.managing_agency not in agency_codes:
             problem(f"{where}.managing_agency", f"không có cơ quan mã {doc.managing_agency!r}")
+        if doc.result_evidence_type and doc.result_evidence_type not in known_evidence:
+            problem(
+                f"{where}.result_evidence_type",
+                f"không có loại dữ liệu {doc.result_evidence_type!r}",
+            )
         for j, requirement in enumerate(doc.requirements):
             if requirement.evidence_type and requirement.evidence_type not in known_evidence:
                 problem(
@@ -431,6 +443,7 @@ def _as_doc(version: ProcedureVersion, agency_code: str | None) -> ProcedureDoc:
         fees=[Fee.model_validate(f) for f in version.fees],
         online_level=version.online_level,
         result_documents=version.result_documents,
+        result_evidence_type=version.result_evidence_type_code,
         provenance=version.provenance,
         synthetic=version.procedure.synthetic,
         status=version.status,

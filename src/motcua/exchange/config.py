@@ -2,7 +2,13 @@
 
 from functools import lru_cache
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from motcua.core.settings import get_settings
+
+# Where the workflow module serves the platform's own e-result store (Kho kết quả điện tử).
+RESULTS_PATH = "/api/v1/workflow/results/registry"
 
 
 class ExchangeSettings(BaseSettings):
@@ -16,6 +22,14 @@ class ExchangeSettings(BaseSettings):
     breaker_failures: int = 5
     breaker_reset_s: float = 30.0
     retries: int = 1
+    results_url: str | None = Field(
+        default=None,
+        description="Root URL of the platform's own e-result store as the exchange reaches it; "
+        "the platform's public address by default.",
+    )
+
+    def results_root(self) -> str:
+        return self.results_url or f"{get_settings().public_base_url.rstrip('/')}{RESULTS_PATH}"
 
 
 @lru_cache

@@ -264,6 +264,11 @@ class DrivingLicenceConnector(EnvelopeConnector):
     """CSDL giấy phép lái xe."""
 
 
+@register("ket_qua")
+class ResultStoreConnector(EnvelopeConnector):
+    """Kho kết quả điện tử: the platform's own signed e-results, read like any registry."""
+
+
 @dataclass
 class CircuitBreaker:
     """Open after ``threshold`` failures in a row; after ``reset_s`` let one trial call through."""

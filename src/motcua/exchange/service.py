@@ -98,7 +98,7 @@ async def seed_registries(session: AsyncSession, registries_url: str | None = No
                 "code": r["code"],
                 "name": r["name"],
                 "operator_agency_id": agencies.get(r["operator"]),
-                "base_url": base,
+                "base_url": get_exchange_settings().results_root() if r.get("own") else base,
                 "protocol": r["protocol"],
                 "xroad_subsystem": r.get("xroad_subsystem"),
                 "timeout_ms": r["timeout_ms"],
