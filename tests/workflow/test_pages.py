@@ -19,6 +19,7 @@ from motcua.identity.models import Role
 from motcua.sandbox import pki
 from motcua.workflow import pages
 from motcua.workflow.models import Violation, WorkflowCase
+from tests.forms import token_from
 from tests.workflow.conftest import GROUP, SIMPLE, Team, file_dossier
 
 QUEUE = "/can-bo/ho-so"
@@ -44,7 +45,12 @@ def form_of(html: str, action: str) -> str:
 async def post(
     client: httpx.AsyncClient, team: Team, who: str, code: str, action: str, **data: object
 ) -> httpx.Response:
-    return await client.post(f"{QUEUE}/{code}/{action}", data=data, headers=cookie(team, who))
+    """Post an action form with the token of the officer's session, read from their queue page
+    (it is per session; the action's own form may not be shown to a role without it)."""
+    token = await token_from(client, QUEUE, cookie(team, who))
+    return await client.post(
+        f"{QUEUE}/{code}/{action}", data={**data, "csrf_token": token}, headers=cookie(team, who)
+    )
 
 
 async def test_sign_in_and_see_only_your_agencys_queue(
@@ -264,3 +270,74 @@ async def test_supplement_form_is_a_checklist_of_unfetched_requirements_only(
     assert (await state_of(session, code))[0] == DossierState.supplement_requested
     queue = (await client.get(QUEUE, headers=cookie(team, "c_receiving_officer"))).text
     assert "Tạm dừng chờ bổ sung" in queue
+
+
+async def test_an_action_without_the_sessions_token_is_refused_and_changes_nothing(
+    client: httpx.AsyncClient, session: AsyncSession, team: Team
+) -> None:
+    code = await file_dossier(session, team.commune, SIMPLE)
+    before = await state_of(session, code)
+    who = cookie(team, "c_receiving_officer")
+    url = f"{QUEUE}/{code}/claim"
+    colleague = await token_from(client, QUEUE, cookie(team, "c_approver"))
+    for data in ({"version": before[1]}, {"version": before[1], "csrf_token": colleague}):
+        refused = await client.post(url, data=data, headers=who)
+        assert refused.status_code == 403
+        assert "tải lại trang" in refused.text and 'role="alert"' in refused.text
+        assert await state_of(session, code) == before
+    page = await client.get(f"{QUEUE}/{code}", headers=who)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form_of(page.text, "claim"))
+    assert token and token.group(1) != colleague
+    data = {"version": before[1], "csrf_token": token.group(1)}
+    claimed = await client.post(url, data=data, headers=who)
+    assert claimed.status_code == 303
+    assert await state_of(session, code) == (before[0], before[1] + 1)
+
+
+async def test_a_leader_assigns_the_step_to_an_officer_who_can_hold_it(
+    client: httpx.AsyncClient, session: AsyncSession, team: Team
+) -> None:
+    code = await file_dossier(session, team.commune, SIMPLE)
+    own = await client.get(f"{QUEUE}/{code}", headers=cookie(team, "c_receiving_officer"))
+    assert "/assign" not in own.text  # only leaders and administrators assign
+    view = await client.get(f"{QUEUE}/{code}", headers=cookie(team, "c_approver"))
+    assign = form_of(view.text, "assign")
+    offered = re.findall(r'<option value="([^"]+)"', assign)
+    assert offered == ["wf_c_receiving_officer"]  # the receive step's role, this agency only
+    assert '<label for="assignee">' in assign
+
+    before = await state_of(session, code)
+    elsewhere = await post(
+        client, team, "c_approver", code, "assign", username="wf_o_receiving_officer"
+    )
+    assert elsewhere.status_code == 422 and "trong cơ quan của bạn" in elsewhere.text
+    wrong_role = await post(
+        client, team, "c_approver", code, "assign", username="wf_c_handling_officer"
+    )
+    assert wrong_role.status_code == 409 and "không có vai trò" in wrong_role.text
+    nobody = await post(client, team, "c_approver", code, "assign")
+    assert nobody.status_code == 422
+    assert await state_of(session, code) == before
+
+    done = await post(
+        client,
+        team,
+        "c_approver",
+        code,
+        "assign",
+        username="wf_c_receiving_officer",
+        version=before[1],
+    )
+    assert done.status_code == 303 and done.headers["location"].endswith("?xong=assign")
+    shown = await client.get(done.headers["location"], headers=cookie(team, "c_approver"))
+    assert "Đã phân công cán bộ xử lý bước này." in shown.text
+    assert team["c_receiving_officer"].full_name in shown.text
+    dossier = await dossiers_repository.by_code(session, code)
+    assert dossier is not None
+    case = await session.get(WorkflowCase, dossier.id)
+    assert case is not None
+    await session.refresh(case)
+    assert case.assignee_id == team["c_receiving_officer"].officer_id
+    # the assignee works the step at once: nothing left to claim
+    mine = await client.get(f"{QUEUE}/{code}", headers=cookie(team, "c_receiving_officer"))
+    assert "/complete" in mine.text and "/claim" not in mine.text

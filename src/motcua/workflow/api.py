@@ -4,7 +4,7 @@ and the public result verification."""
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Header, Path, Query
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,7 +12,7 @@ from motcua.core.database import get_session
 from motcua.identity.auth import CurrentCitizen, CurrentOfficer
 from motcua.identity.models import Role
 from motcua.identity.service import Forbidden
-from motcua.workflow import repository, service
+from motcua.workflow import repository, service, store
 from motcua.workflow.schemas import (
     ActionOut,
     ApologyIn,
@@ -24,7 +24,9 @@ from motcua.workflow.schemas import (
     ForwardIn,
     QueuePage,
     RefuseIn,
+    RevokeIn,
     SignIn,
+    StoreAnswer,
     SupplementAnswerIn,
     SupplementIn,
     VerifyOut,
@@ -160,6 +162,18 @@ async def hand_back(
     return _out(await service.hand_back(session, officer, code, body.version))
 
 
+@router.post("/dossiers/{code}/result/revoke", response_model=ActionOut)
+async def revoke_result(
+    code: Code, body: RevokeIn, session: Session, officer: CurrentOfficer
+) -> ActionOut:
+    """Thu hồi: the issuing agency's approver or administrator withdraws the signed result;
+    ``/verify/{verify_code}`` says so from then on."""
+    work, verify_code = await service.revoke_result(
+        session, officer, code, body.reason, body.version
+    )
+    return _out(work, verify_code)
+
+
 @router.get("/definitions/{procedure_code}", response_model=DefinitionOut)
 async def definition(
     procedure_code: ProcedureCode, session: Session, officer: CurrentOfficer
@@ -213,3 +227,18 @@ async def result_pdf(verify_code: VerifyCode, session: Session) -> Response:
         await service.verify(session, verify_code)  # raises the 404
     assert document is not None
     return Response(document.pdf, media_type="application/pdf")
+
+
+# Kho kết quả điện tử: the platform's own e-results as a registry of the exchange (direct
+# protocol, client credential), read by the exchange's connector like any other registry.
+@router.get(
+    "/results/registry/direct/{registry}/{evidence_type}/records", response_model=StoreAnswer
+)
+async def result_store(
+    registry: Annotated[str, Path(max_length=64, pattern=r"^[a-z0-9_]{1,64}$")],
+    evidence_type: Annotated[str, Path(max_length=64, pattern=r"^[a-z0-9_.]{1,64}$")],
+    subject: Annotated[str, Query(pattern=r"^\d{12}$")],
+    session: Session,
+    authorization: Annotated[str | None, Header()] = None,
+) -> StoreAnswer:
+    return await store.records(session, registry, evidence_type, subject, authorization)

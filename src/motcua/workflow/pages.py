@@ -32,7 +32,7 @@ router = APIRouter(include_in_schema=False)
 Session = Annotated[AsyncSession, Depends(get_session)]
 Code = Annotated[str, Path(max_length=64, pattern=r"^[0-9A-Z.]{1,35}-\d{6}-\d{4,}$")]
 Action = Literal[
-    "claim", "complete", "forward", "supplement", "refuse", "apology", "sign", "return"
+    "claim", "assign", "complete", "forward", "supplement", "refuse", "apology", "sign", "return"
 ]
 QUEUE_PAGE = 50
 MAX_TEXT = 4000
@@ -151,6 +151,8 @@ def _allowed(view: CaseOut, officer: Subject) -> set[str]:
     actions: set[str] = set()
     if step_role and view.assignee_id is None:
         actions.add("claim")
+    if role in service.ASSIGNERS:
+        actions.add("assign")
     if step_role and free:
         if kind in {StepKind.receive, StepKind.assess, StepKind.approve} and state in WORKING:
             actions.add("complete")
@@ -211,6 +213,17 @@ async def _case_context(session: AsyncSession, officer: Subject, code: str) -> d
     names = await repository.officer_names(
         session, {view.assignee_id} if view.assignee_id else set()
     )
+    # Who may hold the current step: the agency's active officers of the step's role.
+    assignable: list[tuple[str, str, bool]] = []
+    if "assign" in actions:
+        assignable = [
+            (o.username, f"{o.full_name} ({o.username})", o.id == view.assignee_id)
+            for o in sorted(
+                await repository.officers_of(session, officer.agency_id),
+                key=lambda o: (o.full_name, o.username),
+            )
+            if o.role.value == view.step["role"]
+        ]
     result = await repository.result_of(session, dossier.id)
     return {
         "officer": officer,
@@ -220,6 +233,7 @@ async def _case_context(session: AsyncSession, officer: Subject, code: str) -> d
         "supplementable": [r for r in requirements if r.key not in from_registry],
         "actions": actions,
         "candidates": candidates,
+        "assignable": assignable,
         "shares": shares,
         "assignee": names.get(view.assignee_id or 0),
         "verify_code": result.verify_code if result else None,
@@ -265,6 +279,11 @@ def _runner(
     version = _version(form)
     if action == "claim":
         return lambda: service.claim(session, officer, code, version)
+    if action == "assign":
+        username = _text(form, "username", "Tên đăng nhập", 64)
+        if not username:
+            raise Invalid("Hãy chọn cán bộ được phân công.", code="officer-required")
+        return lambda: service.assign(session, officer, code, username, version)
     if action == "complete":
         note = _text(form, "note", "Ghi chú", 2000)
         return lambda: service.complete(session, officer, code, note, version)

@@ -5,8 +5,9 @@ from datetime import datetime
 
 from sqlalchemy import Exists, Select, exists, func, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, selectinload
 
+from motcua.catalog.models import Procedure, ProcedureVersion, VersionStatus
 from motcua.dossiers.models import Dossier
 from motcua.identity.models import Officer
 from motcua.identity.service import Subject
@@ -165,6 +166,46 @@ async def result_of(session: AsyncSession, dossier_id: int) -> ResultDocument | 
         .order_by(ResultDocument.issued_at.desc())
         .limit(1)
     )
+
+
+async def latest_result(session: AsyncSession, dossier_id: int) -> ResultDocument | None:
+    """The dossier's newest result, revoked or not."""
+    return await session.scalar(
+        select(ResultDocument)
+        .where(ResultDocument.dossier_id == dossier_id)
+        .order_by(ResultDocument.issued_at.desc())
+        .limit(1)
+    )
+
+
+async def valid_results(
+    session: AsyncSession, subject: str, evidence_type: str, limit: int = 50
+) -> Sequence[tuple[ResultDocument, Dossier, Agency]]:
+    """The subject's results of one kind, newest first: not revoked, of dossiers the subject is
+    the applicant of, of procedures a published version of which says it issues that kind
+    (any version, so results issued before the catalog said so are found too)."""
+    producers = (
+        select(Procedure.code)
+        .join(ProcedureVersion, ProcedureVersion.procedure_id == Procedure.id)
+        .where(
+            ProcedureVersion.result_evidence_type_code == evidence_type,
+            ProcedureVersion.status == VersionStatus.published,
+        )
+    )
+    rows = await session.execute(
+        select(ResultDocument, Dossier, Agency)
+        .join(Dossier, Dossier.id == ResultDocument.dossier_id)
+        .join(Agency, Agency.id == ResultDocument.agency_id)
+        .where(
+            Dossier.applicant_number == subject,
+            ResultDocument.revoked_at.is_(None),
+            Dossier.procedure_code.in_(producers),
+        )
+        .options(defer(ResultDocument.pdf, raiseload=True))
+        .order_by(ResultDocument.issued_at.desc(), ResultDocument.verify_code)
+        .limit(limit)
+    )
+    return [(document, dossier, agency) for document, dossier, agency in rows]
 
 
 async def due_cases(

@@ -91,6 +91,10 @@ class SignIn(ActionIn):
     summary: str = Field(min_length=1, max_length=4000)
 
 
+class RevokeIn(ActionIn):
+    reason: str = Field(min_length=1, max_length=4000)
+
+
 class ActionOut(BaseModel):
     code: str
     state: DossierState
@@ -119,6 +123,25 @@ class ViolationOut(BaseModel):
     agency_id: int
     dossier_code: str
     asked: str
+
+
+class StoreField(BaseModel):
+    value: Any
+    last_updated: date | None
+
+
+class StoreRecord(BaseModel):
+    """One valid e-result, in the record envelope every registry of the exchange returns."""
+
+    id: str
+    label: str
+    fields: dict[str, StoreField]
+
+
+class StoreAnswer(BaseModel):
+    registry: str
+    service: str
+    records: list[StoreRecord]
 
 
 class VerifyOut(BaseModel):

@@ -48,6 +48,7 @@ from motcua.workflow.schemas import (
 
 ADMINS = frozenset({Role.agency_admin, Role.system_admin})
 ASSIGNERS = frozenset({Role.approver, Role.agency_admin})
+REVOKERS = frozenset({Role.approver, Role.agency_admin})
 ROLE_NAMES = {
     Role.receiving_officer: "cán bộ một cửa",
     Role.handling_officer: "chuyên viên xử lý",
@@ -913,6 +914,42 @@ async def hand_back(
     visits[-1].left_at = clock.now()
     await _commit_event(session, work, subject, kind="returned", to_state=DossierState.returned)
     return work
+
+
+async def revoke_result(
+    session: AsyncSession,
+    subject: Subject,
+    code: str,
+    reason: str,
+    expected_version: int | None = None,
+) -> tuple[Work, str]:
+    """Thu hồi kết quả: only an approver or administrator of the agency that signed it, with a
+    reason; the dossier keeps its state and its history says who revoked it and why. Allowed on
+    a closed dossier too: a result is most often revoked after it was handed back."""
+    from motcua.workflow import results
+
+    work = await _work(session, subject, code, expected_version)
+    _role(subject, REVOKERS, "thu hồi kết quả")
+    document = await repository.result_of(session, work.dossier.id)
+    if document is None:
+        if await repository.latest_result(session, work.dossier.id) is not None:
+            raise Conflict("Kết quả của hồ sơ này đã bị thu hồi trước đó.", code="already-revoked")
+        raise Conflict("Hồ sơ chưa có kết quả đã ký để thu hồi.", code="no-result")
+    if document.agency_id != subject.agency_id:
+        raise Forbidden(
+            "Chỉ cơ quan đã ký kết quả mới được thu hồi kết quả đó.", code="not-issuing-agency"
+        )
+    if len(reason.strip()) < 10:
+        raise Invalid("Hãy ghi rõ lý do thu hồi (ít nhất 10 ký tự).", code="reason-required")
+    await results.revoke(session, document.verify_code, reason.strip())
+    await _commit_event(
+        session,
+        work,
+        subject,
+        kind="result-revoked",
+        data={"verify_code": document.verify_code, "reason": reason.strip()},
+    )
+    return work, document.verify_code
 
 
 async def verify(session: AsyncSession, verify_code: str) -> VerifyOut:
