@@ -2,10 +2,12 @@
 inserts, written to docs/benchmarks.md.
 
 Clients are in-process: each one calls ``dossiers.service.submit`` in its own session and
-transaction (connection checkout, idempotency check, catalog lookup, counter upsert, dossier,
-items, first history event, commit), with a fresh Idempotency-Key each time; no HTTP. Registries
-are not called (registry items are passed in), i.e. registries at zero latency. pgbench runs a
-script with the same writes (counter upsert, dossier, four items, one event) in one transaction.
+transaction (connection checkout, catalog lookup, dossier inserted unless its Idempotency-Key
+is taken, workflow case and first visit, items, first history event, counter upsert, code,
+commit), with a fresh Idempotency-Key each time; no HTTP. Registries are not called (registry
+items are passed in), i.e. registries at zero latency. pgbench runs a script with the same
+writes (counter upsert, dossier, workflow case and visit, four items, one event) in one
+transaction.
 """
 
 import asyncio
@@ -28,6 +30,7 @@ from motcua.core.database import make_engine, make_sessionmaker, recreate_postgr
 from motcua.core.migrate import upgrade
 from motcua.dossiers import service
 from motcua.dossiers.schemas import SubmissionIn
+from motcua.modules import import_parts
 from motcua.units import service as units
 from motcua.units.models import Agency
 
@@ -67,6 +70,7 @@ Results = dict[tuple[str, int], tuple[float, list[float]]]
 
 
 async def _run(url: str, seconds: float) -> tuple[Results, int, int]:
+    import_parts("models")  # every module's part of a submission (the workflow case) runs too
     await recreate_postgres_database(url)
     await asyncio.to_thread(upgrade, url)
     engine = make_engine(url)
@@ -147,6 +151,10 @@ INSERT INTO dossier_items (dossier_id, position, requirement_key, source, upload
   (:did, 4, 'noi_cu_tru_cha_me', 'registry', NULL, '{{"ghi_chu": "x"}}', md5('g') || md5('h'));
 INSERT INTO dossier_events (dossier_id, seq, at, actor_number, kind, from_state, to_state, data)
   VALUES (:did, 1, now(), '001099000001', 'submitted', NULL, 'received', '{{"items": 4}}');
+INSERT INTO workflow_cases (dossier_id, step_index, step_kind, current_agency_id, open, due_at,
+  apologised, updated_at) VALUES (:did, 0, 'receive', {agency}, true, now(), false, now());
+INSERT INTO workflow_visits (dossier_id, seq, agency_id, entered_at)
+  VALUES (:did, 1, {agency}, now());
 END;
 """
 
@@ -209,11 +217,13 @@ def run_dossiers_bench(postgres_url: str, seconds: float, output: Path) -> str:
             "## Dossier submission (PostgreSQL)",
             "",
             f"Machine: {machine()}. In-process calls of `dossiers.service.submit`, one session "
-            "and transaction each (idempotency check, catalog lookup, per-agency-day counter "
-            "upsert, dossier, 4 items, first history event, commit), fresh Idempotency-Key "
+            "and transaction each (catalog lookup, dossier inserted unless its Idempotency-Key "
+            "is taken, workflow case and first visit, 4 items, first history event, "
+            "per-agency-day counter upsert, commit), fresh Idempotency-Key "
             f"each time, {seconds:.0f} s per level after a 0.5 s warm-up; registries at zero "
             "latency (their items are passed in). pgbench runs the same inserts (counter upsert, "
-            "dossier, 4 items, 1 event) in one transaction per run, same database, same run: "
+            "dossier, workflow case and visit, 4 items, 1 event) in one transaction per run, "
+            "same database, same run: "
             "the database's own limit for this work here. *one agency*: every client files at "
             f"{AGENCY} on the same day (one counter row, the worst case); *spread*: each client "
             "files at its own agency (pgbench likewise bumps one counter row per client).",

@@ -1,6 +1,7 @@
 """The dossier aggregate: dossier, items, append-only history, uploads, per-day code counters."""
 
 import enum
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -16,6 +17,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
 )
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 
 from motcua.core.models import Base, UtcDateTime
@@ -67,7 +69,7 @@ class DossierCounter(Base):
 
 
 class Upload(Base):
-    """A file a person uploaded; its bytes live on disk once per content (by sha256)."""
+    """A file a person uploaded; its bytes live in the store once per content (by sha256)."""
 
     __tablename__ = "dossier_uploads"
 
@@ -170,3 +172,14 @@ class HistoryIsAppendOnly(RuntimeError):
 @event.listens_for(DossierEvent, "before_delete")
 def _refuse_rewrite(_: Mapper[DossierEvent], __: Any, target: DossierEvent) -> None:
     raise HistoryIsAppendOnly(f"dossier history event {target.id} cannot be changed")
+
+
+CreatedHook = Callable[[AsyncSession, Dossier], Awaitable[None]]
+created_hooks: list[CreatedHook] = []
+
+
+def on_created(hook: CreatedHook) -> CreatedHook:
+    """Modules above dossiers (workflow) add rows of their own in the submission's transaction;
+    the dossier is inserted by one statement, so a mapper event would not see it."""
+    created_hooks.append(hook)
+    return hook

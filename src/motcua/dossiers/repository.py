@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import false, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -23,6 +24,20 @@ async def next_sequence(session: AsyncSession, agency_code: str, day: date) -> i
         set_={"last": DossierCounter.last + 1},
     ).returning(DossierCounter.last)
     return int((await session.execute(statement)).scalar_one())
+
+
+async def insert_unless_key_taken(session: AsyncSession, **values: Any) -> Dossier | None:
+    """``INSERT … ON CONFLICT (actor, key) DO NOTHING RETURNING``: no savepoint and no read
+    first. A concurrent insert of the same key makes PostgreSQL wait for that transaction and
+    then do nothing; the caller then answers with the dossier that holds the key."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(Dossier)
+        .values(version=1, **values)
+        .on_conflict_do_nothing(index_elements=[Dossier.actor_number, Dossier.idempotency_key])
+        .returning(Dossier)
+    )
+    return (await session.scalars(statement)).one_or_none()
 
 
 async def set_code(session: AsyncSession, dossier: Dossier, code: str, secret_hash: str) -> None:

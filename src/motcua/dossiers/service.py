@@ -35,6 +35,7 @@ from motcua.dossiers.models import (
     ItemSource,
     PaymentState,
     Upload,
+    created_hooks,
 )
 from motcua.dossiers.schemas import (
     DossierOut,
@@ -180,21 +181,22 @@ async def submit(
     actor = require_person(actor)
     fingerprint = request_hash(body, actor)
     await repository.take_write_lock(session)
-    existing = await repository.by_idempotency_key(session, actor, idempotency_key)
-    if existing is not None:
-        return await _replayed(session, existing, fingerprint)
-
-    version, agency, uploads = await _check(session, body, actor)
     try:
-        async with session.begin_nested():
-            dossier = await _create(
-                session, body, actor, idempotency_key, fingerprint, version, agency, uploads
-            )
-    except IntegrityError:
-        # A concurrent request with the same key committed first: answer with its dossier.
+        version, agency, uploads = await _check(session, body, actor)
+    except DossierRefused:
+        # A retry of an acknowledged submission gets its dossier even if the catalog has moved.
         existing = await repository.by_idempotency_key(session, actor, idempotency_key)
         if existing is None:
             raise
+        return await _replayed(session, existing, fingerprint)
+    dossier = await _create(
+        session, body, actor, idempotency_key, fingerprint, version, agency, uploads
+    )
+    if dossier is None:
+        # The key is taken (a retry, or a concurrent request that committed first): the insert
+        # did nothing, so answer with the dossier that holds it.
+        existing = await repository.by_idempotency_key(session, actor, idempotency_key)
+        assert existing is not None
         return await _replayed(session, existing, fingerprint)
     await _assign_code(session, dossier, agency.code)
     if body.contact_email:
@@ -279,8 +281,8 @@ async def _receiving_agency(
         return agency
     if version is None:
         return None
-    if version.managing_agency_id is not None:
-        return await session.get(Agency, version.managing_agency_id)
+    if version.managing_agency is not None:
+        return version.managing_agency
     problem(
         "receiving_agency",
         "missing-agency",
@@ -376,13 +378,14 @@ async def _create(
     version: ProcedureVersion,
     agency: Agency,
     uploads: dict[str, Upload],
-) -> Dossier:
+) -> Dossier | None:
     calendar = get_calendar()
     received_at = clock.now()
     code = f"~{secrets.token_hex(16)}"  # provisional, unique: ``_assign_code`` sets the real one
     applicant = body.applicant or actor
     fee, payment = _fee(version)
-    dossier = Dossier(
+    dossier = await repository.insert_unless_key_taken(
+        session,
         code=code,
         secret_hash=hash_secret(code, tracking_secret(code)),
         procedure_version_id=version.id,
@@ -402,8 +405,10 @@ async def _create(
         idempotency_key=idempotency_key,
         request_hash=fingerprint,
     )
-    session.add(dossier)
-    await session.flush()  # the idempotency key's unique constraint speaks here
+    if dossier is None:
+        return None
+    for hook in created_hooks:
+        await hook(session, dossier)
     items = [
         DossierItem(
             dossier_id=dossier.id,

@@ -14,14 +14,13 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    event,
     insert,
 )
-from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Mapped, Mapper, mapped_column
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
 
 from motcua.core.models import Base, UtcDateTime
-from motcua.dossiers.models import Dossier
+from motcua.dossiers.models import Dossier, on_created
 
 
 class ProcessDefinition(Base):
@@ -144,11 +143,11 @@ class ResultDocument(Base):
     revoked_reason: Mapped[str | None] = mapped_column(Text, default=None)
 
 
-@event.listens_for(Dossier, "after_insert")
-def _open_case(_: Mapper[Dossier], connection: Connection, dossier: Dossier) -> None:
+@on_created
+async def _open_case(session: AsyncSession, dossier: Dossier) -> None:
     """Every new dossier starts at the receive step of its receiving agency, in the same
     transaction as the submission (DESIGN main flow: "first workflow step assigned")."""
-    connection.execute(
+    await session.execute(
         insert(WorkflowCase).values(
             dossier_id=dossier.id,
             step_index=0,
@@ -160,7 +159,7 @@ def _open_case(_: Mapper[Dossier], connection: Connection, dossier: Dossier) -> 
             updated_at=dossier.received_at,
         )
     )
-    connection.execute(
+    await session.execute(
         insert(WorkflowVisit).values(
             dossier_id=dossier.id,
             seq=1,
