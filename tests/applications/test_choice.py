@@ -177,3 +177,38 @@ async def test_only_a_pending_question_can_be_answered(client: httpx.AsyncClient
     )
     assert response.status_code == 404
     assert "không có câu hỏi nào đang chờ bạn chọn" in response.text
+
+
+async def test_the_api_answers_only_with_an_offered_record(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """The same rule through the JSON API: an id that was not offered is refused before any
+    registry is read, whether sent as an answer or as a fetch's ``choices``."""
+    prepared = await client.post(
+        "/api/v1/exchange/consents", json={"procedure_code": CODE}, headers=HUNG
+    )
+    reference = prepared.json()["reference"]
+    base = f"/api/v1/exchange/consents/{reference}"
+    await client.post(f"{base}/confirm", headers=HUNG)
+    fetched = await client.post(f"{base}/fetch", headers=HUNG)
+    land = next(i for i in fetched.json()["items"] if i["evidence_type"] == LAND)
+    assert land["status"] == "needs_choice" and len(land["options"]) >= 2
+    reads = await land_reads(session)
+
+    bad_answer = await client.post(
+        f"{base}/items/{land['key']}/choice", json={"answer": "not-offered"}, headers=HUNG
+    )
+    assert bad_answer.status_code == 422 and bad_answer.json()["code"] == "choice-not-offered"
+    bad_fetch = await client.post(
+        f"{base}/fetch", json={"choices": {land["key"]: "not-offered"}}, headers=HUNG
+    )
+    assert bad_fetch.status_code == 422 and bad_fetch.json()["code"] == "choice-not-offered"
+    assert await land_reads(session) == reads  # nothing was read
+
+    chosen = land["options"][1]["id"]
+    answered = await client.post(
+        f"{base}/items/{land['key']}/choice", json={"answer": chosen}, headers=HUNG
+    )
+    assert answered.status_code == 200, answered.text
+    assert answered.json()["status"] == "delivered"
+    assert await land_reads(session) == [*reads, "delivered"]

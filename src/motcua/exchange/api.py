@@ -10,9 +10,10 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.core.database import get_session
-from motcua.exchange import representation, service, statement
+from motcua.exchange import choices, representation, service, statement
 from motcua.exchange.schemas import (
     AccessPage,
+    ChoiceBody,
     ConsentCreate,
     ConsentView,
     DecisionBody,
@@ -94,6 +95,15 @@ async def decide(
     return await service.decide(
         session, reference, citizen.personal_id, key, body.accept, body.reason
     )
+
+
+@router.post("/exchange/consents/{reference}/items/{key}/choice", response_model=ItemView)
+async def choose(
+    reference: Reference, key: Key, body: ChoiceBody, citizen: CurrentCitizen, session: Session
+) -> ItemView:
+    """Answer a ``needs_choice`` question: an offered record id (read and logged), or
+    ``none-of-these`` (the form asks for an upload)."""
+    return await choices.choose(session, reference, citizen.personal_id, key, body.answer)
 
 
 @router.post("/exchange/consents/{reference}/recheck", response_model=RecheckResult)

@@ -86,6 +86,12 @@ class FetchRequestBody(BaseModel):
     )
 
 
+class ChoiceBody(BaseModel):
+    answer: str = Field(
+        max_length=200, description="an offered record id, or `none-of-these` to upload instead"
+    )
+
+
 class DecisionBody(BaseModel):
     accept: bool
     reason: str | None = Field(None, max_length=500)

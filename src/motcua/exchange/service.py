@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.catalog import repository as catalog_repository
 from motcua.core import clock, identifiers
-from motcua.core.errors import Conflict, DomainError, NotFound
+from motcua.core.errors import Conflict, DomainError, Invalid, NotFound
 from motcua.core.repository import insert_missing
 from motcua.exchange import audit, repository
 from motcua.exchange.audit import Access
@@ -347,6 +347,8 @@ async def fetch_evidence(
         )
     if only is not None:
         planned = [p for p in planned if p.evidence_type == only]
+    if choices:
+        await _check_choices(session, reference, choices)
     if consent.state != ConsentState.confirmed:
         await _refuse(
             session,
@@ -476,6 +478,24 @@ async def fetch_evidence(
         disagreements=_disagreements(items),
         elapsed_ms=(time.perf_counter() - started) * 1000,
     )
+
+
+async def _check_choices(session: AsyncSession, reference: str, choices: dict[str, str]) -> None:
+    """Only a record the registry offered for a pending question may be chosen: anything else
+    is refused before any registry is read."""
+    pending = {
+        i.key: {o["id"] for o in i.options}
+        for i in await repository.items(session, reference)
+        if i.status == ItemStatus.needs_choice
+    }
+    for key, record in choices.items():
+        if record not in pending.get(key, set()):
+            raise Invalid(
+                f"“{record}” không phải bản ghi cơ sở dữ liệu đã trả về cho thành phần “{key}”; "
+                "hãy chọn một bản ghi trong danh sách đã được hỏi.",
+                code="choice-not-offered",
+                key=key,
+            )
 
 
 QUESTIONS = {
