@@ -1,6 +1,8 @@
 """The FastAPI application: every module's routes, static files and error mapping."""
 
 import importlib.util
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -12,14 +14,22 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from motcua import __version__
 from motcua.core.errors import DomainError
 from motcua.core.settings import get_settings
+from motcua.exchange.connectors import close_registry_client
 from motcua.identity import csrf
 from motcua.identity.auth import LoginRequired, login_redirect
 from motcua.modules import domain_modules
 from motcua.web.templating import WEB, render, templates
 
 
+@asynccontextmanager
+async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
+    yield
+    await close_registry_client()  # the keep-alive connections to the registries
+
+
 def create_app() -> FastAPI:
     app = FastAPI(
+        lifespan=_lifespan,
         title="motcua",
         version=__version__,
         description="Dịch vụ công trực tuyến toàn trình và hệ thống giám sát.",

@@ -25,6 +25,7 @@ from motcua.core.migrate import upgrade
 from motcua.core.repository import analyze
 from motcua.core.settings import get_settings
 from motcua.exchange import service as exchange
+from motcua.exchange.connectors import close_registry_client
 from motcua.units import service as units
 
 app = typer.Typer(help="motcua: dịch vụ công trực tuyến toàn trình.", no_args_is_help=True)
@@ -50,6 +51,7 @@ def _in_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
             async with get_sessionmaker()() as session, session.begin():
                 return await work(session)
         finally:
+            await close_registry_client()
             await get_engine().dispose()
 
     return asyncio.run(run())
@@ -113,11 +115,21 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
     reload: Annotated[bool, typer.Option(help="Reload on code changes.")] = False,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Worker processes; one per core in production.")
+    ] = 1,
 ) -> None:
     """Serve the web application and API."""
     import uvicorn
 
-    uvicorn.run("motcua.app:create_app", factory=True, host=host, port=port, reload=reload)
+    uvicorn.run(
+        "motcua.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        reload=reload,
+        workers=None if reload else workers,
+    )
 
 
 class ExportFormat(StrEnum):
@@ -156,6 +168,7 @@ def worker(
                     return done
                 await asyncio.sleep(idle_seconds)
         finally:
+            await close_registry_client()
             await get_engine().dispose()
 
     typer.echo(f"{asyncio.run(run())} messages processed.")
@@ -305,12 +318,13 @@ def sandbox_generate(
 
 @sandbox_app.command("registries")
 def sandbox_registries(host: str = "127.0.0.1", port: int = 8100) -> None:
-    """Serve the sandbox registries alone (both protocols, fault switches under /_faults)."""
+    """Serve the sandbox registries alone (both protocols, fault switches under /_faults); the
+    population is ready before the first request is answered."""
     import uvicorn
 
-    from motcua.sandbox.registries import create_sandbox_app
+    from motcua.sandbox.registries import create_sandbox_app, default_population
 
-    uvicorn.run(create_sandbox_app(), host=host, port=port)
+    uvicorn.run(create_sandbox_app(default_population()), host=host, port=port)
 
 
 @audit_app.command("verify")

@@ -9,6 +9,7 @@ import asyncio
 import json
 import ssl
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,6 +18,7 @@ from typing import Any, Protocol, TypeVar
 from urllib.parse import quote
 
 import httpx
+from httpx_aiohttp import AiohttpTransport
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from motcua.exchange.config import ExchangeSettings, get_exchange_settings
@@ -343,11 +345,38 @@ class Fetcher:
 
 @cache
 def _tls() -> ssl.SSLContext:
-    """Built once: loading the trust store costs ~20 ms of CPU, which a client per application
-    would otherwise pay every time (measured: most of the client-side cost under load)."""
+    """Built once: loading the trust store costs ~20 ms of CPU."""
     return httpx.create_ssl_context()
 
 
-def new_client() -> httpx.AsyncClient:
-    """One client per application: connections are reused, nothing personal outlives it."""
-    return httpx.AsyncClient(timeout=httpx.Timeout(30.0), follow_redirects=False, verify=_tls())
+# One client per event loop (per process, in practice), like the circuit breakers.
+_clients: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def registry_client() -> httpx.AsyncClient:
+    """The process's client for registry reads: its keep-alive connections serve every
+    application, so a fetch pays neither a TCP handshake nor a client's set-up. aiohttp carries
+    the requests (httpx's own pool costs several times the CPU per request once dozens of
+    reads are in flight). Only connections are shared: each answer is read by the application
+    that asked and kept nowhere else."""
+    loop = asyncio.get_running_loop()
+    client = _clients.get(loop)
+    if client is None or client.is_closed:
+        transport = AiohttpTransport(
+            verify=_tls(),
+            limits=httpx.Limits(max_connections=200, max_keepalive_connections=200),
+        )
+        client = httpx.AsyncClient(
+            transport=transport, timeout=httpx.Timeout(30.0), follow_redirects=False
+        )
+        _clients[loop] = client
+    return client
+
+
+async def close_registry_client() -> None:
+    """At shutdown (app lifespan, end of a command or a test run)."""
+    client = _clients.pop(asyncio.get_running_loop(), None)
+    if client is not None:
+        await client.aclose()

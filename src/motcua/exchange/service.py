@@ -37,7 +37,7 @@ from motcua.exchange.connectors import (
     RecordIn,
     RegistryUnavailable,
     Target,
-    new_client,
+    registry_client,
 )
 from motcua.exchange.models import (
     Consent,
@@ -402,8 +402,7 @@ async def fetch_evidence(
     if fetcher is not None:
         answers = await run(fetcher)
     else:
-        async with new_client() as client:
-            answers = await run(Fetcher(client))
+        answers = await run(Fetcher(registry_client()))
 
     now = clock.now()
     items: list[EvidenceItem] = []

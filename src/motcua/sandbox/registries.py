@@ -51,6 +51,15 @@ class SandboxState:
     faults: dict[str, Faults] = field(default_factory=dict)
     rng: random.Random = field(default_factory=lambda: random.Random(7))
     calls: dict[str, int] = field(default_factory=dict)
+    loading: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def people(self) -> Population:
+        """The population, generated once: concurrent first requests wait for the same one
+        instead of each generating its own (which held the interpreter for seconds)."""
+        async with self.loading:
+            if self.population is None:
+                self.population = await asyncio.to_thread(default_population)
+        return self.population
 
 
 class _DroppedConnection(Response):
@@ -91,9 +100,7 @@ def create_sandbox_app(
         if lookup is None:
             raise HTTPException(404, f"no service {registry}/{service}")
         state.calls[registry] = state.calls.get(registry, 0) + 1
-        if state.population is None:
-            state.population = await asyncio.to_thread(default_population)
-        population = state.population
+        population = state.population or await state.people()
         faults = state.faults.get(registry, Faults())
         if faults.latency_ms:
             await asyncio.sleep(faults.latency_ms / 1000)
