@@ -19,6 +19,8 @@ from motcua.exchange.connectors import close_registry_client
 from motcua.units import service as units
 
 SYNTHETIC_IN_TESTS = 300
+# Tests seal the access log themselves; an app served in a test must not start its own sealer.
+os.environ.setdefault("MOTCUA_EXCHANGE_SEAL_SECONDS", "0")
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,6 @@
 """The FastAPI application: every module's routes, static files and error mapping."""
 
+import asyncio
 import importlib.util
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,9 +13,12 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from motcua import __version__
+from motcua.core.database import get_sessionmaker
 from motcua.core.errors import DomainError
 from motcua.core.settings import get_settings
+from motcua.exchange.config import get_exchange_settings
 from motcua.exchange.connectors import close_registry_client
+from motcua.exchange.tasks import keep_sealing
 from motcua.identity import csrf
 from motcua.identity.auth import LoginRequired, login_redirect
 from motcua.modules import domain_modules
@@ -23,7 +27,11 @@ from motcua.web.templating import WEB, render, templates
 
 @asynccontextmanager
 async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
+    every = get_exchange_settings().seal_seconds
+    sealing = asyncio.create_task(keep_sealing(get_sessionmaker(), every)) if every else None
     yield
+    if sealing is not None:
+        sealing.cancel()
     await close_registry_client()  # the keep-alive connections to the registries
 
 

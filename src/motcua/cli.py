@@ -26,6 +26,7 @@ from motcua.core.repository import analyze
 from motcua.core.settings import get_settings
 from motcua.exchange import service as exchange
 from motcua.exchange.connectors import close_registry_client
+from motcua.exchange.tasks import seal_access_log
 from motcua.units import service as units
 
 app = typer.Typer(help="motcua: dịch vụ công trực tuyến toàn trình.", no_args_is_help=True)
@@ -163,6 +164,7 @@ def worker(
         try:
             while True:
                 await reminder.tick(sessions, clock.now())
+                await seal_access_log(sessions)
                 done += await outbox.run_until_idle(sessions)
                 if once:
                     return done
@@ -327,12 +329,28 @@ def sandbox_registries(host: str = "127.0.0.1", port: int = 8100) -> None:
     uvicorn.run(create_sandbox_app(default_population()), host=host, port=port)
 
 
+@audit_app.command("seal")
+def audit_seal() -> None:
+    """Link every committed access-log record not yet sealed into the hash chain."""
+
+    async def run() -> int:
+        try:
+            return await seal_access_log(get_sessionmaker())
+        finally:
+            await get_engine().dispose()
+
+    typer.echo(f"{asyncio.run(run())} records sealed.")
+
+
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Recompute the access log's hash chain; name the first broken record."""
     report = _in_session(exchange.verify_access_log)
     if report.ok:
-        typer.echo(f"Access log intact: {report.records} records.")
+        typer.echo(
+            f"Access log intact: {report.records} records sealed, {report.unsealed} waiting "
+            "to be sealed."
+        )
         return
     typer.secho(
         f"Access log broken at record {report.first_broken_seq}: {report.problem}.",

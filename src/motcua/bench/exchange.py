@@ -27,6 +27,8 @@ from motcua.core.migrate import upgrade
 from motcua.exchange import service
 from motcua.exchange.connectors import Breakers, Fetcher, close_registry_client, registry_client
 from motcua.exchange.models import Registry
+from motcua.exchange.schemas import ChainReport
+from motcua.exchange.tasks import keep_sealing, seal_access_log
 from motcua.sandbox import personas
 from motcua.units import service as units
 
@@ -117,10 +119,13 @@ async def _worker_rounds(
             times.extend(await asyncio.gather(*(one(r) for r in references)))
         return times
 
+    # As in the app: each process seals the access log in the background every second.
+    sealing = asyncio.create_task(keep_sealing(sessions, 1.0))
     normal = (await run(samples + 1))[concurrent:]  # round 0 warms connections and caches
     await asyncio.to_thread(phase.wait)  # the parent hangs the land registry
     await asyncio.to_thread(phase.wait)
     hung = await run(3)
+    sealing.cancel()
     await close_registry_client()
     await engine.dispose()
     return normal, hung
@@ -162,7 +167,20 @@ def _bench(
     faults.close()
     normal = [t for n, _ in outcomes for t in n]
     hung = [t for _, h in outcomes for t in h]
+    chain = asyncio.run(_sealed_and_verified(database_url))
+    if not chain.ok or chain.records < len(normal):
+        raise RuntimeError(f"the access log is not one intact chain: {chain}")
     return normal, hung
+
+
+async def _sealed_and_verified(database_url: str) -> ChainReport:
+    engine = make_engine(database_url)
+    sessions = make_sessionmaker(engine)
+    await seal_access_log(sessions)
+    async with sessions() as session:
+        report = await service.verify_access_log(session)
+    await engine.dispose()
+    return report
 
 
 def run_exchange_bench(samples: int, output: Path, postgres_url: str) -> str:
@@ -202,8 +220,10 @@ def run_exchange_bench(samples: int, output: Path, postgres_url: str) -> str:
             "switched off (the persona has no signed results). "
             f"{CONCURRENT} applications at once, {samples} rounds after a warm-up round, "
             "spread over the worker processes (as `motcua serve --workers N`), each with its "
-            "pooled registry client; one session and transaction per application, commit "
-            f"included; PostgreSQL; registry timeout {TIMEOUT_MS} ms.",
+            "pooled registry client and its access-log sealer (every second); one session and "
+            "transaction per application, commit included; PostgreSQL; registry timeout "
+            f"{TIMEOUT_MS} ms. After each run the access log is sealed and verified: one "
+            "intact chain holding every read.",
             "",
             "| workers | case | samples | p50 (ms) | p95 (ms) | max (ms) |",
             "|---|---|---|---|---|---|",

@@ -1,8 +1,12 @@
 """The access log: append-only, each record chained to the previous by SHA-256.
 
-A record's hash covers a canonical JSON of every field (sorted keys, UTC time in microseconds)
-including the previous hash, so changing, removing or reordering any record breaks the chain
-from that record on; ``verify`` names the first one.
+A record is written with the read it records, in the same transaction and without any lock, so
+reads of many applications never queue behind each other. A sealer (``seal``: the app's
+background task, the worker, ``motcua audit seal``) then links committed records into the
+chain, each with its position, the previous record's hash and its own hash: a canonical JSON of
+every field (sorted keys, UTC time in microseconds) including the previous hash, so changing,
+removing or reordering any sealed record breaks the chain from that record on; ``verify``
+names the first one and counts the records not sealed yet.
 """
 
 import hashlib
@@ -71,18 +75,11 @@ def digest(entry: AccessLogEntry) -> str:
 
 
 async def append(session: AsyncSession, accesses: list[Access]) -> list[AccessLogEntry]:
-    """Append in order under the head lock; flushed with the caller's transaction."""
-    if not accesses:
-        return []
-    # The head stays locked until the caller commits: write what the caller has pending first,
-    # so that only the log records themselves are written under the lock.
-    await session.flush()
-    head = await repository.lock_head(session)
+    """Write the records with the caller's transaction, without any lock: they are durable with
+    the read they record, and ``seal`` links them into the chain once committed."""
     at = clock.now()
-    written = []
-    for access in accesses:
-        entry = AccessLogEntry(
-            seq=head.last_seq + 1,
+    written = [
+        AccessLogEntry(
             at=at,
             actor_personal_id=access.actor_personal_id,
             on_behalf_of=access.on_behalf_of,
@@ -97,33 +94,50 @@ async def append(session: AsyncSession, accesses: list[Access]) -> list[AccessLo
             outcome=access.outcome,
             reason=access.reason,
             request_hash=access.request_hash,
-            prev_hash=head.last_hash,
         )
-        entry.hash = digest(entry)
-        session.add(entry)
-        head.last_seq, head.last_hash = entry.seq, entry.hash
-        written.append(entry)
+        for access in accesses
+    ]
+    session.add_all(written)
     await session.flush()
     return written
 
 
+async def seal(session: AsyncSession, batch: int = 5000) -> int:
+    """Link the committed, unsealed records into the chain, in the order they are found, under
+    the head's lock (held only by sealers, never by a registry read); the caller commits. The
+    same idea as X-Road's message log, whose hash chains are built at archiving time."""
+    head = await repository.lock_head(session)
+    pending = await repository.unsealed(session, batch)
+    for entry in pending:
+        entry.chain_seq = head.last_seq + 1
+        entry.prev_hash = head.last_hash
+        entry.hash = digest(entry)
+        head.last_seq, head.last_hash = entry.chain_seq, entry.hash
+    await session.flush()
+    return len(pending)
+
+
+async def anything_to_seal(session: AsyncSession) -> bool:
+    return bool(await repository.unsealed(session, 1))
+
+
 async def verify(session: AsyncSession) -> ChainReport:
-    """Recompute the chain from the genesis; the first record that does not fit is named."""
-    previous, count, expected_seq = GENESIS, 0, 1
+    """Recompute the chain from the genesis; the first position that does not fit is named.
+    Records not sealed yet are counted, not judged."""
+    previous, count, expected = GENESIS, 0, 1
     async for entry in repository.access_log(session):
         count += 1
         problem = None
-        if entry.seq != expected_seq:
-            problem = f"bản ghi {expected_seq} bị thiếu"
+        if entry.chain_seq != expected:
+            problem = f"bản ghi {expected} bị thiếu"
         elif entry.prev_hash != previous:
             problem = "mã băm của bản ghi trước không khớp"
         elif digest(entry) != entry.hash:
             problem = "nội dung bản ghi đã bị thay đổi"
         if problem:
-            return ChainReport(
-                records=count, ok=False, first_broken_seq=expected_seq, problem=problem
-            )
-        previous, expected_seq = entry.hash, expected_seq + 1
+            return ChainReport(records=count, ok=False, first_broken_seq=expected, problem=problem)
+        previous, expected = entry.hash or "", expected + 1
+    unsealed = await repository.unsealed_count(session)
     head = await repository.head(session)
     if head is not None and (head.last_seq != count or head.last_hash != previous):
         return ChainReport(
@@ -131,5 +145,6 @@ async def verify(session: AsyncSession) -> ChainReport:
             ok=False,
             first_broken_seq=count + 1,
             problem="cuối chuỗi bị cắt: đầu chuỗi ghi nhận nhiều bản ghi hơn",
+            unsealed=unsealed,
         )
-    return ChainReport(records=count, ok=True)
+    return ChainReport(records=count, ok=True, unsealed=unsealed)

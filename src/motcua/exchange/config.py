@@ -22,6 +22,12 @@ class ExchangeSettings(BaseSettings):
     breaker_failures: int = 5
     breaker_reset_s: float = 30.0
     retries: int = 1
+    seal_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="How often the app links new access-log records into the chain; 0: only "
+        "the worker and `motcua audit seal` do.",
+    )
     results_url: str | None = Field(
         default=None,
         description="Root URL of the platform's own e-result store as the exchange reaches it; "

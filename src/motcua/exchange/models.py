@@ -124,12 +124,14 @@ class EvidenceItem(Base):
 
 
 class AccessLogEntry(Base):
-    """One registry read or refused read; append-only and chained by ``prev_hash``."""
+    """One registry read or refused read, append-only. Written without any lock with the read
+    it records; sealed into the hash chain soon after, in commit order (``audit.seal``), which
+    sets ``chain_seq``, ``prev_hash`` and ``hash`` once."""
 
     __tablename__ = "exchange_access_log"
     __table_args__ = (Index("ix_exchange_access_log_subject", "subject_personal_id", "seq"),)
 
-    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(UtcDateTime)
     actor_personal_id: Mapped[str] = mapped_column(String(12))
     on_behalf_of: Mapped[str | None] = mapped_column(String(12), default=None)
@@ -144,12 +146,13 @@ class AccessLogEntry(Base):
     outcome: Mapped[str] = mapped_column(String(32))
     reason: Mapped[str | None] = mapped_column(Text, default=None)
     request_hash: Mapped[str | None] = mapped_column(String(64), default=None)
-    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    chain_seq: Mapped[int | None] = mapped_column(Integer, unique=True, default=None)
+    prev_hash: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
+    hash: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
 
 
 class AccessLogHead(Base):
-    """The single row every append locks first, so two writers can never fork the chain."""
+    """The single row every sealing locks first, so two sealers can never fork the chain."""
 
     __tablename__ = "exchange_access_log_head"
 

@@ -2,7 +2,7 @@
 
 from collections.abc import AsyncIterator, Sequence
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.exchange.models import (
@@ -92,13 +92,14 @@ async def head(session: AsyncSession) -> AccessLogHead | None:
 
 
 async def access_log(session: AsyncSession, batch: int = 1000) -> AsyncIterator[AccessLogEntry]:
+    """The sealed records in chain order."""
     after = 0
     while True:
         rows = (
             await session.scalars(
                 select(AccessLogEntry)
-                .where(AccessLogEntry.seq > after)
-                .order_by(AccessLogEntry.seq)
+                .where(AccessLogEntry.chain_seq > after)
+                .order_by(AccessLogEntry.chain_seq)
                 .limit(batch)
             )
         ).all()
@@ -106,7 +107,26 @@ async def access_log(session: AsyncSession, batch: int = 1000) -> AsyncIterator[
             return
         for row in rows:
             yield row
-        after = rows[-1].seq
+        after = rows[-1].chain_seq or after
+
+
+async def unsealed(session: AsyncSession, limit: int) -> Sequence[AccessLogEntry]:
+    """Committed records not yet in the chain, oldest first (a transaction still open is not
+    seen, and is sealed by a later round)."""
+    result = await session.scalars(
+        select(AccessLogEntry)
+        .where(AccessLogEntry.chain_seq.is_(None))
+        .order_by(AccessLogEntry.seq)
+        .limit(limit)
+    )
+    return result.all()
+
+
+async def unsealed_count(session: AsyncSession) -> int:
+    count = await session.scalar(
+        select(func.count()).select_from(AccessLogEntry).where(AccessLogEntry.chain_seq.is_(None))
+    )
+    return int(count or 0)
 
 
 async def accesses_of(

@@ -130,7 +130,7 @@ class AccessRecord(BaseModel):
     consent_reference: str | None
     outcome: str
     reason: str | None
-    hash: str
+    hash: str | None = Field(None, description="set when the record is sealed into the chain")
 
 
 class AccessPage(BaseModel):
@@ -143,6 +143,7 @@ class ChainReport(BaseModel):
     ok: bool
     first_broken_seq: int | None = None
     problem: str | None = None
+    unsealed: int = Field(0, description="records written but not linked into the chain yet")
 
 
 class RegistryOut(BaseModel):
