@@ -177,7 +177,23 @@ async def test_every_action_form_walks_a_dossier_to_its_result(
     history = (await client.get(f"{QUEUE}/{code}", headers=cookie(team, "c_approver"))).text
     for label in ("Nhận xử lý", "Xin lỗi, hẹn lại ngày trả (Mẫu 04)", "Ký kết quả", "Trả kết quả"):
         assert label in history
-    assert "Vai trò của bạn không có thao tác nào ở bước này." in history
+    # after the return, the signing agency's approver may still revoke the result, nobody else
+    assert 'for="revoke-reason"' in form_of(history, "revoke")
+    receiving = await client.get(f"{QUEUE}/{code}", headers=cookie(team, "c_receiving_officer"))
+    assert "/revoke" not in receiving.text
+    assert "Vai trò của bạn không có thao tác nào ở bước này." in receiving.text
+    verify_url = re.search(r'href="(/verify/[^"]+)"', history)
+    assert verify_url
+    too_short = await post(client, team, "c_approver", code, "revoke", reason="sai")
+    assert too_short.status_code == 422 and "ít nhất 10 ký tự" in too_short.text
+    assert "Văn bản hợp lệ" in (await client.get(verify_url.group(1))).text
+    revoked = await post(
+        client, team, "c_approver", code, "revoke", reason="Kết quả ghi sai ngày sinh của trẻ"
+    )
+    assert revoked.status_code == 303 and revoked.headers["location"].endswith("?xong=revoke")
+    assert "Văn bản đã bị thu hồi." in (await client.get(verify_url.group(1))).text
+    state, _ = await state_of(session, code)
+    assert state == DossierState.returned  # the dossier keeps its state; history says why
 
 
 async def test_forward_form_offers_the_next_level_and_the_province_sees_it(

@@ -32,7 +32,16 @@ router = APIRouter(include_in_schema=False)
 Session = Annotated[AsyncSession, Depends(get_session)]
 Code = Annotated[str, Path(max_length=64, pattern=r"^[0-9A-Z.]{1,35}-\d{6}-\d{4,}$")]
 Action = Literal[
-    "claim", "assign", "complete", "forward", "supplement", "refuse", "apology", "sign", "return"
+    "claim",
+    "assign",
+    "complete",
+    "forward",
+    "supplement",
+    "refuse",
+    "apology",
+    "sign",
+    "return",
+    "revoke",
 ]
 QUEUE_PAGE = 50
 MAX_TEXT = 4000
@@ -225,6 +234,9 @@ async def _case_context(session: AsyncSession, officer: Subject, code: str) -> d
             if o.role.value == view.step["role"]
         ]
     result = await repository.result_of(session, dossier.id)
+    # Revoking is allowed on a closed dossier too, to the agency that signed the result.
+    if result and officer.role in service.REVOKERS and result.agency_id == officer.agency_id:
+        actions.add("revoke")
     return {
         "officer": officer,
         "view": view,
@@ -310,6 +322,9 @@ def _runner(
         if not summary.strip():
             raise Invalid("Hãy ghi nội dung kết quả giải quyết.", code="summary-required")
         return lambda: service.sign_result(session, officer, code, summary, version)
+    if action == "revoke":
+        reason = _text(form, "reason", "Lý do thu hồi")
+        return lambda: service.revoke_result(session, officer, code, reason, version)
     return lambda: service.hand_back(session, officer, code, version)
 
 
