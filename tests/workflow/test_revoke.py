@@ -4,11 +4,15 @@ signed it, with a reason; afterwards the QR address says so. Refusals change not
 from pathlib import Path
 
 import httpx
+import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from motcua.core.errors import DomainError
 from motcua.dossiers import repository as dossiers_repository
 from motcua.dossiers import service as dossiers
 from motcua.dossiers.models import DossierState
+from motcua.notify.models import Notification
 from motcua.workflow import service
 from tests.workflow.conftest import SIMPLE, Team, file_dossier
 from tests.workflow.test_flow import keys as keys
@@ -94,3 +98,26 @@ async def test_an_agency_administrator_may_revoke_and_no_result_is_a_409(
         headers=team.auth("c_approver"),
     )
     assert stale.status_code == 409 and stale.json()["code"] == "dossier-changed"
+
+
+async def test_the_applicant_is_told_once_that_the_result_was_revoked(
+    session: AsyncSession, team: Team, keys: Path
+) -> None:
+    code = await file_dossier(session, team.commune, SIMPLE, email="nguoidan@example.test")
+    await service.claim(session, team["c_receiving_officer"], code)
+    for who in ("c_receiving_officer", "c_handling_officer", "c_approver"):
+        await service.complete(session, team[who], code)
+    _, verify_code = await service.sign_result(session, team["c_approver"], code, "Đã cấp.")
+    await service.revoke_result(session, team["c_approver"], code, REASON)
+    with pytest.raises(DomainError) as again:
+        await service.revoke_result(session, team["c_approver"], code, REASON)
+    assert again.value.code == "already-revoked"
+    told = (
+        await session.scalars(
+            select(Notification).where(
+                Notification.kind == "result_revoked", Notification.recipient.like("nguoidan@%")
+            )
+        )
+    ).all()
+    assert len(told) == 1 and told[0].event_key.endswith(verify_code)
+    assert REASON in told[0].body and told[0].subject.startswith("Kết quả của hồ sơ")

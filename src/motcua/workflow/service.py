@@ -949,6 +949,23 @@ async def revoke_result(
         kind="result-revoked",
         data={"verify_code": document.verify_code, "reason": reason.strip()},
     )
+    if work.dossier.contact_email:
+        base = get_settings().public_base_url
+        await notify.notify(
+            session,
+            event_key=f"dossier:{work.dossier.code}:result-revoked:{document.verify_code}",
+            kind="result_revoked",
+            channel=NotifyChannel.email,
+            recipient=work.dossier.contact_email,
+            context={
+                "name": "Ông/Bà",
+                "dossier_code": work.dossier.code,
+                "procedure_name": work.dossier.procedure_name,
+                "reason": reason.strip(),
+                "verify_url": f"{base}/verify/{document.verify_code}",
+                "tracking_url": f"{base}/tra-cuu",
+            },
+        )
     return work, document.verify_code
 
 
