@@ -665,21 +665,33 @@ async def request_supplement(
         data={"requirements": keys, "form": "Mẫu 02"},
     )
     seq = len(work.dossier.events)
-    if work.dossier.contact_email:
-        await notify.notify(
-            session,
-            event_key=f"dossier:{work.dossier.code}:supplement:{seq}",
-            kind="supplement_requested",
-            channel=NotifyChannel.email,
-            recipient=work.dossier.contact_email,
-            context={
-                "name": "Ông/Bà",
-                "dossier_code": work.dossier.code,
-                "items": names,
-                "tracking_url": f"{get_settings().public_base_url}/tra-cuu",
-            },
-        )
+    await tell_applicant(
+        session, work.dossier, f"supplement:{seq}", "supplement_requested", items=names
+    )
     return work
+
+
+async def tell_applicant(
+    session: AsyncSession, dossier: Dossier, event: str, kind: str, **context: Any
+) -> None:
+    """One e-mail to the applicant per event (its key makes a repeat a no-op); nothing when the
+    dossier has no contact address."""
+    if not dossier.contact_email:
+        return
+    await notify.notify(
+        session,
+        event_key=f"dossier:{dossier.code}:{event}",
+        kind=kind,
+        channel=NotifyChannel.email,
+        recipient=dossier.contact_email,
+        context={
+            "name": "Ông/Bà",
+            "dossier_code": dossier.code,
+            "procedure_name": dossier.procedure_name,
+            "tracking_url": f"{get_settings().public_base_url}/tra-cuu",
+            **context,
+        },
+    )
 
 
 async def _record_violation(
@@ -831,20 +843,14 @@ async def apologise(
             "form": "Mẫu 04",
         },
     )
-    if work.dossier.contact_email:
-        await notify.notify(
-            session,
-            event_key=f"dossier:{work.dossier.code}:apology:{len(work.dossier.events)}",
-            kind="dossier_delayed",
-            channel=NotifyChannel.email,
-            recipient=work.dossier.contact_email,
-            context={
-                "name": "Ông/Bà",
-                "dossier_code": work.dossier.code,
-                "reason": reason.strip(),
-                "new_due_at": f"{new_due:%d/%m/%Y}",
-            },
-        )
+    await tell_applicant(
+        session,
+        work.dossier,
+        f"apology:{len(work.dossier.events)}",
+        "dossier_delayed",
+        reason=reason.strip(),
+        new_due_at=f"{new_due:%d/%m/%Y}",
+    )
     return work
 
 
@@ -882,20 +888,7 @@ async def sign_result(
         data={"verify_code": document.verify_code, "sha256": document.sha256},
         from_step=before,
     )
-    if work.dossier.contact_email:
-        await notify.notify(
-            session,
-            event_key=f"dossier:{work.dossier.code}:result",
-            kind="result_ready",
-            channel=NotifyChannel.email,
-            recipient=work.dossier.contact_email,
-            context={
-                "name": "Ông/Bà",
-                "dossier_code": work.dossier.code,
-                "procedure_name": work.dossier.procedure_name,
-                "tracking_url": f"{get_settings().public_base_url}/tra-cuu",
-            },
-        )
+    await tell_applicant(session, work.dossier, "result", "result_ready")
     return work, document.verify_code
 
 
@@ -949,23 +942,14 @@ async def revoke_result(
         kind="result-revoked",
         data={"verify_code": document.verify_code, "reason": reason.strip()},
     )
-    if work.dossier.contact_email:
-        base = get_settings().public_base_url
-        await notify.notify(
-            session,
-            event_key=f"dossier:{work.dossier.code}:result-revoked:{document.verify_code}",
-            kind="result_revoked",
-            channel=NotifyChannel.email,
-            recipient=work.dossier.contact_email,
-            context={
-                "name": "Ông/Bà",
-                "dossier_code": work.dossier.code,
-                "procedure_name": work.dossier.procedure_name,
-                "reason": reason.strip(),
-                "verify_url": f"{base}/verify/{document.verify_code}",
-                "tracking_url": f"{base}/tra-cuu",
-            },
-        )
+    await tell_applicant(
+        session,
+        work.dossier,
+        f"result-revoked:{document.verify_code}",
+        "result_revoked",
+        reason=reason.strip(),
+        verify_url=f"{get_settings().public_base_url}/verify/{document.verify_code}",
+    )
     return work, document.verify_code
 
 

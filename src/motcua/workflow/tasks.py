@@ -14,7 +14,7 @@ from motcua.identity import repository as identity_repository
 from motcua.identity.models import Officer, Role
 from motcua.notify import service as notify
 from motcua.notify.models import Channel
-from motcua.workflow import repository
+from motcua.workflow import repository, service
 from motcua.workflow.models import WorkflowCase
 
 SWEEP = "workflow.sweep"
@@ -42,18 +42,12 @@ async def sweep(session: AsyncSession, limit: int = 50_000) -> dict[str, int]:
         counts[flag] += 1
         flagged.append((case, dossier, flag))
         if flag == "overdue" and not case.apologised and dossier.contact_email:
-            await notify.notify(
+            await service.tell_applicant(
                 session,
-                event_key=f"dossier:{dossier.code}:overdue",
-                kind="dossier_overdue",
-                channel=Channel.email,
-                recipient=dossier.contact_email,
-                context={
-                    "name": "Ông/Bà",
-                    "dossier_code": dossier.code,
-                    "due_at": calendar.localise(case.due_at).strftime("%d/%m/%Y"),
-                    "tracking_url": f"{get_settings().public_base_url}/tra-cuu",
-                },
+                dossier,
+                "overdue",
+                "dossier_overdue",
+                due_at=calendar.localise(case.due_at).strftime("%d/%m/%Y"),
             )
             counts["applicants_told"] += 1
     counts["officers_told"] = await _tell_officers(session, flagged)
