@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.exchange.models import AccessLogEntry
 from motcua.sandbox import personas
+from tests.forms import token_in
 from tests.identity.helpers import as_citizen
 
 pytestmark = pytest.mark.usefixtures("registries")
@@ -21,9 +22,8 @@ LAND = "land.certificate"
 
 
 def csrf(page: str) -> dict[str, str]:
-    """The page form's token, when the page renders one."""
-    match = re.search(r'name="csrf_token" value="([^"]*)"', page)
-    return {"csrf_token": match.group(1)} if match else {}
+    """The page form's token, as the browser would send it back."""
+    return {"csrf_token": token_in(page)}
 
 
 async def preview(client: httpx.AsyncClient) -> tuple[str, str]:

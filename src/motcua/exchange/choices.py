@@ -10,18 +10,14 @@ accepted: anything else is refused before any read, and changes nothing.
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.core import clock
-from motcua.core.errors import Invalid, NotFound
+from motcua.core.errors import NotFound
 from motcua.exchange import repository, service
 from motcua.exchange.models import Decision, ItemStatus
 from motcua.exchange.schemas import ItemView
 
-# The answer "none of these, I will upload"; a record id the registry offered wins over it.
+# The answer "none of these, I will upload".
 NONE_OF_THESE = "none-of-these"
 UPLOAD_INSTEAD = "Người nộp cho biết không bản ghi nào đúng; sẽ tải giấy tờ lên"
-
-
-class ChoiceRefused(Invalid):
-    """The answer cannot be used; ``details["key"]`` says which question it was for."""
 
 
 async def choose(
@@ -39,17 +35,12 @@ async def choose(
         )
     answer = answer.strip()
     if not answer:
-        raise ChoiceRefused(
+        raise service.ChoiceRefused(
             "Bạn chưa chọn: hãy chọn một bản ghi, hoặc chọn “Không có bản ghi nào đúng, "
             "tôi sẽ tải giấy tờ lên”.",
             code="choice-required",
             key=key,
         )
-    if answer in {o.id for o in item.options}:
-        result = await service.fetch_evidence(
-            session, reference, actor, choices={key: answer}, only=item.evidence_type
-        )
-        return next(i for i in result.items if i.key == key)
     if answer == NONE_OF_THESE:
         row = next(r for r in await repository.items(session, reference) if r.key == key)
         row.decision, row.decided_at, row.decision_reason = (
@@ -59,9 +50,9 @@ async def choose(
         )
         await session.flush()
         return item.model_copy(update={"decision": Decision.rejected})
-    raise ChoiceRefused(
-        "Bản ghi bạn gửi không nằm trong các bản ghi cơ sở dữ liệu đã trả về cho thành phần "
-        "này, nên không được dùng. Hãy chọn lại một bản ghi trong danh sách.",
-        code="choice-not-offered",
-        key=key,
+    # Any other answer must be a record the registry offered: the fetch refuses anything else
+    # before reading (``choice-not-offered``), for this page and the API alike.
+    result = await service.fetch_evidence(
+        session, reference, actor, choices={key: answer}, only=item.evidence_type
     )
+    return next(i for i in result.items if i.key == key)

@@ -130,7 +130,7 @@ async def choose(
     """The answer to a ``needs_choice`` question: read the chosen record (logged), or upload."""
     try:
         item = await choices.choose(session, reference, citizen.personal_id, key, record)
-    except choices.ChoiceRefused as refusal:
+    except service.ChoiceRefused as refusal:
         return await _preview(request, reference, session, citizen, (key, refusal.message), 422)
     except service.ReadRefused as refusal:
         return render(request, "error.html", {"messages": [refusal.message]}, 403)

@@ -480,6 +480,11 @@ async def fetch_evidence(
     )
 
 
+class ChoiceRefused(Invalid):
+    """An answer to a ``needs_choice`` question that cannot be used; ``details["key"]`` names
+    the question."""
+
+
 async def _check_choices(session: AsyncSession, reference: str, choices: dict[str, str]) -> None:
     """Only a record the registry offered for a pending question may be chosen: anything else
     is refused before any registry is read."""
@@ -490,9 +495,9 @@ async def _check_choices(session: AsyncSession, reference: str, choices: dict[st
     }
     for key, record in choices.items():
         if record not in pending.get(key, set()):
-            raise Invalid(
-                f"“{record}” không phải bản ghi cơ sở dữ liệu đã trả về cho thành phần “{key}”; "
-                "hãy chọn một bản ghi trong danh sách đã được hỏi.",
+            raise ChoiceRefused(
+                "Bản ghi bạn gửi không nằm trong các bản ghi cơ sở dữ liệu đã trả về cho thành "
+                "phần này, nên không được dùng. Hãy chọn lại một bản ghi trong danh sách.",
                 code="choice-not-offered",
                 key=key,
             )
