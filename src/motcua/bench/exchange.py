@@ -134,7 +134,13 @@ async def _worker_rounds(
 def _worker(
     database_url: str, samples: int, concurrent: int, rounds: Any, phase: Any, results: Any
 ) -> None:
-    results.put(asyncio.run(_worker_rounds(database_url, samples, concurrent, rounds, phase)))
+    try:
+        results.put(asyncio.run(_worker_rounds(database_url, samples, concurrent, rounds, phase)))
+    except BaseException as error:  # the parent and the other workers must not wait for it
+        rounds.abort()
+        phase.abort()
+        results.put(error)
+        raise
 
 
 def _bench(
@@ -161,6 +167,9 @@ def _bench(
     faults.put("/_faults/land", json={"latency_ms": LATENCY_MS, "stall_s": 60})
     phase.wait()
     outcomes = [results.get(timeout=600) for _ in processes]
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise RuntimeError("a bench worker failed") from outcome
     for process in processes:
         process.join(30)
     faults.delete("/_faults")
