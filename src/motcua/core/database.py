@@ -37,7 +37,10 @@ def _sqlite_begin(connection: Connection) -> None:
 def make_engine(url: str, echo: bool = False) -> AsyncEngine:
     kwargs: dict[str, Any] = {"echo": echo}
     if not url.startswith("sqlite"):
-        kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
+        # Overflow connections are closed on return: a pool smaller than the concurrency pays
+        # a PostgreSQL connection (a server process) per request beyond it.
+        pool_size = get_settings().database_pool_size
+        kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_connect)

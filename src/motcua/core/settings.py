@@ -20,6 +20,13 @@ class Settings(BaseSettings):
         description="SQLAlchemy async URL; a SQLite file in the working directory by default.",
     )
     database_echo: bool = False
+    database_pool_size: int = Field(
+        default=20,
+        ge=1,
+        le=500,
+        description="Connections each worker process keeps open to PostgreSQL; at least the "
+        "requests it serves at once, or every request beyond it opens and closes a connection.",
+    )
     timezone: str = "Asia/Ho_Chi_Minh"
     office_opens_at: time = time(7, 30)
     office_closes_at: time = time(17, 0)
