@@ -319,14 +319,15 @@ def sandbox_generate(
 
 
 @sandbox_app.command("registries")
-def sandbox_registries(host: str = "127.0.0.1", port: int = 8100) -> None:
+def sandbox_registries(host: str = "127.0.0.1", port: int = 8100, access_log: bool = True) -> None:
     """Serve the sandbox registries alone (both protocols, fault switches under /_faults); the
     population is ready before the first request is answered."""
     import uvicorn
 
     from motcua.sandbox.registries import create_sandbox_app, default_population
 
-    uvicorn.run(create_sandbox_app(default_population()), host=host, port=port)
+    app = create_sandbox_app(default_population())
+    uvicorn.run(app, host=host, port=port, access_log=access_log)
 
 
 @audit_app.command("seal")

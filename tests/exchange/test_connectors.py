@@ -85,6 +85,32 @@ async def test_direct_transport_needs_the_credential(
     assert error.value.reason == "unauthorised"
 
 
+async def test_the_sandbox_refuses_a_malformed_subject_on_both_transports(
+    sandbox: LiveSandbox,
+) -> None:
+    connector = connectors.get("population")
+    assert isinstance(connector, EnvelopeConnector)
+    url, headers = connector.request(xroad(sandbox), _context())
+    credential = {"Authorization": "Bearer sandbox-credential"}
+    async with httpx.AsyncClient() as client:
+        for bad in ("12345", "0790901234567", "07909012345a", ""):
+            via_xroad = await client.get(url, params={"subject": bad}, headers=headers)
+            via_direct = await client.get(
+                f"{sandbox.url}/direct/insurance/health_card/records",
+                params={"subject": bad},
+                headers=credential,
+            )
+            for answer in (via_xroad, via_direct):
+                assert answer.status_code == 422
+                assert "12-digit" in answer.json()["error"]
+        unknown = await client.get(
+            f"{sandbox.url}/direct/insurance/no_such_service/records",
+            params={"subject": personas.COMPLETE},
+            headers=credential,
+        )
+        assert unknown.status_code == 404
+
+
 FAULTS = [
     ({"outage": True}, "registry-error"),
     ({"error_rate": 1.0}, "registry-error"),

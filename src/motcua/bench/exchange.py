@@ -52,7 +52,16 @@ def _serve() -> tuple[str, subprocess.Popen[bytes]]:
         s.bind(("127.0.0.1", 0))
         port = int(s.getsockname()[1])
     process = subprocess.Popen(
-        [sys.executable, "-m", "motcua.cli", "sandbox", "registries", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "motcua.cli",
+            "sandbox",
+            "registries",
+            "--port",
+            str(port),
+            "--no-access-log",
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
