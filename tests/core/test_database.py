@@ -1,11 +1,27 @@
-"""Engine settings that decide how a worker process holds its PostgreSQL connections."""
+"""How a worker process holds its PostgreSQL connections: pool size, and connections the
+server closed or that sat idle. Against the PostgreSQL on this machine in both passes of the
+suite (these tests need no tables)."""
 
-from collections.abc import Iterator
+import asyncio
+import os
+from collections.abc import AsyncIterator, Iterator
 
+import asyncpg
 import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from motcua.core import database
 from motcua.core.database import make_engine
 from motcua.core.settings import get_settings
+
+
+def _postgres_url() -> str:
+    url = os.environ.get("MOTCUA_TEST_DATABASE_URL", "")
+    return (
+        url if url.startswith("postgresql") else "postgresql+asyncpg://postgres@127.0.0.1/postgres"
+    )
 
 
 @pytest.fixture
@@ -16,8 +32,29 @@ def pool_size(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
     get_settings.cache_clear()
 
 
+@pytest.fixture
+async def postgres() -> AsyncIterator[AsyncEngine]:
+    engine = make_engine(_postgres_url())
+    yield engine
+    await engine.dispose()
+
+
+async def _backend(postgres: AsyncEngine) -> int:
+    async with postgres.connect() as connection:
+        return int((await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one())
+
+
+async def _from_outside(query: str) -> object:
+    url = make_url(_postgres_url()).set(drivername="postgresql")
+    other = await asyncpg.connect(url.render_as_string(hide_password=False))
+    try:
+        return await other.fetchval(query)
+    finally:
+        await other.close()
+
+
 async def test_the_pool_keeps_as_many_connections_as_the_setting_says(pool_size: int) -> None:
-    engine = make_engine("postgresql+asyncpg://postgres@127.0.0.1:5432/unused")
+    engine = make_engine(_postgres_url())
     try:
         assert engine.pool.size() == pool_size  # type: ignore[attr-defined]
     finally:
@@ -32,3 +69,26 @@ def test_a_pool_of_no_connections_is_refused(monkeypatch: pytest.MonkeyPatch) ->
             get_settings()
     finally:
         get_settings.cache_clear()
+
+
+async def test_a_connection_the_server_closed_is_replaced_before_use(postgres: AsyncEngine) -> None:
+    first = await _backend(postgres)
+    assert await _from_outside(f"SELECT pg_terminate_backend({first})")
+    await asyncio.sleep(0.05)  # the pooled connection reads the server's goodbye meanwhile
+    second = await _backend(postgres)  # no error reaches the request
+    assert second != first
+
+
+async def test_a_busy_connection_is_not_pinged_but_one_idle_for_long_is(
+    postgres: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sent: list[str] = []
+    async with postgres.connect() as connection:
+        raw = await connection.get_raw_connection()
+        raw.driver_connection.add_query_logger(lambda record: sent.append(record.query))
+    async with postgres.connect() as connection:  # just used: no ping
+        await connection.execute(text("SELECT 1"))
+    assert sent == ["BEGIN;", "ROLLBACK;"]  # the request's own transaction, nothing before it
+    monkeypatch.setattr(database, "PING_AFTER_IDLE_S", 0.0)
+    async with postgres.connect() as connection:  # "idle for long": pinged before use
+        assert ";" in sent
