@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from motcua import __version__
 from motcua.core.database import get_sessionmaker
 from motcua.core.errors import DomainError
+from motcua.core.process import freeze_startup_heap
 from motcua.core.settings import get_settings
 from motcua.exchange.config import get_exchange_settings
 from motcua.exchange.connectors import close_registry_client
@@ -29,6 +30,7 @@ from motcua.web.templating import WEB, render, templates
 async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
     every = get_exchange_settings().seal_seconds
     sealing = asyncio.create_task(keep_sealing(get_sessionmaker(), every)) if every else None
+    freeze_startup_heap()
     yield
     if sealing is not None:
         sealing.cancel()

@@ -154,6 +154,7 @@ def worker(
         from motcua.sandbox import sms  # noqa: F401  (registers the recording SMS gateway)
 
     from motcua.core import clock
+    from motcua.core.process import freeze_startup_heap
     from motcua.monitoring.tasks import DailyReminder
 
     reminder = DailyReminder()
@@ -161,6 +162,7 @@ def worker(
     async def run() -> int:
         sessions = get_sessionmaker()
         done = 0
+        freeze_startup_heap()
         try:
             while True:
                 await reminder.tick(sessions, clock.now())

@@ -24,6 +24,7 @@ from motcua.bench import machine, write_section
 from motcua.catalog import service as catalog
 from motcua.core.database import make_engine, make_sessionmaker, recreate_postgres_database
 from motcua.core.migrate import upgrade
+from motcua.core.process import freeze_startup_heap
 from motcua.exchange import service
 from motcua.exchange.connectors import Breakers, Fetcher, close_registry_client, registry_client
 from motcua.exchange.models import Registry
@@ -130,6 +131,7 @@ async def _worker_rounds(
 
     # As in the app: each process seals the access log in the background every second.
     sealing = asyncio.create_task(keep_sealing(sessions, 1.0))
+    freeze_startup_heap()
     normal = (await run(samples + 1))[concurrent:]  # round 0 warms connections and caches
     await asyncio.to_thread(phase.wait)  # the parent hangs the land registry
     await asyncio.to_thread(phase.wait)
