@@ -214,3 +214,20 @@ async def test_reject_item_and_recheck_at_submission(
     assert rejected.decision == "rejected" and not rejected.fields
     await service.close_application(session, reference, personas.COMPLETE)
     assert not await service.items(session, reference, personas.COMPLETE)
+
+
+async def test_a_new_fetch_replaces_each_item_in_place(
+    session: AsyncSession, fetcher: Fetcher
+) -> None:
+    reference = await _ready(session, JUDICIAL, personas.COMPLETE)
+    first = await service.fetch_evidence(session, reference, personas.COMPLETE, fetcher=fetcher)
+    judicial = next(i for i in first.items if i.evidence_type == "judicial.record")
+    await service.decide(
+        session, reference, personas.COMPLETE, judicial.key, accept=False, reason="Sai"
+    )
+    again = await service.fetch_evidence(session, reference, personas.COMPLETE, fetcher=fetcher)
+    items = await service.items(session, reference, personas.COMPLETE)
+    assert [i.key for i in items] == [i.key for i in first.items] == [i.key for i in again.items]
+    fetched_again = next(i for i in items if i.key == judicial.key)
+    assert fetched_again.decision == "pending" and fetched_again.fields  # the rejection is gone
+    assert all(i.request_hash != j.request_hash for i, j in zip(first.items, items, strict=True))

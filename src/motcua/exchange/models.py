@@ -101,7 +101,10 @@ class EvidenceItem(Base):
     """What one requirement got from its registry, kept only for the application it serves."""
 
     __tablename__ = "exchange_evidence_items"
-    __table_args__ = (Index("ix_exchange_evidence_items_consent", "consent_reference", "key"),)
+    # One row per application and requirement: a new fetch replaces it in place.
+    __table_args__ = (
+        Index("ix_exchange_evidence_items_consent", "consent_reference", "key", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     consent_reference: Mapped[str] = mapped_column(

@@ -1,8 +1,10 @@
 """All exchange queries, including the locked head row that keeps the access log one chain."""
 
 from collections.abc import AsyncIterator, Sequence
+from typing import Any
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.exchange.models import (
@@ -56,8 +58,29 @@ async def items(session: AsyncSession, reference: str) -> Sequence[EvidenceItem]
         select(EvidenceItem)
         .where(EvidenceItem.consent_reference == reference)
         .order_by(EvidenceItem.id)
+        # ``put_items`` writes past the identity map: never answer with a copy loaded before.
+        .execution_options(populate_existing=True)
     )
     return result.all()
+
+
+KEY = ("consent_reference", "key")
+
+
+async def put_items(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """``INSERT … ON CONFLICT (application, requirement) DO UPDATE``: what a fetch got replaces
+    what an earlier fetch left, in one statement, and two fetches of one application at once
+    leave one row per requirement (PostgreSQL, SQLite >= 3.24)."""
+    if not rows:
+        return
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(EvidenceItem).values(list(rows))
+    replaced = {name: statement.excluded[name] for name in rows[0] if name not in KEY}
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[EvidenceItem.consent_reference, EvidenceItem.key], set_=replaced
+        )
+    )
 
 
 async def delete_items(session: AsyncSession, reference: str, keys: Sequence[str]) -> None:

@@ -304,6 +304,15 @@ def _remaining_ms(timeout_ms: int, started: float) -> int:
     return max(1, round(timeout_ms - spent - min(WRITE_RESERVE_MS, timeout_ms / 10)))
 
 
+# What an item holds before the applicant looks at it (explicit: the items are written by one
+# statement, not the ORM, so column defaults are not applied to these objects).
+_FRESH: dict[str, Any] = {
+    "decision": Decision.pending,
+    "decided_at": None,
+    "decision_reason": None,
+}
+
+
 async def fetch_evidence(
     session: AsyncSession,
     reference: str,
@@ -420,6 +429,7 @@ async def fetch_evidence(
                 fields={},
                 options=[],
                 fetched_at=now,
+                **_FRESH,
             )
         )
     for (p, target, context), answer in zip(jobs, answers, strict=True):
@@ -433,6 +443,7 @@ async def fetch_evidence(
             fields={},
             options=[],
             fetched_at=now,
+            **_FRESH,
         )
         if isinstance(answer, RegistryUnavailable):
             item.status, item.reason = ItemStatus.unavailable, answer.reason
@@ -466,8 +477,7 @@ async def fetch_evidence(
             )
         )
 
-    await repository.delete_items(session, reference, [i.key for i in items])
-    session.add_all(items)
+    await repository.put_items(session, [_row(i) for i in items])
     await audit.append(session, accesses)
     order = {p.key: n for n, p in enumerate(planned)}
     items.sort(key=lambda i: order[i.key])
@@ -478,6 +488,15 @@ async def fetch_evidence(
         disagreements=_disagreements(items),
         elapsed_ms=(time.perf_counter() - started) * 1000,
     )
+
+
+_ITEM_COLUMNS = [c.key for c in EvidenceItem.__table__.columns if c.key != "id"]
+
+
+def _row(item: EvidenceItem) -> dict[str, Any]:
+    """Every column but the id, so that a new fetch resets what the last one left (the
+    applicant's decision included)."""
+    return {name: getattr(item, name) for name in _ITEM_COLUMNS}
 
 
 class ChoiceRefused(Invalid):
