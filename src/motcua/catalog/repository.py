@@ -7,8 +7,10 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Date,
     Select,
     and_,
+    bindparam,
     case,
     func,
     literal_column,
@@ -42,7 +44,7 @@ LEVEL_COLUMNS = {
 }
 
 
-def in_force(on: date) -> ColumnElement[bool]:
+def in_force(on: date | ColumnElement[date]) -> ColumnElement[bool]:
     return and_(
         ProcedureVersion.status == VersionStatus.published,
         ProcedureVersion.effective_from <= on,
@@ -78,15 +80,19 @@ async def _one_with_details(
     return result.unique().scalar_one_or_none()
 
 
+# Built once: every submission asks for it, and building it cost more than running it.
+_CURRENT_VERSION = _with_details(
+    select(ProcedureVersion)
+    .join(Procedure)
+    .where(Procedure.code == bindparam("code"), in_force(bindparam("on", type_=Date)))
+    .order_by(ProcedureVersion.version.desc())
+    .limit(1)
+)
+
+
 async def current_version(session: AsyncSession, code: str, on: date) -> ProcedureVersion | None:
-    statement = (
-        select(ProcedureVersion)
-        .join(Procedure)
-        .where(Procedure.code == code, in_force(on))
-        .order_by(ProcedureVersion.version.desc())
-        .limit(1)
-    )
-    return await _one_with_details(session, statement)
+    result = await session.execute(_CURRENT_VERSION, {"code": code, "on": on})
+    return result.unique().scalar_one_or_none()
 
 
 async def version(session: AsyncSession, code: str, number: int) -> ProcedureVersion | None:

@@ -2,9 +2,10 @@
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from functools import cache
+from typing import Any, cast
 
-from sqlalchemy import false, or_, select, update
+from sqlalchemy import Table, bindparam, false, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -14,40 +15,61 @@ from motcua.dossiers.models import Dossier, DossierCounter, DossierEvent, Upload
 from motcua.units.models import Agency
 
 
+# Hot-path statements are built once, with bound parameters: building one per request (its
+# ORM coercion of every value) cost more CPU than executing it.
+@cache
+def _statements(dialect: str) -> dict[str, Any]:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    counter = insert(DossierCounter).values(
+        agency_code=bindparam("counter_agency"), day=bindparam("counter_day"), last=1
+    )
+    return {
+        "next_sequence": counter.on_conflict_do_update(
+            index_elements=[DossierCounter.agency_code, DossierCounter.day],
+            set_={"last": DossierCounter.last + 1},
+        ).returning(DossierCounter.last),
+        "insert_unless_key_taken": insert(Dossier)
+        .on_conflict_do_nothing(index_elements=[Dossier.actor_number, Dossier.idempotency_key])
+        .returning(Dossier),
+    }
+
+
+def _statement(session: AsyncSession, name: str) -> Any:
+    return _statements(session.get_bind().dialect.name)[name]
+
+
+_DOSSIERS = cast(Table, Dossier.__table__)
+_SET_CODE = (
+    update(_DOSSIERS)
+    .where(_DOSSIERS.c.id == bindparam("dossier_id"))
+    .values(code=bindparam("new_code"), secret_hash=bindparam("new_secret_hash"))
+)
+
+
 async def next_sequence(session: AsyncSession, agency_code: str, day: date) -> int:
     """``INSERT … ON CONFLICT DO UPDATE … RETURNING``: one row per agency and day is locked for
     the rest of the caller's transaction, nothing else (PostgreSQL, SQLite >= 3.35)."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    upsert = insert(DossierCounter).values(agency_code=agency_code, day=day, last=1)
-    statement = upsert.on_conflict_do_update(
-        index_elements=[DossierCounter.agency_code, DossierCounter.day],
-        set_={"last": DossierCounter.last + 1},
-    ).returning(DossierCounter.last)
-    return int((await session.execute(statement)).scalar_one())
+    result = await session.execute(
+        _statement(session, "next_sequence"), {"counter_agency": agency_code, "counter_day": day}
+    )
+    return int(result.scalar_one())
 
 
 async def insert_unless_key_taken(session: AsyncSession, **values: Any) -> Dossier | None:
     """``INSERT … ON CONFLICT (actor, key) DO NOTHING RETURNING``: no savepoint and no read
     first. A concurrent insert of the same key makes PostgreSQL wait for that transaction and
     then do nothing; the caller then answers with the dossier that holds the key."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = (
-        insert(Dossier)
-        .values(version=1, **values)
-        .on_conflict_do_nothing(index_elements=[Dossier.actor_number, Dossier.idempotency_key])
-        .returning(Dossier)
+    inserted = await session.scalars(
+        _statement(session, "insert_unless_key_taken"), [{"version": 1, **values}]
     )
-    return (await session.scalars(statement)).one_or_none()
+    return inserted.one_or_none()
 
 
 async def set_code(session: AsyncSession, dossier: Dossier, code: str, secret_hash: str) -> None:
     """Replace the provisional code without a version bump (the dossier is new, not edited);
     the loaded object gets the values too, so nothing is read back."""
     await session.execute(
-        update(Dossier)
-        .where(Dossier.id == dossier.id)
-        .values(code=code, secret_hash=secret_hash)
-        .execution_options(synchronize_session=False)
+        _SET_CODE, {"dossier_id": dossier.id, "new_code": code, "new_secret_hash": secret_hash}
     )
     set_committed_value(dossier, "code", code)
     set_committed_value(dossier, "secret_hash", secret_hash)
@@ -106,11 +128,13 @@ async def of_person(
     return result.all()
 
 
+_UPLOADS = select(Upload).where(Upload.id.in_(bindparam("ids", expanding=True)))
+
+
 async def uploads(session: AsyncSession, ids: set[str]) -> dict[str, Upload]:
     if not ids:
         return {}
-    result = await session.scalars(select(Upload).where(Upload.id.in_(ids)))
-    return {u.id: u for u in result}
+    return {u.id: u for u in await session.scalars(_UPLOADS, {"ids": list(ids)})}
 
 
 async def agencies_by_id(session: AsyncSession, ids: set[int]) -> dict[int, Agency]:

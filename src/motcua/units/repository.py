@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.units.models import (
@@ -67,8 +67,11 @@ async def agencies_by_codes(session: AsyncSession, codes: set[str]) -> dict[str,
     return {a.code: a for a in result}
 
 
+_AGENCY_BY_CODE = select(Agency).where(Agency.code == bindparam("code"))
+
+
 async def agency_by_code(session: AsyncSession, code: str) -> Agency | None:
-    return await session.scalar(select(Agency).where(Agency.code == code))
+    return await session.scalar(_AGENCY_BY_CODE, {"code": code})
 
 
 async def agencies(
