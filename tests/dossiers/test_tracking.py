@@ -137,7 +137,7 @@ async def test_history_cannot_be_rewritten(
     session: AsyncSession, procedures: dict[str, str]
 ) -> None:
     result = await submitted(session, procedures["online"])
-    first = result.dossier.events[0]
+    [first] = await repository.events_of(session, result.dossier.id)  # as stored, not as sent
     first.kind = "forged"
     with pytest.raises(HistoryIsAppendOnly):
         await session.flush()

@@ -5,13 +5,13 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, false, or_, select, update
+from sqlalchemy import Table, bindparam, false, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from motcua.dossiers.models import Dossier, DossierCounter, DossierEvent, Upload
+from motcua.dossiers.models import Dossier, DossierCounter, DossierEvent, DossierItem, Upload
 from motcua.units.models import Agency
 
 
@@ -44,6 +44,26 @@ _SET_CODE = (
     .where(_DOSSIERS.c.id == bindparam("dossier_id"))
     .values(code=bindparam("new_code"), secret_hash=bindparam("new_secret_hash"))
 )
+
+
+_ITEMS = cast(Table, DossierItem.__table__)
+_EVENTS = cast(Table, DossierEvent.__table__)
+
+
+def _columns(row: DossierItem | DossierEvent, table: Table) -> dict[str, Any]:
+    return {c.key: getattr(row, c.key) for c in table.columns if c.key != "id"}
+
+
+async def insert_contents(
+    session: AsyncSession, items: Sequence[DossierItem], events: Sequence[DossierEvent]
+) -> None:
+    """A new dossier's items and first events, by two constant statements instead of the
+    unit of work (nothing reads their ids); the objects stay out of the session and serve the
+    answer."""
+    if items:
+        await session.execute(insert(_ITEMS), [_columns(i, _ITEMS) for i in items])
+    if events:
+        await session.execute(insert(_EVENTS), [_columns(e, _EVENTS) for e in events])
 
 
 async def next_sequence(session: AsyncSession, agency_code: str, day: date) -> int:

@@ -435,8 +435,7 @@ async def _create(
         to_state=DossierState.received,
         data={"channel": body.channel.value, "items": len(items), "on_behalf": dossier.on_behalf},
     )
-    session.add_all([*items, first])
-    await session.flush()
+    await repository.insert_contents(session, items, [first])
     set_committed(dossier, items, [first])
     return dossier
 
