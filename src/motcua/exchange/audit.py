@@ -11,7 +11,7 @@ names the first one and counts the records not sealed yet.
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -78,28 +78,10 @@ async def append(session: AsyncSession, accesses: list[Access]) -> list[AccessLo
     """Write the records with the caller's transaction, without any lock: they are durable with
     the read they record, and ``seal`` links them into the chain once committed."""
     at = clock.now()
-    written = [
-        AccessLogEntry(
-            at=at,
-            actor_personal_id=access.actor_personal_id,
-            on_behalf_of=access.on_behalf_of,
-            subject_personal_id=access.subject_personal_id,
-            agency_code=access.agency_code,
-            registry_code=access.registry_code,
-            evidence_type_code=access.evidence_type_code,
-            purpose=access.purpose,
-            procedure_code=access.procedure_code,
-            legal_basis=list(access.legal_basis),
-            consent_reference=access.consent_reference,
-            outcome=access.outcome,
-            reason=access.reason,
-            request_hash=access.request_hash,
-        )
-        for access in accesses
+    rows = [
+        {**asdict(access), "at": at, "legal_basis": list(access.legal_basis)} for access in accesses
     ]
-    session.add_all(written)
-    await session.flush()
-    return written
+    return await repository.append_entries(session, rows)
 
 
 async def seal(session: AsyncSession, batch: int = 5000) -> int:

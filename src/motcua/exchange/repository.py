@@ -3,7 +3,7 @@
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,15 +17,19 @@ from motcua.exchange.models import (
 )
 from motcua.units.models import Agency
 
+# Statements on every fetch are built once, with bound parameters: building them per call
+# cost more CPU than running them.
+_SERVICES_FOR = (
+    select(RegistryService, Registry)
+    .join(Registry, Registry.code == RegistryService.registry_code)
+    .where(RegistryService.evidence_type_code.in_(bindparam("codes", expanding=True)))
+)
+
 
 async def services_for(
     session: AsyncSession, evidence_codes: Sequence[str]
 ) -> dict[str, tuple[RegistryService, Registry]]:
-    rows = await session.execute(
-        select(RegistryService, Registry)
-        .join(Registry, Registry.code == RegistryService.registry_code)
-        .where(RegistryService.evidence_type_code.in_(evidence_codes))
-    )
+    rows = await session.execute(_SERVICES_FOR, {"codes": list(evidence_codes)})
     return {service.evidence_type_code: (service, registry) for service, registry in rows}
 
 
@@ -89,6 +93,18 @@ async def delete_items(session: AsyncSession, reference: str, keys: Sequence[str
             EvidenceItem.consent_reference == reference, EvidenceItem.key.in_(keys)
         )
     )
+
+
+_APPEND = insert(AccessLogEntry).returning(AccessLogEntry)
+
+
+async def append_entries(
+    session: AsyncSession, rows: Sequence[dict[str, Any]]
+) -> list[AccessLogEntry]:
+    """One multi-row INSERT … RETURNING from a constant statement, no unit of work."""
+    if not rows:
+        return []
+    return list((await session.scalars(_APPEND, list(rows))).all())
 
 
 async def lock_head(session: AsyncSession) -> AccessLogHead:
