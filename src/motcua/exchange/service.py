@@ -292,9 +292,10 @@ async def _refuse(
     raise ReadRefused(message, code=reason)
 
 
-# Kept back from a registry's timeout for writing the items and the access log and committing
-# afterwards; when 16 applications time out together on 2 cores that took up to ~150 ms.
-WRITE_RESERVE_MS = 150
+# Kept back from a registry's timeout (at most a tenth of it) for writing the items and the
+# access log and committing afterwards; when 16 applications time out together in one process
+# on 2 slow cores that took up to ~200 ms.
+WRITE_RESERVE_MS = 250
 
 
 def _remaining_ms(timeout_ms: int, started: float) -> int:
