@@ -12,11 +12,11 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from motcua.core import clock
 from motcua.core.models import OutboxMessage
+from motcua.core.repository import conflict_insert
 from motcua.core.settings import get_settings
 
 Handler = Callable[[AsyncSession, dict[str, Any]], Awaitable[None]]
@@ -40,7 +40,7 @@ async def enqueue(
 ) -> None:
     """Add a message in the caller's transaction; a repeated ``dedupe_key`` adds nothing."""
     now = clock.now()
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    insert = conflict_insert(session.get_bind().dialect.name)
     await session.execute(
         insert(OutboxMessage)
         .values(

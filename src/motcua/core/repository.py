@@ -12,12 +12,17 @@ from motcua.core.models import Base
 _CHUNK = 1000
 
 
+def conflict_insert(dialect: str) -> Any:
+    """``insert`` with ``on_conflict_do_nothing`` / ``on_conflict_do_update`` for the database in
+    use: PostgreSQL's, or SQLite's (same clauses, SQLite >= 3.24)."""
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
 async def insert_missing(
     session: AsyncSession, model: type[Base], rows: Sequence[dict[str, Any]]
 ) -> None:
     """Insert rows whose key is absent; existing rows stay untouched, so seeds can re-run."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = conflict_insert(session.get_bind().dialect.name)
     for start in range(0, len(rows), _CHUNK):
         chunk = rows[start : start + _CHUNK]
         await session.execute(insert(model).values(list(chunk)).on_conflict_do_nothing())

@@ -6,11 +6,11 @@ from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, false, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from motcua.core.repository import conflict_insert
 from motcua.dossiers.models import Dossier, DossierCounter, DossierEvent, DossierItem, Upload
 from motcua.units.models import Agency
 
@@ -18,24 +18,23 @@ from motcua.units.models import Agency
 # Hot-path statements are built once, with bound parameters: building one per request (its
 # ORM coercion of every value) cost more CPU than executing it.
 @cache
-def _statements(dialect: str) -> dict[str, Any]:
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    counter = insert(DossierCounter).values(
+def _next_sequence(dialect: str) -> Any:
+    counter = conflict_insert(dialect)(DossierCounter).values(
         agency_code=bindparam("counter_agency"), day=bindparam("counter_day"), last=1
     )
-    return {
-        "next_sequence": counter.on_conflict_do_update(
-            index_elements=[DossierCounter.agency_code, DossierCounter.day],
-            set_={"last": DossierCounter.last + 1},
-        ).returning(DossierCounter.last),
-        "insert_unless_key_taken": insert(Dossier)
+    return counter.on_conflict_do_update(
+        index_elements=[DossierCounter.agency_code, DossierCounter.day],
+        set_={"last": DossierCounter.last + 1},
+    ).returning(DossierCounter.last)
+
+
+@cache
+def _insert_unless_key_taken(dialect: str) -> Any:
+    return (
+        conflict_insert(dialect)(Dossier)
         .on_conflict_do_nothing(index_elements=[Dossier.actor_number, Dossier.idempotency_key])
-        .returning(Dossier),
-    }
-
-
-def _statement(session: AsyncSession, name: str) -> Any:
-    return _statements(session.get_bind().dialect.name)[name]
+        .returning(Dossier)
+    )
 
 
 _DOSSIERS = cast(Table, Dossier.__table__)
@@ -70,7 +69,8 @@ async def next_sequence(session: AsyncSession, agency_code: str, day: date) -> i
     """``INSERT … ON CONFLICT DO UPDATE … RETURNING``: one row per agency and day is locked for
     the rest of the caller's transaction, nothing else (PostgreSQL, SQLite >= 3.35)."""
     result = await session.execute(
-        _statement(session, "next_sequence"), {"counter_agency": agency_code, "counter_day": day}
+        _next_sequence(session.get_bind().dialect.name),
+        {"counter_agency": agency_code, "counter_day": day},
     )
     return int(result.scalar_one())
 
@@ -80,7 +80,7 @@ async def insert_unless_key_taken(session: AsyncSession, **values: Any) -> Dossi
     first. A concurrent insert of the same key makes PostgreSQL wait for that transaction and
     then do nothing; the caller then answers with the dossier that holds the key."""
     inserted = await session.scalars(
-        _statement(session, "insert_unless_key_taken"), [{"version": 1, **values}]
+        _insert_unless_key_taken(session.get_bind().dialect.name), [{"version": 1, **values}]
     )
     return inserted.one_or_none()
 

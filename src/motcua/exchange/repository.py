@@ -5,9 +5,9 @@ from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from motcua.core.repository import conflict_insert
 from motcua.exchange.models import (
     AccessLogEntry,
     AccessLogHead,
@@ -76,8 +76,7 @@ _ITEMS = cast(Table, EvidenceItem.__table__)
 def _put_items(dialect: str) -> Any:
     """Built once per dialect: the statement (its ``excluded`` columns above all) cost more
     CPU to build than a fetch's reads."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(_ITEMS)
+    statement = conflict_insert(dialect)(_ITEMS)
     return statement.on_conflict_do_update(
         index_elements=[_ITEMS.c.consent_reference, _ITEMS.c.key],
         set_={

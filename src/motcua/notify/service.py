@@ -6,11 +6,11 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.core import clock, outbox
 from motcua.core.errors import Invalid
+from motcua.core.repository import conflict_insert
 from motcua.notify import repository
 from motcua.notify.models import Channel, DeliveryStatus, Notification
 
@@ -48,7 +48,7 @@ async def notify(
 ) -> Notification:
     """Record a message for an event and queue its delivery; the same event twice adds nothing."""
     subject, body = render(kind, context)
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    insert = conflict_insert(session.get_bind().dialect.name)
     await session.execute(
         insert(Notification)
         .values(

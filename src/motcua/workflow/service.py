@@ -10,7 +10,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
@@ -19,6 +18,7 @@ from motcua.catalog import repository as catalog_repository
 from motcua.core import clock
 from motcua.core.calendar import get_calendar
 from motcua.core.errors import Conflict, Invalid, NotFound
+from motcua.core.repository import conflict_insert
 from motcua.core.settings import get_settings
 from motcua.dossiers import repository as dossiers_repository
 from motcua.dossiers import service as dossiers
@@ -86,7 +86,7 @@ async def current_definition(
     source = definitions.default_source(procedure_code)
     parsed = definitions.parse(source)
     dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = conflict_insert(dialect)
     # Two first users at once: the unique version key lets one write it, both read it.
     await session.execute(
         insert(ProcessDefinition)
