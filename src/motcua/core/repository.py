@@ -18,6 +18,14 @@ def conflict_insert(dialect: str) -> Any:
     return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
+def column_values(instance: Base) -> dict[str, Any]:
+    """Every column of an unsaved object but its generated ``id``: the parameters of a constant
+    INSERT that writes it without the unit of work. Column defaults are not applied: a column
+    left unset is written as ``None``."""
+    table = instance.__table__
+    return {c.key: getattr(instance, c.key) for c in table.columns if c.key != "id"}
+
+
 async def insert_missing(
     session: AsyncSession, model: type[Base], rows: Sequence[dict[str, Any]]
 ) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from motcua.core.repository import conflict_insert
+from motcua.core.repository import column_values, conflict_insert
 from motcua.dossiers.models import Dossier, DossierCounter, DossierEvent, DossierItem, Upload
 from motcua.units.models import Agency
 
@@ -49,10 +49,6 @@ _ITEMS = cast(Table, DossierItem.__table__)
 _EVENTS = cast(Table, DossierEvent.__table__)
 
 
-def _columns(row: DossierItem | DossierEvent, table: Table) -> dict[str, Any]:
-    return {c.key: getattr(row, c.key) for c in table.columns if c.key != "id"}
-
-
 async def insert_contents(
     session: AsyncSession, items: Sequence[DossierItem], events: Sequence[DossierEvent]
 ) -> None:
@@ -60,9 +56,9 @@ async def insert_contents(
     unit of work (nothing reads their ids); the objects stay out of the session and serve the
     answer."""
     if items:
-        await session.execute(insert(_ITEMS), [_columns(i, _ITEMS) for i in items])
+        await session.execute(insert(_ITEMS), [column_values(i) for i in items])
     if events:
-        await session.execute(insert(_EVENTS), [_columns(e, _EVENTS) for e in events])
+        await session.execute(insert(_EVENTS), [column_values(e) for e in events])
 
 
 async def next_sequence(session: AsyncSession, agency_code: str, day: date) -> int:

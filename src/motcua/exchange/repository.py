@@ -7,7 +7,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from motcua.core.repository import conflict_insert
+from motcua.core.repository import column_values, conflict_insert
 from motcua.exchange.models import (
     AccessLogEntry,
     AccessLogHead,
@@ -87,13 +87,14 @@ def _put_items(dialect: str) -> Any:
     )
 
 
-async def put_items(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+async def put_items(session: AsyncSession, items: Sequence[EvidenceItem]) -> None:
     """``INSERT … ON CONFLICT (application, requirement) DO UPDATE``: what a fetch got replaces
-    what an earlier fetch left (every column but the id), and two fetches of one application at
-    once leave one row per requirement (PostgreSQL, SQLite >= 3.24). Each row names every
-    column."""
-    if rows:
-        await session.execute(_put_items(session.get_bind().dialect.name), list(rows))
+    what an earlier fetch left (every column but the id, so the applicant's decision too), and
+    two fetches of one application at once leave one row per requirement (PostgreSQL, SQLite
+    >= 3.24). The objects stay out of the session."""
+    if items:
+        statement = _put_items(session.get_bind().dialect.name)
+        await session.execute(statement, [column_values(i) for i in items])
 
 
 async def delete_items(session: AsyncSession, reference: str, keys: Sequence[str]) -> None:

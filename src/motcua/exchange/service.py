@@ -478,7 +478,7 @@ async def fetch_evidence(
             )
         )
 
-    await repository.put_items(session, [_row(i) for i in items])
+    await repository.put_items(session, items)
     await audit.append(session, accesses)
     order = {p.key: n for n, p in enumerate(planned)}
     items.sort(key=lambda i: order[i.key])
@@ -489,15 +489,6 @@ async def fetch_evidence(
         disagreements=_disagreements(items),
         elapsed_ms=(time.perf_counter() - started) * 1000,
     )
-
-
-_ITEM_COLUMNS = [c.key for c in EvidenceItem.__table__.columns if c.key != "id"]
-
-
-def _row(item: EvidenceItem) -> dict[str, Any]:
-    """Every column but the id, so that a new fetch resets what the last one left (the
-    applicant's decision included)."""
-    return {name: getattr(item, name) for name in _ITEM_COLUMNS}
 
 
 class ChoiceRefused(Invalid):
