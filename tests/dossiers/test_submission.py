@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 
 import httpx
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.core.calendar import get_calendar
@@ -120,6 +120,31 @@ async def test_codes_follow_a_daily_sequence_per_agency(
         codes.append(response.json()["code"])
     sequences = [int(c.rsplit("-", 1)[1]) for c in codes]
     assert sequences == [sequences[0], sequences[0] + 1, sequences[0] + 2]
+
+
+async def test_a_sequence_past_9999_widens_the_code(
+    client: httpx.AsyncClient, session: AsyncSession, procedures: dict[str, str]
+) -> None:
+    upload_id = await upload(client)
+    first = await client.post(
+        "/api/v1/dossiers",
+        headers=person(APPLICANT, "key-wide-0001"),
+        json=body(procedures["online"], upload_id),
+    )
+    assert first.status_code == 201, first.text
+    await session.execute(update(DossierCounter).values(last=9998))
+    codes = []
+    for n in range(2, 4):
+        response = await client.post(
+            "/api/v1/dossiers",
+            headers=person(APPLICANT, f"key-wide-{n:04d}"),
+            json=body(procedures["online"], upload_id),
+        )
+        assert response.status_code == 201, response.text
+        codes.append(response.json()["code"])
+    assert [c.rsplit("-", 1)[1] for c in codes] == ["9999", "10000"]
+    stored = await session.scalars(select(Dossier.code).where(Dossier.code.in_(codes)))
+    assert sorted(stored) == sorted(codes)
 
 
 async def test_a_retry_returns_the_same_dossier_and_creates_nothing(

@@ -1,13 +1,17 @@
 """Public tracking page, receipt slip (Mẫu 01) as PDF, and the history that makes the state."""
 
+import asyncio
 import io
+from pathlib import Path
 
 import httpx
 import pytest
 from pypdf import PdfReader
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from motcua.core.errors import Conflict
+from motcua.core.migrate import upgrade
 from motcua.dossiers import repository, service
 from motcua.dossiers.models import DossierState, HistoryIsAppendOnly
 from motcua.dossiers.schemas import SubmissionIn
@@ -157,3 +161,35 @@ def test_a_broken_history_is_detected() -> None:
         service.replay(events)
     with pytest.raises(ValueError):
         service.replay([])
+
+
+async def test_secrets_handed_out_before_the_salt_column_still_track(tmp_path: Path) -> None:
+    """Dossiers filed before migration 0015 had their secret derived from the code: the
+    migration makes the code their salt, so the slips already printed keep working."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'before-0015.db'}"
+    await asyncio.to_thread(upgrade, url, "0006_dossiers")
+    code = "000.00.00.G15-250701-0001"
+    old_secret = service.tracking_secret(code)  # the old derivation: from the code
+    engine = create_async_engine(url)
+    async with engine.begin() as connection:
+        await connection.execute(
+            text(
+                "INSERT INTO dossiers (code, secret_hash, procedure_version_id, procedure_code,"
+                " procedure_name, receiving_agency_id, applicant_number, actor_number,"
+                " on_behalf, channel, state, received_at, due_at, payment_state,"
+                " idempotency_key, request_hash, version) VALUES (:code, :hash, 1, '9.990001',"
+                " 'Thủ tục thử', 1, :person, :person, 0, 'online', 'received',"
+                " '2025-07-01 01:00:00', '2025-07-04 01:00:00', 'not_required', 'k', 'h', 1)"
+            ),
+            {"code": code, "hash": service.hash_secret(code, old_secret), "person": APPLICANT},
+        )
+    await engine.dispose()
+    await asyncio.to_thread(upgrade, url)
+    engine = create_async_engine(url)
+    async with AsyncSession(engine) as session:
+        dossier = await repository.plain_by_code(session, code)
+        assert dossier is not None and dossier.tracking_salt == code
+        assert service.secret_of(dossier) == old_secret
+        view = await service.track(session, code, old_secret)
+        assert view.code == code
+    await engine.dispose()

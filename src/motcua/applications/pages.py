@@ -173,7 +173,9 @@ async def receipt(
         {
             "draft": draft,
             "dossier": dossier,
-            "secret": dossiers.tracking_secret(dossier.code),
+            "secret": await dossiers.tracking_secret_for(
+                session, dossier.code, citizen.personal_id
+            ),
             "local": _local,
             "payment_names": PAYMENT_NAMES,
             "state_names": dossiers.STATE_NAMES,

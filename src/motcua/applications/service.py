@@ -461,7 +461,7 @@ async def _submitted(session: AsyncSession, app: Application, *, created: bool) 
     return SubmittedOut(
         application_id=app.id,
         dossier_code=dossier.code,
-        tracking_secret=dossiers.tracking_secret(dossier.code),
+        tracking_secret=dossiers.secret_of(dossier),
         state=dossier.state,
         due_at=dossier.due_at,
         fee_vnd=dossier.fee_vnd,

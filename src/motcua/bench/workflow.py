@@ -90,6 +90,7 @@ async def _fixture(url: str, count: int) -> tuple[str, str, int]:
         (
             i + 1,
             f"BENCH-{i + 1:08d}",
+            f"BENCH-{i + 1:08d}",
             "0" * 64,
             version_id,
             "0.000015",
@@ -117,6 +118,7 @@ async def _fixture(url: str, count: int) -> tuple[str, str, int]:
         columns=[
             "id",
             "code",
+            "tracking_salt",
             "secret_hash",
             "procedure_version_id",
             "procedure_code",

@@ -94,6 +94,9 @@ class Dossier(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
+    # The tracking secret is derived from this salt with the server's key (the code itself for
+    # dossiers filed before 0015), so the code can be assigned without touching the secret.
+    tracking_salt: Mapped[str] = mapped_column(String(64))
     secret_hash: Mapped[str] = mapped_column(String(64))
     procedure_version_id: Mapped[int] = mapped_column(
         ForeignKey("procedure_versions.id"), index=True

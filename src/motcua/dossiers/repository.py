@@ -5,7 +5,8 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, false, insert, or_, select, update
+from sqlalchemy import String, Table, Text, bindparam, false, func, insert, or_, select, update
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -41,8 +42,23 @@ _DOSSIERS = cast(Table, Dossier.__table__)
 _SET_CODE = (
     update(_DOSSIERS)
     .where(_DOSSIERS.c.id == bindparam("dossier_id"))
-    .values(code=bindparam("new_code"), secret_hash=bindparam("new_secret_hash"))
+    .values(code=bindparam("new_code"))
 )
+
+
+@cache
+def _take_number_and_set_code() -> Any:
+    """PostgreSQL: the counter upsert and the code update in one statement, so the counter row
+    is locked for one round trip and the commit."""
+    taken = _next_sequence("postgresql").cte("taken")
+    number = sql_cast(select(taken.c.last).scalar_subquery(), Text)
+    padded = func.lpad(number, func.greatest(4, func.length(number)), "0")
+    return (
+        update(_DOSSIERS)
+        .where(_DOSSIERS.c.id == bindparam("dossier_id"))
+        .values(code=bindparam("code_prefix", type_=String) + padded)
+        .returning(_DOSSIERS.c.code)
+    )
 
 
 _ITEMS = cast(Table, DossierItem.__table__)
@@ -61,14 +77,32 @@ async def insert_contents(
         await session.execute(insert(_EVENTS), [column_values(e) for e in events])
 
 
-async def next_sequence(session: AsyncSession, agency_code: str, day: date) -> int:
-    """``INSERT … ON CONFLICT DO UPDATE … RETURNING``: one row per agency and day is locked for
-    the rest of the caller's transaction, nothing else (PostgreSQL, SQLite >= 3.35)."""
-    result = await session.execute(
-        _next_sequence(session.get_bind().dialect.name),
-        {"counter_agency": agency_code, "counter_day": day},
-    )
-    return int(result.scalar_one())
+async def assign_code(session: AsyncSession, dossier: Dossier, agency_code: str, day: date) -> str:
+    """Replace the provisional code by ``<agency>-<yymmdd>-<sequence>`` (four digits at least),
+    the sequence from the agency's counter for the day: ``INSERT … ON CONFLICT DO UPDATE …
+    RETURNING`` locks that one row for the rest of the transaction, nothing else. No version
+    bump (the dossier is new, not edited); the loaded object gets the code, nothing is read back.
+    SQLite, which has no INSERT in a WITH clause and one writer at a time, takes two statements."""
+    prefix = f"{agency_code}-{day:%y%m%d}-"
+    if session.get_bind().dialect.name == "postgresql":
+        result = await session.execute(
+            _take_number_and_set_code(),
+            {
+                "counter_agency": agency_code,
+                "counter_day": day,
+                "code_prefix": prefix,
+                "dossier_id": dossier.id,
+            },
+        )
+        code = str(result.scalar_one())
+    else:
+        result = await session.execute(
+            _next_sequence("sqlite"), {"counter_agency": agency_code, "counter_day": day}
+        )
+        code = f"{prefix}{int(result.scalar_one()):04d}"
+        await session.execute(_SET_CODE, {"dossier_id": dossier.id, "new_code": code})
+    set_committed_value(dossier, "code", code)
+    return code
 
 
 async def insert_unless_key_taken(session: AsyncSession, **values: Any) -> Dossier | None:
@@ -79,16 +113,6 @@ async def insert_unless_key_taken(session: AsyncSession, **values: Any) -> Dossi
         _insert_unless_key_taken(session.get_bind().dialect.name), [{"version": 1, **values}]
     )
     return inserted.one_or_none()
-
-
-async def set_code(session: AsyncSession, dossier: Dossier, code: str, secret_hash: str) -> None:
-    """Replace the provisional code without a version bump (the dossier is new, not edited);
-    the loaded object gets the values too, so nothing is read back."""
-    await session.execute(
-        _SET_CODE, {"dossier_id": dossier.id, "new_code": code, "new_secret_hash": secret_hash}
-    )
-    set_committed_value(dossier, "code", code)
-    set_committed_value(dossier, "secret_hash", secret_hash)
 
 
 async def take_write_lock(session: AsyncSession) -> None:

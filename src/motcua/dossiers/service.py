@@ -136,23 +136,30 @@ def require_person(value: str | None, field: str = "actor") -> str:
 # --- tracking secrets ----------------------------------------------------------------------------
 
 
-def tracking_secret(code: str) -> str:
-    """Derived from the code with the server's key, so a retried submission and the receipt
-    slip can show it again; only its hash is stored, which is what tracking checks."""
+def tracking_secret(salt: str) -> str:
+    """Derived from the dossier's own salt with the server's key, so a retried submission and
+    the receipt slip can show it again; only its hash is stored, which is what tracking checks.
+    The salt is not the code, so the code can be assigned by one statement in the database."""
     key = get_settings().tracking_key.encode()
-    digest = hmac.new(key, code.encode(), hashlib.sha256).digest()
+    digest = hmac.new(key, salt.encode(), hashlib.sha256).digest()
     return "".join(SECRET_ALPHABET[b % len(SECRET_ALPHABET)] for b in digest[:SECRET_LENGTH])
 
 
-def hash_secret(code: str, secret: str) -> str:
-    return hashlib.sha256(f"{code}:{secret.strip().upper()}".encode()).hexdigest()
+def hash_secret(salt: str, secret: str) -> str:
+    return hashlib.sha256(f"{salt}:{secret.strip().upper()}".encode()).hexdigest()
 
 
-def _secret_if_valid(dossier: Dossier) -> str | None:
+def secret_of(dossier: Dossier) -> str | None:
     """None once the key has been rotated: the stored hash no longer matches a new derivation."""
-    secret = tracking_secret(dossier.code)
-    valid = hmac.compare_digest(hash_secret(dossier.code, secret), dossier.secret_hash)
+    secret = tracking_secret(dossier.tracking_salt)
+    valid = hmac.compare_digest(hash_secret(dossier.tracking_salt, secret), dossier.secret_hash)
     return secret if valid else None
+
+
+async def tracking_secret_for(session: AsyncSession, code: str, person: str) -> str | None:
+    """The secret printed on the receipt, for the applicant or whoever filed the dossier."""
+    dossier, _ = await for_person(session, code, person)
+    return secret_of(dossier)
 
 
 # --- submission -----------------------------------------------------------------------------------
@@ -201,7 +208,7 @@ async def submit(
     await _assign_code(session, dossier, agency.code)
     if body.contact_email:
         await _notify_received(session, dossier, body.contact_email, version)
-    return Submission(dossier, True, agency.code, tracking_secret(dossier.code))
+    return Submission(dossier, True, agency.code, tracking_secret(dossier.tracking_salt))
 
 
 async def _replayed(session: AsyncSession, dossier: Dossier, fingerprint: str) -> Submission:
@@ -212,9 +219,7 @@ async def _replayed(session: AsyncSession, dossier: Dossier, fingerprint: str) -
             dossier_code=dossier.code,
         )
     agency = await repository.agencies_by_id(session, {dossier.receiving_agency_id})
-    return Submission(
-        dossier, False, agency[dossier.receiving_agency_id].code, _secret_if_valid(dossier)
-    )
+    return Submission(dossier, False, agency[dossier.receiving_agency_id].code, secret_of(dossier))
 
 
 async def _check(
@@ -381,13 +386,15 @@ async def _create(
 ) -> Dossier | None:
     calendar = get_calendar()
     received_at = clock.now()
-    code = f"~{secrets.token_hex(16)}"  # provisional, unique: ``_assign_code`` sets the real one
+    salt = secrets.token_hex(16)
+    code = f"~{salt}"  # provisional, unique: ``_assign_code`` sets the real one
     applicant = body.applicant or actor
     fee, payment = _fee(version)
     dossier = await repository.insert_unless_key_taken(
         session,
         code=code,
-        secret_hash=hash_secret(code, tracking_secret(code)),
+        tracking_salt=salt,
+        secret_hash=hash_secret(salt, tracking_secret(salt)),
         procedure_version_id=version.id,
         procedure_code=body.procedure_code,
         procedure_name=version.name,
@@ -442,12 +449,10 @@ async def _create(
 
 async def _assign_code(session: AsyncSession, dossier: Dossier, agency_code: str) -> None:
     """The per-agency, per-day number is taken last, just before commit: its counter row stays
-    locked until the transaction ends, so every other write is done before it is touched (two
-    statements and the commit under the lock, instead of every insert of the submission)."""
+    locked until the transaction ends, so every other write is done before it is touched (one
+    statement and the commit under the lock, instead of every insert of the submission)."""
     day = get_calendar().localise(dossier.received_at).date()
-    sequence = await repository.next_sequence(session, agency_code, day)
-    code = f"{agency_code}-{day:%y%m%d}-{sequence:04d}"
-    await repository.set_code(session, dossier, code, hash_secret(code, tracking_secret(code)))
+    await repository.assign_code(session, dossier, agency_code, day)
 
 
 async def _notify_received(
@@ -668,7 +673,7 @@ async def track(session: AsyncSession, code: str, secret: str) -> TrackingView:
     """Public tracking: a wrong code and a wrong secret get the same answer."""
     dossier = await repository.plain_by_code(session, code.strip())
     if dossier is None or not hmac.compare_digest(
-        hash_secret(dossier.code, secret), dossier.secret_hash
+        hash_secret(dossier.tracking_salt, secret), dossier.secret_hash
     ):
         raise NotFound(
             "Không tìm thấy hồ sơ với mã hồ sơ và mã tra cứu này; hãy kiểm tra lại giấy tiếp nhận.",
@@ -754,6 +759,6 @@ async def receipt(session: AsyncSession, code: str, person: str) -> bytes:
         dossier,
         agency,
         requirements,
-        _secret_if_valid(dossier),
+        secret_of(dossier),
         version.processing_days,
     )
