@@ -232,7 +232,8 @@ INSERT INTO workflow_visits (dossier_id, seq, agency_id, entered_at)
 WITH taken AS (INSERT INTO dossier_counters (agency_code, day, last)
   VALUES ({counter}, CURRENT_DATE, 1)
   ON CONFLICT (agency_code, day) DO UPDATE SET last = dossier_counters.last + 1 RETURNING last)
-  UPDATE dossiers SET code = {counter} || '-' || lpad(taken.last::text, 4, '0') FROM taken
+  UPDATE dossiers SET code = {counter} || '-'
+  || lpad((SELECT last FROM taken)::text, greatest(4, length((SELECT last FROM taken)::text)), '0')
   WHERE id = :did RETURNING code;
 END;
 """

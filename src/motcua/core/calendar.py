@@ -43,7 +43,7 @@ class WorkingCalendar:
             return True
         if day in self.extra_days_off:
             return False
-        return bool(_vietnam_holidays(day.year).is_working_day(day))
+        return _official_working_day(day)
 
     def next_working_day(self, day: date) -> date:
         day += timedelta(days=1)
@@ -84,5 +84,19 @@ def _vietnam_holidays(year: int) -> holidays.HolidayBase:
     return holidays.country_holidays("VN", years=range(year - 1, year + 2))
 
 
+@lru_cache(maxsize=8192)
+def _official_working_day(day: date) -> bool:
+    """Asked about the same few weeks by every submission; the package's answer costs more."""
+    return bool(_vietnam_holidays(day.year).is_working_day(day))
+
+
+_built: tuple[Settings, WorkingCalendar] | None = None
+
+
 def get_calendar() -> WorkingCalendar:
-    return WorkingCalendar.from_settings(get_settings())
+    """The calendar of the settings in force, built again only when they change."""
+    global _built
+    settings = get_settings()
+    if _built is None or _built[0] is not settings:
+        _built = (settings, WorkingCalendar.from_settings(settings))
+    return _built[1]

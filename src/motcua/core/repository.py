@@ -1,6 +1,7 @@
 """Query helpers shared by every module's repository."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from functools import cache
 from typing import Any
 
 from sqlalchemy import text
@@ -24,6 +25,24 @@ def column_values(instance: Base) -> dict[str, Any]:
     left unset is written as ``None``."""
     table = instance.__table__
     return {c.key: getattr(instance, c.key) for c in table.columns if c.key != "id"}
+
+
+@cache
+def _chained(first: Any, second: Any) -> Any:
+    return second.add_cte(first.cte())
+
+
+async def insert_together(
+    session: AsyncSession, first: Any, second: Any, parameters: Mapping[str, Any]
+) -> None:
+    """Two constant INSERTs of one new aggregate in one round trip on PostgreSQL, the first as a
+    data-modifying WITH clause of the second; SQLite, which has none, runs one after the other.
+    Each statement names its own bound parameters, so one mapping serves both."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(_chained(first, second), parameters)
+    else:
+        await session.execute(first, parameters)
+        await session.execute(second, parameters)
 
 
 async def insert_missing(

@@ -196,8 +196,10 @@ async def submit(
         if existing is None:
             raise
         return await _replayed(session, existing, fingerprint)
+    salt = secrets.token_hex(16)
+    secret = tracking_secret(salt)
     dossier = await _create(
-        session, body, actor, idempotency_key, fingerprint, version, agency, uploads
+        session, body, actor, idempotency_key, fingerprint, version, agency, uploads, salt, secret
     )
     if dossier is None:
         # The key is taken (a retry, or a concurrent request that committed first): the insert
@@ -208,7 +210,7 @@ async def submit(
     await _assign_code(session, dossier, agency.code)
     if body.contact_email:
         await _notify_received(session, dossier, body.contact_email, version)
-    return Submission(dossier, True, agency.code, tracking_secret(dossier.tracking_salt))
+    return Submission(dossier, True, agency.code, secret)
 
 
 async def _replayed(session: AsyncSession, dossier: Dossier, fingerprint: str) -> Submission:
@@ -383,10 +385,11 @@ async def _create(
     version: ProcedureVersion,
     agency: Agency,
     uploads: dict[str, Upload],
+    salt: str,
+    secret: str,
 ) -> Dossier | None:
     calendar = get_calendar()
     received_at = clock.now()
-    salt = secrets.token_hex(16)
     code = f"~{salt}"  # provisional, unique: ``_assign_code`` sets the real one
     applicant = body.applicant or actor
     fee, payment = _fee(version)
@@ -394,7 +397,7 @@ async def _create(
         session,
         code=code,
         tracking_salt=salt,
-        secret_hash=hash_secret(salt, tracking_secret(salt)),
+        secret_hash=hash_secret(salt, secret),
         procedure_version_id=version.id,
         procedure_code=body.procedure_code,
         procedure_name=version.name,
@@ -442,7 +445,7 @@ async def _create(
         to_state=DossierState.received,
         data={"channel": body.channel.value, "items": len(items), "on_behalf": dossier.on_behalf},
     )
-    await repository.insert_contents(session, items, [first])
+    await repository.insert_contents(session, items, first)
     set_committed(dossier, items, [first])
     return dossier
 

@@ -15,12 +15,14 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    bindparam,
     insert,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from motcua.core.models import Base, UtcDateTime
+from motcua.core.repository import insert_together
 from motcua.dossiers.models import Dossier, on_created
 
 
@@ -144,8 +146,24 @@ class ResultDocument(Base):
     revoked_reason: Mapped[str | None] = mapped_column(Text, default=None)
 
 
-_NEW_CASE = insert(cast(Table, WorkflowCase.__table__))
-_FIRST_VISIT = insert(cast(Table, WorkflowVisit.__table__))
+_CASES = cast(Table, WorkflowCase.__table__)
+_VISITS = cast(Table, WorkflowVisit.__table__)
+_NEW_CASE = insert(_CASES).values(
+    dossier_id=bindparam("case_dossier"),
+    step_index=0,
+    step_kind="receive",
+    current_agency_id=bindparam("case_agency"),
+    open=True,
+    due_at=bindparam("case_due_at"),
+    apologised=False,
+    updated_at=bindparam("case_at"),
+)
+_FIRST_VISIT = insert(_VISITS).values(
+    dossier_id=bindparam("case_dossier"),
+    seq=1,
+    agency_id=bindparam("case_agency"),
+    entered_at=bindparam("case_at"),
+)
 
 
 @on_created
@@ -153,25 +171,14 @@ async def _open_case(session: AsyncSession, dossier: Dossier) -> None:
     """Every new dossier starts at the receive step of its receiving agency, in the same
     transaction as the submission (DESIGN main flow: "first workflow step assigned"). The
     statements are constant, the values parameters: nothing is built per submission."""
-    await session.execute(
+    await insert_together(
+        session,
         _NEW_CASE,
-        {
-            "dossier_id": dossier.id,
-            "step_index": 0,
-            "step_kind": "receive",
-            "current_agency_id": dossier.receiving_agency_id,
-            "open": True,
-            "due_at": dossier.due_at,
-            "apologised": False,
-            "updated_at": dossier.received_at,
-        },
-    )
-    await session.execute(
         _FIRST_VISIT,
         {
-            "dossier_id": dossier.id,
-            "seq": 1,
-            "agency_id": dossier.receiving_agency_id,
-            "entered_at": dossier.received_at,
+            "case_dossier": dossier.id,
+            "case_agency": dossier.receiving_agency_id,
+            "case_due_at": dossier.due_at,
+            "case_at": dossier.received_at,
         },
     )
