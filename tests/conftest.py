@@ -15,7 +15,7 @@ from motcua.catalog.synthetic import synthetic_document
 from motcua.cli import essential_services
 from motcua.core.database import get_session, make_engine, recreate_postgres_database
 from motcua.core.migrate import upgrade
-from motcua.exchange.connectors import close_registry_client
+from motcua.exchange.connectors import close_registry_transport
 from motcua.units import service as units
 
 SYNTHETIC_IN_TESTS = 300
@@ -35,7 +35,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 async def registry_connections() -> AsyncIterator[None]:
     """The process's pooled registry client is closed once, when the run ends."""
     yield
-    await close_registry_client()
+    await close_registry_transport()
 
 
 @pytest.fixture(scope="session")

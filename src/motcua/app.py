@@ -18,7 +18,7 @@ from motcua.core.errors import DomainError
 from motcua.core.process import freeze_startup_heap
 from motcua.core.settings import get_settings
 from motcua.exchange.config import get_exchange_settings
-from motcua.exchange.connectors import close_registry_client
+from motcua.exchange.connectors import close_registry_transport
 from motcua.exchange.tasks import keep_sealing
 from motcua.identity import csrf
 from motcua.identity.auth import LoginRequired, login_redirect
@@ -34,7 +34,7 @@ async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
     yield
     if sealing is not None:
         sealing.cancel()
-    await close_registry_client()  # the keep-alive connections to the registries
+    await close_registry_transport()  # the keep-alive connections to the registries
 
 
 def create_app() -> FastAPI:

@@ -25,7 +25,7 @@ from motcua.core.migrate import upgrade
 from motcua.core.repository import analyze
 from motcua.core.settings import get_settings
 from motcua.exchange import service as exchange
-from motcua.exchange.connectors import close_registry_client
+from motcua.exchange.connectors import close_registry_transport
 from motcua.exchange.tasks import seal_access_log
 from motcua.units import service as units
 
@@ -52,7 +52,7 @@ def _in_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
             async with get_sessionmaker()() as session, session.begin():
                 return await work(session)
         finally:
-            await close_registry_client()
+            await close_registry_transport()
             await get_engine().dispose()
 
     return asyncio.run(run())
@@ -172,7 +172,7 @@ def worker(
                     return done
                 await asyncio.sleep(idle_seconds)
         finally:
-            await close_registry_client()
+            await close_registry_transport()
             await get_engine().dispose()
 
     typer.echo(f"{asyncio.run(run())} messages processed.")

@@ -13,7 +13,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.exchange import service
-from motcua.exchange.connectors import Breakers, Fetcher
+from motcua.exchange.connectors import Breakers, Fetcher, new_registry_transport
 from motcua.exchange.models import Registry
 from motcua.sandbox.population import Population, generate
 from motcua.sandbox.registries import SandboxState, create_sandbox_app
@@ -82,5 +82,6 @@ async def registries(session: AsyncSession, sandbox: LiveSandbox) -> None:
 @pytest.fixture
 async def fetcher() -> AsyncIterator[Fetcher]:
     """A fetcher with its own breakers, so one test's outage does not open another's circuit."""
-    async with httpx.AsyncClient() as client:
-        yield Fetcher(client, board=Breakers(threshold=50, reset_s=30))
+    transport = new_registry_transport()  # as production reads, not shared between tests
+    yield Fetcher(transport, board=Breakers(threshold=50, reset_s=30))
+    await transport.aclose()

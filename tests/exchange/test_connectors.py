@@ -155,8 +155,8 @@ async def test_breaker_opens_and_stops_calling(
     sandbox: LiveSandbox, faults: httpx.AsyncClient
 ) -> None:
     await faults.put("/_faults/population", json={"outage": True})
-    async with httpx.AsyncClient() as client:
-        fetcher = Fetcher(client, board=Breakers(threshold=2, reset_s=60))
+    async with httpx.AsyncHTTPTransport() as transport:  # httpx's own transport works too
+        fetcher = Fetcher(transport, board=Breakers(threshold=2, reset_s=60))
         for _ in range(2):
             with pytest.raises(RegistryUnavailable):
                 await fetcher.read(xroad(sandbox), _context())

@@ -229,7 +229,11 @@ async def test_another_persons_result_is_never_returned(
 
 
 async def test_the_store_refuses_callers_without_the_client_credential(
-    session: AsyncSession, team: Team, keys: Path, store: str
+    session: AsyncSession,
+    team: Team,
+    keys: Path,
+    store: str,
+    fetcher: Fetcher,  # noqa: F811
 ) -> None:
     await signed_birth_registration(session, team, HOA)
     url = f"{store}/direct/ket_qua/{KIND}/records"
@@ -248,7 +252,7 @@ async def test_the_store_refuses_callers_without_the_client_credential(
 
         # An exchange holding another credential gets nothing: the item is unavailable.
         stranger = Fetcher(
-            client,
+            fetcher.transport,
             board=Breakers(threshold=50, reset_s=30),
             settings=ExchangeSettings(credential="not-the-credential"),
         )

@@ -26,7 +26,12 @@ from motcua.core.database import make_engine, make_sessionmaker, recreate_postgr
 from motcua.core.migrate import upgrade
 from motcua.core.process import freeze_startup_heap
 from motcua.exchange import service
-from motcua.exchange.connectors import Breakers, Fetcher, close_registry_client, registry_client
+from motcua.exchange.connectors import (
+    Breakers,
+    Fetcher,
+    close_registry_transport,
+    registry_transport,
+)
 from motcua.exchange.models import Registry
 from motcua.exchange.schemas import ChainReport
 from motcua.exchange.tasks import keep_sealing, seal_access_log
@@ -117,7 +122,7 @@ async def _worker_rounds(
         breakers, one session and transaction per application (its commit is timed too)."""
         started = time.perf_counter()
         async with sessions() as session, session.begin():
-            fetcher = Fetcher(registry_client(), board=board)
+            fetcher = Fetcher(registry_transport(), board=board)
             await service.fetch_evidence(session, reference, personas.COMPLETE, fetcher=fetcher)
         return (time.perf_counter() - started) * 1000
 
@@ -137,7 +142,7 @@ async def _worker_rounds(
     await asyncio.to_thread(phase.wait)
     hung = await run(3)
     sealing.cancel()
-    await close_registry_client()
+    await close_registry_transport()
     await engine.dispose()
     return normal, hung
 

@@ -102,7 +102,7 @@ class ReadContext:
 
 class Connector(Protocol):
     async def read(
-        self, client: httpx.AsyncClient, target: Target, context: ReadContext
+        self, transport: httpx.AsyncBaseTransport, target: Target, context: ReadContext
     ) -> list[RecordIn]: ...
 
 
@@ -136,6 +136,27 @@ connectors = ConnectorRegistry()
 register = connectors.register
 
 RETRYABLE_STATUS = {502, 503, 504}
+
+
+# The Fetcher's deadline (the registry's own timeout) cuts in long before this one.
+_TIMEOUTS = httpx.Timeout(30.0).as_dict()
+
+
+async def get(
+    transport: httpx.AsyncBaseTransport, url: str, params: dict[str, str], headers: dict[str, str]
+) -> httpx.Response:
+    """One GET straight to the transport, read whole: no client between them, so no cookie jar
+    (nothing a registry sets outlives the read), no redirects, no client defaults to merge;
+    that layer cost more CPU per read than the transport itself."""
+    request = httpx.Request(
+        "GET", url, params=params, headers=headers, extensions={"timeout": _TIMEOUTS}
+    )
+    response = await transport.handle_async_request(request)
+    try:
+        await response.aread()
+    finally:
+        await response.aclose()
+    return response
 
 
 def _header(value: str) -> str:
@@ -174,16 +195,14 @@ class EnvelopeConnector:
         return f"{base}/direct/{target.registry_code}/{target.service_code}/records", headers
 
     async def read(
-        self, client: httpx.AsyncClient, target: Target, context: ReadContext
+        self, transport: httpx.AsyncBaseTransport, target: Target, context: ReadContext
     ) -> list[RecordIn]:
         url, headers = self.request(target, context)
         attempts = 1 + (self.settings.retries if self.idempotent else 0)
         for attempt in range(attempts):
             last = attempt == attempts - 1
             try:
-                response = await client.get(
-                    url, params={"subject": context.subject}, headers=headers
-                )
+                response = await get(transport, url, {"subject": context.subject}, headers)
             except httpx.TimeoutException as error:
                 raise RegistryUnavailable("timeout", str(error)) from error
             except httpx.TransportError as error:
@@ -318,7 +337,7 @@ breakers = Breakers(_settings.breaker_failures, _settings.breaker_reset_s)
 class Fetcher:
     """Runs reads: per-read deadline, circuit breaker, the registry's connector."""
 
-    client: httpx.AsyncClient
+    transport: httpx.AsyncBaseTransport
     registry: ConnectorRegistry = field(default_factory=lambda: connectors)
     board: Breakers = field(default_factory=lambda: breakers)
     settings: ExchangeSettings = field(default_factory=get_exchange_settings)
@@ -332,7 +351,7 @@ class Fetcher:
             raise RegistryUnavailable("circuit-open", target.registry_code)
         try:
             async with asyncio.timeout(target.timeout_ms / 1000):
-                records = await connector.read(self.client, target, context)
+                records = await connector.read(self.transport, target, context)
         except TimeoutError as error:
             breaker.failed()
             raise RegistryUnavailable("timeout", f"{target.timeout_ms} ms") from error
@@ -349,34 +368,33 @@ def _tls() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-# One client per event loop (per process, in practice), like the circuit breakers.
-_clients: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient]" = (
+def new_registry_transport() -> httpx.AsyncBaseTransport:
+    """aiohttp carries the reads behind httpx's transport interface (httpx's own pool costs
+    several times the CPU per request once dozens of reads are in flight)."""
+    return AiohttpTransport(
+        verify=_tls(), limits=httpx.Limits(max_connections=200, max_keepalive_connections=200)
+    )
+
+
+# One transport per event loop (per process, in practice), like the circuit breakers.
+_transports: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncBaseTransport]" = (
     weakref.WeakKeyDictionary()
 )
 
 
-def registry_client() -> httpx.AsyncClient:
-    """The process's client for registry reads: its keep-alive connections serve every
-    application, so a fetch pays neither a TCP handshake nor a client's set-up. aiohttp carries
-    the requests (httpx's own pool costs several times the CPU per request once dozens of
-    reads are in flight). Only connections are shared: each answer is read by the application
-    that asked and kept nowhere else."""
+def registry_transport() -> httpx.AsyncBaseTransport:
+    """The process's transport for registry reads: its keep-alive connections serve every
+    application, so a fetch pays neither a TCP handshake nor a set-up. Only connections are
+    shared: each answer is read by the application that asked and kept nowhere else."""
     loop = asyncio.get_running_loop()
-    client = _clients.get(loop)
-    if client is None or client.is_closed:
-        transport = AiohttpTransport(
-            verify=_tls(),
-            limits=httpx.Limits(max_connections=200, max_keepalive_connections=200),
-        )
-        client = httpx.AsyncClient(
-            transport=transport, timeout=httpx.Timeout(30.0), follow_redirects=False
-        )
-        _clients[loop] = client
-    return client
+    transport = _transports.get(loop)
+    if transport is None:
+        transport = _transports[loop] = new_registry_transport()
+    return transport
 
 
-async def close_registry_client() -> None:
+async def close_registry_transport() -> None:
     """At shutdown (app lifespan, end of a command or a test run)."""
-    client = _clients.pop(asyncio.get_running_loop(), None)
-    if client is not None:
-        await client.aclose()
+    transport = _transports.pop(asyncio.get_running_loop(), None)
+    if transport is not None:
+        await transport.aclose()

@@ -22,7 +22,7 @@ from motcua.exchange.connectors import (
     RecordIn,
     RegistryUnavailable,
     Target,
-    registry_client,
+    registry_transport,
 )
 
 PERSON_EVIDENCE = "population.person"
@@ -162,7 +162,7 @@ async def verify(
         if fetcher is not None:
             records = await fetcher.read(target, context)
         else:
-            records = await Fetcher(registry_client()).read(target, context)
+            records = await Fetcher(registry_transport()).read(target, context)
     except RegistryUnavailable as error:
         await audit.append(session, [_with(base, reason=error.reason)])
         raise RepresentationUnverifiable(REFUSALS["representation-unverifiable"]) from error

@@ -37,7 +37,7 @@ from motcua.exchange.connectors import (
     RecordIn,
     RegistryUnavailable,
     Target,
-    registry_client,
+    registry_transport,
 )
 from motcua.exchange.models import (
     Consent,
@@ -413,7 +413,7 @@ async def fetch_evidence(
     if fetcher is not None:
         answers = await run(fetcher)
     else:
-        answers = await run(Fetcher(registry_client()))
+        answers = await run(Fetcher(registry_transport()))
 
     now = clock.now()
     items: list[EvidenceItem] = []
