@@ -90,7 +90,6 @@ async def _fixture(url: str, count: int) -> tuple[str, str, int]:
         (
             i + 1,
             f"BENCH-{i + 1:08d}",
-            f"BENCH-{i + 1:08d}",
             "0" * 64,
             version_id,
             "0.000015",
@@ -109,6 +108,7 @@ async def _fixture(url: str, count: int) -> tuple[str, str, int]:
             f"bench-{i}",
             "0" * 64,
             1,
+            f"BENCH-{i + 1:08d}",  # tracking salt
         )
         for i in range(count)
     ]
@@ -118,7 +118,6 @@ async def _fixture(url: str, count: int) -> tuple[str, str, int]:
         columns=[
             "id",
             "code",
-            "tracking_salt",
             "secret_hash",
             "procedure_version_id",
             "procedure_code",
@@ -137,6 +136,7 @@ async def _fixture(url: str, count: int) -> tuple[str, str, int]:
             "idempotency_key",
             "request_hash",
             "version",
+            "tracking_salt",
         ],
     )
     await connection.copy_records_to_table(

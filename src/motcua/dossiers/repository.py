@@ -92,7 +92,7 @@ def _unnest(column: str) -> Any:
     return func.unnest(bindparam(f"item_{column}", type_=ARRAY(_ITEM_ARRAYS[column])))
 
 
-# PostgreSQL: the first event, with the items as a WITH clause reading one array per column.
+# The first event; on PostgreSQL the items ride along as its WITH clause, one array per column.
 _FIRST_EVENT = insert(_EVENTS).values(
     {c.key: bindparam(f"event_{c.key}") for c in _EVENTS.columns if c.key != "id"}
 )
