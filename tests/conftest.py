@@ -13,7 +13,12 @@ from motcua.app import create_app
 from motcua.catalog import service as catalog
 from motcua.catalog.synthetic import synthetic_document
 from motcua.cli import essential_services
-from motcua.core.database import get_session, make_engine, recreate_postgres_database
+from motcua.core.database import (
+    dispose_autocommit_engines,
+    get_session,
+    make_engine,
+    recreate_postgres_database,
+)
 from motcua.core.migrate import upgrade
 from motcua.exchange.connectors import close_registry_transport
 from motcua.units import service as units
@@ -33,9 +38,11 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture(scope="session", autouse=True)
 async def registry_connections() -> AsyncIterator[None]:
-    """The process's pooled registry client is closed once, when the run ends."""
+    """The process's pooled registry transport and autocommit connections are closed once,
+    when the run ends."""
     yield
     await close_registry_transport()
+    await dispose_autocommit_engines()
 
 
 @pytest.fixture(scope="session")

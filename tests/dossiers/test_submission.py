@@ -9,6 +9,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.core.calendar import get_calendar
+from motcua.core.database import autocommit_engine
 from motcua.core.models import OutboxMessage
 from motcua.dossiers.models import Dossier, DossierCounter, DossierEvent, DossierItem
 from motcua.notify.models import Notification
@@ -122,6 +123,17 @@ async def test_codes_follow_a_daily_sequence_per_agency(
     assert sequences == [sequences[0], sequences[0] + 1, sequences[0] + 2]
 
 
+async def set_counter(session: AsyncSession, agency: str, last: int) -> None:
+    """Where submissions bump it: on PostgreSQL outside their transaction, on SQLite inside."""
+    statement = update(DossierCounter).where(DossierCounter.agency_code == agency).values(last=last)
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        async with autocommit_engine(bind.engine.url).connect() as connection:
+            await connection.execute(statement)
+    else:
+        await session.execute(statement)
+
+
 async def test_a_sequence_past_9999_widens_the_code(
     client: httpx.AsyncClient, session: AsyncSession, procedures: dict[str, str]
 ) -> None:
@@ -132,7 +144,7 @@ async def test_a_sequence_past_9999_widens_the_code(
         json=body(procedures["online"], upload_id),
     )
     assert first.status_code == 201, first.text
-    await session.execute(update(DossierCounter).values(last=9998))
+    await set_counter(session, AGENCY, 9998)
     codes = []
     for n in range(2, 4):
         response = await client.post(

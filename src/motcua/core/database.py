@@ -1,13 +1,15 @@
 """Async engine and sessions: one transaction per request, committed here and nowhere else."""
 
+import asyncio
 import time
+import weakref
 from collections.abc import AsyncIterator
 from functools import lru_cache
 from typing import Any
 
 import asyncpg
 from sqlalchemy import event, exc
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -59,9 +61,16 @@ def _check_out(dbapi_connection: Any, record: ConnectionPoolEntry, _: object) ->
             raise exc.DisconnectionError("a pooled connection did not answer") from error
 
 
-def make_engine(url: str, echo: bool = False) -> AsyncEngine:
+def make_engine(url: str, echo: bool = False, *, autocommit: bool = False) -> AsyncEngine:
     kwargs: dict[str, Any] = {"echo": echo}
-    if not url.startswith("sqlite"):
+    if autocommit:
+        kwargs.update(
+            isolation_level="AUTOCOMMIT",
+            pool_size=8,
+            max_overflow=8,
+            connect_args={"server_settings": {"synchronous_commit": "off"}},
+        )
+    elif not url.startswith("sqlite"):
         # Overflow connections are closed on return: a pool smaller than the concurrency pays
         # a PostgreSQL connection (a server process) per request beyond it.
         pool_size = get_settings().database_pool_size
@@ -75,6 +84,32 @@ def make_engine(url: str, echo: bool = False) -> AsyncEngine:
         event.listen(engine.sync_engine, "checkin", _mark_used)
         event.listen(engine.sync_engine, "checkout", _check_out)
     return engine
+
+
+# Per event loop, as asyncpg's connections belong to the loop that opened them.
+_Engines = dict[str, AsyncEngine]
+_autocommit_engines: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Engines]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def autocommit_engine(url: URL) -> AsyncEngine:
+    """A few autocommit connections (PostgreSQL) beside the pool requests use, for one write
+    that must not wait for a request's commit, such as taking a dossier number. A pool of its
+    own: a request that holds its connection never queues for one of these behind requests that
+    hold theirs, and none of these is held while waiting for anything else."""
+    engines = _autocommit_engines.setdefault(asyncio.get_running_loop(), {})
+    key = url.render_as_string(hide_password=False)
+    engine = engines.get(key)
+    if engine is None:
+        engine = engines[key] = make_engine(key, autocommit=True)
+    return engine
+
+
+async def dispose_autocommit_engines() -> None:
+    """At shutdown (app lifespan, end of a command or a test run)."""
+    for engine in _autocommit_engines.pop(asyncio.get_running_loop(), {}).values():
+        await engine.dispose()
 
 
 @lru_cache

@@ -24,9 +24,9 @@ from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.attributes import set_committed_value
 
-from motcua.core.repository import column_values, conflict_insert, insert_together
+from motcua.core.database import autocommit_engine
+from motcua.core.repository import column_values, conflict_insert
 from motcua.dossiers.models import Dossier, DossierCounter, DossierEvent, DossierItem, Upload
 from motcua.units.models import Agency
 
@@ -54,28 +54,6 @@ def _insert_unless_key_taken(dialect: str) -> Any:
 
 
 _DOSSIERS = cast(Table, Dossier.__table__)
-_SET_CODE = (
-    update(_DOSSIERS)
-    .where(_DOSSIERS.c.id == bindparam("dossier_id"))
-    .values(code=bindparam("new_code"))
-)
-
-
-@cache
-def _take_number_and_set_code() -> Any:
-    """PostgreSQL: the counter upsert and the code update in one statement, so the counter row
-    is locked for one round trip and the commit."""
-    taken = _next_sequence("postgresql").cte("taken")
-    number = sql_cast(select(taken.c.last).scalar_subquery(), Text)
-    padded = func.lpad(number, func.greatest(4, func.length(number)), "0")
-    return (
-        update(_DOSSIERS)
-        .where(_DOSSIERS.c.id == bindparam("dossier_id"))
-        .values(code=bindparam("code_prefix", type_=String) + padded)
-        .returning(_DOSSIERS.c.code)
-    )
-
-
 _ITEMS = cast(Table, DossierItem.__table__)
 _EVENTS = cast(Table, DossierEvent.__table__)
 _ITEM_ARRAYS = {  # column -> element type of the array that carries it
@@ -86,79 +64,94 @@ _ITEM_ARRAYS = {  # column -> element type of the array that carries it
     "value": Text,  # JSON text, cast back to JSON by the statement
     "sha256": String,
 }
+_EVENT_COLUMNS = [c for c in _EVENTS.columns if c.key not in ("id", "dossier_id")]
 
 
 def _unnest(column: str) -> Any:
     return func.unnest(bindparam(f"item_{column}", type_=ARRAY(_ITEM_ARRAYS[column])))
 
 
-# The first event; on PostgreSQL the items ride along as its WITH clause, one array per column.
-_FIRST_EVENT = insert(_EVENTS).values(
-    {c.key: bindparam(f"event_{c.key}") for c in _EVENTS.columns if c.key != "id"}
-)
-_ITEMS_FROM_ARRAYS = insert(_ITEMS).from_select(
-    ["dossier_id", *_ITEM_ARRAYS],
-    select(
-        bindparam("event_dossier_id", type_=Integer),
-        *(sql_cast(_unnest(c), JSON) if c == "value" else _unnest(c) for c in _ITEM_ARRAYS),
-    ),
-)
-
-
-async def insert_contents(
-    session: AsyncSession, items: Sequence[DossierItem], first: DossierEvent
-) -> None:
-    """A new dossier's items and first event by constant statements instead of the unit of
-    work (nothing reads their ids): one round trip on PostgreSQL, one array per item column; an
-    executemany and an insert on SQLite. The objects stay out of the session and serve the
-    answer."""
-    event = {f"event_{k}": v for k, v in column_values(first).items()}
-    if session.get_bind().dialect.name == "postgresql":
-        arrays = {f"item_{c}": [getattr(i, c) for i in items] for c in _ITEM_ARRAYS if c != "value"}
-        arrays["item_value"] = [None if i.value is None else json.dumps(i.value) for i in items]
-        await insert_together(session, _ITEMS_FROM_ARRAYS, _FIRST_EVENT, {**event, **arrays})
-        return
-    if items:
-        await session.execute(insert(_ITEMS), [column_values(i) for i in items])
-    await session.execute(_FIRST_EVENT, event)
-
-
-async def assign_code(session: AsyncSession, dossier: Dossier, agency_code: str, day: date) -> str:
-    """Replace the provisional code by ``<agency>-<yymmdd>-<sequence>`` (four digits at least),
-    the sequence from the agency's counter for the day: ``INSERT … ON CONFLICT DO UPDATE …
-    RETURNING`` locks that one row for the rest of the transaction, nothing else. No version
-    bump (the dossier is new, not edited); the loaded object gets the code, nothing is read back.
-    SQLite, which has no INSERT in a WITH clause and one writer at a time, takes two statements."""
-    prefix = f"{agency_code}-{day:%y%m%d}-"
-    if session.get_bind().dialect.name == "postgresql":
-        result = await session.execute(
-            _take_number_and_set_code(),
-            {
-                "counter_agency": agency_code,
-                "counter_day": day,
-                "code_prefix": prefix,
-                "dossier_id": dossier.id,
-            },
+@cache
+def _insert_with_contents() -> Any:
+    """PostgreSQL: the dossier (unless its key is taken), its items (one array per column) and
+    its first event in one statement; the items and the event are written only if the dossier
+    was, as they read its id from the dossier's ``RETURNING``."""
+    new = (
+        conflict_insert("postgresql")(_DOSSIERS)
+        .values({c.key: bindparam(f"dossier_{c.key}") for c in _DOSSIERS.columns if c.key != "id"})
+        .on_conflict_do_nothing(
+            index_elements=[_DOSSIERS.c.actor_number, _DOSSIERS.c.idempotency_key]
         )
-        code = str(result.scalar_one())
-    else:
-        result = await session.execute(
-            _next_sequence("sqlite"), {"counter_agency": agency_code, "counter_day": day}
-        )
-        code = f"{prefix}{int(result.scalar_one()):04d}"
-        await session.execute(_SET_CODE, {"dossier_id": dossier.id, "new_code": code})
-    set_committed_value(dossier, "code", code)
-    return code
-
-
-async def insert_unless_key_taken(session: AsyncSession, **values: Any) -> Dossier | None:
-    """``INSERT … ON CONFLICT (actor, key) DO NOTHING RETURNING``: no savepoint and no read
-    first. A concurrent insert of the same key makes PostgreSQL wait for that transaction and
-    then do nothing; the caller then answers with the dossier that holds the key."""
-    inserted = await session.scalars(
-        _insert_unless_key_taken(session.get_bind().dialect.name), [{"version": 1, **values}]
+        .returning(*_DOSSIERS.columns)
+        .cte("new_dossier")
     )
-    return inserted.one_or_none()
+    items = insert(_ITEMS).from_select(
+        ["dossier_id", *_ITEM_ARRAYS],
+        select(
+            new.c.id,
+            *(sql_cast(_unnest(c), JSON) if c == "value" else _unnest(c) for c in _ITEM_ARRAYS),
+        ),
+    )
+    event = insert(_EVENTS).from_select(
+        ["dossier_id", *(c.key for c in _EVENT_COLUMNS)],
+        select(new.c.id, *(bindparam(f"event_{c.key}", type_=c.type) for c in _EVENT_COLUMNS)),
+    )
+    written = select(new).add_cte(items.cte("new_items")).add_cte(event.cte("new_event"))
+    return select(Dossier).from_statement(written)
+
+
+async def insert_unless_key_taken(
+    session: AsyncSession,
+    values: dict[str, Any],
+    items: Sequence[DossierItem],
+    first: DossierEvent,
+) -> Dossier | None:
+    """``INSERT … ON CONFLICT (actor, key) DO NOTHING RETURNING``, then the items and the first
+    event: no savepoint and no read first. A concurrent insert of the same key makes
+    PostgreSQL wait for that transaction and then do nothing; the caller then answers with the
+    dossier that holds the key. One round trip on PostgreSQL; on SQLite the dossier, then an
+    executemany of the items and the event. Nothing reads the items' or the event's ids, so
+    they are written by constant statements outside the unit of work; the objects get the
+    dossier's id and serve the answer."""
+    values = {"version": 1, **values}
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        parameters = {f"dossier_{k}": v for k, v in values.items()}
+        parameters |= {f"event_{c.key}": getattr(first, c.key) for c in _EVENT_COLUMNS}
+        for column in _ITEM_ARRAYS:
+            parameters[f"item_{column}"] = [getattr(i, column) for i in items]
+        parameters["item_value"] = [None if i.value is None else json.dumps(i.value) for i in items]
+        found = await session.scalars(_insert_with_contents(), parameters)
+    else:
+        found = await session.scalars(_insert_unless_key_taken(dialect), [values])
+    dossier: Dossier | None = found.one_or_none()
+    if dossier is None:
+        return None
+    for item in items:
+        item.dossier_id = dossier.id
+    first.dossier_id = dossier.id
+    if dialect != "postgresql":
+        if items:
+            await session.execute(insert(_ITEMS), [column_values(i) for i in items])
+        await session.execute(insert(_EVENTS), [column_values(first)])
+    return dossier
+
+
+async def take_number(session: AsyncSession, agency_code: str, day: date) -> int:
+    """The agency's next number for the day, from its one counter row (``INSERT … ON CONFLICT
+    DO UPDATE … RETURNING``; no global lock). On PostgreSQL a connection of its own bumps it in
+    autocommit, so the row is locked for that one statement, not until the submission commits:
+    a busy agency's submissions no longer queue behind each other's commits. Like a sequence,
+    a number whose submission then fails is not given back. SQLite, one writer at a time, bumps
+    it in the submission's transaction."""
+    parameters = {"counter_agency": agency_code, "counter_day": day}
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        async with autocommit_engine(bind.engine.url).connect() as connection:
+            bumped = await connection.execute(_next_sequence("postgresql"), parameters)
+            return int(bumped.scalar_one())
+    result = await session.execute(_next_sequence(bind.dialect.name), parameters)
+    return int(result.scalar_one())
 
 
 async def take_write_lock(session: AsyncSession) -> None:

@@ -137,9 +137,10 @@ def require_person(value: str | None, field: str = "actor") -> str:
 
 
 def tracking_secret(salt: str) -> str:
-    """Derived from the dossier's own salt with the server's key, so a retried submission and
-    the receipt slip can show it again; only its hash is stored, which is what tracking checks.
-    The salt is not the code, so the code can be assigned by one statement in the database."""
+    """Derived from the dossier's own random salt with the server's key, so a retried submission
+    and the receipt slip can show it again; only its hash is stored, which is what tracking
+    checks. Not from the code, which is sequential and printed everywhere: the key alone does
+    not give away any dossier's secret."""
     key = get_settings().tracking_key.encode()
     digest = hmac.new(key, salt.encode(), hashlib.sha256).digest()
     return "".join(SECRET_ALPHABET[b % len(SECRET_ALPHABET)] for b in digest[:SECRET_LENGTH])
@@ -207,7 +208,6 @@ async def submit(
         existing = await repository.by_idempotency_key(session, actor, idempotency_key)
         assert existing is not None
         return await _replayed(session, existing, fingerprint)
-    await _assign_code(session, dossier, agency.code)
     if body.contact_email:
         await _notify_received(session, dossier, body.contact_email, version)
     return Submission(dossier, True, agency.code, secret)
@@ -390,38 +390,15 @@ async def _create(
 ) -> Dossier | None:
     calendar = get_calendar()
     received_at = clock.now()
-    code = f"~{salt}"  # provisional, unique: ``_assign_code`` sets the real one
+    day = calendar.localise(received_at).date()
+    # Taken after every check, so a refused body uses no number.
+    number = await repository.take_number(session, agency.code, day)
+    code = f"{agency.code}-{day:%y%m%d}-{number:04d}"
     applicant = body.applicant or actor
+    on_behalf = applicant != actor and body.channel == Channel.online
     fee, payment = _fee(version)
-    dossier = await repository.insert_unless_key_taken(
-        session,
-        code=code,
-        tracking_salt=salt,
-        secret_hash=hash_secret(salt, secret),
-        procedure_version_id=version.id,
-        procedure_code=body.procedure_code,
-        procedure_name=version.name,
-        receiving_agency_id=agency.id,
-        applicant_number=applicant,
-        actor_number=actor,
-        on_behalf=applicant != actor and body.channel == Channel.online,
-        channel=body.channel,
-        state=DossierState.received,
-        received_at=received_at,
-        due_at=calendar.due_at(received_at, version.processing_days),
-        fee_vnd=fee,
-        payment_state=payment,
-        contact_email=body.contact_email,
-        idempotency_key=idempotency_key,
-        request_hash=fingerprint,
-    )
-    if dossier is None:
-        return None
-    for hook in created_hooks:
-        await hook(session, dossier)
     items = [
         DossierItem(
-            dossier_id=dossier.id,
             position=i,
             requirement_key=item.requirement_key,
             source=item.source,
@@ -436,26 +413,42 @@ async def _create(
         for i, item in enumerate(body.items, start=1)
     ]
     first = DossierEvent(
-        dossier_id=dossier.id,
         seq=1,
         at=received_at,
         actor_number=actor,
         kind="submitted",
         from_state=None,
         to_state=DossierState.received,
-        data={"channel": body.channel.value, "items": len(items), "on_behalf": dossier.on_behalf},
+        data={"channel": body.channel.value, "items": len(items), "on_behalf": on_behalf},
     )
-    await repository.insert_contents(session, items, first)
+    values = {
+        "code": code,
+        "tracking_salt": salt,
+        "secret_hash": hash_secret(salt, secret),
+        "procedure_version_id": version.id,
+        "procedure_code": body.procedure_code,
+        "procedure_name": version.name,
+        "receiving_agency_id": agency.id,
+        "applicant_number": applicant,
+        "actor_number": actor,
+        "on_behalf": on_behalf,
+        "channel": body.channel,
+        "state": DossierState.received,
+        "received_at": received_at,
+        "due_at": calendar.due_at(received_at, version.processing_days),
+        "fee_vnd": fee,
+        "payment_state": payment,
+        "contact_email": body.contact_email,
+        "idempotency_key": idempotency_key,
+        "request_hash": fingerprint,
+    }
+    dossier = await repository.insert_unless_key_taken(session, values, items, first)
+    if dossier is None:
+        return None
+    for hook in created_hooks:
+        await hook(session, dossier)
     set_committed(dossier, items, [first])
     return dossier
-
-
-async def _assign_code(session: AsyncSession, dossier: Dossier, agency_code: str) -> None:
-    """The per-agency, per-day number is taken last, just before commit: its counter row stays
-    locked until the transaction ends, so every other write is done before it is touched (one
-    statement and the commit under the lock, instead of every insert of the submission)."""
-    day = get_calendar().localise(dossier.received_at).date()
-    await repository.assign_code(session, dossier, agency_code, day)
 
 
 async def _notify_received(
