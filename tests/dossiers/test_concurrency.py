@@ -1,5 +1,6 @@
-"""Concurrent duplicate submissions with one Idempotency-Key, on separate connections that
-really commit (PostgreSQL: the unique index makes the second insert wait for the first)."""
+"""Concurrent submissions on separate connections that really commit: duplicates with one
+Idempotency-Key (PostgreSQL: the unique index makes the second insert wait for the first), and
+dossier numbers that never wait for another submission's commit."""
 
 import asyncio
 from collections.abc import AsyncIterator
@@ -110,3 +111,42 @@ async def test_concurrent_different_submissions_get_distinct_codes(
     assert len(set(codes)) == CONCURRENT
     sequences = sorted(int(c.rsplit("-", 1)[1]) for c in codes)
     assert sequences == list(range(sequences[0], sequences[0] + CONCURRENT))
+
+
+async def test_a_number_never_waits_for_another_submission_to_commit(
+    committed: async_sessionmaker[AsyncSession],
+) -> None:
+    """PostgreSQL: a submission to the same agency completes while an earlier one is still
+    open, and the earlier one's number is not given back when it rolls back (a gap, as with a
+    sequence). SQLite writes one transaction at a time: the number is given back."""
+    async with committed() as session, session.begin():
+        upload = await service.upload(
+            session, owner=ACTOR, file_name="to-khai.pdf", data=pdf_bytes()
+        )
+    body = submission(upload.id)
+
+    def number(result: service.Submission) -> int:
+        return int(result.dossier.code.rsplit("-", 1)[1])
+
+    async with committed() as first:
+        open_one = await first.begin()
+        held = await service.submit(first, body, actor=ACTOR, idempotency_key="open-0001")
+        held_code, held_number = held.dossier.code, number(held)
+        if first.get_bind().dialect.name == "postgresql":
+            async with committed() as second, second.begin():
+                done = await asyncio.wait_for(
+                    service.submit(second, body, actor=ACTOR, idempotency_key="next-0001"), 10
+                )
+            assert number(done) == held_number + 1
+            expected = held_number + 2  # the rolled-back number stays a gap
+        else:
+            expected = held_number  # given back
+        await open_one.rollback()
+    async with committed() as third, third.begin():
+        last = await service.submit(third, body, actor=ACTOR, idempotency_key="last-0001")
+        assert number(last) == expected
+    async with committed() as session:
+        codes = set(
+            await session.scalars(select(Dossier.code).where(Dossier.actor_number == ACTOR))
+        )
+    assert (held_code in codes) == (expected == held_number)
