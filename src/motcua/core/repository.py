@@ -1,12 +1,15 @@
 """Query helpers shared by every module's repository."""
 
+import json
 from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import JSON, Column, Enum, String, Table, Text, bindparam, func, select, text
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from motcua.core.models import Base
 
@@ -25,6 +28,49 @@ def column_values(instance: Base) -> dict[str, Any]:
     left unset is written as ``None``."""
     table = instance.__table__
     return {c.key: getattr(instance, c.key) for c in table.columns if c.key != "id"}
+
+
+def _element_type(column: Column[Any]) -> TypeEngine[Any]:
+    """What one array element of the column's values is sent as: JSON as its text (cast back by
+    the statement), enums as their names, decorated types as what they decorate."""
+    kind = column.type
+    if isinstance(kind, JSON):
+        return Text()
+    if isinstance(kind, Enum):
+        return String()
+    if isinstance(kind, TypeDecorator):
+        return kind.impl_instance
+    return kind
+
+
+def from_arrays(
+    table: Table, columns: Sequence[str], prefix: str, also: Mapping[str, Any] | None = None
+) -> Any:
+    """PostgreSQL: ``INSERT … SELECT unnest(:prefix_column), …``, one array a column, so any
+    number of rows goes in one constant statement (and can be a WITH clause of another);
+    ``also`` adds columns whose value is an expression, such as a new parent's id."""
+    fixed = dict(also or {})
+    selected = list(fixed.values())
+    for name in columns:
+        column = table.c[name]
+        value = func.unnest(
+            bindparam(f"{prefix}_{name}", type_=postgresql.ARRAY(_element_type(column)))
+        )
+        selected.append(sql_cast(value, column.type) if isinstance(column.type, JSON) else value)
+    return postgresql.insert(table).from_select([*fixed, *columns], select(*selected))
+
+
+def array_parameters(
+    rows: Sequence[Mapping[str, Any]], columns: Sequence[str], prefix: str, table: Table
+) -> dict[str, list[Any]]:
+    """The parameters of ``from_arrays``: the rows' values column by column."""
+    parameters: dict[str, list[Any]] = {}
+    for name in columns:
+        values = [row[name] for row in rows]
+        if isinstance(table.c[name].type, JSON):
+            values = [None if v is None else json.dumps(v) for v in values]
+        parameters[f"{prefix}_{name}"] = values
+    return parameters
 
 
 @cache

@@ -1,32 +1,16 @@
 """All dossier queries, including the lock-free per-agency, per-day code counter."""
 
-import json
 from collections.abc import Sequence
 from datetime import date, datetime
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import (
-    JSON,
-    Integer,
-    String,
-    Table,
-    Text,
-    bindparam,
-    false,
-    func,
-    insert,
-    or_,
-    select,
-    update,
-)
-from sqlalchemy import cast as sql_cast
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Table, bindparam, false, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from motcua.core.database import autocommit_engine
-from motcua.core.repository import column_values, conflict_insert
+from motcua.core.repository import array_parameters, column_values, conflict_insert, from_arrays
 from motcua.dossiers.models import Dossier, DossierCounter, DossierEvent, DossierItem, Upload
 from motcua.units.models import Agency
 
@@ -56,19 +40,8 @@ def _insert_unless_key_taken(dialect: str) -> Any:
 _DOSSIERS = cast(Table, Dossier.__table__)
 _ITEMS = cast(Table, DossierItem.__table__)
 _EVENTS = cast(Table, DossierEvent.__table__)
-_ITEM_ARRAYS = {  # column -> element type of the array that carries it
-    "position": Integer,
-    "requirement_key": String,
-    "source": String,
-    "upload_id": String,
-    "value": Text,  # JSON text, cast back to JSON by the statement
-    "sha256": String,
-}
+_ITEM_COLUMNS = [c.key for c in _ITEMS.columns if c.key not in ("id", "dossier_id")]
 _EVENT_COLUMNS = [c for c in _EVENTS.columns if c.key not in ("id", "dossier_id")]
-
-
-def _unnest(column: str) -> Any:
-    return func.unnest(bindparam(f"item_{column}", type_=ARRAY(_ITEM_ARRAYS[column])))
 
 
 @cache
@@ -85,13 +58,7 @@ def _insert_with_contents() -> Any:
         .returning(*_DOSSIERS.columns)
         .cte("new_dossier")
     )
-    items = insert(_ITEMS).from_select(
-        ["dossier_id", *_ITEM_ARRAYS],
-        select(
-            new.c.id,
-            *(sql_cast(_unnest(c), JSON) if c == "value" else _unnest(c) for c in _ITEM_ARRAYS),
-        ),
-    )
+    items = from_arrays(_ITEMS, _ITEM_COLUMNS, "item", also={"dossier_id": new.c.id})
     event = insert(_EVENTS).from_select(
         ["dossier_id", *(c.key for c in _EVENT_COLUMNS)],
         select(new.c.id, *(bindparam(f"event_{c.key}", type_=c.type) for c in _EVENT_COLUMNS)),
@@ -118,9 +85,8 @@ async def insert_unless_key_taken(
     if dialect == "postgresql":
         parameters = {f"dossier_{k}": v for k, v in values.items()}
         parameters |= {f"event_{c.key}": getattr(first, c.key) for c in _EVENT_COLUMNS}
-        for column in _ITEM_ARRAYS:
-            parameters[f"item_{column}"] = [getattr(i, column) for i in items]
-        parameters["item_value"] = [None if i.value is None else json.dumps(i.value) for i in items]
+        rows = [column_values(i) for i in items]
+        parameters |= array_parameters(rows, _ITEM_COLUMNS, "item", _ITEMS)
         found = await session.scalars(_insert_with_contents(), parameters)
     else:
         found = await session.scalars(_insert_unless_key_taken(dialect), [values])

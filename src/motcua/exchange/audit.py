@@ -74,14 +74,18 @@ def digest(entry: AccessLogEntry) -> str:
     return hashlib.sha256(canonical(entry)).hexdigest()
 
 
+def rows(accesses: list[Access]) -> list[dict[str, Any]]:
+    """The records' columns, stamped now; their place in the chain comes when sealed."""
+    at = clock.now()
+    return [
+        {**asdict(access), "at": at, "legal_basis": list(access.legal_basis)} for access in accesses
+    ]
+
+
 async def append(session: AsyncSession, accesses: list[Access]) -> list[AccessLogEntry]:
     """Write the records with the caller's transaction, without any lock: they are durable with
     the read they record, and ``seal`` links them into the chain once committed."""
-    at = clock.now()
-    rows = [
-        {**asdict(access), "at": at, "legal_basis": list(access.legal_basis)} for access in accesses
-    ]
-    return await repository.append_entries(session, rows)
+    return await repository.append_entries(session, rows(accesses))
 
 
 async def seal(session: AsyncSession, batch: int = 5000) -> int:

@@ -7,7 +7,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from motcua.core.repository import column_values, conflict_insert
+from motcua.core.repository import array_parameters, column_values, conflict_insert, from_arrays
 from motcua.exchange.models import (
     AccessLogEntry,
     AccessLogHead,
@@ -95,6 +95,41 @@ async def put_items(session: AsyncSession, items: Sequence[EvidenceItem]) -> Non
     if items:
         statement = _put_items(session.get_bind().dialect.name)
         await session.execute(statement, [column_values(i) for i in items])
+
+
+_LOG = cast(Table, AccessLogEntry.__table__)
+_LOG_COLUMNS = [
+    c.key for c in _LOG.columns if c.key not in ("seq", "chain_seq", "prev_hash", "hash")
+]
+_ITEM_COLUMNS = [c.key for c in _ITEMS.columns if c.key != "id"]
+
+
+@cache
+def _put_items_and_log() -> Any:
+    """PostgreSQL: the items' upsert, one array per column, with the access-log records as its
+    WITH clause (one array per column too)."""
+    items = from_arrays(_ITEMS, _ITEM_COLUMNS, "item")
+    upsert = items.on_conflict_do_update(
+        index_elements=[_ITEMS.c.consent_reference, _ITEMS.c.key],
+        set_={c: items.excluded[c] for c in _ITEM_COLUMNS if c not in ("consent_reference", "key")},
+    )
+    return upsert.add_cte(from_arrays(_LOG, _LOG_COLUMNS, "log").cte("logged"))
+
+
+async def put_items_and_log(
+    session: AsyncSession, items: Sequence[EvidenceItem], log: Sequence[dict[str, Any]]
+) -> None:
+    """A fetch's items (as ``put_items``) and the access-log records of its reads, in one round
+    trip on PostgreSQL; on SQLite the upsert, then the records. Nothing reads the records back
+    here: they get their place in the chain when sealed."""
+    if session.get_bind().dialect.name != "postgresql":
+        await put_items(session, items)
+        if log:
+            await session.execute(insert(_LOG), list(log))
+        return
+    parameters = array_parameters([column_values(i) for i in items], _ITEM_COLUMNS, "item", _ITEMS)
+    parameters |= array_parameters(log, _LOG_COLUMNS, "log", _LOG)
+    await session.execute(_put_items_and_log(), parameters)
 
 
 async def delete_items(session: AsyncSession, reference: str, keys: Sequence[str]) -> None:

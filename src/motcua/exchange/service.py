@@ -478,8 +478,7 @@ async def fetch_evidence(
             )
         )
 
-    await repository.put_items(session, items)
-    await audit.append(session, accesses)
+    await repository.put_items_and_log(session, items, audit.rows(accesses))
     order = {p.key: n for n, p in enumerate(planned)}
     items.sort(key=lambda i: order[i.key])
     return FetchResult(
