@@ -4,12 +4,13 @@ inserts, written to docs/benchmarks.md.
 Clients are coroutines in worker processes (one, then one per core, as the app is served):
 each one calls ``dossiers.service.submit`` in its own session and transaction (connection
 checkout, catalog lookup, the agency's number from its counter on an autocommit connection,
-dossier inserted unless its Idempotency-Key is taken with its items and first history event,
-workflow case and first visit, commit), with a fresh Idempotency-Key each time; no HTTP.
+one statement inserting the dossier unless its Idempotency-Key is taken with its items, first
+history event, workflow case and first visit, commit), with a fresh Idempotency-Key each time;
+no HTTP.
 Registries are not called (registry items are passed in), i.e. registries at zero latency.
-pgbench runs a script with the same writes in the app's order (counter upsert in autocommit,
-then one transaction with the dossier, four items, one event, workflow case and visit), with
-prepared statements as the app.
+pgbench runs a script with the same writes as the app sends them (counter upsert in
+autocommit, then one transaction whose one statement writes the dossier, four items, one event,
+workflow case and visit), with prepared statements as the app.
 """
 
 import asyncio
@@ -209,38 +210,42 @@ def _run(url: str, seconds: float) -> tuple[Results, int, int]:
     return results, version_id, agency_id
 
 
-# The submission's writes in the app's order: the agency's number, bumped by one autocommit
+# The submission's writes as the app sends them: the agency's number, bumped by one autocommit
 # statement that does not wait for the disk (pgbench runs with synchronous_commit off, as the
-# app's counter connections), then one durable transaction with the dossier under its final code,
-# its items, event, workflow case and visit (one SET more than the app sends).
+# app's counter connections), then one durable transaction whose one statement writes the dossier
+# under its final code with its items, event, workflow case and visit as WITH clauses (one SET
+# more than the app sends).
 PGBENCH_SCRIPT = """\\set n random(1, 1000000000)
 INSERT INTO dossier_counters (agency_code, day, last) VALUES ({counter}, CURRENT_DATE, 1)
   ON CONFLICT (agency_code, day) DO UPDATE SET last = dossier_counters.last + 1
   RETURNING last AS seq \\gset
 BEGIN;
 SET LOCAL synchronous_commit = on;
-INSERT INTO dossiers (code, tracking_salt, secret_hash, procedure_version_id, procedure_code,
-  procedure_name, receiving_agency_id, applicant_number, actor_number, on_behalf, channel, state,
-  received_at, due_at, fee_vnd, payment_state, contact_email, idempotency_key, request_hash,
-  version)
+WITH d AS (INSERT INTO dossiers (code, tracking_salt, secret_hash, procedure_version_id,
+  procedure_code, procedure_name, receiving_agency_id, applicant_number, actor_number, on_behalf,
+  channel, state, received_at, due_at, fee_vnd, payment_state, contact_email, idempotency_key,
+  request_hash, version)
   VALUES ({counter} || '-' || lpad(:seq::text, greatest(4, length(:seq::text)), '0'),
   md5(:n::text), md5(:n::text) || md5(:client_id::text), {version},
   '1.001193', 'Đăng ký khai sinh', {agency}, '001099000001', '001099000001', false, 'online',
   'received', now(), now() + interval '1 day', NULL, 'to_confirm', NULL,
   'pgbench-' || md5(:n::text || :client_id || clock_timestamp()),
   md5(:n::text) || md5(:client_id::text), 1)
-  RETURNING id AS did \\gset
-INSERT INTO dossier_items (dossier_id, position, requirement_key, source, upload_id, value, sha256)
-  VALUES (:did, 1, 'to_khai_dang_ky_khai_sinh', 'upload', NULL, NULL, md5('a') || md5('b')),
-  (:did, 2, 'giay_chung_sinh', 'registry', NULL, '{{"ghi_chu": "x"}}', md5('c') || md5('d')),
-  (:did, 3, 'nhan_than_cha_me', 'registry', NULL, '{{"ghi_chu": "x"}}', md5('e') || md5('f')),
-  (:did, 4, 'noi_cu_tru_cha_me', 'registry', NULL, '{{"ghi_chu": "x"}}', md5('g') || md5('h'));
-INSERT INTO dossier_events (dossier_id, seq, at, actor_number, kind, from_state, to_state, data)
-  VALUES (:did, 1, now(), '001099000001', 'submitted', NULL, 'received', '{{"items": 4}}');
-INSERT INTO workflow_cases (dossier_id, step_index, step_kind, current_agency_id, open, due_at,
-  apologised, updated_at) VALUES (:did, 0, 'receive', {agency}, true, now(), false, now());
+  ON CONFLICT (actor_number, idempotency_key) DO NOTHING RETURNING *),
+i AS (INSERT INTO dossier_items (dossier_id, position, requirement_key, source, upload_id, value,
+  sha256) SELECT d.id, v.* FROM d, (VALUES
+  (1, 'to_khai_dang_ky_khai_sinh', 'upload', NULL, NULL::json, md5('a') || md5('b')),
+  (2, 'giay_chung_sinh', 'registry', NULL, '{{"ghi_chu": "x"}}', md5('c') || md5('d')),
+  (3, 'nhan_than_cha_me', 'registry', NULL, '{{"ghi_chu": "x"}}', md5('e') || md5('f')),
+  (4, 'noi_cu_tru_cha_me', 'registry', NULL, '{{"ghi_chu": "x"}}', md5('g') || md5('h'))) v),
+e AS (INSERT INTO dossier_events (dossier_id, seq, at, actor_number, kind, from_state, to_state,
+  data) SELECT d.id, 1, now(), '001099000001', 'submitted', NULL, 'received', '{{"items": 4}}'
+  FROM d),
+c AS (INSERT INTO workflow_cases (dossier_id, step_index, step_kind, current_agency_id, open,
+  due_at, apologised, updated_at) SELECT d.id, 0, 'receive', {agency}, true, d.due_at, false,
+  d.received_at FROM d)
 INSERT INTO workflow_visits (dossier_id, seq, agency_id, entered_at)
-  VALUES (:did, 1, {agency}, now());
+  SELECT d.id, 1, {agency}, d.received_at FROM d;
 END;
 """
 
@@ -318,15 +323,15 @@ def run_dossiers_bench(postgres_url: str, seconds: float, output: Path) -> str:
             f"Machine: {machine()}. Calls of `dossiers.service.submit` by client coroutines "
             "spread over worker processes (one, then one per core, as `motcua serve --workers "
             "N`), one session and transaction each (catalog lookup; the per-agency-day counter "
-            "upsert on an autocommit connection; dossier inserted unless its Idempotency-Key is "
-            "taken, with 4 items and the first history event; workflow case and first visit; "
-            "commit), fresh Idempotency-Key each time, "
+            "upsert on an autocommit connection; one statement inserting the dossier unless its "
+            "Idempotency-Key is taken, with 4 items, the first history event, the workflow case "
+            "and its first visit; commit), fresh Idempotency-Key each time, "
             f"{seconds:.0f} s per level after a 0.5 s warm-up; no HTTP; registries at zero "
-            "latency (their items are passed in). pgbench runs the same writes in the same order "
+            "latency (their items are passed in). pgbench sends the same writes the same way "
             "(counter upsert in autocommit without waiting for the disk, then one durable "
-            "transaction: dossier, 4 items, 1 event, workflow case and visit), prepared "
-            "statements, same database, same run, same number of clients: the database's own "
-            "limit for this "
+            "transaction whose one statement writes the dossier, 4 items, 1 event, workflow case "
+            "and visit), prepared statements, same database, same run, same number of clients: "
+            "the database's own limit for this "
             f"work here. *one agency*: every client files at {AGENCY} on the same day (one "
             "counter row, the worst case); *spread*: each client files at its own agency "
             "(pgbench likewise bumps one counter row per client).",

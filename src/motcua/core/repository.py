@@ -2,7 +2,6 @@
 
 import json
 from collections.abc import Mapping, Sequence
-from functools import cache
 from typing import Any
 
 from sqlalchemy import JSON, Column, Enum, String, Table, Text, bindparam, func, select, text
@@ -71,24 +70,6 @@ def array_parameters(
             values = [None if v is None else json.dumps(v) for v in values]
         parameters[f"{prefix}_{name}"] = values
     return parameters
-
-
-@cache
-def _chained(first: Any, second: Any) -> Any:
-    return second.add_cte(first.cte())
-
-
-async def insert_together(
-    session: AsyncSession, first: Any, second: Any, parameters: Mapping[str, Any]
-) -> None:
-    """Two constant INSERTs of one new aggregate in one round trip on PostgreSQL, the first as a
-    data-modifying WITH clause of the second; SQLite, which has none, runs one after the other.
-    Each statement names its own bound parameters, so one mapping serves both."""
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(_chained(first, second), parameters)
-    else:
-        await session.execute(first, parameters)
-        await session.execute(second, parameters)
 
 
 async def insert_missing(

@@ -1,7 +1,7 @@
 """The dossier aggregate: dossier, items, append-only history, uploads, per-day code counters."""
 
 import enum
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -17,8 +17,8 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
 )
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
+from sqlalchemy.sql import FromClause, Insert
 
 from motcua.core.models import Base, UtcDateTime
 
@@ -177,12 +177,14 @@ def _refuse_rewrite(_: Mapper[DossierEvent], __: Any, target: DossierEvent) -> N
     raise HistoryIsAppendOnly(f"dossier history event {target.id} cannot be changed")
 
 
-CreatedHook = Callable[[AsyncSession, Dossier], Awaitable[None]]
-created_hooks: list[CreatedHook] = []
+# Rows other modules write with every new dossier, as INSERT … SELECT statements that read the
+# new dossier's columns from ``new`` (its ``RETURNING`` on PostgreSQL, the stored row on SQLite),
+# so they go in the submission's transaction, on PostgreSQL in the dossier's own statement.
+CreatedRows = Callable[[FromClause], Sequence[Insert]]
+created_rows: list[CreatedRows] = []
 
 
-def on_created(hook: CreatedHook) -> CreatedHook:
-    """Modules above dossiers (workflow) add rows of their own in the submission's transaction;
-    the dossier is inserted by one statement, so a mapper event would not see it."""
-    created_hooks.append(hook)
-    return hook
+def on_created(rows: CreatedRows) -> CreatedRows:
+    """Modules above dossiers (workflow) add rows of their own to a new dossier."""
+    created_rows.append(rows)
+    return rows

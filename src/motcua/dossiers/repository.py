@@ -11,7 +11,15 @@ from sqlalchemy.orm import selectinload
 
 from motcua.core.database import autocommit_engine
 from motcua.core.repository import array_parameters, column_values, conflict_insert, from_arrays
-from motcua.dossiers.models import Dossier, DossierCounter, DossierEvent, DossierItem, Upload
+from motcua.dossiers.models import (
+    CreatedRows,
+    Dossier,
+    DossierCounter,
+    DossierEvent,
+    DossierItem,
+    Upload,
+    created_rows,
+)
 from motcua.units.models import Agency
 
 
@@ -45,10 +53,10 @@ _EVENT_COLUMNS = [c for c in _EVENTS.columns if c.key not in ("id", "dossier_id"
 
 
 @cache
-def _insert_with_contents() -> Any:
-    """PostgreSQL: the dossier (unless its key is taken), its items (one array per column) and
-    its first event in one statement; the items and the event are written only if the dossier
-    was, as they read its id from the dossier's ``RETURNING``."""
+def _insert_with_contents(others: tuple[CreatedRows, ...]) -> Any:
+    """PostgreSQL: the dossier (unless its key is taken), its items (one array per column), its
+    first event and other modules' rows in one statement; all but the dossier read its id from
+    its ``RETURNING``, so nothing is written for a taken key."""
     new = (
         conflict_insert("postgresql")(_DOSSIERS)
         .values({c.key: bindparam(f"dossier_{c.key}") for c in _DOSSIERS.columns if c.key != "id"})
@@ -64,7 +72,19 @@ def _insert_with_contents() -> Any:
         select(new.c.id, *(bindparam(f"event_{c.key}", type_=c.type) for c in _EVENT_COLUMNS)),
     )
     written = select(new).add_cte(items.cte("new_items")).add_cte(event.cte("new_event"))
+    for n, rows in enumerate(others):
+        for m, statement in enumerate(rows(new)):
+            written = written.add_cte(statement.cte(f"new_rows_{n}_{m}"))
     return select(Dossier).from_statement(written)
+
+
+_STORED = select(_DOSSIERS).where(_DOSSIERS.c.id == bindparam("new_dossier_id")).subquery("new")
+
+
+@cache
+def _rows_of_stored(others: tuple[CreatedRows, ...]) -> list[Any]:
+    """SQLite: other modules' rows, reading the new dossier as stored."""
+    return [statement for rows in others for statement in rows(_STORED)]
 
 
 async def insert_unless_key_taken(
@@ -77,9 +97,9 @@ async def insert_unless_key_taken(
     event: no savepoint and no read first. A concurrent insert of the same key makes
     PostgreSQL wait for that transaction and then do nothing; the caller then answers with the
     dossier that holds the key. One round trip on PostgreSQL; on SQLite the dossier, then an
-    executemany of the items and the event. Nothing reads the items' or the event's ids, so
-    they are written by constant statements outside the unit of work; the objects get the
-    dossier's id and serve the answer."""
+    executemany of the items, the event and the other modules' rows (``on_created``). Nothing
+    reads the items' or the event's ids, so they are written by constant statements outside
+    the unit of work; the objects get the dossier's id and serve the answer."""
     values = {"version": 1, **values}
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
@@ -87,7 +107,7 @@ async def insert_unless_key_taken(
         parameters |= {f"event_{c.key}": getattr(first, c.key) for c in _EVENT_COLUMNS}
         rows = [column_values(i) for i in items]
         parameters |= array_parameters(rows, _ITEM_COLUMNS, "item", _ITEMS)
-        found = await session.scalars(_insert_with_contents(), parameters)
+        found = await session.scalars(_insert_with_contents(tuple(created_rows)), parameters)
     else:
         found = await session.scalars(_insert_unless_key_taken(dialect), [values])
     dossier: Dossier | None = found.one_or_none()
@@ -100,6 +120,8 @@ async def insert_unless_key_taken(
         if items:
             await session.execute(insert(_ITEMS), [column_values(i) for i in items])
         await session.execute(insert(_EVENTS), [column_values(first)])
+        for statement in _rows_of_stored(tuple(created_rows)):
+            await session.execute(statement, {"new_dossier_id": dossier.id})
     return dossier
 
 

@@ -35,7 +35,6 @@ from motcua.dossiers.models import (
     ItemSource,
     PaymentState,
     Upload,
-    created_hooks,
 )
 from motcua.dossiers.schemas import (
     DossierOut,
@@ -445,8 +444,6 @@ async def _create(
     dossier = await repository.insert_unless_key_taken(session, values, items, first)
     if dossier is None:
         return None
-    for hook in created_hooks:
-        await hook(session, dossier)
     set_committed(dossier, items, [first])
     return dossier
 

@@ -15,15 +15,17 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
-    bindparam,
+    false,
     insert,
+    literal,
+    select,
+    true,
 )
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql import FromClause, Insert
 
 from motcua.core.models import Base, UtcDateTime
-from motcua.core.repository import insert_together
-from motcua.dossiers.models import Dossier, on_created
+from motcua.dossiers.models import on_created
 
 
 class ProcessDefinition(Base):
@@ -148,37 +150,36 @@ class ResultDocument(Base):
 
 _CASES = cast(Table, WorkflowCase.__table__)
 _VISITS = cast(Table, WorkflowVisit.__table__)
-_NEW_CASE = insert(_CASES).values(
-    dossier_id=bindparam("case_dossier"),
-    step_index=0,
-    step_kind="receive",
-    current_agency_id=bindparam("case_agency"),
-    open=True,
-    due_at=bindparam("case_due_at"),
-    apologised=False,
-    updated_at=bindparam("case_at"),
-)
-_FIRST_VISIT = insert(_VISITS).values(
-    dossier_id=bindparam("case_dossier"),
-    seq=1,
-    agency_id=bindparam("case_agency"),
-    entered_at=bindparam("case_at"),
-)
 
 
 @on_created
-async def _open_case(session: AsyncSession, dossier: Dossier) -> None:
+def _open_case(new: FromClause) -> list[Insert]:
     """Every new dossier starts at the receive step of its receiving agency, in the same
-    transaction as the submission (DESIGN main flow: "first workflow step assigned"). The
-    statements are constant, the values parameters: nothing is built per submission."""
-    await insert_together(
-        session,
-        _NEW_CASE,
-        _FIRST_VISIT,
-        {
-            "case_dossier": dossier.id,
-            "case_agency": dossier.receiving_agency_id,
-            "case_due_at": dossier.due_at,
-            "case_at": dossier.received_at,
-        },
+    transaction as the submission (DESIGN main flow: "first workflow step assigned")."""
+    case = insert(_CASES).from_select(
+        [
+            "dossier_id",
+            "step_index",
+            "step_kind",
+            "current_agency_id",
+            "open",
+            "due_at",
+            "apologised",
+            "updated_at",
+        ],
+        select(
+            new.c.id,
+            literal(0),
+            literal("receive"),
+            new.c.receiving_agency_id,
+            true(),
+            new.c.due_at,
+            false(),
+            new.c.received_at,
+        ),
     )
+    visit = insert(_VISITS).from_select(
+        ["dossier_id", "seq", "agency_id", "entered_at"],
+        select(new.c.id, literal(1), new.c.receiving_agency_id, new.c.received_at),
+    )
+    return [case, visit]
