@@ -146,7 +146,8 @@ def worker(
     once: Annotated[bool, typer.Option(help="Drain what is due, then stop.")] = False,
     idle_seconds: float = 1.0,
 ) -> None:
-    """Deliver outbox messages (notifications and other side effects) after their commit."""
+    """Deliver outbox messages (notifications and other side effects) after their commit; once
+    an hour, sweep stored files no upload points at."""
     from motcua.core import outbox
     from motcua.modules import import_parts
 
@@ -156,9 +157,11 @@ def worker(
 
     from motcua.core import clock
     from motcua.core.process import freeze_startup_heap
+    from motcua.dossiers.tasks import HourlySweep
     from motcua.monitoring.tasks import DailyReminder
 
     reminder = DailyReminder()
+    upload_sweep = HourlySweep()
 
     async def run() -> int:
         sessions = get_sessionmaker()
@@ -167,6 +170,7 @@ def worker(
         try:
             while True:
                 await reminder.tick(sessions, clock.now())
+                await upload_sweep.tick(sessions, clock.now())
                 await seal_access_log(sessions)
                 done += await outbox.run_until_idle(sessions)
                 if once:
@@ -635,6 +639,27 @@ def bench_workflow(
     from motcua.bench.workflow import run_workflow_bench
 
     typer.echo(run_workflow_bench(postgres_url, dossiers, samples, output))
+
+
+storage_app = typer.Typer(help="The store of uploaded files.", no_args_is_help=True)
+app.add_typer(storage_app, name="storage")
+
+
+@storage_app.command("sweep")
+def storage_sweep() -> None:
+    """Delete stored files no upload points at, once older than MOTCUA_UPLOAD_SWEEP_AFTER_HOURS
+    (the worker does it once an hour)."""
+    from motcua.dossiers.storage import get_storage
+    from motcua.dossiers.tasks import grace_period, sweep_unreferenced_files
+
+    try:
+        removed = _in_session(
+            lambda session: sweep_unreferenced_files(session, get_storage(), grace_period())
+        )
+    except DomainError as error:
+        typer.secho(error.message, fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from error
+    typer.echo(f"{removed} unreferenced files removed.")
 
 
 if __name__ == "__main__":

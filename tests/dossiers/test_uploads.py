@@ -122,7 +122,7 @@ async def test_the_storage_interface(backend: Backend) -> None:
     sha = hashlib.sha256(data).hexdigest()
     assert await store.exists(sha) is False
     assert await store.put(sha, data) == f"uploads/{sha[:2]}/{sha}" == key_for(sha)
-    assert await store.put(sha, data) == key_for(sha)  # again: nothing new is written
+    assert await store.put(sha, data) == key_for(sha)  # again: the same key, its age refreshed
     assert await store.exists(sha) is True and await store.get(sha) == data
     assert backend.keys() == [key_for(sha)]
     missing = hashlib.sha256(b"never stored").hexdigest()

@@ -99,6 +99,12 @@ class Settings(BaseSettings):
     dossier_max_bytes: int = Field(
         default=50 * 1024 * 1024, ge=1, description="All uploads of one dossier together."
     )
+    upload_sweep_after_hours: int = Field(
+        default=24,
+        ge=1,
+        description="Stored files no upload points at (left by failed requests) are deleted "
+        "once this old; far longer than any request, so none still being recorded is taken.",
+    )
     tracking_key: str = Field(
         default="motcua-demo-tracking-key-change-me",
         min_length=16,

@@ -204,6 +204,18 @@ async def uploads(session: AsyncSession, ids: set[str]) -> dict[str, Upload]:
     return {u.id: u for u in await session.scalars(_UPLOADS, {"ids": list(ids)})}
 
 
+_REFERENCED = (
+    select(Upload.sha256).where(Upload.sha256.in_(bindparam("hashes", expanding=True))).distinct()
+)
+
+
+async def referenced_hashes(session: AsyncSession, hashes: Sequence[str]) -> set[str]:
+    """Which of these stored hashes an upload still points at (one query per batch)."""
+    if not hashes:
+        return set()
+    return set(await session.scalars(_REFERENCED, {"hashes": list(hashes)}))
+
+
 async def agencies_by_id(session: AsyncSession, ids: set[int]) -> dict[int, Agency]:
     if not ids:
         return {}
