@@ -15,11 +15,14 @@ from motcua.catalog.synthetic import synthetic_document
 from motcua.cli import essential_services
 from motcua.core.database import (
     dispose_autocommit_engines,
+    get_engine,
     get_session,
+    get_sessionmaker,
     make_engine,
     recreate_postgres_database,
 )
 from motcua.core.migrate import upgrade
+from motcua.core.settings import get_settings
 from motcua.exchange.connectors import close_registry_transport
 from motcua.units import service as units
 
@@ -34,6 +37,18 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     if not url:
         return f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
     return url
+
+
+@pytest.fixture
+def own_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A CLI command's own SQLite file, as a fresh install would have (commands read the
+    settings, so the cached settings, engine and sessions are dropped before and after)."""
+    monkeypatch.setenv("MOTCUA_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
+    for cached in (get_settings, get_engine, get_sessionmaker):
+        cached.cache_clear()
+    yield
+    for cached in (get_settings, get_engine, get_sessionmaker):
+        cached.cache_clear()
 
 
 @pytest.fixture(scope="session", autouse=True)

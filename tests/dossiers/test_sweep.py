@@ -8,7 +8,6 @@ import logging
 import os
 import secrets
 import time
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -19,7 +18,6 @@ from typer.testing import CliRunner
 
 from motcua.cli import app
 from motcua.core import clock
-from motcua.core.database import get_engine, get_sessionmaker
 from motcua.core.settings import get_settings
 from motcua.dossiers import files
 from motcua.dossiers.models import Upload
@@ -179,16 +177,6 @@ def test_the_grace_period_must_be_positive(monkeypatch: pytest.MonkeyPatch, hour
     get_settings.cache_clear()
     with pytest.raises(ValidationError, match="upload_sweep_after_hours"):
         get_settings()
-
-
-@pytest.fixture
-def own_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("MOTCUA_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
-    for cached in (get_settings, get_engine, get_sessionmaker):
-        cached.cache_clear()
-    yield
-    for cached in (get_settings, get_engine, get_sessionmaker):
-        cached.cache_clear()
 
 
 def test_the_cli_sweeps_with_the_configured_grace_period(

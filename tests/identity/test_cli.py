@@ -1,24 +1,8 @@
 """``motcua identity create-officer`` against its own SQLite database."""
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from typer.testing import CliRunner
 
 from motcua.cli import app
-from motcua.core.database import get_engine, get_sessionmaker
-from motcua.core.settings import get_settings
-
-
-@pytest.fixture
-def own_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("MOTCUA_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
-    for cached in (get_settings, get_engine, get_sessionmaker):
-        cached.cache_clear()
-    yield
-    for cached in (get_settings, get_engine, get_sessionmaker):
-        cached.cache_clear()
 
 
 def test_create_officer(own_database: None) -> None:

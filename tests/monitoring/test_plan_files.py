@@ -1,7 +1,6 @@
 """Plans from YAML and XLSX: round trips, all-or-nothing with every bad row named, the CLI."""
 
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,9 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from typer.testing import CliRunner
 
 from motcua.cli import app
-from motcua.core.database import get_engine, get_sessionmaker
 from motcua.core.errors import Invalid
-from motcua.core.settings import get_settings
 from motcua.monitoring import formats, repository, service
 from motcua.monitoring.schemas import PlanDocument
 from tests.monitoring.conftest import PLAN
@@ -105,16 +102,6 @@ def test_yaml_with_problems_is_refused_with_each_named() -> None:
     assert "hạn trước ngày bắt đầu" in caught.value.problems[0].message
     with pytest.raises(formats.UnreadablePlan):
         formats.read_yaml("code: [unclosed")
-
-
-@pytest.fixture
-def own_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("MOTCUA_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
-    for cached in (get_settings, get_engine, get_sessionmaker):
-        cached.cache_clear()
-    yield
-    for cached in (get_settings, get_engine, get_sessionmaker):
-        cached.cache_clear()
 
 
 def test_cli_imports_yaml_and_xlsx_and_exports_what_it_imported(
