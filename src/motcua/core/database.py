@@ -64,6 +64,9 @@ def _check_out(dbapi_connection: Any, record: ConnectionPoolEntry, _: object) ->
 def make_engine(url: str, echo: bool = False, *, autocommit: bool = False) -> AsyncEngine:
     kwargs: dict[str, Any] = {"echo": echo}
     if autocommit:
+        # Its commits do not wait for the disk: whatever depends on such a write commits later,
+        # durably, and that flush covers the earlier write; if the server stops before, nothing
+        # depends on it yet (a dossier number taken but never used).
         kwargs.update(
             isolation_level="AUTOCOMMIT",
             pool_size=8,
