@@ -166,16 +166,16 @@ async def receipt(
     draft = await service.view(session, application_id, citizen.personal_id)
     if draft.dossier_code is None:
         return RedirectResponse(f"/ho-so/{application_id}", status_code=303)
-    dossier = await dossiers.view(session, draft.dossier_code, citizen.personal_id)
+    dossier, secret = await dossiers.view_with_secret(
+        session, draft.dossier_code, citizen.personal_id
+    )
     return render(
         request,
         "applications/receipt.html",
         {
             "draft": draft,
             "dossier": dossier,
-            "secret": await dossiers.tracking_secret_for(
-                session, dossier.code, citizen.personal_id
-            ),
+            "secret": secret,
             "local": _local,
             "payment_names": PAYMENT_NAMES,
             "state_names": dossiers.STATE_NAMES,

@@ -6,9 +6,8 @@ each one calls ``dossiers.service.submit`` in its own session and transaction (c
 checkout, catalog lookup, the agency's number from its counter on an autocommit connection,
 one statement inserting the dossier unless its Idempotency-Key is taken with its items, first
 history event, workflow case and first visit, commit), with a fresh Idempotency-Key each time;
-no HTTP.
-Registries are not called (registry items are passed in), i.e. registries at zero latency.
-pgbench runs a script with the same writes as the app sends them (counter upsert in
+no HTTP. Registries are not called (registry items are passed in), i.e. registries at zero
+latency. pgbench runs a script with the same writes as the app sends them (counter upsert in
 autocommit, then one transaction whose one statement writes the dossier, four items, one event,
 workflow case and visit), with prepared statements as the app.
 """

@@ -94,8 +94,9 @@ class Dossier(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
-    # The tracking secret is derived from this salt with the server's key (the code itself for
-    # dossiers filed before 0015), so the code can be assigned without touching the secret.
+    # The tracking secret is derived from this random salt with the server's key, not from the
+    # sequential code, so the key alone gives no secret away (dossiers filed before migration
+    # 0015 have their code as salt, as their secrets were derived from it).
     tracking_salt: Mapped[str] = mapped_column(String(64))
     secret_hash: Mapped[str] = mapped_column(String(64))
     procedure_version_id: Mapped[int] = mapped_column(

@@ -156,12 +156,6 @@ def secret_of(dossier: Dossier) -> str | None:
     return secret if valid else None
 
 
-async def tracking_secret_for(session: AsyncSession, code: str, person: str) -> str | None:
-    """The secret printed on the receipt, for the applicant or whoever filed the dossier."""
-    dossier, _ = await for_person(session, code, person)
-    return secret_of(dossier)
-
-
 # --- submission -----------------------------------------------------------------------------------
 
 
@@ -610,6 +604,14 @@ async def for_person(session: AsyncSession, code: str, person: str) -> tuple[Dos
 async def view(session: AsyncSession, code: str, person: str) -> DossierOut:
     dossier, agency = await for_person(session, code, person)
     return to_out(dossier, agency.code)
+
+
+async def view_with_secret(
+    session: AsyncSession, code: str, person: str
+) -> tuple[DossierOut, str | None]:
+    """The dossier and the tracking secret its receipt shows, from one lookup."""
+    dossier, agency = await for_person(session, code, person)
+    return to_out(dossier, agency.code), secret_of(dossier)
 
 
 def to_summary(dossier: Dossier, agency_code: str) -> DossierSummary:
