@@ -3,6 +3,7 @@ session, consent, fetch from the sandbox registries over real HTTP, the form, up
 payment, submission, tracking, and the receipt e-mail delivered by the worker."""
 
 import hashlib
+import re
 from email import message_from_bytes
 
 import httpx
@@ -188,6 +189,11 @@ async def test_pages_from_preview_to_receipt_and_payment(
     assert done.status_code == 303 and done.headers["location"].endswith("/bien-nhan")
     receipt = await client.get(done.headers["location"], headers=ME)
     assert "Mã tra cứu" in receipt.text and "Chưa nộp phí, lệ phí" in receipt.text
+    shown = re.search(r'<strong class="code">([A-Z2-9]{8})</strong>', receipt.text)
+    code = re.search(r"\d{3}\.\d{2}\.\d{2}\.\w+-\d{6}-\d{4,}", receipt.text)
+    assert shown is not None and code is not None  # the slip's secret tracks its dossier
+    tracked = await client.post("/tra-cuu", data={"code": code.group(0), "secret": shown.group(1)})
+    assert tracked.status_code == 200, tracked.text
     pay_page = await client.get(form_url + "/thanh-toan", headers=ME)
     assert "<svg" in pay_page.text and "000201" in pay_page.text
     paid = await client.post(
