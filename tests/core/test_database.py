@@ -1,16 +1,19 @@
-"""How a worker process holds its PostgreSQL connections: pool size, and connections the
-server closed or that sat idle. Against the PostgreSQL on this machine in both passes of the
-suite (these tests need no tables)."""
+"""How a worker process holds its PostgreSQL connections (pool size, connections the server
+closed or that sat idle), against the PostgreSQL on this machine in both passes of the suite
+(these tests need no tables); and when a request's transaction commits."""
 
 import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator
 
 import asyncpg
+import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.types import Message, Receive, Scope, Send
 
 from motcua.core import database
 from motcua.core.database import make_engine
@@ -92,3 +95,32 @@ async def test_a_busy_connection_is_not_pinged_but_one_idle_for_long_is(
     monkeypatch.setattr(database, "PING_AFTER_IDLE_S", 0.0)
     async with postgres.connect() as connection:  # "idle for long": pinged before use
         assert ";" in sent
+
+
+async def test_a_request_is_committed_before_its_response_is_sent() -> None:
+    """The order FastAPI gives the request's session: commit, then the first byte out."""
+    happened: list[str] = []
+    app = FastAPI()
+
+    @app.post("/")
+    async def route(session: database.RequestSession) -> dict[str, bool]:
+        return {"ok": True}
+
+    async def recording_session() -> AsyncIterator[object]:
+        yield object()
+        happened.append("commit")
+
+    app.dependency_overrides[database.get_session] = recording_session
+
+    async def outer(scope: Scope, receive: Receive, send: Send) -> None:
+        async def watched(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                happened.append("response")
+            await send(message)
+
+        await app(scope, receive, watched)
+
+    transport = httpx.ASGITransport(app=outer)
+    async with httpx.AsyncClient(transport=transport, base_url="http://motcua.test") as client:
+        assert (await client.post("/")).status_code == 200
+    assert happened == ["commit", "response"]

@@ -4,9 +4,8 @@ gateway's callback. The acting person is the citizen signed in with e-ID."""
 from typing import Annotated
 
 import segno
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.applications import payments, service
 from motcua.applications.schemas import (
@@ -19,13 +18,12 @@ from motcua.applications.schemas import (
     StartIn,
     SubmittedOut,
 )
-from motcua.core.database import get_session
+from motcua.core.database import RequestSession
 from motcua.dossiers.api import Person
 from motcua.identity.auth import CurrentCitizen
 from motcua.identity.citizens import require_level, subject_for
 
 router = APIRouter(prefix="/api/v1", tags=["applications"])
-Session = Annotated[AsyncSession, Depends(get_session)]
 ApplicationId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 Reference = Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$")]
 PaymentReference = Annotated[str, Path(pattern=r"^[0-9A-F]{16}$")]
@@ -33,7 +31,7 @@ Gateway = Annotated[str, Path(pattern=r"^[a-z0-9_-]{1,32}$")]
 
 
 @router.post("/applications", response_model=ApplicationView, status_code=201)
-async def start(body: StartIn, citizen: CurrentCitizen, session: Session) -> ApplicationView:
+async def start(body: StartIn, citizen: CurrentCitizen, session: RequestSession) -> ApplicationView:
     """A draft for a procedure, with its consent prepared (confirm and fetch through
     ``/api/v1/exchange/consents/{consent_reference}/…``)."""
     require_level(citizen, body.procedure_code)
@@ -45,19 +43,19 @@ async def start(body: StartIn, citizen: CurrentCitizen, session: Session) -> App
 
 @router.post("/applications/from-consent/{reference}", response_model=ApplicationView)
 async def from_consent(
-    reference: Reference, citizen: CurrentCitizen, session: Session
+    reference: Reference, citizen: CurrentCitizen, session: RequestSession
 ) -> ApplicationView:
     return await service.from_consent(session, reference, citizen.personal_id)
 
 
 @router.get("/applications", response_model=list[ApplicationSummary])
-async def mine(citizen: CurrentCitizen, session: Session) -> list[ApplicationSummary]:
+async def mine(citizen: CurrentCitizen, session: RequestSession) -> list[ApplicationSummary]:
     return await service.mine(session, citizen.personal_id)
 
 
 @router.get("/applications/{application_id}", response_model=ApplicationView)
 async def view(
-    application_id: ApplicationId, citizen: CurrentCitizen, session: Session
+    application_id: ApplicationId, citizen: CurrentCitizen, session: RequestSession
 ) -> ApplicationView:
     """The draft and its form: only what no registry delivered is asked."""
     return await service.view(session, application_id, citizen.personal_id)
@@ -65,7 +63,7 @@ async def view(
 
 @router.patch("/applications/{application_id}", response_model=ApplicationView)
 async def save(
-    application_id: ApplicationId, body: DraftIn, citizen: CurrentCitizen, session: Session
+    application_id: ApplicationId, body: DraftIn, citizen: CurrentCitizen, session: RequestSession
 ) -> ApplicationView:
     return await service.save(session, application_id, citizen.personal_id, body)
 
@@ -79,7 +77,7 @@ async def save(
 async def submit(
     application_id: ApplicationId,
     citizen: CurrentCitizen,
-    session: Session,
+    session: RequestSession,
     body: DraftIn | None = None,
 ) -> JSONResponse:
     draft = await service.view(session, application_id, citizen.personal_id)
@@ -93,13 +91,13 @@ async def submit(
 
 
 @router.post("/payments", response_model=PaymentOut, status_code=201)
-async def request_payment(body: PaymentIn, person: Person, session: Session) -> PaymentOut:
+async def request_payment(body: PaymentIn, person: Person, session: RequestSession) -> PaymentOut:
     """The payment request (VietQR payload) for a dossier with an unpaid fee."""
     return await payments.request_payment(session, body.dossier_code, person)
 
 
 @router.get("/payments/{reference}/qr.svg", response_class=Response)
-async def qr(reference: PaymentReference, session: Session) -> Response:
+async def qr(reference: PaymentReference, session: RequestSession) -> Response:
     """The request as a QR code to scan with a banking app (holds no personal data)."""
     found = await payments.payment(session, reference)
     svg = segno.make(found.qr_payload, error="m").svg_inline(scale=4)
@@ -107,6 +105,6 @@ async def qr(reference: PaymentReference, session: Session) -> Response:
 
 
 @router.post("/payments/callback/{gateway}", response_model=CallbackOut)
-async def callback(gateway: Gateway, request: Request, session: Session) -> CallbackOut:
+async def callback(gateway: Gateway, request: Request, session: RequestSession) -> CallbackOut:
     """The gateway's signed confirmation; a replay or a bad signature changes nothing."""
     return await payments.confirm(session, gateway, await request.body(), request.headers)

@@ -8,7 +8,7 @@ field, fields marked ``aria-invalid``. Every page needs the e-ID session.
 from typing import Annotated, Any
 
 import segno
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
@@ -17,7 +17,7 @@ from motcua.applications import payments, service
 from motcua.applications.models import ApplicationState
 from motcua.applications.schemas import ApplicationView, DraftIn
 from motcua.core.calendar import get_calendar
-from motcua.core.database import get_session
+from motcua.core.database import RequestSession
 from motcua.core.errors import DomainError
 from motcua.core.settings import get_settings
 from motcua.dossiers import service as dossiers
@@ -28,7 +28,6 @@ from motcua.identity.citizens import Citizen, require_level
 from motcua.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-Session = Annotated[AsyncSession, Depends(get_session)]
 ApplicationId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 Reference = Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$")]
 PAYMENT_NAMES = {
@@ -45,7 +44,7 @@ def _local(moment: Any) -> str:
 
 @router.post("/ho-so/tu-du-lieu/{reference}")
 async def continue_from_preview(
-    request: Request, reference: Reference, session: Session, citizen: PageCitizen
+    request: Request, reference: Reference, session: RequestSession, citizen: PageCitizen
 ) -> Response:
     draft = await service.from_consent(session, reference, citizen.personal_id)
     return RedirectResponse(f"/ho-so/{draft.id}", status_code=303)
@@ -74,7 +73,7 @@ def _form_page(
 
 @router.get("/ho-so/{application_id}", response_class=HTMLResponse)
 async def form(
-    request: Request, application_id: ApplicationId, session: Session, citizen: PageCitizen
+    request: Request, application_id: ApplicationId, session: RequestSession, citizen: PageCitizen
 ) -> Response:
     draft = await service.view(session, application_id, citizen.personal_id)
     if draft.state == ApplicationState.submitted:
@@ -132,7 +131,7 @@ async def _read_form(
 
 @router.post("/ho-so/{application_id}", response_class=HTMLResponse)
 async def save_or_submit(
-    request: Request, application_id: ApplicationId, session: Session, citizen: PageCitizen
+    request: Request, application_id: ApplicationId, session: RequestSession, citizen: PageCitizen
 ) -> Response:
     """``action=save`` keeps the draft; ``action=submit`` files it. All problems at once."""
     draft = await service.view(session, application_id, citizen.personal_id)
@@ -161,7 +160,7 @@ async def save_or_submit(
 
 @router.get("/ho-so/{application_id}/bien-nhan", response_class=HTMLResponse)
 async def receipt(
-    request: Request, application_id: ApplicationId, session: Session, citizen: PageCitizen
+    request: Request, application_id: ApplicationId, session: RequestSession, citizen: PageCitizen
 ) -> Response:
     draft = await service.view(session, application_id, citizen.personal_id)
     if draft.dossier_code is None:
@@ -185,7 +184,7 @@ async def receipt(
 
 @router.get("/ho-so/{application_id}/thanh-toan", response_class=HTMLResponse)
 async def payment_page(
-    request: Request, application_id: ApplicationId, session: Session, citizen: PageCitizen
+    request: Request, application_id: ApplicationId, session: RequestSession, citizen: PageCitizen
 ) -> Response:
     draft = await service.view(session, application_id, citizen.personal_id)
     if draft.dossier_code is None:
@@ -210,7 +209,7 @@ async def payment_page(
 
 @router.post("/ho-so/{application_id}/thanh-toan")
 async def sandbox_pay(
-    request: Request, application_id: ApplicationId, session: Session, citizen: PageCitizen
+    request: Request, application_id: ApplicationId, session: RequestSession, citizen: PageCitizen
 ) -> Response:
     """Demo only: the sandbox bank pays and sends its signed callback through the same path."""
     draft = await service.view(session, application_id, citizen.personal_id)

@@ -2,23 +2,21 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import APIRouter, Path, Query, Request
 
 from motcua.catalog import formats, service
 from motcua.catalog.models import Level, OnlineLevel
 from motcua.catalog.schemas import ProcedureDetail, ProcedurePage
-from motcua.core.database import get_session
+from motcua.core.database import RequestSession
 from motcua.units.models import AGENCY_CODE_PATTERN
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"])
-Session = Annotated[AsyncSession, Depends(get_session)]
 Code = Annotated[str, Path(pattern=r"^\d\.\d{6}$", description="National code D.DDDDDD")]
 
 
 @router.get("/procedures", response_model=ProcedurePage)
 async def search(
-    session: Session,
+    session: RequestSession,
     q: Annotated[str, Query(max_length=200, description="Words, with or without diacritics")] = "",
     level: Level | None = None,
     online_level: OnlineLevel | None = None,
@@ -42,26 +40,26 @@ async def search(
 
 
 @router.get("/procedures/{code}", response_model=ProcedureDetail)
-async def procedure(code: Code, session: Session) -> ProcedureDetail:
+async def procedure(code: Code, session: RequestSession) -> ProcedureDetail:
     """The version in force today, with its requirements and the evidence that replaces them."""
     return await service.current(session, code)
 
 
 @router.get("/procedures/{code}/versions/{number}", response_model=ProcedureDetail)
 async def procedure_version(
-    code: Code, number: Annotated[int, Path(ge=1)], session: Session
+    code: Code, number: Annotated[int, Path(ge=1)], session: RequestSession
 ) -> ProcedureDetail:
     return await service.version_detail(session, code, number)
 
 
 @router.get("/catalog/export")
-async def export(session: Session) -> dict[str, object]:
+async def export(session: RequestSession) -> dict[str, object]:
     """The catalog in force, in the ``motcua-catalog/1`` import format."""
     return (await service.export_document(session)).model_dump(mode="json")
 
 
 @router.get("/catalog/export/cpsv-ap")
-async def export_cpsv(session: Session, request: Request) -> dict[str, object]:
+async def export_cpsv(session: RequestSession, request: Request) -> dict[str, object]:
     """The catalog in force as CPSV-AP JSON-LD."""
     document = await service.export_document(session)
     return formats.to_cpsv_ap(document, str(request.base_url))

@@ -3,19 +3,17 @@
 import enum
 from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.catalog import service
 from motcua.catalog.models import Level, OnlineLevel
-from motcua.core.database import get_session
+from motcua.core.database import RequestSession
 from motcua.core.errors import NotFound
 from motcua.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 E = TypeVar("E", bound=enum.Enum)
-Session = Annotated[AsyncSession, Depends(get_session)]
 
 # Display names of the registries that serve evidence (CSDL quốc gia / chuyên ngành).
 REGISTRY_NAMES = {
@@ -47,7 +45,7 @@ def _choice(enum: type[E], value: str | None) -> E | None:
 @router.get("/", response_class=HTMLResponse)
 async def search_page(
     request: Request,
-    session: Session,
+    session: RequestSession,
     q: Annotated[str, Query(max_length=200)] = "",
     level: str | None = None,
     online_level: str | None = None,
@@ -74,7 +72,7 @@ async def search_page(
 
 
 @router.get("/procedures/{code}", response_class=HTMLResponse)
-async def procedure_page(request: Request, code: str, session: Session) -> HTMLResponse:
+async def procedure_page(request: Request, code: str, session: RequestSession) -> HTMLResponse:
     try:
         procedure = await service.current(session, code)
     except NotFound as error:

@@ -5,9 +5,10 @@ import time
 import weakref
 from collections.abc import AsyncIterator
 from functools import lru_cache
-from typing import Any
+from typing import Annotated, Any
 
 import asyncpg
+from fastapi import Depends
 from sqlalchemy import event, exc
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
@@ -139,6 +140,12 @@ async def get_session() -> AsyncIterator[AsyncSession]:
         except BaseException:
             await session.rollback()
             raise
+
+
+# The request's session, committed once the route has built its response and before a byte of
+# it is sent: a client is never told "done" about work whose commit then fails, and a browser
+# following a redirect never arrives before the change it was sent to see.
+RequestSession = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
 async def recreate_postgres_database(url: str) -> None:

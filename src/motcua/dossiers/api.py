@@ -12,9 +12,8 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Header, Path, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from motcua.core.database import get_session
+from motcua.core.database import RequestSession
 from motcua.core.settings import get_settings
 from motcua.dossiers import service
 from motcua.dossiers.files import EXTENSIONS
@@ -33,7 +32,6 @@ from motcua.identity.models import Role
 from motcua.identity.service import Forbidden, Subject
 
 router = APIRouter(prefix="/api/v1", tags=["dossiers"])
-Session = Annotated[AsyncSession, Depends(get_session)]
 COUNTER_ROLES = {Role.receiving_officer, Role.agency_admin}
 
 
@@ -48,7 +46,7 @@ def officer_number(officer: Subject) -> str:
     return officer.personal_id
 
 
-async def person(request: Request, session: Session) -> str:
+async def person(request: Request, session: RequestSession) -> str:
     """The citizen's number when signed in with e-ID, else the officer's (counter work)."""
     citizen = citizen_from(request)
     if citizen is not None:
@@ -61,7 +59,7 @@ async def person(request: Request, session: Session) -> str:
 Person = Annotated[str, Depends(person)]
 
 
-async def submitter(request: Request, session: Session, body: SubmissionIn) -> str:
+async def submitter(request: Request, session: RequestSession, body: SubmissionIn) -> str:
     """Online: the citizen, at the level the procedure needs, for themself or a verified child.
     Counter and post: a receiving officer."""
     if body.channel == Channel.online:
@@ -93,7 +91,7 @@ CHUNK = 64 * 1024
 )
 async def submit(
     body: SubmissionIn,
-    session: Session,
+    session: RequestSession,
     actor: Annotated[str, Depends(submitter)],
     idempotency_key: Annotated[IdempotencyKey, Header(alias="Idempotency-Key")],
 ) -> JSONResponse:
@@ -113,7 +111,7 @@ async def submit(
 
 @router.post("/uploads", response_model=UploadOut, status_code=201)
 async def upload(
-    session: Session, person: Person, file: Annotated[UploadFile, File()]
+    session: RequestSession, person: Person, file: Annotated[UploadFile, File()]
 ) -> UploadOut:
     # Read at most one byte past the cap, so an oversized file is refused without buffering it.
     cap = get_settings().upload_max_bytes
@@ -131,7 +129,9 @@ async def upload(
     responses={200: {"content": {t: {} for t in EXTENSIONS}}},
 )
 async def upload_content(
-    upload_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")], session: Session, person: Person
+    upload_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")],
+    session: RequestSession,
+    person: Person,
 ) -> Response:
     """The file as uploaded, for the person who uploaded it, from whichever store holds it."""
     meta, data = await service.read_upload(session, upload_id, person)
@@ -147,12 +147,12 @@ async def upload_content(
 
 
 @router.get("/dossiers/{code}", response_model=DossierOut)
-async def dossier(code: Code, session: Session, person: Person) -> DossierOut:
+async def dossier(code: Code, session: RequestSession, person: Person) -> DossierOut:
     return await service.view(session, code, person)
 
 
 @router.get("/dossiers/{code}/receipt.pdf", response_class=Response)
-async def receipt(code: Code, session: Session, person: Person) -> Response:
+async def receipt(code: Code, session: RequestSession, person: Person) -> Response:
     pdf = await service.receipt(session, code, person)
     return Response(
         pdf,
@@ -163,7 +163,7 @@ async def receipt(code: Code, session: Session, person: Person) -> Response:
 
 @router.get("/me/dossiers", response_model=DossierPage)
 async def my_dossiers(
-    session: Session,
+    session: RequestSession,
     citizen: CurrentCitizen,
     before: Annotated[datetime | None, Query(description="next_before of the last page")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,

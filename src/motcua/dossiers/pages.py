@@ -6,18 +6,16 @@ the address, so it does not end up in browser history or server logs.
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.core.calendar import get_calendar
-from motcua.core.database import get_session
+from motcua.core.database import RequestSession
 from motcua.core.errors import NotFound
 from motcua.dossiers import service
 from motcua.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-Session = Annotated[AsyncSession, Depends(get_session)]
 
 
 def _context() -> dict[str, object]:
@@ -36,7 +34,7 @@ async def tracking_form(request: Request) -> HTMLResponse:
 @router.post("/tra-cuu", response_class=HTMLResponse)
 async def tracking(
     request: Request,
-    session: Session,
+    session: RequestSession,
     code: Annotated[str, Form(max_length=64)] = "",
     secret: Annotated[str, Form(max_length=32)] = "",
 ) -> HTMLResponse:

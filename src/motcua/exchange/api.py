@@ -5,11 +5,10 @@ the subject is that person or the child they were verified to act for.
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Body, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from motcua.core.database import get_session
+from motcua.core.database import RequestSession
 from motcua.exchange import choices, representation, service, statement
 from motcua.exchange.schemas import (
     AccessPage,
@@ -29,7 +28,6 @@ from motcua.identity.citizens import acting_for, require_level, subject_for
 from motcua.identity.schemas import ActingForIn, CitizenOut
 
 router = APIRouter(prefix="/api/v1", tags=["exchange"])
-Session = Annotated[AsyncSession, Depends(get_session)]
 Reference = Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$")]
 Key = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
 
@@ -40,12 +38,14 @@ def _refused(error: service.ReadRefused) -> JSONResponse:
 
 
 @router.get("/exchange/registries", response_model=list[RegistryOut])
-async def registries(session: Session) -> list[RegistryOut]:
+async def registries(session: RequestSession) -> list[RegistryOut]:
     return await service.list_registries(session)
 
 
 @router.post("/exchange/consents", response_model=ConsentView, status_code=201)
-async def prepare(body: ConsentCreate, citizen: CurrentCitizen, session: Session) -> ConsentView:
+async def prepare(
+    body: ConsentCreate, citizen: CurrentCitizen, session: RequestSession
+) -> ConsentView:
     """The preview: which data from which registry, for which procedure and legal basis."""
     require_level(citizen, body.procedure_code)
     subject = subject_for(citizen, body.subject_personal_id)
@@ -53,12 +53,16 @@ async def prepare(body: ConsentCreate, citizen: CurrentCitizen, session: Session
 
 
 @router.get("/exchange/consents/{reference}", response_model=ConsentView)
-async def consent(reference: Reference, citizen: CurrentCitizen, session: Session) -> ConsentView:
+async def consent(
+    reference: Reference, citizen: CurrentCitizen, session: RequestSession
+) -> ConsentView:
     return await service.get_consent(session, reference, citizen.personal_id)
 
 
 @router.post("/exchange/consents/{reference}/confirm", response_model=ConsentView)
-async def confirm(reference: Reference, citizen: CurrentCitizen, session: Session) -> ConsentView:
+async def confirm(
+    reference: Reference, citizen: CurrentCitizen, session: RequestSession
+) -> ConsentView:
     return await service.confirm_consent(session, reference, citizen.personal_id)
 
 
@@ -66,7 +70,7 @@ async def confirm(reference: Reference, citizen: CurrentCitizen, session: Sessio
 async def fetch(
     reference: Reference,
     citizen: CurrentCitizen,
-    session: Session,
+    session: RequestSession,
     body: FetchRequestBody | None = None,
     evidence_type: Annotated[str | None, Query(max_length=64)] = None,
 ) -> FetchResult | JSONResponse:
@@ -83,14 +87,20 @@ async def fetch(
 
 
 @router.get("/exchange/consents/{reference}/items", response_model=list[ItemView])
-async def items(reference: Reference, citizen: CurrentCitizen, session: Session) -> list[ItemView]:
+async def items(
+    reference: Reference, citizen: CurrentCitizen, session: RequestSession
+) -> list[ItemView]:
     """The preview after the fetch: the data exactly as each registry returned it."""
     return await service.items(session, reference, citizen.personal_id)
 
 
 @router.post("/exchange/consents/{reference}/items/{key}/decision", response_model=ItemView)
 async def decide(
-    reference: Reference, key: Key, body: DecisionBody, citizen: CurrentCitizen, session: Session
+    reference: Reference,
+    key: Key,
+    body: DecisionBody,
+    citizen: CurrentCitizen,
+    session: RequestSession,
 ) -> ItemView:
     return await service.decide(
         session, reference, citizen.personal_id, key, body.accept, body.reason
@@ -99,7 +109,11 @@ async def decide(
 
 @router.post("/exchange/consents/{reference}/items/{key}/choice", response_model=ItemView)
 async def choose(
-    reference: Reference, key: Key, body: ChoiceBody, citizen: CurrentCitizen, session: Session
+    reference: Reference,
+    key: Key,
+    body: ChoiceBody,
+    citizen: CurrentCitizen,
+    session: RequestSession,
 ) -> ItemView:
     """Answer a ``needs_choice`` question: an offered record id (read and logged), or
     ``none-of-these`` (the form asks for an upload)."""
@@ -108,7 +122,7 @@ async def choose(
 
 @router.post("/exchange/consents/{reference}/recheck", response_model=RecheckResult)
 async def recheck(
-    reference: Reference, body: RecheckBody, citizen: CurrentCitizen, session: Session
+    reference: Reference, body: RecheckBody, citizen: CurrentCitizen, session: RequestSession
 ) -> RecheckResult:
     return await service.recheck(session, reference, citizen.personal_id, body.submitted)
 
@@ -116,7 +130,7 @@ async def recheck(
 @router.get("/me/data-access", response_model=AccessPage)
 async def data_access(
     citizen: CurrentCitizen,
-    session: Session,
+    session: RequestSession,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     before: Annotated[int | None, Query(ge=1)] = None,
 ) -> AccessPage:
@@ -125,7 +139,7 @@ async def data_access(
 
 
 @router.get("/me/data-access/record")
-async def data_access_record(citizen: CurrentCitizen, session: Session) -> JSONResponse:
+async def data_access_record(citizen: CurrentCitizen, session: RequestSession) -> JSONResponse:
     """The whole list as a JSON document signed with Ed25519, to download and keep."""
     record = await statement.signed_record(session, citizen.personal_id)
     return JSONResponse(
@@ -152,7 +166,7 @@ async def verify_record(record: Annotated[Any, Body()]) -> statement.Verificatio
 
 @router.put("/auth/citizen/acting-for", response_model=CitizenOut)
 async def act_for(
-    body: ActingForIn, request: Request, session: Session, citizen: CurrentCitizen
+    body: ActingForIn, request: Request, session: RequestSession, citizen: CurrentCitizen
 ) -> Response:
     """Act for a child: verified against the population registry (the read is logged)."""
     try:

@@ -7,14 +7,14 @@ has none to the login and back.
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Path, Request, UploadFile
+from fastapi import APIRouter, File, Form, Path, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.catalog import repository as catalog_repository
 from motcua.core.calendar import get_calendar
 from motcua.core.clock import today
-from motcua.core.database import get_session
+from motcua.core.database import RequestSession
 from motcua.core.errors import DomainError
 from motcua.exchange import choices, representation, service, statement
 from motcua.exchange.models import Decision, ItemStatus
@@ -23,7 +23,6 @@ from motcua.identity.citizens import Citizen, acting_for, require_level
 from motcua.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-Session = Annotated[AsyncSession, Depends(get_session)]
 Reference = Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$")]
 REJECTED = "Người nộp không chấp nhận dữ liệu này trên trang xem trước"
 MAX_RECORD_BYTES = 20 * 1024 * 1024
@@ -42,7 +41,7 @@ async def start(request: Request, code: ProcedureCode, citizen: PageCitizen) -> 
 
 @router.post("/du-lieu/thu-tuc/{code}")
 async def prepare(
-    request: Request, code: ProcedureCode, session: Session, citizen: PageCitizen
+    request: Request, code: ProcedureCode, session: RequestSession, citizen: PageCitizen
 ) -> Response:
     """Nothing is read yet: this only prepares what the person will be asked to agree to."""
     require_level(citizen, code)
@@ -52,7 +51,7 @@ async def prepare(
 
 @router.get("/du-lieu/dong-y/{reference}", response_class=HTMLResponse)
 async def consent(
-    request: Request, reference: Reference, session: Session, citizen: PageCitizen
+    request: Request, reference: Reference, session: RequestSession, citizen: PageCitizen
 ) -> Response:
     view = await service.get_consent(session, reference, citizen.personal_id)
     version = await catalog_repository.current_version(session, view.procedure_code, today())
@@ -70,7 +69,7 @@ async def consent(
 
 @router.post("/du-lieu/dong-y/{reference}")
 async def confirm(
-    request: Request, reference: Reference, session: Session, citizen: PageCitizen
+    request: Request, reference: Reference, session: RequestSession, citizen: PageCitizen
 ) -> Response:
     """Confirmed, then read at once; a refused read is shown, and its log record kept."""
     await service.confirm_consent(session, reference, citizen.personal_id)
@@ -83,7 +82,7 @@ async def confirm(
 
 @router.get("/du-lieu/dong-y/{reference}/xem-truoc", response_class=HTMLResponse)
 async def preview(
-    request: Request, reference: Reference, session: Session, citizen: PageCitizen
+    request: Request, reference: Reference, session: RequestSession, citizen: PageCitizen
 ) -> Response:
     return await _preview(request, reference, session, citizen)
 
@@ -123,7 +122,7 @@ async def choose(
     request: Request,
     reference: Reference,
     key: RequirementKey,
-    session: Session,
+    session: RequestSession,
     citizen: PageCitizen,
     record: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
@@ -145,7 +144,7 @@ async def choose(
 
 @router.post("/du-lieu/dong-y/{reference}/xem-truoc")
 async def decide(
-    request: Request, reference: Reference, session: Session, citizen: PageCitizen
+    request: Request, reference: Reference, session: RequestSession, citizen: PageCitizen
 ) -> Response:
     """One decision per delivered item (``item-<key>`` = ``accept`` or ``reject``)."""
     form = await request.form()
@@ -167,7 +166,7 @@ async def decide(
 
 
 @router.get("/du-lieu/cua-toi", response_class=HTMLResponse)
-async def my_data(request: Request, session: Session, citizen: PageCitizen) -> Response:
+async def my_data(request: Request, session: RequestSession, citizen: PageCitizen) -> Response:
     """Dữ liệu của tôi đã được ai sử dụng: every access, newest first."""
     _, records = await statement.all_accesses(session, citizen.personal_id)
     agencies, evidence = await statement.names(session, records)
@@ -185,7 +184,9 @@ async def my_data(request: Request, session: Session, citizen: PageCitizen) -> R
 
 
 @router.get("/du-lieu/cua-toi/ban-ghi.json")
-async def my_data_record(request: Request, session: Session, citizen: PageCitizen) -> Response:
+async def my_data_record(
+    request: Request, session: RequestSession, citizen: PageCitizen
+) -> Response:
     record = await statement.signed_record(session, citizen.personal_id)
     return JSONResponse(
         record,
@@ -217,7 +218,7 @@ async def verify(request: Request, record: Annotated[UploadFile, File()]) -> HTM
 @router.post("/ca-nhan/dai-dien", response_class=HTMLResponse)
 async def citizen_act_for(
     request: Request,
-    session: Session,
+    session: RequestSession,
     citizen: PageCitizen,
     subject: Annotated[str, Form(max_length=32)] = "",
 ) -> Response:

@@ -1,14 +1,11 @@
 """JSON routes: officers sign in for a bearer token; citizens (signed in with e-ID through the
 pages) read their session, choose whom they act for, and sign out."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from motcua.core.database import get_session
+from motcua.core.database import RequestSession
 from motcua.core.errors import Invalid
 from motcua.identity import citizens, service
 from motcua.identity.auth import (
@@ -21,7 +18,6 @@ from motcua.identity.auth import (
 from motcua.identity.schemas import CitizenOut, Credentials, OfficerOut, TokenOut
 
 router = APIRouter(prefix="/api/v1/auth", tags=["identity"])
-Session = Annotated[AsyncSession, Depends(get_session)]
 
 
 async def _credentials(request: Request) -> Credentials:
@@ -40,7 +36,7 @@ async def _credentials(request: Request) -> Credentials:
 
 
 @router.post("/token", response_model=TokenOut)
-async def token(request: Request, session: Session) -> TokenOut:
+async def token(request: Request, session: RequestSession) -> TokenOut:
     credentials = await _credentials(request)
     value, expires_at = await service.issue_token(
         session, credentials.username, credentials.password
@@ -61,7 +57,7 @@ async def me(officer: CurrentOfficer) -> OfficerOut:
 
 
 @router.post("/logout", status_code=204)
-async def logout(request: Request, session: Session, officer: CurrentOfficer) -> None:
+async def logout(request: Request, session: RequestSession, officer: CurrentOfficer) -> None:
     token_value = token_from(request)
     if token_value is not None:
         await service.revoke_token(session, token_value)

@@ -6,9 +6,8 @@ from urllib.parse import quote
 
 from fastapi import Depends, Request, Response
 from fastapi.responses import RedirectResponse
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from motcua.core.database import get_session
+from motcua.core.database import RequestSession
 from motcua.identity.citizens import (
     SESSION_COOKIE,
     Citizen,
@@ -30,9 +29,7 @@ def token_from(request: Request) -> str | None:
     return request.cookies.get(COOKIE) or None
 
 
-async def current_officer(
-    request: Request, session: Annotated[AsyncSession, Depends(get_session)]
-) -> Subject:
+async def current_officer(request: Request, session: RequestSession) -> Subject:
     """The signed-in officer, or 401 with a message saying what to do."""
     token = token_from(request)
     if token is None:
@@ -42,9 +39,7 @@ async def current_officer(
     return await subject_for_token(session, token)
 
 
-async def optional_officer(
-    request: Request, session: Annotated[AsyncSession, Depends(get_session)]
-) -> Subject | None:
+async def optional_officer(request: Request, session: RequestSession) -> Subject | None:
     """For pages that show more to a signed-in officer but are readable without one."""
     token = token_from(request)
     if token is None:

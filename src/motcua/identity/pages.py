@@ -4,11 +4,10 @@ cookie, ``/ca-nhan`` to act for a child, ``/dang-xuat`` to sign out."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from motcua.core.database import get_session
+from motcua.core.database import RequestSession
 from motcua.core.errors import DomainError
 from motcua.core.settings import get_settings
 from motcua.identity import citizens, oidc, service
@@ -16,7 +15,6 @@ from motcua.identity.auth import COOKIE, PageCitizen, set_session, token_from
 from motcua.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-Session = Annotated[AsyncSession, Depends(get_session)]
 
 
 def _safe_next(target: str) -> str:
@@ -32,7 +30,7 @@ async def login_page(request: Request, next: str = "/monitoring") -> HTMLRespons
 @router.post("/login")
 async def login(
     request: Request,
-    session: Session,
+    session: RequestSession,
     username: Annotated[str, Form(max_length=64)] = "",
     password: Annotated[str, Form(max_length=200)] = "",
     next: Annotated[str, Form(max_length=300)] = "/monitoring",
@@ -55,7 +53,7 @@ async def login(
 
 
 @router.post("/logout")
-async def logout(request: Request, session: Session) -> Response:
+async def logout(request: Request, session: RequestSession) -> Response:
     token = token_from(request)
     if token is not None:
         await service.revoke_token(session, token)

@@ -3,11 +3,10 @@
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, UploadFile
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import APIRouter, Path, Query, UploadFile
 
 from motcua.core import clock
-from motcua.core.database import get_session
+from motcua.core.database import RequestSession
 from motcua.core.errors import Invalid
 from motcua.identity.auth import CurrentOfficer
 from motcua.monitoring import service
@@ -26,7 +25,6 @@ from motcua.monitoring.schemas import (
 )
 
 router = APIRouter(prefix="/api/v1/monitoring", tags=["monitoring"])
-Session = Annotated[AsyncSession, Depends(get_session)]
 UNIT_PATTERN = r"^[0-9A-Z.]{1,35}$"
 Unit = Annotated[
     str | None,
@@ -37,12 +35,12 @@ MAX_UPLOAD = 5 * 1024 * 1024
 
 
 @router.get("/plans", response_model=list[PlanOut])
-async def plans(session: Session) -> list[PlanOut]:
+async def plans(session: RequestSession) -> list[PlanOut]:
     return await service.plans(session)
 
 
 @router.post("/reports", response_model=ReportOut, status_code=201)
-async def submit(body: ReportIn, session: Session, officer: CurrentOfficer) -> ReportOut:
+async def submit(body: ReportIn, session: RequestSession, officer: CurrentOfficer) -> ReportOut:
     """A new version of a unit's report for a day; late if at or after the cut-off."""
     return await service.submit_report(
         session,
@@ -56,7 +54,9 @@ async def submit(body: ReportIn, session: Session, officer: CurrentOfficer) -> R
 
 
 @router.post("/reports/bulk", response_model=BulkOut, status_code=201)
-async def submit_bulk(file: UploadFile, session: Session, officer: CurrentOfficer) -> BulkOut:
+async def submit_bulk(
+    file: UploadFile, session: RequestSession, officer: CurrentOfficer
+) -> BulkOut:
     """CSV ``unit,day,task,value``: every row is stored, or none and every bad row listed."""
     content = await file.read(MAX_UPLOAD + 1)
     if len(content) > MAX_UPLOAD:
@@ -73,7 +73,7 @@ async def submit_bulk(file: UploadFile, session: Session, officer: CurrentOffice
 @router.get("/reports/{unit}", response_model=list[TaskHistoryRow])
 async def report_history(
     unit: Annotated[str, Path(pattern=UNIT_PATTERN)],
-    session: Session,
+    session: RequestSession,
     start: date,
     end: date,
 ) -> list[TaskHistoryRow]:
@@ -82,25 +82,25 @@ async def report_history(
 
 
 @router.get("/summary", response_model=Summary)
-async def summary(session: Session, day: Day = None, unit: Unit = None) -> Summary:
+async def summary(session: RequestSession, day: Day = None, unit: Unit = None) -> Summary:
     return await service.summary(session, day or clock.today(), unit)
 
 
 @router.get("/provinces", response_model=list[ProvinceRow])
-async def provinces(session: Session, day: Day = None) -> list[ProvinceRow]:
+async def provinces(session: RequestSession, day: Day = None) -> list[ProvinceRow]:
     return await service.province_grid(session, day or clock.today())
 
 
 @router.get("/provinces/{code}/communes", response_model=list[UnitRow])
 async def communes(
-    code: Annotated[str, Path(pattern=r"^\d{2}$")], session: Session, day: Day = None
+    code: Annotated[str, Path(pattern=r"^\d{2}$")], session: RequestSession, day: Day = None
 ) -> list[UnitRow]:
     return await service.communes(session, code, day or clock.today())
 
 
 @router.get("/non-reporters", response_model=list[NonReporter])
 async def non_reporters(
-    session: Session,
+    session: RequestSession,
     day: Day = None,
     unit: Unit = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
@@ -110,7 +110,7 @@ async def non_reporters(
 
 @router.get("/trend", response_model=Trend)
 async def trend(
-    session: Session,
+    session: RequestSession,
     start: date,
     end: date,
     unit: Unit = None,

@@ -4,12 +4,12 @@ the report form and CSV upload for officers, and CSV/XLSX exports of every table
 from datetime import date, timedelta
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request, UploadFile
+from fastapi import APIRouter, Path, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.core import clock
-from motcua.core.database import get_session
+from motcua.core.database import RequestSession
 from motcua.core.errors import Invalid
 from motcua.identity.auth import OptionalOfficer
 from motcua.monitoring import exports, service
@@ -17,7 +17,6 @@ from motcua.monitoring.rules import STATUS_LABELS, Status
 from motcua.web.templating import render
 
 router = APIRouter(prefix="/monitoring", include_in_schema=False)
-Session = Annotated[AsyncSession, Depends(get_session)]
 Day = Annotated[date | None, Query(alias="date")]
 UnitCode = Annotated[str | None, Query(pattern=r"^[0-9A-Z.]{1,35}$")]
 TREND_DAYS = 14
@@ -37,7 +36,7 @@ def _login(request: Request) -> RedirectResponse:
 
 
 @router.get("", response_class=HTMLResponse)
-async def overview(request: Request, session: Session, day: Day = None) -> HTMLResponse:
+async def overview(request: Request, session: RequestSession, day: Day = None) -> HTMLResponse:
     chosen = await _day(session, day)
     summary = await service.summary(session, chosen, None)
     grid = await service.province_grid(session, chosen)
@@ -62,7 +61,7 @@ async def overview(request: Request, session: Session, day: Day = None) -> HTMLR
 @router.get("/provinces/{code}", response_class=HTMLResponse)
 async def province(
     request: Request,
-    session: Session,
+    session: RequestSession,
     code: Annotated[str, Path(pattern=r"^\d{2}$")],
     day: Day = None,
 ) -> HTMLResponse:
@@ -85,7 +84,7 @@ async def province(
 @router.get("/units/{unit}", response_class=HTMLResponse)
 async def unit_history(
     request: Request,
-    session: Session,
+    session: RequestSession,
     unit: Annotated[str, Path(pattern=r"^[0-9A-Z.]{1,35}$")],
     day: Day = None,
 ) -> HTMLResponse:
@@ -103,7 +102,7 @@ async def unit_history(
 
 @router.get("/non-reporters", response_class=HTMLResponse)
 async def non_reporters(
-    request: Request, session: Session, day: Day = None, unit: UnitCode = None
+    request: Request, session: RequestSession, day: Day = None, unit: UnitCode = None
 ) -> HTMLResponse:
     chosen = await _day(session, day)
     rows = await service.non_reporters(session, chosen, unit, 5000)
@@ -117,7 +116,7 @@ async def non_reporters(
 
 @router.get("/export/{table}.{fmt}")
 async def export(
-    session: Session,
+    session: RequestSession,
     table: Literal["provinces", "communes", "non-reporters"],
     fmt: Literal["csv", "xlsx"],
     day: Day = None,
@@ -151,7 +150,7 @@ async def export(
 @router.get("/report", response_class=HTMLResponse)
 async def report_form(
     request: Request,
-    session: Session,
+    session: RequestSession,
     officer: OptionalOfficer,
     unit: UnitCode = None,
     day: Day = None,
@@ -170,7 +169,9 @@ async def report_form(
 
 
 @router.post("/report", response_class=HTMLResponse)
-async def report_submit(request: Request, session: Session, officer: OptionalOfficer) -> Response:
+async def report_submit(
+    request: Request, session: RequestSession, officer: OptionalOfficer
+) -> Response:
     if officer is None:
         return _login(request)
     form = await request.form()
@@ -211,7 +212,7 @@ async def upload_form(request: Request, officer: OptionalOfficer) -> Response:
 
 @router.post("/upload", response_class=HTMLResponse)
 async def upload(
-    request: Request, session: Session, officer: OptionalOfficer, file: UploadFile
+    request: Request, session: RequestSession, officer: OptionalOfficer, file: UploadFile
 ) -> Response:
     if officer is None:
         return _login(request)

@@ -2,21 +2,19 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import APIRouter, Path, Query
 
-from motcua.core.database import get_session
+from motcua.core.database import RequestSession
 from motcua.units import repository, service
 from motcua.units.models import AgencyKind, AgencyLevel
 from motcua.units.schemas import AgencyOut, CommuneOut, ProvinceOut, SuccessionOut, UnitOut
 
 router = APIRouter(prefix="/api/v1", tags=["units"])
-Session = Annotated[AsyncSession, Depends(get_session)]
 UnitCode = Annotated[str, Path(pattern=r"^\d{2}(\d{3})?$", description="GSO code: 2 or 5 digits")]
 
 
 @router.get("/units/provinces", response_model=list[ProvinceOut])
-async def provinces(session: Session) -> list[ProvinceOut]:
+async def provinces(session: RequestSession) -> list[ProvinceOut]:
     return [
         ProvinceOut(
             code=p.code,
@@ -30,12 +28,12 @@ async def provinces(session: Session) -> list[ProvinceOut]:
 
 
 @router.get("/units/provinces/{code}/communes", response_model=list[CommuneOut])
-async def communes(code: UnitCode, session: Session) -> list[CommuneOut]:
+async def communes(code: UnitCode, session: RequestSession) -> list[CommuneOut]:
     return [CommuneOut.model_validate(c) for c in await service.communes_of(session, code)]
 
 
 @router.get("/units/{code}", response_model=UnitOut)
-async def unit(code: UnitCode, session: Session) -> UnitOut:
+async def unit(code: UnitCode, session: RequestSession) -> UnitOut:
     """A current unit, or for a pre-2025 code the unit that succeeded it (``succeeded`` set)."""
     resolved = await service.resolve(session, code)
     out = UnitOut.model_validate(resolved.unit)
@@ -46,7 +44,7 @@ async def unit(code: UnitCode, session: Session) -> UnitOut:
 
 @router.get("/agencies", response_model=list[AgencyOut])
 async def agencies(
-    session: Session,
+    session: RequestSession,
     level: AgencyLevel | None = None,
     kind: AgencyKind | None = None,
     unit: Annotated[str | None, Query(pattern=r"^\d{2}(\d{3})?$")] = None,

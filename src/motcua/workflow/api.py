@@ -4,11 +4,10 @@ and the public result verification."""
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Query
+from fastapi import APIRouter, Header, Path, Query
 from fastapi.responses import Response
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from motcua.core.database import get_session
+from motcua.core.database import RequestSession
 from motcua.identity.auth import CurrentCitizen, CurrentOfficer
 from motcua.identity.models import Role
 from motcua.identity.service import Forbidden
@@ -34,7 +33,6 @@ from motcua.workflow.schemas import (
 )
 
 router = APIRouter(prefix="/api/v1/workflow", tags=["workflow"])
-Session = Annotated[AsyncSession, Depends(get_session)]
 Code = Annotated[str, Path(max_length=64, pattern=r"^[0-9A-Z.]{1,35}-\d{6}-\d{4,}$")]
 ProcedureCode = Annotated[str, Path(max_length=16, pattern=r"^\d\.\d{6}$")]
 VerifyCode = Annotated[str, Path(max_length=32, pattern=r"^[A-Za-z0-9_-]{8,32}$")]
@@ -53,7 +51,7 @@ def _out(work: service.Work, verify_code: str | None = None) -> ActionOut:
 
 @router.get("/queue", response_model=QueuePage)
 async def queue(
-    session: Session,
+    session: RequestSession,
     officer: CurrentOfficer,
     after_due: Annotated[datetime | None, Query()] = None,
     after_id: Annotated[int | None, Query(ge=1)] = None,
@@ -66,41 +64,41 @@ async def queue(
 
 
 @router.get("/dossiers/{code}", response_model=CaseOut)
-async def case(code: Code, session: Session, officer: CurrentOfficer) -> CaseOut:
+async def case(code: Code, session: RequestSession, officer: CurrentOfficer) -> CaseOut:
     return await service.case_view(session, officer, code)
 
 
 @router.post("/dossiers/{code}/claim", response_model=ActionOut)
 async def claim(
-    code: Code, body: CompleteIn, session: Session, officer: CurrentOfficer
+    code: Code, body: CompleteIn, session: RequestSession, officer: CurrentOfficer
 ) -> ActionOut:
     return _out(await service.claim(session, officer, code, body.version))
 
 
 @router.post("/dossiers/{code}/assign", response_model=ActionOut)
 async def assign(
-    code: Code, body: AssignIn, session: Session, officer: CurrentOfficer
+    code: Code, body: AssignIn, session: RequestSession, officer: CurrentOfficer
 ) -> ActionOut:
     return _out(await service.assign(session, officer, code, body.username, body.version))
 
 
 @router.post("/dossiers/{code}/complete", response_model=ActionOut)
 async def complete(
-    code: Code, body: CompleteIn, session: Session, officer: CurrentOfficer
+    code: Code, body: CompleteIn, session: RequestSession, officer: CurrentOfficer
 ) -> ActionOut:
     return _out(await service.complete(session, officer, code, body.note, body.version))
 
 
 @router.post("/dossiers/{code}/forward", response_model=ActionOut)
 async def forward(
-    code: Code, body: ForwardIn, session: Session, officer: CurrentOfficer
+    code: Code, body: ForwardIn, session: RequestSession, officer: CurrentOfficer
 ) -> ActionOut:
     return _out(await service.forward(session, officer, code, body.agency_code, body.version))
 
 
 @router.post("/dossiers/{code}/supplement", response_model=ActionOut)
 async def supplement(
-    code: Code, body: SupplementIn, session: Session, officer: CurrentOfficer
+    code: Code, body: SupplementIn, session: RequestSession, officer: CurrentOfficer
 ) -> ActionOut:
     try:
         work = await service.request_supplement(
@@ -117,7 +115,7 @@ async def supplement(
 async def supplement_answer(
     code: Code,
     body: SupplementAnswerIn,
-    session: Session,
+    session: RequestSession,
     citizen: CurrentCitizen,
 ) -> dict[str, str]:
     """The applicant, signed in with e-ID, answers a supplement request."""
@@ -131,14 +129,14 @@ async def supplement_answer(
 
 @router.post("/dossiers/{code}/refuse", response_model=ActionOut)
 async def refuse(
-    code: Code, body: RefuseIn, session: Session, officer: CurrentOfficer
+    code: Code, body: RefuseIn, session: RequestSession, officer: CurrentOfficer
 ) -> ActionOut:
     return _out(await service.refuse(session, officer, code, body.reason, body.version))
 
 
 @router.post("/dossiers/{code}/apology", response_model=ActionOut)
 async def apology(
-    code: Code, body: ApologyIn, session: Session, officer: CurrentOfficer
+    code: Code, body: ApologyIn, session: RequestSession, officer: CurrentOfficer
 ) -> ActionOut:
     return _out(
         await service.apologise(
@@ -148,7 +146,9 @@ async def apology(
 
 
 @router.post("/dossiers/{code}/sign", response_model=ActionOut)
-async def sign(code: Code, body: SignIn, session: Session, officer: CurrentOfficer) -> ActionOut:
+async def sign(
+    code: Code, body: SignIn, session: RequestSession, officer: CurrentOfficer
+) -> ActionOut:
     work, verify_code = await service.sign_result(
         session, officer, code, body.summary, body.version
     )
@@ -157,14 +157,14 @@ async def sign(code: Code, body: SignIn, session: Session, officer: CurrentOffic
 
 @router.post("/dossiers/{code}/return", response_model=ActionOut)
 async def hand_back(
-    code: Code, body: CompleteIn, session: Session, officer: CurrentOfficer
+    code: Code, body: CompleteIn, session: RequestSession, officer: CurrentOfficer
 ) -> ActionOut:
     return _out(await service.hand_back(session, officer, code, body.version))
 
 
 @router.post("/dossiers/{code}/result/revoke", response_model=ActionOut)
 async def revoke_result(
-    code: Code, body: RevokeIn, session: Session, officer: CurrentOfficer
+    code: Code, body: RevokeIn, session: RequestSession, officer: CurrentOfficer
 ) -> ActionOut:
     """Thu hồi: the issuing agency's approver or administrator withdraws the signed result;
     ``/verify/{verify_code}`` says so from then on."""
@@ -176,21 +176,26 @@ async def revoke_result(
 
 @router.get("/definitions/{procedure_code}", response_model=DefinitionOut)
 async def definition(
-    procedure_code: ProcedureCode, session: Session, officer: CurrentOfficer
+    procedure_code: ProcedureCode, session: RequestSession, officer: CurrentOfficer
 ) -> DefinitionOut:
     return await service.get_definition(session, officer, procedure_code)
 
 
 @router.put("/definitions/{procedure_code}", response_model=DefinitionOut)
 async def save_definition(
-    procedure_code: ProcedureCode, body: DefinitionIn, session: Session, officer: CurrentOfficer
+    procedure_code: ProcedureCode,
+    body: DefinitionIn,
+    session: RequestSession,
+    officer: CurrentOfficer,
 ) -> DefinitionOut:
     return await service.save_definition(session, officer, procedure_code, body.source)
 
 
 @router.get("/violations", response_model=list[ViolationOut])
 async def violations(
-    session: Session, officer: CurrentOfficer, limit: Annotated[int, Query(ge=1, le=500)] = 100
+    session: RequestSession,
+    officer: CurrentOfficer,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[ViolationOut]:
     """Monitoring reads every agency's; an agency administrator reads their own."""
     if officer.role in MONITORS:
@@ -216,12 +221,12 @@ async def violations(
 
 
 @router.get("/results/{verify_code}", response_model=VerifyOut)
-async def verify(verify_code: VerifyCode, session: Session) -> VerifyOut:
+async def verify(verify_code: VerifyCode, session: RequestSession) -> VerifyOut:
     return await service.verify(session, verify_code)
 
 
 @router.get("/results/{verify_code}/document.pdf")
-async def result_pdf(verify_code: VerifyCode, session: Session) -> Response:
+async def result_pdf(verify_code: VerifyCode, session: RequestSession) -> Response:
     document = await repository.result(session, verify_code)
     if document is None:
         await service.verify(session, verify_code)  # raises the 404
@@ -238,7 +243,7 @@ async def result_store(
     registry: Annotated[str, Path(max_length=64, pattern=r"^[a-z0-9_]{1,64}$")],
     evidence_type: Annotated[str, Path(max_length=64, pattern=r"^[a-z0-9_.]{1,64}$")],
     subject: Annotated[str, Query(pattern=r"^\d{12}$")],
-    session: Session,
+    session: RequestSession,
     authorization: Annotated[str | None, Header()] = None,
 ) -> StoreAnswer:
     return await store.records(session, registry, evidence_type, subject, authorization)

@@ -8,14 +8,14 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.catalog import repository as catalog_repository
 from motcua.core import clock
 from motcua.core.calendar import get_calendar
-from motcua.core.database import get_session
+from motcua.core.database import RequestSession
 from motcua.core.errors import DomainError, Invalid, NotFound
 from motcua.dossiers import repository as dossiers_repository
 from motcua.dossiers.models import DossierState, ItemSource
@@ -29,7 +29,6 @@ from motcua.workflow.definitions import StepKind
 from motcua.workflow.schemas import CaseOut, QueueItem, VisitOut
 
 router = APIRouter(include_in_schema=False)
-Session = Annotated[AsyncSession, Depends(get_session)]
 Code = Annotated[str, Path(max_length=64, pattern=r"^[0-9A-Z.]{1,35}-\d{6}-\d{4,}$")]
 Action = Literal[
     "claim",
@@ -65,7 +64,7 @@ def _when(moment: datetime | None) -> str:
 @router.get("/can-bo/ho-so", response_class=HTMLResponse)
 async def queue(
     request: Request,
-    session: Session,
+    session: RequestSession,
     officer: OptionalOfficer,
     mine: bool = False,
     step: Annotated[StepKind | None, Query()] = None,
@@ -257,7 +256,7 @@ async def _case_context(session: AsyncSession, officer: Subject, code: str) -> d
 @router.get("/can-bo/ho-so/{code}", response_class=HTMLResponse)
 async def dossier(
     request: Request,
-    session: Session,
+    session: RequestSession,
     officer: OptionalOfficer,
     code: Code,
     done: Annotated[Action | None, Query(alias="xong")] = None,
@@ -346,7 +345,7 @@ async def _attempt(session: AsyncSession, run: Callable[[], Awaitable[object]]) 
 
 @router.post("/can-bo/ho-so/{code}/{action}", response_class=HTMLResponse)
 async def act(
-    request: Request, session: Session, officer: OptionalOfficer, code: Code, action: Action
+    request: Request, session: RequestSession, officer: OptionalOfficer, code: Code, action: Action
 ) -> Response:
     if officer is None:
         return _login(request)
@@ -369,7 +368,7 @@ async def act(
 @router.get("/verify/{verify_code}", response_class=HTMLResponse)
 async def verify(
     request: Request,
-    session: Session,
+    session: RequestSession,
     verify_code: Annotated[str, Path(max_length=32, pattern=r"^[A-Za-z0-9_-]{8,32}$")],
 ) -> HTMLResponse:
     try:
