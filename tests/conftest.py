@@ -14,7 +14,7 @@ from motcua.catalog import service as catalog
 from motcua.catalog.synthetic import synthetic_document
 from motcua.cli import essential_services
 from motcua.core.database import (
-    dispose_autocommit_engines,
+    dispose_autocommit_pools,
     get_engine,
     get_session,
     get_sessionmaker,
@@ -57,7 +57,7 @@ async def registry_connections() -> AsyncIterator[None]:
     when the run ends."""
     yield
     await close_registry_transport()
-    await dispose_autocommit_engines()
+    await dispose_autocommit_pools()
 
 
 @pytest.fixture(scope="session")

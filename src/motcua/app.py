@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from motcua import __version__
-from motcua.core.database import dispose_autocommit_engines, get_sessionmaker
+from motcua.core.database import dispose_autocommit_pools, get_sessionmaker
 from motcua.core.errors import DomainError
 from motcua.core.process import freeze_startup_heap
 from motcua.core.settings import get_settings
@@ -35,7 +35,7 @@ async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
     if sealing is not None:
         sealing.cancel()
     await close_registry_transport()  # the keep-alive connections to the registries
-    await dispose_autocommit_engines()
+    await dispose_autocommit_pools()
 
 
 def create_app() -> FastAPI:

@@ -19,7 +19,7 @@ from motcua.catalog import service as catalog
 from motcua.catalog.schemas import CatalogDocument, ImportProblem
 from motcua.catalog.synthetic import synthetic_document
 from motcua.core.calendar import get_calendar
-from motcua.core.database import dispose_autocommit_engines, get_engine, get_sessionmaker
+from motcua.core.database import dispose_autocommit_pools, get_engine, get_sessionmaker
 from motcua.core.errors import DomainError
 from motcua.core.migrate import upgrade
 from motcua.core.repository import analyze
@@ -53,7 +53,7 @@ def _in_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
                 return await work(session)
         finally:
             await close_registry_transport()
-            await dispose_autocommit_engines()
+            await dispose_autocommit_pools()
             await get_engine().dispose()
 
     return asyncio.run(run())
@@ -178,7 +178,7 @@ def worker(
                 await asyncio.sleep(idle_seconds)
         finally:
             await close_registry_transport()
-            await dispose_autocommit_engines()
+            await dispose_autocommit_pools()
             await get_engine().dispose()
 
     typer.echo(f"{asyncio.run(run())} messages processed.")

@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.core.calendar import get_calendar
-from motcua.core.database import autocommit_engine
+from motcua.core.database import autocommit_pool
 from motcua.core.models import OutboxMessage
 from motcua.dossiers.models import Dossier, DossierCounter, DossierEvent, DossierItem
 from motcua.notify.models import Notification
@@ -125,13 +125,16 @@ async def test_codes_follow_a_daily_sequence_per_agency(
 
 async def set_counter(session: AsyncSession, agency: str, last: int) -> None:
     """Where submissions bump it: on PostgreSQL outside their transaction, on SQLite inside."""
-    statement = update(DossierCounter).where(DossierCounter.agency_code == agency).values(last=last)
     bind = session.get_bind()
     if bind.dialect.name == "postgresql":
-        async with autocommit_engine(bind.engine.url).connect() as connection:
-            await connection.execute(statement)
+        pool = await autocommit_pool(bind.engine.url)
+        await pool.execute(
+            "UPDATE dossier_counters SET last = $1 WHERE agency_code = $2", last, agency
+        )
     else:
-        await session.execute(statement)
+        await session.execute(
+            update(DossierCounter).where(DossierCounter.agency_code == agency).values(last=last)
+        )
 
 
 async def test_a_sequence_past_9999_widens_the_code(

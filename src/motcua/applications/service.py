@@ -30,7 +30,7 @@ from motcua.dossiers import repository as dossiers_repository
 from motcua.dossiers import service as dossiers
 from motcua.dossiers.models import Channel, ItemSource
 from motcua.dossiers.schemas import ItemIn, Problem, SubmissionIn
-from motcua.dossiers.service import _fee as fee_of
+from motcua.dossiers.service import fee_of
 from motcua.exchange import repository as exchange_repository
 from motcua.exchange import service as exchange
 from motcua.exchange.schemas import ItemView
@@ -148,7 +148,7 @@ async def view(session: AsyncSession, application_id: str, actor: str) -> Applic
 async def _view(session: AsyncSession, ctx: Context) -> ApplicationView:
     app = ctx.app
     consent = await exchange.get_consent(session, app.consent_reference, app.actor_number)
-    fee, payment_state = fee_of(ctx.version)
+    fee, payment_state = fee_of([f.get("amount_vnd") for f in ctx.version.fees])
     return ApplicationView(
         id=app.id,
         state=app.state,

@@ -1,9 +1,14 @@
 """``make bench``: each benchmark measures one thing and writes its own section of
 docs/benchmarks.md (medians and percentiles over many samples, on the machine it names)."""
 
+import asyncio
 import os
 import platform
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 HEADER = """# Benchmarks
 
@@ -35,3 +40,13 @@ def machine() -> str:
     except OSError:
         pass
     return f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}"
+
+
+def run_as_served(main: Coroutine[Any, Any, T]) -> T:
+    """Run a worker process's clients on the event loop ``motcua serve`` runs on: uvicorn takes
+    uvloop when it is installed, as it is with motcua (except on Windows)."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(main)
+    return uvloop.run(main)

@@ -2,8 +2,9 @@
 inserts, written to docs/benchmarks.md.
 
 Clients are coroutines in worker processes (one, then one per core, as the app is served):
-each one calls ``dossiers.service.submit`` in its own session and transaction (connection
-checkout, catalog lookup, the agency's number from its counter on an autocommit connection,
+each one calls ``dossiers.service.submit`` in its own session and transaction, on uvloop as
+the app is served (connection checkout, which catalog version is in force, whose terms each
+process reads once, the agency's number from its counter on an autocommit connection,
 one statement inserting the dossier unless its Idempotency-Key is taken with its items, first
 history event, workflow case and first visit, commit), with a fresh Idempotency-Key each time;
 no HTTP. Registries are not called (registry items are passed in), i.e. registries at zero
@@ -27,12 +28,12 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
-from motcua.bench import machine, write_section
+from motcua.bench import machine, run_as_served, write_section
 from motcua.catalog import service as catalog
 from motcua.catalog.models import Procedure, ProcedureVersion
 from motcua.cli import essential_services
 from motcua.core.database import (
-    dispose_autocommit_engines,
+    dispose_autocommit_pools,
     make_engine,
     make_sessionmaker,
     recreate_postgres_database,
@@ -138,7 +139,7 @@ async def _clients(
     latencies: list[float] = []
     deadline = time.monotonic() + seconds
     await asyncio.gather(*(client(a, deadline, latencies) for a in bodies))
-    await dispose_autocommit_engines()
+    await dispose_autocommit_pools()
     await engine.dispose()
     return latencies
 
@@ -147,7 +148,7 @@ def _worker(
     url: str, seconds: float, bodies: dict[str, SubmissionIn], prefix: str, start: Any, out: Any
 ) -> None:
     try:
-        out.put(asyncio.run(_clients(url, seconds, bodies, prefix, start)))
+        out.put(run_as_served(_clients(url, seconds, bodies, prefix, start)))
     except BaseException as error:  # the parent must not wait for a worker that failed
         start.abort()
         out.put(error)
@@ -321,7 +322,8 @@ def run_dossiers_bench(postgres_url: str, seconds: float, output: Path) -> str:
             "",
             f"Machine: {machine()}. Calls of `dossiers.service.submit` by client coroutines "
             "spread over worker processes (one, then one per core, as `motcua serve --workers "
-            "N`), one session and transaction each (catalog lookup; the per-agency-day counter "
+            "N`, on uvloop as uvicorn runs it), one session and transaction each (which catalog "
+            "version is in force, its terms read once per process; the per-agency-day counter "
             "upsert on an autocommit connection; one statement inserting the dossier unless its "
             "Idempotency-Key is taken, with 4 items, the first history event, the workflow case "
             "and its first visit; commit), fresh Idempotency-Key each time, "

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 from sqlalchemy import update
 
-from motcua.bench import machine, write_section
+from motcua.bench import machine, run_as_served, write_section
 from motcua.catalog import service as catalog
 from motcua.core.database import make_engine, make_sessionmaker, recreate_postgres_database
 from motcua.core.migrate import upgrade
@@ -151,7 +151,7 @@ def _worker(
     database_url: str, samples: int, concurrent: int, rounds: Any, phase: Any, results: Any
 ) -> None:
     try:
-        results.put(asyncio.run(_worker_rounds(database_url, samples, concurrent, rounds, phase)))
+        results.put(run_as_served(_worker_rounds(database_url, samples, concurrent, rounds, phase)))
     except BaseException as error:  # the parent and the other workers must not wait for it
         rounds.abort()
         phase.abort()

@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -93,6 +93,30 @@ _CURRENT_VERSION = _with_details(
 async def current_version(session: AsyncSession, code: str, on: date) -> ProcedureVersion | None:
     result = await session.execute(_CURRENT_VERSION, {"code": code, "on": on})
     return result.unique().scalar_one_or_none()
+
+
+# The version in force and when it was published: enough to know whether terms already read
+# still apply, without loading them.
+_CURRENT_VERSION_KEY = (
+    select(ProcedureVersion.id, ProcedureVersion.published_at)
+    .join(Procedure)
+    .where(Procedure.code == bindparam("code"), in_force(bindparam("on", type_=Date)))
+    .order_by(ProcedureVersion.version.desc())
+    .limit(1)
+)
+
+
+async def current_version_key(
+    session: AsyncSession, code: str, on: date
+) -> tuple[int, datetime] | None:
+    row = (await session.execute(_CURRENT_VERSION_KEY, {"code": code, "on": on})).first()
+    return None if row is None or row.published_at is None else (row.id, row.published_at)
+
+
+async def version_by_id(session: AsyncSession, version_id: int) -> ProcedureVersion | None:
+    return await _one_with_details(
+        session, select(ProcedureVersion).where(ProcedureVersion.id == version_id)
+    )
 
 
 async def version(session: AsyncSession, code: str, number: int) -> ProcedureVersion | None:

@@ -154,3 +154,26 @@ class ImportReport(Strict):
     created: list[str] = []
     unchanged: list[str] = []
     evidence_types: int = 0
+
+
+class RequirementTerms(Strict, frozen=True):
+    key: str
+    name: str
+    mandatory: bool
+    evidence_type_code: str | None
+
+
+class PublishedTerms(Strict, frozen=True):
+    """What a submission is checked against: a published version's terms, frozen for good once
+    published, so a process may keep them (``catalog.service.terms_in_force``)."""
+
+    id: int
+    code: str
+    version: int
+    name: str
+    online_level: OnlineLevel
+    processing_days: int
+    fees: tuple[Fee, ...]
+    requirements: tuple[RequirementTerms, ...]
+    managing_agency_id: int | None
+    managing_agency_code: str | None

@@ -2,7 +2,7 @@
 
 import re
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,8 +28,10 @@ from motcua.catalog.schemas import (
     ProcedureDoc,
     ProcedurePage,
     ProcedureSummary,
+    PublishedTerms,
     RequirementDoc,
     RequirementOut,
+    RequirementTerms,
 )
 from motcua.core import clock
 from motcua.core.errors import Conflict, Invalid, NotFound
@@ -103,6 +105,52 @@ async def current(session: AsyncSession, code: str, on: date | None = None) -> P
             code="not-published",
         )
     return await _detail(session, version)
+
+
+# Terms already read in this process. A published version never changes, and on PostgreSQL an
+# id is never given out twice (sequences do not roll back), so the database, id and publication
+# moment name one set of terms for good. SQLite gives a rolled-back row's id out again: there,
+# terms are read every time.
+_TERMS: dict[tuple[str, int, datetime], PublishedTerms] = {}
+_TERMS_KEPT = 4096
+
+
+async def terms_in_force(
+    session: AsyncSession, code: str, on: date | None = None
+) -> PublishedTerms | None:
+    """The terms of the version in force: which version that is, is asked every time (a new
+    one may take effect any day); its terms are read once."""
+    found = await repository.current_version_key(session, code, on or clock.today())
+    if found is None:
+        return None
+    bind = session.get_bind()
+    key = (bind.engine.url.render_as_string(), *found)
+    terms = _TERMS.get(key)
+    if terms is None:
+        version = await repository.version_by_id(session, found[0])
+        assert version is not None
+        terms = _terms_of(version)
+        if bind.dialect.name == "postgresql":
+            if len(_TERMS) >= _TERMS_KEPT:
+                del _TERMS[next(iter(_TERMS))]  # the oldest read
+            _TERMS[key] = terms
+    return terms
+
+
+def _terms_of(version: ProcedureVersion) -> PublishedTerms:
+    agency = version.managing_agency
+    return PublishedTerms(
+        id=version.id,
+        code=version.procedure.code,
+        version=version.version,
+        name=version.name,
+        online_level=version.online_level,
+        processing_days=version.processing_days,
+        fees=tuple(Fee.model_validate(f) for f in version.fees),
+        requirements=tuple(RequirementTerms.model_validate(r) for r in version.requirements),
+        managing_agency_id=agency.id if agency else None,
+        managing_agency_code=agency.code if agency else None,
+    )
 
 
 async def version_detail(session: AsyncSession, code: str, number: int) -> ProcedureDetail:

@@ -9,7 +9,7 @@ from sqlalchemy import Table, bindparam, false, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from motcua.core.database import autocommit_engine
+from motcua.core.database import autocommit_pool
 from motcua.core.repository import array_parameters, column_values, conflict_insert, from_arrays
 from motcua.dossiers.models import (
     CreatedRows,
@@ -34,6 +34,14 @@ def _next_sequence(dialect: str) -> Any:
         index_elements=[DossierCounter.agency_code, DossierCounter.day],
         set_={"last": DossierCounter.last + 1},
     ).returning(DossierCounter.last)
+
+
+# The same upsert in asyncpg's own placeholders, for the autocommit pool (plain asyncpg).
+_NEXT_NUMBER_POSTGRESQL = (
+    "INSERT INTO dossier_counters (agency_code, day, last) VALUES ($1, $2, 1) "
+    "ON CONFLICT (agency_code, day) DO UPDATE SET last = dossier_counters.last + 1 "
+    "RETURNING dossier_counters.last"
+)
 
 
 @cache
@@ -132,12 +140,11 @@ async def take_number(session: AsyncSession, agency_code: str, day: date) -> int
     a busy agency's submissions no longer queue behind each other's commits. Like a sequence,
     a number whose submission then fails is not given back. SQLite, one writer at a time, bumps
     it in the submission's transaction."""
-    parameters = {"counter_agency": agency_code, "counter_day": day}
     bind = session.get_bind()
     if bind.dialect.name == "postgresql":
-        async with autocommit_engine(bind.engine.url).connect() as connection:
-            bumped = await connection.execute(_next_sequence("postgresql"), parameters)
-            return int(bumped.scalar_one())
+        pool = await autocommit_pool(bind.engine.url)
+        return int(await pool.fetchval(_NEXT_NUMBER_POSTGRESQL, agency_code, day))
+    parameters = {"counter_agency": agency_code, "counter_day": day}
     result = await session.execute(_next_sequence(bind.dialect.name), parameters)
     return int(result.scalar_one())
 

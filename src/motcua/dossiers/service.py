@@ -13,14 +13,16 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from motcua.catalog import repository as catalog_repository
+from motcua.catalog import service as catalog
 from motcua.catalog.models import OnlineLevel, ProcedureVersion
+from motcua.catalog.schemas import PublishedTerms
 from motcua.core import clock, identifiers
 from motcua.core.calendar import get_calendar
 from motcua.core.errors import Conflict, DomainError, Invalid, NotFound
@@ -159,6 +161,13 @@ def secret_of(dossier: Dossier) -> str | None:
 # --- submission -----------------------------------------------------------------------------------
 
 
+class Receiver(NamedTuple):
+    """The agency a dossier is filed at: all a submission needs of it."""
+
+    id: int
+    code: str
+
+
 @dataclass(frozen=True)
 class Submission:
     dossier: Dossier
@@ -219,7 +228,7 @@ async def _replayed(session: AsyncSession, dossier: Dossier, fingerprint: str) -
 
 async def _check(
     session: AsyncSession, body: SubmissionIn, actor: str
-) -> tuple[ProcedureVersion, Agency, dict[str, Upload]]:
+) -> tuple[PublishedTerms, Receiver, dict[str, Upload]]:
     """Every problem of the body, reported together; nothing is written before this passes."""
     problems: list[Problem] = []
 
@@ -231,7 +240,7 @@ async def _check(
     if body.contact_email is not None and not EMAIL.match(body.contact_email):
         problem("contact_email", "malformed-email", "Địa chỉ thư điện tử không hợp lệ.")
 
-    version = await catalog_repository.current_version(session, body.procedure_code, clock.today())
+    version = await catalog.terms_in_force(session, body.procedure_code)
     if version is None:
         known = await catalog_repository.procedure_by_code(session, body.procedure_code)
         if known is None:
@@ -268,8 +277,8 @@ async def _check(
 
 
 async def _receiving_agency(
-    session: AsyncSession, body: SubmissionIn, version: ProcedureVersion | None, problem: Any
-) -> Agency | None:
+    session: AsyncSession, body: SubmissionIn, version: PublishedTerms | None, problem: Any
+) -> Receiver | None:
     if body.receiving_agency is not None:
         agency = await units_repository.agency_by_code(session, body.receiving_agency)
         if agency is None:
@@ -278,11 +287,12 @@ async def _receiving_agency(
                 "unknown-agency",
                 f"Không có cơ quan mã định danh “{body.receiving_agency}”.",
             )
-        return agency
+            return None
+        return Receiver(agency.id, agency.code)
     if version is None:
         return None
-    if version.managing_agency is not None:
-        return version.managing_agency
+    if version.managing_agency_id is not None and version.managing_agency_code is not None:
+        return Receiver(version.managing_agency_id, version.managing_agency_code)
     problem(
         "receiving_agency",
         "missing-agency",
@@ -293,7 +303,7 @@ async def _receiving_agency(
 
 def _check_items(
     body: SubmissionIn,
-    version: ProcedureVersion,
+    version: PublishedTerms,
     actor: str,
     uploads: dict[str, Upload],
     problem: Any,
@@ -359,10 +369,10 @@ def _check_items(
         )
 
 
-def _fee(version: ProcedureVersion) -> tuple[int | None, PaymentState]:
-    if not version.fees:
+def fee_of(amounts: Sequence[int | None]) -> tuple[int | None, PaymentState]:
+    """The fee to pay and the payment state, from the catalog's amounts (None: not confirmed)."""
+    if not amounts:
         return None, PaymentState.not_required
-    amounts = [f.get("amount_vnd") for f in version.fees]
     total = sum(a for a in amounts if a is not None)
     if any(a is None for a in amounts):
         return total or None, PaymentState.to_confirm
@@ -375,8 +385,8 @@ async def _create(
     actor: str,
     idempotency_key: str,
     fingerprint: str,
-    version: ProcedureVersion,
-    agency: Agency,
+    version: PublishedTerms,
+    agency: Receiver,
     uploads: dict[str, Upload],
     salt: str,
     secret: str,
@@ -389,7 +399,7 @@ async def _create(
     code = f"{agency.code}-{day:%y%m%d}-{number:04d}"
     applicant = body.applicant or actor
     on_behalf = applicant != actor and body.channel == Channel.online
-    fee, payment = _fee(version)
+    fee, payment = fee_of([f.amount_vnd for f in version.fees])
     items = [
         DossierItem(
             position=i,
@@ -443,7 +453,7 @@ async def _create(
 
 
 async def _notify_received(
-    session: AsyncSession, dossier: Dossier, email: str, version: ProcedureVersion
+    session: AsyncSession, dossier: Dossier, email: str, version: PublishedTerms
 ) -> None:
     await notify.notify(
         session,
