@@ -60,7 +60,7 @@ test-postgres: install-dev postgres
 bench: install postgres
 	$(BIN)/motcua bench catalog --rounds 20
 	$(BIN)/motcua bench exchange --samples 10
-	$(BIN)/motcua bench dossiers --seconds 5
+	$(BIN)/motcua bench dossiers --seconds 4 --rounds 3
 	$(BIN)/motcua bench monitoring --rounds 30
 	$(BIN)/motcua bench workflow --samples 300
 

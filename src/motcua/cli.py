@@ -573,12 +573,13 @@ def bench_monitoring(
 def bench_dossiers(
     postgres_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/motcua_bench_dossiers",
     seconds: float = 5.0,
+    rounds: int = 3,
     output: Path = Path("docs/benchmarks.md"),
 ) -> None:
     """Submission throughput and p50/p95 at 1, 4, 16 clients on PostgreSQL, next to pgbench."""
     from motcua.bench.dossiers import run_dossiers_bench
 
-    typer.echo(run_dossiers_bench(postgres_url, seconds, output))
+    typer.echo(run_dossiers_bench(postgres_url, seconds, rounds, output))
 
 
 workflow_app = typer.Typer(
