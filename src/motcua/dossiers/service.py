@@ -280,15 +280,15 @@ async def _receiving_agency(
     session: AsyncSession, body: SubmissionIn, version: PublishedTerms | None, problem: Any
 ) -> Receiver | None:
     if body.receiving_agency is not None:
-        agency = await units_repository.agency_by_code(session, body.receiving_agency)
-        if agency is None:
+        agency_id = await units_repository.agency_id(session, body.receiving_agency)
+        if agency_id is None:
             problem(
                 "receiving_agency",
                 "unknown-agency",
                 f"Không có cơ quan mã định danh “{body.receiving_agency}”.",
             )
             return None
-        return Receiver(agency.id, agency.code)
+        return Receiver(agency_id, body.receiving_agency)
     if version is None:
         return None
     if version.managing_agency_id is not None and version.managing_agency_code is not None:
