@@ -97,6 +97,22 @@ async def test_a_busy_connection_is_not_pinged_but_one_idle_for_long_is(
         assert ";" in sent
 
 
+async def test_an_autocommit_pool_that_could_not_open_is_tried_again() -> None:
+    """A database that was not there at the first use is used once it is (no failure kept)."""
+    url = make_url(_postgres_url()).set(database="motcua_autocommit_retry")
+    await _from_outside('DROP DATABASE IF EXISTS "motcua_autocommit_retry"')
+    pool = await database.autocommit_pool(url)
+    with pytest.raises(asyncpg.InvalidCatalogNameError):
+        await pool.fetchval("SELECT 1")
+    await _from_outside('CREATE DATABASE "motcua_autocommit_retry"')
+    try:
+        assert await database.autocommit_pool(url) is pool
+        assert await pool.fetchval("SELECT current_setting('synchronous_commit')") == "off"
+        await database.dispose_autocommit_pools()
+    finally:
+        await _from_outside('DROP DATABASE "motcua_autocommit_retry" WITH (FORCE)')
+
+
 async def test_a_request_is_committed_before_its_response_is_sent() -> None:
     """The order FastAPI gives the request's session: commit, then the first byte out."""
     happened: list[str] = []

@@ -98,7 +98,10 @@ async def autocommit_pool(url: URL) -> asyncpg.Pool:
     pool = pools.get(key)
     if pool is None:
         pool = pools[key] = asyncio.ensure_future(_open_autocommit_pool(url))
-    return await pool
+    if pool.done():
+        return pool.result()
+    # Shielded: a caller cancelled while the pool opens must not cancel it for the others.
+    return await asyncio.shield(pool)
 
 
 async def _nothing_to_reset(_: asyncpg.Connection) -> None:
@@ -109,6 +112,8 @@ async def _open_autocommit_pool(url: URL) -> asyncpg.Pool:
     # Its commits do not wait for the disk: whatever depends on such a write commits later,
     # durably, and that flush covers the earlier write; if the server stops before, nothing
     # depends on it yet (a dossier number taken but never used).
+    # No connection is opened before the first use, and one that fails is opened again at the
+    # next: a database that was down when a process started is used once it is back.
     return await asyncpg.create_pool(
         url.set(drivername="postgresql").render_as_string(hide_password=False),
         min_size=0,
