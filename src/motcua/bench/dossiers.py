@@ -225,7 +225,9 @@ def _run(url: str, seconds: float, rounds: int) -> tuple[Results, Limits]:
                 results[(workers, mode, clients)].append((len(latencies) / seconds, latencies))
         for mode, clients in levels:
             limits[(mode, clients)].append(
-                _pgbench(url, version_id, agency_id, clients, round(seconds), mode == "spread")
+                _pgbench(
+                    url, version_id, agency_id, clients, max(1, round(seconds)), mode == "spread"
+                )
             )
     return results, limits
 
