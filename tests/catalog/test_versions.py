@@ -79,7 +79,7 @@ async def test_the_terms_a_submission_checks_follow_the_version_in_force(
         ("to_khai", None),
         ("cu_tru", "residence.record"),
     ]
-    assert first.managing_agency_code == "000.00.00.G15"
+    assert first.managing_agency is not None and first.managing_agency.code == "000.00.00.G15"
     assert await service.terms_in_force(session, "2.999001") == first  # kept, not read again
     await service.create_draft(session, doc(days=3))
     await service.publish(session, "2.999001", 2, today)

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from motcua.catalog.models import Level, OnlineLevel, VersionStatus
+from motcua.units.schemas import AgencyKey
 
 ProcedureCode = Annotated[str, StringConstraints(pattern=r"^\d\.\d{6}$")]
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,64}$")]
@@ -168,12 +169,10 @@ class PublishedTerms(Strict, frozen=True):
     published, so a process may keep them (``catalog.service.terms_in_force``)."""
 
     id: int
-    code: str
     version: int
     name: str
     online_level: OnlineLevel
     processing_days: int
     fees: tuple[Fee, ...]
     requirements: tuple[RequirementTerms, ...]
-    managing_agency_id: int | None
-    managing_agency_code: str | None
+    managing_agency: AgencyKey | None

@@ -4,6 +4,7 @@ import re
 from collections.abc import Sequence
 from datetime import date, datetime
 
+from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.catalog import repository
@@ -38,6 +39,7 @@ from motcua.core.errors import Conflict, Invalid, NotFound
 from motcua.core.text import fold, slug
 from motcua.units import repository as units_repository
 from motcua.units.models import AGENCY_CODE_PATTERN, Agency
+from motcua.units.schemas import AgencyKey
 
 CODE_PATTERN = re.compile(r"^\d\.\d{6}$")
 
@@ -111,7 +113,7 @@ async def current(session: AsyncSession, code: str, on: date | None = None) -> P
 # id is never given out twice (sequences do not roll back), so the database, id and publication
 # moment name one set of terms for good. SQLite gives a rolled-back row's id out again: there,
 # terms are read every time.
-_TERMS: dict[tuple[str, int, datetime], PublishedTerms] = {}
+_TERMS: dict[tuple[URL, int, datetime], PublishedTerms] = {}
 _TERMS_KEPT = 4096
 
 
@@ -124,7 +126,7 @@ async def terms_in_force(
     if found is None:
         return None
     bind = session.get_bind()
-    key = (bind.engine.url.render_as_string(), *found)
+    key = (bind.engine.url, *found)
     terms = _TERMS.get(key)
     if terms is None:
         version = await repository.version_by_id(session, found[0])
@@ -141,15 +143,13 @@ def _terms_of(version: ProcedureVersion) -> PublishedTerms:
     agency = version.managing_agency
     return PublishedTerms(
         id=version.id,
-        code=version.procedure.code,
         version=version.version,
         name=version.name,
         online_level=version.online_level,
         processing_days=version.processing_days,
         fees=tuple(Fee.model_validate(f) for f in version.fees),
         requirements=tuple(RequirementTerms.model_validate(r) for r in version.requirements),
-        managing_agency_id=agency.id if agency else None,
-        managing_agency_code=agency.code if agency else None,
+        managing_agency=AgencyKey.model_validate(agency) if agency else None,
     )
 
 

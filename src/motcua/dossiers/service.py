@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -55,6 +55,7 @@ from motcua.notify import service as notify
 from motcua.notify.models import Channel as NotifyChannel
 from motcua.units import repository as units_repository
 from motcua.units.models import Agency
+from motcua.units.schemas import AgencyKey
 
 SECRET_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at a counter
 SECRET_LENGTH = 8
@@ -161,13 +162,6 @@ def secret_of(dossier: Dossier) -> str | None:
 # --- submission -----------------------------------------------------------------------------------
 
 
-class Receiver(NamedTuple):
-    """The agency a dossier is filed at: all a submission needs of it."""
-
-    id: int
-    code: str
-
-
 @dataclass(frozen=True)
 class Submission:
     dossier: Dossier
@@ -228,7 +222,7 @@ async def _replayed(session: AsyncSession, dossier: Dossier, fingerprint: str) -
 
 async def _check(
     session: AsyncSession, body: SubmissionIn, actor: str
-) -> tuple[PublishedTerms, Receiver, dict[str, Upload]]:
+) -> tuple[PublishedTerms, AgencyKey, dict[str, Upload]]:
     """Every problem of the body, reported together; nothing is written before this passes."""
     problems: list[Problem] = []
 
@@ -278,7 +272,7 @@ async def _check(
 
 async def _receiving_agency(
     session: AsyncSession, body: SubmissionIn, version: PublishedTerms | None, problem: Any
-) -> Receiver | None:
+) -> AgencyKey | None:
     if body.receiving_agency is not None:
         agency_id = await units_repository.agency_id(session, body.receiving_agency)
         if agency_id is None:
@@ -288,11 +282,11 @@ async def _receiving_agency(
                 f"Không có cơ quan mã định danh “{body.receiving_agency}”.",
             )
             return None
-        return Receiver(agency_id, body.receiving_agency)
+        return AgencyKey(id=agency_id, code=body.receiving_agency)
     if version is None:
         return None
-    if version.managing_agency_id is not None and version.managing_agency_code is not None:
-        return Receiver(version.managing_agency_id, version.managing_agency_code)
+    if version.managing_agency is not None:
+        return version.managing_agency
     problem(
         "receiving_agency",
         "missing-agency",
@@ -386,7 +380,7 @@ async def _create(
     idempotency_key: str,
     fingerprint: str,
     version: PublishedTerms,
-    agency: Receiver,
+    agency: AgencyKey,
     uploads: dict[str, Upload],
     salt: str,
     secret: str,

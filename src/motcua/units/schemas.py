@@ -9,6 +9,13 @@ class Out(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
+class AgencyKey(Out, frozen=True):
+    """An agency as a record that points at it needs it: its row and its identifier code."""
+
+    id: int
+    code: str
+
+
 class ProvinceOut(Out):
     code: str
     name: str
