@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
@@ -31,6 +31,14 @@ from motcua.catalog.models import (
     VersionStatus,
 )
 from motcua.units.models import Agency
+
+
+class VersionKey(NamedTuple):
+    """A published version, named for good (its terms never change once published)."""
+
+    id: int
+    published_at: datetime
+
 
 # PostgreSQL only: a stored to_tsvector('simple', search_text) column with a GIN index, made
 # by the migration (SQLite has its FTS5 table instead), so it is not mapped on the model.
@@ -96,8 +104,9 @@ async def current_version(session: AsyncSession, code: str, on: date) -> Procedu
 
 
 # The version in force and when it was published: enough to know whether terms already read
-# still apply, without loading them.
-_CURRENT_VERSION_KEY = (
+# still apply, without loading them. Parameters ``code`` and ``on``; other modules may read it
+# in a query of their own (a submission reads it with the files it refers to).
+CURRENT_VERSION_KEY = (
     select(ProcedureVersion.id, ProcedureVersion.published_at)
     .join(Procedure)
     .where(Procedure.code == bindparam("code"), in_force(bindparam("on", type_=Date)))
@@ -106,11 +115,16 @@ _CURRENT_VERSION_KEY = (
 )
 
 
-async def current_version_key(
-    session: AsyncSession, code: str, on: date
-) -> tuple[int, datetime] | None:
-    row = (await session.execute(_CURRENT_VERSION_KEY, {"code": code, "on": on})).first()
-    return None if row is None or row.published_at is None else (row.id, row.published_at)
+async def current_version_key(session: AsyncSession, code: str, on: date) -> VersionKey | None:
+    row = (await session.execute(CURRENT_VERSION_KEY, {"code": code, "on": on})).first()
+    return version_key(row.id, row.published_at) if row is not None else None
+
+
+def version_key(version_id: int | None, published_at: datetime | None) -> VersionKey | None:
+    """A published version's key from a row of ``CURRENT_VERSION_KEY`` (None: nothing found)."""
+    if version_id is None or published_at is None:
+        return None
+    return VersionKey(version_id, published_at)
 
 
 async def version_by_id(session: AsyncSession, version_id: int) -> ProcedureVersion | None:

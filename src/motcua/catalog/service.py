@@ -123,13 +123,16 @@ async def terms_in_force(
     """The terms of the version in force: which version that is, is asked every time (a new
     one may take effect any day); its terms are read once."""
     found = await repository.current_version_key(session, code, on or clock.today())
-    if found is None:
-        return None
+    return None if found is None else await terms_of(session, found)
+
+
+async def terms_of(session: AsyncSession, found: repository.VersionKey) -> PublishedTerms:
+    """A published version's terms, read once per process on PostgreSQL."""
     bind = session.get_bind()
     key = (bind.engine.url, *found)
     terms = _TERMS.get(key)
     if terms is None:
-        version = await repository.version_by_id(session, found[0])
+        version = await repository.version_by_id(session, found.id)
         assert version is not None
         terms = _terms_of(version)
         if bind.dialect.name == "postgresql":

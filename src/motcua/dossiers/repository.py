@@ -5,10 +5,11 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, false, insert, or_, select, update
+from sqlalchemy import Table, bindparam, false, insert, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
+from motcua.catalog import repository as catalog_repository
 from motcua.core.database import autocommit_pool
 from motcua.core.repository import array_parameters, column_values, conflict_insert, from_arrays
 from motcua.dossiers.models import (
@@ -209,6 +210,27 @@ async def uploads(session: AsyncSession, ids: set[str]) -> dict[str, Upload]:
     if not ids:
         return {}
     return {u.id: u for u in await session.scalars(_UPLOADS, {"ids": list(ids)})}
+
+
+_IN_FORCE = catalog_repository.CURRENT_VERSION_KEY.subquery("in_force")
+_GIVEN = _UPLOADS.subquery("given")
+# Both in one round trip, as every submission needs both before it may write: one row per
+# upload found (with the version's key on each), or one row without an upload, or none.
+_VERSION_AND_UPLOADS = (
+    select(_IN_FORCE.c.id, _IN_FORCE.c.published_at, aliased(Upload, _GIVEN))
+    .select_from(_IN_FORCE)
+    .join(_GIVEN, true(), full=True)
+)
+
+
+async def version_and_uploads(
+    session: AsyncSession, procedure_code: str, on: date, upload_ids: set[str]
+) -> tuple[catalog_repository.VersionKey | None, dict[str, Upload]]:
+    """The key of the procedure's version in force on ``on``, and the uploads of these ids."""
+    parameters = {"code": procedure_code, "on": on, "ids": list(upload_ids)}
+    rows = (await session.execute(_VERSION_AND_UPLOADS, parameters)).all()
+    key = catalog_repository.version_key(rows[0][0], rows[0][1]) if rows else None
+    return key, {row[2].id: row[2] for row in rows if row[2] is not None}
 
 
 _REFERENCED = (

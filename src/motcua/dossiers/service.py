@@ -234,7 +234,11 @@ async def _check(
     if body.contact_email is not None and not EMAIL.match(body.contact_email):
         problem("contact_email", "malformed-email", "Địa chỉ thư điện tử không hợp lệ.")
 
-    version = await catalog.terms_in_force(session, body.procedure_code)
+    given = {i.upload_id for i in body.items if i.upload_id is not None}
+    in_force, uploads = await repository.version_and_uploads(
+        session, body.procedure_code, clock.today(), given
+    )
+    version = None if in_force is None else await catalog.terms_of(session, in_force)
     if version is None:
         known = await catalog_repository.procedure_by_code(session, body.procedure_code)
         if known is None:
@@ -259,9 +263,6 @@ async def _check(
         )
 
     agency = await _receiving_agency(session, body, version, problem)
-    uploads = await repository.uploads(
-        session, {i.upload_id for i in body.items if i.upload_id is not None}
-    )
     if version is not None:
         _check_items(body, version, actor, uploads, problem)
     if problems:
