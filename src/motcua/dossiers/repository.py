@@ -3,11 +3,11 @@
 from collections.abc import Sequence
 from datetime import date, datetime
 from functools import cache
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Table, bindparam, false, insert, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import make_transient_to_detached, selectinload
 
 from motcua.catalog import repository as catalog_repository
 from motcua.core.database import autocommit_pool
@@ -48,9 +48,9 @@ _NEXT_NUMBER_POSTGRESQL = (
 @cache
 def _insert_unless_key_taken(dialect: str) -> Any:
     return (
-        conflict_insert(dialect)(Dossier)
+        conflict_insert(dialect)(_DOSSIERS)
         .on_conflict_do_nothing(index_elements=[Dossier.actor_number, Dossier.idempotency_key])
-        .returning(Dossier)
+        .returning(_DOSSIERS.c.id)
     )
 
 
@@ -72,7 +72,7 @@ def _insert_with_contents(others: tuple[CreatedRows, ...]) -> Any:
         .on_conflict_do_nothing(
             index_elements=[_DOSSIERS.c.actor_number, _DOSSIERS.c.idempotency_key]
         )
-        .returning(*_DOSSIERS.columns)
+        .returning(*_DOSSIERS.columns)  # other modules' rows may read any of them
         .cte("new_dossier")
     )
     items = from_arrays(_ITEMS, _ITEM_COLUMNS, "item", also={"dossier_id": new.c.id})
@@ -80,11 +80,11 @@ def _insert_with_contents(others: tuple[CreatedRows, ...]) -> Any:
         ["dossier_id", *(c.key for c in _EVENT_COLUMNS)],
         select(new.c.id, *(bindparam(f"event_{c.key}", type_=c.type) for c in _EVENT_COLUMNS)),
     )
-    written = select(new).add_cte(items.cte("new_items")).add_cte(event.cte("new_event"))
+    written = select(new.c.id).add_cte(items.cte("new_items")).add_cte(event.cte("new_event"))
     for n, rows in enumerate(others):
         for m, statement in enumerate(rows(new)):
             written = written.add_cte(statement.cte(f"new_rows_{n}_{m}"))
-    return select(Dossier).from_statement(written)
+    return written
 
 
 _STORED = select(_DOSSIERS).where(_DOSSIERS.c.id == bindparam("new_dossier_id")).subquery("new")
@@ -116,12 +116,16 @@ async def insert_unless_key_taken(
         parameters |= {f"event_{c.key}": getattr(first, c.key) for c in _EVENT_COLUMNS}
         rows = [column_values(i) for i in items]
         parameters |= array_parameters(rows, _ITEM_COLUMNS, "item", _ITEMS)
-        found = await session.scalars(_insert_with_contents(tuple(created_rows)), parameters)
+        found = await session.execute(_insert_with_contents(tuple(created_rows)), parameters)
     else:
-        found = await session.scalars(_insert_unless_key_taken(dialect), [values])
-    dossier: Dossier | None = found.one_or_none()
-    if dossier is None:
+        found = await session.execute(_insert_unless_key_taken(dialect), values)
+    new_id = found.scalar_one_or_none()
+    if new_id is None:
         return None
+    # The row is what was sent: the object is made from it, as if loaded, without reading it.
+    dossier = Dossier(id=new_id, **values)
+    make_transient_to_detached(dossier)
+    session.add(dossier)
     for item in items:
         item.dossier_id = dossier.id
     first.dossier_id = dossier.id
@@ -212,12 +216,25 @@ async def uploads(session: AsyncSession, ids: set[str]) -> dict[str, Upload]:
     return {u.id: u for u in await session.scalars(_UPLOADS, {"ids": list(ids)})}
 
 
+class UploadFacts(NamedTuple):
+    """What a submission checks of an upload it refers to, and the hash its item records."""
+
+    id: str
+    owner_number: str
+    size: int
+    sha256: str
+
+
 _IN_FORCE = catalog_repository.CURRENT_VERSION_KEY.subquery("in_force")
-_GIVEN = _UPLOADS.subquery("given")
+_GIVEN = (
+    select(Upload.id, Upload.owner_number, Upload.size, Upload.sha256)
+    .where(Upload.id.in_(bindparam("ids", expanding=True)))
+    .subquery("given")
+)
 # Both in one round trip, as every submission needs both before it may write: one row per
 # upload found (with the version's key on each), or one row without an upload, or none.
 _VERSION_AND_UPLOADS = (
-    select(_IN_FORCE.c.id, _IN_FORCE.c.published_at, aliased(Upload, _GIVEN))
+    select(_IN_FORCE.c.id, _IN_FORCE.c.published_at, *_GIVEN.c)
     .select_from(_IN_FORCE)
     .join(_GIVEN, true(), full=True)
 )
@@ -225,12 +242,12 @@ _VERSION_AND_UPLOADS = (
 
 async def version_and_uploads(
     session: AsyncSession, procedure_code: str, on: date, upload_ids: set[str]
-) -> tuple[catalog_repository.VersionKey | None, dict[str, Upload]]:
+) -> tuple[catalog_repository.VersionKey | None, dict[str, UploadFacts]]:
     """The key of the procedure's version in force on ``on``, and the uploads of these ids."""
     parameters = {"code": procedure_code, "on": on, "ids": list(upload_ids)}
     rows = (await session.execute(_VERSION_AND_UPLOADS, parameters)).all()
     key = catalog_repository.version_key(rows[0][0], rows[0][1]) if rows else None
-    return key, {row[2].id: row[2] for row in rows if row[2] is not None}
+    return key, {row[2]: UploadFacts(*row[2:]) for row in rows if row[2] is not None}
 
 
 _REFERENCED = (

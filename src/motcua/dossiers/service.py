@@ -222,7 +222,7 @@ async def _replayed(session: AsyncSession, dossier: Dossier, fingerprint: str) -
 
 async def _check(
     session: AsyncSession, body: SubmissionIn, actor: str
-) -> tuple[PublishedTerms, AgencyKey, dict[str, Upload]]:
+) -> tuple[PublishedTerms, AgencyKey, dict[str, repository.UploadFacts]]:
     """Every problem of the body, reported together; nothing is written before this passes."""
     problems: list[Problem] = []
 
@@ -300,7 +300,7 @@ def _check_items(
     body: SubmissionIn,
     version: PublishedTerms,
     actor: str,
-    uploads: dict[str, Upload],
+    uploads: dict[str, repository.UploadFacts],
     problem: Any,
 ) -> None:
     requirements = {r.key: r for r in version.requirements}
@@ -382,7 +382,7 @@ async def _create(
     fingerprint: str,
     version: PublishedTerms,
     agency: AgencyKey,
-    uploads: dict[str, Upload],
+    uploads: dict[str, repository.UploadFacts],
     salt: str,
     secret: str,
 ) -> Dossier | None:
