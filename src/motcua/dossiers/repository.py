@@ -5,7 +5,8 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Table, bindparam, false, insert, or_, select, true, update
+from sqlalchemy import String, Table, any_, bindparam, false, insert, or_, select, true, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached, selectinload
 
@@ -110,15 +111,16 @@ async def insert_unless_key_taken(
     reads the items' or the event's ids, so they are written by constant statements outside
     the unit of work; the objects get the dossier's id and serve the answer."""
     values = {"version": 1, **values}
-    dialect = session.get_bind().dialect.name
+    connection = await session.connection()  # Core statements: no ORM step on the way
+    dialect = connection.dialect.name
     if dialect == "postgresql":
         parameters = {f"dossier_{k}": v for k, v in values.items()}
         parameters |= {f"event_{c.key}": getattr(first, c.key) for c in _EVENT_COLUMNS}
         rows = [column_values(i) for i in items]
         parameters |= array_parameters(rows, _ITEM_COLUMNS, "item", _ITEMS)
-        found = await session.execute(_insert_with_contents(tuple(created_rows)), parameters)
+        found = await connection.execute(_insert_with_contents(tuple(created_rows)), parameters)
     else:
-        found = await session.execute(_insert_unless_key_taken(dialect), values)
+        found = await connection.execute(_insert_unless_key_taken(dialect), values)
     new_id = found.scalar_one_or_none()
     if new_id is None:
         return None
@@ -225,27 +227,38 @@ class UploadFacts(NamedTuple):
     sha256: str
 
 
-_IN_FORCE = catalog_repository.CURRENT_VERSION_KEY.subquery("in_force")
-_GIVEN = (
-    select(Upload.id, Upload.owner_number, Upload.size, Upload.sha256)
-    .where(Upload.id.in_(bindparam("ids", expanding=True)))
-    .subquery("given")
-)
-# Both in one round trip, as every submission needs both before it may write: one row per
-# upload found (with the version's key on each), or one row without an upload, or none.
-_VERSION_AND_UPLOADS = (
-    select(_IN_FORCE.c.id, _IN_FORCE.c.published_at, *_GIVEN.c)
-    .select_from(_IN_FORCE)
-    .join(_GIVEN, true(), full=True)
-)
+@cache
+def _version_and_uploads(dialect: str) -> Any:
+    """Both in one round trip, as every submission needs both before it may write: one row
+    per upload found (with the version's key on each), or one row without an upload, or none.
+    PostgreSQL takes the ids as one array, so the statement's text is the same for any number
+    of them (SQLite: ``IN`` with one parameter per id)."""
+    in_force = catalog_repository.CURRENT_VERSION_KEY.subquery("in_force")
+    ids = (
+        Upload.id == any_(bindparam("ids", type_=ARRAY(String)))
+        if dialect == "postgresql"
+        else Upload.id.in_(bindparam("ids", expanding=True))
+    )
+    given = (
+        select(Upload.id, Upload.owner_number, Upload.size, Upload.sha256)
+        .where(ids)
+        .subquery("given")
+    )
+    return (
+        select(in_force.c.id, in_force.c.published_at, *given.c)
+        .select_from(in_force)
+        .join(given, true(), full=True)
+    )
 
 
 async def version_and_uploads(
     session: AsyncSession, procedure_code: str, on: date, upload_ids: set[str]
 ) -> tuple[catalog_repository.VersionKey | None, dict[str, UploadFacts]]:
     """The key of the procedure's version in force on ``on``, and the uploads of these ids."""
+    connection = await session.connection()
+    statement = _version_and_uploads(connection.dialect.name)
     parameters = {"code": procedure_code, "on": on, "ids": list(upload_ids)}
-    rows = (await session.execute(_VERSION_AND_UPLOADS, parameters)).all()
+    rows = (await connection.execute(statement, parameters)).all()
     key = catalog_repository.version_key(rows[0][0], rows[0][1]) if rows else None
     return key, {row[2]: UploadFacts(*row[2:]) for row in rows if row[2] is not None}
 
