@@ -2,7 +2,7 @@
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import JSON, Column, Enum, String, Table, Text, bindparam, func, select, text
 from sqlalchemy import cast as sql_cast
@@ -13,6 +13,7 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 from motcua.core.models import Base
 
 _CHUNK = 1000
+ModelT = TypeVar("ModelT", bound=Base)
 
 
 def conflict_insert(dialect: str) -> Any:
@@ -27,6 +28,15 @@ def column_values(instance: Base) -> dict[str, Any]:
     left unset is written as ``None``."""
     table = instance.__table__
     return {c.key: getattr(instance, c.key) for c in table.columns if c.key != "id"}
+
+
+def as_written(model: type[ModelT], values: Mapping[str, Any]) -> ModelT:
+    """The object of a row just written with these values (every column), as the ORM makes
+    one it loads: values set directly, no attribute events, nothing pending. The constructor's
+    events cost more than sending the row."""
+    instance = cast(ModelT, model.__mapper__.class_manager.new_instance())
+    instance.__dict__.update(values)
+    return instance
 
 
 def _element_type(column: Column[Any]) -> TypeEngine[Any]:

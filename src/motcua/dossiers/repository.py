@@ -9,10 +9,16 @@ from sqlalchemy import String, Table, any_, bindparam, false, insert, or_, selec
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from motcua.catalog import repository as catalog_repository
 from motcua.core.database import autocommit_pool
-from motcua.core.repository import array_parameters, column_values, conflict_insert, from_arrays
+from motcua.core.repository import (
+    array_parameters,
+    as_written,
+    conflict_insert,
+    from_arrays,
+)
 from motcua.dossiers.models import (
     CreatedRows,
     Dossier,
@@ -100,43 +106,41 @@ def _rows_of_stored(others: tuple[CreatedRows, ...]) -> list[Any]:
 async def insert_unless_key_taken(
     session: AsyncSession,
     values: dict[str, Any],
-    items: Sequence[DossierItem],
-    first: DossierEvent,
+    items: Sequence[dict[str, Any]],
+    first: dict[str, Any],
 ) -> Dossier | None:
-    """``INSERT … ON CONFLICT (actor, key) DO NOTHING RETURNING``, then the items and the first
-    event: no savepoint and no read first. A concurrent insert of the same key makes
+    """``INSERT … ON CONFLICT (actor, key) DO NOTHING RETURNING id``, then the items and the
+    first event: no savepoint and no read first. A concurrent insert of the same key makes
     PostgreSQL wait for that transaction and then do nothing; the caller then answers with the
     dossier that holds the key. One round trip on PostgreSQL; on SQLite the dossier, then an
-    executemany of the items, the event and the other modules' rows (``on_created``). Nothing
-    reads the items' or the event's ids, so they are written by constant statements outside
-    the unit of work; the objects get the dossier's id and serve the answer."""
+    executemany of the items, the event and the other modules' rows (``on_created``). The
+    answer is the dossier with its items and first event, made from the values written."""
     values = {"version": 1, **values}
     connection = await session.connection()  # Core statements: no ORM step on the way
     dialect = connection.dialect.name
     if dialect == "postgresql":
         parameters = {f"dossier_{k}": v for k, v in values.items()}
-        parameters |= {f"event_{c.key}": getattr(first, c.key) for c in _EVENT_COLUMNS}
-        rows = [column_values(i) for i in items]
-        parameters |= array_parameters(rows, _ITEM_COLUMNS, "item", _ITEMS)
+        parameters |= {f"event_{c.key}": first[c.key] for c in _EVENT_COLUMNS}
+        parameters |= array_parameters(items, _ITEM_COLUMNS, "item", _ITEMS)
         found = await connection.execute(_insert_with_contents(tuple(created_rows)), parameters)
     else:
         found = await connection.execute(_insert_unless_key_taken(dialect), values)
     new_id = found.scalar_one_or_none()
     if new_id is None:
         return None
-    # The row is what was sent: the object is made from it, as if loaded, without reading it.
-    dossier = Dossier(id=new_id, **values)
-    make_transient_to_detached(dossier)
-    session.add(dossier)
-    for item in items:
-        item.dossier_id = dossier.id
-    first.dossier_id = dossier.id
+    items = [{**item, "dossier_id": new_id} for item in items]
+    first = {**first, "dossier_id": new_id}
     if dialect != "postgresql":
         if items:
-            await session.execute(insert(_ITEMS), [column_values(i) for i in items])
-        await session.execute(insert(_EVENTS), [column_values(first)])
+            await connection.execute(insert(_ITEMS), items)
+        await connection.execute(insert(_EVENTS), first)
         for statement in _rows_of_stored(tuple(created_rows)):
-            await session.execute(statement, {"new_dossier_id": dossier.id})
+            await connection.execute(statement, {"new_dossier_id": new_id})
+    dossier = as_written(Dossier, {"id": new_id, **values})
+    make_transient_to_detached(dossier)
+    session.add(dossier)
+    set_committed_value(dossier, "items", [as_written(DossierItem, i) for i in items])
+    set_committed_value(dossier, "events", [as_written(DossierEvent, first)])
     return dossier
 
 

@@ -396,29 +396,29 @@ async def _create(
     on_behalf = applicant != actor and body.channel == Channel.online
     fee, payment = fee_of([f.amount_vnd for f in version.fees])
     items = [
-        DossierItem(
-            position=i,
-            requirement_key=item.requirement_key,
-            source=item.source,
-            upload_id=item.upload_id,
-            value=item.value,
-            sha256=(
+        {
+            "position": i,
+            "requirement_key": item.requirement_key,
+            "source": item.source,
+            "upload_id": item.upload_id,
+            "value": item.value,
+            "sha256": (
                 uploads[item.upload_id].sha256
                 if item.upload_id is not None
                 else _value_hash(item.value)
             ),
-        )
+        }
         for i, item in enumerate(body.items, start=1)
     ]
-    first = DossierEvent(
-        seq=1,
-        at=received_at,
-        actor_number=actor,
-        kind="submitted",
-        from_state=None,
-        to_state=DossierState.received,
-        data={"channel": body.channel.value, "items": len(items), "on_behalf": on_behalf},
-    )
+    first = {
+        "seq": 1,
+        "at": received_at,
+        "actor_number": actor,
+        "kind": "submitted",
+        "from_state": None,
+        "to_state": DossierState.received,
+        "data": {"channel": body.channel.value, "items": len(items), "on_behalf": on_behalf},
+    }
     values = {
         "code": code,
         "tracking_salt": salt,
@@ -440,11 +440,7 @@ async def _create(
         "idempotency_key": idempotency_key,
         "request_hash": fingerprint,
     }
-    dossier = await repository.insert_unless_key_taken(session, values, items, first)
-    if dossier is None:
-        return None
-    set_committed(dossier, items, [first])
-    return dossier
+    return await repository.insert_unless_key_taken(session, values, items, first)
 
 
 async def _notify_received(
