@@ -5,7 +5,19 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import String, Table, any_, bindparam, false, insert, or_, select, true, update
+from sqlalchemy import (
+    String,
+    Table,
+    any_,
+    bindparam,
+    false,
+    insert,
+    literal,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached, selectinload
@@ -231,12 +243,21 @@ class UploadFacts(NamedTuple):
     sha256: str
 
 
+class SubmissionFacts(NamedTuple):
+    """What a submission's checks read: the version in force, the files it refers to, and the
+    receiving agency it names (None: not found, or none named)."""
+
+    version: catalog_repository.VersionKey | None
+    uploads: dict[str, UploadFacts]
+    agency_id: int | None
+
+
 @cache
-def _version_and_uploads(dialect: str) -> Any:
-    """Both in one round trip, as every submission needs both before it may write: one row
-    per upload found (with the version's key on each), or one row without an upload, or none.
-    PostgreSQL takes the ids as one array, so the statement's text is the same for any number
-    of them (SQLite: ``IN`` with one parameter per id)."""
+def _submission_facts(dialect: str) -> Any:
+    """All three in one round trip, as every submission needs them before it may write: one
+    row per upload found, or one row without an upload; the version's key and the agency's id
+    on each. PostgreSQL takes the ids as one array, so the statement's text is the same for
+    any number of them (SQLite: ``IN`` with one parameter per id)."""
     in_force = catalog_repository.CURRENT_VERSION_KEY.subquery("in_force")
     ids = (
         Upload.id == any_(bindparam("ids", type_=ARRAY(String)))
@@ -248,23 +269,35 @@ def _version_and_uploads(dialect: str) -> Any:
         .where(ids)
         .subquery("given")
     )
+    agency = select(Agency.id).where(Agency.code == bindparam("agency")).scalar_subquery()
+    one_row = select(literal(1).label("one")).subquery("one_row")
     return (
-        select(in_force.c.id, in_force.c.published_at, *given.c)
-        .select_from(in_force)
-        .join(given, true(), full=True)
+        select(agency, in_force.c.id, in_force.c.published_at, *given.c)
+        .select_from(one_row)
+        .outerjoin(in_force, true())
+        .outerjoin(given, true())
     )
 
 
-async def version_and_uploads(
-    session: AsyncSession, procedure_code: str, on: date, upload_ids: set[str]
-) -> tuple[catalog_repository.VersionKey | None, dict[str, UploadFacts]]:
-    """The key of the procedure's version in force on ``on``, and the uploads of these ids."""
+async def submission_facts(
+    session: AsyncSession,
+    procedure_code: str,
+    on: date,
+    upload_ids: set[str],
+    agency_code: str | None,
+) -> SubmissionFacts:
+    """The key of the procedure's version in force on ``on``, the uploads of these ids, and the
+    id of the agency of this code."""
     connection = await session.connection()
-    statement = _version_and_uploads(connection.dialect.name)
-    parameters = {"code": procedure_code, "on": on, "ids": list(upload_ids)}
+    statement = _submission_facts(connection.dialect.name)
+    parameters = {"code": procedure_code, "on": on, "ids": list(upload_ids), "agency": agency_code}
     rows = (await connection.execute(statement, parameters)).all()
-    key = catalog_repository.version_key(rows[0][0], rows[0][1]) if rows else None
-    return key, {row[2]: UploadFacts(*row[2:]) for row in rows if row[2] is not None}
+    agency_id, version_id, published_at = rows[0][:3]
+    return SubmissionFacts(
+        catalog_repository.version_key(version_id, published_at),
+        {row[3]: UploadFacts(*row[3:]) for row in rows if row[3] is not None},
+        agency_id,
+    )
 
 
 _REFERENCED = (

@@ -53,7 +53,6 @@ from motcua.dossiers.schemas import (
 from motcua.dossiers.storage import get_storage
 from motcua.notify import service as notify
 from motcua.notify.models import Channel as NotifyChannel
-from motcua.units import repository as units_repository
 from motcua.units.models import Agency
 from motcua.units.schemas import AgencyKey
 
@@ -235,10 +234,10 @@ async def _check(
         problem("contact_email", "malformed-email", "Địa chỉ thư điện tử không hợp lệ.")
 
     given = {i.upload_id for i in body.items if i.upload_id is not None}
-    in_force, uploads = await repository.version_and_uploads(
-        session, body.procedure_code, clock.today(), given
+    facts = await repository.submission_facts(
+        session, body.procedure_code, clock.today(), given, body.receiving_agency
     )
-    version = None if in_force is None else await catalog.terms_of(session, in_force)
+    version = None if facts.version is None else await catalog.terms_of(session, facts.version)
     if version is None:
         known = await catalog_repository.procedure_by_code(session, body.procedure_code)
         if known is None:
@@ -262,7 +261,8 @@ async def _check(
             "vui lòng nộp tại Bộ phận Một cửa hoặc qua bưu chính.",
         )
 
-    agency = await _receiving_agency(session, body, version, problem)
+    agency = _receiving_agency(body, facts.agency_id, version, problem)
+    uploads = facts.uploads
     if version is not None:
         _check_items(body, version, actor, uploads, problem)
     if problems:
@@ -271,11 +271,10 @@ async def _check(
     return version, agency, uploads
 
 
-async def _receiving_agency(
-    session: AsyncSession, body: SubmissionIn, version: PublishedTerms | None, problem: Any
+def _receiving_agency(
+    body: SubmissionIn, agency_id: int | None, version: PublishedTerms | None, problem: Any
 ) -> AgencyKey | None:
     if body.receiving_agency is not None:
-        agency_id = await units_repository.agency_id(session, body.receiving_agency)
         if agency_id is None:
             problem(
                 "receiving_agency",

@@ -74,14 +74,6 @@ async def agency_by_code(session: AsyncSession, code: str) -> Agency | None:
     return await session.scalar(_AGENCY_BY_CODE, {"code": code})
 
 
-_AGENCY_ID = select(Agency.id).where(Agency.code == bindparam("code"))
-
-
-async def agency_id(session: AsyncSession, code: str) -> int | None:
-    """The id alone, when that is all a caller needs: no object to build (every submission)."""
-    return await session.scalar(_AGENCY_ID, {"code": code})
-
-
 async def agencies(
     session: AsyncSession,
     *,
