@@ -166,7 +166,7 @@ class RequirementTerms(Strict, frozen=True):
 
 class PublishedTerms(Strict, frozen=True):
     """What a submission is checked against: a published version's terms, frozen for good once
-    published, so a process may keep them (``catalog.service.terms_in_force``)."""
+    published, so a process may keep them (``catalog.service.terms_of``)."""
 
     id: int
     version: int
