@@ -66,30 +66,6 @@ async def test_new_version_supersedes_from_its_effective_date(session: AsyncSess
     assert first.effective_to == starts  # the old version stays, frozen, for old dossiers
 
 
-async def test_the_terms_a_submission_checks_follow_the_version_in_force(
-    session: AsyncSession,
-) -> None:
-    """Terms are read once per process (on PostgreSQL): a newer version in force is still seen."""
-    today = clock.today()
-    await service.create_draft(session, doc())
-    await service.publish(session, "2.999001", 1, today - timedelta(days=30))
-    first = await service.terms_in_force(session, "2.999001")
-    assert first is not None and first.version == 1 and first.processing_days == 5
-    assert [(r.key, r.evidence_type_code) for r in first.requirements] == [
-        ("to_khai", None),
-        ("cu_tru", "residence.record"),
-    ]
-    assert first.managing_agency is not None and first.managing_agency.code == "000.00.00.G15"
-    assert await service.terms_in_force(session, "2.999001") == first  # kept, not read again
-    await service.create_draft(session, doc(days=3))
-    await service.publish(session, "2.999001", 2, today)
-    now = await service.terms_in_force(session, "2.999001")
-    assert now is not None and (now.version, now.processing_days) == (2, 3)
-    past = await service.terms_in_force(session, "2.999001", today - timedelta(days=1))
-    assert past is not None and (past.version, past.processing_days) == (1, 5)
-    assert await service.terms_in_force(session, "2.999002") is None
-
-
 async def test_one_draft_at_a_time(session: AsyncSession) -> None:
     await service.create_draft(session, doc())
     with pytest.raises(Conflict) as refused:

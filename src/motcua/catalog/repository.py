@@ -104,8 +104,8 @@ async def current_version(session: AsyncSession, code: str, on: date) -> Procedu
 
 
 # The version in force and when it was published: enough to know whether terms already read
-# still apply, without loading them. Parameters ``code`` and ``on``; other modules may read it
-# in a query of their own (a submission reads it with the files it refers to).
+# still apply, without loading them. Parameters ``code`` and ``on``; a submission reads it in
+# its own statement, with the files and the agency it names (dossiers.repository).
 CURRENT_VERSION_KEY = (
     select(ProcedureVersion.id, ProcedureVersion.published_at)
     .join(Procedure)
@@ -113,11 +113,6 @@ CURRENT_VERSION_KEY = (
     .order_by(ProcedureVersion.version.desc())
     .limit(1)
 )
-
-
-async def current_version_key(session: AsyncSession, code: str, on: date) -> VersionKey | None:
-    row = (await session.execute(CURRENT_VERSION_KEY, {"code": code, "on": on})).first()
-    return version_key(row.id, row.published_at) if row is not None else None
 
 
 def version_key(version_id: int | None, published_at: datetime | None) -> VersionKey | None:

@@ -117,17 +117,10 @@ _TERMS: dict[tuple[URL, int, datetime], PublishedTerms] = {}
 _TERMS_KEPT = 4096
 
 
-async def terms_in_force(
-    session: AsyncSession, code: str, on: date | None = None
-) -> PublishedTerms | None:
-    """The terms of the version in force: which version that is, is asked every time (a new
-    one may take effect any day); its terms are read once."""
-    found = await repository.current_version_key(session, code, on or clock.today())
-    return None if found is None else await terms_of(session, found)
-
-
 async def terms_of(session: AsyncSession, found: repository.VersionKey) -> PublishedTerms:
-    """A published version's terms, read once per process on PostgreSQL."""
+    """A published version's terms, read once per process on PostgreSQL. Which version is in
+    force is asked by every submission (``repository.CURRENT_VERSION_KEY``, read with what
+    else it checks), as a new one may take effect any day."""
     bind = session.get_bind()
     key = (bind.engine.url, *found)
     terms = _TERMS.get(key)
