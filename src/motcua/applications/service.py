@@ -362,7 +362,13 @@ async def centres(
         return Centres(provinces, None, [], current)
     rules = receiving.Rules.of(ctx.version)
     found_centres = await receiving.centres(session, rules, province)
-    return Centres(provinces, province, [(a.code, a.name) for a in found_centres], current)
+    # Named by place first, so a phone's narrow list still shows which commune it is.
+    prefix = "Trung tâm Phục vụ hành chính công "
+    named = [
+        (a.code, a.name.removeprefix(prefix) + (" (cấp tỉnh)" if a.level == "province" else ""))
+        for a in found_centres
+    ]
+    return Centres(provinces, province, named, current)
 
 
 async def _check_agency(
