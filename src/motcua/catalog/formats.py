@@ -18,8 +18,8 @@ from motcua.catalog.schemas import CatalogDocument, ImportProblem, ProcedureDoc
 XLSX_PROCEDURE_COLUMNS = [
     "code", "name", "description", "sector", "levels", "managing_agency",
     "implementing_agencies", "legal_basis", "processing_days", "processing_note", "fees",
-    "online_level", "result_documents", "result_evidence_type", "provenance", "synthetic",
-    "status", "effective_from",
+    "online_level", "result_documents", "result_evidence_type", "provenance", "basis_note",
+    "same_day_cutoff", "synthetic", "status", "effective_from",
 ]  # fmt: skip
 XLSX_REQUIREMENT_COLUMNS = [
     "procedure_code", "key", "name", "description", "mandatory", "originals", "copies",
@@ -125,7 +125,7 @@ def read_xlsx(content: bytes) -> tuple[CatalogDocument, dict[str, int]]:
             row[field] = _split(row.get(field))
         row["fees"] = _fees(row.get("fees"))
         row["requirements"] = []
-        for field in ("synthetic",):
+        for field in ("synthetic", "same_day_cutoff"):
             row[field] = _boolean(row.get(field), default=False)
         procedures.append(_drop_empty(row))
         by_code[str(row.get("code"))] = row
