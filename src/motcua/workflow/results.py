@@ -24,6 +24,7 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from motcua.catalog.wording import code_label
 from motcua.core import clock
 from motcua.core.calendar import get_calendar
 from motcua.core.errors import Conflict, DomainError
@@ -67,7 +68,7 @@ def render(dossier: Dossier, agency: Agency, summary: str, verify_code: str) -> 
     pdf.ln(6)
     line("KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH", 14, "B", "C")
     pdf.ln(4)
-    line(f"Thủ tục: {dossier.procedure_name} ({dossier.procedure_code})")
+    line(f"Thủ tục: {dossier.procedure_name} ({code_label(dossier.procedure_code)})")
     line(f"Mã hồ sơ: {dossier.code}")
     line(f"Người nộp (số định danh): {dossier.applicant_number}")
     issued = get_calendar().localise(clock.now())
