@@ -17,7 +17,7 @@ from motcua.applications import payments, service
 from motcua.applications.models import ApplicationState
 from motcua.applications.schemas import ApplicationView, DraftIn
 from motcua.core.calendar import get_calendar
-from motcua.core.database import RequestSession
+from motcua.core.database import RequestSession, writes_on_read
 from motcua.core.errors import DomainError
 from motcua.core.settings import get_settings
 from motcua.dossiers import service as dossiers
@@ -183,6 +183,7 @@ async def receipt(
 
 
 @router.get("/ho-so/{application_id}/thanh-toan", response_class=HTMLResponse)
+@writes_on_read  # the payment request is made on the first view
 async def payment_page(
     request: Request, application_id: ApplicationId, session: RequestSession, citizen: PageCitizen
 ) -> Response:
