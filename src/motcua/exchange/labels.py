@@ -36,3 +36,29 @@ def registry_name(code: str, locale: str = "vi") -> str:
     """A registry's name where a page only has its code (a field's ``source``)."""
     name = _registry_names().get(code)
     return gettext(name, locale) if name else code
+
+
+OUTCOMES = {
+    "delivered": "Đã cung cấp",
+    "not_found": "Không có bản ghi",
+    "unavailable": "Không đọc được (cơ sở dữ liệu không trả lời)",
+    "needs_choice": "Có nhiều bản ghi, chờ người nộp chọn",
+    "refused": "Bị từ chối đọc",
+    "verified": "Đã xác nhận",
+}
+PURPOSES = {
+    "application": "Làm hồ sơ thủ tục",
+    "dossier": "Giải quyết hồ sơ",
+    "representation": "Kiểm tra quan hệ cha mẹ - con",
+}
+
+
+def outcome_label(code: str, locale: str = "vi") -> str:
+    """What came of one read, in words (the access log keeps the code)."""
+    return gettext(OUTCOMES.get(code, "Khác"), locale)
+
+
+def purpose_label(purpose: str, locale: str = "vi") -> str:
+    """Why a read was made (``application:<id>`` -> "Làm hồ sơ thủ tục"), never the raw id."""
+    kind = purpose.split(":", 1)[0]
+    return gettext(PURPOSES.get(kind, "Mục đích khác"), locale)

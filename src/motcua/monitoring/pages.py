@@ -176,11 +176,12 @@ async def report_submit(
         return _login(request)
     form = await request.form()
     unit = str(form.get("unit") or service.own_unit(officer))
+    note = str(form.get("note") or "")[:2000]
     try:
         day = date.fromisoformat(str(form.get("day") or ""))
     except ValueError:
-        raise Invalid("Ngày báo cáo không hợp lệ.", code="invalid-day") from None
-    _, tasks = await service.report_form(session, officer, unit, day)
+        day = None
+    name, tasks = await service.report_form(session, officer, unit, day or clock.today())
     values: dict[str, object] = {}
     for task in tasks:
         field = f"task:{task.code}"
@@ -188,16 +189,26 @@ async def report_submit(
             values[task.code] = [str(v) for v in form.getlist(field)]
         elif field in form:
             values[task.code] = str(form.get(field))
-    report = await service.submit_report(
-        session,
-        subject=officer,
-        unit=unit,
-        day=day,
-        values=values,
-        note=str(form.get("note") or "")[:2000] or None,
-        submitted_at=clock.now(),
-        source="form",
-    )
+    try:
+        if day is None:
+            raise Invalid("Ngày báo cáo không hợp lệ.", code="invalid-day")
+        report = await service.submit_report(
+            session,
+            subject=officer,
+            unit=unit,
+            day=day,
+            values=values,
+            note=note or None,
+            submitted_at=clock.now(),
+            source="form",
+        )
+    except Invalid as refusal:
+        # The form again with what was typed (the note too) and why it was refused.
+        await session.rollback()
+        context = {"officer": officer, "unit": unit, "unit_name": name,
+                   "day": day or clock.today(), "tasks": tasks, "values": values,
+                   "note": note, "error": refusal.message}  # fmt: skip
+        return render(request, "monitoring/report_form.html", context, 422)
     return render(
         request, "monitoring/report_done.html", {"report": report, "labels": _labels()}, 201
     )

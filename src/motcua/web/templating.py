@@ -1,6 +1,7 @@
 """Jinja2 rendering with the visitor's language (Vietnamese first, English available)."""
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from functools import cache
 from importlib import resources
@@ -16,7 +17,7 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 
 from motcua.core.calendar import get_calendar
-from motcua.exchange.labels import field_label, registry_name
+from motcua.exchange.labels import field_label, outcome_label, purpose_label, registry_name
 from motcua.modules import domain_modules
 from motcua.web.i18n import LANGUAGES, WEB, translations
 from motcua.web.navigation import current_href, viewer_of
@@ -37,6 +38,8 @@ def templates() -> Jinja2Templates:
     environment.env.filters["registry_name"] = _registry_name
     environment.env.filters["masked"] = masked
     environment.env.filters["field_value"] = _field_value
+    environment.env.filters["outcome_label"] = _localised(outcome_label)
+    environment.env.filters["purpose_label"] = _localised(purpose_label)
     environment.env.globals["current_href"] = current_href
     return environment
 
@@ -113,15 +116,20 @@ def masked(number: str | None) -> str:
     return number[:4] + "••••" + number[-4:] if len(number) > 8 else number
 
 
-@pass_context
-def _registry_name(context: Context, code: str) -> str:
-    return registry_name(code, str(context.get("lang", "vi")))
+def _localised(label: Callable[[str, str], str]) -> Callable[[Context, str], str]:
+    """A ``(code, locale)`` label function as a filter that reads the page's language."""
+
+    @pass_context
+    def apply(context: Context, code: str) -> str:
+        return label(code, str(context.get("lang", "vi")))
+
+    return apply
 
 
-@pass_context
-def _field_label(context: Context, code: str) -> str:
-    """``{{ code | field_label }}``: a registry field's name in the page's language."""
-    return field_label(code, str(context.get("lang", "vi")))
+_registry_name = _localised(registry_name)
+
+
+_field_label = _localised(field_label)  # ``{{ code | field_label }}``
 
 
 def _query_without_lang(params: Any) -> str:
