@@ -51,7 +51,9 @@ async def test_eight_concurrent_writers_wait_instead_of_failing(
         return await demo.post(start, data={"csrf_token": token}, headers=headers)
 
     for _ in range(3):  # every round, all at once
-        answers = await asyncio.gather(*(consent(h, t) for h, t in zip(people, tokens)))
+        answers = await asyncio.gather(
+            *(consent(h, t) for h, t in zip(people, tokens, strict=True))
+        )
         assert [a.status_code for a in answers] == [303] * WRITERS, [a.text for a in answers]
     async with get_sessionmaker()() as session:
         stored = await session.scalar(
