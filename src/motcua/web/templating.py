@@ -19,7 +19,9 @@ from jinja2.runtime import Context
 from motcua.core.calendar import get_calendar
 from motcua.exchange.labels import field_label, outcome_label, purpose_label, registry_name
 from motcua.modules import domain_modules
-from motcua.web.i18n import LANGUAGES, WEB, translations
+from motcua.web.i18n import LANGUAGES as LANGUAGES
+from motcua.web.i18n import WEB as WEB
+from motcua.web.i18n import translations as translations
 from motcua.web.navigation import current_href, viewer_of
 
 
