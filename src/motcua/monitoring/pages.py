@@ -166,7 +166,7 @@ async def export(
         data = exports.provinces_table(await service.province_grid(session, chosen))
     elif table == "communes":
         if unit is None:
-            raise Invalid("Cần chọn tỉnh (unit=mã tỉnh).", code="unit-required")
+            raise Invalid("Cần chọn một tỉnh, thành phố để tải bảng các xã.", code="unit-required")
         data = exports.communes_table(await service.communes(session, unit, chosen))
     else:
         data = exports.non_reporters_table(
