@@ -23,6 +23,7 @@ from motcua.exchange.tasks import keep_sealing
 from motcua.identity import csrf
 from motcua.identity.auth import LoginRequired, login_redirect
 from motcua.modules import domain_modules
+from motcua.web.i18n import parameter_message
 from motcua.web.templating import WEB, render, templates
 
 
@@ -122,7 +123,7 @@ async def _validation_error(request: Request, error: RequestValidationError) -> 
         problems.append({"parameter": name, "message": e["msg"], "input": str(e.get("input"))})
     names = ", ".join(p["parameter"] for p in problems)
     if _is_page(request):
-        messages = [f"Giá trị của “{p['parameter']}” không hợp lệ." for p in problems]
+        messages = list(dict.fromkeys(parameter_message(p["parameter"]) for p in problems))
         return render(request, "error.html", {"messages": messages}, 422)
     return JSONResponse(
         {

@@ -15,7 +15,6 @@ import unicodedata
 import uuid
 from collections.abc import Sequence
 from datetime import date
-from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -27,7 +26,7 @@ from motcua.catalog import repository as catalog_repository
 from motcua.core import clock, identifiers
 from motcua.core.errors import Conflict, DomainError, Invalid, NotFound
 from motcua.core.repository import insert_missing
-from motcua.exchange import audit, repository, subjects
+from motcua.exchange import audit, labels, repository, subjects
 from motcua.exchange.audit import Access
 from motcua.exchange.config import get_exchange_settings
 from motcua.exchange.connectors import (
@@ -701,9 +700,6 @@ async def verify_access_log(session: AsyncSession) -> ChainReport:
     return await audit.verify(session)
 
 
-@cache
 def field_labels() -> dict[str, str]:
-    """Vietnamese names of the fields registries deliver, for what a person reads."""
-    text = resources.files("motcua.exchange").joinpath("data", "field_labels.yaml")
-    labels: dict[str, str] = yaml.safe_load(text.read_text("utf-8"))
-    return labels
+    """Vietnamese names of the fields registries deliver (``exchange.labels``)."""
+    return labels.vietnamese_labels()

@@ -126,8 +126,8 @@ def sign(data: bytes, agency_code: str) -> tuple[bytes, str]:
     key = folder / "agencies" / f"{agency_code}.key"
     if not cert.exists() or not key.exists():
         raise Conflict(
-            f"Cơ quan {agency_code} chưa có chứng thư số để ký kết quả; "
-            "quản trị hệ thống cần cấp (môi trường thử nghiệm: motcua sandbox pki).",
+            "Cơ quan của bạn chưa có chứng thư số để ký kết quả. Hãy báo quản trị hệ thống "
+            "cấp chứng thư số cho cơ quan, rồi ký lại.",
             code="signing-key-missing",
         )
     signer = signers.SimpleSigner.load(  # type: ignore[no-untyped-call]
