@@ -1,0 +1,49 @@
+"""JSON routes of the statistics: dossier figures and the concentration of online filings.
+Read-only and aggregate (no person's data), open like the monitoring dashboards."""
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from motcua.core.database import RequestSession
+from motcua.stats import service
+from motcua.stats.schemas import ConcentrationOut, StatsOut
+
+router = APIRouter(prefix="/api/v1/stats", tags=["stats"])
+Start = Annotated[date | None, Query(description="First day received (default: month of end)")]
+End = Annotated[date | None, Query(description="Last day received (default: today)")]
+Unit = Annotated[
+    str | None, Query(pattern=r"^\d{2}(\d{3})?$", description="Province (2) or commune (5) code")
+]
+
+
+@router.get("/dossiers", response_model=StatsOut)
+async def dossiers(
+    session: RequestSession,
+    start: Start = None,
+    end: End = None,
+    unit: Unit = None,
+    agency: Annotated[str | None, Query(max_length=35, description="Agency code")] = None,
+    procedure: Annotated[str | None, Query(max_length=16, description="Procedure code")] = None,
+    channel: Annotated[
+        str | None, Query(description="online_full, online_partial, counter, post")
+    ] = None,
+    period: Annotated[str | None, Query(description="day, week or month")] = None,
+    group: Annotated[
+        str | None, Query(description="province, commune, agency, procedure or channel")
+    ] = None,
+) -> StatsOut:
+    """Dossiers received in [start, end] (at most 366 days), in total and per period/group:
+    received, online share, on time/late/pending, average working days, supplements,
+    refusals, apologies, online payments, reuse of registry data, extra-paper violations."""
+    query = service.Query(start, end, unit, agency, procedure, channel, period, group)
+    return await service.statistics(session, query)
+
+
+@router.get("/concentration", response_model=ConcentrationOut)
+async def concentration(
+    session: RequestSession, start: Start = None, end: End = None, unit: Unit = None
+) -> ConcentrationOut:
+    """How the online filings of the 25 essential services spread over them."""
+    return await service.concentration(session, service.Query(start=start, end=end, unit=unit))

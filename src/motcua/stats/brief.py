@@ -1,0 +1,1 @@
+"""The steering brief (placeholder replaced below)."""

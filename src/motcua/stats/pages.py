@@ -1,0 +1,96 @@
+"""The statistics page for people: dossier figures per province, commune, procedure or channel,
+with dates as dd/mm/yyyy, names rather than codes, and the concentration of online filings."""
+
+from datetime import date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+
+from motcua.core.database import RequestSession
+from motcua.core.errors import Invalid
+from motcua.stats import repository, service
+from motcua.stats.facts import CHANNEL_NAMES
+from motcua.web.templating import render
+
+router = APIRouter(prefix="/thong-ke", include_in_schema=False)
+Text = Annotated[str | None, Query(max_length=40)]
+PERIOD_NAMES = {"": "Cả khoảng", "day": "Theo ngày", "week": "Theo tuần", "month": "Theo tháng"}
+GROUP_NAMES = {
+    "": "Không chia nhóm",
+    "province": "Theo tỉnh, thành phố",
+    "commune": "Theo xã, phường",
+    "procedure": "Theo thủ tục",
+    "channel": "Theo kênh nộp",
+}
+PARAMETER_NAMES = {
+    "start": "Từ ngày",
+    "end": "Đến ngày",
+    "unit": "Đơn vị",
+    "period": "Kỳ",
+    "group": "Chia nhóm",
+    "procedure": "Thủ tục",
+    "channel": "Kênh",
+    "agency": "Cơ quan",
+}
+
+
+def _day(value: str | None, field: str) -> date | None:
+    if not value or not value.strip():
+        return None
+    try:
+        return datetime.strptime(value.strip(), "%d/%m/%Y").date()
+    except ValueError as error:
+        raise Invalid(
+            f"{PARAMETER_NAMES[field]}: hãy ghi ngày theo dạng ngày/tháng/năm, ví dụ 05/12/2025.",
+            code="invalid-parameter",
+            parameter=field,
+        ) from error
+
+
+@router.get("", response_class=HTMLResponse)
+async def overview(
+    request: Request,
+    session: RequestSession,
+    tu: Text = None,
+    den: Text = None,
+    don_vi: Text = None,
+    ky: Text = None,
+    nhom: Text = None,
+) -> HTMLResponse:
+    typed = {"tu": tu or "", "den": den or "", "don_vi": don_vi or "", "ky": ky or "",
+             "nhom": nhom or ""}  # fmt: skip
+    provinces = await repository.provinces(session)
+    context: dict[str, object] = {
+        "typed": typed,
+        "provinces": provinces,
+        "periods": PERIOD_NAMES,
+        "groups": GROUP_NAMES,
+        "channels": CHANNEL_NAMES,
+    }
+    try:
+        start, end = _day(tu, "start"), _day(den, "end")
+        if start is None and end is None:
+            start, end = await service.default_range(session)
+        query = service.Query(
+            start=start, end=end, unit=don_vi or None, period=ky or None, group=nhom or None
+        )
+        stats = await service.statistics(session, query)
+        concentration = await service.concentration(session, query)
+    except Invalid as error:
+        context["error"] = _message(error)
+        return render(request, "stats/overview.html", context, 422)
+    if not typed["tu"] and not typed["den"]:
+        typed["tu"], typed["den"] = f"{stats.start:%d/%m/%Y}", f"{stats.end:%d/%m/%Y}"
+    context.update(stats=stats, concentration=concentration)
+    return render(request, "stats/overview.html", context)
+
+
+def _message(error: Invalid) -> str:
+    """The service's message names the API's parameter; the page names its own field."""
+    parameter = str(error.details.get("parameter", ""))
+    message = error.message
+    for code in ("(start..end)", "(start)", "(end)", "(period)", "(group)", "(channel)"):
+        message = message.replace(" " + code, "")
+    label = PARAMETER_NAMES.get(parameter)
+    return f"{label}: {message}" if label and not message.startswith(label) else message

@@ -1,0 +1,105 @@
+"""API shapes of the statistics: one set of figures, and the tables made of them."""
+
+from datetime import date
+
+from pydantic import BaseModel, Field
+
+from motcua.stats.models import COUNTERS
+
+
+def _share(part: int, whole: int) -> float | None:
+    return None if whole == 0 else round(part / whole, 4)
+
+
+class Figures(BaseModel):
+    """The counters of a set of dossiers and the rates made from them. Rates are shares in
+    [0, 1]; ``None`` when there is nothing to divide by."""
+
+    received: int = 0
+    online: int = 0
+    online_full: int = 0
+    on_time: int = 0
+    late: int = 0
+    pending: int = 0
+    refused: int = 0
+    withdrawn: int = 0
+    processing_days: int = 0
+    with_fee: int = 0
+    paid_online: int = 0
+    supplements: int = 0
+    apologies: int = 0
+    items_registry: int = 0
+    items_upload: int = 0
+    items_counter: int = 0
+    violations: int = 0
+    synthetic: int = 0
+    online_share: float | None = Field(None, description="online / received")
+    on_time_rate: float | None = Field(None, description="on_time / (on_time + late)")
+    average_processing_days: float | None = Field(
+        None, description="working days from day zero to the result, over results"
+    )
+    paid_online_share: float | None = Field(None, description="paid_online / with_fee")
+    reuse_rate: float | None = Field(
+        None, description="items from registries / all items (registry + upload + counter)"
+    )
+
+    @classmethod
+    def of(cls, counts: dict[str, int]) -> "Figures":
+        results = counts["on_time"] + counts["late"]
+        items = counts["items_registry"] + counts["items_upload"] + counts["items_counter"]
+        return cls(
+            **{n: counts[n] for n in COUNTERS},
+            online_share=_share(counts["online"], counts["received"]),
+            on_time_rate=_share(counts["on_time"], results),
+            average_processing_days=(
+                None if results == 0 else round(counts["processing_days"] / results, 2)
+            ),
+            paid_online_share=_share(counts["paid_online"], counts["with_fee"]),
+            reuse_rate=_share(counts["items_registry"], items),
+        )
+
+
+class StatsRow(BaseModel):
+    period: date | None = Field(None, description="first day of the period (None: whole range)")
+    key: str | None = Field(None, description="the group's code (None: not grouped)")
+    name: str | None = None
+    figures: Figures
+
+
+class StatsOut(BaseModel):
+    start: date
+    end: date
+    period: str | None
+    group: str | None
+    unit: str | None
+    unit_name: str | None
+    total: Figures
+    pending_overdue: int
+    rows: list[StatsRow]
+
+
+class ConcentrationRow(BaseModel):
+    procedure_code: str
+    name: str
+    online: int
+    share: float | None
+    cumulative_share: float | None
+
+
+class ConcentrationOut(BaseModel):
+    """How the online filings of the 25 essential services spread over them: the fewest
+    procedures that carry 80% of them, and the share of the top three."""
+
+    start: date
+    end: date
+    unit: str | None
+    online_total: int
+    procedures_with_filings: int
+    procedures_for_80_percent: int
+    top3_share: float | None
+    rows: list[ConcentrationRow]
+
+
+class RefreshOut(BaseModel):
+    dossiers: int
+    changed: int
