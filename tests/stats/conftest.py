@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from motcua.catalog.models import Procedure, ProcedureVersion
 from motcua.dossiers.models import Dossier, DossierEvent, DossierItem
 from motcua.identity.models import Officer, Role
+from motcua.stats import service
 from motcua.units.models import AdminUnit, Agency, AgencyKind, AgencyLevel
 from motcua.workflow.models import Violation
 
@@ -144,3 +145,30 @@ async def world(session: AsyncSession) -> World:
 
 def hours(n: float) -> timedelta:
     return timedelta(hours=n)
+
+
+@pytest.fixture
+async def filed(world: World) -> World:
+    """Province A: an online dossier resolved on time (2 registry items, 1 upload), an online
+    one late with a supplement, a counter one pending; province B: a refused post dossier with
+    a violation. All received 1-3/12/2025 (Mon-Wed)."""
+    a1, a2, b = world.places[0], world.places[1], world.places[2]
+    r = local(2025, 12, 1)
+    items = ("registry", "registry", "upload")
+    one = await world.file(a1, received=r, due=r + hours(96), items=items)
+    await world.event(one, "step-completed", "in_progress", r + hours(1))
+    await world.event(one, "result-signed", "result_ready", r + hours(24))  # Tuesday: 1 day
+    r2 = local(2025, 12, 2)
+    two = await world.file(a2, received=r2, due=r2 + hours(24), items=("upload",))
+    await world.event(two, "step-completed", "in_progress", r2 + hours(1))
+    await world.event(two, "supplement-requested", "supplement_requested", r2 + hours(2))
+    await world.event(two, "supplement-answered", "in_progress", r2 + hours(3))
+    await world.event(two, "result-signed", "result_ready", r2 + hours(72))  # Friday: 3 days
+    await world.file(a1, received=local(2025, 12, 3), due=local(2026, 1, 3), channel="counter")
+    r4 = local(2025, 12, 3)
+    four = await world.file(b, received=r4, due=r4 + hours(96), channel="post")
+    await world.event(four, "refused", "refused", r4 + hours(2))
+    await world.violation(four, r4 + hours(1))
+    await service.refresh(world.session)
+    await world.session.commit()  # a request that fails rolls back only its own work
+    return world

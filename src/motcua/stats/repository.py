@@ -158,9 +158,7 @@ async def settled_position(
     )
     return cast(
         int | None,
-        await session.scalar(
-            select(func.max(table.id)).where(table.id > after, column < before)
-        ),
+        await session.scalar(select(func.max(table.id)).where(table.id > after, column < before)),
     )
 
 
@@ -243,18 +241,12 @@ async def clear(session: AsyncSession) -> None:
 async def rollup_from_facts(session: AsyncSession) -> None:
     """The roll-up made again as one GROUP BY over the facts."""
     sums = [func.sum(FACTS.c[name]).label(name) for name in COUNTERS]
-    keys = [FACTS.c.day, FACTS.c.agency_id, FACTS.c.procedure_code, FACTS.c.channel]
-    grouped = (
-        select(
-            *keys,
-            func.min(FACTS.c.province_code).label("province_code"),
-            func.min(FACTS.c.commune_code).label("commune_code"),
-            func.max(FACTS.c.essential).label("essential"),
-            *sums,
-        )
-        .group_by(*keys)
-        .subquery()
-    )
+    # Unit and "essential" follow from agency and procedure: grouping by them adds no rows.
+    keys = [
+        FACTS.c.day, FACTS.c.agency_id, FACTS.c.procedure_code, FACTS.c.channel,
+        FACTS.c.province_code, FACTS.c.commune_code, FACTS.c.essential,
+    ]  # fmt: skip
+    grouped = select(*keys, *sums).group_by(*keys).subquery()
     rows = (await session.execute(select(grouped))).mappings().all()
     await add_to_rollup(
         session,
