@@ -8,7 +8,8 @@ from fastapi import APIRouter, Query
 
 from motcua.core.database import RequestSession
 from motcua.stats import service
-from motcua.stats.schemas import ConcentrationOut, StatsOut
+from motcua.stats.equipped import equipped_vs_used
+from motcua.stats.schemas import ConcentrationOut, EquippedOut, StatsOut
 
 router = APIRouter(prefix="/api/v1/stats", tags=["stats"])
 Start = Annotated[date | None, Query(description="First day received (default: month of end)")]
@@ -47,3 +48,18 @@ async def concentration(
 ) -> ConcentrationOut:
     """How the online filings of the 25 essential services spread over them."""
     return await service.concentration(session, service.Query(start=start, end=end, unit=unit))
+
+
+@router.get("/equipped", response_model=EquippedOut)
+async def equipped(
+    session: RequestSession,
+    day: Annotated[
+        date | None, Query(alias="date", description="Report day (default: the latest)")
+    ] = None,
+    province: Annotated[
+        str | None, Query(pattern=r"^\d{2}$", description="Its communes instead of provinces")
+    ] = None,
+) -> EquippedOut:
+    """Each unit's reported status beside its dossiers over the window of data/gaps.yaml, with
+    the flags where they disagree and the evidence of each."""
+    return await equipped_vs_used(session, day, province)

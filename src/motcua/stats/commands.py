@@ -49,7 +49,7 @@ def refresh() -> None:
 
 @stats_app.command("demo")
 def demo(
-    count: Annotated[int, typer.Option(min=0, max=200_000)] = 6000,
+    count: Annotated[int, typer.Option(min=0, max=200_000)] = 12_000,
     days: Annotated[int, typer.Option(min=1, max=366)] = 90,
     seed: int = 7,
 ) -> None:

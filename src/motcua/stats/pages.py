@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from motcua.core.database import RequestSession
 from motcua.core.errors import Invalid
 from motcua.stats import repository, service
+from motcua.stats.equipped import equipped_vs_used
 from motcua.stats.facts import CHANNEL_NAMES
 from motcua.web.templating import render
 
@@ -32,6 +33,8 @@ PARAMETER_NAMES = {
     "procedure": "Thủ tục",
     "channel": "Kênh",
     "agency": "Cơ quan",
+    "day": "Ngày báo cáo",
+    "province": "Tỉnh, thành phố",
 }
 
 
@@ -94,3 +97,31 @@ def _message(error: Invalid) -> str:
         message = message.replace(" " + code, "")
     label = PARAMETER_NAMES.get(parameter)
     return f"{label}: {message}" if label and not message.startswith(label) else message
+
+
+STATUS_NAMES = {"green": "Xanh", "yellow": "Vàng", "red": "Đỏ", "grey": "Chưa báo cáo"}
+
+
+@router.get("/trang-bi-va-su-dung", response_class=HTMLResponse)
+async def equipped(
+    request: Request,
+    session: RequestSession,
+    ngay: Text = None,
+    tinh: Annotated[str | None, Query(max_length=2)] = None,
+) -> HTMLResponse:
+    """Reported status beside the dossiers, for the provinces or one province's communes."""
+    typed = {"ngay": ngay or "", "tinh": tinh or ""}
+    context: dict[str, object] = {
+        "typed": typed,
+        "provinces": await repository.provinces(session),
+        "statuses": STATUS_NAMES,
+    }
+    try:
+        result = await equipped_vs_used(session, _day(ngay, "day"), tinh or None)
+    except Invalid as error:
+        context["error"] = _message(error)
+        return render(request, "stats/equipped.html", context, 422)
+    typed["ngay"] = typed["ngay"] or f"{result.day:%d/%m/%Y}"
+    context["result"] = result
+    context["province_name"] = dict(await repository.provinces(session)).get(tinh or "")
+    return render(request, "stats/equipped.html", context)

@@ -463,3 +463,46 @@ async def procedure_names(session: AsyncSession, codes: Iterable[str]) -> dict[s
 
 async def latest_day(session: AsyncSession) -> date | None:
     return cast(date | None, await session.scalar(select(func.max(DailyRollup.day))))
+
+
+# --- monitoring reports (equipped vs used) --------------------------------------------------------
+
+
+async def reports_on(
+    session: AsyncSession, day: date, level: str, province: str | None
+) -> dict[str, tuple[str, dict[str, Any], date]]:
+    """The unit code → (status, report values, report day) of every unit of ``level`` (province
+    or commune, of ``province`` when given) that reported on ``day``, from the monitoring
+    module's day snapshots: the latest version of the day's report."""
+    from motcua.monitoring.models import Report, UnitDay
+
+    unit = aliased(AdminUnit)
+    statement = (
+        select(Agency.unit_code, UnitDay.latest_status, Report.values, Report.day)
+        .join(Agency, Agency.id == UnitDay.agency_id)
+        .join(Report, Report.id == UnitDay.latest_report_id)
+        .where(UnitDay.day == day, UnitDay.level == level, Agency.unit_code.is_not(None))
+    )
+    if province is not None:
+        statement = statement.join(unit, unit.code == Agency.unit_code).where(
+            unit.province_code == province
+        )
+    return {
+        str(code): (str(status), dict(values or {}), reported_on)
+        for code, status, values, reported_on in await session.execute(statement)
+    }
+
+
+async def communes_of(session: AsyncSession, province: str) -> list[tuple[str, str]]:
+    rows = await session.execute(
+        select(AdminUnit.code, AdminUnit.name)
+        .where(AdminUnit.province_code == province)
+        .order_by(AdminUnit.code)
+    )
+    return [(c, n) for c, n in rows]
+
+
+async def latest_report_day(session: AsyncSession) -> date | None:
+    from motcua.monitoring.models import UnitDay
+
+    return cast(date | None, await session.scalar(select(func.max(UnitDay.day))))

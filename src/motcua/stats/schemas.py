@@ -34,6 +34,7 @@ class Figures(BaseModel):
     violations: int = 0
     synthetic: int = 0
     online_share: float | None = Field(None, description="online / received")
+    online_full_share: float | None = Field(None, description="online_full / received")
     on_time_rate: float | None = Field(None, description="on_time / (on_time + late)")
     average_processing_days: float | None = Field(
         None, description="working days from day zero to the result, over results"
@@ -50,6 +51,7 @@ class Figures(BaseModel):
         return cls(
             **{n: counts[n] for n in COUNTERS},
             online_share=_share(counts["online"], counts["received"]),
+            online_full_share=_share(counts["online_full"], counts["received"]),
             on_time_rate=_share(counts["on_time"], results),
             average_processing_days=(
                 None if results == 0 else round(counts["processing_days"] / results, 2)
@@ -103,3 +105,49 @@ class ConcentrationOut(BaseModel):
 class RefreshOut(BaseModel):
     dossiers: int
     changed: int
+
+
+class Evidence(BaseModel):
+    """What a flag rests on: the reported value, the computed one, and the dossiers counted."""
+
+    reported: str
+    computed: str
+    dossiers: int
+    start: date
+    end: date
+    report_day: date | None
+
+
+class Flag(BaseModel):
+    code: str
+    title: str
+    evidence: Evidence
+
+
+class Reported(BaseModel):
+    status: str | None = Field(None, description="the unit's status at its latest report that day")
+    conditions_met: bool | None = Field(
+        None, description="every basic condition of the commune service centre reported met"
+    )
+    online_full_rate: float | None = Field(
+        None, description="the online full-process rate the province typed in (share)"
+    )
+
+
+class UnitGap(BaseModel):
+    code: str
+    name: str
+    reported: Reported
+    figures: Figures
+    flags: list[Flag]
+
+
+class EquippedOut(BaseModel):
+    day: date
+    start: date
+    end: date
+    level: str
+    province: str | None
+    rules: list[dict[str, object]]
+    units: list[UnitGap]
+    flagged: int

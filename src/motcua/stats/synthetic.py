@@ -32,6 +32,7 @@ SYNTHETIC_OFFICER = "tonghop_thongke"
 ACTOR = "099000000000"
 ASKED = "Bản sao giấy tờ không có trong danh mục (dữ liệu mẫu)"
 DEMO_FEE = 50_000  # VND, for synthetic dossiers only
+BUSY_COMMUNES = 6
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,10 @@ async def seed_dossiers(
         for _ in range(min(1000, count - start)):
             province = rng.choices(provinces, weights)[0]
             mood = moods[province]
-            agency_id, agency_code = rng.choice(communes[province])
+            # Most filings go to a few busy communes of the province (its wards and towns).
+            pool = communes[province]
+            busy = pool[:BUSY_COMMUNES] if rng.random() < 0.8 else pool
+            agency_id, agency_code = rng.choice(busy)
             procedure = rng.choices(procedures, popularity)[0]
             online = rng.random() < mood.online
             channel = "online" if online else ("post" if rng.random() < 0.05 else "counter")
