@@ -80,7 +80,7 @@ def brief(
     from motcua.stats import brief as briefs
 
     chosen: date | None = day.date() if day else None
-    written = _in_session(lambda session: briefs.write(session, chosen, output))
+    written = briefs.write(_in_session(lambda session: briefs.compose(session, chosen)), output)
     for path in written:
         typer.echo(f"Written {path}")
 
