@@ -61,3 +61,15 @@ def test_the_brief_command_writes_both_files(tmp_path: Path) -> None:
     assert (tmp_path / "bao-cao-nhanh-2025-12-31.pdf").read_bytes().startswith(b"%PDF")
     bad = runner.invoke(app, ["brief", "--date", "31/12/2025"])
     assert bad.exit_code != 0
+
+
+async def test_monitors_download_the_brief(client: httpx.AsyncClient, filed: World) -> None:
+    pdf = await client.get("/thong-ke/bao-cao-nhanh.pdf", params={"ngay": "31/12/2025"})
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert "bao-cao-nhanh-2025-12-31.pdf" in pdf.headers["content-disposition"]
+    text = await client.get("/thong-ke/bao-cao-nhanh.md", params={"ngay": "31/12/2025"})
+    brief = await briefs.compose(filed.session, date(2025, 12, 31))
+    assert text.status_code == 200 and text.text == briefs.markdown(brief)
+    bad = await client.get("/thong-ke/bao-cao-nhanh.pdf", params={"ngay": "2025-12-31"})
+    assert bad.status_code == 422
+    assert "Ngày báo cáo: hãy ghi ngày theo dạng ngày/tháng/năm" in bad.text

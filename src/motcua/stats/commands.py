@@ -87,7 +87,7 @@ def brief(
 
 def bench_stats(
     postgres_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/motcua_bench_stats",
-    dossiers: int = 200_000,
+    dossiers: int = 500_000,
     samples: int = 100,
     output: Path = Path("docs/benchmarks.md"),
 ) -> None:

@@ -68,6 +68,8 @@ class DossierFact(_Counters, Base):
     last_event_id: Mapped[int] = mapped_column(Integer)
     last_violation_id: Mapped[int] = mapped_column(Integer, default=0)
     day: Mapped[date] = mapped_column(Date)
+    week: Mapped[date] = mapped_column(Date)
+    month: Mapped[date] = mapped_column(Date)
     province_code: Mapped[str] = mapped_column(String(5))
     commune_code: Mapped[str] = mapped_column(String(5))
     agency_id: Mapped[int] = mapped_column(Integer)

@@ -4,11 +4,12 @@ with dates as dd/mm/yyyy, names rather than codes, and the concentration of onli
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import HTMLResponse, Response
 
 from motcua.core.database import RequestSession
 from motcua.core.errors import Invalid
+from motcua.stats import brief as briefs
 from motcua.stats import repository, service
 from motcua.stats.equipped import equipped_vs_used
 from motcua.stats.facts import CHANNEL_NAMES
@@ -125,3 +126,25 @@ async def equipped(
     context["result"] = result
     context["province_name"] = dict(await repository.provinces(session)).get(tinh or "")
     return render(request, "stats/equipped.html", context)
+
+
+@router.get("/bao-cao-nhanh.{kind}", response_model=None)
+async def brief(
+    request: Request,
+    session: RequestSession,
+    kind: Annotated[str, Path(pattern=r"^(pdf|md)$")],
+    ngay: Text = None,
+) -> Response:
+    """The steering brief of a day (default: the last report day), to download."""
+    try:
+        composed = await briefs.compose(session, _day(ngay, "day"))
+    except Invalid as error:
+        context = {"messages": [_message(error)]}
+        return render(request, "error.html", context, 422)
+    name = f"bao-cao-nhanh-{composed.day:%Y-%m-%d}.{kind}"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if kind == "pdf":
+        return Response(briefs.pdf(composed), media_type="application/pdf", headers=headers)
+    return Response(
+        briefs.markdown(composed), media_type="text/markdown; charset=utf-8", headers=headers
+    )

@@ -176,6 +176,8 @@ def fact_row(fact: Fact) -> dict[str, Any]:
         "last_event_id": fact.last_event_id,
         "last_violation_id": fact.last_violation_id,
         "day": fact.day,
+        "week": week_of(fact.day),
+        "month": month_of(fact.day),
         "province_code": fact.province_code,
         "commune_code": fact.commune_code,
         "agency_id": fact.agency_id,
@@ -239,26 +241,18 @@ async def clear(session: AsyncSession) -> None:
 
 
 async def rollup_from_facts(session: AsyncSession) -> None:
-    """The roll-up made again as one GROUP BY over the facts."""
-    sums = [func.sum(FACTS.c[name]).label(name) for name in COUNTERS]
-    # Unit and "essential" follow from agency and procedure: grouping by them adds no rows.
+    """The roll-up made again as one INSERT … SELECT … GROUP BY over the facts."""
+    # Week, month, unit and "essential" follow from day, agency and procedure: grouping by
+    # them adds no rows.
     keys = [
-        FACTS.c.day, FACTS.c.agency_id, FACTS.c.procedure_code, FACTS.c.channel,
-        FACTS.c.province_code, FACTS.c.commune_code, FACTS.c.essential,
+        FACTS.c.day, FACTS.c.agency_id, FACTS.c.procedure_code, FACTS.c.channel, FACTS.c.week,
+        FACTS.c.month, FACTS.c.province_code, FACTS.c.commune_code, FACTS.c.essential,
     ]  # fmt: skip
-    grouped = select(*keys, *sums).group_by(*keys).subquery()
-    rows = (await session.execute(select(grouped))).mappings().all()
-    await add_to_rollup(
-        session,
-        [
-            {
-                **dict(r),
-                "essential": bool(r["essential"]),
-                "week": week_of(r["day"]),
-                "month": month_of(r["day"]),
-            }
-            for r in rows
-        ],
+    sums = [func.sum(FACTS.c[name]) for name in COUNTERS]
+    await session.execute(
+        DAILY.insert().from_select(
+            [k.name for k in keys] + list(COUNTERS), select(*keys, *sums).group_by(*keys)
+        )
     )
 
 

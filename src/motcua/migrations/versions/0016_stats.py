@@ -71,6 +71,8 @@ def upgrade() -> None:
         sa.Column("last_event_id", sa.Integer(), nullable=False),
         sa.Column("last_violation_id", sa.Integer(), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("week", sa.Date(), nullable=False),
+        sa.Column("month", sa.Date(), nullable=False),
         sa.Column("province_code", sa.String(length=5), nullable=False),
         sa.Column("commune_code", sa.String(length=5), nullable=False),
         sa.Column("agency_id", sa.Integer(), nullable=False),
