@@ -119,6 +119,8 @@ async def equipped_vs_used(
             level, reported, figures, report[2] if report else None, start, end, config["rules"]
         )
         rows.append(UnitGap(code=code, name=name, reported=reported, figures=figures, flags=flags))
+    if level == "commune":  # thousands of communes: the flagged and the busy ones first
+        rows.sort(key=lambda r: (not r.flags, -r.figures.received, r.code))
     return EquippedOut(
         day=day,
         start=start,
