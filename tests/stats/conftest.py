@@ -56,6 +56,7 @@ class World:
         channel: str = "online",
         payment: str = "not_required",
         items: tuple[str, ...] = (),
+        keys: tuple[str, ...] = (),
         code: str | None = None,
     ) -> int:
         self.made += 1
@@ -78,7 +79,8 @@ class World:
         for position, source in enumerate(items, start=1):
             await self.session.execute(
                 insert(DossierItem).values(
-                    dossier_id=dossier_id, position=position, requirement_key=f"k{position}",
+                    dossier_id=dossier_id, position=position,
+                    requirement_key=keys[position - 1] if keys else f"k{position}",
                     source=source,
                 )
             )  # fmt: skip

@@ -7,9 +7,15 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from motcua.core.database import RequestSession
-from motcua.stats import service
+from motcua.stats import quality, service
 from motcua.stats.equipped import equipped_vs_used
-from motcua.stats.schemas import ConcentrationOut, EquippedOut, StatsOut
+from motcua.stats.schemas import (
+    ConcentrationOut,
+    EquippedOut,
+    PapersOut,
+    RegistryQualityOut,
+    StatsOut,
+)
 
 router = APIRouter(prefix="/api/v1/stats", tags=["stats"])
 Start = Annotated[date | None, Query(description="First day received (default: month of end)")]
@@ -63,3 +69,21 @@ async def equipped(
     """Each unit's reported status beside its dossiers over the window of data/gaps.yaml, with
     the flags where they disagree and the evidence of each."""
     return await equipped_vs_used(session, day, province)
+
+
+@router.get("/papers-not-cut", response_model=PapersOut)
+async def papers_not_cut(
+    session: RequestSession, start: Start = None, end: End = None
+) -> PapersOut:
+    """Per procedure, agency and channel, most first: items uploaded or handed in although an
+    enabled registry serves their evidence."""
+    return await quality.papers_not_cut(session, service.Query(start=start, end=end))
+
+
+@router.get("/registries", response_model=RegistryQualityOut)
+async def registries(
+    session: RequestSession, start: Start = None, end: End = None
+) -> RegistryQualityOut:
+    """Per registry, least available first: reads, availability, not-found rate, reads that
+    needed a choice, applicants' rejections."""
+    return await quality.registry_quality(session, service.Query(start=start, end=end))

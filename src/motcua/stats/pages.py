@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from motcua.core.database import RequestSession
 from motcua.core.errors import Invalid
 from motcua.stats import brief as briefs
-from motcua.stats import repository, service
+from motcua.stats import quality, repository, service
 from motcua.stats.equipped import equipped_vs_used
 from motcua.stats.facts import CHANNEL_NAMES
 from motcua.web.templating import render
@@ -148,3 +148,26 @@ async def brief(
     return Response(
         briefs.markdown(composed), media_type="text/markdown; charset=utf-8", headers=headers
     )
+
+
+@router.get("/du-lieu", response_class=HTMLResponse)
+async def data_quality(
+    request: Request, session: RequestSession, tu: Text = None, den: Text = None
+) -> HTMLResponse:
+    """Papers not cut and the registries' data quality, ranked."""
+    typed = {"tu": tu or "", "den": den or ""}
+    context: dict[str, object] = {"typed": typed}
+    try:
+        start, end = _day(tu, "start"), _day(den, "end")
+        if start is None and end is None:
+            start, end = await service.default_range(session)
+        query = service.Query(start=start, end=end)
+        papers = await quality.papers_not_cut(session, query)
+        registries = await quality.registry_quality(session, query)
+    except Invalid as error:
+        context["error"] = _message(error)
+        return render(request, "stats/quality.html", context, 422)
+    typed["tu"] = typed["tu"] or f"{papers.start:%d/%m/%Y}"
+    typed["den"] = typed["den"] or f"{papers.end:%d/%m/%Y}"
+    context.update(papers=papers, registries=registries)
+    return render(request, "stats/quality.html", context)

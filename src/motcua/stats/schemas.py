@@ -151,3 +151,42 @@ class EquippedOut(BaseModel):
     rules: list[dict[str, object]]
     units: list[UnitGap]
     flagged: int
+
+
+class PaperRow(BaseModel):
+    procedure_code: str
+    procedure_name: str
+    agency_code: str
+    agency_name: str
+    channel: str = Field(description="the dossier's channel: online, counter or post")
+    channel_name: str
+    not_cut: int = Field(description="items uploaded or handed in although a registry serves them")
+    fetchable: int = Field(description="items whose evidence an enabled registry serves")
+    not_cut_share: float | None
+
+
+class PapersOut(BaseModel):
+    start: date
+    end: date
+    rows: list[PaperRow]
+
+
+class RegistryQuality(BaseModel):
+    code: str
+    name: str
+    enabled: bool
+    reads: int = Field(description="reads in the access log (refusals before a read excluded)")
+    availability: float | None = Field(None, description="1 - unavailable / reads")
+    not_found_rate: float | None = Field(None, description="not_found / reads")
+    needs_choice_rate: float | None = Field(
+        None, description="reads that returned several records for the person to choose from"
+    )
+    decided: int = Field(description="evidence items the applicant accepted or rejected")
+    rejected_rate: float | None = Field(None, description="rejected / decided")
+    latency_ms: float | None = Field(None, description="not recorded by the exchange yet")
+
+
+class RegistryQualityOut(BaseModel):
+    start: date
+    end: date
+    registries: list[RegistryQuality]
