@@ -29,6 +29,10 @@ async def test_the_brief_says_what_the_api_says(
         params={"start": "2025-11-27", "end": "2025-12-26", "group": "province"},
     )
     assert brief.previous.model_dump(mode="json") == before.json()
+    registries = await client.get(
+        "/api/v1/stats/registries", params={"start": "2025-12-02", "end": "2025-12-31"}
+    )
+    assert brief.registries.model_dump(mode="json") == registries.json()
     headline = dict((what, (now, change)) for what, now, change in briefs.headline(brief))
     # The window 2-31/12 leaves out the dossier of 1/12, which the window 27/11-26/12 holds.
     assert headline["Hồ sơ tiếp nhận"] == ("3", "−1")

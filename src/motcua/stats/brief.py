@@ -20,7 +20,8 @@ from motcua.monitoring import service as monitoring
 from motcua.monitoring.schemas import NonReporter, ProvinceRow
 from motcua.stats import service
 from motcua.stats.equipped import equipped_vs_used
-from motcua.stats.schemas import Figures, StatsOut, UnitGap
+from motcua.stats.quality import registry_quality
+from motcua.stats.schemas import Figures, RegistryQualityOut, StatsOut, UnitGap
 
 EVERY_DAYS = 5
 WINDOW_DAYS = 30
@@ -38,6 +39,7 @@ class Brief(BaseModel):
     silent: list[NonReporter]
     silent_total: int
     gaps: list[UnitGap]
+    registries: RegistryQualityOut  # = GET /api/v1/stats/registries?start=…&end=…
 
 
 def window(day: date) -> tuple[date, date]:
@@ -66,6 +68,9 @@ async def compose(session: AsyncSession, day: date | None) -> Brief:
         silent=silent[: TOP * 4],
         silent_total=len(silent),
         gaps=[u for u in equipped.units if u.flags],
+        registries=await registry_quality(
+            session, service.Query(start=window(day)[0], end=window(day)[1])
+        ),
     )
 
 
@@ -215,6 +220,21 @@ def sections(brief: Brief) -> list[tuple[str, list[str], list[list[str]]]]:
                     pct(f.reuse_rate),
                 ]
                 for name, f in _papers_not_cut(brief.by_procedure)
+            ],
+        ),
+        (
+            "Chất lượng dữ liệu các cơ sở dữ liệu (có lượt đọc)",
+            ["Cơ sở dữ liệu", "Lượt đọc", "Sẵn sàng", "Không tìm thấy", "Bị từ chối"],
+            [
+                [
+                    r.name,
+                    num(r.reads),
+                    pct(r.availability),
+                    pct(r.not_found_rate),
+                    pct(r.rejected_rate),
+                ]
+                for r in brief.registries.registries
+                if r.reads
             ],
         ),
     ]
