@@ -7,11 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from motcua.core.database import RequestSession
-from motcua.stats import quality, service
+from motcua.stats import index766, quality, service
 from motcua.stats.equipped import equipped_vs_used
 from motcua.stats.schemas import (
     ConcentrationOut,
     EquippedOut,
+    IndexOut,
     PapersOut,
     RegistryQualityOut,
     StatsOut,
@@ -87,3 +88,20 @@ async def registries(
     """Per registry, least available first: reads, availability, not-found rate, reads that
     needed a choice, applicants' rejections."""
     return await quality.registry_quality(session, service.Query(start=start, end=end))
+
+
+@router.get("/index", response_model=IndexOut)
+async def service_index(
+    session: RequestSession,
+    month: Annotated[
+        str | None,
+        Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM (default: the latest)"),
+    ] = None,
+    province: Annotated[
+        str | None, Query(pattern=r"^\d{2}$", description="Its communes instead of provinces")
+    ] = None,
+) -> IndexOut:
+    """Decision 766's service index per province (or commune) for a month: each
+    sub-indicator's rate and points where computable, group points, total out of 100."""
+    chosen = date.fromisoformat(f"{month}-01") if month else None
+    return await index766.service_index(session, chosen, province)

@@ -149,6 +149,7 @@ def fact_of(history: History) -> Fact:
     counts["with_fee"] = int(history.payment_state != "not_required")
     for source in history.item_sources:
         counts[f"items_{source}"] += 1
+    counts["reused"] = int(counts["items_registry"] > 0)
     counts["violations"] = len(history.violation_ids)
     return Fact(
         dossier_id=history.dossier_id,

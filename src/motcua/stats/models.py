@@ -32,6 +32,7 @@ COUNTERS: tuple[str, ...] = (
     "items_registry",
     "items_upload",
     "items_counter",
+    "reused",
     "violations",
     "synthetic",
 )
@@ -54,6 +55,7 @@ class _Counters:
     items_registry: Mapped[int] = mapped_column(Integer, default=0)
     items_upload: Mapped[int] = mapped_column(Integer, default=0)
     items_counter: Mapped[int] = mapped_column(Integer, default=0)
+    reused: Mapped[int] = mapped_column(Integer, default=0)  # ≥ 1 item from a registry
     violations: Mapped[int] = mapped_column(Integer, default=0)
     synthetic: Mapped[int] = mapped_column(Integer, default=0)  # 1 for a demo dossier
 

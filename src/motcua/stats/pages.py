@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from motcua.core.database import RequestSession
 from motcua.core.errors import Invalid
 from motcua.stats import brief as briefs
-from motcua.stats import quality, repository, service
+from motcua.stats import index766, quality, repository, service
 from motcua.stats.equipped import equipped_vs_used
 from motcua.stats.facts import CHANNEL_NAMES
 from motcua.web.templating import render
@@ -35,6 +35,7 @@ PARAMETER_NAMES = {
     "channel": "Kênh",
     "agency": "Cơ quan",
     "day": "Ngày báo cáo",
+    "month": "Tháng",
     "province": "Tỉnh, thành phố",
 }
 
@@ -171,3 +172,37 @@ async def data_quality(
     typed["den"] = typed["den"] or f"{papers.end:%d/%m/%Y}"
     context.update(papers=papers, registries=registries)
     return render(request, "stats/quality.html", context)
+
+
+def _month(value: str | None) -> date | None:
+    if not value or not value.strip():
+        return None
+    try:
+        return datetime.strptime(value.strip(), "%m/%Y").date()
+    except ValueError as error:
+        raise Invalid(
+            "Tháng: hãy ghi tháng theo dạng tháng/năm, ví dụ 12/2025.",
+            code="invalid-parameter",
+            parameter="month",
+        ) from error
+
+
+@router.get("/chi-so", response_class=HTMLResponse)
+async def service_index(
+    request: Request,
+    session: RequestSession,
+    thang: Text = None,
+    tinh: Annotated[str | None, Query(max_length=2)] = None,
+) -> HTMLResponse:
+    """Decision 766's index per province or commune for a month, with every formula."""
+    typed = {"thang": thang or "", "tinh": tinh or ""}
+    provinces = await repository.provinces(session)
+    context: dict[str, object] = {"typed": typed, "provinces": provinces}
+    try:
+        result = await index766.service_index(session, _month(thang), tinh or None)
+    except Invalid as error:
+        context["error"] = _message(error)
+        return render(request, "stats/index.html", context, 422)
+    typed["thang"] = typed["thang"] or f"{result.month:%m/%Y}"
+    context.update(result=result, province_name=dict(provinces).get(tinh or ""))
+    return render(request, "stats/index.html", context)

@@ -500,3 +500,20 @@ async def latest_report_day(session: AsyncSession) -> date | None:
     from motcua.monitoring.models import UnitDay
 
     return cast(date | None, await session.scalar(select(func.max(UnitDay.day))))
+
+
+async def pending_overdue_by(
+    session: AsyncSession, where: Filter, group: str, now: datetime
+) -> dict[str, int]:
+    """``pending_overdue`` per province or commune."""
+    column = FACTS.c.province_code if group == "province" else FACTS.c.commune_code
+    clauses = [
+        FACTS.c.day >= where.start,
+        FACTS.c.day <= where.end,
+        FACTS.c.pending == 1,
+        FACTS.c.due_at < now,
+    ]
+    if where.province_code is not None:
+        clauses.append(FACTS.c.province_code == where.province_code)
+    rows = await session.execute(select(column, func.count()).where(*clauses).group_by(column))
+    return {str(k): int(n) for k, n in rows}

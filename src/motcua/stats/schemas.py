@@ -31,6 +31,7 @@ class Figures(BaseModel):
     items_registry: int = 0
     items_upload: int = 0
     items_counter: int = 0
+    reused: int = 0
     violations: int = 0
     synthetic: int = 0
     online_share: float | None = Field(None, description="online / received")
@@ -190,3 +191,47 @@ class RegistryQualityOut(BaseModel):
     start: date
     end: date
     registries: list[RegistryQuality]
+
+
+class IndicatorDef(BaseModel):
+    code: str
+    group: str
+    name: str
+    formula: str
+    points: float
+    target: float | None = None
+    figure: str | None = Field(None, description="what motcua computes it from (None: not yet)")
+    source: str
+    reconstruction: bool
+
+
+class GroupDef(BaseModel):
+    key: str
+    name: str
+    max: float
+
+
+class Score(BaseModel):
+    code: str
+    rate: float | None = Field(None, description="None: not computable from the data held")
+    points: float | None
+
+
+class UnitIndex(BaseModel):
+    code: str
+    name: str
+    received: int
+    groups: dict[str, float | None] = Field(description="points per group (None: no data)")
+    total: float = Field(description="points earned, out of 100")
+    attainable: float = Field(description="the points of the sub-indicators computed")
+    scores: list[Score]
+
+
+class IndexOut(BaseModel):
+    month: date
+    level: str
+    province: str | None
+    scoring: str
+    groups: list[GroupDef]
+    indicators: list[IndicatorDef]
+    units: list[UnitIndex]

@@ -52,6 +52,7 @@ def upgrade() -> None:
         sa.Column("items_registry", sa.Integer(), nullable=False),
         sa.Column("items_upload", sa.Integer(), nullable=False),
         sa.Column("items_counter", sa.Integer(), nullable=False),
+        sa.Column("reused", sa.Integer(), nullable=False),
         sa.Column("violations", sa.Integer(), nullable=False),
         sa.Column("synthetic", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint(
@@ -96,6 +97,7 @@ def upgrade() -> None:
         sa.Column("items_registry", sa.Integer(), nullable=False),
         sa.Column("items_upload", sa.Integer(), nullable=False),
         sa.Column("items_counter", sa.Integer(), nullable=False),
+        sa.Column("reused", sa.Integer(), nullable=False),
         sa.Column("violations", sa.Integer(), nullable=False),
         sa.Column("synthetic", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("dossier_id", name=op.f("pk_stats_dossier_facts")),
