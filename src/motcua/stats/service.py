@@ -66,6 +66,7 @@ async def _recompute(session: AsyncSession, ids: list[int]) -> int:
     stored = await repository.stored_facts(session, ids)
     facts = [fact_of(h) for h in await repository.histories(session, ids)]
     rows = []
+    changed = 0
     for fact in facts:
         old = stored.get(fact.dossier_id)
         if old is not None:
@@ -76,6 +77,7 @@ async def _recompute(session: AsyncSession, ids: list[int]) -> int:
                 repository.rollup_row(old_fact, {n: -v for n, v in old_fact.counts.items()})
             )
         rows.append(repository.rollup_row(fact, fact.counts))
+        changed += 1
     # One row per key in one statement (an upsert may not touch a row twice).
     merged: dict[tuple[object, ...], dict[str, object]] = {}
     for row in rows:
@@ -87,7 +89,7 @@ async def _recompute(session: AsyncSession, ids: list[int]) -> int:
             merged[key] = dict(row)
     await repository.add_to_rollup(session, list(merged.values()))
     await repository.save_facts(session, facts)
-    return sum(1 for f in facts if f.dossier_id not in stored) + len(rows) // 2
+    return changed
 
 
 def _as_fact(row: DossierFact) -> Fact:
