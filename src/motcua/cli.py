@@ -147,7 +147,8 @@ def worker(
     idle_seconds: float = 1.0,
 ) -> None:
     """Deliver outbox messages (notifications and other side effects) after their commit; once
-    an hour, sweep stored files no upload points at."""
+    an hour, sweep stored files no upload points at; every few seconds, bring the dossier
+    statistics up to the dossiers' history."""
     from motcua.core import outbox
     from motcua.modules import import_parts
 
@@ -159,9 +160,11 @@ def worker(
     from motcua.core.process import freeze_startup_heap
     from motcua.dossiers.tasks import HourlySweep
     from motcua.monitoring.tasks import DailyReminder
+    from motcua.stats.tasks import RollupTick
 
     reminder = DailyReminder()
     upload_sweep = HourlySweep()
+    statistics = RollupTick()
 
     async def run() -> int:
         sessions = get_sessionmaker()
@@ -171,6 +174,7 @@ def worker(
             while True:
                 await reminder.tick(sessions, clock.now())
                 await upload_sweep.tick(sessions, clock.now())
+                await statistics.tick(sessions, clock.now())
                 await seal_access_log(sessions)
                 done += await outbox.run_until_idle(sessions)
                 if once:
@@ -669,6 +673,13 @@ def storage_sweep() -> None:
         typer.secho(error.message, fg=typer.colors.RED, err=True)
         raise typer.Exit(1) from error
     typer.echo(f"{removed} unreferenced files removed.")
+
+
+from motcua.stats.commands import bench_stats, brief, stats_app  # noqa: E402
+
+app.add_typer(stats_app, name="stats")
+app.command("brief")(brief)
+bench_app.command("stats")(bench_stats)
 
 
 if __name__ == "__main__":
