@@ -16,6 +16,7 @@ from motcua import __version__
 from motcua.core.database import dispose_autocommit_pools, get_sessionmaker
 from motcua.core.errors import DomainError
 from motcua.core.process import freeze_startup_heap
+from motcua.core.production import refuse_public_defaults
 from motcua.core.settings import get_settings
 from motcua.exchange.config import get_exchange_settings
 from motcua.exchange.connectors import close_registry_transport
@@ -39,6 +40,7 @@ async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app() -> FastAPI:
+    refuse_public_defaults()  # production never starts with the demo's public secrets
     app = FastAPI(
         lifespan=_lifespan,
         title="motcua",
@@ -53,7 +55,7 @@ def create_app() -> FastAPI:
     for router in _routers():
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
-    if get_settings().sandbox:
+    if get_settings().demo:
         from motcua.sandbox import sms  # noqa: F401  (registers the recording SMS gateway)
         from motcua.sandbox.registries import create_sandbox_app
 

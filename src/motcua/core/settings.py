@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     mail_from: str = "motcua <no-reply@motcua.localhost>"
     sms_gateway: str = Field(default="sandbox", description="Name of the SMS gateway plugin.")
+    env: Literal["demo", "production"] = Field(
+        default="demo",
+        description="`production` refuses to start with any public default secret or sandbox "
+        "part (``core.production``) and never serves the sandboxes.",
+    )
     sandbox: bool = Field(
         default=True,
         description="Serve the sandbox registries and gateways (synthetic data); off in production",
@@ -145,6 +150,12 @@ class Settings(BaseSettings):
         description="Seed of the Ed25519 key signing data-access records; set your own.",
     )
     page_size: int = 20
+
+    @property
+    def demo(self) -> bool:
+        """The demo: sandboxes served, public default secrets allowed. Anything else is treated
+        as production, so turning the sandbox off is enough to get production's checks."""
+        return self.env != "production" and self.sandbox
 
     @model_validator(mode="after")
     def _storage_is_complete(self) -> "Settings":
