@@ -70,7 +70,9 @@ def create_app() -> FastAPI:
 
         from motcua.sandbox.oidc import create_oidc_app
 
-        app.mount("/sandbox/oidc", create_oidc_app())
+        # One provider across worker processes: key and spent codes under the storage folder.
+        shared = get_settings().storage_dir / "sandbox-oidc"
+        app.mount("/sandbox/oidc", create_oidc_app(shared_dir=shared))
     app.add_exception_handler(DomainError, _domain_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
