@@ -124,6 +124,10 @@ def serve(
     """Serve the web application and API."""
     import uvicorn
 
+    from motcua.core.production import refuse_public_defaults
+
+    refuse_public_defaults()  # said once here, before any worker process starts
+
     uvicorn.run(
         "motcua.app:create_app",
         factory=True,
@@ -153,7 +157,10 @@ def worker(
     from motcua.modules import import_parts
 
     import_parts("tasks")
-    if get_settings().sandbox:
+    from motcua.core.production import refuse_public_defaults
+
+    refuse_public_defaults()
+    if get_settings().demo:
         from motcua.sandbox import sms  # noqa: F401  (registers the recording SMS gateway)
 
     from motcua.core import clock

@@ -38,6 +38,7 @@ from motcua.exchange.models import ItemStatus, Registry
 from motcua.exchange.schemas import FetchResult, ItemView
 from motcua.sandbox import personas, pki
 from motcua.workflow import repository, results, service
+from motcua.workflow import store as store_module
 from tests.exchange.conftest import fetcher, registries, sandbox  # noqa: F401  (fixtures)
 from tests.workflow.conftest import SIMPLE, SIMPLE_ITEMS, Team
 
@@ -147,7 +148,7 @@ def birth_certificate(fetched: FetchResult) -> ItemView:
 
 
 def credential() -> dict[str, str]:
-    return {"Authorization": f"Bearer {get_exchange_settings().credential}"}
+    return {"Authorization": f"Bearer {get_exchange_settings().result_store_credential}"}
 
 
 async def test_a_signed_result_is_delivered_evidence_and_never_asked(
@@ -249,7 +250,9 @@ async def test_the_store_refuses_callers_without_the_client_credential(
     await signed_birth_registration(session, team, HOA)
     url = f"{store}/direct/ket_qua/{KIND}/records"
     async with httpx.AsyncClient() as client:
-        for headers in ({}, {"Authorization": "Bearer not-the-credential"}):
+        shared = {"Authorization": f"Bearer {get_exchange_settings().credential}"}
+        # The registries' shared credential (public in the demo) never opens the store.
+        for headers in ({}, {"Authorization": "Bearer not-the-credential"}, shared):
             refused = await client.get(url, params={"subject": HOA}, headers=headers)
             assert refused.status_code == 401
             assert refused.json()["code"] == "bad-client-credential"
@@ -265,8 +268,44 @@ async def test_the_store_refuses_callers_without_the_client_credential(
         stranger = Fetcher(
             fetcher.transport,
             board=Breakers(threshold=50, reset_s=30),
-            settings=ExchangeSettings(credential="not-the-credential"),
+            settings=ExchangeSettings(result_store_credential="not-the-credential"),
         )
         _, fetched = await residence_application(session, HOA, stranger)
     item = birth_certificate(fetched)
     assert item.status == ItemStatus.unavailable and item.reason == "unauthorised"
+
+
+async def test_another_consumers_read_is_in_the_access_log(
+    session: AsyncSession,
+    team: Team,
+    keys: Path,
+    store: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A consumer other than the platform's exchange reads with its own credential, must name
+    its purpose, and every read it makes is in the access log the person sees."""
+    verify_code = await signed_birth_registration(session, team, HOA)
+    own = secrets.token_urlsafe(24)
+    monkeypatch.setenv("MOTCUA_RESULT_STORE_CONSUMERS", f'{{"so-tu-phap": "{own}"}}')
+    store_module.get_store_settings.cache_clear()
+    url = f"{store}/direct/ket_qua/{KIND}/records"
+    headers = {"Authorization": f"Bearer {own}"}
+    try:
+        async with httpx.AsyncClient() as client:
+            silent = await client.get(url, params={"subject": HOA}, headers=headers)
+            assert silent.status_code == 422 and silent.json()["code"] == "purpose-required"
+            assert not [e for e in (await exchange.data_access(session, HOA)).items]
+            read = await client.get(
+                url,
+                params={"subject": HOA},
+                headers=headers | {"X-Motcua-Purpose": "Kiem tra ho so (du lieu thu)"},
+            )
+    finally:
+        store_module.get_store_settings.cache_clear()
+    assert read.status_code == 200
+    assert [r["id"] for r in read.json()["records"]] == [verify_code]
+    logged = [e for e in (await exchange.data_access(session, HOA)).items]
+    assert len(logged) == 1
+    assert logged[0].registry_code == "ket_qua" and logged[0].agency_code == "so-tu-phap"
+    assert logged[0].evidence_type_code == KIND and logged[0].outcome == "read"
+    assert logged[0].purpose == "result-store:so-tu-phap: Kiem tra ho so (du lieu thu)"

@@ -142,5 +142,5 @@ class PaymentOut(Strict):
 
 class CallbackOut(Strict):
     reference: str
-    outcome: Literal["confirmed", "replayed", "already-paid"]
+    outcome: Literal["confirmed", "failed", "amount-mismatch", "replayed", "already-paid"]
     status: PaymentStatus

@@ -18,6 +18,7 @@ ratio of the two compares the same spell of the machine.
 """
 
 import asyncio
+import io
 import multiprocessing
 import os
 import re
@@ -30,6 +31,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from pypdf import PdfWriter
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
@@ -58,7 +60,18 @@ AGENCY = "000.99.00004.P01"
 CLIENTS = (1, 4, 16)
 ACTORS = [f"001099{n:06d}" for n in range(max(CLIENTS))]
 TARGET_P95_MS = 50.0
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def _blank_pdf() -> bytes:
+    """A real one-page PDF: uploads are opened by a PDF parser."""
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+PDF = _blank_pdf()
 
 
 READ_KEYS = ["giay_chung_sinh", "nhan_than_cha_me", "noi_cu_tru_cha_me"]

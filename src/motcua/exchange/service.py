@@ -19,7 +19,7 @@ from importlib import resources
 from typing import Any
 
 import yaml
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.catalog import repository as catalog_repository
@@ -82,7 +82,9 @@ def registry_document() -> dict[str, Any]:
 
 
 async def seed_registries(session: AsyncSession, registries_url: str | None = None) -> int:
-    """Registries and their services from data/registries.yaml; existing rows stay untouched."""
+    """Registries and their services from data/registries.yaml: existing rows stay untouched but
+    for their address, which follows the settings (``MOTCUA_EXCHANGE_REGISTRIES_URL``, or the
+    e-result store's own), so a changed setting never leaves reads going to the old server."""
     base = registries_url or get_exchange_settings().registries_url
     document = registry_document()
     codes = {r["operator"] for r in document["registries"]}
@@ -115,6 +117,10 @@ async def seed_registries(session: AsyncSession, registries_url: str | None = No
                     }
                 )
     await insert_missing(session, Registry, registries)
+    for row in registries:  # the settings say where personal data goes: a re-seed applies them
+        await session.execute(
+            update(Registry).where(Registry.code == row["code"]).values(base_url=row["base_url"])
+        )
     await insert_missing(session, RegistryService, services)
     evidence = await catalog_repository.evidence_types(session)
     for service_row in await repository.registry_services(session):
