@@ -5,6 +5,7 @@ Each action appends one event to the dossier's own history (``dossiers.service.a
 who, what, and from which step to which; the dossier's version guards concurrent actions.
 """
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -22,7 +23,14 @@ from motcua.core.repository import conflict_insert
 from motcua.core.settings import get_settings
 from motcua.dossiers import repository as dossiers_repository
 from motcua.dossiers import service as dossiers
-from motcua.dossiers.models import Dossier, DossierState, ItemSource, PaymentState
+from motcua.dossiers.models import (
+    Dossier,
+    DossierItem,
+    DossierState,
+    ItemSource,
+    PaymentState,
+    Upload,
+)
 from motcua.identity.models import Role
 from motcua.identity.service import Forbidden, Subject
 from motcua.notify import service as notify
@@ -360,11 +368,32 @@ async def queue(
 
 
 async def case_view(session: AsyncSession, subject: Subject, code: str) -> CaseOut:
+    """Everything the officer decides on: the applicant (number masked), every item with its
+    content, what was asked and issued, the route, the clock and the history."""
+    from motcua.workflow import contents
+
     work = await _work(session, subject, code, None)
     visits = await repository.visits(session, work.dossier.id)
     agencies = await dossiers_repository.agencies_by_id(session, {v.agency_id for v in visits})
+    read = await contents.contents(session, work.dossier, work.case, subject)
+    calendar = get_calendar()
+    left = None
+    if work.case.paused_at is None and work.case.open:
+        today = calendar.localise(clock.now()).date()
+        due = calendar.localise(work.case.due_at).date()
+        left = (
+            working_days_between(today, due) if due >= today else -working_days_between(due, today)
+        )
     return CaseOut(
-        dossier=dossiers.to_out(work.dossier, agencies[visits[0].agency_id].code),
+        dossier=contents.masked_history(
+            dossiers.to_out(work.dossier, agencies[visits[0].agency_id].code)
+        ),
+        applicant=read.applicant,
+        contents=read.items,
+        supplements=read.supplements,
+        result=read.result,
+        disclosures=read.disclosures,
+        working_days_left=left,
         version=work.dossier.version,
         step_index=work.case.step_index,
         step=work.step.model_dump(mode="json"),
@@ -597,9 +626,12 @@ async def request_supplement(
     requirement_keys: list[str],
     note: str = "",
     expected_version: int | None = None,
+    answer_by: date | None = None,
 ) -> Work:
     """Ask only for requirements of the dossier's procedure version that no registry already
-    satisfied; anything else is refused and written to the violations log."""
+    satisfied; anything else is refused and written to the violations log. The applicant is
+    told which papers, why (``note``) and by which working day to answer (five working days
+    from today unless the officer names another)."""
     work = await _work(session, subject, code, expected_version)
     _open(work)
     _here(work, subject)
@@ -644,14 +676,16 @@ async def request_supplement(
             await _record_violation(session, subject, work.dossier.code, refusal[0], key)
             raise SupplementRefused(refusal[1], code=refusal[0], requirement=key[:200])
     keys = list(dict.fromkeys(requirement_keys))
+    by = _answer_by(answer_by)
     now = clock.now()
     session.add(
         SupplementRequest(
             dossier_id=work.dossier.id,
             officer_id=subject.officer_id,
             requirement_keys=keys,
-            note=note,
+            note=note.strip(),
             requested_at=now,
+            answer_by=by,
         )
     )
     work.case.paused_at = now
@@ -662,13 +696,47 @@ async def request_supplement(
         subject,
         kind="supplement-requested",
         to_state=DossierState.supplement_requested,
-        data={"requirements": keys, "form": "Mẫu 02"},
+        data={
+            "requirements": keys,
+            "form": "Mẫu 02",
+            "note": note.strip(),
+            "answer_by": by.isoformat(),
+        },
     )
     seq = len(work.dossier.events)
     await tell_applicant(
-        session, work.dossier, f"supplement:{seq}", "supplement_requested", items=names
+        session,
+        work.dossier,
+        f"supplement:{seq}",
+        "supplement_requested",
+        items=names,
+        note=note.strip(),
+        answer_by=f"{by:%d/%m/%Y}",
     )
     return work
+
+
+SUPPLEMENT_DAYS = 5
+SUPPLEMENT_MAX_DAYS = 60
+
+
+def _answer_by(given: date | None) -> date:
+    """A working day after today, within reach; five working days from today by default."""
+    calendar = get_calendar()
+    today = calendar.localise(clock.now()).date()
+    if given is None:
+        day = today
+        for _ in range(SUPPLEMENT_DAYS):
+            day = calendar.next_working_day(day)
+        return day
+    if given <= today or not calendar.is_working_day(given):
+        raise Invalid("Hạn bổ sung phải là một ngày làm việc sau hôm nay.", code="bad-answer-by")
+    if given > today + timedelta(days=SUPPLEMENT_MAX_DAYS):
+        raise Invalid(
+            f"Hạn bổ sung không được quá {SUPPLEMENT_MAX_DAYS} ngày kể từ hôm nay.",
+            code="bad-answer-by",
+        )
+    return given
 
 
 async def tell_applicant(
@@ -689,9 +757,16 @@ async def tell_applicant(
             "dossier_code": dossier.code,
             "procedure_name": dossier.procedure_name,
             "tracking_url": f"{get_settings().public_base_url}/tra-cuu",
+            "dossier_url": dossier_url(dossier.code),
             **context,
         },
     )
+
+
+def dossier_url(code: str) -> str:
+    """The applicant's own page of the dossier (after the e-ID sign-in), where they answer a
+    supplement request and collect the result."""
+    return f"{get_settings().public_base_url}/ho-so-cua-toi/{code}"
 
 
 async def _record_violation(
@@ -713,27 +788,23 @@ async def _record_violation(
 
 
 async def answer_supplement(
-    session: AsyncSession, code: str, person: str, items: list[dict[str, Any]]
+    session: AsyncSession, code: str, person: str, items: Sequence[Mapping[str, Any]]
 ) -> Dossier:
-    """The applicant answers: the clock resumes and the due date moves by the working days it
-    was paused (the request's day not counted, the answer's day counted)."""
+    """The applicant answers with a file for each paper asked, and nothing else; each file
+    becomes an item of the dossier. The clock resumes and the due date moves by the working
+    days it was paused (the request's day not counted, the answer's day counted)."""
+    await dossiers_repository.take_write_lock(session)
     dossier, _ = await dossiers.for_person(session, code, person)
     if dossier.state != DossierState.supplement_requested:
         raise Conflict("Hồ sơ không chờ bổ sung.", code="wrong-state")
     case = await repository.case_of(session, dossier.id)
     pending = await repository.open_supplement(session, dossier.id)
     assert case is not None and pending is not None and case.paused_at is not None
-    given = {str(i.get("requirement_key")) for i in items}
-    missing = [k for k in pending.requirement_keys if k not in given]
-    extra = sorted(given - set(pending.requirement_keys))
-    if missing or extra:
-        raise Invalid(
-            "Phần bổ sung phải gồm đúng các thành phần đã yêu cầu: "
-            + ", ".join(pending.requirement_keys),
-            code="supplement-mismatch",
-            missing=missing,
-            extra=extra,
-        )
+    names = {
+        r.key: r.name
+        for r in await catalog_repository.requirements_of(session, dossier.procedure_version_id)
+    }
+    files = await _answer_files(session, pending, names, person, items)
     now = clock.now()
     calendar = get_calendar()
     paused = working_days_between(
@@ -745,19 +816,84 @@ async def answer_supplement(
     pending.answered_at = now
     pending.paused_days = paused
     dossier.due_at = case.due_at
+    position = max((i.position for i in dossier.items), default=0)
+    added = []
+    for key, upload in files:
+        position += 1
+        added.append(
+            DossierItem(
+                dossier_id=dossier.id,
+                position=position,
+                requirement_key=key,
+                source=ItemSource.upload,
+                upload_id=upload.id,
+                sha256=upload.sha256,
+            )
+        )
+    session.add_all(added)
     dossiers.append(
         session,
         dossier,
         actor=person,
         kind="supplement-answered",
         to_state=DossierState.in_progress,
-        data={"requirements": sorted(given), "paused_working_days": paused},
+        data={
+            "requirements": sorted(k for k, _ in files),
+            "items": [
+                {"requirement_key": i.requirement_key, "position": i.position} for i in added
+            ],
+            "paused_working_days": paused,
+        },
     )
     try:
         await session.flush()
     except (StaleDataError, IntegrityError) as error:
         raise _changed() from error
+    dossiers.set_committed(dossier, [*dossier.items, *added], list(dossier.events))
     return dossier
+
+
+async def _answer_files(
+    session: AsyncSession,
+    pending: SupplementRequest,
+    names: Mapping[str, str],
+    person: str,
+    items: Sequence[Mapping[str, Any]],
+) -> list[tuple[str, Upload]]:
+    """(requirement, file) for exactly the papers asked, each with a file the person uploaded;
+    otherwise a refusal naming what is missing or not asked."""
+    asked = list(pending.requirement_keys)
+    given = {str(i.get("requirement_key")): i.get("upload_id") for i in items}
+    missing = [k for k in asked if k not in given]
+    extra = sorted(set(given) - set(asked))
+    if missing or extra:
+        raise Invalid(
+            "Phần bổ sung phải gồm đúng các giấy tờ đã yêu cầu: "
+            + "; ".join(names.get(k, k) for k in asked)
+            + ".",
+            code="supplement-mismatch",
+            missing=missing,
+            extra=extra,
+        )
+    no_file = [k for k in asked if not given[k]]
+    if no_file:
+        raise Invalid(
+            "Hãy gửi kèm tệp cho: " + "; ".join(names.get(k, k) for k in no_file) + ".",
+            code="supplement-file-missing",
+            missing=no_file,
+        )
+    uploads = await dossiers_repository.uploads(session, {str(given[k]) for k in asked})
+    out: list[tuple[str, Upload]] = []
+    for key in asked:
+        upload = uploads.get(str(given[key]))
+        if upload is None or upload.owner_number != person:
+            raise Invalid(
+                f"Không tìm thấy tệp đã tải lên cho “{names.get(key, key)}”; hãy tải tệp lên lại.",
+                code="unknown-upload",
+                requirement=key,
+            )
+        out.append((key, upload))
+    return out
 
 
 def shift_due(due_at: datetime, working_days: int) -> datetime:
