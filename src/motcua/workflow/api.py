@@ -5,10 +5,11 @@ from datetime import datetime
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Header, Path, Query
+from fastapi import APIRouter, File, Header, Path, Query, UploadFile
 from fastapi.responses import Response
 
 from motcua.core.database import RequestSession
+from motcua.core.errors import Invalid
 from motcua.dossiers.files import EXTENSIONS
 from motcua.identity.auth import CurrentCitizen, CurrentOfficer
 from motcua.identity.models import Role
@@ -22,6 +23,7 @@ from motcua.workflow.schemas import (
     CompleteIn,
     DefinitionIn,
     DefinitionOut,
+    FileCheckOut,
     ForwardIn,
     QueuePage,
     RefuseIn,
@@ -40,6 +42,7 @@ router = APIRouter(prefix="/api/v1/workflow", tags=["workflow"])
 Code = Annotated[str, Path(max_length=64, pattern=r"^[0-9A-Z.]{1,35}-\d{6}-\d{4,}$")]
 ProcedureCode = Annotated[str, Path(max_length=16, pattern=r"^\d\.\d{6}$")]
 VerifyCode = Annotated[str, Path(max_length=32, pattern=r"^[A-Za-z0-9_-]{8,32}$")]
+PDF_CAP = 20 * 1024 * 1024
 MONITORS = frozenset({Role.provincial_monitor, Role.national_viewer, Role.system_admin})
 
 
@@ -147,7 +150,7 @@ async def supplement(
 ) -> ActionOut:
     try:
         work = await service.request_supplement(
-            session, officer, code, body.requirement_keys, body.note, body.version, body.answer_by
+            session, officer, code, body.requirement_keys, body.reason, body.version, body.answer_by
         )
     except service.SupplementRefused:
         # The violation the service wrote must outlive the refusal; it wrote nothing else.
@@ -270,6 +273,20 @@ async def violations(
 @router.get("/results/{verify_code}", response_model=VerifyOut)
 async def verify(verify_code: VerifyCode, session: RequestSession) -> VerifyOut:
     return await service.verify(session, verify_code)
+
+
+@router.post("/results/{verify_code}/check", response_model=FileCheckOut)
+async def check_result_file(
+    verify_code: VerifyCode, session: RequestSession, file: Annotated[UploadFile, File()]
+) -> FileCheckOut:
+    """Is the uploaded PDF this result, unchanged, validly signed and not revoked?"""
+    data = await file.read(PDF_CAP + 1)
+    if len(data) > PDF_CAP or not data.startswith(b"%PDF-"):
+        raise Invalid(
+            "Tệp này không phải tệp PDF (hoặc lớn hơn 20 MB); hãy chọn đúng tệp kết quả.",
+            code="not-a-pdf",
+        )
+    return await service.check_file(session, verify_code, data)
 
 
 @router.get("/results/{verify_code}/document.pdf")

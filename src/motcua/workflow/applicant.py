@@ -14,6 +14,7 @@ from motcua.core.errors import NotFound
 from motcua.dossiers import service as dossiers
 from motcua.dossiers.models import Dossier, DossierState
 from motcua.workflow import repository
+from motcua.workflow.service import SUPPLEMENT_REASONS
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class Asked:
 @dataclass(frozen=True)
 class PendingSupplement:
     papers: list[Asked]
-    note: str
+    reason: str | None
     requested_at: datetime
     answer_by: date | None
 
@@ -68,7 +69,7 @@ async def view(session: AsyncSession, code: str, person: str) -> ApplicantView:
                     )
                     for k in pending.requirement_keys
                 ],
-                note=pending.note,
+                reason=SUPPLEMENT_REASONS.get(pending.note, pending.note) or None,
                 requested_at=pending.requested_at,
                 answer_by=pending.answer_by,
             )

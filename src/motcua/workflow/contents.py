@@ -37,6 +37,7 @@ from motcua.workflow.schemas import (
     ResultOut,
     SupplementOut,
 )
+from motcua.workflow.service import SUPPLEMENT_REASONS
 
 MIN_REASON = 10
 DISCLOSURE_NAMES = {"personal-number": "Xem số định danh đầy đủ", "file": "Mở tệp của hồ sơ"}
@@ -172,7 +173,7 @@ async def contents(
                 requirement_names=[
                     requirements[k].name if k in requirements else k for k in s.requirement_keys
                 ],
-                note=s.note,
+                reason=SUPPLEMENT_REASONS.get(s.note, s.note) or None,
                 requested_at=s.requested_at,
                 answer_by=s.answer_by,
                 answered_at=s.answered_at,

@@ -11,6 +11,7 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import UploadFile
 
 from motcua.catalog import repository as catalog_repository
 from motcua.core import clock
@@ -25,7 +26,7 @@ from motcua.identity.service import Subject
 from motcua.units.models import Agency
 from motcua.web.templating import render
 from motcua.workflow import contents, repository, service
-from motcua.workflow.api import inline_file
+from motcua.workflow.api import PDF_CAP, inline_file
 from motcua.workflow.definitions import StepKind
 from motcua.workflow.schemas import CaseOut, QueueItem, VisitOut
 
@@ -252,6 +253,7 @@ async def _case_context(session: AsyncSession, officer: Subject, code: str) -> d
         "overdue": not view.paused and view.due_at < clock.now(),
         "min_new_date": today.isoformat(),
         "answer_by": _default_answer_by(today).isoformat(),
+        "reasons": service.SUPPLEMENT_REASONS,
         "files_open": view.current_agency == officer.agency_code,
         "day": _day,
         "size": _size,
@@ -376,7 +378,7 @@ def _runner(
         return lambda: service.forward(session, officer, code, agency, version)
     if action == "supplement":
         keys = [str(k)[:200] for k in form.getlist("requirement")][:50]
-        note = _text(form, "note", "Lý do, hướng dẫn", 2000)
+        reason = _text(form, "reason", "Lý do", 32) or "missing"
         raw = str(form.get("answer_by") or "").strip()
         try:
             by = date.fromisoformat(raw) if raw else None
@@ -384,7 +386,7 @@ def _runner(
             raise Invalid(
                 "Hãy chọn hạn bổ sung là một ngày hợp lệ.", code="bad-answer-by"
             ) from None
-        return lambda: service.request_supplement(session, officer, code, keys, note, version, by)
+        return lambda: service.request_supplement(session, officer, code, keys, reason, version, by)
     if action == "refuse":
         reason = _text(form, "reason", "Lý do")
         return lambda: service.refuse(session, officer, code, reason, version)
@@ -454,15 +456,51 @@ async def act(
 # --- public verification --------------------------------------------------------------------------
 
 
-@router.get("/verify/{verify_code}", response_class=HTMLResponse)
-async def verify(
+VerifyCode = Annotated[str, Path(max_length=32, pattern=r"^[A-Za-z0-9_-]{8,32}$")]
+
+
+async def _verify_page(
     request: Request,
-    session: RequestSession,
-    verify_code: Annotated[str, Path(max_length=32, pattern=r"^[A-Za-z0-9_-]{8,32}$")],
+    session: AsyncSession,
+    verify_code: str,
+    check: dict[str, Any] | None = None,
+    status_code: int = 200,
 ) -> HTMLResponse:
     try:
         result = await service.verify(session, verify_code)
     except NotFound:
-        return render(request, "workflow/verify.html", {"result": None}, 404)
-    issued = get_calendar().localise(result.issued_at).strftime("%H:%M, %d/%m/%Y")
-    return render(request, "workflow/verify.html", {"result": result, "issued": issued})
+        return render(request, "workflow/verify.html", {"result": None, "check": None}, 404)
+    return render(
+        request,
+        "workflow/verify.html",
+        {"result": result, "day": _day, "check": check},
+        status_code,
+    )
+
+
+@router.get("/verify/{verify_code}", response_class=HTMLResponse)
+async def verify(
+    request: Request, session: RequestSession, verify_code: VerifyCode
+) -> HTMLResponse:
+    """The page a result's QR code opens: genuine or not, in words."""
+    return await _verify_page(request, session, verify_code)
+
+
+@router.post("/verify/{verify_code}", response_class=HTMLResponse)
+async def verify_file(
+    request: Request, session: RequestSession, verify_code: VerifyCode
+) -> HTMLResponse:
+    """A person uploads the PDF they were given: is it this result, unchanged and signed?"""
+    form = await request.form()
+    file = form.get("file")
+    if not isinstance(file, UploadFile) or not file.filename:
+        check: dict[str, Any] = {"error": "Hãy chọn tệp PDF cần kiểm tra."}
+        return await _verify_page(request, session, verify_code, check, 422)
+    data = await file.read(PDF_CAP + 1)
+    if len(data) > PDF_CAP or not data.startswith(b"%PDF-"):
+        check = {
+            "error": "Tệp này không phải tệp PDF (hoặc lớn hơn 20 MB); hãy chọn đúng tệp kết quả."
+        }
+        return await _verify_page(request, session, verify_code, check, 422)
+    out = await service.check_file(session, verify_code, data)
+    return await _verify_page(request, session, verify_code, out.model_dump())

@@ -87,7 +87,7 @@ class ItemContentOut(BaseModel):
 class SupplementOut(BaseModel):
     requirement_keys: list[str]
     requirement_names: list[str]
-    note: str
+    reason: str | None
     requested_at: datetime
     answer_by: date | None
     answered_at: datetime | None
@@ -147,7 +147,11 @@ class ForwardIn(ActionIn):
 
 class SupplementIn(ActionIn):
     requirement_keys: list[str] = Field(max_length=50)
-    note: str = Field(default="", max_length=2000, description="Why, in words the applicant reads.")
+    reason: str = Field(
+        default="missing",
+        max_length=32,
+        description="Why: missing, unreadable, incomplete, mismatch or expired (a closed list).",
+    )
     answer_by: date | None = Field(
         default=None, description="Answer by this working day; five working days by default."
     )
@@ -244,8 +248,22 @@ class VerifyOut(BaseModel):
     verify_code: str
     dossier_code: str
     procedure_name: str
+    document_title: str = Field(description="The paper issued, e.g. “Giấy khai sinh điện tử”.")
+    holder: str | None = Field(description="Whose dossier it was issued on, name masked.")
     agency_name: str
+    signed_by: str = Field(description="The signing certificate's name.")
     issued_at: datetime
     sha256: str
     revoked: bool
+    revoked_at: datetime | None
     revoked_reason: str | None
+
+
+class FileCheckOut(BaseModel):
+    """Is an uploaded file this very result, unchanged, signed by a key the platform trusts?"""
+
+    genuine: bool
+    same_document: bool
+    signature_intact: bool
+    trusted: bool
+    revoked: bool

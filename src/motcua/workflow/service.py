@@ -5,6 +5,7 @@ Each action appends one event to the dossier's own history (``dossiers.service.a
 who, what, and from which step to which; the dossier's version guards concurrent actions.
 """
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from motcua.catalog import repository as catalog_repository
+from motcua.catalog.models import ProcedureVersion
 from motcua.core import clock
 from motcua.core.calendar import get_calendar
 from motcua.core.errors import Conflict, Invalid, NotFound
@@ -48,6 +50,7 @@ from motcua.workflow.models import (
 from motcua.workflow.schemas import (
     CaseOut,
     DefinitionOut,
+    FileCheckOut,
     QueueItem,
     QueuePage,
     VerifyOut,
@@ -624,13 +627,14 @@ async def request_supplement(
     subject: Subject,
     code: str,
     requirement_keys: list[str],
-    note: str = "",
+    reason: str = "missing",
     expected_version: int | None = None,
     answer_by: date | None = None,
 ) -> Work:
     """Ask only for requirements of the dossier's procedure version that no registry already
     satisfied; anything else is refused and written to the violations log. The applicant is
-    told which papers, why (``note``) and by which working day to answer (five working days
+    told which papers, why (one reason of ``SUPPLEMENT_REASONS``: a closed list, so no free text
+    can carry a request for another paper) and by which working day to answer (five working days
     from today unless the officer names another)."""
     work = await _work(session, subject, code, expected_version)
     _open(work)
@@ -640,6 +644,8 @@ async def request_supplement(
     _state(work, {DossierState.received, DossierState.in_progress}, "yêu cầu bổ sung hồ sơ")
     if not requirement_keys:
         raise Invalid("Hãy chọn ít nhất một thành phần cần bổ sung.", code="nothing-requested")
+    if reason not in SUPPLEMENT_REASONS:
+        raise Invalid("Hãy chọn lý do cần bổ sung trong danh sách.", code="unknown-reason")
     requirements = {
         r.key: r
         for r in await catalog_repository.requirements_of(
@@ -683,7 +689,7 @@ async def request_supplement(
             dossier_id=work.dossier.id,
             officer_id=subject.officer_id,
             requirement_keys=keys,
-            note=note.strip(),
+            note=reason,
             requested_at=now,
             answer_by=by,
         )
@@ -699,7 +705,7 @@ async def request_supplement(
         data={
             "requirements": keys,
             "form": "Mẫu 02",
-            "note": note.strip(),
+            "supplement_reason": reason,
             "answer_by": by.isoformat(),
         },
     )
@@ -710,13 +716,22 @@ async def request_supplement(
         f"supplement:{seq}",
         "supplement_requested",
         items=names,
-        note=note.strip(),
+        reason=SUPPLEMENT_REASONS[reason],
         answer_by=f"{by:%d/%m/%Y}",
     )
     return work
 
 
 SUPPLEMENT_DAYS = 5
+# Why papers are asked, in the words the applicant reads; stored by key (in the request's
+# ``note``). A closed list: an officer cannot write a request for some other paper into it.
+SUPPLEMENT_REASONS = {
+    "missing": "Hồ sơ chưa có giấy tờ này.",
+    "unreadable": "Bản chụp hoặc bản quét không đọc được rõ.",
+    "incomplete": "Giấy tờ thiếu trang, thiếu chữ ký hoặc con dấu.",
+    "mismatch": "Thông tin trên giấy tờ không khớp với tờ khai hoặc dữ liệu đã có.",
+    "expired": "Giấy tờ đã hết hiệu lực.",
+}
 SUPPLEMENT_MAX_DAYS = 60
 
 
@@ -1090,19 +1105,55 @@ async def revoke_result(
 
 
 async def verify(session: AsyncSession, verify_code: str) -> VerifyOut:
+    """What a result is, for anyone holding its code: which paper, whose (name masked), who
+    signed it and when, and whether it still stands."""
+    from motcua.workflow import contents
+
     document = await repository.result(session, verify_code)
     if document is None:
         raise NotFound("Không có văn bản với mã xác thực này.", code="unknown-result")
     dossier = await session.get(Dossier, document.dossier_id)
     agency = await session.get(Agency, document.agency_id)
     assert dossier is not None and agency is not None
+    version = await session.get(ProcedureVersion, dossier.procedure_version_id)
+    titles = list(version.result_documents) if version is not None else []
+    items = await dossiers_repository.items_of(session, dossier.id)
     return VerifyOut(
         verify_code=document.verify_code,
         dossier_code=dossier.code,
         procedure_name=dossier.procedure_name,
+        document_title=titles[0]
+        if titles
+        else f"Kết quả giải quyết thủ tục {dossier.procedure_name}",
+        holder=contents.masked_name(contents.applicant_name(items)),
         agency_name=agency.name,
+        signed_by=signer_name(document.signer_subject) or agency.name,
         issued_at=document.issued_at,
         sha256=document.sha256,
         revoked=document.revoked_at is not None,
+        revoked_at=document.revoked_at,
         revoked_reason=document.revoked_reason,
     )
+
+
+async def check_file(session: AsyncSession, verify_code: str, data: bytes) -> FileCheckOut:
+    """Is ``data`` the result behind ``verify_code``, byte for byte, with its signature intact
+    and made with a key the platform trusts, and not revoked?"""
+    from motcua.workflow import results
+
+    await verify(session, verify_code)  # an unknown code is a 404, as for the page
+    found = await results.check(session, data)
+    same = found.verify_code == verify_code
+    return FileCheckOut(
+        genuine=found.genuine and same,
+        same_document=same,
+        signature_intact=found.signature_intact,
+        trusted=found.trusted,
+        revoked=found.revoked,
+    )
+
+
+def signer_name(subject: str) -> str | None:
+    """The certificate's common name from its one-line form (``Common Name: …, Country: VN``)."""
+    found = re.search(r"Common Name: (.+?)(?:, [A-Z][A-Za-z ]+: |$)", subject)
+    return found.group(1).strip() if found else None
