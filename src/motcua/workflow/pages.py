@@ -272,9 +272,15 @@ def _default_answer_by(today: date) -> date:
     return day
 
 
-def _day(value: date | datetime | None) -> str:
-    if value is None:
+def _day(value: date | datetime | str | None) -> str:
+    """dd/mm/yyyy of a date, a moment (local day) or an ISO date kept in a history event."""
+    if value is None or value == "":
         return ""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value[:10])
+        except ValueError:
+            return ""
     if isinstance(value, datetime):
         value = get_calendar().localise(value).date()
     return f"{value:%d/%m/%Y}"
