@@ -94,10 +94,21 @@ def in_words(value: Any, labels: Mapping[str, str]) -> str:
 
 
 def fields_of(value: Mapping[str, Any] | None, labels: Mapping[str, str]) -> list[FieldOut]:
+    """Labelled values; personal numbers in them are masked like the applicant's own."""
     return [
-        FieldOut(name=k, label=label_of(k, labels), value=in_words(v, labels))
+        FieldOut(name=k, label=label_of(k, labels), value=in_words(_masked(k, v), labels))
         for k, v in (value or {}).items()
     ]
+
+
+def _masked(name: str, value: Any) -> Any:
+    if name.endswith("personal_id") and isinstance(value, str) and value.isdigit():
+        return mask(value)
+    if isinstance(value, dict):
+        return {k: _masked(k, v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_masked(name, v) for v in value]
+    return value
 
 
 def applicant_name(items: Sequence[DossierItem]) -> str | None:
