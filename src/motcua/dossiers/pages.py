@@ -72,10 +72,12 @@ NEXT_STEPS = {
     DossierState.in_progress: (
         "Cơ quan đang giải quyết. Bạn chưa cần làm gì; kết quả hẹn trả {due}."
     ),
-    DossierState.supplement_requested: "Cần bổ sung giấy tờ: mở hồ sơ để xem và gửi bổ sung.",
-    DossierState.result_ready: "Đã có kết quả đã ký: mở hồ sơ để tải về và kiểm tra.",
+    DossierState.supplement_requested: (
+        "Cần bổ sung giấy tờ: xem giấy tờ được yêu cầu và gửi bổ sung."
+    ),
+    DossierState.result_ready: "Đã có kết quả ký số: tải về và kiểm tra.",
     DossierState.returned: "Đã trả kết quả: bạn tải lại và kiểm tra được bất cứ lúc nào.",
-    DossierState.refused: "Hồ sơ không được giải quyết: mở hồ sơ để xem lý do.",
+    DossierState.refused: "Hồ sơ không được giải quyết; xem lý do trong hồ sơ.",
     DossierState.withdrawn: "Bạn đã rút hồ sơ; không cần làm gì thêm.",
 }
 UPLOAD_CAP_NOTE = "PDF, JPEG hoặc PNG"
