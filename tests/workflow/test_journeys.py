@@ -418,3 +418,65 @@ async def test_header_and_personal_page_link_to_my_dossiers(client: httpx.AsyncC
 async def test_unknown_dossier_codes(client: httpx.AsyncClient, path: str) -> None:
     answer = await client.get(path, headers=as_citizen(APPLICANT))
     assert answer.status_code in {404, 422} and answer.status_code < 500
+
+
+async def test_bad_input_to_the_new_routes_is_a_clear_4xx(
+    client: httpx.AsyncClient, session: AsyncSession, team: Team
+) -> None:
+    code = await file_dossier(session, team.commune, SIMPLE)
+    await session.commit()  # a savepoint: a refused request rolls back to here, not further
+    officer = team.auth("c_receiving_officer")
+    answers = {
+        "unknown file": await client.get(
+            f"/api/v1/workflow/dossiers/{code}/files/{'0' * 32}", headers=officer
+        ),
+        "malformed file id": await client.get(
+            f"/api/v1/workflow/dossiers/{code}/files/..%2f..", headers=officer
+        ),
+        "reveal without reason": await client.post(
+            f"/api/v1/workflow/dossiers/{code}/reveal", json={}, headers=officer
+        ),
+        "reveal, reason too long": await client.post(
+            f"/api/v1/workflow/dossiers/{code}/reveal", json={"reason": "x" * 5000}, headers=officer
+        ),
+        "unlisted reason": await client.post(
+            f"/api/v1/workflow/dossiers/{code}/supplement",
+            json={"requirement_keys": ["van_ban_lam_chung"], "reason": "vì tôi muốn"},
+            headers=officer,
+        ),
+        "answer-by in the past": await client.post(
+            f"/api/v1/workflow/dossiers/{code}/supplement",
+            json={"requirement_keys": ["van_ban_lam_chung"], "answer_by": "2020-01-01"},
+            headers=officer,
+        ),
+        "answer to a dossier not waiting": await client.post(
+            f"/api/v1/workflow/dossiers/{code}/supplement-answer",
+            json={"items": [{"requirement_key": "van_ban_lam_chung", "upload_id": "x" * 64}]},
+            headers=as_citizen(APPLICANT),
+        ),
+        "garbage answer": await client.post(
+            f"/api/v1/workflow/dossiers/{code}/supplement-answer",
+            json={"items": [{"requirement_key": ""}]},
+            headers=as_citizen(APPLICANT),
+        ),
+        "check without a file": await client.post(f"/api/v1/workflow/results/{'a' * 16}/check"),
+    }
+    expected = {
+        "unknown file": 404,
+        "malformed file id": 404,
+        "reveal without reason": 422,
+        "reveal, reason too long": 422,
+        "unlisted reason": 422,
+        "answer-by in the past": 422,
+        "answer to a dossier not waiting": 409,
+        "garbage answer": 422,
+        "check without a file": 422,
+    }
+    for name, answer in answers.items():
+        assert answer.status_code == expected[name], (name, answer.text)
+        assert answer.json()["message"], name
+    assert (await state_of(session, code))[0] == DossierState.received
+    assert await session.scalar(select(func.count()).select_from(SupplementRequest)) == 0
+    assert await _disclosures(session, code, "personal-number") == []
+    page_post = await client.post(f"/verify/{'a' * 16}", files={"file": ("x.pdf", b"%PDF-1.4")})
+    assert page_post.status_code == 404 and "Không có văn bản nào với mã này." in page_post.text

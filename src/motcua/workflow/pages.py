@@ -497,6 +497,10 @@ async def verify_file(
     request: Request, session: RequestSession, verify_code: VerifyCode
 ) -> HTMLResponse:
     """A person uploads the PDF they were given: is it this result, unchanged and signed?"""
+    try:
+        await service.verify(session, verify_code)
+    except NotFound:  # no such result: the page says so, whatever the file
+        return await _verify_page(request, session, verify_code)
     form = await request.form()
     file = form.get("file")
     if not isinstance(file, UploadFile) or not file.filename:

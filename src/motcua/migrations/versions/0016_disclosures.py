@@ -2,7 +2,7 @@
 day a supplement request asks the applicant to answer by
 
 Revision ID: 0016_disclosures
-Revises: 0007_workflow
+Revises: 0007_workflow (and needs 0002_identity: it refers to officers)
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 revision: str = "0016_disclosures"
 down_revision: str | None = "0007_workflow"
 branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = "0002_identity"
 
 
 def upgrade() -> None:
