@@ -77,8 +77,14 @@ async def fee_procedure(session: AsyncSession) -> str:
                     "key": "thong_tin_nhan_than",
                     "name": "Thông tin nhân thân",
                     "evidence_type": "population.person",
+                    "fields": ["personal_id", "full_name", "date_of_birth", "sex"],
                 },
-                {"key": "noi_cu_tru", "name": "Nơi cư trú", "evidence_type": "residence.record"},
+                {
+                    "key": "noi_cu_tru",
+                    "name": "Nơi cư trú",
+                    "evidence_type": "residence.record",
+                    "fields": ["personal_id", "permanent_address"],
+                },
             ],
         }
     )

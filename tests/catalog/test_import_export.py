@@ -24,7 +24,12 @@ GOOD = {
     "online_level": "partial",
     "requirements": [
         {"key": "don", "name": "Đơn đề nghị", "form_template": "Mẫu 01"},
-        {"key": "dkkd", "name": "Đăng ký kinh doanh", "evidence_type": "business.registration"},
+        {
+            "key": "dkkd",
+            "name": "Đăng ký kinh doanh",
+            "evidence_type": "business.registration",
+            "fields": ["enterprise_code", "enterprise_name"],
+        },
     ],
 }
 

@@ -24,7 +24,12 @@ def doc(code: str = "2.999001", name: str = "Thủ tục thử phiên bản", da
         online_level=OnlineLevel.full,
         requirements=[
             RequirementDoc(key="to_khai", name="Tờ khai", form_template="Mẫu tờ khai"),
-            RequirementDoc(key="cu_tru", name="Nơi cư trú", evidence_type="residence.record"),
+            RequirementDoc(
+                key="cu_tru",
+                name="Nơi cư trú",
+                evidence_type="residence.record",
+                fields=["permanent_address"],
+            ),
         ],
         provenance="test",
     )

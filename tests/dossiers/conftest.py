@@ -124,7 +124,8 @@ def procedure(code: str, **changes: Any) -> ProcedureDoc:
         "code": code,
         "name": f"Thủ tục thử nghiệm {code} (dữ liệu tổng hợp)",
         "sector": "Hộ tịch",
-        "levels": ["commune"],
+        # Settled at its ministry: filed there unless the applicant names another agency.
+        "levels": ["ministry"],
         "managing_agency": AGENCY,
         "processing_days": 5,
         "fees": [{"description": "Lệ phí (dữ liệu tổng hợp)", "amount_vnd": 50000}],
@@ -136,6 +137,8 @@ def procedure(code: str, **changes: Any) -> ProcedureDoc:
                 "key": "giay_chung_sinh",
                 "name": "Giấy chứng sinh",
                 "evidence_type": "health.birth_certificate",
+                "subject": "mother",
+                "fields": ["mother_full_name", "date_of_birth"],
             },
             {"key": "ban_sao", "name": "Bản sao giấy tờ khác", "mandatory": False},
         ],
@@ -187,9 +190,15 @@ def jpeg_bytes() -> bytes:
     )
 
 
-def registry_item(key: str = "giay_chung_sinh") -> dict[str, Any]:
+def registry_item(evidence_item: int, key: str = "giay_chung_sinh") -> dict[str, Any]:
+    """A registry item cites the read the platform made (``tests.fetched``), never a value."""
+    return {"requirement_key": key, "source": "registry", "evidence_item": evidence_item}
+
+
+def counter_item(key: str = "giay_chung_sinh") -> dict[str, Any]:
+    """What an officer at the counter typed for a requirement."""
     return {
         "requirement_key": key,
-        "source": "registry",
+        "source": "counter",
         "value": {"so_giay_chung_sinh": "CS-0001 (dữ liệu tổng hợp)"},
     }

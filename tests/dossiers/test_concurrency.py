@@ -34,7 +34,9 @@ async def committed(engine: AsyncEngine) -> AsyncIterator[async_sessionmaker[Asy
 
 
 def submission(upload_id: str) -> SubmissionIn:
-    registry = {"source": "registry", "value": {"ghi_chu": "dữ liệu tổng hợp"}}
+    # The requirements a registry serves are uploaded here: a registry item needs a read the
+    # platform made (tests/dossiers/test_registry_items.py), which this test is not about.
+    registry = {"source": "upload", "upload_id": upload_id}
     return SubmissionIn.model_validate(
         {
             "procedure_code": PROCEDURE,

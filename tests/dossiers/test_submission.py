@@ -18,9 +18,11 @@ from tests.dossiers.conftest import (
     APPLICANT,
     OFFICER,
     OTHER,
+    counter_item,
     pdf_bytes,
     registry_item,
 )
+from tests.fetched import fetched_evidence
 from tests.identity.helpers import as_citizen, as_officer
 
 CODE = re.compile(r"^000\.00\.00\.G15-\d{6}-\d{4}$")
@@ -49,7 +51,7 @@ def body(code: str, upload_id: str, **changes: Any) -> dict[str, Any]:
         "procedure_code": code,
         "items": [
             {"requirement_key": "to_khai", "source": "upload", "upload_id": upload_id},
-            registry_item(),
+            {"requirement_key": "giay_chung_sinh", "source": "upload", "upload_id": upload_id},
         ],
     }
     data.update(changes)
@@ -67,10 +69,13 @@ async def test_online_submission_writes_everything_in_one_go(
     client: httpx.AsyncClient, session: AsyncSession, procedures: dict[str, str]
 ) -> None:
     upload_id = await upload(client)
+    read = await fetched_evidence(
+        session, actor=APPLICANT, procedure_code=procedures["online"], keys=["giay_chung_sinh"]
+    )
+    filed = body(procedures["online"], upload_id, contact_email="cong.dan@example.test")
+    filed["items"][1] = registry_item(read["giay_chung_sinh"])
     response = await client.post(
-        "/api/v1/dossiers",
-        headers=person(APPLICANT, "key-online-0001"),
-        json=body(procedures["online"], upload_id, contact_email="cong.dan@example.test"),
+        "/api/v1/dossiers", headers=person(APPLICANT, "key-online-0001"), json=filed
     )
     assert response.status_code == 201, response.text
     dossier = response.json()
@@ -335,7 +340,7 @@ async def test_counter_channel_is_filed_by_the_officer_for_the_applicant(
             "applicant": APPLICANT,
             "items": [
                 {"requirement_key": "to_khai", "source": "counter", "upload_id": scan},
-                registry_item(),
+                counter_item(),
             ],
         },
     )

@@ -15,7 +15,7 @@ from motcua.core.migrate import upgrade
 from motcua.dossiers import repository, service
 from motcua.dossiers.models import DossierState, HistoryIsAppendOnly
 from motcua.dossiers.schemas import SubmissionIn
-from tests.dossiers.conftest import APPLICANT, OFFICER, OTHER, registry_item
+from tests.dossiers.conftest import APPLICANT, OFFICER, OTHER, counter_item
 from tests.identity.helpers import as_citizen
 
 
@@ -31,7 +31,7 @@ async def submitted(
                     "source": "counter",
                     "value": {"ho_ten": "Nguyễn Văn A (dữ liệu thử)"},
                 },
-                registry_item(),
+                counter_item(),
             ],
             "channel": "counter",
             "applicant": APPLICANT,

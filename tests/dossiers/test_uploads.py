@@ -21,7 +21,6 @@ from tests.dossiers.conftest import (
     jpeg_bytes,
     pdf_bytes,
     png_bytes,
-    registry_item,
     use_s3,
 )
 from tests.identity.helpers import as_citizen
@@ -245,7 +244,7 @@ async def test_the_dossier_size_cap_counts_every_upload(
             "items": [
                 {"requirement_key": "to_khai", "source": "upload", "upload_id": ids[0]},
                 {"requirement_key": "ban_sao", "source": "upload", "upload_id": ids[1]},
-                registry_item(),
+                {"requirement_key": "giay_chung_sinh", "source": "upload", "upload_id": ids[1]},
             ],
         },
     )

@@ -18,6 +18,7 @@ from motcua.dossiers.schemas import SubmissionIn
 from motcua.identity.models import ApiToken, Officer, Role
 from motcua.identity.service import Subject, hash_token
 from motcua.units.models import Agency, AgencyKind, AgencyLevel
+from tests.fetched import fetched_evidence
 
 APPLICANT = "001084000777"
 GROUP = "0.000015"  # interconnected group: commune -> province -> commune
@@ -111,33 +112,41 @@ async def team(session: AsyncSession) -> Team:
     return Team(commune, other, province, ministry, officers, tokens)
 
 
-GROUP_ITEMS: list[dict[str, Any]] = [
-    {
-        "requirement_key": "to_khai_lien_thong",
-        "source": "counter",
-        "value": {"ghi_chu": "tổng hợp"},
-    },
-    *(
-        {"requirement_key": k, "source": "registry", "value": {"nguon": "dữ liệu tổng hợp"}}
-        for k in (
-            "giay_chung_sinh",
-            "nhan_than_cha_me",
-            "noi_cu_tru_cha_me",
-            "tinh_trang_bao_hiem_y_te",
-        )
-    ),
-]
-SIMPLE_ITEMS: list[dict[str, Any]] = [
-    {
-        "requirement_key": "to_khai_dang_ky_khai_sinh",
-        "source": "counter",
-        "value": {"x": "tổng hợp"},
-    },
-    *(
-        {"requirement_key": k, "source": "registry", "value": {"nguon": "dữ liệu tổng hợp"}}
-        for k in ("giay_chung_sinh", "nhan_than_cha_me", "noi_cu_tru_cha_me")
-    ),
-]
+GROUP_KEYS = (
+    "giay_chung_sinh",
+    "nhan_than_cha_me",
+    "noi_cu_tru_cha_me",
+    "tinh_trang_bao_hiem_y_te",
+)
+SIMPLE_KEYS = ("giay_chung_sinh", "nhan_than_cha_me", "noi_cu_tru_cha_me")
+
+
+def _typed(key: str, keys: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Every item typed at the counter (tests that commit, and are not about registry data)."""
+    return [
+        {"requirement_key": key, "source": "counter", "value": {"ghi_chu": "tổng hợp"}},
+        *(
+            {"requirement_key": k, "source": "counter", "value": {"nguon": "dữ liệu tổng hợp"}}
+            for k in keys
+        ),
+    ]
+
+
+GROUP_ITEMS = _typed("to_khai_lien_thong", GROUP_KEYS)
+SIMPLE_ITEMS = _typed("to_khai_dang_ky_khai_sinh", SIMPLE_KEYS)
+
+
+async def registry_items(
+    session: AsyncSession, procedure: str, actor: str = APPLICANT
+) -> list[dict[str, Any]]:
+    """The declaration typed at the counter; the rest cited from reads the platform made."""
+    typed = GROUP_ITEMS if procedure == GROUP else SIMPLE_ITEMS
+    keys = list(GROUP_KEYS if procedure == GROUP else SIMPLE_KEYS)
+    read = await fetched_evidence(session, actor=actor, procedure_code=procedure, keys=keys)
+    return [
+        typed[0],
+        *({"requirement_key": k, "source": "registry", "evidence_item": read[k]} for k in keys),
+    ]
 
 
 async def file_dossier(
@@ -150,7 +159,7 @@ async def file_dossier(
             "applicant": APPLICANT,
             "receiving_agency": agency.code,
             "contact_email": email,
-            "items": GROUP_ITEMS if procedure == GROUP else SIMPLE_ITEMS,
+            "items": await registry_items(session, procedure),
         }
     )
     result = await dossiers.submit(

@@ -38,6 +38,8 @@ class Application(Base):
     # requirement key -> upload id
     uploads: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     contact_email: Mapped[str | None] = mapped_column(String(320), default=None)
+    # Identifier code of the receiving agency the applicant chose (None: the default).
+    receiving_agency: Mapped[str | None] = mapped_column(String(35), default=None)
     idempotency_key: Mapped[str] = mapped_column(String(64))
     dossier_code: Mapped[str | None] = mapped_column(String(64), default=None)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -8,7 +8,7 @@ field, fields marked ``aria-invalid``. Every page needs the e-ID session.
 from typing import Annotated, Any
 
 import segno
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
@@ -222,3 +222,35 @@ async def sandbox_pay(
     if simulated is not None:
         await payments.confirm(session, out.gateway, simulated.body, simulated.headers)
     return RedirectResponse(f"/ho-so/{application_id}/bien-nhan", status_code=303)
+
+
+@router.get("/ho-so/{application_id}/noi-tiep-nhan", response_class=HTMLResponse)
+async def receiving_page(
+    request: Request,
+    application_id: ApplicationId,
+    session: RequestSession,
+    citizen: PageCitizen,
+    tinh: Annotated[str | None, Query(max_length=2, pattern=r"^\d{2}$")] = None,
+) -> Response:
+    """Nơi tiếp nhận hồ sơ: province, then a centre of it (Decree 118/2025)."""
+    found = await service.centres(session, application_id, citizen.personal_id, tinh)
+    return render(request, "applications/receiving.html", {"id": application_id, "found": found})
+
+
+@router.post("/ho-so/{application_id}/noi-tiep-nhan", response_class=HTMLResponse)
+async def choose_receiving(
+    request: Request,
+    application_id: ApplicationId,
+    session: RequestSession,
+    citizen: PageCitizen,
+    agency: Annotated[str, Form(max_length=35)],
+) -> Response:
+    try:
+        await service.save(
+            session, application_id, citizen.personal_id, DraftIn(receiving_agency=agency)
+        )
+    except DomainError as refusal:
+        found = await service.centres(session, application_id, citizen.personal_id, None)
+        context = {"id": application_id, "found": found, "error": refusal.message}
+        return render(request, "applications/receiving.html", context, 422)
+    return RedirectResponse(f"/ho-so/{application_id}#receiving_agency", status_code=303)

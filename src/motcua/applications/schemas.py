@@ -36,6 +36,19 @@ class DraftIn(Strict):
         default_factory=dict, description="requirement key -> upload id (null removes it)"
     )
     contact_email: str | None = Field(default=None, max_length=320)
+    receiving_agency: str | None = Field(
+        default=None,
+        max_length=35,
+        description="Identifier code of the service centre that receives the dossier.",
+    )
+
+
+class ReceivingAgency(Strict):
+    """Where the dossier will be filed, and whether the applicant chose it."""
+
+    code: str
+    name: str
+    chosen: bool
 
 
 class DeclarationField(Strict):
@@ -80,6 +93,7 @@ class ApplicationView(Strict):
     fee_vnd: int | None
     payment_state: PaymentState
     contact_email: str | None
+    receiving_agency: ReceivingAgency | None
     dossier_code: str | None
     created_at: datetime
     updated_at: datetime

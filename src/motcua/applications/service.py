@@ -20,12 +20,14 @@ from motcua.applications.schemas import (
     ApplicationView,
     DraftIn,
     FormItem,
+    ReceivingAgency,
     SubmittedOut,
 )
 from motcua.catalog import repository as catalog_repository
 from motcua.catalog.models import OnlineLevel, ProcedureVersion, Requirement
 from motcua.core import clock
 from motcua.core.errors import Conflict, Invalid, NotFound
+from motcua.dossiers import receiving
 from motcua.dossiers import repository as dossiers_repository
 from motcua.dossiers import service as dossiers
 from motcua.dossiers.models import Channel, ItemSource
@@ -34,6 +36,7 @@ from motcua.dossiers.service import fee_of
 from motcua.exchange import repository as exchange_repository
 from motcua.exchange import service as exchange
 from motcua.exchange.schemas import ItemView
+from motcua.units import repository as units_repository
 
 
 class ApplicationRefused(dossiers.DossierRefused):
@@ -161,10 +164,37 @@ async def _view(session: AsyncSession, ctx: Context) -> ApplicationView:
         fee_vnd=fee,
         payment_state=payment_state,
         contact_email=app.contact_email,
+        receiving_agency=await receiving_agency(session, ctx),
         dossier_code=app.dossier_code,
         created_at=app.created_at,
         updated_at=app.updated_at,
         form=list(ctx.form.values()),
+    )
+
+
+def residence_commune(ctx: Context) -> str | None:
+    """The commune of the applicant's residence, as a registry delivered it for this
+    application (the applicant's own records first)."""
+    own = {p.key for p in ctx.requirements if p.subject in ("applicant", "represented")}
+    ordered = sorted(ctx.items.values(), key=lambda i: i.key not in own)
+    for item in ordered:
+        found = item.fields.get("residence_unit_code")
+        if item.status == "delivered" and found is not None and found.value:
+            return str(found.value)
+    return None
+
+
+async def receiving_agency(session: AsyncSession, ctx: Context) -> ReceivingAgency | None:
+    """The centre the applicant chose, else the one serving their residence (or the managing
+    ministry of a ministry-only procedure); None when there is nothing to go by."""
+    if ctx.app.receiving_agency:
+        chosen = await units_repository.agency_by_code(session, ctx.app.receiving_agency)
+        if chosen is not None:
+            return ReceivingAgency(code=chosen.code, name=chosen.name, chosen=True)
+    rules = receiving.Rules.of(ctx.version)
+    found = await receiving.default_for(session, rules, residence_commune(ctx))
+    return (
+        None if found is None else ReceivingAgency(code=found.code, name=found.name, chosen=False)
     )
 
 
@@ -297,7 +327,64 @@ async def _check_draft(session: AsyncSession, ctx: Context, body: DraftIn) -> li
             )
     if body.contact_email and not dossiers.EMAIL.match(body.contact_email):
         _problem(problems, "contact_email", "malformed-email", "Địa chỉ thư điện tử không hợp lệ.")
+    if body.receiving_agency:
+        await _check_agency(session, ctx, body.receiving_agency, problems)
     return problems
+
+
+@dataclass
+class Centres:
+    """The chooser of the receiving centre: provinces, and the centres of one of them."""
+
+    provinces: list[tuple[str, str]]
+    province: str | None
+    centres: list[tuple[str, str]]
+    current: ReceivingAgency | None
+
+
+async def centres(
+    session: AsyncSession, application_id: str, actor: str, province: str | None
+) -> Centres:
+    """Province first, then the centres there that may receive the procedure (Decree
+    118/2025: any centre of the province), as the national portal asks."""
+    ctx = await _context(session, await _own(session, application_id, actor))
+    current = await receiving_agency(session, ctx)
+    provinces = [(u.code, u.name) for u, _ in await units_repository.provinces(session)]
+    if province is None and current is not None:
+        found = await units_repository.agency_by_code(session, current.code)
+        unit = (
+            await units_repository.unit(session, found.unit_code)
+            if found and found.unit_code
+            else None
+        )
+        province = (unit.province_code or unit.code) if unit else None
+    if province not in {code for code, _ in provinces}:
+        return Centres(provinces, None, [], current)
+    rules = receiving.Rules.of(ctx.version)
+    found_centres = await receiving.centres(session, rules, province)
+    # Named by place first, so a phone's narrow list still shows which commune it is.
+    prefix = "Trung tâm Phục vụ hành chính công "
+    named = [
+        (a.code, a.name.removeprefix(prefix) + (" (cấp tỉnh)" if a.level == "province" else ""))
+        for a in found_centres
+    ]
+    return Centres(provinces, province, named, current)
+
+
+async def _check_agency(
+    session: AsyncSession, ctx: Context, code: str, problems: list[Problem]
+) -> None:
+    agency = await units_repository.agency_by_code(session, code)
+    rules = receiving.Rules.of(ctx.version)
+    if agency is None:
+        _problem(problems, "receiving_agency", "unknown-agency", "Không có nơi tiếp nhận này.")
+    elif not receiving.may_receive(agency.id, agency.level, rules):
+        _problem(
+            problems,
+            "receiving_agency",
+            "agency-may-not-receive",
+            f"{agency.name} không tiếp nhận thủ tục này. {receiving.where_to_file(rules)}",
+        )
 
 
 def _merge(app: Application, body: DraftIn, form: dict[str, FormItem]) -> None:
@@ -314,6 +401,8 @@ def _merge(app: Application, body: DraftIn, form: dict[str, FormItem]) -> None:
     app.values, app.uploads = values, uploads
     if body.contact_email is not None:
         app.contact_email = body.contact_email or None
+    if body.receiving_agency:
+        app.receiving_agency = body.receiving_agency
     app.updated_at = clock.now()
 
 
@@ -420,8 +509,11 @@ async def submit(
     items: list[ItemIn] = []
     for item in ctx.form.values():
         if item.kind == "registry":
-            value = {name: f.value for name, f in item.verified.items()}
-            items.append(ItemIn(requirement_key=item.key, source=ItemSource.registry, value=value))
+            # The dossier copies the read itself: only its id travels (invariant 8).
+            fetched = ctx.items[item.key].id
+            items.append(
+                ItemIn(requirement_key=item.key, source=ItemSource.registry, evidence_item=fetched)
+            )
         elif item.kind == "upload" and item.upload_id:
             items.append(
                 ItemIn(requirement_key=item.key, source=ItemSource.upload, upload_id=item.upload_id)
@@ -436,8 +528,10 @@ async def submit(
                     value=dict(item.values),
                 )
             )
+    agency = await receiving_agency(session, ctx)
     submission = SubmissionIn(
         procedure_code=app.procedure_code,
+        receiving_agency=agency.code if agency else None,
         channel=Channel.online,
         applicant=app.subject_number,
         contact_email=app.contact_email,

@@ -47,6 +47,7 @@ from motcua.core.migrate import upgrade
 from motcua.core.process import freeze_startup_heap
 from motcua.dossiers import service
 from motcua.dossiers.schemas import SubmissionIn
+from motcua.exchange.synthetic import recorded_reads
 from motcua.modules import import_parts
 from motcua.units import service as units
 from motcua.units.models import Agency
@@ -59,8 +60,11 @@ TARGET_P95_MS = 50.0
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
-def _body(upload_id: str, agency: str | None = None) -> SubmissionIn:
-    registry = {"source": "registry", "value": {"ghi_chu": "dữ liệu tổng hợp"}}
+READ_KEYS = ["giay_chung_sinh", "nhan_than_cha_me", "noi_cu_tru_cha_me"]
+
+
+def _body(upload_id: str, reads: dict[str, int], agency: str | None = None) -> SubmissionIn:
+    """The declaration uploaded, the rest cited from the reads the platform made (synthetic)."""
     return SubmissionIn.model_validate(
         {
             "procedure_code": PROCEDURE,
@@ -71,9 +75,10 @@ def _body(upload_id: str, agency: str | None = None) -> SubmissionIn:
                     "source": "upload",
                     "upload_id": upload_id,
                 },
-                {"requirement_key": "giay_chung_sinh", **registry},
-                {"requirement_key": "nhan_than_cha_me", **registry},
-                {"requirement_key": "noi_cu_tru_cha_me", **registry},
+                *(
+                    {"requirement_key": k, "source": "registry", "evidence_item": reads[k]}
+                    for k in READ_KEYS
+                ),
             ],
         }
     )
@@ -90,7 +95,9 @@ Results = dict[tuple[int, str, int], list[tuple[float, list[float]]]]
 Limits = dict[tuple[str, int], list[float | None]]
 
 
-async def _prepare(url: str) -> tuple[dict[str, str], list[str], int, int]:
+async def _prepare(
+    url: str,
+) -> tuple[dict[str, str], dict[str, dict[str, int]], list[str], int, int]:
     """Database, catalog, one upload per client actor; (uploads, other agencies, ids)."""
     await recreate_postgres_database(url)
     await asyncio.to_thread(upgrade, url)
@@ -110,13 +117,16 @@ async def _prepare(url: str) -> tuple[dict[str, str], list[str], int, int]:
                 select(Agency.code).where(Agency.code != AGENCY).order_by(Agency.code).limit(16)
             )
         )
-    uploads = {}
+    uploads, reads = {}, {}
     for actor in ACTORS:
         async with sessions() as session, session.begin():
             upload = await service.upload(session, owner=actor, file_name="to-khai.pdf", data=PDF)
+            reads[actor] = await recorded_reads(
+                session, actor=actor, procedure_code=PROCEDURE, keys=READ_KEYS
+            )
         uploads[actor] = upload.id
     await engine.dispose()
-    return uploads, others, int(version_id or 0), int(agency_id or 0)
+    return uploads, reads, others, int(version_id or 0), int(agency_id or 0)
 
 
 async def _clients(
@@ -207,7 +217,7 @@ def _run(url: str, seconds: float, rounds: int) -> tuple[Results, Limits]:
     """Each level (one worker, then one per core), pgbench at once after it at the same number
     of clients, ``rounds`` times over: a slow spell of the machine falls on both sides of a
     ratio, not on one."""
-    uploads, others, version_id, agency_id = asyncio.run(_prepare(url))
+    uploads, reads, others, version_id, agency_id = asyncio.run(_prepare(url))
     cores = os.cpu_count() or 1
     results: Results = defaultdict(list)
     limits: Limits = defaultdict(list)
@@ -217,7 +227,9 @@ def _run(url: str, seconds: float, rounds: int) -> tuple[Results, Limits]:
     for round_ in range(rounds):
         for mode, clients in levels:
             bodies = {
-                a: _body(uploads[a], others[n % len(others)] if mode == "spread" else None)
+                a: _body(
+                    uploads[a], reads[a], others[n % len(others)] if mode == "spread" else None
+                )
                 for n, a in enumerate(ACTORS[:clients])
             }
             for workers in sorted({1, cores}):

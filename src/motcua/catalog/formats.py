@@ -23,7 +23,7 @@ XLSX_PROCEDURE_COLUMNS = [
 ]  # fmt: skip
 XLSX_REQUIREMENT_COLUMNS = [
     "procedure_code", "key", "name", "description", "mandatory", "originals", "copies",
-    "form_template", "evidence_type",
+    "form_template", "evidence_type", "subject", "fields",
 ]  # fmt: skip
 XLSX_EVIDENCE_COLUMNS = ["code", "name", "description", "registry_code", "fields"]
 
@@ -149,6 +149,7 @@ def read_xlsx(content: bytes) -> tuple[CatalogDocument, dict[str, int]]:
                 lines[f"procedures[{owner['_index']}].requirements[{index}].{column}"] = row_number
             lines[f"procedures[{owner['_index']}].requirements[{index}]"] = row_number
             row["mandatory"] = _boolean(row.get("mandatory"), default=True)
+            row["fields"] = _split(row.get("fields"))
             owner["requirements"].append(_drop_empty(row))
     evidence: list[dict[str, Any]] = []
     if "evidence_types" in book.sheetnames:
@@ -236,6 +237,7 @@ def write_xlsx(document: CatalogDocument) -> bytes:
         sheet.append([data.get(c) for c in XLSX_PROCEDURE_COLUMNS])
         for requirement in data["requirements"]:
             requirement["procedure_code"] = procedure.code
+            requirement["fields"] = "\n".join(requirement["fields"])
             requirements.append([requirement.get(c) for c in XLSX_REQUIREMENT_COLUMNS])
     evidence = book.create_sheet("evidence_types")
     evidence.append(XLSX_EVIDENCE_COLUMNS)

@@ -41,6 +41,19 @@ class Level(enum.StrEnum):
     commune = "commune"
 
 
+class SubjectRole(enum.StrEnum):
+    """Whose evidence a requirement is: the fetch reads that person's record, no one else's."""
+
+    applicant = "applicant"
+    represented = "represented"
+    child = "child"
+    deceased = "deceased"
+    spouse = "spouse"
+    father = "father"
+    mother = "mother"
+    other_party = "other_party"
+
+
 class EvidenceType(Base):
     """loại giấy tờ / dữ liệu: what a registry can hand over instead of a paper."""
 
@@ -153,5 +166,10 @@ class Requirement(Base):
     evidence_type_code: Mapped[str | None] = mapped_column(
         ForeignKey("evidence_types.code"), index=True, default=None
     )
+    # Whose evidence it is, and the only fields of the evidence type this procedure may read.
+    subject: Mapped[SubjectRole] = mapped_column(
+        Enum(SubjectRole, native_enum=False, length=16), default=SubjectRole.applicant
+    )
+    fields: Mapped[list[str]] = mapped_column(JSON, default=list)
 
     version: Mapped[ProcedureVersion] = relationship(back_populates="requirements", lazy="raise")

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from motcua.catalog.models import Level, OnlineLevel, VersionStatus
+from motcua.catalog.models import Level, OnlineLevel, SubjectRole, VersionStatus
 from motcua.units.schemas import AgencyKey
 
 ProcedureCode = Annotated[str, StringConstraints(pattern=r"^\d\.\d{6}$")]
@@ -41,6 +41,14 @@ class RequirementDoc(Strict):
     form_template: str | None = None
     evidence_type: EvidenceCode | None = Field(
         default=None, description="Code of the evidence type a registry can deliver instead."
+    )
+    subject: SubjectRole = Field(
+        default=SubjectRole.applicant, description="Whose evidence it is (whose record is read)."
+    )
+    fields: list[str] = Field(
+        default_factory=list,
+        description="The only fields of the evidence type this requirement reads (required "
+        "with an evidence type).",
     )
 
 
@@ -103,6 +111,8 @@ class RequirementOut(Strict):
     copies: int
     form_template: str | None
     evidence_type: EvidenceTypeOut | None
+    subject: SubjectRole
+    fields: list[str]
 
 
 class AgencyRef(Strict):
@@ -162,6 +172,7 @@ class RequirementTerms(Strict, frozen=True):
     name: str
     mandatory: bool
     evidence_type_code: str | None
+    subject: SubjectRole = SubjectRole.applicant
 
 
 class PublishedTerms(Strict, frozen=True):
@@ -176,3 +187,4 @@ class PublishedTerms(Strict, frozen=True):
     fees: tuple[Fee, ...]
     requirements: tuple[RequirementTerms, ...]
     managing_agency: AgencyKey | None
+    levels: tuple[Level, ...] = ()

@@ -1,7 +1,7 @@
 """Catalog logic: versions (draft editable, published frozen), search, import and export."""
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 
 from sqlalchemy.engine import URL
@@ -146,6 +146,7 @@ def _terms_of(version: ProcedureVersion) -> PublishedTerms:
         fees=tuple(Fee.model_validate(f) for f in version.fees),
         requirements=tuple(RequirementTerms.model_validate(r) for r in version.requirements),
         managing_agency=AgencyKey.model_validate(agency) if agency else None,
+        levels=tuple(version.levels),
     )
 
 
@@ -200,6 +201,8 @@ async def _detail(session: AsyncSession, version: ProcedureVersion) -> Procedure
                     if r.evidence_type_code
                     else None
                 ),
+                subject=r.subject,
+                fields=list(r.fields),
             )
             for r in version.requirements
         ],
@@ -360,6 +363,8 @@ def _requirements(docs: Sequence[RequirementDoc]) -> list[Requirement]:
             copies=r.copies,
             form_template=r.form_template,
             evidence_type_code=r.evidence_type,
+            subject=r.subject,
+            fields=list(r.fields),
         )
         for i, r in enumerate(docs, start=1)
     ]
@@ -424,9 +429,11 @@ async def _check_references(
     def problem(location: str, message: str) -> None:
         problems.append(ImportProblem(line=lines.get(location), location=location, message=message))
 
-    known_evidence = set(await repository.evidence_types(session)) | {
-        e.code for e in document.evidence_types
+    evidence_fields = {
+        code: set(e.fields) for code, e in (await repository.evidence_types(session)).items()
     }
+    evidence_fields |= {e.code: set(e.fields) for e in document.evidence_types}
+    known_evidence = set(evidence_fields)
     agency_codes = set(await units_repository.agency_ids_by_code(session))
     seen: dict[str, int] = {}
     drafts = {p.code for p in document.procedures if p.status == VersionStatus.draft}
@@ -445,11 +452,7 @@ async def _check_references(
                 f"không có loại dữ liệu {doc.result_evidence_type!r}",
             )
         for j, requirement in enumerate(doc.requirements):
-            if requirement.evidence_type and requirement.evidence_type not in known_evidence:
-                problem(
-                    f"{where}.requirements[{j}].evidence_type",
-                    f"không có loại dữ liệu {requirement.evidence_type!r}",
-                )
+            _check_requirement(requirement, evidence_fields, f"{where}.requirements[{j}]", problem)
         if doc.code in drafts:
             procedure = await repository.procedure_by_code(session, doc.code)
             if procedure is not None and any(
@@ -458,6 +461,32 @@ async def _check_references(
             ):
                 problem(f"{where}.status", f"thủ tục {doc.code} đã có một bản nháp")
     return problems
+
+
+def _check_requirement(
+    requirement: RequirementDoc,
+    evidence_fields: dict[str, set[str]],
+    where: str,
+    problem: Callable[[str, str], None],
+) -> None:
+    """Field minimisation starts in the catalog: a requirement read from a registry lists the
+    fields it needs, each one a field its evidence type offers; anything else reads nothing."""
+    if requirement.evidence_type is None:
+        if requirement.fields:
+            problem(f"{where}.fields", "chỉ thành phần lấy từ cơ sở dữ liệu mới liệt kê trường")
+        return
+    offered = evidence_fields.get(requirement.evidence_type)
+    if offered is None:
+        problem(f"{where}.evidence_type", f"không có loại dữ liệu {requirement.evidence_type!r}")
+        return
+    if not requirement.fields:
+        problem(f"{where}.fields", "hãy liệt kê các trường thủ tục cần đọc từ loại dữ liệu này")
+    unknown = [f for f in requirement.fields if f not in offered]
+    if unknown:
+        problem(
+            f"{where}.fields",
+            f"loại dữ liệu {requirement.evidence_type!r} không có trường {', '.join(unknown)}",
+        )
 
 
 def _same_content(a: ProcedureDoc, b: ProcedureDoc) -> bool:
@@ -502,6 +531,8 @@ def _as_doc(version: ProcedureVersion, agency_code: str | None) -> ProcedureDoc:
                 copies=r.copies,
                 form_template=r.form_template,
                 evidence_type=r.evidence_type_code,
+                subject=r.subject,
+                fields=list(r.fields),
             )
             for r in version.requirements
         ],

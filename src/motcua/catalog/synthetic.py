@@ -38,7 +38,13 @@ SUBJECTS = [
     "trang trại", "tàu cá", "nhà ở riêng lẻ", "cơ sở lưu trú du lịch", "trung tâm ngoại ngữ",
 ]  # fmt: skip
 LEVEL_SETS = [[Level.commune], [Level.province], [Level.province, Level.commune], [Level.ministry]]
-EVIDENCE = ["identity.card", "residence.record", "business.registration", "land.certificate"]
+# Each evidence type with the few fields a synthetic procedure reads from it.
+EVIDENCE = {
+    "identity.card": ["personal_id", "full_name", "date_of_birth"],
+    "residence.record": ["personal_id", "full_name", "permanent_address"],
+    "business.registration": ["enterprise_code", "enterprise_name", "head_office_address"],
+    "land.certificate": ["certificate_number", "parcel_number", "parcel_address"],
+}
 
 
 def synthetic_document(count: int, seed: int = 1) -> CatalogDocument:
@@ -54,10 +60,13 @@ def synthetic_document(count: int, seed: int = 1) -> CatalogDocument:
                 for i in range(1, rng.randint(1, 4))
             ),
         ]
-        for code in rng.sample(EVIDENCE, rng.randint(0, 2)):
+        for code in rng.sample(sorted(EVIDENCE), rng.randint(0, 2)):
             requirements.append(
                 RequirementDoc(
-                    key=code.replace(".", "_"), name=f"Dữ liệu {code}", evidence_type=code
+                    key=code.replace(".", "_"),
+                    name=f"Dữ liệu {code}",
+                    evidence_type=code,
+                    fields=EVIDENCE[code],
                 )
             )
         procedures.append(

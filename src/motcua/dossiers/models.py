@@ -144,6 +144,9 @@ class DossierItem(Base):
         ForeignKey("dossier_uploads.id"), index=True, default=None
     )
     value: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    # For a registry item: the platform's own read it was copied from (registry, time, whose
+    # record, the access-log request hash); None for anything else.
+    evidence: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     sha256: Mapped[str | None] = mapped_column(String(64), default=None)
 
     dossier: Mapped[Dossier] = relationship(back_populates="items", lazy="raise")

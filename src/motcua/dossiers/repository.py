@@ -259,6 +259,7 @@ class SubmissionFacts(NamedTuple):
     version: catalog_repository.VersionKey | None
     uploads: dict[str, UploadFacts]
     agency_id: int | None
+    agency_level: str | None = None
 
 
 @cache
@@ -279,9 +280,10 @@ def _submission_facts(dialect: str) -> Any:
         .subquery("given")
     )
     agency = select(Agency.id).where(Agency.code == bindparam("agency")).scalar_subquery()
+    level = select(Agency.level).where(Agency.code == bindparam("agency")).scalar_subquery()
     one_row = select(literal(1).label("one")).subquery("one_row")
     return (
-        select(agency, in_force.c.id, in_force.c.published_at, *given.c)
+        select(agency, in_force.c.id, in_force.c.published_at, level, *given.c)
         .select_from(one_row)
         .outerjoin(in_force, true())
         .outerjoin(given, true())
@@ -301,11 +303,12 @@ async def submission_facts(
     statement = _submission_facts(connection.dialect.name)
     parameters = {"code": procedure_code, "on": on, "ids": list(upload_ids), "agency": agency_code}
     rows = (await connection.execute(statement, parameters)).all()
-    agency_id, version_id, published_at = rows[0][:3]
+    agency_id, version_id, published_at, agency_level = rows[0][:4]
     return SubmissionFacts(
         catalog_repository.version_key(version_id, published_at),
-        {row[3]: UploadFacts(*row[3:]) for row in rows if row[3] is not None},
+        {row[4]: UploadFacts(*row[4:]) for row in rows if row[4] is not None},
         agency_id,
+        agency_level,
     )
 
 

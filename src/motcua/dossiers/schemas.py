@@ -20,8 +20,16 @@ class ItemIn(Strict):
     requirement_key: str = Field(max_length=64)
     source: ItemSource
     upload_id: str | None = Field(default=None, max_length=64)
+    evidence_item: int | None = Field(
+        default=None,
+        ge=1,
+        le=2**31 - 1,
+        description="A registry item: the id of the evidence item the platform fetched for this "
+        "person, procedure and requirement; its value is copied on the server.",
+    )
     value: dict[str, Any] | None = Field(
-        default=None, description="Data a registry delivered, or typed at the counter."
+        default=None,
+        description="Data typed at the counter, or a declaration; never for a registry item.",
     )
 
 

@@ -27,7 +27,7 @@ from motcua.core import clock, identifiers
 from motcua.core.calendar import get_calendar
 from motcua.core.errors import Conflict, DomainError, Invalid, NotFound
 from motcua.core.settings import get_settings
-from motcua.dossiers import files, repository
+from motcua.dossiers import evidence, files, receiving, repository
 from motcua.dossiers.models import (
     Channel,
     Dossier,
@@ -185,7 +185,7 @@ async def submit(
     fingerprint = request_hash(body, actor)
     await repository.take_write_lock(session)
     try:
-        version, agency, uploads = await _check(session, body, actor)
+        version, agency, uploads, copied = await _check(session, body, actor)
     except DossierRefused:
         # A retry of an acknowledged submission gets its dossier even if the catalog has moved.
         existing = await repository.by_idempotency_key(session, actor, idempotency_key)
@@ -195,8 +195,9 @@ async def submit(
     salt = secrets.token_hex(16)
     secret = tracking_secret(salt)
     dossier = await _create(
-        session, body, actor, idempotency_key, fingerprint, version, agency, uploads, salt, secret
-    )
+        session, body, actor, idempotency_key, fingerprint, version, agency, uploads, copied, salt,
+        secret,
+    )  # fmt: skip
     if dossier is None:
         # The key is taken (a retry, or a concurrent request that committed first): the insert
         # did nothing, so answer with the dossier that holds it.
@@ -221,7 +222,9 @@ async def _replayed(session: AsyncSession, dossier: Dossier, fingerprint: str) -
 
 async def _check(
     session: AsyncSession, body: SubmissionIn, actor: str
-) -> tuple[PublishedTerms, AgencyKey, dict[str, repository.UploadFacts]]:
+) -> tuple[
+    PublishedTerms, AgencyKey, dict[str, repository.UploadFacts], dict[int, evidence.Copied]
+]:
     """Every problem of the body, reported together; nothing is written before this passes."""
     problems: list[Problem] = []
 
@@ -261,36 +264,60 @@ async def _check(
             "vui lòng nộp tại Bộ phận Một cửa hoặc qua bưu chính.",
         )
 
-    agency = _receiving_agency(body, facts.agency_id, version, problem)
+    agency = _receiving_agency(body, facts, version, problem)
     uploads = facts.uploads
     if version is not None:
         _check_items(body, version, actor, uploads, problem)
+    copied = await evidence.copy(
+        session,
+        body.items,
+        procedure_code=body.procedure_code,
+        actor=actor,
+        applicant=body.applicant or actor,
+        problem=problem,
+    )
     if problems:
         raise DossierRefused(problems)
     assert version is not None and agency is not None
-    return version, agency, uploads
+    return version, agency, uploads, copied
 
 
 def _receiving_agency(
-    body: SubmissionIn, agency_id: int | None, version: PublishedTerms | None, problem: Any
+    body: SubmissionIn,
+    facts: repository.SubmissionFacts,
+    version: PublishedTerms | None,
+    problem: Any,
 ) -> AgencyKey | None:
+    """The agency the applicant chose, if it may receive this procedure; with no choice, the
+    managing agency of a procedure settled at a ministry only. A commune- or province-level
+    procedure is received where the applicant files it, never at its ministry by default."""
     if body.receiving_agency is not None:
-        if agency_id is None:
+        if facts.agency_id is None:
             problem(
                 "receiving_agency",
                 "unknown-agency",
                 f"Không có cơ quan mã định danh “{body.receiving_agency}”.",
             )
             return None
-        return AgencyKey(id=agency_id, code=body.receiving_agency)
+        rules = None if version is None else receiving.Rules.of(version)
+        if rules and not receiving.may_receive(facts.agency_id, facts.agency_level, rules):
+            problem(
+                "receiving_agency",
+                "agency-may-not-receive",
+                f"Cơ quan “{body.receiving_agency}” không tiếp nhận thủ tục này. "
+                f"{receiving.where_to_file(rules)}",
+            )
+            return None
+        return AgencyKey(id=facts.agency_id, code=body.receiving_agency)
     if version is None:
         return None
-    if version.managing_agency is not None:
+    rules = receiving.Rules.of(version)
+    if version.managing_agency is not None and receiving.at_managing_agency(rules):
         return version.managing_agency
     problem(
         "receiving_agency",
         "missing-agency",
-        "Hãy chọn cơ quan tiếp nhận hồ sơ (mã định danh của cơ quan).",
+        f"Hãy chọn nơi tiếp nhận hồ sơ. {receiving.where_to_file(rules)}",
     )
     return None
 
@@ -324,15 +351,16 @@ def _check_items(
                 )
             else:
                 total += upload.size
-        if item.source == ItemSource.registry:
-            if requirement is not None and requirement.evidence_type_code is None:
-                problem(
-                    f"{where}.source",
-                    "not-from-registry",
-                    f"Thành phần “{requirement.name}” không lấy được từ cơ sở dữ liệu.",
-                )
-            if not item.value:
-                problem(f"{where}.value", "missing-value", "Thiếu dữ liệu lấy từ cơ sở dữ liệu.")
+        if (
+            item.source == ItemSource.registry
+            and requirement is not None
+            and requirement.evidence_type_code is None
+        ):
+            problem(
+                f"{where}.source",
+                "not-from-registry",
+                f"Thành phần “{requirement.name}” không lấy được từ cơ sở dữ liệu.",
+            )
         if item.source == ItemSource.counter:
             if body.channel == Channel.online:
                 problem(
@@ -382,6 +410,7 @@ async def _create(
     version: PublishedTerms,
     agency: AgencyKey,
     uploads: dict[str, repository.UploadFacts],
+    copied: dict[int, evidence.Copied],
     salt: str,
     secret: str,
 ) -> Dossier | None:
@@ -394,21 +423,25 @@ async def _create(
     applicant = body.applicant or actor
     on_behalf = applicant != actor and body.channel == Channel.online
     fee, payment = fee_of([f.amount_vnd for f in version.fees])
-    items = [
-        {
-            "position": i,
-            "requirement_key": item.requirement_key,
-            "source": item.source,
-            "upload_id": item.upload_id,
-            "value": item.value,
-            "sha256": (
-                uploads[item.upload_id].sha256
-                if item.upload_id is not None
-                else _value_hash(item.value)
-            ),
-        }
-        for i, item in enumerate(body.items, start=1)
-    ]
+    items = []
+    for i, item in enumerate(body.items):
+        fetched = copied.get(i)
+        value = fetched.value if fetched else item.value
+        items.append(
+            {
+                "position": i + 1,
+                "requirement_key": item.requirement_key,
+                "source": item.source,
+                "upload_id": item.upload_id,
+                "value": value,
+                "evidence": fetched.evidence if fetched else None,
+                "sha256": (
+                    uploads[item.upload_id].sha256
+                    if item.upload_id is not None
+                    else _value_hash(value)
+                ),
+            }
+        )
     first = {
         "seq": 1,
         "at": received_at,

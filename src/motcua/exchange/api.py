@@ -9,19 +9,24 @@ from fastapi import APIRouter, Body, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from motcua.core.database import RequestSession
-from motcua.exchange import choices, representation, service, statement
+from motcua.exchange import choices, representation, service, statement, subjects
 from motcua.exchange.schemas import (
     AccessPage,
     ChoiceBody,
+    ConfirmationAnswer,
+    ConfirmationView,
     ConsentCreate,
     ConsentView,
     DecisionBody,
+    FamilyMember,
     FetchRequestBody,
     FetchResult,
     ItemView,
     RecheckBody,
     RecheckResult,
     RegistryOut,
+    SubjectChoice,
+    SubjectView,
 )
 from motcua.identity.auth import CurrentCitizen, citizen_out, set_session
 from motcua.identity.citizens import acting_for, require_level, subject_for
@@ -125,6 +130,50 @@ async def recheck(
     reference: Reference, body: RecheckBody, citizen: CurrentCitizen, session: RequestSession
 ) -> RecheckResult:
     return await service.recheck(session, reference, citizen.personal_id, body.submitted)
+
+
+@router.get("/exchange/consents/{reference}/family", response_model=list[FamilyMember])
+async def family(
+    reference: Reference, citizen: CurrentCitizen, session: RequestSession
+) -> list[FamilyMember]:
+    """The applicant's relations in the population registry (the read is logged), to choose
+    whose data a role of the procedure reads."""
+    return await subjects.family(session, reference, citizen.personal_id)
+
+
+@router.get("/exchange/consents/{reference}/subjects", response_model=list[SubjectView])
+async def subjects_of(
+    reference: Reference, citizen: CurrentCitizen, session: RequestSession
+) -> list[SubjectView]:
+    return await subjects.subjects(session, reference, citizen.personal_id)
+
+
+@router.post("/exchange/consents/{reference}/subjects", response_model=SubjectView)
+async def choose_subject(
+    reference: Reference, body: SubjectChoice, citizen: CurrentCitizen, session: RequestSession
+) -> SubjectView:
+    """Say who a role is: the deceased or the child from the family, or another adult, whose
+    data waits for their own confirmation."""
+    return await subjects.choose(
+        session, reference, citizen.personal_id, body.role, body.personal_id
+    )
+
+
+@router.get("/me/confirmations", response_model=list[ConfirmationView])
+async def confirmations(citizen: CurrentCitizen, session: RequestSession) -> list[ConfirmationView]:
+    """Requests to read the signed-in person's data for someone else's application."""
+    return await subjects.waiting_for(session, citizen.personal_id)
+
+
+@router.post("/me/confirmations/{reference}/{role}", response_model=SubjectView)
+async def answer_confirmation(
+    reference: Reference,
+    role: Annotated[str, Path(max_length=16, pattern=r"^[a-z_]+$")],
+    body: ConfirmationAnswer,
+    citizen: CurrentCitizen,
+    session: RequestSession,
+) -> SubjectView:
+    return await subjects.answer(session, reference, role, citizen.personal_id, accept=body.accept)
 
 
 @router.get("/me/data-access", response_model=AccessPage)

@@ -42,6 +42,7 @@ class Access:
     consent_reference: str | None = None
     reason: str | None = None
     request_hash: str | None = None
+    fields: tuple[str, ...] | None = None
 
 
 def _utc(moment: datetime) -> str:
@@ -67,6 +68,8 @@ def canonical(entry: AccessLogEntry) -> bytes:
         "request_hash": entry.request_hash,
         "prev_hash": entry.prev_hash,
     }
+    if entry.fields is not None:  # records made before reads named their fields hash as they did
+        data["fields"] = list(entry.fields)
     return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
@@ -78,7 +81,13 @@ def rows(accesses: list[Access]) -> list[dict[str, Any]]:
     """The records' columns, stamped now; their place in the chain comes when sealed."""
     at = clock.now()
     return [
-        {**asdict(access), "at": at, "legal_basis": list(access.legal_basis)} for access in accesses
+        {
+            **asdict(access),
+            "at": at,
+            "legal_basis": list(access.legal_basis),
+            "fields": None if access.fields is None else list(access.fields),
+        }
+        for access in accesses
     ]
 
 

@@ -36,6 +36,11 @@ REASONS: dict[str, str] = {
     "circuit-open": "Cơ sở dữ liệu đang gián đoạn; hệ thống tạm ngừng gọi.",
     "registry-disabled": "Cơ sở dữ liệu này chưa được kết nối.",
     "no-connector": "Chưa có bộ kết nối cho cơ sở dữ liệu này.",
+    # Not read because whose data it is is not settled yet (exchange.subjects).
+    "subject-not-chosen": "Bạn chưa cho biết dữ liệu này là của ai.",
+    "subject-pending": "Đang chờ người có dữ liệu xác nhận bằng tài khoản định danh điện tử.",
+    "subject-declined": "Người có dữ liệu đã không đồng ý cho đọc dữ liệu.",
+    "subject-expired": "Người có dữ liệu chưa xác nhận trong thời hạn; yêu cầu đã hết hạn.",
 }
 
 
@@ -194,6 +199,14 @@ class EnvelopeConnector:
         }
         return f"{base}/direct/{target.registry_code}/{target.service_code}/records", headers
 
+    def parameters(self, target: Target, context: ReadContext) -> dict[str, str]:
+        """Whose record, and only the fields the procedure lists: the registry is asked for no
+        more than is needed (and ``minimise`` drops anything it sends anyway)."""
+        parameters = {"subject": context.subject}
+        if target.fields:
+            parameters["fields"] = ",".join(target.fields)
+        return parameters
+
     async def read(
         self, transport: httpx.AsyncBaseTransport, target: Target, context: ReadContext
     ) -> list[RecordIn]:
@@ -202,7 +215,7 @@ class EnvelopeConnector:
         for attempt in range(attempts):
             last = attempt == attempts - 1
             try:
-                response = await get(transport, url, {"subject": context.subject}, headers)
+                response = await get(transport, url, self.parameters(target, context), headers)
             except httpx.TimeoutException as error:
                 raise RegistryUnavailable("timeout", str(error)) from error
             except httpx.TransportError as error:

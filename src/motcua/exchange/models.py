@@ -84,6 +84,38 @@ class Consent(Base):
     confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
 
 
+class SubjectState(enum.StrEnum):
+    """``chosen``: readable now; ``pending``: waits for that person's own e-ID confirmation;
+    ``declined`` or past ``expires_at``: never read."""
+
+    chosen = "chosen"
+    pending = "pending"
+    confirmed = "confirmed"
+    declined = "declined"
+
+
+class ConsentSubject(Base):
+    """Whose record a role of one application reads (the deceased, the partner, the child…).
+    The applicant's own role has no row: it is the consent's subject."""
+
+    __tablename__ = "exchange_consent_subjects"
+    __table_args__ = (Index("ix_exchange_consent_subjects_person", "personal_id", "state"),)
+
+    consent_reference: Mapped[str] = mapped_column(
+        ForeignKey("exchange_consents.reference", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(16), primary_key=True)
+    personal_id: Mapped[str] = mapped_column(String(12))
+    full_name: Mapped[str | None] = mapped_column(String(200), default=None)
+    state: Mapped[SubjectState] = mapped_column(Enum(SubjectState, native_enum=False, length=16))
+    # Why this person's data may be read: their own confirmation, or the legal ground that
+    # allows reading without it (a deceased family member).
+    ground: Mapped[str] = mapped_column(Text, default="")
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+
+
 class ItemStatus(enum.StrEnum):
     delivered = "delivered"
     not_found = "not_found"
@@ -149,6 +181,8 @@ class AccessLogEntry(Base):
     outcome: Mapped[str] = mapped_column(String(32))
     reason: Mapped[str | None] = mapped_column(Text, default=None)
     request_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    # The fields the read asked for (field minimisation on the record the person reads).
+    fields: Mapped[list[str] | None] = mapped_column(JSON, default=None)
     chain_seq: Mapped[int | None] = mapped_column(Integer, unique=True, default=None)
     prev_hash: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
     hash: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)

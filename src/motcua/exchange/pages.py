@@ -16,7 +16,7 @@ from motcua.core.calendar import get_calendar
 from motcua.core.clock import today
 from motcua.core.database import RequestSession
 from motcua.core.errors import DomainError
-from motcua.exchange import choices, representation, service, statement
+from motcua.exchange import choices, representation, service, statement, subjects
 from motcua.exchange.models import Decision, ItemStatus
 from motcua.identity.auth import PageCitizen, set_session
 from motcua.identity.citizens import Citizen, acting_for, require_level
@@ -72,7 +72,10 @@ async def confirm(
     request: Request, reference: Reference, session: RequestSession, citizen: PageCitizen
 ) -> Response:
     """Confirmed, then read at once; a refused read is shown, and its log record kept."""
-    await service.confirm_consent(session, reference, citizen.personal_id)
+    view = await service.confirm_consent(session, reference, citizen.personal_id)
+    if any(p.subject not in subjects.OWN_ROLES for p in view.plan):
+        # First say whose data the other reads are: the deceased, the partner, the child…
+        return RedirectResponse(f"/du-lieu/dong-y/{reference}/nguoi-co-du-lieu", status_code=303)
     try:
         await service.fetch_evidence(session, reference, citizen.personal_id)
     except service.ReadRefused as refusal:
@@ -236,3 +239,117 @@ async def citizen_act_for(
     response = RedirectResponse("/ca-nhan", status_code=303)
     set_session(response, request, now)
     return response
+
+
+# --- whose data: the people an application's reads concern ------------------------------------
+
+
+@router.get("/du-lieu/dong-y/{reference}/nguoi-co-du-lieu", response_class=HTMLResponse)
+async def people(
+    request: Request, reference: Reference, session: RequestSession, citizen: PageCitizen
+) -> Response:
+    return await _people(request, reference, session, citizen)
+
+
+async def _people(
+    request: Request,
+    reference: str,
+    session: AsyncSession,
+    citizen: Citizen,
+    error: tuple[str, str] | None = None,
+    typed: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """Who each role of the procedure is: chosen from the family the population registry
+    records (that read is logged), or another adult asked to confirm with their own e-ID."""
+    view = await service.get_consent(session, reference, citizen.personal_id)
+    try:
+        family = await subjects.family(session, reference, citizen.personal_id)
+    except DomainError as problem:
+        family, error = [], error or ("", problem.message)
+    chosen = {s.role: s for s in await subjects.subjects(session, reference, citizen.personal_id)}
+    roles = sorted(
+        {(p.subject, p.subject_label) for p in view.plan if p.subject not in subjects.OWN_ROLES}
+    )
+    return render(
+        request,
+        "exchange/people.html",
+        {
+            "consent": view,
+            "roles": roles,
+            "family": family,
+            "chosen": chosen,
+            "family_roles": subjects.FAMILY_ROLES,
+            "error": error,
+            "typed": typed or {},
+            "local": _local,
+        },
+        status_code,
+    )
+
+
+@router.post("/du-lieu/dong-y/{reference}/nguoi-co-du-lieu")
+async def choose_person(
+    request: Request,
+    reference: Reference,
+    session: RequestSession,
+    citizen: PageCitizen,
+    role: Annotated[str, Form(max_length=16, pattern=r"^[a-z_]+$")],
+    personal_id: Annotated[str, Form(max_length=32)] = "",
+) -> Response:
+    try:
+        await subjects.choose(session, reference, citizen.personal_id, role, personal_id)
+    except DomainError as refusal:
+        typed = {role: personal_id}
+        return await _people(
+            request, reference, session, citizen, (role, refusal.message), typed, 422
+        )
+    return RedirectResponse(f"/du-lieu/dong-y/{reference}/nguoi-co-du-lieu", status_code=303)
+
+
+@router.post("/du-lieu/dong-y/{reference}/lay-du-lieu")
+async def fetch_now(
+    request: Request, reference: Reference, session: RequestSession, citizen: PageCitizen
+) -> Response:
+    """Read again now that whose data it is has been settled."""
+    try:
+        await service.fetch_evidence(session, reference, citizen.personal_id)
+    except service.ReadRefused as refusal:
+        return render(request, "error.html", {"messages": [refusal.message]}, 403)
+    return RedirectResponse(f"/du-lieu/dong-y/{reference}/xem-truoc", status_code=303)
+
+
+@router.get("/du-lieu/xac-nhan", response_class=HTMLResponse)
+async def confirmations(
+    request: Request, session: RequestSession, citizen: PageCitizen
+) -> Response:
+    """Requests to read my data for someone else's application, waiting for my answer."""
+    waiting = await subjects.waiting_for(session, citizen.personal_id)
+    names: dict[str, str] = {}
+    for c in waiting:
+        version = await catalog_repository.current_version(session, c.procedure_code, today())
+        names[c.procedure_code] = version.name if version else c.procedure_code
+    return render(
+        request,
+        "exchange/confirmations.html",
+        {
+            "waiting": waiting,
+            "procedures": names,
+            "labels": service.field_labels(),
+            "answered": request.query_params.get("da-tra-loi"),
+            "local": _local,
+        },
+    )
+
+
+@router.post("/du-lieu/xac-nhan/{reference}/{role}")
+async def answer_confirmation(
+    request: Request,
+    reference: Reference,
+    role: Annotated[str, Path(max_length=16, pattern=r"^[a-z_]+$")],
+    session: RequestSession,
+    citizen: PageCitizen,
+    answer: Annotated[str, Form(pattern=r"^(dong-y|tu-choi)$")],
+) -> Response:
+    await subjects.answer(session, reference, role, citizen.personal_id, accept=answer == "dong-y")
+    return RedirectResponse(f"/du-lieu/xac-nhan?da-tra-loi={answer}", status_code=303)

@@ -5,7 +5,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from motcua.exchange.models import ConsentState, Decision, ItemStatus
+from motcua.exchange.models import ConsentState, Decision, ItemStatus, SubjectState
 
 
 class PlannedRead(BaseModel):
@@ -20,6 +20,49 @@ class PlannedRead(BaseModel):
     operator: str | None
     fields: list[str]
     available: bool
+    subject: str = "applicant"
+    subject_label: str = "Bạn (người nộp hồ sơ)"
+
+
+class FamilyMember(BaseModel):
+    """A relation of the applicant in the population registry, to choose whose data is read."""
+
+    relation: str
+    relation_label: str
+    full_name: str
+    personal_id: str
+
+
+class SubjectChoice(BaseModel):
+    role: str = Field(max_length=16, pattern=r"^[a-z_]+$")
+    personal_id: str = Field(max_length=32)
+
+
+class ConfirmationAnswer(BaseModel):
+    accept: bool
+
+
+class SubjectView(BaseModel):
+    role: str
+    role_label: str
+    personal_id: str
+    full_name: str | None
+    state: SubjectState
+    ground: str
+    expires_at: datetime | None
+
+
+class ConfirmationView(BaseModel):
+    """A request, waiting for this person, to read their data for someone else's application."""
+
+    reference: str
+    role: str
+    role_label: str
+    procedure_code: str
+    requested_by: str
+    fields: list[str]
+    requested_at: datetime
+    expires_at: datetime | None
 
 
 class ConsentView(BaseModel):
@@ -49,6 +92,9 @@ class Option(BaseModel):
 
 
 class ItemView(BaseModel):
+    id: int | None = Field(
+        default=None, description="Cite it as ``evidence_item`` of a registry item at submission."
+    )
     key: str
     evidence_type: str
     status: ItemStatus

@@ -27,7 +27,7 @@ from motcua.catalog import repository as catalog_repository
 from motcua.core import clock, identifiers
 from motcua.core.errors import Conflict, DomainError, Invalid, NotFound
 from motcua.core.repository import insert_missing
-from motcua.exchange import audit, repository
+from motcua.exchange import audit, repository, subjects
 from motcua.exchange.audit import Access
 from motcua.exchange.config import get_exchange_settings
 from motcua.exchange.connectors import (
@@ -177,6 +177,9 @@ async def prepare_consent(
         code = requirement.evidence_type_code
         assert code is not None
         service, registry = served.get(code, (None, None))
+        offered = list(service.fields) if service else list(evidence[code].fields)
+        # Only what the procedure lists for this requirement, in the registry's own order.
+        fields = [f for f in offered if f in set(requirement.fields)] if requirement.fields else []
         plan.append(
             PlannedRead(
                 key=requirement.key,
@@ -186,8 +189,10 @@ async def prepare_consent(
                 registry_code=registry.code if registry else None,
                 registry_name=registry.name if registry else None,
                 operator=operators.get(registry.operator_agency_id or 0) if registry else None,
-                fields=list(service.fields) if service else [],
+                fields=fields,
                 available=bool(registry and registry.enabled),
+                subject=requirement.subject.value,
+                subject_label=subjects.ROLE_LABELS[requirement.subject],
             ).model_dump()
         )
     consent = Consent(
@@ -265,7 +270,9 @@ def _request_hash(target: Target, context: ReadContext, evidence_type: str) -> s
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _access(consent: Consent, evidence_type: str, outcome: str, **extra: Any) -> Access:
+def _access(
+    consent: Consent, evidence_type: str, outcome: str, subject: str | None = None, **extra: Any
+) -> Access:
     return Access(
         actor_personal_id=consent.actor_personal_id,
         on_behalf_of=(
@@ -273,7 +280,7 @@ def _access(consent: Consent, evidence_type: str, outcome: str, **extra: Any) ->
             if consent.subject_personal_id != consent.actor_personal_id
             else None
         ),
-        subject_personal_id=consent.subject_personal_id,
+        subject_personal_id=subject or consent.subject_personal_id,
         agency_code=consent.agency_code,
         evidence_type_code=evidence_type,
         purpose=f"application:{consent.application_id}",
@@ -370,16 +377,21 @@ async def fetch_evidence(
         )
 
     served = await repository.services_for(session, [p.evidence_type for p in planned])
+    whose = await subjects.resolve(session, consent)
     choices = choices or {}
     jobs: list[tuple[PlannedRead, Target, ReadContext]] = []
     skipped: list[tuple[PlannedRead, str, str | None]] = []
     for p in planned:
         service, registry = served.get(p.evidence_type, (None, None))
+        person = whose[p.subject]
         if service is None or registry is None:
             skipped.append((p, "no-connector", None))
             continue
         if not registry.enabled:
             skipped.append((p, "registry-disabled", registry.code))
+            continue
+        if person.personal_id is None:
+            skipped.append((p, person.reason or "subject-not-chosen", registry.code))
             continue
         target = Target(
             registry.code,
@@ -387,11 +399,11 @@ async def fetch_evidence(
             registry.protocol,
             service.service_code,
             _remaining_ms(registry.timeout_ms, started),
-            tuple(service.fields),
+            tuple(p.fields) or tuple(service.fields),
             registry.xroad_subsystem,
         )
         context = ReadContext(
-            subject=consent.subject_personal_id,
+            subject=person.personal_id,
             actor=actor,
             application_id=consent.application_id,
             purpose=f"application:{consent.application_id}",
@@ -472,9 +484,11 @@ async def fetch_evidence(
                 consent,
                 p.evidence_type,
                 item.status.value,
+                context.subject,
                 registry_code=target.registry_code,
                 reason=item.reason,
                 request_hash=request_hash,
+                fields=target.fields,
             )
         )
 
@@ -522,6 +536,7 @@ QUESTIONS = {
 
 def _item_view(item: EvidenceItem) -> ItemView:
     return ItemView(
+        id=item.id,
         key=item.key,
         evidence_type=item.evidence_type_code,
         status=item.status,

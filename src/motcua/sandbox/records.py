@@ -52,8 +52,14 @@ def population_person(pop: Population, pid: str) -> list[Record]:
         "mother_personal_id": p.mother_id,
         "spouse_full_name": _name(pop, p.spouse_id),
         "spouse_personal_id": p.spouse_id,
+        "children": [
+            {"full_name": _name(pop, c), "personal_id": c}
+            for c in p.children_ids
+            if c in pop.people
+        ],
         "marital_status": "Đã kết hôn" if p.spouse_id else "Chưa kết hôn",
         "permanent_address": None if p.no_residence else p.address,
+        "residence_unit_code": None if p.no_residence else p.commune_code,
         "current_address": p.address or None,
         "household_head": _name(pop, household["head_id"]) if household else None,
         "date_of_death_or_missing": p.date_of_death,
@@ -88,6 +94,7 @@ def residence_record(pop: Population, pid: str) -> list[Record]:
         "full_name": p.full_name,
         "residence_file_number": household["id"],
         "permanent_address": household["address"],
+        "residence_unit_code": p.commune_code,
         "household_head": _name(pop, household["head_id"]),
         "household_members": [_name(pop, m) for m in household["members"]],
         "relation_to_household_head": "Chủ hộ" if household["head_id"] == pid else "Thành viên",

@@ -87,6 +87,14 @@ def default_population() -> Population:
     return generate(int(os.environ.get("MOTCUA_SANDBOX_PEOPLE", DEFAULT_PEOPLE)), seed=1)
 
 
+def _only(records: list[dict[str, Any]], fields: str | None) -> list[dict[str, Any]]:
+    """A registry that honours field minimisation answers only the fields it was asked for."""
+    if not fields:
+        return records
+    wanted = set(fields.split(","))
+    return [{**r, "fields": {k: v for k, v in r["fields"].items() if k in wanted}} for r in records]
+
+
 def create_sandbox_app(
     population: Population | None = None, credential: str | None = None
 ) -> FastAPI:
@@ -97,7 +105,9 @@ def create_sandbox_app(
     app = FastAPI(title="motcua sandbox registries (synthetic data)", docs_url="/docs")
     app.state.sandbox = state
 
-    async def answer(registry: str, service: str, subject: str) -> Response:
+    async def answer(
+        registry: str, service: str, subject: str, fields: str | None = None
+    ) -> Response:
         lookup = SERVICES.get(registry, {}).get(service)
         if lookup is None:
             raise HTTPException(404, f"no service {registry}/{service}")
@@ -125,7 +135,7 @@ def create_sandbox_app(
                 "registry": registry,
                 "service": service,
                 "synthetic": SYNTHETIC_NOTE,
-                "records": lookup(population, subject),
+                "records": _only(lookup(population, subject), fields),
             }
         )
 
@@ -143,7 +153,10 @@ def create_sandbox_app(
         if request.headers.get("authorization") != f"Bearer {state.credential}":
             return JSONResponse({"error": "bad client credential"}, status_code=401)
         path = request.path_params
-        return await answer(path["registry"], path["service"], request.query_params["subject"])
+        query = request.query_params
+        return await answer(
+            path["registry"], path["service"], query["subject"], query.get("fields")
+        )
 
     async def xroad(request: Request) -> Response:
         if (refused := bad_subject(request)) is not None:
@@ -153,7 +166,10 @@ def create_sandbox_app(
         if not x_road_client or not x_road_id:
             return JSONResponse({"error": "X-Road-Client and X-Road-Id required"}, 400)
         path = request.path_params
-        response = await answer(path["subsystem"], path["service"], request.query_params["subject"])
+        query = request.query_params
+        response = await answer(
+            path["subsystem"], path["service"], query["subject"], query.get("fields")
+        )
         response.headers["X-Road-Id"] = x_road_id
         response.headers["X-Road-Request-Id"] = x_road_id
         return response

@@ -34,6 +34,22 @@ def _data(name: str) -> dict[str, Any]:
     return loaded
 
 
+@cache
+def _unit_names() -> dict[str, str]:
+    provinces = {province_code(int(p.code)): p.name for p in Province.iter_all()}
+    names = dict(provinces)
+    for ward in Ward.iter_all():
+        names[commune_code(int(ward.code))] = (
+            f"{ward.name}, {provinces[province_code(int(ward.province_code))]}"
+        )
+    return names
+
+
+def unit_name(code: object) -> str:
+    """What a person reads for an administrative unit code: its name (with its province)."""
+    return _unit_names().get(str(code), str(code))
+
+
 def province_code(value: int) -> str:
     return f"{value:02d}"
 

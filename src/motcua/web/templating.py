@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from motcua.modules import domain_modules
+from motcua.units.service import unit_name
 
 LANGUAGES = ("vi", "en")
 WEB = Path(str(resources.files("motcua.web")))
@@ -30,6 +31,7 @@ def templates() -> Jinja2Templates:
             roots.append(str(folder))
     environment = Jinja2Templates(directory=roots)
     environment.env.filters["urlencode_without_lang"] = _query_without_lang
+    environment.env.filters["unit_name"] = unit_name
     return environment
 
 

@@ -256,13 +256,20 @@ async def count_visits(session: AsyncSession, dossier_id: int) -> int:
 async def forward_candidates(session: AsyncSession, level: str, near: set[int]) -> Sequence[Agency]:
     """Agencies a dossier may be forwarded to at ``level``: every ministry, or, for a province
     or a commune, the agencies the dossier already passed and their parents (its own chain)."""
-    statement = select(Agency).where(
-        Agency.level == level, Agency.kind != AgencyKind.service_centre
-    )
-    if level != "ministry":
-        parents = select(Agency.parent_id).where(Agency.id.in_(near))
-        statement = statement.where(or_(Agency.id.in_(near), Agency.id.in_(parents)))
-    return (await session.scalars(statement.order_by(Agency.name).limit(200))).all()
+    every = select(Agency).where(Agency.level == level, Agency.kind != AgencyKind.service_centre)
+    if level == "ministry":
+        return (await session.scalars(every.order_by(Agency.name).limit(200))).all()
+    parents = select(Agency.parent_id).where(Agency.id.in_(near))
+    chain = every.where(or_(Agency.id.in_(near), Agency.id.in_(parents)))
+    found = (await session.scalars(chain.order_by(Agency.name).limit(200))).all()
+    if found:
+        return found
+    # Nothing of that level in the dossier's own chain (it was received at a ministry): the
+    # agencies of that level under the chain's provinces, else every one of that level.
+    provinces = select(Agency.id).where(Agency.id.in_(near) | Agency.id.in_(parents))
+    nearby = every.where(or_(Agency.parent_id.in_(provinces), Agency.id.in_(provinces)))
+    found = (await session.scalars(nearby.order_by(Agency.name).limit(200))).all()
+    return found or (await session.scalars(every.order_by(Agency.name).limit(200))).all()
 
 
 async def officer_names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
