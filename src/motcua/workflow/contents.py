@@ -9,7 +9,7 @@ officers of the agency holding the dossier open. Each showing is a ``Disclosure`
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -111,10 +111,25 @@ def _masked(name: str, value: Any) -> Any:
     return value
 
 
+# Whose record a registry item is, as the officer reads it (catalog.models.SubjectRole).
+SUBJECT_NAMES = {
+    "applicant": "người nộp hồ sơ",
+    "represented": "người được đại diện",
+    "child": "trẻ",
+    "deceased": "người đã mất",
+    "spouse": "vợ hoặc chồng",
+    "father": "cha",
+    "mother": "mẹ",
+    "other_party": "bên kia",
+}
+
+
 def applicant_name(items: Sequence[DossierItem]) -> str | None:
-    """The applicant's name as the dossier's registry data gives it (never typed text)."""
+    """The applicant's name as the dossier's registry data gives it (never typed text): an item
+    read about the applicant, or, for items filed before reads said whose they were, any."""
     for item in items:
-        if item.source == ItemSource.registry and item.value:
+        whose = (item.evidence or {}).get("subject_role", "applicant")
+        if item.source == ItemSource.registry and item.value and whose == "applicant":
             name = item.value.get("full_name")
             if isinstance(name, str) and name.strip():
                 return name.strip()
@@ -146,7 +161,16 @@ async def contents(
         for r in await catalog_repository.requirements_of(session, dossier.procedure_version_id)
     }
     reads = await repository.registry_reads(session, dossier)
-    names = await repository.registry_names(session, {r.registry_code for r in reads.values()})
+    cited = {
+        (str(e.get("subject_personal_id") or dossier.applicant_number), str(e["request_hash"]))
+        for i in dossier.items
+        if (e := i.evidence) and e.get("request_hash")
+    }
+    by_hash = await repository.reads_by_hash(session, cited)
+    codes = {r.registry_code for r in reads.values()} | {
+        (i.evidence or {}).get("registry_code") for i in dossier.items
+    }
+    names = await repository.registry_names(session, codes)
     uploads = await dossiers_repository.uploads(
         session, {i.upload_id for i in dossier.items if i.upload_id}
     )
@@ -159,6 +183,7 @@ async def contents(
             item,
             requirements.get(item.requirement_key),
             reads,
+            by_hash,
             names,
             uploads.get(item.upload_id or ""),
             registry_labels,
@@ -217,6 +242,7 @@ def _item(
     item: DossierItem,
     requirement: Requirement | None,
     reads: Mapping[str, AccessLogEntry],
+    by_hash: Mapping[str, AccessLogEntry],
     registry_names: Mapping[str, str],
     upload: Upload | None,
     registry_labels: Mapping[str, str],
@@ -228,14 +254,7 @@ def _item(
     )
     read = None
     if item.source == ItemSource.registry:
-        entry = reads.get(requirement.evidence_type_code or "") if requirement else None
-        read = RegistryReadOut(
-            registry_code=entry.registry_code if entry else None,
-            registry_name=registry_names.get(entry.registry_code or "") if entry else None,
-            read_at=entry.at if entry else None,
-            access_log_seq=entry.seq if entry else None,
-            sealed=bool(entry and entry.hash),
-        )
+        read = _read(item, requirement, reads, by_hash, registry_names)
     file = None
     if upload is not None:
         file = FileOut(
@@ -259,6 +278,45 @@ def _item(
         fields=fields_of(item.value, labels),
         read=read,
         file=file,
+    )
+
+
+def _read(
+    item: DossierItem,
+    requirement: Requirement | None,
+    reads: Mapping[str, AccessLogEntry],
+    by_hash: Mapping[str, AccessLogEntry],
+    registry_names: Mapping[str, str],
+) -> RegistryReadOut:
+    """The read a registry item came from: the one it cites (``evidence``, with its access-log
+    record found by the read's request hash), or for items filed before items cited their read,
+    the newest delivered read under the consent of the application that became the dossier."""
+    cited = item.evidence or {}
+    if cited:
+        entry = by_hash.get(str(cited.get("request_hash") or ""))
+        code = cited.get("registry_code")
+        at: datetime | None
+        try:
+            at = datetime.fromisoformat(str(cited.get("fetched_at")))
+        except ValueError:
+            at = entry.at if entry else None
+        role = str(cited.get("subject_role") or "applicant")
+        return RegistryReadOut(
+            registry_code=code,
+            registry_name=registry_names.get(code or ""),
+            read_at=at,
+            access_log_seq=entry.seq if entry else None,
+            sealed=bool(entry and entry.hash),
+            whose=SUBJECT_NAMES.get(role, role),
+        )
+    found = reads.get(requirement.evidence_type_code or "") if requirement else None
+    return RegistryReadOut(
+        registry_code=found.registry_code if found else None,
+        registry_name=registry_names.get(found.registry_code or "") if found else None,
+        read_at=found.at if found else None,
+        access_log_seq=found.seq if found else None,
+        sealed=bool(found and found.hash),
+        whose=None,
     )
 
 

@@ -310,6 +310,28 @@ async def registry_reads(session: AsyncSession, dossier: Dossier) -> dict[str, A
     return {e.evidence_type_code: e for e in rows}
 
 
+async def reads_by_hash(
+    session: AsyncSession, reads: set[tuple[str, str]]
+) -> dict[str, AccessLogEntry]:
+    """Request hash -> the access-log record of that read, from (whose number, hash) pairs as a
+    registry item's ``evidence`` names them (one probe of the subject's index each)."""
+    found: dict[str, AccessLogEntry] = {}
+    for subject, request_hash in reads:
+        entry = await session.scalar(
+            select(AccessLogEntry)
+            .where(
+                AccessLogEntry.subject_personal_id == subject,
+                AccessLogEntry.request_hash == request_hash,
+                AccessLogEntry.outcome == "delivered",
+            )
+            .order_by(AccessLogEntry.seq.desc())
+            .limit(1)
+        )
+        if entry is not None:
+            found[request_hash] = entry
+    return found
+
+
 async def registry_names(session: AsyncSession, codes: set[str | None]) -> dict[str, str]:
     wanted = {c for c in codes if c}
     if not wanted:

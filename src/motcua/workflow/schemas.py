@@ -61,6 +61,7 @@ class RegistryReadOut(BaseModel):
     read_at: datetime | None
     access_log_seq: int | None
     sealed: bool
+    whose: str | None = Field(default=None, description="Whose record was read, in words.")
 
 
 class FileOut(BaseModel):
