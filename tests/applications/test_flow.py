@@ -14,7 +14,7 @@ from motcua.applications import payments
 from motcua.core import outbox
 from motcua.notify import service as notify
 from motcua.notify import tasks as notify_tasks
-from tests.applications.conftest import AN, DECLARATION, Inbox, start_and_fetch
+from tests.applications.conftest import AN, Inbox, answers, start_and_fetch
 from tests.dossiers.conftest import Backend, pdf_bytes, png_bytes
 from tests.forms import token_from, token_in
 from tests.identity.helpers import as_citizen
@@ -41,7 +41,7 @@ async def file_application(
     values, uploads = {}, {}
     for n, item in enumerate(form):
         if item["kind"] == "declaration":
-            values[item["key"]] = DECLARATION
+            values[item["key"]] = answers(item)
         elif item["kind"] == "upload" and (item["mandatory"] or item["reason"]):
             data = pdf_bytes(item["key"]) if n % 2 else png_bytes(n)
             up = await client.post(
@@ -49,9 +49,15 @@ async def file_application(
             )
             assert up.status_code == 201, up.text
             uploads[item["key"]] = up.json()["id"]
+    where: dict[str, object] = {}
+    if draft["receiving_agency"] is None:  # nothing read says where An lives: he chooses
+        centres = await client.get(
+            "/api/v1/agencies", params={"level": "province", "kind": "service_centre", "unit": "01"}
+        )
+        where = {"receiving_agency": centres.json()[0]["code"]}
     saved = await client.patch(
         f"/api/v1/applications/{draft['id']}",
-        json={"uploads": uploads, "contact_email": "an.nguyen@example.test"},
+        json={"uploads": uploads, "contact_email": "an.nguyen@example.test", **where},
         headers=ME,
     )
     assert saved.status_code == 200, saved.text

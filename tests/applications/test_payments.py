@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from motcua.applications import payments
 from motcua.core.settings import get_settings
 from motcua.sandbox.payment import SIGNATURE_HEADER, crc16, sign
-from tests.applications.conftest import AN, DECLARATION, start_and_fetch
+from tests.applications.conftest import AN, DECLARATION, JUDICIAL_DECLARATION, start_and_fetch
 from tests.identity.helpers import as_citizen, as_officer
 
 pytestmark = pytest.mark.usefixtures("registries")
@@ -69,7 +69,8 @@ async def test_fee_paid_once_through_a_signed_callback(
     assert (await dossier(client, code))["payment_state"] == "unpaid"
 
     # the workflow does not process a dossier whose fee is unpaid
-    officer = await as_officer(session, "001090000789", agency_code="000.00.00.G01")
+    receiving = str((await dossier(client, code))["receiving_agency"])  # where it was filed
+    officer = await as_officer(session, "001090000789", agency_code=receiving)
     await session.commit()
     blocked = await client.post(
         f"/api/v1/workflow/dossiers/{code}/complete", json={}, headers=officer
@@ -130,7 +131,7 @@ async def test_no_payment_without_a_confirmed_fee(client: httpx.AsyncClient) -> 
     draft = await start_and_fetch(client, "0.000021")  # the catalog's fee has no amount yet
     filed = await client.post(
         f"/api/v1/applications/{draft['id']}/submit",
-        json={"values": {"to_khai_yeu_cau": DECLARATION}},
+        json={"values": {"to_khai_yeu_cau": JUDICIAL_DECLARATION}},
         headers=ME,
     )
     assert filed.json()["payment_state"] == "to_confirm"

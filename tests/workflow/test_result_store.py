@@ -44,7 +44,12 @@ AN = personas.COMPLETE
 RESIDENCE = "0.000003"
 KEY = "giay_khai_sinh_cua_tre"
 KIND = "ket_qua.giay_khai_sinh"
-DECLARATION = {"noi_dung": "Đăng ký thường trú cho con (dữ liệu thử)", "cam_doan": True}
+DECLARATION = {
+    "dia_chi": "Nơi ở của mẹ (dữ liệu thử)",
+    "quan_he_chu_ho": "Con",
+    "ly_do": "Đăng ký thường trú cho con (dữ liệu thử)",
+    "cam_doan": True,
+}
 
 
 def _free_port() -> int:
@@ -202,7 +207,7 @@ async def test_a_revoked_result_is_not_delivered(
     verify_code = await signed_birth_registration(session, team, HOA)
     await results.revoke(session, verify_code, "Cấp nhầm (dữ liệu thử)")
     _, fetched = await residence_application(session, HOA, fetcher)
-    assert birth_certificate(fetched).status == ItemStatus.not_found
+    assert birth_certificate(fetched).status == ItemStatus.not_found, birth_certificate(fetched)
     async with httpx.AsyncClient() as client:
         answer = await client.get(
             f"{store}/direct/ket_qua/{KIND}/records", params={"subject": HOA}, headers=credential()

@@ -54,9 +54,10 @@ class ReceivingAgency(Strict):
 class DeclarationField(Strict):
     name: str
     label: str
-    kind: Literal["text", "checkbox", "tel"]
+    kind: Literal["line", "text", "date", "select", "checkbox", "tel"]
     required: bool
     max_length: int
+    options: list[str] = Field(default_factory=list, description="The choices of a ``select``.")
 
 
 class FormItem(Strict):

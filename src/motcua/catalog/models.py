@@ -171,5 +171,8 @@ class Requirement(Base):
         Enum(SubjectRole, native_enum=False, length=16), default=SubjectRole.applicant
     )
     fields: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The declaration (tờ khai) as a JSON Schema object: the form is generated from it and what
+    # a person types is validated against it (None: the generic declaration).
+    declaration: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
 
     version: Mapped[ProcedureVersion] = relationship(back_populates="requirements", lazy="raise")

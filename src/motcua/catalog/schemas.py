@@ -1,7 +1,7 @@
 """Catalog shapes: the import/export document (``motcua-catalog/1``) and the API responses."""
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -49,6 +49,11 @@ class RequirementDoc(Strict):
         default_factory=list,
         description="The only fields of the evidence type this requirement reads (required "
         "with an evidence type).",
+    )
+    declaration: dict[str, Any] | None = Field(
+        default=None,
+        description="The declaration's JSON Schema (type object; each property with a Vietnamese "
+        "title; string, date, enum or boolean). The form is generated from it.",
     )
 
 
@@ -113,6 +118,7 @@ class RequirementOut(Strict):
     evidence_type: EvidenceTypeOut | None
     subject: SubjectRole
     fields: list[str]
+    declaration: dict[str, Any] | None = None
 
 
 class AgencyRef(Strict):

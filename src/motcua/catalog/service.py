@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from motcua.catalog import repository
+from motcua.catalog import declarations, repository
 from motcua.catalog.models import (
     EvidenceType,
     Level,
@@ -203,6 +203,7 @@ async def _detail(session: AsyncSession, version: ProcedureVersion) -> Procedure
                 ),
                 subject=r.subject,
                 fields=list(r.fields),
+                declaration=r.declaration,
             )
             for r in version.requirements
         ],
@@ -365,6 +366,7 @@ def _requirements(docs: Sequence[RequirementDoc]) -> list[Requirement]:
             evidence_type_code=r.evidence_type,
             subject=r.subject,
             fields=list(r.fields),
+            declaration=r.declaration,
         )
         for i, r in enumerate(docs, start=1)
     ]
@@ -471,6 +473,9 @@ def _check_requirement(
 ) -> None:
     """Field minimisation starts in the catalog: a requirement read from a registry lists the
     fields it needs, each one a field its evidence type offers; anything else reads nothing."""
+    if requirement.declaration is not None:
+        for message in declarations.schema_problems(requirement.declaration):
+            problem(f"{where}.declaration", message)
     if requirement.evidence_type is None:
         if requirement.fields:
             problem(f"{where}.fields", "chỉ thành phần lấy từ cơ sở dữ liệu mới liệt kê trường")
@@ -533,6 +538,7 @@ def _as_doc(version: ProcedureVersion, agency_code: str | None) -> ProcedureDoc:
                 evidence_type=r.evidence_type_code,
                 subject=r.subject,
                 fields=list(r.fields),
+                declaration=r.declaration,
             )
             for r in version.requirements
         ],
