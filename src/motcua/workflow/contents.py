@@ -63,10 +63,12 @@ def masked_name(name: str | None) -> str | None:
 # --- values as a person reads them -------------------------------------------------------------
 
 
-def _declaration_labels() -> dict[str, str]:
-    from motcua.applications.forms import DECLARATION_FIELDS
+def declaration_labels(requirement: Requirement) -> dict[str, str]:
+    """The titles of a declaration's questions: the procedure's own (its JSON Schema in the
+    catalog) with the oath, or the generic declaration's."""
+    from motcua.applications.forms import declaration_fields
 
-    return {f.name: f.label for f in DECLARATION_FIELDS}
+    return {f.name: f.label for f in declaration_fields(requirement.declaration)}
 
 
 def label_of(name: str, labels: Mapping[str, str]) -> str:
@@ -175,7 +177,6 @@ async def contents(
         session, {i.upload_id for i in dossier.items if i.upload_id}
     )
     registry_labels = field_labels()
-    declaration_labels = {**registry_labels, **_declaration_labels()}
     files_open = may_open_files(case, officer)
     items = [
         _item(
@@ -187,7 +188,6 @@ async def contents(
             names,
             uploads.get(item.upload_id or ""),
             registry_labels,
-            declaration_labels,
             files_open,
         )
         for item in dossier.items
@@ -246,7 +246,6 @@ def _item(
     registry_names: Mapping[str, str],
     upload: Upload | None,
     registry_labels: Mapping[str, str],
-    declaration_labels: Mapping[str, str],
     files_open: bool,
 ) -> ItemContentOut:
     declaration = bool(
@@ -268,7 +267,11 @@ def _item(
                 else None
             ),
         )
-    labels = declaration_labels if declaration else registry_labels
+    labels = (
+        {**registry_labels, **declaration_labels(requirement)}
+        if declaration and requirement is not None
+        else registry_labels
+    )
     return ItemContentOut(
         position=item.position,
         requirement_key=item.requirement_key,
