@@ -8,6 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.applications.models import Application
+from motcua.catalog import declarations
+from motcua.catalog import repository as catalog_repository
+from motcua.catalog.models import ProcedureVersion
 from motcua.dossiers import repository as dossiers_repository
 from motcua.exchange.models import AccessLogEntry
 from motcua.identity import service as identity
@@ -66,7 +69,19 @@ async def test_officer_reads_the_registry_data_with_its_read(
     declaration = items["to_khai_dang_ky_khai_sinh"]
     assert declaration["declaration"] and declaration["file"]["media_type"] == "application/pdf"
     typed = {f["label"]: f["value"] for f in declaration["fields"]}
-    assert typed["Nội dung đề nghị"] == "Đề nghị giải quyết (dữ liệu thử)"
+    stored = await dossiers_repository.by_code(session, code)
+    assert stored is not None
+    item = next(i for i in stored.items if i.requirement_key == "to_khai_dang_ky_khai_sinh")
+    version = await session.get(ProcedureVersion, stored.procedure_version_id)
+    assert version is not None and item.value
+    requirement = next(
+        r
+        for r in await catalog_repository.requirements_of(session, version.id)
+        if r.key == "to_khai_dang_ky_khai_sinh"
+    )
+    assert requirement.declaration is not None  # birth asks the child's data
+    expected = declarations.answers(requirement.declaration, item.value)
+    assert expected and all(typed[title] == answer for title, answer in expected)
 
     page = await client.get(f"/can-bo/ho-so/{code}", headers={"Cookie": f"motcua_token={token}"})
     assert page.status_code == 200
@@ -74,4 +89,4 @@ async def test_officer_reads_the_registry_data_with_its_read(
     assert "Nguyễn Văn An" in text and AN not in text
     assert "Cơ sở dữ liệu quốc gia về dân cư" in text and f"bản ghi số {read.seq}" in text
     assert '<th scope="row">Họ và tên</th><td>Nguyễn Văn An</td>' in text
-    assert "Nội dung đề nghị" in text and "full_name" not in text
+    assert expected[0][0] in text and "full_name" not in text
