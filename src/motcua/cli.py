@@ -266,10 +266,18 @@ def catalog_schema() -> None:
 
 
 @calendar_app.command("due")
-def calendar_due(received_at: datetime, working_days: int) -> None:
+def calendar_due(
+    received_at: datetime,
+    working_days: int,
+    same_day_cutoff: Annotated[
+        bool,
+        typer.Option(help="The procedure sets the 15:00 receipt cut-off (same-day civil status)."),
+    ] = False,
+) -> None:
     """When a dossier received at RECEIVED_AT is due after WORKING_DAYS working days."""
     try:
-        typer.echo(get_calendar().due_at(received_at, working_days).isoformat())
+        due = get_calendar().due_at(received_at, working_days, cutoff=same_day_cutoff)
+        typer.echo(due.isoformat())
     except DomainError as error:
         typer.secho(error.message, fg=typer.colors.RED, err=True)
         raise typer.Exit(1) from error

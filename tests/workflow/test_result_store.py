@@ -9,6 +9,7 @@ registers the birth (1.001193); the signed e-birth certificate is kept with the 
 """
 
 import asyncio
+import io
 import secrets
 import socket
 from collections.abc import AsyncIterator
@@ -17,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
+from pypdf import PdfReader
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -159,6 +161,10 @@ async def test_a_signed_result_is_delivered_evidence_and_never_asked(
     document = await repository.result(session, verify_code)
     assert document is not None
     issued = get_calendar().localise(document.issued_at).date()
+    # The result states what was declared, under the declaration's own titles.
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(document.pdf)).pages)
+    assert "Họ, chữ đệm và tên của trẻ: Phạm Minh Khôi" in " ".join(text.split())
+    assert "Ngày, tháng, năm sinh: 20/09/2025" in " ".join(text.split())
 
     draft_id, fetched = await residence_application(session, HOA, fetcher)
     item = birth_certificate(fetched)

@@ -465,7 +465,9 @@ async def _create(
         "channel": body.channel,
         "state": DossierState.received,
         "received_at": received_at,
-        "due_at": calendar.due_at(received_at, version.processing_days),
+        "due_at": calendar.due_at(
+            received_at, version.processing_days, cutoff=version.same_day_cutoff
+        ),
         "fee_vnd": fee,
         "payment_state": payment,
         "contact_email": body.contact_email,
