@@ -178,3 +178,22 @@ async def file_dossier(
         session, body, actor=APPLICANT, idempotency_key=secrets.token_hex(8)
     )
     return result.dossier.code
+
+
+def pdf_bytes(text: str = "Ban sao giay to (du lieu tong hop)") -> bytes:
+    """A real one-page PDF, as a scanner would make (synthetic content)."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.cell(0, 10, text)
+    return bytes(pdf.output())
+
+
+async def upload_pdf(
+    session: AsyncSession, owner: str = APPLICANT, name: str = "ban-sao.pdf"
+) -> str:
+    """A file the applicant uploaded, as ``POST /api/v1/uploads`` stores it."""
+    out = await dossiers.upload(session, owner=owner, file_name=name, data=pdf_bytes())
+    return out.id

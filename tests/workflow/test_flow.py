@@ -109,7 +109,7 @@ async def test_verify_page_opened_by_the_qr_code(
 ) -> None:
     _, verify_code = await walk_group(session, team)
     page = await client.get(f"/verify/{verify_code}")
-    assert page.status_code == 200 and "Văn bản hợp lệ" in page.text
+    assert page.status_code == 200 and "Văn bản thật, còn giá trị" in page.text
     document = await client.get(f"/api/v1/workflow/results/{verify_code}/document.pdf")
     assert document.content.startswith(b"%PDF")
     assert (await client.get("/verify/khongcomacode")).status_code == 404

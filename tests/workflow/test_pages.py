@@ -186,12 +186,15 @@ async def test_every_action_form_walks_a_dossier_to_its_result(
     assert verify_url
     too_short = await post(client, team, "c_approver", code, "revoke", reason="sai")
     assert too_short.status_code == 422 and "ít nhất 10 ký tự" in too_short.text
-    assert "Văn bản hợp lệ" in (await client.get(verify_url.group(1))).text
+    assert ">sai</textarea>" in form_of(too_short.text, "revoke")  # what was typed stays
+    assert "Văn bản thật, còn giá trị." in (await client.get(verify_url.group(1))).text
     revoked = await post(
         client, team, "c_approver", code, "revoke", reason="Kết quả ghi sai ngày sinh của trẻ"
     )
     assert revoked.status_code == 303 and revoked.headers["location"].endswith("?xong=revoke")
-    assert "Văn bản đã bị thu hồi." in (await client.get(verify_url.group(1))).text
+    assert (
+        "Văn bản đã bị thu hồi, không còn giá trị." in (await client.get(verify_url.group(1))).text
+    )
     state, _ = await state_of(session, code)
     assert state == DossierState.returned  # the dossier keeps its state; history says why
 
@@ -252,10 +255,15 @@ async def test_supplement_form_is_a_checklist_of_unfetched_requirements_only(
     code = await file_dossier(session, team.commune, SIMPLE)
     view = await client.get(f"{QUEUE}/{code}", headers=cookie(team, "c_receiving_officer"))
     form = form_of(view.text, "supplement")
+    # No free text anywhere in it: papers from the list, a reason from a closed list, a date.
     assert "<textarea" not in form and "<select" not in form
     inputs = re.findall(r"<input[^>]*>", form)
     assert inputs and all(
-        'type="hidden"' in i or 'type="checkbox" name="requirement"' in i for i in inputs
+        'type="hidden"' in i
+        or 'type="checkbox" name="requirement"' in i
+        or 'type="radio" name="reason"' in i
+        or 'name="answer_by" type="date"' in i
+        for i in inputs
     )
     offered = re.findall(r'name="requirement" value="([^"]+)"', form)
     assert "to_khai_dang_ky_khai_sinh" in offered

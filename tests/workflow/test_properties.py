@@ -24,7 +24,7 @@ from motcua.units.models import Agency
 from motcua.workflow import definitions, repository, service
 from motcua.workflow.definitions import StepKind, StepLevel
 from motcua.workflow.models import ResultDocument, SupplementRequest, WorkflowCase, WorkflowVisit
-from tests.workflow.conftest import APPLICANT, GROUP, SIMPLE, Team, file_dossier
+from tests.workflow.conftest import APPLICANT, GROUP, SIMPLE, Team, file_dossier, upload_pdf
 from tests.workflow.test_flow import keys as keys
 
 PLACES = ("c", "o", "p", "m")  # receiving commune, another commune, its province, a ministry
@@ -246,7 +246,7 @@ async def attempt(world: World, seen: Seen, move: Move) -> None:
     elif action == "answer":
         pending = await repository.open_supplement(session, world.dossier_id)
         keys = pending.requirement_keys if pending and move.good else ["khong_duoc_hoi"]
-        items = [{"requirement_key": k, "source": "upload", "value": {}} for k in keys]
+        items = [{"requirement_key": k, "upload_id": await upload_pdf(session)} for k in keys]
         await service.answer_supplement(session, code, APPLICANT, items)
     elif action == "refuse":
         await service.refuse(session, officer, code, REASON if move.good else "ngắn")

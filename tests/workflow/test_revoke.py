@@ -56,7 +56,7 @@ async def test_the_signing_agency_revokes_and_the_qr_page_says_so(
     short = await revoke(client, team, "p_approver", code, "nhầm")
     assert short.status_code == 422 and short.json()["code"] == "reason-required"
     assert await _snapshot(session, code) == before
-    assert "Văn bản hợp lệ" in (await client.get(f"/verify/{verify_code}")).text
+    assert "Văn bản thật, còn giá trị" in (await client.get(f"/verify/{verify_code}")).text
 
     done = await revoke(client, team, "p_approver", code)
     assert done.status_code == 200, done.text
@@ -64,7 +64,7 @@ async def test_the_signing_agency_revokes_and_the_qr_page_says_so(
     verified = (await client.get(f"/api/v1/workflow/results/{verify_code}")).json()
     assert verified["revoked"] is True and verified["revoked_reason"] == REASON
     page = await client.get(f"/verify/{verify_code}")
-    assert "Văn bản đã bị thu hồi" in page.text and REASON in page.text
+    assert "Văn bản đã bị thu hồi, không còn giá trị" in page.text and REASON in page.text
     state, version, events = await _snapshot(session, code)
     assert (state, version, events) == (before[0], before[1] + 1, before[2] + 1)
     dossier = await dossiers_repository.by_code(session, code)

@@ -18,7 +18,7 @@ from motcua.dossiers.models import DossierState
 from motcua.identity.models import Role
 from motcua.workflow import service, tasks
 from motcua.workflow.models import Violation, WorkflowCase
-from tests.workflow.conftest import APPLICANT, Team, file_dossier
+from tests.workflow.conftest import APPLICANT, Team, file_dossier, upload_pdf
 
 ACTIONS = {
     "claim": lambda s, o, c: service.claim(s, o, c),
@@ -185,8 +185,12 @@ async def test_supplement_pauses_the_clock_across_tet(
     with pytest.raises(DomainError) as mismatch:
         await service.answer_supplement(session, code, APPLICANT, [{"requirement_key": "khac"}])
     assert mismatch.value.code == "supplement-mismatch"
+    upload_id = await upload_pdf(session)
     answered = await service.answer_supplement(
-        session, code, APPLICANT, [{"requirement_key": "to_khai_lien_thong"}]
+        session,
+        code,
+        APPLICANT,
+        [{"requirement_key": "to_khai_lien_thong", "upload_id": upload_id}],
     )
     assert answered.state == DossierState.in_progress
     assert answered.due_at == service.shift_due(due_before, 2)

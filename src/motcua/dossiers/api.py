@@ -130,11 +130,34 @@ async def upload(
 )
 async def upload_content(
     upload_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")],
+    request: Request,
     session: RequestSession,
-    person: Person,
 ) -> Response:
-    """The file as uploaded, for the person who uploaded it, from whichever store holds it."""
-    meta, data = await service.read_upload(session, upload_id, person)
+    """The file as uploaded, for the person who uploaded it, from whichever store holds it;
+    for an officer, also a file of a dossier their agency holds (shown inline, recorded)."""
+    from motcua.core.errors import NotFound
+    from motcua.workflow import contents
+    from motcua.workflow.api import inline_file
+
+    citizen = citizen_from(request)
+    if citizen is None and (
+        request.headers.get("authorization") or request.cookies.get("motcua_token")
+    ):
+        officer = await current_officer(request, session)
+        if officer.personal_id is not None:
+            try:
+                return _attachment(
+                    *await service.read_upload(session, upload_id, officer.personal_id)
+                )
+            except NotFound:
+                pass
+        row, data = await contents.open_any_file(session, officer, upload_id)
+        return inline_file(row.media_type, row.file_name, row.sha256, data)
+    person = citizen.personal_id if citizen else (await current_citizen(request)).personal_id
+    return _attachment(*await service.read_upload(session, upload_id, person))
+
+
+def _attachment(meta: UploadOut, data: bytes) -> Response:
     return Response(
         data,
         media_type=meta.media_type,

@@ -1,21 +1,31 @@
-"""The public tracking page (tra cứu hồ sơ): dossier code plus short secret, no login.
+"""The public tracking page (tra cứu hồ sơ): dossier code plus short secret, no login, and the
+citizen's own dossiers after the e-ID sign-in (Hồ sơ của tôi, ``/ho-so-cua-toi``).
 
-It shows status and dates only; nothing about the person. The secret is posted, not put in
-the address, so it does not end up in browser history or server logs.
+Tracking shows status and dates only; nothing about the person. The secret is posted, not put
+in the address, so it does not end up in browser history or server logs. The citizen's pages
+answer a supplement request with files and hand out the signed result.
 """
 
-from typing import Annotated
+from datetime import date, datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Form, Path, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import UploadFile
 
 from motcua.core.calendar import get_calendar
 from motcua.core.database import RequestSession
-from motcua.core.errors import NotFound
+from motcua.core.errors import DomainError, NotFound
+from motcua.core.settings import get_settings
 from motcua.dossiers import service
+from motcua.dossiers.models import DossierState
+from motcua.identity.auth import PageCitizen
+from motcua.identity.citizens import Citizen
 from motcua.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+Code = Annotated[str, Path(max_length=64, pattern=r"^[0-9A-Z.]{1,35}-\d{6}-\d{4,}$")]
 
 
 def _context() -> dict[str, object]:
@@ -52,3 +62,176 @@ async def tracking(
         context["errors"] = [("code", error.message)]
         return render(request, "dossiers/tracking.html", context, 404)
     return render(request, "dossiers/tracking.html", {**context, "dossier": found})
+
+
+# --- the citizen's own dossiers (Hồ sơ của tôi) -------------------------------------------------
+
+MINE = "/ho-so-cua-toi"
+NEXT_STEPS = {
+    DossierState.received: "Cơ quan đã tiếp nhận. Bạn chưa cần làm gì; kết quả hẹn trả {due}.",
+    DossierState.in_progress: (
+        "Cơ quan đang giải quyết. Bạn chưa cần làm gì; kết quả hẹn trả {due}."
+    ),
+    DossierState.supplement_requested: (
+        "Cần bổ sung giấy tờ: xem giấy tờ được yêu cầu và gửi bổ sung."
+    ),
+    DossierState.result_ready: "Đã có kết quả ký số: tải về và kiểm tra.",
+    DossierState.returned: "Đã trả kết quả: bạn tải lại và kiểm tra được bất cứ lúc nào.",
+    DossierState.refused: "Hồ sơ không được giải quyết; xem lý do trong hồ sơ.",
+    DossierState.withdrawn: "Bạn đã rút hồ sơ; không cần làm gì thêm.",
+}
+UPLOAD_CAP_NOTE = "PDF, JPEG hoặc PNG"
+# What the applicant is shown of the history: the events that concern them, in words (an
+# officer claiming or completing an internal step is not news to them).
+EVENT_NAMES = {
+    "submitted": "Nộp hồ sơ",
+    "forwarded": "Chuyển tới cơ quan có thẩm quyền giải quyết",
+    "supplement-requested": "Cơ quan đề nghị bổ sung giấy tờ",
+    "supplement-answered": "Đã gửi phần bổ sung",
+    "delay-apology": "Cơ quan xin lỗi và hẹn lại ngày trả kết quả",
+    "result-signed": "Kết quả đã được ký số",
+    "returned": "Đã trả kết quả",
+    "refused": "Cơ quan từ chối giải quyết",
+    "result-revoked": "Kết quả bị thu hồi",
+}
+
+
+def _day(moment: datetime | date | None) -> str:
+    if moment is None:
+        return ""
+    if isinstance(moment, datetime):
+        moment = get_calendar().localise(moment).date()
+    return f"{moment:%d/%m/%Y}"
+
+
+def _next_step(state: DossierState, due_at: datetime) -> str:
+    return NEXT_STEPS[state].format(due=_day(due_at))
+
+
+@router.get(MINE, response_class=HTMLResponse)
+async def my_dossiers(request: Request, session: RequestSession, citizen: PageCitizen) -> Response:
+    """Every dossier the person filed or that was filed for them, and every unfinished draft,
+    each with its status in words and the next thing to do."""
+    from motcua.applications import service as applications
+    from motcua.applications.models import ApplicationState
+
+    page = await service.mine(session, citizen.personal_id, None, 100)
+    drafts = [
+        d
+        for d in await applications.mine(session, citizen.personal_id)
+        if d.state == ApplicationState.draft
+    ]
+    return render(
+        request,
+        "dossiers/mine.html",
+        {
+            "citizen": citizen,
+            "dossiers": page.items,
+            "drafts": drafts,
+            "state_names": service.STATE_NAMES,
+            "next_step": _next_step,
+            "day": _day,
+            "local": _context()["local"],
+        },
+    )
+
+
+async def _dossier_page(
+    request: Request,
+    session: AsyncSession,
+    citizen: Citizen,
+    code: str,
+    *,
+    errors: list[tuple[str, str]] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    from motcua.workflow import applicant
+
+    found = await applicant.view(session, code, citizen.personal_id)
+    events = [(e.at, EVENT_NAMES[e.kind]) for e in found.dossier.events if e.kind in EVENT_NAMES]
+    return render(
+        request,
+        "dossiers/mine_one.html",
+        {
+            "citizen": citizen,
+            "view": found,
+            "d": found.dossier,
+            "events": events,
+            "state_names": service.STATE_NAMES,
+            "next_step": _next_step,
+            "day": _day,
+            "local": _context()["local"],
+            "errors": errors or [],
+            "answered": request.query_params.get("da-bo-sung") == "1",
+            "allowed": UPLOAD_CAP_NOTE,
+        },
+        status_code,
+    )
+
+
+@router.get(MINE + "/{code}", response_class=HTMLResponse)
+async def my_dossier(
+    request: Request, session: RequestSession, citizen: PageCitizen, code: Code
+) -> Response:
+    return await _dossier_page(request, session, citizen, code)
+
+
+@router.post(MINE + "/{code}/bo-sung", response_class=HTMLResponse)
+async def answer_supplement(
+    request: Request, session: RequestSession, citizen: PageCitizen, code: Code
+) -> Response:
+    """The answer to a supplement request: one file per paper asked, each becoming an item of
+    the dossier. Anything missing or refused: the page again with every problem listed, and
+    nothing kept (the files are chosen again)."""
+    from motcua.workflow import applicant
+    from motcua.workflow import service as workflow
+
+    found = await applicant.view(session, code, citizen.personal_id)
+    if found.supplement is None:
+        return RedirectResponse(f"{MINE}/{code}", status_code=303)
+    form = await request.form()
+    errors: list[tuple[str, str]] = []
+    items: list[dict[str, Any]] = []
+    cap = get_settings().upload_max_bytes
+    for paper in found.supplement.papers:
+        file = form.get(f"file-{paper.key}")
+        if not isinstance(file, UploadFile) or not file.filename:
+            errors.append((f"file-{paper.key}", f"Hãy chọn tệp cho “{paper.name}”."))
+            continue
+        data = await file.read(cap + 1)
+        try:
+            out = await service.upload(
+                session, owner=citizen.personal_id, file_name=file.filename, data=data
+            )
+        except DomainError as error:
+            errors.append((f"file-{paper.key}", error.message))
+            continue
+        items.append({"requirement_key": paper.key, "upload_id": out.id})
+    if not errors:
+        try:
+            await workflow.answer_supplement(session, code, citizen.personal_id, items)
+        except DomainError as error:
+            errors.append(("answer", error.message))
+    if errors:
+        await session.rollback()  # nothing half-kept
+        return await _dossier_page(request, session, citizen, code, errors=errors, status_code=422)
+    return RedirectResponse(f"{MINE}/{code}?da-bo-sung=1", status_code=303)
+
+
+@router.get(MINE + "/{code}/ket-qua.pdf")
+async def my_result(
+    request: Request, session: RequestSession, citizen: PageCitizen, code: Code
+) -> Response:
+    """The signed result, as issued, for the applicant (or whoever filed the dossier)."""
+    from motcua.workflow import applicant
+
+    pdf = await applicant.result_pdf(session, code, citizen.personal_id)
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="ket-qua-{code}.pdf"',
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+        },
+    )

@@ -203,6 +203,15 @@ async def plain_by_code(session: AsyncSession, code: str) -> Dossier | None:
     return await session.scalar(select(Dossier).where(Dossier.code == code))
 
 
+async def items_of(session: AsyncSession, dossier_id: int) -> Sequence[DossierItem]:
+    result = await session.scalars(
+        select(DossierItem)
+        .where(DossierItem.dossier_id == dossier_id)
+        .order_by(DossierItem.position)
+    )
+    return result.all()
+
+
 async def events_of(session: AsyncSession, dossier_id: int) -> Sequence[DossierEvent]:
     result = await session.scalars(
         select(DossierEvent).where(DossierEvent.dossier_id == dossier_id).order_by(DossierEvent.seq)

@@ -64,7 +64,7 @@ NON_REPORTERS = Link("/monitoring/non-reporters", "Đơn vị chưa báo cáo")
 PUBLIC = (PROCEDURES, TRACKING, MONITORING)
 CITIZEN = (
     PROCEDURES,
-    Link("/ca-nhan", "Hồ sơ của tôi"),
+    Link("/ho-so-cua-toi", "Hồ sơ của tôi"),
     Link("/du-lieu/cua-toi", "Dữ liệu của tôi"),
     TRACKING,
 )

@@ -3,15 +3,18 @@ and the public result verification."""
 
 from datetime import datetime
 from typing import Annotated
+from urllib.parse import quote
 
-from fastapi import APIRouter, Header, Path, Query
+from fastapi import APIRouter, File, Header, Path, Query, UploadFile
 from fastapi.responses import Response
 
 from motcua.core.database import RequestSession
+from motcua.core.errors import Invalid
+from motcua.dossiers.files import EXTENSIONS
 from motcua.identity.auth import CurrentCitizen, CurrentOfficer
 from motcua.identity.models import Role
 from motcua.identity.service import Forbidden
-from motcua.workflow import repository, service, store
+from motcua.workflow import contents, repository, service, store
 from motcua.workflow.schemas import (
     ActionOut,
     ApologyIn,
@@ -20,9 +23,12 @@ from motcua.workflow.schemas import (
     CompleteIn,
     DefinitionIn,
     DefinitionOut,
+    FileCheckOut,
     ForwardIn,
     QueuePage,
     RefuseIn,
+    RevealIn,
+    RevealOut,
     RevokeIn,
     SignIn,
     StoreAnswer,
@@ -36,6 +42,7 @@ router = APIRouter(prefix="/api/v1/workflow", tags=["workflow"])
 Code = Annotated[str, Path(max_length=64, pattern=r"^[0-9A-Z.]{1,35}-\d{6}-\d{4,}$")]
 ProcedureCode = Annotated[str, Path(max_length=16, pattern=r"^\d\.\d{6}$")]
 VerifyCode = Annotated[str, Path(max_length=32, pattern=r"^[A-Za-z0-9_-]{8,32}$")]
+PDF_CAP = 20 * 1024 * 1024
 MONITORS = frozenset({Role.provincial_monitor, Role.national_viewer, Role.system_admin})
 
 
@@ -66,6 +73,47 @@ async def queue(
 @router.get("/dossiers/{code}", response_model=CaseOut)
 async def case(code: Code, session: RequestSession, officer: CurrentOfficer) -> CaseOut:
     return await service.case_view(session, officer, code)
+
+
+@router.post("/dossiers/{code}/reveal", response_model=RevealOut)
+async def reveal(
+    code: Code, body: RevealIn, session: RequestSession, officer: CurrentOfficer
+) -> RevealOut:
+    """The applicant's full personal number, with the reason recorded (the view masks it)."""
+    return RevealOut(
+        personal_number=await contents.reveal_number(session, officer, code, body.reason)
+    )
+
+
+@router.get(
+    "/dossiers/{code}/files/{upload_id}",
+    response_class=Response,
+    responses={200: {"content": {t: {} for t in EXTENSIONS}}},
+)
+async def dossier_file(
+    code: Code,
+    upload_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")],
+    session: RequestSession,
+    officer: CurrentOfficer,
+) -> Response:
+    """A file of the dossier, shown in the browser, for the officers of the agency holding
+    it; each opening is recorded."""
+    upload, data = await contents.open_file(session, officer, code, upload_id)
+    return inline_file(upload.media_type, upload.file_name, upload.sha256, data)
+
+
+def inline_file(media_type: str, file_name: str, sha256: str, data: bytes) -> Response:
+    """A stored file the browser shows itself (PDF, image) and never runs."""
+    return Response(
+        data,
+        media_type=media_type,
+        headers={
+            "Content-Disposition": f"inline; filename*=UTF-8''{quote(file_name)}",
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+            "ETag": f'"{sha256}"',
+        },
+    )
 
 
 @router.post("/dossiers/{code}/claim", response_model=ActionOut)
@@ -102,7 +150,7 @@ async def supplement(
 ) -> ActionOut:
     try:
         work = await service.request_supplement(
-            session, officer, code, body.requirement_keys, body.note, body.version
+            session, officer, code, body.requirement_keys, body.reason, body.version, body.answer_by
         )
     except service.SupplementRefused:
         # The violation the service wrote must outlive the refusal; it wrote nothing else.
@@ -118,8 +166,10 @@ async def supplement_answer(
     session: RequestSession,
     citizen: CurrentCitizen,
 ) -> dict[str, str]:
-    """The applicant, signed in with e-ID, answers a supplement request."""
-    dossier = await service.answer_supplement(session, code, citizen.personal_id, body.items)
+    """The applicant, signed in with e-ID, answers a supplement request: a file (``POST
+    /api/v1/uploads``) for each paper asked, each becoming an item of the dossier."""
+    items = [i.model_dump() for i in body.items]
+    dossier = await service.answer_supplement(session, code, citizen.personal_id, items)
     return {
         "code": dossier.code,
         "state": dossier.state.value,
@@ -223,6 +273,20 @@ async def violations(
 @router.get("/results/{verify_code}", response_model=VerifyOut)
 async def verify(verify_code: VerifyCode, session: RequestSession) -> VerifyOut:
     return await service.verify(session, verify_code)
+
+
+@router.post("/results/{verify_code}/check", response_model=FileCheckOut)
+async def check_result_file(
+    verify_code: VerifyCode, session: RequestSession, file: Annotated[UploadFile, File()]
+) -> FileCheckOut:
+    """Is the uploaded PDF this result, unchanged, validly signed and not revoked?"""
+    data = await file.read(PDF_CAP + 1)
+    if len(data) > PDF_CAP or not data.startswith(b"%PDF-"):
+        raise Invalid(
+            "Tệp này không phải tệp PDF (hoặc lớn hơn 20 MB); hãy chọn đúng tệp kết quả.",
+            code="not-a-pdf",
+        )
+    return await service.check_file(session, verify_code, data)
 
 
 @router.get("/results/{verify_code}/document.pdf")

@@ -1,12 +1,13 @@
 """Process definitions, where each dossier is in its process, agencies it passed, supplement
 requests, violations of the no-extra-papers rule, and signed results."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -112,6 +113,26 @@ class SupplementRequest(Base):
     requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
     answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
     paused_days: Mapped[int | None] = mapped_column(Integer, default=None)
+    # The day the applicant is asked to answer by (NULL on requests made before it was asked).
+    answer_by: Mapped[date | None] = mapped_column(Date, default=None)
+
+
+class Disclosure(Base):
+    """An officer saw what is kept from the page by default: the applicant's full personal
+    number (with the reason given) or a file of the dossier. Only ever added."""
+
+    __tablename__ = "workflow_disclosures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(
+        ForeignKey("dossiers.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    what: Mapped[str] = mapped_column(String(16))  # personal-number | file
+    upload_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    reason: Mapped[str] = mapped_column(Text, default="")
 
 
 class Violation(Base):

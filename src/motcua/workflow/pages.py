@@ -11,6 +11,7 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import UploadFile
 
 from motcua.catalog import repository as catalog_repository
 from motcua.core import clock
@@ -24,7 +25,8 @@ from motcua.identity.models import Role
 from motcua.identity.service import Subject
 from motcua.units.models import Agency
 from motcua.web.templating import render
-from motcua.workflow import repository, service
+from motcua.workflow import contents, repository, service
+from motcua.workflow.api import PDF_CAP, inline_file
 from motcua.workflow.definitions import StepKind
 from motcua.workflow.schemas import CaseOut, QueueItem, VisitOut
 
@@ -250,7 +252,46 @@ async def _case_context(session: AsyncSession, officer: Subject, code: str) -> d
         "verify_code": result.verify_code if result else None,
         "overdue": not view.paused and view.due_at < clock.now(),
         "min_new_date": today.isoformat(),
+        "answer_by": _default_answer_by(today).isoformat(),
+        "reasons": service.SUPPLEMENT_REASONS,
+        "files_open": view.current_agency == officer.agency_code,
+        "day": _day,
+        "size": _size,
+        "typed": {},
+        "failed": None,
+        "revealed": None,
+        "reveal_error": None,
     }
+
+
+def _default_answer_by(today: date) -> date:
+    calendar = get_calendar()
+    day = today
+    for _ in range(service.SUPPLEMENT_DAYS):
+        day = calendar.next_working_day(day)
+    return day
+
+
+def _day(value: date | datetime | str | None) -> str:
+    """dd/mm/yyyy of a date, a moment (local day) or an ISO date kept in a history event."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value[:10])
+        except ValueError:
+            return ""
+    if isinstance(value, datetime):
+        value = get_calendar().localise(value).date()
+    return f"{value:%d/%m/%Y}"
+
+
+def _size(n: int) -> str:
+    return (
+        f"{n / 1024 / 1024:.1f} MB".replace(".", ",")
+        if n >= 1024 * 1024
+        else f"{max(1, round(n / 1024))} KB"
+    )
 
 
 @router.get("/can-bo/ho-so/{code}", response_class=HTMLResponse)
@@ -265,6 +306,44 @@ async def dossier(
         return _login(request)
     context = await _case_context(session, officer, code)
     return render(request, "workflow/dossier.html", {**context, "done": done, "error": None})
+
+
+@router.post("/can-bo/ho-so/{code}/so-dinh-danh", response_class=HTMLResponse)
+async def reveal(
+    request: Request, session: RequestSession, officer: OptionalOfficer, code: Code
+) -> Response:
+    """The applicant's full personal number on this one page, with the reason recorded."""
+    if officer is None:
+        return _login(request)
+    form = await request.form()
+    reason = str(form.get("reveal_reason") or "")[:1000]
+    try:
+        number = await contents.reveal_number(session, officer, code, reason)
+    except DomainError as refusal:
+        if refusal.code == "unknown-dossier":
+            raise
+        context = await _case_context(session, officer, code)
+        context.update(done=None, reveal_error=refusal.message, typed={"reveal_reason": reason})
+        return render(request, "workflow/dossier.html", context, refusal.status_code)
+    context = await _case_context(session, officer, code)
+    context.update(done=None, revealed=number)
+    return render(request, "workflow/dossier.html", context)
+
+
+@router.get("/can-bo/ho-so/{code}/tep/{upload_id}")
+async def dossier_file(
+    request: Request,
+    session: RequestSession,
+    officer: OptionalOfficer,
+    code: Code,
+    upload_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")],
+) -> Response:
+    """A file of the dossier shown in the browser (PDF, image), for the officers of the
+    agency holding the dossier; each opening is recorded."""
+    if officer is None:
+        return _login(request)
+    upload, data = await contents.open_file(session, officer, code, upload_id)
+    return inline_file(upload.media_type, upload.file_name, upload.sha256, data)
 
 
 def _text(form: Any, name: str, what: str, limit: int = MAX_TEXT) -> str:
@@ -305,7 +384,15 @@ def _runner(
         return lambda: service.forward(session, officer, code, agency, version)
     if action == "supplement":
         keys = [str(k)[:200] for k in form.getlist("requirement")][:50]
-        return lambda: service.request_supplement(session, officer, code, keys, "", version)
+        reason = _text(form, "reason", "Lý do", 32) or "missing"
+        raw = str(form.get("answer_by") or "").strip()
+        try:
+            by = date.fromisoformat(raw) if raw else None
+        except ValueError:
+            raise Invalid(
+                "Hãy chọn hạn bổ sung là một ngày hợp lệ.", code="bad-answer-by"
+            ) from None
+        return lambda: service.request_supplement(session, officer, code, keys, reason, version, by)
     if action == "refuse":
         reason = _text(form, "reason", "Lý do")
         return lambda: service.refuse(session, officer, code, reason, version)
@@ -325,6 +412,16 @@ def _runner(
         reason = _text(form, "reason", "Lý do thu hồi")
         return lambda: service.revoke_result(session, officer, code, reason, version)
     return lambda: service.hand_back(session, officer, code, version)
+
+
+TYPED = ("note", "summary", "reason", "new_due_date", "answer_by", "username", "agency_code")
+
+
+def _typed(form: Any) -> dict[str, Any]:
+    """What the officer typed or chose in the refused form, to put back in it."""
+    typed: dict[str, Any] = {k: str(form.get(k) or "")[:MAX_TEXT] for k in TYPED}
+    typed["requirement"] = [str(k)[:200] for k in form.getlist("requirement")][:50]
+    return typed
 
 
 async def _attempt(session: AsyncSession, run: Callable[[], Awaitable[object]]) -> None:
@@ -357,7 +454,7 @@ async def act(
             raise  # not readable by this officer: the plain 404 page, nothing to show
 
         context = await _case_context(session, officer, code)
-        context.update(done=None, error=refusal.message, failed=action)
+        context.update(done=None, error=refusal.message, failed=action, typed=_typed(form))
         return render(request, "workflow/dossier.html", context, refusal.status_code)
     return RedirectResponse(f"/can-bo/ho-so/{code}?xong={action}", status_code=303)
 
@@ -365,15 +462,55 @@ async def act(
 # --- public verification --------------------------------------------------------------------------
 
 
-@router.get("/verify/{verify_code}", response_class=HTMLResponse)
-async def verify(
+VerifyCode = Annotated[str, Path(max_length=32, pattern=r"^[A-Za-z0-9_-]{8,32}$")]
+
+
+async def _verify_page(
     request: Request,
-    session: RequestSession,
-    verify_code: Annotated[str, Path(max_length=32, pattern=r"^[A-Za-z0-9_-]{8,32}$")],
+    session: AsyncSession,
+    verify_code: str,
+    check: dict[str, Any] | None = None,
+    status_code: int = 200,
 ) -> HTMLResponse:
     try:
         result = await service.verify(session, verify_code)
     except NotFound:
-        return render(request, "workflow/verify.html", {"result": None}, 404)
-    issued = get_calendar().localise(result.issued_at).strftime("%H:%M, %d/%m/%Y")
-    return render(request, "workflow/verify.html", {"result": result, "issued": issued})
+        return render(request, "workflow/verify.html", {"result": None, "check": None}, 404)
+    return render(
+        request,
+        "workflow/verify.html",
+        {"result": result, "day": _day, "check": check},
+        status_code,
+    )
+
+
+@router.get("/verify/{verify_code}", response_class=HTMLResponse)
+async def verify(
+    request: Request, session: RequestSession, verify_code: VerifyCode
+) -> HTMLResponse:
+    """The page a result's QR code opens: genuine or not, in words."""
+    return await _verify_page(request, session, verify_code)
+
+
+@router.post("/verify/{verify_code}", response_class=HTMLResponse)
+async def verify_file(
+    request: Request, session: RequestSession, verify_code: VerifyCode
+) -> HTMLResponse:
+    """A person uploads the PDF they were given: is it this result, unchanged and signed?"""
+    try:
+        await service.verify(session, verify_code)
+    except NotFound:  # no such result: the page says so, whatever the file
+        return await _verify_page(request, session, verify_code)
+    form = await request.form()
+    file = form.get("file")
+    if not isinstance(file, UploadFile) or not file.filename:
+        check: dict[str, Any] = {"error": "Hãy chọn tệp PDF cần kiểm tra."}
+        return await _verify_page(request, session, verify_code, check, 422)
+    data = await file.read(PDF_CAP + 1)
+    if len(data) > PDF_CAP or not data.startswith(b"%PDF-"):
+        check = {
+            "error": "Tệp này không phải tệp PDF (hoặc lớn hơn 20 MB); hãy chọn đúng tệp kết quả."
+        }
+        return await _verify_page(request, session, verify_code, check, 422)
+    out = await service.check_file(session, verify_code, data)
+    return await _verify_page(request, session, verify_code, out.model_dump())

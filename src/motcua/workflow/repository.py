@@ -8,11 +8,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer, selectinload
 
 from motcua.catalog.models import Procedure, ProcedureVersion, VersionStatus
-from motcua.dossiers.models import Dossier
+from motcua.dossiers.models import Dossier, DossierItem
+from motcua.exchange.models import AccessLogEntry, Registry
 from motcua.identity.models import Officer
 from motcua.identity.service import Subject
 from motcua.units.models import Agency, AgencyKind
 from motcua.workflow.models import (
+    Disclosure,
     ProcessDefinition,
     ResultDocument,
     SupplementRequest,
@@ -275,3 +277,96 @@ async def officer_names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
         return {}
     rows = await session.execute(select(Officer.id, Officer.full_name).where(Officer.id.in_(ids)))
     return {row[0]: row[1] for row in rows}
+
+
+# --- what the officer reads in a dossier ----------------------------------------------------------
+
+
+async def registry_reads(session: AsyncSession, dossier: Dossier) -> dict[str, AccessLogEntry]:
+    """Evidence type -> the newest delivered read the platform made for the application that
+    became this dossier (its consent is the purpose the access log names). A dossier filed
+    from an application carries the draft's id in its idempotency key; others have none."""
+    from motcua.applications.models import Application
+
+    prefix = "application:"
+    if not dossier.idempotency_key.startswith(prefix):
+        return {}
+    reference = await session.scalar(
+        select(Application.consent_reference).where(
+            Application.id == dossier.idempotency_key[len(prefix) :]
+        )
+    )
+    if reference is None:
+        return {}
+    rows = await session.scalars(
+        select(AccessLogEntry)
+        .where(
+            AccessLogEntry.subject_personal_id == dossier.applicant_number,
+            AccessLogEntry.consent_reference == reference,
+            AccessLogEntry.outcome == "delivered",
+        )
+        .order_by(AccessLogEntry.seq)
+    )
+    return {e.evidence_type_code: e for e in rows}
+
+
+async def reads_by_hash(
+    session: AsyncSession, reads: set[tuple[str, str]]
+) -> dict[str, AccessLogEntry]:
+    """Request hash -> the access-log record of that read, from (whose number, hash) pairs as a
+    registry item's ``evidence`` names them (one probe of the subject's index each)."""
+    found: dict[str, AccessLogEntry] = {}
+    for subject, request_hash in reads:
+        entry = await session.scalar(
+            select(AccessLogEntry)
+            .where(
+                AccessLogEntry.subject_personal_id == subject,
+                AccessLogEntry.request_hash == request_hash,
+                AccessLogEntry.outcome == "delivered",
+            )
+            .order_by(AccessLogEntry.seq.desc())
+            .limit(1)
+        )
+        if entry is not None:
+            found[request_hash] = entry
+    return found
+
+
+async def registry_names(session: AsyncSession, codes: set[str | None]) -> dict[str, str]:
+    wanted = {c for c in codes if c}
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        select(Registry.code, Registry.name).where(Registry.code.in_(wanted))
+    )
+    return {row[0]: row[1] for row in rows}
+
+
+async def supplements(session: AsyncSession, dossier_id: int) -> Sequence[SupplementRequest]:
+    result = await session.scalars(
+        select(SupplementRequest)
+        .where(SupplementRequest.dossier_id == dossier_id)
+        .order_by(SupplementRequest.requested_at, SupplementRequest.id)
+    )
+    return result.all()
+
+
+async def disclosures(session: AsyncSession, dossier_id: int) -> Sequence[Disclosure]:
+    result = await session.scalars(
+        select(Disclosure).where(Disclosure.dossier_id == dossier_id).order_by(Disclosure.id)
+    )
+    return result.all()
+
+
+async def holding_dossier_of_upload(
+    session: AsyncSession, agency_id: int, upload_id: str
+) -> str | None:
+    """The code of a dossier the agency holds now that has this file as an item."""
+    found: str | None = await session.scalar(
+        select(Dossier.code)
+        .join(DossierItem, DossierItem.dossier_id == Dossier.id)
+        .join(WorkflowCase, WorkflowCase.dossier_id == Dossier.id)
+        .where(DossierItem.upload_id == upload_id, WorkflowCase.current_agency_id == agency_id)
+        .limit(1)
+    )
+    return found

@@ -5,7 +5,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from motcua.dossiers.models import DossierState
+from motcua.dossiers.models import DossierState, ItemSource
 from motcua.dossiers.schemas import DossierOut
 
 
@@ -38,8 +38,85 @@ class VisitOut(BaseModel):
     used_days: int | None
 
 
+class ApplicantOut(BaseModel):
+    """Who the dossier is for: the name as the dossier's own data gives it, and the personal
+    number masked (``POST …/reveal`` with a reason shows it whole, and is recorded)."""
+
+    name: str | None
+    personal_number_masked: str
+    on_behalf: bool
+
+
+class FieldOut(BaseModel):
+    name: str
+    label: str
+    value: str
+
+
+class RegistryReadOut(BaseModel):
+    """The read that brought registry data into the dossier, as the access log recorded it."""
+
+    registry_code: str | None
+    registry_name: str | None
+    read_at: datetime | None
+    access_log_seq: int | None
+    sealed: bool
+    whose: str | None = Field(default=None, description="Whose record was read, in words.")
+
+
+class FileOut(BaseModel):
+    upload_id: str
+    file_name: str
+    media_type: str
+    size: int
+    url: str | None = Field(
+        description="Where an officer of the agency holding the dossier opens it; null for others."
+    )
+
+
+class ItemContentOut(BaseModel):
+    position: int
+    requirement_key: str
+    requirement_name: str
+    source: ItemSource
+    declaration: bool
+    fields: list[FieldOut]
+    read: RegistryReadOut | None
+    file: FileOut | None
+
+
+class SupplementOut(BaseModel):
+    requirement_keys: list[str]
+    requirement_names: list[str]
+    reason: str | None
+    requested_at: datetime
+    answer_by: date | None
+    answered_at: datetime | None
+
+
+class ResultOut(BaseModel):
+    verify_code: str
+    issued_at: datetime
+    revoked: bool
+
+
+class DisclosureOut(BaseModel):
+    at: datetime
+    officer_name: str
+    what: str
+    reason: str
+
+
 class CaseOut(BaseModel):
     dossier: DossierOut
+    applicant: ApplicantOut
+    contents: list[ItemContentOut]
+    supplements: list[SupplementOut]
+    result: ResultOut | None
+    disclosures: list[DisclosureOut]
+    working_days_left: int | None = Field(
+        description="Working days until the due date (negative when overdue); null when paused."
+    )
     version: int
     step_index: int
     step: dict[str, Any]
@@ -71,11 +148,35 @@ class ForwardIn(ActionIn):
 
 class SupplementIn(ActionIn):
     requirement_keys: list[str] = Field(max_length=50)
-    note: str = Field(default="", max_length=2000)
+    reason: str = Field(
+        default="missing",
+        max_length=32,
+        description="Why: missing, unreadable, incomplete, mismatch or expired (a closed list).",
+    )
+    answer_by: date | None = Field(
+        default=None, description="Answer by this working day; five working days by default."
+    )
+
+
+class AnswerItemIn(BaseModel):
+    requirement_key: str = Field(min_length=1, max_length=64)
+    upload_id: str | None = Field(
+        default=None,
+        max_length=64,
+        description="The file the applicant uploaded for it (POST /uploads); required.",
+    )
 
 
 class SupplementAnswerIn(BaseModel):
-    items: list[dict[str, Any]] = Field(max_length=50)
+    items: list[AnswerItemIn] = Field(max_length=50)
+
+
+class RevealIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class RevealOut(BaseModel):
+    personal_number: str
 
 
 class RefuseIn(ActionIn):
@@ -148,8 +249,22 @@ class VerifyOut(BaseModel):
     verify_code: str
     dossier_code: str
     procedure_name: str
+    document_title: str = Field(description="The paper issued, e.g. “Giấy khai sinh điện tử”.")
+    holder: str | None = Field(description="Whose dossier it was issued on, name masked.")
     agency_name: str
+    signed_by: str = Field(description="The signing certificate's name.")
     issued_at: datetime
     sha256: str
     revoked: bool
+    revoked_at: datetime | None
     revoked_reason: str | None
+
+
+class FileCheckOut(BaseModel):
+    """Is an uploaded file this very result, unchanged, signed by a key the platform trusts?"""
+
+    genuine: bool
+    same_document: bool
+    signature_intact: bool
+    trusted: bool
+    revoked: bool

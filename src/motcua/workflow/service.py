@@ -5,6 +5,8 @@ Each action appends one event to the dossier's own history (``dossiers.service.a
 who, what, and from which step to which; the dossier's version guards concurrent actions.
 """
 
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -15,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from motcua.catalog import repository as catalog_repository
+from motcua.catalog.models import ProcedureVersion
 from motcua.core import clock
 from motcua.core.calendar import get_calendar
 from motcua.core.errors import Conflict, Invalid, NotFound
@@ -22,7 +25,14 @@ from motcua.core.repository import conflict_insert
 from motcua.core.settings import get_settings
 from motcua.dossiers import repository as dossiers_repository
 from motcua.dossiers import service as dossiers
-from motcua.dossiers.models import Dossier, DossierState, ItemSource, PaymentState
+from motcua.dossiers.models import (
+    Dossier,
+    DossierItem,
+    DossierState,
+    ItemSource,
+    PaymentState,
+    Upload,
+)
 from motcua.identity.models import Role
 from motcua.identity.service import Forbidden, Subject
 from motcua.notify import service as notify
@@ -40,6 +50,7 @@ from motcua.workflow.models import (
 from motcua.workflow.schemas import (
     CaseOut,
     DefinitionOut,
+    FileCheckOut,
     QueueItem,
     QueuePage,
     VerifyOut,
@@ -360,11 +371,32 @@ async def queue(
 
 
 async def case_view(session: AsyncSession, subject: Subject, code: str) -> CaseOut:
+    """Everything the officer decides on: the applicant (number masked), every item with its
+    content, what was asked and issued, the route, the clock and the history."""
+    from motcua.workflow import contents
+
     work = await _work(session, subject, code, None)
     visits = await repository.visits(session, work.dossier.id)
     agencies = await dossiers_repository.agencies_by_id(session, {v.agency_id for v in visits})
+    read = await contents.contents(session, work.dossier, work.case, subject)
+    calendar = get_calendar()
+    left = None
+    if work.case.paused_at is None and work.case.open:
+        today = calendar.localise(clock.now()).date()
+        due = calendar.localise(work.case.due_at).date()
+        left = (
+            working_days_between(today, due) if due >= today else -working_days_between(due, today)
+        )
     return CaseOut(
-        dossier=dossiers.to_out(work.dossier, agencies[visits[0].agency_id].code),
+        dossier=contents.masked_history(
+            dossiers.to_out(work.dossier, agencies[visits[0].agency_id].code)
+        ),
+        applicant=read.applicant,
+        contents=read.items,
+        supplements=read.supplements,
+        result=read.result,
+        disclosures=read.disclosures,
+        working_days_left=left,
         version=work.dossier.version,
         step_index=work.case.step_index,
         step=work.step.model_dump(mode="json"),
@@ -596,11 +628,15 @@ async def request_supplement(
     subject: Subject,
     code: str,
     requirement_keys: list[str],
-    note: str = "",
+    reason: str = "missing",
     expected_version: int | None = None,
+    answer_by: date | None = None,
 ) -> Work:
     """Ask only for requirements of the dossier's procedure version that no registry already
-    satisfied; anything else is refused and written to the violations log."""
+    satisfied; anything else is refused and written to the violations log. The applicant is
+    told which papers, why (one reason of ``SUPPLEMENT_REASONS``: a closed list, so no free text
+    can carry a request for another paper) and by which working day to answer (five working days
+    from today unless the officer names another)."""
     work = await _work(session, subject, code, expected_version)
     _open(work)
     _here(work, subject)
@@ -609,6 +645,8 @@ async def request_supplement(
     _state(work, {DossierState.received, DossierState.in_progress}, "yêu cầu bổ sung hồ sơ")
     if not requirement_keys:
         raise Invalid("Hãy chọn ít nhất một thành phần cần bổ sung.", code="nothing-requested")
+    if reason not in SUPPLEMENT_REASONS:
+        raise Invalid("Hãy chọn lý do cần bổ sung trong danh sách.", code="unknown-reason")
     requirements = {
         r.key: r
         for r in await catalog_repository.requirements_of(
@@ -645,14 +683,16 @@ async def request_supplement(
             await _record_violation(session, subject, work.dossier.code, refusal[0], key)
             raise SupplementRefused(refusal[1], code=refusal[0], requirement=key[:200])
     keys = list(dict.fromkeys(requirement_keys))
+    by = _answer_by(answer_by)
     now = clock.now()
     session.add(
         SupplementRequest(
             dossier_id=work.dossier.id,
             officer_id=subject.officer_id,
             requirement_keys=keys,
-            note=note,
+            note=reason,
             requested_at=now,
+            answer_by=by,
         )
     )
     work.case.paused_at = now
@@ -663,13 +703,56 @@ async def request_supplement(
         subject,
         kind="supplement-requested",
         to_state=DossierState.supplement_requested,
-        data={"requirements": keys, "form": "Mẫu 02"},
+        data={
+            "requirements": keys,
+            "form": "Mẫu 02",
+            "supplement_reason": reason,
+            "answer_by": by.isoformat(),
+        },
     )
     seq = len(work.dossier.events)
     await tell_applicant(
-        session, work.dossier, f"supplement:{seq}", "supplement_requested", items=names
+        session,
+        work.dossier,
+        f"supplement:{seq}",
+        "supplement_requested",
+        items=names,
+        reason=SUPPLEMENT_REASONS[reason],
+        answer_by=f"{by:%d/%m/%Y}",
     )
     return work
+
+
+SUPPLEMENT_DAYS = 5
+# Why papers are asked, in the words the applicant reads; stored by key (in the request's
+# ``note``). A closed list: an officer cannot write a request for some other paper into it.
+SUPPLEMENT_REASONS = {
+    "missing": "Hồ sơ chưa có giấy tờ này.",
+    "unreadable": "Bản chụp hoặc bản quét không đọc được rõ.",
+    "incomplete": "Giấy tờ thiếu trang, thiếu chữ ký hoặc con dấu.",
+    "mismatch": "Thông tin trên giấy tờ không khớp với tờ khai hoặc dữ liệu đã có.",
+    "expired": "Giấy tờ đã hết hiệu lực.",
+}
+SUPPLEMENT_MAX_DAYS = 60
+
+
+def _answer_by(given: date | None) -> date:
+    """A working day after today, within reach; five working days from today by default."""
+    calendar = get_calendar()
+    today = calendar.localise(clock.now()).date()
+    if given is None:
+        day = today
+        for _ in range(SUPPLEMENT_DAYS):
+            day = calendar.next_working_day(day)
+        return day
+    if given <= today or not calendar.is_working_day(given):
+        raise Invalid("Hạn bổ sung phải là một ngày làm việc sau hôm nay.", code="bad-answer-by")
+    if given > today + timedelta(days=SUPPLEMENT_MAX_DAYS):
+        raise Invalid(
+            f"Hạn bổ sung không được quá {SUPPLEMENT_MAX_DAYS} ngày kể từ hôm nay.",
+            code="bad-answer-by",
+        )
+    return given
 
 
 async def tell_applicant(
@@ -690,9 +773,16 @@ async def tell_applicant(
             "dossier_code": dossier.code,
             "procedure_name": dossier.procedure_name,
             "tracking_url": f"{get_settings().public_base_url}/tra-cuu",
+            "dossier_url": dossier_url(dossier.code),
             **context,
         },
     )
+
+
+def dossier_url(code: str) -> str:
+    """The applicant's own page of the dossier (after the e-ID sign-in), where they answer a
+    supplement request and collect the result."""
+    return f"{get_settings().public_base_url}/ho-so-cua-toi/{code}"
 
 
 async def _record_violation(
@@ -714,27 +804,23 @@ async def _record_violation(
 
 
 async def answer_supplement(
-    session: AsyncSession, code: str, person: str, items: list[dict[str, Any]]
+    session: AsyncSession, code: str, person: str, items: Sequence[Mapping[str, Any]]
 ) -> Dossier:
-    """The applicant answers: the clock resumes and the due date moves by the working days it
-    was paused (the request's day not counted, the answer's day counted)."""
+    """The applicant answers with a file for each paper asked, and nothing else; each file
+    becomes an item of the dossier. The clock resumes and the due date moves by the working
+    days it was paused (the request's day not counted, the answer's day counted)."""
+    await dossiers_repository.take_write_lock(session)
     dossier, _ = await dossiers.for_person(session, code, person)
     if dossier.state != DossierState.supplement_requested:
         raise Conflict("Hồ sơ không chờ bổ sung.", code="wrong-state")
     case = await repository.case_of(session, dossier.id)
     pending = await repository.open_supplement(session, dossier.id)
     assert case is not None and pending is not None and case.paused_at is not None
-    given = {str(i.get("requirement_key")) for i in items}
-    missing = [k for k in pending.requirement_keys if k not in given]
-    extra = sorted(given - set(pending.requirement_keys))
-    if missing or extra:
-        raise Invalid(
-            "Phần bổ sung phải gồm đúng các thành phần đã yêu cầu: "
-            + ", ".join(pending.requirement_keys),
-            code="supplement-mismatch",
-            missing=missing,
-            extra=extra,
-        )
+    names = {
+        r.key: r.name
+        for r in await catalog_repository.requirements_of(session, dossier.procedure_version_id)
+    }
+    files = await _answer_files(session, pending, names, person, items)
     now = clock.now()
     calendar = get_calendar()
     paused = working_days_between(
@@ -746,19 +832,84 @@ async def answer_supplement(
     pending.answered_at = now
     pending.paused_days = paused
     dossier.due_at = case.due_at
+    position = max((i.position for i in dossier.items), default=0)
+    added = []
+    for key, upload in files:
+        position += 1
+        added.append(
+            DossierItem(
+                dossier_id=dossier.id,
+                position=position,
+                requirement_key=key,
+                source=ItemSource.upload,
+                upload_id=upload.id,
+                sha256=upload.sha256,
+            )
+        )
+    session.add_all(added)
     dossiers.append(
         session,
         dossier,
         actor=person,
         kind="supplement-answered",
         to_state=DossierState.in_progress,
-        data={"requirements": sorted(given), "paused_working_days": paused},
+        data={
+            "requirements": sorted(k for k, _ in files),
+            "items": [
+                {"requirement_key": i.requirement_key, "position": i.position} for i in added
+            ],
+            "paused_working_days": paused,
+        },
     )
     try:
         await session.flush()
     except (StaleDataError, IntegrityError) as error:
         raise _changed() from error
+    dossiers.set_committed(dossier, [*dossier.items, *added], list(dossier.events))
     return dossier
+
+
+async def _answer_files(
+    session: AsyncSession,
+    pending: SupplementRequest,
+    names: Mapping[str, str],
+    person: str,
+    items: Sequence[Mapping[str, Any]],
+) -> list[tuple[str, Upload]]:
+    """(requirement, file) for exactly the papers asked, each with a file the person uploaded;
+    otherwise a refusal naming what is missing or not asked."""
+    asked = list(pending.requirement_keys)
+    given = {str(i.get("requirement_key")): i.get("upload_id") for i in items}
+    missing = [k for k in asked if k not in given]
+    extra = sorted(set(given) - set(asked))
+    if missing or extra:
+        raise Invalid(
+            "Phần bổ sung phải gồm đúng các giấy tờ đã yêu cầu: "
+            + "; ".join(names.get(k, k) for k in asked)
+            + ".",
+            code="supplement-mismatch",
+            missing=missing,
+            extra=extra,
+        )
+    no_file = [k for k in asked if not given[k]]
+    if no_file:
+        raise Invalid(
+            "Hãy gửi kèm tệp cho: " + "; ".join(names.get(k, k) for k in no_file) + ".",
+            code="supplement-file-missing",
+            missing=no_file,
+        )
+    uploads = await dossiers_repository.uploads(session, {str(given[k]) for k in asked})
+    out: list[tuple[str, Upload]] = []
+    for key in asked:
+        upload = uploads.get(str(given[key]))
+        if upload is None or upload.owner_number != person:
+            raise Invalid(
+                f"Không tìm thấy tệp đã tải lên cho “{names.get(key, key)}”; hãy tải tệp lên lại.",
+                code="unknown-upload",
+                requirement=key,
+            )
+        out.append((key, upload))
+    return out
 
 
 def shift_due(due_at: datetime, working_days: int) -> datetime:
@@ -955,19 +1106,55 @@ async def revoke_result(
 
 
 async def verify(session: AsyncSession, verify_code: str) -> VerifyOut:
+    """What a result is, for anyone holding its code: which paper, whose (name masked), who
+    signed it and when, and whether it still stands."""
+    from motcua.workflow import contents
+
     document = await repository.result(session, verify_code)
     if document is None:
         raise NotFound("Không có văn bản với mã xác thực này.", code="unknown-result")
     dossier = await session.get(Dossier, document.dossier_id)
     agency = await session.get(Agency, document.agency_id)
     assert dossier is not None and agency is not None
+    version = await session.get(ProcedureVersion, dossier.procedure_version_id)
+    titles = list(version.result_documents) if version is not None else []
+    items = await dossiers_repository.items_of(session, dossier.id)
     return VerifyOut(
         verify_code=document.verify_code,
         dossier_code=dossier.code,
         procedure_name=dossier.procedure_name,
+        document_title=titles[0]
+        if titles
+        else f"Kết quả giải quyết thủ tục {dossier.procedure_name}",
+        holder=contents.masked_name(contents.applicant_name(items)),
         agency_name=agency.name,
+        signed_by=signer_name(document.signer_subject) or agency.name,
         issued_at=document.issued_at,
         sha256=document.sha256,
         revoked=document.revoked_at is not None,
+        revoked_at=document.revoked_at,
         revoked_reason=document.revoked_reason,
     )
+
+
+async def check_file(session: AsyncSession, verify_code: str, data: bytes) -> FileCheckOut:
+    """Is ``data`` the result behind ``verify_code``, byte for byte, with its signature intact
+    and made with a key the platform trusts, and not revoked?"""
+    from motcua.workflow import results
+
+    await verify(session, verify_code)  # an unknown code is a 404, as for the page
+    found = await results.check(session, data)
+    same = found.verify_code == verify_code
+    return FileCheckOut(
+        genuine=found.genuine and same,
+        same_document=same,
+        signature_intact=found.signature_intact,
+        trusted=found.trusted,
+        revoked=found.revoked,
+    )
+
+
+def signer_name(subject: str) -> str | None:
+    """The certificate's common name from its one-line form (``Common Name: …, Country: VN``)."""
+    found = re.search(r"Common Name: (.+?)(?:, [A-Z][A-Za-z ]+: |$)", subject)
+    return found.group(1).strip() if found else None

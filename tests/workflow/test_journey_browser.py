@@ -1,0 +1,287 @@
+"""A dossier's journey in a real Chromium (Debian's): the officer opens it and sees the applicant,
+the declaration and the registry data as a table, and asks for one paper; the citizen, on a
+phone-sized window, answers with a file and later downloads the signed result and checks it.
+The data is committed (the server is another process) and removed afterwards."""
+
+import os
+import re
+import secrets
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.async_api import Browser, async_playwright
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from motcua.core.settings import get_settings
+from motcua.dossiers import service as dossiers
+from motcua.dossiers.models import Dossier, DossierEvent, DossierItem, DossierState, Upload
+from motcua.dossiers.schemas import SubmissionIn
+from motcua.exchange.models import Consent, EvidenceItem
+from motcua.identity import service as identity
+from motcua.identity.citizens import SESSION_COOKIE, Citizen, encode_session
+from motcua.identity.models import ApiToken, Officer, Role
+from motcua.notify.models import Notification
+from motcua.sandbox import pki
+from motcua.units.models import Agency, AgencyKind, AgencyLevel
+from motcua.workflow import service
+from motcua.workflow.models import (
+    Disclosure,
+    ResultDocument,
+    SupplementRequest,
+    WorkflowCase,
+    WorkflowVisit,
+)
+from tests.catalog.test_browser import ARTIFACTS, CHROMIUM, _free_port
+from tests.fetched import fetched_evidence
+from tests.workflow.conftest import pdf_bytes
+
+pytestmark = pytest.mark.browser
+APPLICANT = "001099000066"  # this test's own applicant, so cleaning up touches nothing else
+NAME = "Trần Văn Thử"
+PASSWORD = "mat-khau-hanh-trinh"
+ROLES = {
+    "hj_mot_cua": Role.receiving_officer,
+    "hj_chuyen_vien": Role.handling_officer,
+    "hj_lanh_dao": Role.approver,
+}
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def storage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One storage folder (uploads, signing keys) for this test and the server it starts."""
+    folder = tmp_path_factory.mktemp("journey-storage")
+    before = os.environ.get("MOTCUA_STORAGE_DIR")
+    os.environ["MOTCUA_STORAGE_DIR"] = str(folder)
+    get_settings.cache_clear()
+    yield folder
+    if before is None:
+        os.environ.pop("MOTCUA_STORAGE_DIR", None)
+    else:
+        os.environ["MOTCUA_STORAGE_DIR"] = before
+    get_settings.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def server(engine: AsyncEngine, database_url: str, storage: Path) -> Iterator[str]:
+    port = _free_port()
+    env = os.environ | {"MOTCUA_DATABASE_URL": database_url, "MOTCUA_STORAGE_DIR": str(storage)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "motcua.app:create_app", "--factory",
+         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        env=env,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                if httpx.get(f"{base}/static/motcua.css", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("the app did not start")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+async def dossier_code(engine: AsyncEngine, storage: Path) -> AsyncIterator[str]:
+    async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
+        agency = await session.scalar(
+            select(Agency)
+            .where(Agency.level == AgencyLevel.commune, Agency.kind != AgencyKind.service_centre)
+            .order_by(Agency.code.desc())
+            .offset(1)
+            .limit(1)
+        )
+        assert agency is not None
+        pki.generate(storage / "pki", [(agency.code, agency.name)])
+        for username, role in ROLES.items():
+            await identity.create_officer(
+                session,
+                username=username,
+                full_name=f"Cán bộ {username} (dữ liệu tổng hợp)",
+                agency_code=agency.code,
+                role=role,
+                password=PASSWORD,
+            )
+        reads = await fetched_evidence(
+            session,
+            actor=APPLICANT,
+            procedure_code="1.001193",
+            keys=["giay_chung_sinh", "nhan_than_cha_me", "noi_cu_tru_cha_me"],
+        )
+        fields = {
+            "nhan_than_cha_me": {"full_name": NAME, "date_of_birth": "1990-05-17"},
+            "noi_cu_tru_cha_me": {"permanent_address": "Số 1 phố Thử Nghiệm (dữ liệu tổng hợp)"},
+            "giay_chung_sinh": {"child_full_name": "Trần Minh Bé", "child_sex": "Nam"},
+        }
+        for key, values in fields.items():
+            read = await session.get(EvidenceItem, reads[key])
+            assert read is not None
+            read.fields = {n: {"value": v, "source": "population"} for n, v in values.items()}
+        await session.flush()
+        body = SubmissionIn.model_validate(
+            {
+                "procedure_code": "1.001193",
+                "channel": "counter",
+                "applicant": APPLICANT,
+                "receiving_agency": agency.code,
+                "items": [
+                    {
+                        "requirement_key": "to_khai_dang_ky_khai_sinh",
+                        "source": "counter",
+                        "value": {"noi_dung": "Đăng ký khai sinh cho con (dữ liệu tổng hợp)"},
+                    },
+                    *(
+                        {"requirement_key": k, "source": "registry", "evidence_item": reads[k]}
+                        for k in fields
+                    ),
+                ],
+            }
+        )
+        result = await dossiers.submit(
+            session, body, actor=APPLICANT, idempotency_key=secrets.token_hex(8)
+        )
+        code = result.dossier.code
+    yield code
+    async with AsyncSession(engine) as session, session.begin():
+        ids = select(Dossier.id).where(Dossier.actor_number == APPLICANT)
+        for table in (
+            DossierEvent,
+            DossierItem,
+            WorkflowCase,
+            WorkflowVisit,
+            SupplementRequest,
+            ResultDocument,
+            Disclosure,
+        ):
+            await session.execute(delete(table).where(table.dossier_id.in_(ids)))  # type: ignore[attr-defined]
+        await session.execute(delete(Dossier).where(Dossier.actor_number == APPLICANT))
+        await session.execute(delete(Upload).where(Upload.owner_number == APPLICANT))
+        mine = select(Consent.reference).where(Consent.actor_personal_id == APPLICANT)
+        await session.execute(delete(EvidenceItem).where(EvidenceItem.consent_reference.in_(mine)))
+        await session.execute(delete(Consent).where(Consent.actor_personal_id == APPLICANT))
+        await session.execute(
+            delete(Notification).where(Notification.event_key.like("%" + code + "%"))
+        )
+        officers = select(Officer.id).where(Officer.username.in_(ROLES))
+        await session.execute(delete(ApiToken).where(ApiToken.officer_id.in_(officers)))
+        await session.execute(delete(Officer).where(Officer.username.in_(ROLES)))
+
+
+async def _officer_asks_for_a_paper(browser: Browser, server: str, code: str) -> None:
+    context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    page = await context.new_page()
+    await page.goto(server + "/login?next=/can-bo/ho-so/" + code)
+    await page.get_by_label("Tên đăng nhập").fill("hj_mot_cua")
+    await page.get_by_label("Mật khẩu").fill(PASSWORD)
+    await page.get_by_role("button", name="Đăng nhập").click()
+    await page.wait_for_url(f"**/can-bo/ho-so/{code}")
+    applicant = page.locator("#applicant")
+    assert NAME in await applicant.inner_text()
+    assert "001******066" in await applicant.inner_text()
+    assert APPLICANT not in await page.content()
+    declaration = page.get_by_role("region", name="Tờ khai")
+    assert "Đăng ký khai sinh cho con" in await declaration.inner_text()
+    table = page.get_by_role("table", name=re.compile("^Thông tin nhân thân của cha"))
+    assert await table.is_visible()
+    assert await table.get_by_role("row", name="Họ và tên").get_by_role("cell").inner_text() == NAME
+    assert "17/05/1990" in await table.inner_text()
+    await page.screenshot(path=str(ARTIFACTS / "journey-officer-dossier.png"), full_page=True)
+    await page.get_by_label("Văn bản của người làm chứng hoặc giấy cam đoan về việc sinh").check()
+    await page.get_by_label("Bản chụp hoặc bản quét không đọc được rõ.").check()
+    await page.get_by_role("button", name="Gửi yêu cầu bổ sung").click()
+    await page.wait_for_url(f"**/can-bo/ho-so/{code}?xong=supplement")
+    await context.close()
+
+
+async def _finish(engine: AsyncEngine, code: str) -> bytes:
+    """The rest of the officers' work, through the service: receive, assess, approve, sign."""
+    async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
+        officers = {}
+        for username in ROLES:
+            token, _ = await identity.issue_token(session, username, PASSWORD)
+            officers[username] = await identity.subject_for_token(session, token)
+        for username in ROLES:
+            await service.complete(session, officers[username], code)
+        work, verify_code = await service.sign_result(
+            session, officers["hj_lanh_dao"], code, "Đăng ký khai sinh (dữ liệu tổng hợp)."
+        )
+        assert work.dossier.state == DossierState.result_ready
+        document = await session.get(ResultDocument, verify_code)
+        assert document is not None
+        return document.pdf
+
+
+async def test_officer_reads_and_asks_citizen_answers_and_collects(
+    server: str, dossier_code: str, engine: AsyncEngine, tmp_path: Path
+) -> None:
+    code = dossier_code
+    scan = tmp_path / "van-ban-lam-chung.pdf"
+    scan.write_bytes(pdf_bytes("Van ban lam chung (du lieu tong hop)"))
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        await _officer_asks_for_a_paper(browser, server, code)
+
+        context = await browser.new_context(viewport={"width": 390, "height": 844})
+        cookie = encode_session(Citizen(APPLICANT, NAME, "2", 2))
+        await context.add_cookies([{"name": SESSION_COOKIE, "value": cookie, "url": server}])
+        page = await context.new_page()
+        await page.goto(server + "/ca-nhan")
+        await page.get_by_role("link", name="Hồ sơ của tôi").first.click()
+        await page.wait_for_url("**/ho-so-cua-toi")
+        assert "Cần bổ sung" in await page.locator("#dossiers").inner_text()
+        await page.locator("#dossiers").get_by_role("link", name="Đăng ký khai sinh").click()
+        await page.wait_for_url(f"**/ho-so-cua-toi/{code}")
+        papers = await page.locator("#papers").inner_text()
+        assert "Văn bản của người làm chứng" in papers
+        assert "không đọc được rõ" in await page.locator("#why").inner_text()
+        assert await page.locator("#answer-by").is_visible()
+        await page.screenshot(
+            path=str(ARTIFACTS / "journey-citizen-supplement.png"), full_page=True
+        )
+        # this page's own content fits a phone (the site header is laid out by the base layout)
+        assert await page.evaluate("document.querySelector('main').scrollWidth") <= 390
+        await page.get_by_label(
+            "Văn bản của người làm chứng hoặc giấy cam đoan về việc sinh"
+        ).set_input_files(str(scan))
+        await page.get_by_role("button", name="Gửi bổ sung").click()
+        await page.wait_for_url(f"**/ho-so-cua-toi/{code}?da-bo-sung=1")
+        assert "Đã gửi phần bổ sung" in await page.get_by_role("status").first.inner_text()
+        assert "Đang giải quyết" in await page.locator("#state").inner_text()
+
+        issued = await _finish(engine, code)
+        await page.reload()
+        async with page.expect_download() as waiting:
+            await page.get_by_role("link", name="Tải kết quả (PDF đã ký)").click()
+        download = await waiting.value
+        saved = tmp_path / "ket-qua.pdf"
+        await download.save_as(saved)
+        assert saved.read_bytes() == issued
+        await page.screenshot(path=str(ARTIFACTS / "journey-citizen-result.png"), full_page=True)
+        await page.get_by_role("link", name="Kiểm tra kết quả là thật").click()
+        await page.wait_for_url("**/verify/*")
+        assert "Văn bản thật, còn giá trị." in await page.locator("#verdict").inner_text()
+        assert "Trần V. T." in await page.locator("#what").inner_text()
+        await page.get_by_label("Chọn tệp PDF kết quả bạn nhận được").set_input_files(str(saved))
+        await page.get_by_role("button", name="Kiểm tra tệp").click()
+        assert "Đúng là bản gốc." in await page.locator("#check").inner_text()
+        await page.screenshot(path=str(ARTIFACTS / "journey-verify.png"), full_page=True)
+        await browser.close()
