@@ -322,6 +322,7 @@ class Catalogue:
     rules: dict[int, Rules]
     ends_on: dict[int, date]
     by_code: dict[str, int]
+    levels: dict[int, TaskLevel] = field(default_factory=dict)
 
     def green_share(self, task_ids: Iterable[int]) -> float:
         """The share of green tasks that makes a unit green: the strictest of its plans'."""
@@ -336,7 +337,7 @@ class Catalogue:
 
 
 async def catalogue(session: AsyncSession) -> Catalogue:
-    specs, rules, ends_on = {}, {}, {}
+    specs, rules, ends_on, levels = {}, {}, {}, {}
     rows = await repository.tasks_with_indicators(session)
     codes: dict[int, list[str]] = defaultdict(list)
     for task, _, plan in rows:
@@ -348,7 +349,8 @@ async def catalogue(session: AsyncSession) -> Catalogue:
         specs[task.id] = spec_of(task, indicator)
         rules[task.id] = by_plan[plan.id].for_task(task.code)
         ends_on[task.id] = plan.ends_on
-    return Catalogue(specs, rules, ends_on, {s.code: i for i, s in specs.items()})
+        levels[task.id] = task.level
+    return Catalogue(specs, rules, ends_on, {s.code: i for i, s in specs.items()}, levels)
 
 
 def spec_of(task: Task, indicator: Indicator) -> TaskSpec:

@@ -138,7 +138,7 @@ async def simulate(
                     )
                 )
                 next_id += 1
-            unit_day, lists = _snapshot(
+            unit_day, lists = snapshot_rows(
                 cat, specs, agency_id, level, province, day, reports[-len(rows) :]
             )
             unit_days.append(unit_day)
@@ -176,7 +176,7 @@ def _unit_reports(
     return rows
 
 
-def _snapshot(
+def snapshot_rows(
     cat: Catalogue,
     specs: dict[str, TaskSpec],
     agency_id: int,
