@@ -225,3 +225,52 @@ class TaskHistoryRow(BaseModel):
     late: bool
     values: dict[str, Any]
     statuses: dict[str, str]
+
+
+class ReadinessRow(BaseModel):
+    """One scope's checklist figures: over the units reporting and over all units assigned."""
+
+    code: str
+    name: str
+    expected: int
+    reporting: int
+    met: int
+    never_reported: int
+    share_over_reporting: float | None
+    share_over_all: float | None
+
+
+class Readiness(BaseModel):
+    """A checklist task on one day: its items with their sources, the country and each
+    province."""
+
+    day: date
+    task: str
+    title: str
+    illustrative: bool
+    items: list[ChecklistItem]
+    national: ReadinessRow
+    provinces: list[ReadinessRow]
+
+
+class GroupFigures(BaseModel):
+    group: str
+    label: str
+    level: TaskLevel
+    tasks: int
+    assignments: int
+    green: int
+    share_green: float | None
+
+
+class MilestonePoint(BaseModel):
+    day: date
+    met: int
+    expected: int
+
+
+class Milestone(BaseModel):
+    task: str
+    title: str
+    level: TaskLevel
+    points: list[MilestonePoint]
