@@ -67,6 +67,10 @@ async def test_seed_2025_07_07_gives_every_published_figure(
     assert (checklist["expected"], checklist["reporting"], checklist["met"]) == (3321, 2982, 397)
     assert percent(checklist["share_over_reporting"], 1) == 13.3
     assert checklist["share_over_all"] == round(397 / 3321, 6)
+    page = await client.get("/monitoring", params={"date": "2025-07-07"})
+    assert page.status_code == 200
+    assert "dữ liệu tổng hợp minh hoạ" in page.text and "32/34" in page.text
+    assert "99,61%" in page.text and "397/2.982" in page.text
     # stored state: one synthetic report and one snapshot per reporting unit
     reports = (await session.scalars(select(Report).where(Report.day == loaded.day))).all()
     assert len(reports) == loaded.reports
