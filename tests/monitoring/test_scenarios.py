@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from motcua.core.errors import Conflict, NotFound
+from motcua.core.errors import Conflict, Invalid, NotFound
 from motcua.monitoring import scenarios, service
 from motcua.monitoring.models import ChecklistDay, Report, UnitDay
 from tests.monitoring.conftest import at
@@ -121,3 +121,14 @@ async def test_an_unknown_scenario_is_named(session: AsyncSession) -> None:
     with pytest.raises(NotFound) as refused:
         await scenarios.load(session, "seed-2025-13-01")
     assert "seed-2025-07-07" in refused.value.message
+
+
+async def test_a_plan_that_no_longer_fits_the_published_day_loads_nothing(
+    session: AsyncSession,
+) -> None:
+    await service.seed_plan02(session)
+    await service.set_exemption(session, "KH02.TINH.05", "01", "Miễn thử nghiệm")
+    with pytest.raises(Invalid) as refused:
+        await scenarios.load(session, "seed-2025-07-07")
+    assert refused.value.code == "bad-scenario" and "không nạp gì" in refused.value.message
+    assert await stored(session, date(2025, 7, 7)) == (0, 0, 0)

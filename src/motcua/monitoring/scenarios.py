@@ -23,7 +23,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.core.errors import Conflict, Invalid, NotFound
 from motcua.monitoring import repository
-from motcua.monitoring.models import ChecklistDay, IndicatorKind, Report, TaskLevel, UnitDay
+from motcua.monitoring.models import (
+    Assignment,
+    ChecklistDay,
+    IndicatorKind,
+    Report,
+    TaskLevel,
+    UnitDay,
+)
 from motcua.monitoring.rules import TaskSpec
 from motcua.monitoring.service import Catalogue, catalogue, seed_plan02, zone
 from motcua.monitoring.synthetic import bulk_insert, fix_sequence, snapshot_rows
@@ -36,6 +43,7 @@ class ScenarioSpec(BaseModel):
     title: str
     published: list[str]
     provinces_green: int = Field(ge=0)
+    province_tasks: int = Field(ge=1)
     province_tasks_not_green: int = Field(ge=0)
     communes_reporting: int = Field(ge=0)
     communes_meeting: int = Field(ge=0)
@@ -210,10 +218,12 @@ async def load(session: AsyncSession, name: str) -> Loaded:
         )
     await seed_plan02(session)
     cat = await catalogue(session)
-    if not any(
-        s.kind == IndicatorKind.checklist
+    checklist_ids = {
+        s.id
         for s in _active(cat, TaskLevel.commune, spec.day).values()
-    ):
+        if s.kind == IndicatorKind.checklist
+    }
+    if not checklist_ids:
         raise Invalid(
             f"Ngày {spec.day:%d/%m/%Y} không có nhiệm vụ danh mục điều kiện cấp xã.",
             code="bad-scenario",
@@ -223,7 +233,18 @@ async def load(session: AsyncSession, name: str) -> Loaded:
     reports: list[dict[str, Any]] = []
     unit_days: list[dict[str, Any]] = []
     checklists: list[dict[str, Any]] = []
-    for agency_id, level, province, specs, values in _values(spec, cat, await _units(session), rng):
+    assigned: dict[int, set[int]] = defaultdict(set)
+    for agency_id, task_id in await session.execute(
+        select(Assignment.agency_id, Assignment.task_id).where(Assignment.exempt.is_(False))
+    ):
+        assigned[agency_id].add(task_id)
+    for agency_id, level, province, every, all_values in _values(
+        spec, cat, await _units(session), rng
+    ):
+        specs = {code: s for code, s in every.items() if s.id in assigned[agency_id]}
+        values = {code: all_values[code] for code in specs}
+        if not specs:
+            continue
         minutes = rng.randint(8 * 60, 15 * 60 + 30)  # every report before the cut-off
         local = datetime.combine(spec.day, time(minutes // 60, minutes % 60), tzinfo=zone())
         report = dict(
@@ -236,11 +257,45 @@ async def load(session: AsyncSession, name: str) -> Loaded:
         row, lists = snapshot_rows(cat, specs, agency_id, level, province, spec.day, [report])
         unit_days.append(row)
         checklists.extend(lists)
+    _check(spec, unit_days, checklists, checklist_ids)
     await bulk_insert(session, Report, reports)
     await bulk_insert(session, UnitDay, unit_days)
     await bulk_insert(session, ChecklistDay, checklists)
     await fix_sequence(session, Report)
     return Loaded(name, spec.day, len(unit_days), len(reports))
+
+
+def _check(
+    spec: ScenarioSpec,
+    unit_days: list[dict[str, Any]],
+    checklists: list[dict[str, Any]],
+    checklist_ids: set[int],
+) -> None:
+    """The rows about to be written give the scenario's counts, or nothing is written (a
+    database holding an older Plan 02 would not)."""
+    provinces = [row for row in unit_days if row["level"] == TaskLevel.province.value]
+    communes = {row["agency_id"] for row in unit_days if row["level"] == TaskLevel.commune.value}
+    tasks = sum(row["n_green"] + row["n_yellow"] + row["n_red"] for row in provinces)
+    got = (
+        sum(1 for row in provinces if row["cutoff_status"] == "green"),
+        tasks - sum(row["n_green"] for row in provinces),
+        tasks,
+        len(communes),
+        sum(1 for row in checklists if row["met"] and row["task_id"] in checklist_ids),
+    )
+    wanted = (
+        spec.provinces_green,
+        spec.province_tasks_not_green,
+        spec.province_tasks * len(provinces),
+        spec.communes_reporting,
+        spec.communes_meeting,
+    )
+    if got != wanted:
+        raise Invalid(
+            f"Kế hoạch 02 trong cơ sở dữ liệu không khớp với kịch bản ngày {spec.day:%d/%m/%Y} "
+            "(số nhiệm vụ hoặc danh mục đơn vị khác); không nạp gì.",
+            code="bad-scenario",
+        )
 
 
 async def loaded_days(session: AsyncSession) -> list[tuple[str, ScenarioSpec]]:
