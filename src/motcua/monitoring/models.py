@@ -166,7 +166,11 @@ class ChecklistDay(Base):
     cut-off."""
 
     __tablename__ = "monitoring_checklist_days"
-    __table_args__ = (Index("ix_monitoring_checklist_days_scope", "day", "task_id", "level"),)
+    __table_args__ = (
+        Index("ix_monitoring_checklist_days_scope", "day", "task_id", "level"),
+        # a milestone's first day met, per unit, read from the index alone
+        Index("ix_monitoring_checklist_days_first_met", "task_id", "met", "agency_id", "day"),
+    )
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True)

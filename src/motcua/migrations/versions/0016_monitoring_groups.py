@@ -1,4 +1,4 @@
-"""monitoring task groups and milestone tasks
+"""monitoring task groups and milestone tasks (and the index their counts read)
 
 Revision ID: 0016_monitoring_groups
 Revises: 0009_monitoring_contacts
@@ -23,9 +23,15 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("milestone", sa.Boolean(), nullable=False, server_default=sa.false())
         )
+    op.create_index(
+        "ix_monitoring_checklist_days_first_met",
+        "monitoring_checklist_days",
+        ["task_id", "met", "agency_id", "day"],
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_monitoring_checklist_days_first_met", "monitoring_checklist_days")
     with op.batch_alter_table("monitoring_tasks") as batch:
         batch.drop_column("milestone")
         batch.drop_column("group_key")
