@@ -24,6 +24,8 @@ install-dev: $(VENV)/.dev
 run: install fonts
 	$(BIN)/motcua seed
 	$(BIN)/motcua monitoring simulate --days 60
+	$(BIN)/motcua monitoring scenario seed-2025-07-07 --if-absent
+	$(BIN)/motcua monitoring scenario seed-2025-07-31 --if-absent
 	$(BIN)/motcua stats demo
 	$(BIN)/motcua serve --host 127.0.0.1 --port 8000
 

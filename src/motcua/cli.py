@@ -534,6 +534,31 @@ def monitoring_simulate(
     typer.echo(_in_session(work))
 
 
+@monitoring_app.command("scenario")
+def monitoring_scenario(
+    name: Annotated[str, typer.Argument(help="seed-2025-07-07 or seed-2025-07-31.")],
+    if_absent: Annotated[
+        bool, typer.Option(help="Say so and succeed when the day already has reports.")
+    ] = False,
+) -> None:
+    """Load one of the seeds' days: synthetic reports whose roll-ups give the published
+    figures (refused, nothing written, when the day already has reports)."""
+    from motcua.monitoring import scenarios
+
+    try:
+        loaded = _in_session(lambda session: scenarios.load(session, name))
+    except DomainError as error:
+        if if_absent and error.code == "scenario-loaded":
+            typer.echo(f"Scenario {name}: its day already has reports; nothing loaded.")
+            return
+        typer.secho(error.message, fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from error
+    typer.echo(
+        f"Scenario {loaded.name} loaded for {loaded.day}: {loaded.reports} synthetic reports "
+        f"from {loaded.units} units."
+    )
+
+
 @monitoring_app.command("contact")
 def monitoring_contact(
     unit: Annotated[str, typer.Option(help="Commune (5 digits), province (2) or ministry code.")],

@@ -168,7 +168,7 @@ async def test_a_provincial_monitor_reports_for_its_communes_and_itself(
         session, subject=officers.monitor, unit=PROVINCE, day=DAY,
         values={"T.TINH.YN": "không"}, submitted_at=at(DAY, 10),
     )  # fmt: skip
-    assert province.status == "green"  # 20 days left, yes/no has no curve
+    assert province.status == "yellow"  # not done, 20 days before its deadline
 
 
 def csv_of(*rows: str) -> str:

@@ -16,9 +16,10 @@ NOTHING = {"T.XA.CHK": [], "T.XA.PCT": 0}
 
 @pytest.fixture
 async def day_of_reports(session: AsyncSession, plan: PlanDocument, communes: list[str]) -> None:
-    """c0-c2 green; c3 green on its curve but checklist unmet; c4 behind (yellow); c5 late only;
-    c6 yellow at 16:00 then corrected to green late; c7 reported the day before, c8 five days
-    before; c9-c37 never. The province reports green, one ministry reports yellow."""
+    """c0-c2 green (done); c3 yellow (digitised, checklist unmet: not done before its deadline);
+    c4 yellow (nothing done); c5 late only; c6 yellow at 16:00 then corrected to green late; c7
+    reported the day before, c8 five days before; c9-c37 never. The province reports its task
+    done (green), one ministry reports progress (yellow)."""
     c = communes
 
     async def send(unit: str, values: dict[str, object], hour: int, day: date = DAY) -> None:
@@ -35,7 +36,7 @@ async def day_of_reports(session: AsyncSession, plan: PlanDocument, communes: li
     await send(c[6], GREEN_COMMUNE, 19)
     await send(c[7], GREEN_COMMUNE, 9, DAY - timedelta(days=1))
     await send(c[8], GREEN_COMMUNE, 9, DAY - timedelta(days=5))
-    await send(PROVINCE, {"T.TINH.YN": False}, 14)
+    await send(PROVINCE, {"T.TINH.YN": True}, 14)
     await send(MINISTRY, {"T.BO.NUM": 2}, 15)
 
 
@@ -48,12 +49,12 @@ async def test_province_summary_by_hand(session: AsyncSession, day_of_reports: N
     assert summary.own_status == "green"
     communes = level(summary.levels, "commune")
     assert (communes.expected, communes.reported, communes.reported_on_time) == (38, 7, 6)
-    assert (communes.green, communes.yellow, communes.red, communes.grey) == (4, 2, 0, 32)
+    assert (communes.green, communes.yellow, communes.red, communes.grey) == (3, 3, 0, 32)
     assert communes.reporting_rate == round(7 / 38, 6)
     assert communes.on_time_rate == round(6 / 38, 6)
-    assert communes.share_green == round(4 / 38, 6)
-    assert (communes.assignments_expected, communes.assignments_green) == (76, 9)
-    assert communes.share_assignments_green == round(9 / 76, 6)
+    assert communes.share_green == round(3 / 38, 6)
+    assert (communes.assignments_expected, communes.assignments_green) == (76, 8)
+    assert communes.share_assignments_green == round(8 / 76, 6)
     province = level(summary.levels, "province")
     assert (province.expected, province.reported, province.green) == (1, 1, 1)
     # a parent's rate is a ratio of sums, not the average of 7/38 and 1/1
@@ -100,8 +101,8 @@ async def test_province_grid(session: AsyncSession, day_of_reports: None) -> Non
     lai_chau = grid[PROVINCE]
     assert lai_chau.status == "green"
     assert (lai_chau.communes_expected, lai_chau.communes_reported) == (38, 7)
-    assert (lai_chau.communes_on_time, lai_chau.communes_green) == (6, 4)
-    assert lai_chau.share_communes_green == round(4 / 38, 6)
+    assert (lai_chau.communes_on_time, lai_chau.communes_green) == (6, 3)
+    assert lai_chau.share_communes_green == round(3 / 38, 6)
     assert grid["01"].status == "grey" and grid["01"].communes_reported == 0
 
 
@@ -126,7 +127,7 @@ async def test_trend_is_a_ratio_of_sums_over_days(
     assert [p.reported for p in trend.points] == [1, 0, 0, 0, 1, 8]
     assert trend.expected == 234 and trend.reported == 10
     assert trend.reporting_rate == round(10 / 234, 6)
-    assert trend.points[-1].green == 5
+    assert trend.points[-1].green == 4  # c0-c2 and the province
     before_plan = await service.trend(session, PROVINCE, date(2025, 6, 28), date(2025, 7, 1), None)
     assert [p.expected for p in before_plan.points] == [0, 0, 0, 39]
     assert before_plan.points[0].reporting_rate is None  # nothing expected: no rate, not 0%

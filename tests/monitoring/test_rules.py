@@ -1,4 +1,5 @@
-"""Status rules at and around every threshold (defaults: due soon = 3 days, margin = 0.10)."""
+"""Status rules at and around every threshold: the seeds' reading (the default: green is done)
+and the on-track option a plan may choose (due soon = 3 days, margin = 0.10)."""
 
 from datetime import date, timedelta
 
@@ -6,18 +7,22 @@ import pytest
 
 from motcua.monitoring.models import IndicatorKind
 from motcua.monitoring.rules import (
+    BadRules,
     BadValue,
+    Condition,
     Rules,
     Status,
     TaskSpec,
     expected_progress,
     parse_value,
+    plan_rules,
     task_status,
     unit_status,
 )
 
 START, DEADLINE = date(2025, 7, 1), date(2025, 8, 10)  # 40 days
-RULES = Rules.for_plan()
+SEEDS = Rules.for_plan()
+RULES = Rules.for_plan({"rule_set": "on_track"})
 
 
 def spec(kind: IndicatorKind, target: float | None = None, items: tuple[str, ...] = ()) -> TaskSpec:
@@ -34,11 +39,99 @@ def status(s: TaskSpec, value: object, day: date) -> Status:
 
 
 def test_defaults_come_from_the_data_file() -> None:
-    assert Rules(due_soon_days=3, behind_margin=0.10) == RULES
+    assert SEEDS.name == "seeds" and SEEDS.unit_green_share == 1.0
+    assert [c for c, _ in SEEDS.steps] == [
+        Condition.no_report,
+        Condition.done,
+        Condition.past_deadline,
+        Condition.otherwise,
+    ]
+    assert (RULES.name, RULES.due_soon_days, RULES.behind_margin) == ("on_track", 3, 0.10)
     assert Rules.for_plan({"due_soon_days": 5}).due_soon_days == 5
 
 
-def test_not_reported_is_grey_whatever_the_value() -> None:
+# --- the seeds' reading (default): green is done ---------------------------------------------
+
+
+def seeds(s: TaskSpec, value: object, day: date) -> Status:
+    return task_status(s, value, day, SEEDS, reported=True)
+
+
+@pytest.mark.parametrize(
+    ("day", "value", "expected"),
+    [(START, 0, Status.yellow), (DEADLINE - timedelta(days=1), 99.9, Status.yellow),
+     (DEADLINE, 99.9, Status.yellow), (DEADLINE + timedelta(days=1), 99.9, Status.red),
+     (DEADLINE, 100, Status.green), (DEADLINE + timedelta(days=30), 100, Status.green),
+     (START, 100, Status.green)],
+)  # fmt: skip
+def test_seeds_green_only_when_done_yellow_until_the_deadline_red_after(
+    day: date, value: float, expected: Status
+) -> None:
+    assert seeds(NUMBER, value, day) == expected
+
+
+def test_seeds_on_the_target_line_is_not_green() -> None:
+    day = START + timedelta(days=20)  # the on-track option calls 50% here green
+    assert status(NUMBER, 50, day) == Status.green
+    assert seeds(NUMBER, 50, day) == Status.yellow
+    assert seeds(YES_NO, False, START) == Status.yellow
+    four = dict.fromkeys("abcde", True) | {"e": False}
+    assert seeds(CHECKLIST, four, day) == Status.yellow
+
+
+def test_a_standing_task_is_green_only_while_it_is_still_held() -> None:
+    """Every day is judged on that day's value at the cut-off: met and still held."""
+    assert seeds(NUMBER, 100, DEADLINE) == Status.green
+    assert seeds(NUMBER, 80, DEADLINE + timedelta(days=2)) == Status.red  # slipped after
+    assert seeds(NUMBER, 80, DEADLINE - timedelta(days=2)) == Status.yellow  # slipped before
+
+
+def test_no_report_is_grey_under_every_rule_set() -> None:
+    for rules in (SEEDS, RULES):
+        assert task_status(NUMBER, 100, START, rules, reported=False) == Status.grey
+
+
+def test_unit_green_threshold_is_a_plan_setting() -> None:
+    four_of_five = [Status.green] * 4 + [Status.yellow]
+    assert unit_status(four_of_five) == Status.yellow  # default: every task
+    assert unit_status(four_of_five, 0.8) == Status.green
+    assert unit_status(four_of_five, 0.81) == Status.yellow
+    assert unit_status([Status.green] * 3 + [Status.red, Status.yellow], 0.6) == Status.green
+    assert unit_status([Status.green] * 2 + [Status.red, Status.yellow], 0.6) == Status.red
+    assert Rules.for_plan({"unit_green_share": 0.9}).unit_green_share == 0.9
+
+
+def test_a_plan_may_choose_the_on_track_rule_for_some_tasks() -> None:
+    chosen = plan_rules({"task_rule_sets": {"A": "on_track"}}, ["A", "B"])
+    assert chosen.for_task("A").name == "on_track" and chosen.for_task("B").name == "seeds"
+    custom = plan_rules({"statuses": "no_report=grey; done=green; otherwise=red"}, [])
+    assert task_status(NUMBER, 1, START, custom.default, reported=True) == Status.red
+
+
+@pytest.mark.parametrize(
+    ("raw", "named"),
+    [({"statuses": [{"when": "done", "status": "purple"}]}, "purple"),
+     ({"statuses": "done=green; someday=red; otherwise=yellow"}, "someday"),
+     ({"statuses": "done=green"}, "otherwise"),
+     ({"rule_set": "lenient"}, "lenient"),
+     ({"task_rule_sets": {"NOPE.1": "on_track"}}, "NOPE.1"),
+     ({"task_rule_sets": {"A": "nope"}}, "nope"),
+     ({"unit_green_share": 1.5}, "unit_green_share"),
+     ({"due_soon_days": "abc"}, "due_soon_days"),
+     ({"colour": "blue"}, "colour")],
+)  # fmt: skip
+def test_plan_rules_naming_what_does_not_exist_are_refused(
+    raw: dict[str, object], named: str
+) -> None:
+    with pytest.raises(BadRules) as refused:
+        plan_rules(raw, ["A"])
+    assert named in str(refused.value)
+
+
+# --- the on-track option ---------------------------------------------------------------------
+
+
+def test_not_reported_is_grey_whatever_the_value_on_track() -> None:
     assert task_status(NUMBER, 100, START, RULES, reported=False) == Status.grey
 
 

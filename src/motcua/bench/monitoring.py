@@ -1,8 +1,9 @@
 """Monitoring roll-up latency on PostgreSQL, written to docs/benchmarks.md.
 
-Data: every unit (3,321 communes, 34 provinces, 17 ministries) assigned 20 tasks of its level,
-with synthetic daily reports for 180 days written by ``monitoring.synthetic.simulate`` (the
-same rules and snapshots as real reports, loaded with COPY). Each sample is one service call in
+Data: every unit (3,321 communes, 34 provinces, 17 ministries) assigned 20 tasks of its level
+(in five task groups, one milestone per level), with synthetic daily reports for 180 days
+written by ``monitoring.synthetic.simulate`` (the same rules and snapshots as real reports,
+loaded with COPY). Each sample is one service call in
 its own session, in-process, timed with a monotonic clock; days and provinces are drawn at
 random from the period, after one warm-up pass. Medians and 95th percentiles over all samples.
 """
@@ -22,7 +23,7 @@ from motcua.bench import machine, write_section
 from motcua.core.database import make_engine, make_sessionmaker, recreate_postgres_database
 from motcua.core.migrate import upgrade
 from motcua.core.repository import analyze
-from motcua.monitoring import service
+from motcua.monitoring import progress, service
 from motcua.monitoring.models import Assignment, Report, UnitDay
 from motcua.monitoring.schemas import PlanDocument
 from motcua.monitoring.synthetic import simulate
@@ -32,6 +33,7 @@ TASKS_PER_LEVEL = 20
 END = date(2025, 12, 31)
 TARGETS_MS = {"national summary": 300.0, "province drill-down": 100.0}
 KINDS = ["percentage", "number", "yes_no", "percentage", "checklist"]
+GROUPS = {f"g{n}": f"Nhóm {n}" for n in range(5)}
 
 
 def bench_plan(days: int) -> PlanDocument:
@@ -57,11 +59,14 @@ def bench_plan(days: int) -> PlanDocument:
                     "deadline": (start + timedelta(days=40 + 8 * n)).isoformat(),
                     "done_criterion": "Dữ liệu tổng hợp",
                     "indicator": indicator,
+                    "group": f"g{n % len(GROUPS)}",
+                    "milestone": n == 2,
                 }
             )
     return PlanDocument.model_validate(
         {"code": "BENCH", "title": "Kế hoạch tổng hợp cho đo hiệu năng", "synthetic": True,
-         "starts_on": start.isoformat(), "ends_on": END.isoformat(), "tasks": tasks}
+         "starts_on": start.isoformat(), "ends_on": END.isoformat(), "groups": GROUPS,
+         "tasks": tasks}
     )  # fmt: skip
 
 
@@ -74,6 +79,10 @@ QUERIES: list[tuple[str, Sample]] = [
     ("non-reporters, national", lambda s, d, p: service.non_reporters(s, d, None, 500)),
     ("trend 30 days, national", lambda s, d, p: service.trend(
         s, None, d - timedelta(days=29), d, None)),
+    ("readiness, per province", lambda s, d, p: progress.readiness(s, d)),
+    ("task groups, national", lambda s, d, p: progress.groups(s, d, None)),
+    ("milestones 30 days, national", lambda s, d, p: progress.milestones(
+        s, d - timedelta(days=29), d, None)),
 ]  # fmt: skip
 
 
@@ -133,6 +142,7 @@ def run_monitoring_bench(postgres_url: str, days: int, rounds: int, output: Path
         f"- Measured: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}; "
         f"PostgreSQL {facts['version']}.",
         f"- Data: 3,321 communes + 34 provinces + 17 ministries, {TASKS_PER_LEVEL} tasks each "
+        f"in {len(GROUPS)} groups, one milestone per level "
         f"({facts['assignments']:,} assignments), {days} days of synthetic reports: "
         f"{facts['reports']:,} report versions, {facts['unit_days']:,} unit-day snapshots "
         f"({facts['late']:,} late versions); loaded in {facts['load_seconds']:.0f} s.",

@@ -9,13 +9,16 @@ from motcua.core import clock
 from motcua.core.database import RequestSession
 from motcua.core.errors import Invalid
 from motcua.identity.auth import CurrentOfficer
-from motcua.monitoring import service
+from motcua.monitoring import progress, service
 from motcua.monitoring.models import TaskLevel
 from motcua.monitoring.schemas import (
     BulkOut,
+    GroupFigures,
+    Milestone,
     NonReporter,
     PlanOut,
     ProvinceRow,
+    Readiness,
     ReportIn,
     ReportOut,
     Summary,
@@ -104,8 +107,29 @@ async def non_reporters(
     day: Day = None,
     unit: Unit = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+    never: Annotated[bool, Query(description="Only units that never reported")] = False,
 ) -> list[NonReporter]:
-    return await service.non_reporters(session, day or clock.today(), unit, limit)
+    return await service.non_reporters(session, day or clock.today(), unit, limit, never=never)
+
+
+@router.get("/readiness", response_model=list[Readiness])
+async def readiness(session: RequestSession, day: Day = None) -> list[Readiness]:
+    """Checklist tasks (the commune centre's basic conditions): national and per province."""
+    return await progress.readiness(session, day or clock.today())
+
+
+@router.get("/groups", response_model=list[GroupFigures])
+async def groups(session: RequestSession, day: Day = None, unit: Unit = None) -> list[GroupFigures]:
+    """Completion per task group and level: tasks green over active assignments."""
+    return await progress.groups(session, day or clock.today(), unit)
+
+
+@router.get("/milestones", response_model=list[Milestone])
+async def milestones(
+    session: RequestSession, start: date, end: date, unit: Unit = None
+) -> list[Milestone]:
+    """Milestone tasks day by day: units that met them at the cut-off."""
+    return await progress.milestones(session, start, end, unit)
 
 
 @router.get("/trend", response_model=Trend)

@@ -4,9 +4,11 @@ already keeps can be imported, and an export imports back unchanged.
 XLSX layout (row 1 holds the column names of each sheet):
 
 - ``plan``: one row; ``phases`` has one phase a line (``name: YYYY-MM-DD``), ``rules`` one
-  threshold a line (``name: number``);
-- ``tasks``: one row per task, the indicator in ``indicator_*`` columns;
-- ``checklist_items``: one row per checklist condition, ``task_code`` naming its task.
+  setting a line (``name: value``), ``groups`` one task group a line (``key: label``);
+- ``tasks``: one row per task, the indicator in ``indicator_*`` columns, its ``group`` and
+  whether it is a ``milestone``;
+- ``checklist_items``: one row per checklist condition, ``task_code`` naming its task, with
+  its ``source`` and whether it is ``illustrative``.
 
 Reading is all-or-nothing: every bad row is listed with its sheet and row number, and nothing
 reaches the database until the whole file is clean. Parsing never touches the database.
@@ -25,12 +27,14 @@ from motcua.catalog.schemas import ImportProblem
 from motcua.monitoring.models import IndicatorKind
 from motcua.monitoring.schemas import ChecklistItem, PlanDocument, TaskIn
 
-PLAN_COLUMNS = ["code", "title", "starts_on", "ends_on", "synthetic", "phases", "rules"]
+PLAN_COLUMNS = [
+    "code", "title", "starts_on", "ends_on", "synthetic", "phases", "rules", "groups",
+]  # fmt: skip
 TASK_COLUMNS = [
     "code", "title", "level", "starts_on", "deadline", "done_criterion",
-    "indicator_kind", "indicator_target", "indicator_unit_label",
+    "indicator_kind", "indicator_target", "indicator_unit_label", "group", "milestone",
 ]  # fmt: skip
-CHECKLIST_COLUMNS = ["task_code", "key", "label"]
+CHECKLIST_COLUMNS = ["task_code", "key", "label", "source", "illustrative"]
 SUFFIXES = (".yaml", ".yml", ".xlsx")
 M = TypeVar("M", bound=BaseModel)
 
@@ -186,7 +190,10 @@ def read_xlsx(content: bytes) -> PlanDocument:
     rule_pairs, bad = _pairs(plan.pop("rules", None), "plan", plan_line, "rules")
     problems += bad
     plan["phases"] = [{"name": n, "ends_on": v} for n, v in phase_pairs]
-    plan["rules"] = dict(rule_pairs)
+    plan["rules"] = {name: _rule_value(value) for name, value in rule_pairs}
+    group_pairs, bad = _pairs(plan.pop("groups", None), "plan", plan_line, "groups")
+    problems += bad
+    plan["groups"] = dict(group_pairs)
     plan["synthetic"] = _boolean(plan.get("synthetic"))
 
     items: dict[str, list[ChecklistItem]] = {}
@@ -197,6 +204,7 @@ def read_xlsx(content: bytes) -> PlanDocument:
             if not owner:
                 problems.append(_problem(line, "checklist_items.task_code", "thiếu mã nhiệm vụ"))
                 continue
+            row["illustrative"] = _boolean(row.get("illustrative"))
             item = _validated(ChecklistItem, row, "checklist_items", line, problems)
             item_rows.append((line, owner))
             if item is not None:
@@ -215,6 +223,7 @@ def read_xlsx(content: bytes) -> PlanDocument:
             "items": [i.model_dump() for i in items.get(code, [])],
         }
         row["indicator"] = {k: v for k, v in indicator.items() if v is not None}
+        row["milestone"] = _boolean(row.get("milestone"))
         for column in ("code", "title", "done_criterion"):
             if column in row:
                 row[column] = _text(row[column])
@@ -277,7 +286,8 @@ def write_xlsx(document: PlanDocument) -> bytes:
             document.ends_on,
             document.synthetic,
             "\n".join(f"{p.name}: {p.ends_on.isoformat()}" for p in document.phases),
-            "\n".join(f"{k}: {_number(v)}" for k, v in document.rules.items()),
+            "\n".join(f"{k}: {_rule_text(v)}" for k, v in document.rules.items()),
+            "\n".join(f"{k}: {v}" for k, v in document.groups.items()),
         ]
     )
     tasks = book.create_sheet("tasks")
@@ -296,10 +306,12 @@ def write_xlsx(document: PlanDocument) -> bytes:
                 task.indicator.kind.value,
                 task.indicator.target,
                 task.indicator.unit_label,
+                task.group,
+                task.milestone,
             ]
         )
         for item in task.indicator.items:
-            checklist.append([task.code, item.key, item.label])
+            checklist.append([task.code, item.key, item.label, item.source, item.illustrative])
     for ws in (sheet, tasks):
         for row in ws.iter_rows(min_row=2):
             for cell in row:
@@ -308,6 +320,25 @@ def write_xlsx(document: PlanDocument) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _rule_value(text: str) -> Any:
+    """A rule setting from its cell line: a number where it reads as one, else the text
+    (rule-set names, ``when=status; …`` lists), which the rules check on import."""
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def _rule_text(value: Any) -> str:
+    if isinstance(value, list):
+        return "; ".join(f"{step['when']}={step['status']}" for step in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{code}={name}" for code, name in value.items())
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return _number(value)
+    return str(value)
 
 
 def _number(value: float) -> str:

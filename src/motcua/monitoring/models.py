@@ -57,6 +57,8 @@ class Plan(Base):
     phases: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     rules: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    # task groups (nhóm nhiệm vụ): key -> label, e.g. "du_lieu" -> "Dữ liệu"
+    groups: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
 
 
 class Task(Base):
@@ -72,6 +74,9 @@ class Task(Base):
     starts_on: Mapped[date] = mapped_column(Date)
     deadline: Mapped[date] = mapped_column(Date)
     done_criterion: Mapped[str] = mapped_column(Text)
+    group_key: Mapped[str | None] = mapped_column(String(40), default=None)
+    # a milestone (mốc) is counted nationally day by day: "24/34 provinces set up their group"
+    milestone: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Indicator(Base):
@@ -157,10 +162,15 @@ class UnitDay(Base):
 
 
 class ChecklistDay(Base):
-    """Whether a unit met every item of a checklist task at the day's cut-off."""
+    """Whether a unit met a checklist task (every item) or a milestone task at the day's
+    cut-off."""
 
     __tablename__ = "monitoring_checklist_days"
-    __table_args__ = (Index("ix_monitoring_checklist_days_scope", "day", "task_id", "level"),)
+    __table_args__ = (
+        Index("ix_monitoring_checklist_days_scope", "day", "task_id", "level"),
+        # a milestone's first day met, per unit, read from the index alone
+        Index("ix_monitoring_checklist_days_first_met", "task_id", "met", "agency_id", "day"),
+    )
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True)

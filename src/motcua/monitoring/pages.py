@@ -14,7 +14,7 @@ from motcua.core.database import RequestSession
 from motcua.core.errors import Invalid
 from motcua.core.text import fold
 from motcua.identity.auth import OptionalOfficer
-from motcua.monitoring import exports, service
+from motcua.monitoring import exports, progress, scenarios, service
 from motcua.monitoring.rules import STATUS_LABELS, Status
 from motcua.monitoring.schemas import UnitRow
 from motcua.web.templating import render
@@ -23,6 +23,8 @@ router = APIRouter(prefix="/monitoring", include_in_schema=False)
 Day = Annotated[date | None, Query(alias="date")]
 UnitCode = Annotated[str | None, Query(pattern=r"^[0-9A-Z.]{1,35}$")]
 TREND_DAYS = 14
+MILESTONE_DAYS = 30
+LEVEL_NAMES = {"ministry": "Bộ, cơ quan", "province": "Cấp tỉnh", "commune": "Cấp xã"}
 MAX_UPLOAD = 5 * 1024 * 1024
 
 
@@ -46,6 +48,7 @@ async def overview(request: Request, session: RequestSession, day: Day = None) -
     start = chosen - timedelta(days=TREND_DAYS - 1)
     trend = await service.trend(session, None, start, chosen, None)
     levels = {f.level: f for f in summary.levels}
+    milestones = await progress.milestones(session, chosen - timedelta(days=366), chosen, None)
     return render(
         request,
         "monitoring/overview.html",
@@ -57,6 +60,10 @@ async def overview(request: Request, session: RequestSession, day: Day = None) -
             "grid": grid,
             "trend": trend,
             "labels": _labels(),
+            "groups": await progress.groups(session, chosen, None),
+            "milestones": [(m, m.points[-MILESTONE_DAYS:]) for m in milestones if m.points],
+            "seed_days": await scenarios.loaded_days(session),
+            "level_names": LEVEL_NAMES,
         },
     )
 
@@ -85,6 +92,17 @@ def _commune_rows(
         "bao-cao": lambda r: (r.last_reported_on or date.min, fold(r.name)),
     }
     return sorted(kept, key=keys[sort])
+
+
+@router.get("/readiness", response_class=HTMLResponse)
+async def readiness(request: Request, session: RequestSession, day: Day = None) -> HTMLResponse:
+    """The commune centre's basic conditions: nationally, per province, never-reported."""
+    chosen = await _day(session, day)
+    return render(
+        request,
+        "monitoring/readiness.html",
+        {"day": chosen, "tasks": await progress.readiness(session, chosen)},
+    )
 
 
 @router.get("/provinces/{code}", response_class=HTMLResponse)
@@ -141,15 +159,19 @@ async def unit_history(
 
 @router.get("/non-reporters", response_class=HTMLResponse)
 async def non_reporters(
-    request: Request, session: RequestSession, day: Day = None, unit: UnitCode = None
+    request: Request,
+    session: RequestSession,
+    day: Day = None,
+    unit: UnitCode = None,
+    never: bool = False,
 ) -> HTMLResponse:
     chosen = await _day(session, day)
-    rows = await service.non_reporters(session, chosen, unit, 5000)
+    rows = await service.non_reporters(session, chosen, unit, 5000, never=never)
     scope = await service.resolve_scope(session, unit)
     return render(
         request,
         "monitoring/non_reporters.html",
-        {"day": chosen, "rows": rows, "scope": scope.ref, "unit": unit or ""},
+        {"day": chosen, "rows": rows, "scope": scope.ref, "unit": unit or "", "never": never},
     )
 
 
@@ -197,13 +219,14 @@ async def report_form(
     if officer is None:
         return _login(request)
     chosen_unit = unit or service.own_unit(officer)
-    chosen = day or clock.today()
-    name, tasks = await service.report_form(session, officer, chosen_unit, chosen)
+    today = clock.now().astimezone(service.zone()).date()
+    chosen = day or today
+    form = await service.report_form(session, officer, chosen_unit, chosen, today)
     return render(
         request,
         "monitoring/report_form.html",
-        {"officer": officer, "unit": chosen_unit, "unit_name": name, "day": chosen,
-         "tasks": tasks},
+        {"officer": officer, "unit": chosen_unit, "unit_name": form.unit_name, "day": chosen,
+         "tasks": form.tasks, "form": form},
     )  # fmt: skip
 
 
@@ -220,9 +243,10 @@ async def report_submit(
         day = date.fromisoformat(str(form.get("day") or ""))
     except ValueError:
         day = None
-    name, tasks = await service.report_form(session, officer, unit, day or clock.today())
+    today = clock.now().astimezone(service.zone()).date()
+    due = await service.report_form(session, officer, unit, day or today, today)
     values: dict[str, object] = {}
-    for task in tasks:
+    for task in due.tasks:
         field = f"task:{task.code}"
         if task.kind == "checklist":
             values[task.code] = [str(v) for v in form.getlist(field)]
@@ -244,8 +268,8 @@ async def report_submit(
     except Invalid as refusal:
         # The form again with what was typed (the note too) and why it was refused.
         await session.rollback()
-        context = {"officer": officer, "unit": unit, "unit_name": name,
-                   "day": day or clock.today(), "tasks": tasks, "values": values,
+        context = {"officer": officer, "unit": unit, "unit_name": due.unit_name,
+                   "day": day or today, "tasks": due.tasks, "form": due, "values": values,
                    "note": note, "error": refusal.message}  # fmt: skip
         return render(request, "monitoring/report_form.html", context, 422)
     return render(

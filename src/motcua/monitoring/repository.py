@@ -464,3 +464,96 @@ async def contacts_of(session: AsyncSession, agency_ids: Sequence[int]) -> Seque
         select(Contact).where(Contact.agency_id.in_(agency_ids)).order_by(Contact.id)
     )
     return result.all()
+
+
+# --- readiness, groups, milestones ---------------------------------------------------------
+
+
+async def checklist_by_province(
+    session: AsyncSession, day: date, task_ids: Sequence[int]
+) -> dict[tuple[int, str], tuple[int, int, int, int]]:
+    """Per (task, province): units assigned, units reporting at the cut-off, units meeting
+    every item, units that never reported anything up to ``day``."""
+    if not task_ids:
+        return {}
+    ids = list(task_ids)
+    out: dict[tuple[int, str], list[int]] = {}
+    assigned = select(Assignment.task_id, Assignment.province_code, func.count()).where(
+        Assignment.task_id.in_(ids), Assignment.exempt.is_(False)
+    )
+    ever = select(UnitDay.agency_id).where(
+        UnitDay.agency_id == Assignment.agency_id, UnitDay.day <= day
+    )
+    never = assigned.where(~ever.exists())
+    for index, statement in ((0, assigned), (3, never)):
+        grouped = statement.group_by(Assignment.task_id, Assignment.province_code)
+        for task_id, province, n in await session.execute(grouped):
+            out.setdefault((task_id, str(province)), [0, 0, 0, 0])[index] = int(n)
+    rows = await session.execute(
+        select(
+            ChecklistDay.task_id,
+            ChecklistDay.province_code,
+            func.count(),
+            func.sum(case((ChecklistDay.met, 1), else_=0)),
+        )
+        .where(ChecklistDay.day == day, ChecklistDay.task_id.in_(ids))
+        .group_by(ChecklistDay.task_id, ChecklistDay.province_code)
+    )
+    for task_id, province, n, met in rows:
+        counts = out.setdefault((task_id, str(province)), [0, 0, 0, 0])
+        counts[1], counts[2] = int(n), int(met or 0)
+    return {key: (c[0], c[1], c[2], c[3]) for key, c in out.items()}
+
+
+async def cutoff_values(
+    session: AsyncSession, day: date, scope: Scope
+) -> Sequence[tuple[TaskLevel, dict[str, Any]]]:
+    """The values of every version frozen at the day's cut-off (level, values)."""
+    rows = await session.execute(
+        select(UnitDay.level, Report.values)
+        .join(Report, Report.id == UnitDay.cutoff_report_id)
+        .where(UnitDay.day == day, *scope.where(UnitDay))
+    )
+    return [(TaskLevel(level), values) for level, values in rows]
+
+
+async def active_assignments_by_task(
+    session: AsyncSession, day: date | None, scope: Scope
+) -> dict[int, int]:
+    """Non-exempt assignments per task: those active on ``day``, or all of them (None)."""
+    active = [] if day is None else [Task.starts_on <= day, Plan.ends_on >= day]
+    rows = await session.execute(
+        select(Assignment.task_id, func.count())
+        .join(Task, Task.id == Assignment.task_id)
+        .join(Plan, Plan.id == Task.plan_id)
+        .where(Assignment.exempt.is_(False), *active, *scope.where(Assignment))
+        .group_by(Assignment.task_id)
+    )
+    return {task_id: int(n) for task_id, n in rows}
+
+
+async def first_met(
+    session: AsyncSession, task_ids: Sequence[int], end: date, scope: Scope
+) -> Sequence[tuple[int, date]]:
+    """(task, first day met at the cut-off) of every unit that has met a task by ``end``:
+    a milestone reached stays reached."""
+    if not task_ids:
+        return []
+    rows = await session.execute(
+        select(ChecklistDay.task_id, func.min(ChecklistDay.day))
+        .where(
+            ChecklistDay.task_id.in_(list(task_ids)),
+            ChecklistDay.day <= end,
+            ChecklistDay.met.is_(True),
+            *scope.where(ChecklistDay),
+        )
+        .group_by(ChecklistDay.task_id, ChecklistDay.agency_id)
+    )
+    return [(task_id, first) for task_id, first in rows]
+
+
+async def days_with_reports(session: AsyncSession, start: date, end: date) -> list[date]:
+    rows = await session.scalars(
+        select(UnitDay.day).where(UnitDay.day >= start, UnitDay.day <= end).distinct()
+    )
+    return sorted(rows)

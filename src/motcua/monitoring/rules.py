@@ -1,8 +1,12 @@
 """Status rules: pure functions from (task, reported value, day) to green/yellow/red/grey.
 
-The thresholds are data (``data/status_rules.yaml``, overridable per plan); the order of the
-rules is fixed here and in docs/monitoring.md. Values are parsed here too, so the API, the form,
-the CSV upload and the simulator accept and store exactly the same things.
+The rules are data (``data/status_rules.yaml``): named rule sets, each an ordered list of
+(condition, status) pairs whose first true condition decides, and the thresholds they use. A
+plan picks a rule set (the seeds' reading by default), may give some tasks another one, and may
+set the share of green tasks that makes a unit green; everything a plan says is checked when it
+is imported, so a plan naming an unknown status, condition, rule set or task is refused whole.
+Values are parsed here too, so the API, the form, the CSV upload and the simulator accept and
+store exactly the same things.
 """
 
 import enum
@@ -26,6 +30,17 @@ class Status(enum.StrEnum):
     grey = "grey"
 
 
+class Condition(enum.StrEnum):
+    """What a rule may test; the meaning of each is in ``data/status_rules.yaml``."""
+
+    no_report = "no_report"
+    done = "done"
+    past_deadline = "past_deadline"
+    due_soon = "due_soon"
+    behind_curve = "behind_curve"
+    otherwise = "otherwise"
+
+
 STATUS_LABELS = {
     Status.green: "Xanh",
     Status.yellow: "Vàng",
@@ -34,17 +49,46 @@ STATUS_LABELS = {
 }
 _EPSILON = 1e-9  # so "exactly at the margin" is not lost to floating point
 _SEVERITY = {Status.green: 0, Status.yellow: 1, Status.red: 2}
+PLAN_RULE_KEYS = (
+    "rule_set", "statuses", "task_rule_sets", "unit_green_share", "due_soon_days",
+    "behind_margin",
+)  # fmt: skip
+Step = tuple[Condition, Status]
+
+
+class BadRules(ValueError):
+    """A plan's rules name something that does not exist; every problem, for a person."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(" ".join(problems))
+        self.problems = problems
 
 
 @dataclass(frozen=True)
 class Rules:
+    """The rules one task is judged by."""
+
+    steps: tuple[Step, ...]
     due_soon_days: int
     behind_margin: float
+    unit_green_share: float = 1.0
+    name: str = "seeds"
 
     @classmethod
     def for_plan(cls, overrides: Mapping[str, Any] | None = None) -> "Rules":
-        values = {**_defaults(), **(overrides or {})}
-        return cls(int(values["due_soon_days"]), float(values["behind_margin"]))
+        """The plan-wide rules (a plan's own settings over the defaults)."""
+        return plan_rules(overrides or {}, ()).default
+
+
+@dataclass(frozen=True)
+class PlanRules:
+    """A plan's rules: one set for the plan, another for the tasks it names."""
+
+    default: Rules
+    by_task: Mapping[str, Rules]
+
+    def for_task(self, code: str) -> Rules:
+        return self.by_task.get(code, self.default)
 
 
 @cache
@@ -52,6 +96,108 @@ def _defaults() -> dict[str, Any]:
     text = resources.files("motcua.monitoring").joinpath("data", "status_rules.yaml")
     loaded: dict[str, Any] = yaml.safe_load(text.read_text("utf-8"))
     return loaded
+
+
+def rule_set_names() -> list[str]:
+    return list(_defaults()["rule_sets"])
+
+
+def _steps(raw: object, where: str, problems: list[str]) -> tuple[Step, ...]:
+    """``[{when, status}, …]`` or the text ``when=status; when=status`` (a spreadsheet cell)."""
+    pairs: list[tuple[object, object]] = []
+    if isinstance(raw, str):
+        for part in (p.strip() for p in raw.split(";") if p.strip()):
+            left, _, right = part.partition("=")
+            pairs.append((left.strip(), right.strip()))
+    elif isinstance(raw, list) and all(isinstance(x, Mapping) for x in raw):
+        pairs = [(x.get("when"), x.get("status")) for x in raw]
+    else:
+        problems.append(f"{where}: cần danh sách quy tắc “điều kiện=trạng thái”.")
+        return ()
+    steps: list[Step] = []
+    for when, status in pairs:
+        if when not in set(Condition):
+            problems.append(
+                f"{where}: không có điều kiện “{when}” (chọn trong {', '.join(Condition)})."
+            )
+        elif status not in set(Status):
+            problems.append(
+                f"{where}: không có trạng thái “{status}” (chọn trong {', '.join(Status)})."
+            )
+        else:
+            steps.append((Condition(str(when)), Status(str(status))))
+    if not problems and (not steps or steps[-1][0] != Condition.otherwise):
+        problems.append(f"{where}: quy tắc cuối cùng phải là otherwise (mọi trường hợp khác).")
+    return tuple(steps)
+
+
+def _number_in(
+    raw: Mapping[str, Any], key: str, low: float, high: float, problems: list[str]
+) -> float:
+    value = raw.get(key, _defaults()[key])
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        problems.append(f"{key}: cần một số từ {low:g} đến {high:g}.")
+        return float(_defaults()[key])
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if not low <= number <= high:
+        problems.append(f"{key}: cần một số từ {low:g} đến {high:g}, không phải “{value}”.")
+        return float(_defaults()[key])
+    return number
+
+
+def _named_set(name: object, where: str, problems: list[str]) -> tuple[Step, ...]:
+    sets = _defaults()["rule_sets"]
+    if name not in sets:
+        problems.append(f"{where}: không có bộ quy tắc “{name}” (chọn trong {', '.join(sets)}).")
+        return ()
+    return _steps(sets[name], where, problems)
+
+
+def plan_rules(raw: Mapping[str, Any], task_codes: Iterable[str]) -> PlanRules:
+    """A plan's ``rules`` mapping checked against the rule data and the plan's own tasks.
+
+    Raises ``BadRules`` listing every problem: an unknown key, rule set, condition, status or
+    task, or a threshold out of range."""
+    problems: list[str] = []
+    unknown = sorted(set(raw) - set(PLAN_RULE_KEYS))
+    if unknown:
+        problems.append(
+            f"Không có thiết lập {', '.join(unknown)} (chọn trong {', '.join(PLAN_RULE_KEYS)})."
+        )
+    name = str(raw.get("rule_set", _defaults()["default_rule_set"]))
+    if "statuses" in raw:
+        steps, name = _steps(raw["statuses"], "statuses", problems), "custom"
+    else:
+        steps = _named_set(name, "rule_set", problems)
+    share = _number_in(raw, "unit_green_share", 0.01, 1.0, problems)
+    due_soon = _number_in(raw, "due_soon_days", 0, 366, problems)
+    margin = _number_in(raw, "behind_margin", 0.0, 1.0, problems)
+    if not due_soon.is_integer():
+        problems.append("due_soon_days: cần một số nguyên.")
+    default = Rules(steps, int(due_soon), margin, share, name)
+    by_task: dict[str, Rules] = {}
+    per_task = raw.get("task_rule_sets") or {}
+    if isinstance(per_task, str):  # a spreadsheet cell: "CODE=rule_set; CODE=rule_set"
+        per_task = dict(
+            (k.strip(), v.strip())
+            for k, _, v in (p.partition("=") for p in per_task.split(";") if p.strip())
+        )
+    if not isinstance(per_task, Mapping):
+        problems.append("task_rule_sets: cần “mã nhiệm vụ=bộ quy tắc”.")
+        per_task = {}
+    codes = set(task_codes)
+    for code, set_name in per_task.items():
+        if code not in codes:
+            problems.append(f"task_rule_sets: kế hoạch không có nhiệm vụ “{code}”.")
+            continue
+        task_steps = _named_set(set_name, f"task_rule_sets.{code}", problems)
+        by_task[str(code)] = Rules(task_steps, int(due_soon), margin, share, str(set_name))
+    if problems:
+        raise BadRules(problems)
+    return PlanRules(default, by_task)
 
 
 @dataclass(frozen=True)
@@ -66,6 +212,8 @@ class TaskSpec:
     deadline: date
     target: float | None = None
     items: tuple[str, ...] = field(default_factory=tuple)
+    group: str | None = None
+    milestone: bool = False
 
     @property
     def goal(self) -> float:
@@ -162,30 +310,41 @@ def expected_progress(spec: TaskSpec, day: date) -> float:
     return min(1.0, max(0.0, (day - spec.starts_on).days / span))
 
 
+def _holds(condition: Condition, spec: TaskSpec, value: Any, day: date, rules: Rules) -> bool:
+    if condition == Condition.done:
+        return is_done(spec, value)
+    if condition == Condition.past_deadline:
+        return day > spec.deadline
+    if condition == Condition.due_soon:
+        return (spec.deadline - day).days <= rules.due_soon_days
+    if condition == Condition.behind_curve:
+        return (
+            spec.kind != IndicatorKind.yes_no
+            and progress(spec, value) + _EPSILON
+            < expected_progress(spec, day) - rules.behind_margin
+        )
+    return condition == Condition.otherwise
+
+
 def task_status(spec: TaskSpec, value: Any, day: date, rules: Rules, *, reported: bool) -> Status:
-    """Rules 1-6 in order; the first that applies decides."""
-    if not reported:
+    """The status of the first rule whose condition holds (grey when nothing was reported)."""
+    for condition, status in rules.steps:
+        if condition == Condition.no_report:
+            if not reported:
+                return status
+        elif reported and _holds(condition, spec, value, day, rules):
+            return status
+    return Status.grey
+
+
+def unit_status(statuses: Iterable[Status], green_share: float = 1.0) -> Status:
+    """A unit's own status: grey if it has nothing reported; green when at least
+    ``green_share`` of its tasks are green (all of them by default); else the worst of the
+    tasks that are not green."""
+    listed = list(statuses)
+    if not listed or Status.grey in listed:
         return Status.grey
-    if is_done(spec, value):
+    green = sum(1 for s in listed if s == Status.green)
+    if green + _EPSILON >= green_share * len(listed):
         return Status.green
-    if day > spec.deadline:
-        return Status.red
-    if (spec.deadline - day).days <= rules.due_soon_days:
-        return Status.yellow
-    if (
-        spec.kind != IndicatorKind.yes_no
-        and progress(spec, value) + _EPSILON < expected_progress(spec, day) - rules.behind_margin
-    ):
-        return Status.yellow
-    return Status.green
-
-
-def unit_status(statuses: Iterable[Status]) -> Status:
-    """A unit's own status: grey if it has nothing reported, else the worst of its tasks."""
-    worst: Status | None = None
-    for status in statuses:
-        if status == Status.grey:
-            return Status.grey
-        if worst is None or _SEVERITY[status] > _SEVERITY[worst]:
-            worst = status
-    return worst or Status.grey
+    return max((s for s in listed if s != Status.green), key=lambda s: _SEVERITY[s])

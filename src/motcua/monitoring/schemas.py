@@ -9,8 +9,13 @@ from motcua.monitoring.models import IndicatorKind, TaskLevel
 
 
 class ChecklistItem(BaseModel):
+    """One condition of a checklist task, with where it comes from; ``illustrative`` when no
+    official list states it (shown as such)."""
+
     key: str = Field(pattern=r"^[a-z0-9_]{1,40}$")
     label: str
+    source: str | None = None
+    illustrative: bool = False
 
 
 class IndicatorIn(BaseModel):
@@ -28,6 +33,8 @@ class TaskIn(BaseModel):
     deadline: date
     done_criterion: str
     indicator: IndicatorIn
+    group: str | None = Field(default=None, pattern=r"^[a-z0-9_]{1,40}$")
+    milestone: bool = False
 
 
 class PhaseIn(BaseModel):
@@ -43,8 +50,11 @@ class PlanDocument(BaseModel):
     starts_on: date
     ends_on: date
     phases: list[PhaseIn] = Field(default_factory=list)
-    rules: dict[str, float] = Field(default_factory=dict)
+    rules: dict[str, Any] = Field(
+        default_factory=dict, description="Status rule settings (docs/monitoring.md)"
+    )
     synthetic: bool = False
+    groups: dict[str, str] = Field(default_factory=dict, description="Task group key -> label")
     tasks: list[TaskIn]
 
 
@@ -56,6 +66,8 @@ class TaskOut(BaseModel):
     deadline: date
     done_criterion: str
     indicator: IndicatorIn
+    group: str | None
+    milestone: bool
 
 
 class PlanOut(BaseModel):
@@ -65,6 +77,7 @@ class PlanOut(BaseModel):
     ends_on: date
     phases: list[PhaseIn]
     synthetic: bool
+    groups: dict[str, str]
     tasks: list[TaskOut]
 
 
@@ -212,3 +225,52 @@ class TaskHistoryRow(BaseModel):
     late: bool
     values: dict[str, Any]
     statuses: dict[str, str]
+
+
+class ReadinessRow(BaseModel):
+    """One scope's checklist figures: over the units reporting and over all units assigned."""
+
+    code: str
+    name: str
+    expected: int
+    reporting: int
+    met: int
+    never_reported: int
+    share_over_reporting: float | None
+    share_over_all: float | None
+
+
+class Readiness(BaseModel):
+    """A checklist task on one day: its items with their sources, the country and each
+    province."""
+
+    day: date
+    task: str
+    title: str
+    illustrative: bool
+    items: list[ChecklistItem]
+    national: ReadinessRow
+    provinces: list[ReadinessRow]
+
+
+class GroupFigures(BaseModel):
+    group: str
+    label: str
+    level: TaskLevel
+    tasks: int
+    assignments: int
+    green: int
+    share_green: float | None
+
+
+class MilestonePoint(BaseModel):
+    day: date
+    met: int
+    expected: int
+
+
+class Milestone(BaseModel):
+    task: str
+    title: str
+    level: TaskLevel
+    points: list[MilestonePoint]

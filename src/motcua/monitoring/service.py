@@ -4,7 +4,7 @@ roll-ups the dashboards and the JSON API show."""
 import csv
 import io
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
@@ -36,12 +36,15 @@ from motcua.monitoring.models import (
 )
 from motcua.monitoring.repository import Scope
 from motcua.monitoring.rules import (
+    BadRules,
     BadValue,
+    PlanRules,
     Rules,
     Status,
     TaskSpec,
     is_done,
     parse_value,
+    plan_rules,
     task_status,
     unit_status,
 )
@@ -116,6 +119,10 @@ async def import_plan(session: AsyncSession, document: PlanDocument) -> Plan:
     if await repository.plan_by_code(session, document.code) is not None:
         raise Conflict(f"Kế hoạch {document.code} đã có.", code="plan-exists")
     problems = []
+    try:
+        plan_rules(document.rules, [t.code for t in document.tasks])
+    except BadRules as error:
+        problems += [f"Quy tắc trạng thái: {p}" for p in error.problems]
     for task in document.tasks:
         if task.deadline < task.starts_on:
             problems.append(f"Nhiệm vụ {task.code}: hạn trước ngày bắt đầu.")
@@ -123,6 +130,8 @@ async def import_plan(session: AsyncSession, document: PlanDocument) -> Plan:
             problems.append(f"Nhiệm vụ {task.code}: danh mục điều kiện trống.")
         if await repository.task_by_code(session, task.code) is not None:
             problems.append(f"Mã nhiệm vụ {task.code} đã dùng.")
+        if task.group is not None and task.group not in document.groups:
+            problems.append(f"Nhiệm vụ {task.code}: không có nhóm nhiệm vụ “{task.group}”.")
     if problems:
         raise Invalid("Kế hoạch có lỗi: " + " ".join(problems), code="invalid-plan")
     plan = Plan(
@@ -133,6 +142,7 @@ async def import_plan(session: AsyncSession, document: PlanDocument) -> Plan:
         phases=[p.model_dump(mode="json") for p in document.phases],
         rules=dict(document.rules),
         synthetic=document.synthetic,
+        groups=dict(document.groups),
     )
     session.add(plan)
     await session.flush()
@@ -145,6 +155,8 @@ async def import_plan(session: AsyncSession, document: PlanDocument) -> Plan:
             starts_on=item.starts_on,
             deadline=item.deadline,
             done_criterion=item.done_criterion,
+            group_key=item.group,
+            milestone=item.milestone,
         )
         session.add(row)
         await session.flush()
@@ -226,6 +238,8 @@ async def plans(session: AsyncSession) -> list[PlanOut]:
                         items=indicator.items,
                     )
                 ),
+                group=task.group_key,
+                milestone=task.milestone,
             )
         )
     return [
@@ -236,6 +250,7 @@ async def plans(session: AsyncSession) -> list[PlanOut]:
             ends_on=p.ends_on,
             phases=[PhaseIn.model_validate(x) for x in p.phases],
             synthetic=p.synthetic,
+            groups=dict(p.groups or {}),
             tasks=by_plan[p.id],
         )
         for p in await repository.plans(session)
@@ -258,6 +273,7 @@ async def plan_document(session: AsyncSession, code: str) -> PlanDocument:
         phases=[PhaseIn.model_validate(x) for x in plan.phases],
         rules=dict(plan.rules),
         synthetic=plan.synthetic,
+        groups=dict(plan.groups or {}),
         tasks=[
             TaskIn(
                 code=task.code,
@@ -274,6 +290,8 @@ async def plan_document(session: AsyncSession, code: str) -> PlanDocument:
                         items=indicator.items,
                     )
                 ),
+                group=task.group_key,
+                milestone=task.milestone,
             )
             for task, indicator, _ in rows
         ],
@@ -304,6 +322,11 @@ class Catalogue:
     rules: dict[int, Rules]
     ends_on: dict[int, date]
     by_code: dict[str, int]
+    levels: dict[int, TaskLevel] = field(default_factory=dict)
+
+    def green_share(self, task_ids: Iterable[int]) -> float:
+        """The share of green tasks that makes a unit green: the strictest of its plans'."""
+        return max((self.rules[t].unit_green_share for t in task_ids), default=1.0)
 
     def active(self, task_ids: set[int], day: date) -> dict[str, TaskSpec]:
         return {
@@ -314,12 +337,20 @@ class Catalogue:
 
 
 async def catalogue(session: AsyncSession) -> Catalogue:
-    specs, rules, ends_on = {}, {}, {}
-    for task, indicator, plan in await repository.tasks_with_indicators(session):
+    specs, rules, ends_on, levels = {}, {}, {}, {}
+    rows = await repository.tasks_with_indicators(session)
+    codes: dict[int, list[str]] = defaultdict(list)
+    for task, _, plan in rows:
+        codes[plan.id].append(task.code)
+    by_plan: dict[int, PlanRules] = {}
+    for task, indicator, plan in rows:
+        if plan.id not in by_plan:
+            by_plan[plan.id] = plan_rules(plan.rules, codes[plan.id])
         specs[task.id] = spec_of(task, indicator)
-        rules[task.id] = Rules.for_plan(plan.rules)
+        rules[task.id] = by_plan[plan.id].for_task(task.code)
         ends_on[task.id] = plan.ends_on
-    return Catalogue(specs, rules, ends_on, {s.code: i for i, s in specs.items()})
+        levels[task.id] = task.level
+    return Catalogue(specs, rules, ends_on, {s.code: i for i, s in specs.items()}, levels)
 
 
 def spec_of(task: Task, indicator: Indicator) -> TaskSpec:
@@ -332,6 +363,8 @@ def spec_of(task: Task, indicator: Indicator) -> TaskSpec:
         deadline=task.deadline,
         target=indicator.target,
         items=tuple(i["key"] for i in indicator.items),
+        group=task.group_key,
+        milestone=task.milestone,
     )
 
 
@@ -490,7 +523,9 @@ async def _store(
         code: task_status(spec, draft.values[code], draft.day, cat.rules[spec.id], reported=True)
         for code, spec in draft.specs.items()
     }
-    status = unit_status(statuses.values())
+    status = unit_status(
+        statuses.values(), cat.green_share(spec.id for spec in draft.specs.values())
+    )
     level = TaskLevel(draft.agency.level.value)
     snapshot = await repository.unit_day(session, draft.day, draft.agency.id)
     if snapshot is None:
@@ -517,7 +552,7 @@ async def _store(
         snapshot.n_yellow = sum(1 for s in statuses.values() if s == Status.yellow)
         snapshot.n_red = sum(1 for s in statuses.values() if s == Status.red)
         for code, spec in draft.specs.items():
-            if spec.kind != IndicatorKind.checklist:
+            if spec.kind != IndicatorKind.checklist and not spec.milestone:
                 continue
             met = is_done(spec, draft.values[code])
             row = await repository.checklist_day(session, draft.day, draft.agency.id, spec.id)
@@ -797,13 +832,16 @@ async def communes(session: AsyncSession, province: str, day: date) -> list[Unit
 
 
 async def non_reporters(
-    session: AsyncSession, day: date, unit: str | None, limit: int
+    session: AsyncSession, day: date, unit: str | None, limit: int, *, never: bool = False
 ) -> list[NonReporter]:
-    """Units expected on ``day`` that sent nothing for it, longest silence first."""
+    """Units expected on ``day`` that sent nothing for it, longest silence first; with
+    ``never``, only those that have not reported once up to ``day``."""
     resolved = await resolve_scope(session, unit)
     silent = await repository.silent_units(session, day, resolved.scope)
     ids = [agency_id for agency_id, _, _ in silent]
     last = await repository.last_reported(session, day, ids)
+    if never:
+        silent = [row for row in silent if row[0] not in last]
     names = await repository.units_named(session, ids)
 
     def key(item: tuple[int, TaskLevel, str | None]) -> tuple[date, str]:
@@ -896,31 +934,81 @@ class FormTask:
     kind: str
     target: float | None
     unit_label: str | None
-    items: list[dict[str, str]]
+    items: list[dict[str, Any]]
+    deadline: date
+
+
+@dataclass(frozen=True)
+class FormPlan:
+    title: str
+    starts_on: date
+    ends_on: date
+
+
+@dataclass(frozen=True)
+class ReportForm:
+    """What the report form shows: the tasks due on the day, or why there are none and the
+    last day (up to today) that has some."""
+
+    unit_name: str
+    tasks: list[FormTask]
+    plans: list[FormPlan]
+    reason: str | None
+    last_open_day: date | None
+
+
+def _no_tasks_reason(day: date, spans: list[tuple[date, date, str]]) -> str:
+    if not spans:
+        return "Đơn vị chưa được giao nhiệm vụ nào trong các kế hoạch đang theo dõi."
+    if day < min(start for start, _, _ in spans):
+        first = min(start for start, _, _ in spans)
+        return (
+            f"Ngày {day:%d/%m/%Y} trước khi các nhiệm vụ được giao bắt đầu "
+            f"(sớm nhất từ {first:%d/%m/%Y})."
+        )
+    if day > max(end for _, end, _ in spans):
+        end, title = max((end, title) for _, end, title in spans)
+        return (
+            f"{title} đã kết thúc ngày {end:%d/%m/%Y}; sau ngày đó không còn nhiệm vụ phải báo cáo."
+        )
+    return f"Ngày {day:%d/%m/%Y} không có nhiệm vụ nào đang thực hiện."
 
 
 async def report_form(
-    session: AsyncSession, subject: Subject, unit: str, day: date
-) -> tuple[str, list[FormTask]]:
-    """The unit's name and the tasks its report for ``day`` must cover."""
+    session: AsyncSession, subject: Subject, unit: str, day: date, today: date
+) -> ReportForm:
+    """The unit's name and the tasks its report for ``day`` must cover; when there are none,
+    why not, and the last day up to ``today`` that has tasks."""
     agency, province, _ = await _reporting_agency(session, unit)
     if not may_report(subject, agency, province):
         raise Forbidden(f"Bạn không có quyền báo cáo thay đơn vị {unit}.", code="not-your-unit")
     assigned = (await repository.assigned_task_ids(session, [agency.id]))[agency.id]
-    tasks = []
+    tasks: list[FormTask] = []
+    plans: dict[int, FormPlan] = {}
+    spans: list[tuple[date, date, str]] = []
     for task, indicator, plan in await repository.tasks_with_indicators(session):
-        if task.id in assigned and task.starts_on <= day <= plan.ends_on:
+        if task.id not in assigned:
+            continue
+        plans[plan.id] = FormPlan(plan.title, plan.starts_on, plan.ends_on)
+        spans.append((task.starts_on, plan.ends_on, plan.title))
+        if task.starts_on <= day <= plan.ends_on:
             tasks.append(
                 FormTask(
-                    task.code,
-                    task.title,
-                    indicator.kind.value,
-                    indicator.target,
-                    indicator.unit_label,
-                    list(indicator.items),
+                    task.code, task.title, indicator.kind.value, indicator.target,
+                    indicator.unit_label, list(indicator.items), task.deadline,
                 )
-            )
-    return agency.name, tasks
+            )  # fmt: skip
+    last_open = None
+    if not tasks:
+        open_days = [min(end, today) for start, end, _ in spans if start <= min(end, today)]
+        last_open = max(open_days, default=None)
+    return ReportForm(
+        unit_name=agency.name,
+        tasks=tasks,
+        plans=list(plans.values()),
+        reason=None if tasks else _no_tasks_reason(day, spans),
+        last_open_day=last_open if last_open != day else None,
+    )
 
 
 def own_unit(subject: Subject) -> str:

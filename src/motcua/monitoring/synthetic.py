@@ -138,7 +138,7 @@ async def simulate(
                     )
                 )
                 next_id += 1
-            unit_day, lists = _snapshot(
+            unit_day, lists = snapshot_rows(
                 cat, specs, agency_id, level, province, day, reports[-len(rows) :]
             )
             unit_days.append(unit_day)
@@ -176,7 +176,7 @@ def _unit_reports(
     return rows
 
 
-def _snapshot(
+def snapshot_rows(
     cat: Catalogue,
     specs: dict[str, TaskSpec],
     agency_id: int,
@@ -193,6 +193,7 @@ def _snapshot(
             for code, spec in specs.items()
         }
 
+    share = cat.green_share(spec.id for spec in specs.values())
     latest = versions[-1]
     on_time = [v for v in versions if not v["late"]]
     row: dict[str, Any] = dict(
@@ -203,7 +204,7 @@ def _snapshot(
         first_submitted_at=versions[0]["submitted_at"],
         on_time=bool(on_time),
         latest_report_id=latest["id"],
-        latest_status=unit_status(statuses(latest["values"]).values()).value,
+        latest_status=unit_status(statuses(latest["values"]).values(), share).value,
         cutoff_report_id=None,
         cutoff_status=None,
         n_green=0,
@@ -217,13 +218,13 @@ def _snapshot(
         by_task = statuses(frozen["values"])
         row.update(
             cutoff_report_id=frozen["id"],
-            cutoff_status=unit_status(by_task.values()).value,
+            cutoff_status=unit_status(by_task.values(), share).value,
             n_green=sum(1 for s in by_task.values() if s == Status.green),
             n_yellow=sum(1 for s in by_task.values() if s == Status.yellow),
             n_red=sum(1 for s in by_task.values() if s == Status.red),
         )
         for code, spec in specs.items():
-            if spec.kind == IndicatorKind.checklist:
+            if spec.kind == IndicatorKind.checklist or spec.milestone:
                 checklists.append(
                     dict(
                         day=day,

@@ -1,0 +1,158 @@
+"""Roll-ups beyond the colours: the commune readiness checklist per province, completion per
+task group, and milestone counts over time ("24/34 provinces set up their working group").
+
+Every figure is a count over a count (nothing averaged). The checklist and milestone figures
+read the per-task cut-off rows (``monitoring_checklist_days``) the reports write; group
+completion reads the versions frozen at the day's cut-off and judges them with the same rules.
+"""
+
+from collections import defaultdict
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from motcua.core.errors import Invalid
+from motcua.monitoring import repository
+from motcua.monitoring.models import IndicatorKind, TaskLevel
+from motcua.monitoring.rules import Status, task_status
+from motcua.monitoring.schemas import (
+    ChecklistItem,
+    GroupFigures,
+    Milestone,
+    MilestonePoint,
+    Readiness,
+    ReadinessRow,
+)
+from motcua.monitoring.service import catalogue, ratio, resolve_scope
+
+
+def _row(code: str, name: str, counts: tuple[int, int, int, int]) -> ReadinessRow:
+    expected, reporting, met, never = counts
+    return ReadinessRow(
+        code=code,
+        name=name,
+        expected=expected,
+        reporting=reporting,
+        met=met,
+        never_reported=never,
+        share_over_reporting=ratio(met, reporting),
+        share_over_all=ratio(met, expected),
+    )
+
+
+async def readiness(session: AsyncSession, day: date) -> list[Readiness]:
+    """Each checklist task active on ``day``: nationally and per province, the share meeting
+    every item over the units reporting and over all units, and how many never reported."""
+    tasks = [
+        (task, indicator)
+        for task, indicator, plan in await repository.tasks_with_indicators(session)
+        if indicator.kind == IndicatorKind.checklist and task.starts_on <= day <= plan.ends_on
+    ]
+    counts = await repository.checklist_by_province(session, day, [t.id for t, _ in tasks])
+    provinces = await repository.provinces(session)
+    out = []
+    for task, indicator in tasks:
+        national = [0, 0, 0, 0]
+        rows = []
+        for province in provinces:
+            got = counts.get((task.id, province.code), (0, 0, 0, 0))
+            national = [a + b for a, b in zip(national, got, strict=True)]
+            if got[0]:
+                rows.append(_row(province.code, province.name, got))
+        items = [ChecklistItem.model_validate(item) for item in indicator.items]
+        out.append(
+            Readiness(
+                day=day,
+                task=task.code,
+                title=task.title,
+                illustrative=any(item.illustrative for item in items),
+                items=items,
+                national=_row(
+                    "VN", "Toàn quốc", (national[0], national[1], national[2], national[3])
+                ),
+                provinces=rows,
+            )
+        )
+    return out
+
+
+async def groups(session: AsyncSession, day: date, unit: str | None) -> list[GroupFigures]:
+    """Per task group and level: tasks green at the cut-off over active assignments."""
+    resolved = await resolve_scope(session, unit)
+    cat = await catalogue(session)
+    assignments = await repository.active_assignments_by_task(session, day, resolved.scope)
+    green: dict[int, int] = defaultdict(int)
+    for _, values in await repository.cutoff_values(session, day, resolved.scope):
+        for code, value in values.items():
+            task_id = cat.by_code.get(code)
+            if task_id is None:
+                continue
+            status = task_status(cat.specs[task_id], value, day, cat.rules[task_id], reported=True)
+            if status == Status.green:
+                green[task_id] += 1
+    labels: dict[str, str] = {}
+    for plan in await repository.plans(session):
+        labels.update(plan.groups or {})
+    totals: dict[tuple[str, TaskLevel], list[int]] = {}
+    for task_id, n in assignments.items():
+        spec = cat.specs[task_id]
+        key = (spec.group or "", cat.levels[task_id])
+        entry = totals.setdefault(key, [0, 0, 0])
+        entry[0] += 1
+        entry[1] += n
+        entry[2] += green[task_id]
+    order = list(labels)
+    return [
+        GroupFigures(
+            group=group,
+            label=labels.get(group, "Chưa xếp nhóm"),
+            level=level,
+            tasks=tasks,
+            assignments=n,
+            green=g,
+            share_green=ratio(g, n),
+        )
+        for (group, level), (tasks, n, g) in sorted(
+            totals.items(),
+            key=lambda item: (
+                order.index(item[0][0]) if item[0][0] in order else len(order),
+                list(TaskLevel).index(item[0][1]),
+            ),
+        )
+    ]
+
+
+async def milestones(
+    session: AsyncSession, start: date, end: date, unit: str | None
+) -> list[Milestone]:
+    """For each milestone task, day by day: units that have met it at a cut-off on or before
+    that day (reached stays reached), over the units assigned it. Only days with reports are
+    listed."""
+    if end < start:
+        raise Invalid("Ngày bắt đầu phải trước ngày kết thúc.", code="invalid-range")
+    if (end - start).days > 366:
+        raise Invalid("Khoảng ngày tối đa 366 ngày.", code="range-too-long")
+    resolved = await resolve_scope(session, unit)
+    cat = await catalogue(session)
+    ids = [t for t, spec in sorted(cat.specs.items(), key=lambda i: i[1].code) if spec.milestone]
+    firsts: dict[int, list[date]] = defaultdict(list)
+    for task_id, first in await repository.first_met(session, ids, end, resolved.scope):
+        firsts[task_id].append(first)
+    days = await repository.days_with_reports(session, start, end)
+    assigned = await repository.active_assignments_by_task(session, None, resolved.scope)
+    out = []
+    for task_id in ids:
+        spec = cat.specs[task_id]
+        points = [
+            MilestonePoint(
+                day=day,
+                met=sum(1 for first in firsts[task_id] if first <= day),
+                expected=assigned[task_id],
+            )
+            for day in days
+            if assigned.get(task_id) and spec.starts_on <= day <= cat.ends_on[task_id]
+        ]
+        out.append(
+            Milestone(task=spec.code, title=spec.title, level=cat.levels[task_id], points=points)
+        )
+    return out
