@@ -24,6 +24,7 @@ install-dev: $(VENV)/.dev
 run: install fonts
 	$(BIN)/motcua seed
 	$(BIN)/motcua monitoring simulate --days 60
+	$(BIN)/motcua legacy demo
 	$(BIN)/motcua serve --host 127.0.0.1 --port 8000
 
 APT_INSTALL = if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $(1) >/dev/null; \

@@ -13,6 +13,7 @@ from motcua.core.calendar import get_calendar
 from motcua.core.database import RequestSession
 from motcua.core.errors import NotFound
 from motcua.dossiers import service
+from motcua.legacy import service as legacy
 from motcua.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -47,7 +48,7 @@ async def tracking(
     if errors:
         return render(request, "dossiers/tracking.html", context, 422)
     try:
-        found = await service.track(session, code, secret)
+        found = await service.track(session, await legacy.current_code(session, code), secret)
     except NotFound as error:
         context["errors"] = [("code", error.message)]
         return render(request, "dossiers/tracking.html", context, 404)

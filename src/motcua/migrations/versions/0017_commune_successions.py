@@ -28,8 +28,25 @@ def upgrade() -> None:
             "pk_unit_successions", ["old_code", "old_level", "successor_code"]
         )
 
+    op.create_table(
+        "legacy_dossiers",
+        sa.Column("dossier_id", sa.Integer(), nullable=False),
+        sa.Column("old_code", sa.String(length=64), nullable=False),
+        sa.Column("source_system", sa.String(length=120), nullable=False),
+        sa.Column("old_agency_code", sa.String(length=64), nullable=True),
+        sa.Column("old_unit_code", sa.String(length=5), nullable=True),
+        sa.Column("file_name", sa.String(length=255), nullable=False),
+        sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["dossier_id"], ["dossiers.id"], name=op.f("fk_legacy_dossiers_dossier_id_dossiers")
+        ),
+        sa.PrimaryKeyConstraint("dossier_id", name=op.f("pk_legacy_dossiers")),
+        sa.UniqueConstraint("old_code", name="uq_legacy_dossiers_old_code"),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("legacy_dossiers")
     op.execute("DELETE FROM unit_successions WHERE NOT preferred")
     with op.batch_alter_table("unit_successions", recreate="always") as batch_op:
         batch_op.drop_constraint("pk_unit_successions", type_="primary")
