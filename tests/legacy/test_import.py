@@ -68,7 +68,10 @@ async def count(session: AsyncSession) -> tuple[int, int]:
 async def test_json_round_trip_keeps_dates_maps_the_unit_and_says_where_from(
     session: AsyncSession,
 ) -> None:
-    sent = row("OLD-2025-0001")
+    sent = row(
+        "OLD-2025-0001",
+        applicant_address="12 Hàng Bông, Phường Hàng Gai, Quận Hoàn Kiếm, Thành phố Hà Nội",
+    )
     imported = await service.import_file(session, "cu.json", as_json(sent))
     assert [i.old_code for i in imported] == ["OLD-2025-0001"]
     dossier = await dossiers.by_code(session, imported[0].code)
@@ -83,6 +86,12 @@ async def test_json_round_trip_keeps_dates_maps_the_unit_and_says_where_from(
     assert first.data["legacy"]["source_system"] == SOURCE
     assert first.data["legacy"]["old_code"] == "OLD-2025-0001"
     assert first.data["legacy"]["old_agency_code"] == "UBND.HANGGAI"
+    assert first.data["legacy"]["address"] == {
+        "old": "12 Hàng Bông, Phường Hàng Gai, Quận Hoàn Kiếm, Thành phố Hà Nội",
+        "new": "12 Hàng Bông, Phường Hoàn Kiếm, Thành phố Hà Nội",
+        "commune_code": "00070",
+        "certain": True,
+    }
     case = await session.scalar(select(WorkflowCase).where(WorkflowCase.dossier_id == dossier.id))
     assert case is not None and case.open and case.due_at == dossier.due_at
     assert await service.alias(session, "OLD-2025-0001") == dossier.code

@@ -22,6 +22,11 @@ class LegacyRow(BaseModel):
         description="GSO code of the former province or commune that received it.",
     )
     old_agency_code: str | None = Field(default=None, max_length=64)
+    applicant_address: str | None = Field(
+        default=None,
+        max_length=500,
+        description="The applicant's address as the old system wrote it (former units).",
+    )
     new_agency_code: str | None = Field(
         default=None,
         max_length=35,

@@ -28,6 +28,7 @@ from motcua.legacy.models import LegacyDossier
 from motcua.legacy.schemas import LegacyProblem, LegacyRow
 from motcua.units import repository as units_repository
 from motcua.units import service as units
+from motcua.units.addresses import normalise_address
 from motcua.units.models import Agency, AgencyKind
 
 
@@ -162,13 +163,15 @@ async def _write(session: AsyncSession, found: _Checked, file_name: str) -> Impo
     salt = secrets.token_hex(16)
     secret = tracking_secret(salt)
     fee, payment = fee_of([f.amount_vnd for f in terms.fees])
-    origin = {
+    origin: dict[str, Any] = {
         "source_system": row.source_system,
         "old_code": row.old_code,
         "old_agency_code": row.old_agency_code,
         "old_unit_code": row.old_unit_code,
         "file": file_name,
     }
+    if row.applicant_address:
+        origin["address"] = await _address(session, row.applicant_address)
     values = {
         "code": code,
         "tracking_salt": salt,
@@ -221,6 +224,17 @@ async def _write(session: AsyncSession, found: _Checked, file_name: str) -> Impo
     )
     await session.flush()
     return Imported(row.old_code, code, secret)
+
+
+async def _address(session: AsyncSession, text: str) -> dict[str, Any]:
+    """The old address as written, beside the same address with the 2025 units."""
+    found = await normalise_address(session, text)
+    return {
+        "old": found.old_text,
+        "new": found.new_text,
+        "commune_code": found.commune.code if found.commune else None,
+        "certain": found.certain,
+    }
 
 
 async def alias(session: AsyncSession, old_code: str) -> str | None:
