@@ -26,6 +26,7 @@ from motcua.dossiers.service import fee_of, hash_secret, tracking_secret
 from motcua.legacy.formats import read_rows
 from motcua.legacy.models import LegacyDossier
 from motcua.legacy.schemas import LegacyProblem, LegacyRow
+from motcua.modules import import_parts
 from motcua.units import repository as units_repository
 from motcua.units import service as units
 from motcua.units.addresses import normalise_address
@@ -54,6 +55,9 @@ class _Checked:
 
 async def import_file(session: AsyncSession, name: str, data: bytes) -> list[Imported]:
     """Check every row first; write only when none has a problem."""
+    # The rows other modules add to every new dossier (its workflow case) come with their
+    # models; a command line process has not imported them yet.
+    import_parts("models")
     problems: list[LegacyProblem] = []
     checked: list[_Checked] = []
     seen: dict[str, int] = {}
