@@ -55,7 +55,3 @@ class LegacyProblem(BaseModel):
     row: int
     field: str
     message: str
-
-
-class LegacyReport(BaseModel):
-    imported: list[tuple[str, str]] = Field(description="(old code, new code) of each dossier.")

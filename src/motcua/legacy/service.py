@@ -92,6 +92,8 @@ async def _check_row(
         for e in error.errors():
             problem(".".join(str(p) for p in e["loc"]) or "row", _message(e))
         return None
+    if row.received_at > clock.now():
+        problem("received_at", "ngày tiếp nhận chưa tới; hãy kiểm tra lại")
     if row.old_code in seen:
         problem("old_code", f"mã {row.old_code} đã có ở dòng {seen[row.old_code]}")
     seen.setdefault(row.old_code, number)
