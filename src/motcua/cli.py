@@ -27,6 +27,7 @@ from motcua.core.settings import get_settings
 from motcua.exchange import service as exchange
 from motcua.exchange.connectors import close_registry_transport
 from motcua.exchange.tasks import seal_access_log
+from motcua.legacy.cli import legacy_app
 from motcua.units import service as units
 
 app = typer.Typer(help="motcua: dịch vụ công trực tuyến toàn trình.", no_args_is_help=True)
@@ -37,7 +38,7 @@ calendar_app = typer.Typer(help="The working-day calendar.", no_args_is_help=Tru
 bench_app = typer.Typer(help="Benchmarks (results go to docs/benchmarks.md).", no_args_is_help=True)
 for sub, name in [
     (db_app, "db"), (units_app, "units"), (catalog_app, "catalog"),
-    (calendar_app, "calendar"), (bench_app, "bench"),
+    (calendar_app, "calendar"), (bench_app, "bench"), (legacy_app, "legacy"),
 ]:  # fmt: skip
     app.add_typer(sub, name=name)
 

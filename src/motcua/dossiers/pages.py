@@ -22,6 +22,7 @@ from motcua.dossiers import service
 from motcua.dossiers.models import DossierState
 from motcua.identity.auth import PageCitizen
 from motcua.identity.citizens import Citizen
+from motcua.legacy import service as legacy
 from motcua.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -57,7 +58,7 @@ async def tracking(
     if errors:
         return render(request, "dossiers/tracking.html", context, 422)
     try:
-        found = await service.track(session, code, secret)
+        found = await service.track(session, await legacy.current_code(session, code), secret)
     except NotFound as error:
         context["errors"] = [("code", error.message)]
         return render(request, "dossiers/tracking.html", context, 404)

@@ -33,9 +33,14 @@ async def communes(code: UnitCode, session: RequestSession) -> list[CommuneOut]:
 
 
 @router.get("/units/{code}", response_model=UnitOut)
-async def unit(code: UnitCode, session: RequestSession) -> UnitOut:
-    """A current unit, or for a pre-2025 code the unit that succeeded it (``succeeded`` set)."""
-    resolved = await service.resolve(session, code)
+async def unit(
+    code: UnitCode,
+    session: RequestSession,
+    former: Annotated[bool, Query(description="read a 5-digit code as a pre-2025 commune")] = False,
+) -> UnitOut:
+    """A current unit, or for a pre-2025 code the unit that succeeded it (``succeeded`` set);
+    a former commune split between several 2025 communes answers 409 naming them."""
+    resolved = await service.resolve(session, code, former=former)
     out = UnitOut.model_validate(resolved.unit)
     if resolved.via is not None:
         out.succeeded = SuccessionOut.model_validate(resolved.via)

@@ -2,7 +2,7 @@
 
 import enum
 
-from sqlalchemy import Enum, ForeignKey, Index, String
+from sqlalchemy import Boolean, Enum, ForeignKey, Index, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from motcua.core.models import Base
@@ -49,7 +49,11 @@ class AdminUnit(Base):
 
 
 class UnitSuccession(Base):
-    """A pre-2025 unit and the unit that succeeded it, so old references still resolve."""
+    """A pre-2025 unit and a unit that succeeded it, so old references still resolve.
+
+    A merged unit has one row; a former commune split between several 2025 communes has one
+    row per successor, and ``preferred`` marks the one that took most of it.
+    """
 
     __tablename__ = "unit_successions"
 
@@ -57,8 +61,13 @@ class UnitSuccession(Base):
     old_level: Mapped[UnitLevel] = mapped_column(
         Enum(UnitLevel, native_enum=False, length=16), primary_key=True
     )
+    successor_code: Mapped[str] = mapped_column(
+        ForeignKey("admin_units.code"), primary_key=True, index=True
+    )
     old_name: Mapped[str] = mapped_column(String(120))
-    successor_code: Mapped[str] = mapped_column(ForeignKey("admin_units.code"), index=True)
+    # The former district (huyện/quận) of a former commune, and its former province's name.
+    old_district: Mapped[str | None] = mapped_column(String(120), default=None)
+    preferred: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     source: Mapped[str] = mapped_column(String(200))
 
 

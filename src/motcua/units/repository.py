@@ -46,7 +46,9 @@ async def unit(session: AsyncSession, code: str) -> AdminUnit | None:
 
 async def successions(session: AsyncSession, old_code: str) -> Sequence[UnitSuccession]:
     result = await session.scalars(
-        select(UnitSuccession).where(UnitSuccession.old_code == old_code)
+        select(UnitSuccession)
+        .where(UnitSuccession.old_code == old_code)
+        .order_by(UnitSuccession.preferred.desc(), UnitSuccession.successor_code)
     )
     return result.all()
 

@@ -34,7 +34,9 @@ class CommuneOut(Out):
 
 class SuccessionOut(Out):
     old_code: str
+    old_level: UnitLevel
     old_name: str
+    old_district: str | None
     source: str
 
 

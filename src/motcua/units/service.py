@@ -11,7 +11,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from vietnam_provinces import Province, Ward
 
-from motcua.core.errors import NotFound
+from motcua.core.errors import Conflict, NotFound
 from motcua.core.repository import insert_missing
 from motcua.units import repository
 from motcua.units.models import (
@@ -23,6 +23,8 @@ from motcua.units.models import (
     UnitLevel,
     UnitSuccession,
 )
+from motcua.units.successions import SOURCE as SUCCESSION_SOURCE
+from motcua.units.successions import commune_successions
 
 SERVICE_CENTRE_SLOT = "99"
 
@@ -111,16 +113,34 @@ async def load_units(session: AsyncSession) -> LoadReport:
             old_code=old,
             old_level=UnitLevel.province,
             old_name=row["name"],
+            old_district=None,
+            preferred=True,
             successor_code=row["successor"],
             source=succession_data["source"],
         )
         for old, row in succession_data["successions"].items()
     ]
+    successions += _commune_successions()
     await insert_missing(session, UnitSuccession, successions)
 
     agency_count = await _load_agencies(session, units)
     provinces = sum(1 for u in units if u["level"] == UnitLevel.province)
     return LoadReport(provinces, len(units) - provinces, agency_count, len(successions))
+
+
+def _commune_successions() -> list[dict[str, Any]]:
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for found in commune_successions():
+        rows[found.old.code, found.successor_code] = dict(
+            old_code=found.old.code,
+            old_level=UnitLevel.commune,
+            old_name=found.old.name,
+            old_district=f"{found.old.district}, {found.old.province}",
+            successor_code=found.successor_code,
+            preferred=found.preferred,
+            source=SUCCESSION_SOURCE,
+        )
+    return list(rows.values())
 
 
 async def _load_agencies(session: AsyncSession, units: Sequence[dict[str, Any]]) -> int:
@@ -235,15 +255,40 @@ async def communes_of(session: AsyncSession, province: str) -> Sequence[AdminUni
 class ResolvedUnit:
     unit: AdminUnit
     via: UnitSuccession | None
+    # For a former commune split between several 2025 communes: every one of them.
+    successors: tuple[AdminUnit, ...] = ()
 
 
-async def resolve(session: AsyncSession, code: str) -> ResolvedUnit:
-    """A current unit by code, or, for a pre-2025 code, the unit that succeeded it."""
-    found = await repository.unit(session, code)
-    if found is not None:
-        return ResolvedUnit(found, None)
-    for succession in await repository.successions(session, code):
-        successor = await repository.unit(session, succession.successor_code)
-        if successor is not None:
-            return ResolvedUnit(successor, succession)
-    raise NotFound(f"Không có đơn vị hành chính mã {code!r}.", code="unknown-unit")
+async def resolve(session: AsyncSession, code: str, *, former: bool = False) -> ResolvedUnit:
+    """A current unit by code, or, for a pre-2025 code, the unit that succeeded it.
+
+    A 2025 commune often kept the code of one of the communes merged into it, so a five-digit
+    code is read as current first; ``former`` reads it as the pre-2025 commune instead.
+    """
+    if not former:
+        found = await repository.unit(session, code)
+        if found is not None:
+            return ResolvedUnit(found, None)
+    return await resolve_former(session, code)
+
+
+async def resolve_former(session: AsyncSession, code: str) -> ResolvedUnit:
+    """The 2025 unit that succeeded a pre-2025 code; several successors are refused by name."""
+    rows = await repository.successions(session, code)
+    if not rows:
+        raise NotFound(
+            f"Không có đơn vị hành chính trước năm 2025 mang mã {code!r}.", code="unknown-unit"
+        )
+    units = [await repository.unit(session, row.successor_code) for row in rows]
+    pairs = [(row, unit) for row, unit in zip(rows, units, strict=True) if unit is not None]
+    if len(pairs) > 1:
+        names = ", ".join(unit_name(unit.code) for _, unit in pairs)
+        raise Conflict(
+            f"{pairs[0][0].old_name} ({pairs[0][0].old_district}) đã được chia cho nhiều xã, "
+            f"phường mới: {names}. Cần số nhà, đường phố để biết thuộc xã, phường nào.",
+            code="several-successors",
+            successors=[unit.code for _, unit in pairs],
+            preferred=next(unit.code for row, unit in pairs if row.preferred),
+        )
+    row, successor = pairs[0]
+    return ResolvedUnit(successor, row, (successor,))

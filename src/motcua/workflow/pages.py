@@ -23,6 +23,7 @@ from motcua.dossiers.models import DossierState, ItemSource
 from motcua.identity.auth import OptionalOfficer
 from motcua.identity.models import Role
 from motcua.identity.service import Subject
+from motcua.legacy import service as legacy
 from motcua.units.models import Agency
 from motcua.web.templating import render
 from motcua.workflow import contents, repository, service
@@ -73,10 +74,15 @@ async def queue(
     flag: Annotated[Literal["overdue", "due_soon"] | None, Query()] = None,
     after_due: Annotated[datetime | None, Query()] = None,
     after_id: Annotated[int | None, Query(ge=1)] = None,
+    ma: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
-    """The officer's agency's open dossiers, earliest due first, keyset paged (no COUNT)."""
+    """The officer's agency's open dossiers, earliest due first, keyset paged (no COUNT);
+    ``ma`` opens one dossier by its code or the code it had in a former system."""
     if officer is None:
         return _login(request)
+    if ma and ma.strip():
+        found = await legacy.current_code(session, ma)
+        return RedirectResponse(f"/can-bo/ho-so/{quote(found, safe='')}", status_code=303)
     now = clock.now()
     after = (after_due, after_id) if after_due is not None and after_id is not None else None
     rows = await repository.queue(
