@@ -306,13 +306,11 @@ def tax_registration(pop: Population, pid: str) -> list[Record]:
 
 
 def tax_payment(pop: Population, pid: str) -> list[Record]:
-    return [
-        {
-            **r,
-            "label": f"{r['fields']['payment_type']['value']} {r['fields']['payment_date']['value']}",
-        }
-        for r in _sector(pop, sectors.TAX_PAYMENT, pid, "")
-    ]
+    out = []
+    for r in _sector(pop, sectors.TAX_PAYMENT, pid, ""):
+        what, when = r["fields"]["payment_type"]["value"], r["fields"]["payment_date"]["value"]
+        out.append({**r, "label": f"{what} {when}"})
+    return out
 
 
 def traffic_fine(pop: Population, pid: str) -> list[Record]:
