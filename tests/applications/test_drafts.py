@@ -7,7 +7,6 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.exchange.models import Registry
-
 from tests.applications.conftest import AN, DECLARATION, start_and_fetch
 from tests.dossiers.conftest import pdf_bytes
 from tests.identity.helpers import as_citizen
