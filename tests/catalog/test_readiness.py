@@ -12,7 +12,7 @@ from motcua.catalog.schemas import CatalogDocument, ProcedureDoc
 from motcua.exchange.models import Registry
 from tests.exchange.conftest import registries, sandbox  # noqa: F401  (fixtures)
 
-FIXTURE = "9.990001"
+FIXTURE = "9.990101"
 
 
 async def _disable(session: AsyncSession, code: str) -> None:
