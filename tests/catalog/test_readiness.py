@@ -121,6 +121,7 @@ async def test_procedure_page_promises_only_what_connected_registries_deliver(
     need_not = html.split('id="fetched-title"')[1].split("</section>")[0]
     assert "Giấy chứng sinh" in need_not
     assert "Dữ liệu đã có nhưng chưa kết nối" not in html
+    assert 'href="/san-sang-du-lieu"' in html
 
     await _disable(session, "health")
     html = (await client.get("/procedures/1.001193")).text
