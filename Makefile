@@ -24,6 +24,7 @@ install-dev: $(VENV)/.dev
 run: install fonts
 	$(BIN)/motcua seed
 	$(BIN)/motcua monitoring simulate --days 60
+	$(BIN)/motcua stats demo
 	$(BIN)/motcua serve --host 127.0.0.1 --port 8000
 
 APT_INSTALL = if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $(1) >/dev/null; \
@@ -63,6 +64,7 @@ bench: install postgres
 	$(BIN)/motcua bench dossiers --seconds 4 --rounds 3
 	$(BIN)/motcua bench monitoring --rounds 30
 	$(BIN)/motcua bench workflow --samples 300
+	$(BIN)/motcua bench stats --samples 100
 
 clean:
 	rm -rf $(VENV) *.db *.db-shm *.db-wal .pytest_cache .mypy_cache .ruff_cache

@@ -29,6 +29,8 @@ from motcua.units import service as units
 SYNTHETIC_IN_TESTS = 300
 # Tests seal the access log themselves; an app served in a test must not start its own sealer.
 os.environ.setdefault("MOTCUA_EXCHANGE_SEAL_SECONDS", "0")
+# Thousands of logins and applications from one address: tests of the limits turn them on.
+os.environ.setdefault("MOTCUA_RATE_LIMIT_ENABLED", "false")
 
 
 @pytest.fixture(scope="session")

@@ -13,9 +13,13 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from motcua import __version__
+from motcua.core import inputs, ratelimit
 from motcua.core.database import dispose_autocommit_pools, get_sessionmaker
 from motcua.core.errors import DomainError
+from motcua.core.headers import SecurityHeaders
+from motcua.core.inputs import BodyLimit
 from motcua.core.process import freeze_startup_heap
+from motcua.core.production import refuse_public_defaults
 from motcua.core.settings import get_settings
 from motcua.exchange.config import get_exchange_settings
 from motcua.exchange.connectors import close_registry_transport
@@ -23,6 +27,7 @@ from motcua.exchange.tasks import keep_sealing
 from motcua.identity import csrf
 from motcua.identity.auth import LoginRequired, login_redirect
 from motcua.modules import domain_modules
+from motcua.web.i18n import parameter_message
 from motcua.web.templating import WEB, render, templates
 
 
@@ -39,6 +44,7 @@ async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app() -> FastAPI:
+    refuse_public_defaults()  # production never starts with the demo's public secrets
     app = FastAPI(
         lifespan=_lifespan,
         title="motcua",
@@ -47,13 +53,17 @@ def create_app() -> FastAPI:
         openapi_url="/openapi.json",
         docs_url="/docs",
         # One check of every page form's token, before any route (``identity.csrf``).
-        dependencies=[Depends(csrf.protect)],
+        # The input policy (``core.inputs``) first: no control character or out-of-range
+        # integer reaches a route, a form token check or the database.
+        dependencies=[Depends(inputs.check), Depends(csrf.protect), Depends(ratelimit.check)],
     )
+    app.add_middleware(BodyLimit)
+    app.add_middleware(SecurityHeaders)  # outermost: every answer has them, a 413 too
     templates().env.globals["csrf_field"] = csrf.field
     for router in _routers():
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
-    if get_settings().sandbox:
+    if get_settings().demo:
         from motcua.sandbox import sms  # noqa: F401  (registers the recording SMS gateway)
         from motcua.sandbox.registries import create_sandbox_app
 
@@ -61,7 +71,9 @@ def create_app() -> FastAPI:
 
         from motcua.sandbox.oidc import create_oidc_app
 
-        app.mount("/sandbox/oidc", create_oidc_app())
+        # One provider across worker processes: key and spent codes under the storage folder.
+        shared = get_settings().storage_dir / "sandbox-oidc"
+        app.mount("/sandbox/oidc", create_oidc_app(shared_dir=shared))
     app.add_exception_handler(DomainError, _domain_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
@@ -89,10 +101,13 @@ def _is_page(request: Request) -> bool:
 
 async def _domain_error(request: Request, error: DomainError) -> Response:
     if _is_page(request):
-        return render(request, "error.html", {"messages": [error.message]}, error.status_code)
+        page = render(request, "error.html", {"messages": [error.message]}, error.status_code)
+        page.headers.update(getattr(error, "headers", None) or {})
+        return page
     return JSONResponse(
         {"code": error.code, "message": error.message, **error.details},
         status_code=error.status_code,
+        headers=getattr(error, "headers", None),
     )
 
 
@@ -113,17 +128,34 @@ async def _http_error(request: Request, error: StarletteHTTPException) -> Respon
     )
 
 
+ECHO_MAX = 200
+MAX_PROBLEMS = 20
+CONTROL_PAGE_MESSAGE = (
+    "Nội dung bạn gửi có ký tự điều khiển không in được (ví dụ ký tự NUL), thường do dán từ "
+    "phần mềm khác. Vui lòng xóa ký tự đó, gõ lại nội dung rồi gửi lại."
+)
+
+
 async def _validation_error(request: Request, error: RequestValidationError) -> Response:
     """422 naming each bad parameter, in words a person can act on (a page for pages)."""
     problems: list[dict[str, Any]] = []
-    for e in error.errors():
+    for e in error.errors()[:MAX_PROBLEMS]:
         location = [str(part) for part in e["loc"] if part not in ("query", "path", "body")]
-        name = ".".join(location) or "request"
-        problems.append({"parameter": name, "message": e["msg"], "input": str(e.get("input"))})
+        name = ".".join(location)[:ECHO_MAX] or "request"
+        problem = {"parameter": name, "message": str(e["msg"])[:ECHO_MAX]}
+        if "input" in e:  # echoed only when short: a large input never comes back
+            shown = str(e["input"])
+            problem["input"] = shown if len(shown) <= ECHO_MAX else shown[:ECHO_MAX] + "…"
+        problems.append(problem)
     names = ", ".join(p["parameter"] for p in problems)
     if _is_page(request):
-        messages = [f"Giá trị của “{p['parameter']}” không hợp lệ." for p in problems]
-        return render(request, "error.html", {"messages": messages}, 422)
+        messages = [
+            CONTROL_PAGE_MESSAGE
+            if e["type"] == "control_character"
+            else parameter_message(p["parameter"])
+            for e, p in zip(error.errors(), problems, strict=False)
+        ]
+        return render(request, "error.html", {"messages": list(dict.fromkeys(messages))}, 422)
     return JSONResponse(
         {
             "code": "invalid-parameter",

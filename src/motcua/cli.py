@@ -124,6 +124,10 @@ def serve(
     """Serve the web application and API."""
     import uvicorn
 
+    from motcua.core.production import refuse_public_defaults
+
+    refuse_public_defaults()  # said once here, before any worker process starts
+
     uvicorn.run(
         "motcua.app:create_app",
         factory=True,
@@ -147,21 +151,27 @@ def worker(
     idle_seconds: float = 1.0,
 ) -> None:
     """Deliver outbox messages (notifications and other side effects) after their commit; once
-    an hour, sweep stored files no upload points at."""
+    an hour, sweep stored files no upload points at; every few seconds, bring the dossier
+    statistics up to the dossiers' history."""
     from motcua.core import outbox
     from motcua.modules import import_parts
 
     import_parts("tasks")
-    if get_settings().sandbox:
+    from motcua.core.production import refuse_public_defaults
+
+    refuse_public_defaults()
+    if get_settings().demo:
         from motcua.sandbox import sms  # noqa: F401  (registers the recording SMS gateway)
 
     from motcua.core import clock
     from motcua.core.process import freeze_startup_heap
     from motcua.dossiers.tasks import HourlySweep
     from motcua.monitoring.tasks import DailyReminder
+    from motcua.stats.tasks import RollupTick
 
     reminder = DailyReminder()
     upload_sweep = HourlySweep()
+    statistics = RollupTick()
 
     async def run() -> int:
         sessions = get_sessionmaker()
@@ -171,6 +181,7 @@ def worker(
             while True:
                 await reminder.tick(sessions, clock.now())
                 await upload_sweep.tick(sessions, clock.now())
+                await statistics.tick(sessions, clock.now())
                 await seal_access_log(sessions)
                 done += await outbox.run_until_idle(sessions)
                 if once:
@@ -266,10 +277,18 @@ def catalog_schema() -> None:
 
 
 @calendar_app.command("due")
-def calendar_due(received_at: datetime, working_days: int) -> None:
+def calendar_due(
+    received_at: datetime,
+    working_days: int,
+    same_day_cutoff: Annotated[
+        bool,
+        typer.Option(help="The procedure sets the 15:00 receipt cut-off (same-day civil status)."),
+    ] = False,
+) -> None:
     """When a dossier received at RECEIVED_AT is due after WORKING_DAYS working days."""
     try:
-        typer.echo(get_calendar().due_at(received_at, working_days).isoformat())
+        due = get_calendar().due_at(received_at, working_days, cutoff=same_day_cutoff)
+        typer.echo(due.isoformat())
     except DomainError as error:
         typer.secho(error.message, fg=typer.colors.RED, err=True)
         raise typer.Exit(1) from error
@@ -661,6 +680,13 @@ def storage_sweep() -> None:
         typer.secho(error.message, fg=typer.colors.RED, err=True)
         raise typer.Exit(1) from error
     typer.echo(f"{removed} unreferenced files removed.")
+
+
+from motcua.stats.commands import bench_stats, brief, stats_app  # noqa: E402
+
+app.add_typer(stats_app, name="stats")
+app.command("brief")(brief)
+bench_app.command("stats")(bench_stats)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ test, a real SMTP inbox on loopback, and a procedure with a confirmed fee."""
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -83,7 +84,7 @@ async def fee_procedure(session: AsyncSession) -> str:
                     "key": "noi_cu_tru",
                     "name": "Nơi cư trú",
                     "evidence_type": "residence.record",
-                    "fields": ["personal_id", "permanent_address"],
+                    "fields": ["personal_id", "permanent_address", "residence_unit_code"],
                 },
             ],
         }
@@ -94,6 +95,30 @@ async def fee_procedure(session: AsyncSession) -> str:
 
 
 DECLARATION = {"noi_dung": "Đề nghị giải quyết (dữ liệu thử)", "cam_doan": True}
+JUDICIAL_DECLARATION = {
+    "loai_phieu": "Phiếu lý lịch tư pháp số 1",
+    "muc_dich": "Bổ sung hồ sơ xin việc (dữ liệu thử)",
+    "so_luong": "1",
+    "cam_doan": True,
+}
+
+
+def answers(item: dict[str, Any]) -> dict[str, Any]:
+    """Answers to a generated declaration, as a person fills it: the first choice of each list,
+    a past date, a short text, every box ticked; what a registry pre-filled is kept."""
+    given: dict[str, Any] = {}
+    for spec in item["fields"]:
+        if spec["name"] in item["values"]:
+            continue
+        if spec["kind"] == "checkbox":
+            given[spec["name"]] = True
+        elif spec["kind"] == "select":
+            given[spec["name"]] = spec["options"][0]
+        elif spec["kind"] == "date":
+            given[spec["name"]] = "2025-09-20"
+        elif spec["kind"] != "tel":
+            given[spec["name"]] = "Dữ liệu thử"
+    return given
 
 
 async def start_and_fetch(

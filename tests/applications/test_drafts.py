@@ -7,7 +7,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.exchange.models import Registry
-from tests.applications.conftest import AN, DECLARATION, start_and_fetch
+from tests.applications.conftest import AN, JUDICIAL_DECLARATION, start_and_fetch
 from tests.dossiers.conftest import pdf_bytes
 from tests.identity.helpers import as_citizen
 
@@ -69,13 +69,13 @@ async def test_draft_is_saved_and_resumed(client: httpx.AsyncClient) -> None:
     draft = await start_and_fetch(client, CRIMINAL_RECORD)
     saved = await client.patch(
         f"/api/v1/applications/{draft['id']}",
-        json={"values": {"to_khai_yeu_cau": {"noi_dung": "Xin phiếu số 1"}}},
+        json={"values": {"to_khai_yeu_cau": {"muc_dich": "Xin phiếu số 1"}}},
         headers=ME,
     )
     assert saved.status_code == 200, saved.text
     resumed = await client.get(f"/api/v1/applications/{draft['id']}", headers=ME)
     form = {i["key"]: i for i in resumed.json()["form"]}
-    assert form["to_khai_yeu_cau"]["values"] == {"noi_dung": "Xin phiếu số 1"}
+    assert form["to_khai_yeu_cau"]["values"] == {"muc_dich": "Xin phiếu số 1"}
     listed = await client.get("/api/v1/applications", headers=ME)
     assert draft["id"] in {a["id"] for a in listed.json()}
     other = await client.get(
@@ -121,7 +121,7 @@ async def test_upload_or_changed_value_for_a_verified_requirement_is_refused(
         f"/api/v1/applications/{draft['id']}/submit",
         json={
             "uploads": {"thong_tin_nhan_than": file_id},
-            "values": {"to_khai_yeu_cau": DECLARATION},
+            "values": {"to_khai_yeu_cau": JUDICIAL_DECLARATION},
         },
         headers=ME,
     )
@@ -134,9 +134,13 @@ async def test_missing_answers_are_reported_all_at_once(client: httpx.AsyncClien
     response = await client.post(f"/api/v1/applications/{draft['id']}/submit", headers=ME)
     assert response.status_code == 422
     fields = {p["field"]: p["code"] for p in response.json()["problems"]}
+    # The birth declaration asks the child's data; ethnicity and nationality are pre-filled
+    # from the parent's population record, so they are not asked again.
     assert fields == {
-        "values.to_khai_dang_ky_khai_sinh.noi_dung": "missing-field",
-        "values.to_khai_dang_ky_khai_sinh.cam_doan": "missing-field",
+        **{
+            f"values.to_khai_dang_ky_khai_sinh.{name}": "missing-field"
+            for name in ("ho_ten_tre", "ngay_sinh", "gioi_tinh", "noi_sinh", "quan_he", "cam_doan")
+        },
         "uploads.giay_chung_sinh": "missing-upload",
     }
     again = await client.get(f"/api/v1/applications/{draft['id']}", headers=ME)
@@ -146,7 +150,7 @@ async def test_missing_answers_are_reported_all_at_once(client: httpx.AsyncClien
 async def test_double_submission_makes_one_dossier(client: httpx.AsyncClient) -> None:
     draft = await start_and_fetch(client, CRIMINAL_RECORD)
     url = f"/api/v1/applications/{draft['id']}/submit"
-    body = {"values": {"to_khai_yeu_cau": DECLARATION}}
+    body = {"values": {"to_khai_yeu_cau": JUDICIAL_DECLARATION}}
     first = await client.post(url, json=body, headers=ME)
     assert first.status_code == 201, first.text
     second = await client.post(url, json=body, headers=ME)

@@ -14,7 +14,7 @@ from motcua.applications import payments
 from motcua.core import outbox
 from motcua.notify import service as notify
 from motcua.notify import tasks as notify_tasks
-from tests.applications.conftest import AN, DECLARATION, Inbox, start_and_fetch
+from tests.applications.conftest import AN, Inbox, answers, start_and_fetch
 from tests.dossiers.conftest import Backend, pdf_bytes, png_bytes
 from tests.forms import token_from, token_in
 from tests.identity.helpers import as_citizen
@@ -40,7 +40,7 @@ async def file_application(
     values, uploads = {}, {}
     for n, item in enumerate(form):
         if item["kind"] == "declaration":
-            values[item["key"]] = DECLARATION
+            values[item["key"]] = answers(item)
         elif item["kind"] == "upload" and (item["mandatory"] or item["reason"]):
             data = pdf_bytes(item["key"]) if n % 2 else png_bytes(n)
             up = await client.post(
@@ -48,9 +48,15 @@ async def file_application(
             )
             assert up.status_code == 201, up.text
             uploads[item["key"]] = up.json()["id"]
+    where: dict[str, object] = {}
+    if draft["receiving_agency"] is None:  # nothing read says where An lives: he chooses
+        centres = await client.get(
+            "/api/v1/agencies", params={"level": "province", "kind": "service_centre", "unit": "01"}
+        )
+        where = {"receiving_agency": centres.json()[0]["code"]}
     saved = await client.patch(
         f"/api/v1/applications/{draft['id']}",
-        json={"uploads": uploads, "contact_email": "an.nguyen@example.test"},
+        json={"uploads": uploads, "contact_email": "an.nguyen@example.test", **where},
         headers=ME,
     )
     assert saved.status_code == 200, saved.text
@@ -194,7 +200,8 @@ async def test_pages_from_preview_to_receipt_and_payment(
     tracked = await client.post("/tra-cuu", data={"code": code.group(0), "secret": shown.group(1)})
     assert tracked.status_code == 200, tracked.text
     pay_page = await client.get(form_url + "/thanh-toan", headers=ME)
-    assert "<svg" in pay_page.text and "000201" in pay_page.text
+    assert "<svg" in pay_page.text and "Cách thanh toán" in pay_page.text
+    assert "000201" not in pay_page.text  # the VietQR payload is for the bank app, not shown
     paid = await client.post(
         form_url + "/thanh-toan", data={"csrf_token": token_in(pay_page.text)}, headers=ME
     )

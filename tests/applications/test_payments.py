@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from motcua.applications import payments
 from motcua.core.settings import get_settings
 from motcua.sandbox.payment import SIGNATURE_HEADER, crc16, sign
-from tests.applications.conftest import AN, DECLARATION, start_and_fetch
+from tests.applications.conftest import AN, DECLARATION, JUDICIAL_DECLARATION, start_and_fetch
 from tests.identity.helpers import as_citizen, as_officer
 
 pytestmark = pytest.mark.usefixtures("registries")
@@ -69,7 +69,8 @@ async def test_fee_paid_once_through_a_signed_callback(
     assert (await dossier(client, code))["payment_state"] == "unpaid"
 
     # the workflow does not process a dossier whose fee is unpaid
-    officer = await as_officer(session, "001090000789", agency_code="000.00.00.G01")
+    receiving = str((await dossier(client, code))["receiving_agency"])  # where it was filed
+    officer = await as_officer(session, "001090000789", agency_code=receiving)
     await session.commit()
     blocked = await client.post(
         f"/api/v1/workflow/dossiers/{code}/complete", json={}, headers=officer
@@ -100,37 +101,93 @@ async def test_fee_paid_once_through_a_signed_callback(
     assert processed.status_code == 200, processed.text
 
 
-async def test_wrong_amount_and_unknown_payment_are_refused(
-    client: httpx.AsyncClient, fee_procedure: str
-) -> None:
+async def _payment(client: httpx.AsyncClient, fee_procedure: str) -> tuple[object, str]:
     filed = await submitted(client, fee_procedure)
     payment = (
         await client.post(
             "/api/v1/payments", json={"dossier_code": filed["dossier_code"]}, headers=ME
         )
     ).json()
+    return filed["dossier_code"], str(payment["reference"])
+
+
+async def _callback(client: httpx.AsyncClient, data: dict[str, object]) -> httpx.Response:
+    raw = json.dumps(data).encode()
     secret = get_settings().payment_sandbox_secret
-    for body, code in (
-        (
-            {"reference": payment["reference"], "transaction_id": "T1", "amount_vnd": 5},
-            "amount-mismatch",
-        ),
-        ({"reference": "0" * 16, "transaction_id": "T2", "amount_vnd": 200000}, "unknown-payment"),
+    return await client.post(CALLBACK, content=raw, headers={SIGNATURE_HEADER: sign(secret, raw)})
+
+
+async def test_a_short_payment_is_recorded_and_leaves_the_fee_unpaid(
+    client: httpx.AsyncClient, fee_procedure: str
+) -> None:
+    code, reference = await _payment(client, fee_procedure)
+    before = len((await dossier(client, code))["history"])  # type: ignore[arg-type]
+    short = {"reference": reference, "transaction_id": "T1", "amount_vnd": 5, "status": "paid"}
+    for _ in range(2):  # the same transaction twice: recorded once
+        response = await _callback(client, short)
+        assert response.status_code == 200, response.text
+    assert response.json()["outcome"] == "replayed"
+    after = await dossier(client, code)
+    assert after["payment_state"] == "unpaid"
+    history = after["history"]
+    assert len(history) == before + 1  # type: ignore[arg-type]
+    assert history[-1]["kind"] == "payment-refused"  # type: ignore[index]
+    unknown = await _callback(
+        client,
+        {"reference": "0" * 16, "transaction_id": "T2", "amount_vnd": 200000, "status": "paid"},
+    )
+    assert unknown.status_code == 404 and unknown.json()["code"] == "unknown-payment"
+
+
+async def test_a_failed_payment_leaves_the_dossier_unpaid_until_one_goes_through(
+    client: httpx.AsyncClient, fee_procedure: str
+) -> None:
+    """A signed callback saying ``failed`` is honoured: nothing is paid, the event is kept;
+    a later successful transaction of the same request pays it."""
+    code, reference = await _payment(client, fee_procedure)
+    failed = payments.gateway("sandbox").simulate(
+        reference=reference, amount_vnd=200000, status="failed"
+    )
+    assert failed is not None
+    for expected in ("failed", "replayed"):
+        response = await client.post(CALLBACK, content=failed.body, headers=failed.headers)
+        assert response.status_code == 200 and response.json()["outcome"] == expected
+        assert response.json()["status"] == "pending"
+    state = await dossier(client, code)
+    assert state["payment_state"] == "unpaid"
+    kinds = [e["kind"] for e in state["history"]]  # type: ignore[attr-defined]
+    assert kinds.count("payment-failed") == 1 and "payment-confirmed" not in kinds
+
+    # no status, or a status that is not a word: refused, nothing recorded
+    for data in (
+        {"reference": reference, "transaction_id": "T3", "amount_vnd": 200000},
+        {"reference": reference, "transaction_id": "T4", "amount_vnd": 200000, "status": 1},
+        {
+            "reference": reference,
+            "transaction_id": "T\x005",
+            "amount_vnd": 200000,
+            "status": "paid",
+        },
     ):
-        raw = json.dumps(body).encode()
-        response = await client.post(
-            CALLBACK, content=raw, headers={SIGNATURE_HEADER: sign(secret, raw)}
+        bad = await _callback(client, data)
+        assert bad.status_code in (401, 422) and bad.json()["code"] in (
+            "bad-callback",
+            "invalid-parameter",
         )
-        assert response.json()["code"] == code
-    state = (await dossier(client, filed["dossier_code"]))["payment_state"]
-    assert state == "unpaid"
+    assert (await dossier(client, code))["history"] == state["history"]
+
+    paid = payments.gateway("sandbox").simulate(reference=reference, amount_vnd=200000)
+    assert paid is not None
+    confirmed = await client.post(CALLBACK, content=paid.body, headers=paid.headers)
+    assert confirmed.json()["outcome"] == "confirmed"
+    assert (await dossier(client, code))["payment_state"] == "paid"
 
 
 async def test_no_payment_without_a_confirmed_fee(client: httpx.AsyncClient) -> None:
     draft = await start_and_fetch(client, "0.000021")  # the catalog's fee has no amount yet
     filed = await client.post(
         f"/api/v1/applications/{draft['id']}/submit",
-        json={"values": {"to_khai_yeu_cau": DECLARATION}},
+        json={"values": {"to_khai_yeu_cau": JUDICIAL_DECLARATION}},
         headers=ME,
     )
     assert filed.json()["payment_state"] == "to_confirm"

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.identity.models import Role
 from motcua.units.models import AdminUnit, Agency, AgencyKind
-from tests.applications.conftest import AN, DECLARATION, start_and_fetch
+from tests.applications.conftest import AN, answers, start_and_fetch
 from tests.dossiers.conftest import pdf_bytes
 from tests.identity.helpers import as_citizen, as_officer
 
@@ -48,13 +48,14 @@ async def _submit(client: httpx.AsyncClient, draft: dict[str, object]) -> httpx.
             )
             uploads[item["key"]] = up.json()["id"]
     draft_id = draft["id"]
+    form = {i["key"]: i for i in draft["form"]}  # type: ignore[attr-defined]
     saved = await client.patch(
         f"/api/v1/applications/{draft_id}", json={"uploads": uploads}, headers=ME
     )
     assert saved.status_code == 200, saved.text
     return await client.post(
         f"/api/v1/applications/{draft_id}/submit",
-        json={"values": {"to_khai_dang_ky_khai_sinh": DECLARATION}},
+        json={"values": {"to_khai_dang_ky_khai_sinh": answers(form["to_khai_dang_ky_khai_sinh"])}},
         headers=ME,
     )
 

@@ -65,4 +65,5 @@ async def test_bad_page_parameter_is_a_vietnamese_page(client: httpx.AsyncClient
     response = await client.get("/", params={"page": "hai"})
     assert response.status_code == 422
     assert response.headers["content-type"].startswith("text/html")
-    assert "Yêu cầu chưa đúng" in response.text and "page" in response.text
+    assert "Yêu cầu chưa đúng" in response.text and "“Số trang”" in response.text
+    assert "“page”" not in response.text  # the parameter in words, not its name in the code

@@ -1,6 +1,7 @@
 """Dossier fixtures: a storage folder per test (and an S3 bucket on a real S3-compatible server
 for the storage tests), test procedures, real file bytes."""
 
+import io
 import logging
 import secrets
 import struct
@@ -15,6 +16,8 @@ import obstore
 import pytest
 from moto.server import ThreadedMotoServer
 from obstore.store import S3Store
+from PIL import Image
+from pypdf import PdfWriter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.catalog import service as catalog
@@ -165,8 +168,13 @@ async def procedures(session: AsyncSession) -> dict[str, str]:
 
 
 def pdf_bytes(text: str = "hồ sơ") -> bytes:
-    body = f"1 0 obj << /Type /Catalog >> endobj % {text}\n".encode()
-    return b"%PDF-1.4\n" + body + b"trailer << /Root 1 0 R >>\n%%EOF\n"
+    """A real one-page PDF (uploads are opened by a PDF parser), titled ``text``."""
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.add_metadata({"/Title": text})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def png_bytes(seed: int = 0) -> bytes:
@@ -183,11 +191,10 @@ def png_bytes(seed: int = 0) -> bytes:
 
 
 def jpeg_bytes() -> bytes:
-    return (
-        b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
-        + b"\x00" * 64
-        + b"\xff\xd9"
-    )
+    """A real 2×2 JPEG (uploads are decoded by Pillow)."""
+    out = io.BytesIO()
+    Image.new("RGB", (2, 2), (200, 30, 30)).save(out, format="JPEG")
+    return out.getvalue()
 
 
 def registry_item(evidence_item: int, key: str = "giay_chung_sinh") -> dict[str, Any]:

@@ -16,7 +16,7 @@ from tests.dossiers.conftest import pdf_bytes
 
 ACTOR = "001099000042"  # used by this test only, so cleaning up touches nothing else
 PROCEDURE = "1.001193"  # Đăng ký khai sinh, from the seeded catalog
-AGENCY = "000.00.00.G15"  # the procedure's managing agency receives it
+AGENCY = "000.99.00004.P01"  # a commune service centre receives this commune-level procedure
 CONCURRENT = 8
 
 
@@ -40,6 +40,7 @@ def submission(upload_id: str) -> SubmissionIn:
     return SubmissionIn.model_validate(
         {
             "procedure_code": PROCEDURE,
+            "receiving_agency": AGENCY,
             "items": [
                 {
                     "requirement_key": "to_khai_dang_ky_khai_sinh",

@@ -76,7 +76,10 @@ async def test_who_used_my_data_lists_newest_first_and_signs_the_record(
     await client.post(f"/du-lieu/dong-y/{reference}", data={"csrf_token": token}, headers=ME)
     page = await client.get("/du-lieu/cua-toi", headers=ME)
     assert page.status_code == 200
-    assert "Hồ sơ thủ tục 0.000021" in page.text and "Bộ Công an" in page.text
+    assert 'Hồ sơ thủ tục <span class="code">0.000021</span> <span class="badge provisional"' in (
+        page.text
+    )
+    assert "Bộ Công an" in page.text
 
     api = (await client.get("/api/v1/me/data-access", headers=ME)).json()["items"]
     seqs = [e["seq"] for e in api]

@@ -193,3 +193,46 @@ async def test_a_read_gets_only_the_fields_the_procedure_lists(
     for read in await _reads_of(session, reference):
         assert read.fields is not None and read.fields
         assert set(read.fields) <= set().union(*listed.values())
+
+
+async def test_a_parent_chooses_their_child_and_the_childs_birth_record_is_read(
+    session: AsyncSession, fetcher: Fetcher
+) -> None:
+    reference = await _ready(session, "0.000012", personas.COMPLETE)  # passport for a child
+    with pytest.raises(Invalid) as not_a_child:
+        await subjects.choose(
+            session, reference, personas.COMPLETE, "child", personas.SPOUSE, fetcher=fetcher
+        )
+    assert not_a_child.value.code == "not-in-family" and "con của bạn" in not_a_child.value.message
+    chosen = await subjects.choose(
+        session, reference, personas.COMPLETE, "child", personas.CHILD, fetcher=fetcher
+    )
+    assert chosen.full_name == "Nguyễn Minh Châu" and "Bộ luật Dân sự" in chosen.ground
+    result = await service.fetch_evidence(session, reference, personas.COMPLETE, fetcher=fetcher)
+    birth = {i.key: i for i in result.items}["thong_tin_khai_sinh_tre_em"]
+    assert birth.status == ItemStatus.delivered
+    assert birth.fields["child_full_name"].value == "Nguyễn Minh Châu"
+    reads = [r for r in await _reads_of(session, reference) if r.evidence_type_code
+             == "civil_status.birth"]  # fmt: skip
+    assert {r.subject_personal_id for r in reads} == {personas.CHILD}
+
+
+async def test_a_guest_is_another_party_who_confirms_before_being_read(
+    session: AsyncSession, fetcher: Fetcher
+) -> None:
+    reference = await _ready(session, "0.000006", personas.COMPLETE)  # stay notification
+    with pytest.raises(Invalid) as itself:
+        await subjects.choose(session, reference, personas.COMPLETE, "other_party",
+                              personas.COMPLETE)  # fmt: skip
+    assert itself.value.code == "subject-is-applicant"
+    asked = await subjects.choose(
+        session, reference, personas.COMPLETE, "other_party", personas.DISAGREEING
+    )
+    assert asked.state == SubjectState.pending
+    await subjects.answer(session, reference, "other_party", personas.DISAGREEING, accept=False)
+    result = await service.fetch_evidence(session, reference, personas.COMPLETE, fetcher=fetcher)
+    guest = {i.key: i for i in result.items}["nhan_than_nguoi_luu_tru"]
+    assert guest.reason == "subject-declined" and not guest.fields
+    assert personas.DISAGREEING not in {
+        r.subject_personal_id for r in await _reads_of(session, reference)
+    }

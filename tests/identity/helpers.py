@@ -60,7 +60,7 @@ async def log_in_through_eid(
     async with httpx.AsyncClient() as browser:
         page = await browser.get(authorize_url)
         assert page.status_code == 200, page.text
-        assert "dữ liệu tổng hợp" in page.text.lower() or "synthetic" in page.text.lower()
+        assert "dữ liệu mô phỏng" in page.text.lower()
         form = dict(authorize_url.params)
         form |= {"personal_id": persona, "acr": acr, "decision": "allow"}
         chosen = await browser.post(authorize_url.copy_with(query=None), data=form)

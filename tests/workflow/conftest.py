@@ -121,10 +121,22 @@ GROUP_KEYS = (
 SIMPLE_KEYS = ("giay_chung_sinh", "nhan_than_cha_me", "noi_cu_tru_cha_me")
 
 
+# The birth declaration as the officer typed it at the counter (synthetic).
+CHILD = {
+    "ho_ten_tre": "Phạm Minh Khôi (dữ liệu tổng hợp)",
+    "ngay_sinh": "2025-09-20",
+    "gioi_tinh": "Nam",
+    "noi_sinh": "Bệnh viện Phụ sản (dữ liệu tổng hợp)",
+    "dan_toc": "Kinh",
+    "quoc_tich": "Việt Nam",
+    "quan_he": "Mẹ",
+}
+
+
 def _typed(key: str, keys: tuple[str, ...]) -> list[dict[str, Any]]:
     """Every item typed at the counter (tests that commit, and are not about registry data)."""
     return [
-        {"requirement_key": key, "source": "counter", "value": {"ghi_chu": "tổng hợp"}},
+        {"requirement_key": key, "source": "counter", "value": dict(CHILD)},
         *(
             {"requirement_key": k, "source": "counter", "value": {"nguon": "dữ liệu tổng hợp"}}
             for k in keys

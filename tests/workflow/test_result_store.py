@@ -9,6 +9,7 @@ registers the birth (1.001193); the signed e-birth certificate is kept with the 
 """
 
 import asyncio
+import io
 import secrets
 import socket
 from collections.abc import AsyncIterator
@@ -17,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
+from pypdf import PdfReader
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -36,6 +38,7 @@ from motcua.exchange.models import ItemStatus, Registry
 from motcua.exchange.schemas import FetchResult, ItemView
 from motcua.sandbox import personas, pki
 from motcua.workflow import repository, results, service
+from motcua.workflow import store as store_module
 from tests.exchange.conftest import fetcher, registries, sandbox  # noqa: F401  (fixtures)
 from tests.workflow.conftest import SIMPLE, SIMPLE_ITEMS, Team
 
@@ -44,7 +47,12 @@ AN = personas.COMPLETE
 RESIDENCE = "0.000003"
 KEY = "giay_khai_sinh_cua_tre"
 KIND = "ket_qua.giay_khai_sinh"
-DECLARATION = {"noi_dung": "Đăng ký thường trú cho con (dữ liệu thử)", "cam_doan": True}
+DECLARATION = {
+    "dia_chi": "Nơi ở của mẹ (dữ liệu thử)",
+    "quan_he_chu_ho": "Con",
+    "ly_do": "Đăng ký thường trú cho con (dữ liệu thử)",
+    "cam_doan": True,
+}
 
 
 def _free_port() -> int:
@@ -140,7 +148,7 @@ def birth_certificate(fetched: FetchResult) -> ItemView:
 
 
 def credential() -> dict[str, str]:
-    return {"Authorization": f"Bearer {get_exchange_settings().credential}"}
+    return {"Authorization": f"Bearer {get_exchange_settings().result_store_credential}"}
 
 
 async def test_a_signed_result_is_delivered_evidence_and_never_asked(
@@ -154,6 +162,10 @@ async def test_a_signed_result_is_delivered_evidence_and_never_asked(
     document = await repository.result(session, verify_code)
     assert document is not None
     issued = get_calendar().localise(document.issued_at).date()
+    # The result states what was declared, under the declaration's own titles.
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(document.pdf)).pages)
+    assert "Họ, chữ đệm và tên của trẻ: Phạm Minh Khôi" in " ".join(text.split())
+    assert "Ngày, tháng, năm sinh: 20/09/2025" in " ".join(text.split())
 
     draft_id, fetched = await residence_application(session, HOA, fetcher)
     item = birth_certificate(fetched)
@@ -202,7 +214,7 @@ async def test_a_revoked_result_is_not_delivered(
     verify_code = await signed_birth_registration(session, team, HOA)
     await results.revoke(session, verify_code, "Cấp nhầm (dữ liệu thử)")
     _, fetched = await residence_application(session, HOA, fetcher)
-    assert birth_certificate(fetched).status == ItemStatus.not_found
+    assert birth_certificate(fetched).status == ItemStatus.not_found, birth_certificate(fetched)
     async with httpx.AsyncClient() as client:
         answer = await client.get(
             f"{store}/direct/ket_qua/{KIND}/records", params={"subject": HOA}, headers=credential()
@@ -238,7 +250,9 @@ async def test_the_store_refuses_callers_without_the_client_credential(
     await signed_birth_registration(session, team, HOA)
     url = f"{store}/direct/ket_qua/{KIND}/records"
     async with httpx.AsyncClient() as client:
-        for headers in ({}, {"Authorization": "Bearer not-the-credential"}):
+        shared = {"Authorization": f"Bearer {get_exchange_settings().credential}"}
+        # The registries' shared credential (public in the demo) never opens the store.
+        for headers in ({}, {"Authorization": "Bearer not-the-credential"}, shared):
             refused = await client.get(url, params={"subject": HOA}, headers=headers)
             assert refused.status_code == 401
             assert refused.json()["code"] == "bad-client-credential"
@@ -254,8 +268,44 @@ async def test_the_store_refuses_callers_without_the_client_credential(
         stranger = Fetcher(
             fetcher.transport,
             board=Breakers(threshold=50, reset_s=30),
-            settings=ExchangeSettings(credential="not-the-credential"),
+            settings=ExchangeSettings(result_store_credential="not-the-credential"),
         )
         _, fetched = await residence_application(session, HOA, stranger)
     item = birth_certificate(fetched)
     assert item.status == ItemStatus.unavailable and item.reason == "unauthorised"
+
+
+async def test_another_consumers_read_is_in_the_access_log(
+    session: AsyncSession,
+    team: Team,
+    keys: Path,
+    store: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A consumer other than the platform's exchange reads with its own credential, must name
+    its purpose, and every read it makes is in the access log the person sees."""
+    verify_code = await signed_birth_registration(session, team, HOA)
+    own = secrets.token_urlsafe(24)
+    monkeypatch.setenv("MOTCUA_RESULT_STORE_CONSUMERS", f'{{"so-tu-phap": "{own}"}}')
+    store_module.get_store_settings.cache_clear()
+    url = f"{store}/direct/ket_qua/{KIND}/records"
+    headers = {"Authorization": f"Bearer {own}"}
+    try:
+        async with httpx.AsyncClient() as client:
+            silent = await client.get(url, params={"subject": HOA}, headers=headers)
+            assert silent.status_code == 422 and silent.json()["code"] == "purpose-required"
+            assert not [e for e in (await exchange.data_access(session, HOA)).items]
+            read = await client.get(
+                url,
+                params={"subject": HOA},
+                headers=headers | {"X-Motcua-Purpose": "Kiem tra ho so (du lieu thu)"},
+            )
+    finally:
+        store_module.get_store_settings.cache_clear()
+    assert read.status_code == 200
+    assert [r["id"] for r in read.json()["records"]] == [verify_code]
+    logged = [e for e in (await exchange.data_access(session, HOA)).items]
+    assert len(logged) == 1
+    assert logged[0].registry_code == "ket_qua" and logged[0].agency_code == "so-tu-phap"
+    assert logged[0].evidence_type_code == KIND and logged[0].outcome == "read"
+    assert logged[0].purpose == "result-store:so-tu-phap: Kiem tra ho so (du lieu thu)"

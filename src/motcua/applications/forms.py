@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from motcua.applications.schemas import DeclarationField, FormItem
+from motcua.catalog import declarations
 from motcua.catalog.models import Requirement
 from motcua.exchange.models import Decision, ItemStatus
 from motcua.exchange.schemas import ItemView
@@ -34,6 +35,46 @@ DECLARATION_FIELDS = [
         max_length=5,
     ),
 ]
+
+OATH = DECLARATION_FIELDS[-1]
+
+
+def declaration_fields(schema: Mapping[str, Any] | None) -> list[DeclarationField]:
+    """The procedure's own declaration, then the oath; the generic one where it has none."""
+    if schema is None:
+        return DECLARATION_FIELDS
+    asked = [
+        DeclarationField(
+            name=spec.name,
+            label=spec.label,
+            kind=spec.kind,
+            required=spec.required,
+            max_length=spec.max_length,
+            options=list(spec.options),
+        )
+        for spec in declarations.specs(schema)
+    ]
+    return [*asked, OATH]
+
+
+def _prefilled(
+    schema: Mapping[str, Any] | None,
+    typed: Mapping[str, Any],
+    items: Mapping[str, ItemView],
+) -> dict[str, Any]:
+    """What the person typed; where they typed nothing, what a registry delivered (the schema
+    names it), so nobody types what the state already holds."""
+    values = dict(typed)
+    for spec in declarations.specs(schema) if schema else []:
+        if spec.prefill and spec.name not in values:
+            key, _, field = spec.prefill.partition(".")
+            item = items.get(key)
+            if delivered(item) and item is not None and field in item.fields:
+                value = item.fields[field].value
+                if value not in (None, ""):
+                    values[spec.name] = str(value)
+    return values
+
 
 WHY_UPLOAD = {
     "not-fetched": "Bạn chưa đồng ý lấy dữ liệu (hoặc chưa lấy), nên cần tải giấy tờ lên.",
@@ -91,8 +132,8 @@ def build_form(
                     **base,
                     kind="declaration",
                     form_template=r.form_template,
-                    fields=DECLARATION_FIELDS,
-                    values=dict(values.get(r.key, {})),
+                    fields=declaration_fields(r.declaration),
+                    values=_prefilled(r.declaration, values.get(r.key, {}), items),
                 )
             )
         else:

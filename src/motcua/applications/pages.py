@@ -17,12 +17,11 @@ from motcua.applications import payments, service
 from motcua.applications.models import ApplicationState
 from motcua.applications.schemas import ApplicationView, DraftIn
 from motcua.core.calendar import get_calendar
-from motcua.core.database import RequestSession
+from motcua.core.database import RequestSession, writes_on_read
 from motcua.core.errors import DomainError
 from motcua.core.settings import get_settings
 from motcua.dossiers import service as dossiers
 from motcua.dossiers.models import PaymentState
-from motcua.exchange.service import field_labels
 from motcua.identity.auth import PageCitizen
 from motcua.identity.citizens import Citizen, require_level
 from motcua.web.templating import render
@@ -55,7 +54,25 @@ def _form_page(
     draft: ApplicationView,
     errors: list[tuple[str, str]] | None = None,
     status_code: int = 200,
+    typed: DraftIn | None = None,
+    files_chosen: bool = False,
 ) -> HTMLResponse:
+    """The form; after a refusal, ``typed`` holds what the person typed, shown instead of the
+    stored draft so nothing is lost (chosen files cannot be kept by a browser: the page says
+    to choose them again)."""
+    if typed is not None:
+        values = {item.key: typed.values.get(item.key, item.values) for item in draft.form}
+        draft = draft.model_copy(
+            update={
+                "form": [
+                    item.model_copy(update={"values": values[item.key]})
+                    if item.kind == "declaration"
+                    else item
+                    for item in draft.form
+                ],
+                "contact_email": typed.contact_email,
+            }
+        )
     return render(
         request,
         "applications/form.html",
@@ -64,8 +81,8 @@ def _form_page(
             "errors": errors or [],
             "bad": {f for f, _ in errors or []},
             "saved": request.query_params.get("da-luu") == "1",
-            "labels": field_labels(),
             "payment_names": PAYMENT_NAMES,
+            "files_chosen": files_chosen,
         },
         status_code,
     )
@@ -138,7 +155,8 @@ async def save_or_submit(
     if draft.state == ApplicationState.submitted:
         return RedirectResponse(f"/ho-so/{application_id}/bien-nhan", status_code=303)
     body, errors = await _read_form(request, session, citizen, draft)
-    action = (await request.form()).get("action")
+    form = await request.form()
+    action = form.get("action")
     try:
         if errors:
             raise DomainError("upload refused")
@@ -155,7 +173,8 @@ async def save_or_submit(
             errors.append(("main", error.message))
     await session.rollback()  # nothing half-saved
     draft = await service.view(session, application_id, citizen.personal_id)
-    return _form_page(request, draft, errors, 422)
+    chosen = any(isinstance(v, UploadFile) and v.filename for _, v in form.multi_items())
+    return _form_page(request, draft, errors, 422, typed=body, files_chosen=chosen)
 
 
 @router.get("/ho-so/{application_id}/bien-nhan", response_class=HTMLResponse)
@@ -183,6 +202,7 @@ async def receipt(
 
 
 @router.get("/ho-so/{application_id}/thanh-toan", response_class=HTMLResponse)
+@writes_on_read  # the payment request is made on the first view
 async def payment_page(
     request: Request, application_id: ApplicationId, session: RequestSession, citizen: PageCitizen
 ) -> Response:

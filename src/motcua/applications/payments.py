@@ -1,5 +1,7 @@
 """Fees and payment: a request per dossier with a fee, paid through a gateway plugin, confirmed
-once by the gateway's signed callback. A replayed or tampered callback changes nothing.
+by the gateway's signed callback, which is honoured: only a reported payment of the amount
+due marks the dossier paid; a failed or short one is recorded in its history and leaves it
+unpaid. A replayed transaction or a tampered callback changes nothing.
 
 Gateways are plugins (``gateways.register("name")``); the modules in
 ``MOTCUA_PAYMENT_PLUGINS`` are imported to register them, and ``MOTCUA_PAYMENT_GATEWAY`` picks
@@ -7,10 +9,11 @@ one (the sandbox's in the demo, a bank's or the National Portal's adapter in pro
 """
 
 import importlib
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,7 +22,7 @@ from motcua.applications import repository
 from motcua.applications.models import Payment, PaymentStatus
 from motcua.applications.schemas import CallbackOut, PaymentOut
 from motcua.core import clock
-from motcua.core.errors import Conflict, DomainError, Invalid, NotFound
+from motcua.core.errors import Conflict, DomainError, NotFound
 from motcua.core.plugins import PluginRegistry
 from motcua.core.settings import Settings, get_settings
 from motcua.dossiers import repository as dossiers_repository
@@ -34,11 +37,14 @@ class BadSignature(DomainError):
 
 @dataclass(frozen=True)
 class CallbackEvent:
-    """What a gateway reports once its signature is verified."""
+    """What a gateway reports once its signature is verified: ``paid`` only when the gateway
+    says the money moved; ``status`` is the gateway's own word for it, kept in the history."""
 
     reference: str
     transaction_id: str
     amount_vnd: int
+    paid: bool
+    status: str
 
 
 @dataclass(frozen=True)
@@ -135,50 +141,61 @@ async def payment(session: AsyncSession, reference: str) -> Payment:
     return found
 
 
+# The history events a callback can leave; each names its transaction, so one is applied once.
+PAYMENT_EVENTS = ("payment-confirmed", "payment-failed", "payment-refused")
+TRANSACTION = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
+
+
 async def confirm(
     session: AsyncSession, gateway_name: str, body: bytes, headers: Mapping[str, str]
 ) -> CallbackOut:
-    """The gateway says a payment went through. Verified first; applied once: the same event
-    again, or another one for a paid request, changes nothing."""
+    """The gateway reports a payment. Verified first; each transaction applied once: its status
+    and amount are honoured, so a failed or short payment leaves the dossier unpaid with the
+    event in its history, and the same transaction again changes nothing."""
     try:
         active = gateway(gateway_name)
     except LookupError:
         raise NotFound("Không có cổng thanh toán này.", code="unknown-gateway") from None
     event = active.parse_callback(body, headers)
+    if not (TRANSACTION.match(event.reference) and TRANSACTION.match(event.transaction_id)):
+        raise BadSignature("Thông báo thanh toán không đúng định dạng.", code="bad-callback")
     found = await repository.payment(session, event.reference, for_update=True)
     if found is None or found.gateway != gateway_name:
         raise NotFound("Không có yêu cầu thanh toán này.", code="unknown-payment")
-    if found.status == PaymentStatus.paid:
-        outcome = "replayed" if found.transaction_id == event.transaction_id else "already-paid"
-        return CallbackOut(reference=found.reference, outcome=outcome, status=found.status)
-    if event.amount_vnd != found.amount_vnd:
-        raise Invalid(
-            f"Số tiền đã nộp ({event.amount_vnd:,} đồng) khác số tiền phải nộp "
-            f"({found.amount_vnd:,} đồng).",
-            code="amount-mismatch",
-        )
     dossier = await session.get(Dossier, found.dossier_id)
     assert dossier is not None
     loaded = await dossiers_repository.by_code(session, dossier.code)
     assert loaded is not None
-    found.status, found.paid_at, found.transaction_id = (
-        PaymentStatus.paid,
-        clock.now(),
-        event.transaction_id,
+    seen = found.transaction_id == event.transaction_id or any(
+        e.kind in PAYMENT_EVENTS and e.data.get("transaction_id") == event.transaction_id
+        for e in loaded.events
     )
-    loaded.payment_state = PaymentState.paid
-    dossiers.append(
-        session,
-        loaded,
-        actor=loaded.applicant_number,
-        kind="payment-confirmed",
-        to_state=loaded.state,
-        data={
-            "amount_vnd": event.amount_vnd,
-            "gateway": gateway_name,
-            "payment_reference": found.reference,
-            "transaction_id": event.transaction_id,
-        },
-    )
+    if seen:
+        return CallbackOut(reference=found.reference, outcome="replayed", status=found.status)
+    if found.status == PaymentStatus.paid:
+        return CallbackOut(reference=found.reference, outcome="already-paid", status=found.status)
+    facts = {
+        "amount_vnd": event.amount_vnd,
+        "gateway": gateway_name,
+        "gateway_status": event.status[:64],
+        "payment_reference": found.reference,
+        "transaction_id": event.transaction_id,
+    }
+    outcome: Literal["confirmed", "failed", "amount-mismatch"]
+    if not event.paid:
+        outcome, kind = "failed", "payment-failed"
+    elif event.amount_vnd != found.amount_vnd:
+        outcome, kind = "amount-mismatch", "payment-refused"
+        facts["amount_due_vnd"] = found.amount_vnd
+    else:
+        outcome, kind = "confirmed", "payment-confirmed"
+        found.status, found.paid_at, found.transaction_id = (
+            PaymentStatus.paid,
+            clock.now(),
+            event.transaction_id,
+        )
+        loaded.payment_state = PaymentState.paid
+    actor = loaded.applicant_number
+    dossiers.append(session, loaded, actor=actor, kind=kind, to_state=loaded.state, data=facts)
     await session.flush()
-    return CallbackOut(reference=found.reference, outcome="confirmed", status=found.status)
+    return CallbackOut(reference=found.reference, outcome=outcome, status=found.status)

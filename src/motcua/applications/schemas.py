@@ -54,9 +54,10 @@ class ReceivingAgency(Strict):
 class DeclarationField(Strict):
     name: str
     label: str
-    kind: Literal["text", "checkbox", "tel"]
+    kind: Literal["line", "text", "date", "select", "checkbox", "tel"]
     required: bool
     max_length: int
+    options: list[str] = Field(default_factory=list, description="The choices of a ``select``.")
 
 
 class FormItem(Strict):
@@ -141,5 +142,5 @@ class PaymentOut(Strict):
 
 class CallbackOut(Strict):
     reference: str
-    outcome: Literal["confirmed", "replayed", "already-paid"]
+    outcome: Literal["confirmed", "failed", "amount-mismatch", "replayed", "already-paid"]
     status: PaymentStatus

@@ -8,6 +8,7 @@ value for it is refused (``requirement-from-registry``, ``verified-field-changed
 
 import secrets
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +24,7 @@ from motcua.applications.schemas import (
     ReceivingAgency,
     SubmittedOut,
 )
+from motcua.catalog import declarations
 from motcua.catalog import repository as catalog_repository
 from motcua.catalog.models import OnlineLevel, ProcedureVersion, Requirement
 from motcua.core import clock
@@ -304,6 +306,8 @@ async def _check_draft(session: AsyncSession, ctx: Context, body: DraftIn) -> li
                         "field-too-long",
                         f"“{spec.label}” dài quá {spec.max_length} ký tự.",
                     )
+            merged = {**ctx.app.values.get(key, {}), **given}
+            problems.extend(_declared(ctx, key, merged))
     for key, given in verified.items():
         known_fields = ctx.form[key].verified
         for name in given:
@@ -458,7 +462,20 @@ def _missing(ctx: Context) -> list[Problem]:
                         "missing-field",
                         f"{item.name}: chưa điền “{spec.label}”.",
                     )
+            problems.extend(_declared(ctx, item.key, item.values))
     return problems
+
+
+def _declared(ctx: Context, key: str, values: dict[str, Any]) -> list[Problem]:
+    """What the procedure's declaration schema says of these answers (Vietnamese, per field);
+    missing answers are reported once, by the form's own required check."""
+    schema = next((r.declaration for r in ctx.requirements if r.key == key), None)
+    if schema is None:
+        return []
+    return [
+        Problem(field=f"values.{key}.{name}", code="declaration-invalid", message=message)
+        for name, message in declarations.problems(schema, values, clock.today(), required=False)
+    ]
 
 
 def _person(ctx: Context) -> dict[str, Any]:
@@ -475,6 +492,8 @@ async def _declaration_upload(session: AsyncSession, ctx: Context, item: FormIte
         value = item.values.get(spec.name)
         if value is None or value == "":
             continue
+        if spec.kind == "date":
+            value = date.fromisoformat(str(value)).strftime("%d/%m/%Y")
         answers.append((spec.label, "Có" if value is True else str(value)))
     pdf = declaration.render(
         title=item.form_template or item.name,

@@ -18,6 +18,7 @@ ratio of the two compares the same spell of the machine.
 """
 
 import asyncio
+import io
 import multiprocessing
 import os
 import re
@@ -30,6 +31,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from pypdf import PdfWriter
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
@@ -50,14 +52,26 @@ from motcua.dossiers.schemas import SubmissionIn
 from motcua.exchange.synthetic import recorded_reads
 from motcua.modules import import_parts
 from motcua.units import service as units
-from motcua.units.models import Agency
+from motcua.units.models import Agency, AgencyKind, AgencyLevel
 
 PROCEDURE = "1.001193"
-AGENCY = "000.00.00.G15"
+# Birth registration is received at commune level: a commune service centre (Ba Đình, Hà Nội).
+AGENCY = "000.99.00004.P01"
 CLIENTS = (1, 4, 16)
 ACTORS = [f"001099{n:06d}" for n in range(max(CLIENTS))]
 TARGET_P95_MS = 50.0
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def _blank_pdf() -> bytes:
+    """A real one-page PDF: uploads are opened by a PDF parser."""
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+PDF = _blank_pdf()
 
 
 READ_KEYS = ["giay_chung_sinh", "nhan_than_cha_me", "noi_cu_tru_cha_me"]
@@ -68,7 +82,7 @@ def _body(upload_id: str, reads: dict[str, int], agency: str | None = None) -> S
     return SubmissionIn.model_validate(
         {
             "procedure_code": PROCEDURE,
-            "receiving_agency": agency,
+            "receiving_agency": agency or AGENCY,
             "items": [
                 {
                     "requirement_key": "to_khai_dang_ky_khai_sinh",
@@ -114,7 +128,14 @@ async def _prepare(
         agency_id = await session.scalar(select(Agency.id).where(Agency.code == AGENCY))
         others = list(
             await session.scalars(
-                select(Agency.code).where(Agency.code != AGENCY).order_by(Agency.code).limit(16)
+                select(Agency.code)
+                .where(
+                    Agency.code != AGENCY,
+                    Agency.kind == AgencyKind.service_centre,
+                    Agency.level == AgencyLevel.commune,
+                )
+                .order_by(Agency.code)
+                .limit(16)
             )
         )
     uploads, reads = {}, {}

@@ -18,12 +18,12 @@ from motcua.catalog.schemas import CatalogDocument, ImportProblem, ProcedureDoc
 XLSX_PROCEDURE_COLUMNS = [
     "code", "name", "description", "sector", "levels", "managing_agency",
     "implementing_agencies", "legal_basis", "processing_days", "processing_note", "fees",
-    "online_level", "result_documents", "result_evidence_type", "provenance", "synthetic",
-    "status", "effective_from",
+    "online_level", "result_documents", "result_evidence_type", "provenance", "basis_note",
+    "same_day_cutoff", "synthetic", "status", "effective_from",
 ]  # fmt: skip
 XLSX_REQUIREMENT_COLUMNS = [
     "procedure_code", "key", "name", "description", "mandatory", "originals", "copies",
-    "form_template", "evidence_type", "subject", "fields",
+    "form_template", "evidence_type", "subject", "fields", "declaration",
 ]  # fmt: skip
 XLSX_EVIDENCE_COLUMNS = ["code", "name", "description", "registry_code", "fields"]
 
@@ -125,7 +125,7 @@ def read_xlsx(content: bytes) -> tuple[CatalogDocument, dict[str, int]]:
             row[field] = _split(row.get(field))
         row["fees"] = _fees(row.get("fees"))
         row["requirements"] = []
-        for field in ("synthetic",):
+        for field in ("synthetic", "same_day_cutoff"):
             row[field] = _boolean(row.get(field), default=False)
         procedures.append(_drop_empty(row))
         by_code[str(row.get("code"))] = row
@@ -150,6 +150,18 @@ def read_xlsx(content: bytes) -> tuple[CatalogDocument, dict[str, int]]:
             lines[f"procedures[{owner['_index']}].requirements[{index}]"] = row_number
             row["mandatory"] = _boolean(row.get("mandatory"), default=True)
             row["fields"] = _split(row.get("fields"))
+            if isinstance(row.get("declaration"), str):
+                try:  # the declaration's JSON Schema, as JSON text in its cell
+                    row["declaration"] = json.loads(row["declaration"])
+                except ValueError:
+                    problems.append(
+                        ImportProblem(
+                            line=row_number,
+                            location="requirements.declaration",
+                            message="tờ khai (declaration) phải là một lược đồ JSON hợp lệ",
+                        )
+                    )
+                    continue
             owner["requirements"].append(_drop_empty(row))
     evidence: list[dict[str, Any]] = []
     if "evidence_types" in book.sheetnames:
@@ -238,6 +250,10 @@ def write_xlsx(document: CatalogDocument) -> bytes:
         for requirement in data["requirements"]:
             requirement["procedure_code"] = procedure.code
             requirement["fields"] = "\n".join(requirement["fields"])
+            if requirement.get("declaration") is not None:
+                requirement["declaration"] = json.dumps(
+                    requirement["declaration"], ensure_ascii=False
+                )
             requirements.append([requirement.get(c) for c in XLSX_REQUIREMENT_COLUMNS])
     evidence = book.create_sheet("evidence_types")
     evidence.append(XLSX_EVIDENCE_COLUMNS)

@@ -122,7 +122,16 @@ class ProcedureVersion(Base):
     result_evidence_type_code: Mapped[str | None] = mapped_column(
         ForeignKey("evidence_types.code"), index=True, default=None
     )
+    # Where the data came from and how sure it is, for the people who keep the catalog; never
+    # shown on a public page (``basis_note`` is).
     provenance: Mapped[str] = mapped_column(Text, default="")
+    # "Căn cứ": which legal texts the procedure and its requirements come from, in plain
+    # Vietnamese, as the public procedure page shows it.
+    basis_note: Mapped[str] = mapped_column(Text, default="")
+    # Where the procedure's rules set the day's receipt cut-off (15:00, same-day civil-status
+    # procedures and the birth group, DOMAIN §4.2), a dossier received after it counts from the
+    # next working day; elsewhere a receipt during office hours counts from the same day.
+    same_day_cutoff: Mapped[bool] = mapped_column(Boolean, default=False)
 
     name_folded: Mapped[str] = mapped_column(String(500))
     search_text: Mapped[str] = mapped_column(Text)
@@ -171,5 +180,8 @@ class Requirement(Base):
         Enum(SubjectRole, native_enum=False, length=16), default=SubjectRole.applicant
     )
     fields: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The declaration (tờ khai) as a JSON Schema object: the form is generated from it and what
+    # a person types is validated against it (None: the generic declaration).
+    declaration: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
 
     version: Mapped[ProcedureVersion] = relationship(back_populates="requirements", lazy="raise")

@@ -11,6 +11,7 @@ from motcua.catalog.models import Level, OnlineLevel
 from motcua.catalog.readiness_routes import pages as readiness_pages
 from motcua.core.database import RequestSession
 from motcua.core.errors import NotFound
+from motcua.core.settings import get_settings
 from motcua.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -33,6 +34,7 @@ REGISTRY_NAMES = {
     "judicial_records": "Cơ sở dữ liệu lý lịch tư pháp",
     "traffic_fines": "Dữ liệu xử phạt vi phạm giao thông",
     "social_affairs": "Cơ sở dữ liệu lao động, người có công và xã hội",
+    "ket_qua": "Kho kết quả giải quyết thủ tục hành chính điện tử",
 }
 
 
@@ -94,5 +96,6 @@ async def procedure_page(request: Request, code: str, session: RequestSession) -
             "to_bring": to_bring,
             "not_connected": not_connected,
             "registry_names": REGISTRY_NAMES,
+            "receipt_cutoff": get_settings().receipt_cutoff.strftime("%H:%M"),
         },
     )

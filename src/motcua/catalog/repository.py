@@ -30,6 +30,7 @@ from motcua.catalog.models import (
     Requirement,
     VersionStatus,
 )
+from motcua.core.text import SearchTerms
 from motcua.units.models import Agency
 
 
@@ -122,6 +123,13 @@ def version_key(version_id: int | None, published_at: datetime | None) -> Versio
     return VersionKey(version_id, published_at)
 
 
+async def same_day_cutoff(session: AsyncSession, version_id: int) -> bool:
+    """Whether the version's rules set the day's receipt cut-off (the workflow counts its
+    processing days from the day zero its deadline was counted from)."""
+    statement = select(ProcedureVersion.same_day_cutoff).where(ProcedureVersion.id == version_id)
+    return bool(await session.scalar(statement))
+
+
 async def version_by_id(session: AsyncSession, version_id: int) -> ProcedureVersion | None:
     return await _one_with_details(
         session, select(ProcedureVersion).where(ProcedureVersion.id == version_id)
@@ -173,10 +181,12 @@ async def agencies_by_id(session: AsyncSession, ids: set[int]) -> dict[int, Agen
     return {a.id: a for a in await session.scalars(select(Agency).where(Agency.id.in_(ids)))}
 
 
+NO_TERMS = SearchTerms(groups=(), phrase="")
+
+
 @dataclass(frozen=True)
 class SearchFilters:
-    words: Sequence[str] = ()
-    phrase: str = ""
+    terms: SearchTerms = NO_TERMS
     code: str | None = None
     level: Level | None = None
     online_level: OnlineLevel | None = None
@@ -184,16 +194,30 @@ class SearchFilters:
     sector_code: str | None = None
 
 
-def _text_match(dialect: str, words: Sequence[str]) -> ColumnElement[bool]:
-    """Every word must appear; the last may be a prefix (search as you type)."""
-    if dialect == "postgresql":
-        query = " & ".join([*words[:-1], f"{words[-1]}:*"])
-        return SEARCH_VECTOR.op("@@")(func.to_tsquery(SIMPLE, query))
-    query = " ".join([*(f'"{w}"' for w in words[:-1]), f'"{words[-1]}"*'])
+def _text_match(dialect: str, terms: SearchTerms) -> ColumnElement[bool]:
+    """Every group must match, through any of its alternatives (a word, or words that follow
+    each other: an abbreviation and what it stands for); what was typed last may be a prefix
+    (search as you type). Folded words are [0-9a-z] only: nothing in them is query syntax."""
+    postgres = dialect == "postgresql"
+    last = len(terms.groups) - 1
+    clauses = []
+    for i, group in enumerate(terms.groups):
+        # The first alternative of a group is what was typed.
+        alternatives = [_phrase(alt, i == last and j == 0, postgres) for j, alt in enumerate(group)]
+        clauses.append("(" + (" | " if postgres else " OR ").join(alternatives) + ")")
+    if postgres:
+        return SEARCH_VECTOR.op("@@")(func.to_tsquery(SIMPLE, " & ".join(clauses)))
     matches = text(
         "SELECT rowid FROM procedure_versions_fts WHERE procedure_versions_fts MATCH :fts"
-    ).bindparams(fts=query)
+    ).bindparams(fts=" AND ".join(clauses))
     return ProcedureVersion.id.in_(matches)
+
+
+def _phrase(words: Sequence[str], prefix: bool, postgres: bool) -> str:
+    """Words that follow each other: ``bao <-> hiem:*`` (tsquery) or ``"bao hiem"*`` (FTS5)."""
+    if postgres:
+        return " <-> ".join(words) + (":*" if prefix else "")
+    return '"' + " ".join(words) + '"' + ("*" if prefix else "")
 
 
 async def search(
@@ -202,8 +226,8 @@ async def search(
     """Ranked: exact code, real before synthetic, name starting with the phrase, name containing
     it, shorter names, code. Portable SQL, so both databases rank alike."""
     conditions: list[ColumnElement[bool]] = [in_force(on)]
-    if filters.words:
-        conditions.append(_text_match(session.get_bind().dialect.name, filters.words))
+    if filters.terms:
+        conditions.append(_text_match(session.get_bind().dialect.name, filters.terms))
     if filters.level is not None:
         conditions.append(LEVEL_COLUMNS[filters.level].is_(True))
     if filters.online_level is not None:
@@ -213,7 +237,7 @@ async def search(
     if filters.sector_code is not None:
         conditions.append(ProcedureVersion.sector_code == filters.sector_code)
 
-    phrase = filters.phrase
+    phrase = filters.terms.phrase
     order: list[ColumnElement[Any]] = []
     if filters.code:
         order.append(case((Procedure.code == filters.code, 0), else_=1))

@@ -1,11 +1,19 @@
 """Catalog shapes: the import/export document (``motcua-catalog/1``) and the API responses."""
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from motcua.catalog.models import Level, OnlineLevel, SubjectRole, VersionStatus
+from motcua.catalog.wording import internal_labels
 from motcua.units.schemas import AgencyKey
 
 ProcedureCode = Annotated[str, StringConstraints(pattern=r"^\d\.\d{6}$")]
@@ -50,6 +58,11 @@ class RequirementDoc(Strict):
         description="The only fields of the evidence type this requirement reads (required "
         "with an evidence type).",
     )
+    declaration: dict[str, Any] | None = Field(
+        default=None,
+        description="The declaration's JSON Schema (type object; each property with a Vietnamese "
+        "title; string, date, enum or boolean). The form is generated from it.",
+    )
 
 
 class ProcedureDoc(Strict):
@@ -73,11 +86,40 @@ class ProcedureDoc(Strict):
         description="Evidence type of the e-result the procedure issues (kept in the platform's "
         "result store), so later procedures can name it as a requirement and reuse it.",
     )
-    provenance: str = ""
+    provenance: str = Field(
+        default="",
+        description="Where each part of the entry comes from and how sure it is, for the people "
+        "who keep the catalog (source labels allowed). Exported, never shown on public pages.",
+    )
+    basis_note: str = Field(
+        default="",
+        description="Căn cứ: which legal texts the procedure and its requirements come from, in "
+        "plain Vietnamese for the public procedure page. No internal reference labels.",
+    )
+    same_day_cutoff: bool = Field(
+        default=False,
+        description="The procedure's rules set the day's receipt cut-off (setting "
+        "receipt_cutoff, 15:00): a dossier received after it counts from the next working day. "
+        "Otherwise a receipt during office hours counts from the same day.",
+    )
     synthetic: bool = False
     status: VersionStatus = VersionStatus.published
-    effective_from: date | None = None
+    effective_from: date | None = Field(
+        default=None,
+        description="The day the version takes legal effect (the day of publication when absent).",
+    )
     requirements: list[RequirementDoc] = []
+
+    @field_validator("basis_note")
+    @classmethod
+    def _plain_basis(cls, value: str) -> str:
+        found = internal_labels(value)
+        if found:
+            raise ValueError(
+                "phần căn cứ hiển thị cho người dân, không được có nhãn nội bộ: "
+                + ", ".join(f"“{label}”" for label in found)
+            )
+        return value
 
     @model_validator(mode="after")
     def _unique_requirement_keys(self) -> "ProcedureDoc":
@@ -113,6 +155,7 @@ class RequirementOut(Strict):
     evidence_type: EvidenceTypeOut | None
     subject: SubjectRole
     fields: list[str]
+    declaration: dict[str, Any] | None = None
 
 
 class AgencyRef(Strict):
@@ -130,6 +173,9 @@ class ProcedureSummary(Strict):
     processing_days: int
     managing_agency: AgencyRef | None
     synthetic: bool
+    provisional_code: bool = Field(
+        description="The code is a provisional one (starting with 0.), not a national code."
+    )
 
 
 class ProcedureDetail(ProcedureSummary):
@@ -145,6 +191,8 @@ class ProcedureDetail(ProcedureSummary):
     result_documents: list[str]
     result_evidence_type: EvidenceTypeOut | None = None
     provenance: str
+    basis_note: str
+    same_day_cutoff: bool
     requirements: list[RequirementOut]
 
 
@@ -184,6 +232,7 @@ class PublishedTerms(Strict, frozen=True):
     name: str
     online_level: OnlineLevel
     processing_days: int
+    same_day_cutoff: bool
     fees: tuple[Fee, ...]
     requirements: tuple[RequirementTerms, ...]
     managing_agency: AgencyKey | None

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from motcua.catalog import repository
+from motcua.catalog import declarations, repository
 from motcua.catalog.models import (
     EvidenceType,
     Level,
@@ -34,9 +34,10 @@ from motcua.catalog.schemas import (
     RequirementOut,
     RequirementTerms,
 )
+from motcua.catalog.wording import is_provisional
 from motcua.core import clock
 from motcua.core.errors import Conflict, Invalid, NotFound
-from motcua.core.text import fold, slug
+from motcua.core.text import fold, search_terms, slug
 from motcua.units import repository as units_repository
 from motcua.units.models import AGENCY_CODE_PATTERN, Agency
 from motcua.units.schemas import AgencyKey
@@ -78,10 +79,8 @@ async def search(
         if found is None:
             return ProcedurePage(items=[], page=page, page_size=page_size, total=0)
         agency_id = found.id
-    phrase = fold(q)
     filters = repository.SearchFilters(
-        words=phrase.split(),
-        phrase=phrase,
+        terms=search_terms(q),
         code=q.strip() if CODE_PATTERN.match(q.strip()) else None,
         level=level,
         online_level=online_level,
@@ -143,6 +142,7 @@ def _terms_of(version: ProcedureVersion) -> PublishedTerms:
         name=version.name,
         online_level=version.online_level,
         processing_days=version.processing_days,
+        same_day_cutoff=version.same_day_cutoff,
         fees=tuple(Fee.model_validate(f) for f in version.fees),
         requirements=tuple(RequirementTerms.model_validate(r) for r in version.requirements),
         managing_agency=AgencyKey.model_validate(agency) if agency else None,
@@ -187,6 +187,8 @@ async def _detail(session: AsyncSession, version: ProcedureVersion) -> Procedure
             else None
         ),
         provenance=version.provenance,
+        basis_note=version.basis_note,
+        same_day_cutoff=version.same_day_cutoff,
         requirements=[
             RequirementOut(
                 key=r.key,
@@ -203,6 +205,7 @@ async def _detail(session: AsyncSession, version: ProcedureVersion) -> Procedure
                 ),
                 subject=r.subject,
                 fields=list(r.fields),
+                declaration=r.declaration,
             )
             for r in version.requirements
         ],
@@ -225,6 +228,7 @@ def _summary(version: ProcedureVersion, agencies: dict[int, Agency]) -> Procedur
         processing_days=version.processing_days,
         managing_agency=AgencyRef(code=agency.code, name=agency.name) if agency else None,
         synthetic=version.procedure.synthetic,
+        provisional_code=is_provisional(version.procedure.code),
     )
 
 
@@ -337,6 +341,8 @@ def _fill(version: ProcedureVersion, doc: ProcedureDoc, agency: Agency | None) -
     version.result_documents = list(doc.result_documents)
     version.result_evidence_type_code = doc.result_evidence_type
     version.provenance = doc.provenance
+    version.basis_note = doc.basis_note
+    version.same_day_cutoff = doc.same_day_cutoff
     version.name_folded = fold(doc.name)
     version.search_text = fold(
         " ".join(
@@ -365,6 +371,7 @@ def _requirements(docs: Sequence[RequirementDoc]) -> list[Requirement]:
             evidence_type_code=r.evidence_type,
             subject=r.subject,
             fields=list(r.fields),
+            declaration=r.declaration,
         )
         for i, r in enumerate(docs, start=1)
     ]
@@ -407,7 +414,10 @@ async def import_document(
             session.add(first)
             report.created.append(f"{doc.code} v1")
             continue
-        version = await repository.current_version(session, doc.code, doc.effective_from or today)
+        # Compared with the version in force on the document's date, or today for a date
+        # already past: an entry that only restates the version in force changes nothing.
+        on = max(doc.effective_from or today, today)
+        version = await repository.current_version(session, doc.code, on)
         if version is not None and _same_content(
             _as_doc(version, await _agency_code(session, version)), doc
         ):
@@ -415,10 +425,26 @@ async def import_document(
             continue
         draft = await create_draft(session, doc)
         if doc.status == VersionStatus.published:
-            await publish(session, doc.code, draft.version, doc.effective_from)
+            starts = await _import_start(session, draft.procedure_id, doc.effective_from or today)
+            await publish(session, doc.code, draft.version, starts)
         report.created.append(f"{doc.code} v{draft.version}")
     await session.flush()
     return report
+
+
+async def _import_start(session: AsyncSession, procedure_id: int, wanted: date) -> date:
+    """The document's effective date, unless a published version already starts later (a
+    version cannot take effect before the one it replaces): then the change takes effect today,
+    or when that version starts if it has not yet."""
+    starts = [
+        v.effective_from
+        for v in await repository.versions(session, procedure_id)
+        if v.status == VersionStatus.published and v.effective_from is not None
+    ]
+    latest = max(starts, default=None)
+    if latest is None or wanted >= latest:
+        return wanted
+    return max(clock.today(), latest)
 
 
 async def _check_references(
@@ -471,6 +497,9 @@ def _check_requirement(
 ) -> None:
     """Field minimisation starts in the catalog: a requirement read from a registry lists the
     fields it needs, each one a field its evidence type offers; anything else reads nothing."""
+    if requirement.declaration is not None:
+        for message in declarations.schema_problems(requirement.declaration):
+            problem(f"{where}.declaration", message)
     if requirement.evidence_type is None:
         if requirement.fields:
             problem(f"{where}.fields", "chỉ thành phần lấy từ cơ sở dữ liệu mới liệt kê trường")
@@ -518,6 +547,8 @@ def _as_doc(version: ProcedureVersion, agency_code: str | None) -> ProcedureDoc:
         result_documents=version.result_documents,
         result_evidence_type=version.result_evidence_type_code,
         provenance=version.provenance,
+        basis_note=version.basis_note,
+        same_day_cutoff=version.same_day_cutoff,
         synthetic=version.procedure.synthetic,
         status=version.status,
         effective_from=version.effective_from,
@@ -533,6 +564,7 @@ def _as_doc(version: ProcedureVersion, agency_code: str | None) -> ProcedureDoc:
                 evidence_type=r.evidence_type_code,
                 subject=r.subject,
                 fields=list(r.fields),
+                declaration=r.declaration,
             )
             for r in version.requirements
         ],

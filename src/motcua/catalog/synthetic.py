@@ -1,10 +1,12 @@
 """Synthetic procedures for scale and load tests, marked as such in every field that shows.
 
 Codes use the ``9.`` namespace, never issued nationally; ``synthetic`` is set; the provenance
-says what they are; pages show a badge. Deterministic for a given seed.
+says what they are; pages show a badge. Deterministic for a given seed. Each takes effect on a
+fixed, plausible day (not the day the demo was seeded), which pages call an assumed date.
 """
 
 import random
+from datetime import date
 
 from motcua.catalog.models import Level, OnlineLevel
 from motcua.catalog.schemas import CatalogDocument, Fee, ProcedureDoc, RequirementDoc
@@ -37,6 +39,8 @@ SUBJECTS = [
     "cơ sở khám bệnh", "nhà hàng, khách sạn", "cơ sở sản xuất", "người lao động", "câu lạc bộ",
     "trang trại", "tàu cá", "nhà ở riêng lẻ", "cơ sở lưu trú du lịch", "trung tâm ngoại ngữ",
 ]  # fmt: skip
+# The day the two-level local government began (1 July 2025): an assumed date for test data.
+SYNTHETIC_EFFECTIVE_FROM = date(2025, 7, 1)
 LEVEL_SETS = [[Level.commune], [Level.province], [Level.province, Level.commune], [Level.ministry]]
 # Each evidence type with the few fields a synthetic procedure reads from it.
 EVIDENCE = {
@@ -85,6 +89,7 @@ def synthetic_document(count: int, seed: int = 1) -> CatalogDocument:
                 result_documents=[name.split(" cho ")[0].split(" ", 1)[1].capitalize()],
                 provenance="Dữ liệu tổng hợp (synthetic), sinh bởi motcua catalog generate.",
                 synthetic=True,
+                effective_from=SYNTHETIC_EFFECTIVE_FROM,
                 requirements=requirements,
             )
         )

@@ -3,6 +3,10 @@
 Weekends, Vietnamese public holidays (Tết and the government's substitute days off and
 make-up working Saturdays, as the ``holidays`` package publishes them) and any days an
 operator declares in settings. All times are local to Asia/Ho_Chi_Minh.
+
+A receipt counts from the day it arrives when that is a working day and it arrives by the close
+of office hours. The 15:00 cut-off is a rule of some procedures only (same-day civil-status
+procedures, DOMAIN §4.2): the caller says whether the procedure version sets it.
 """
 
 from dataclasses import dataclass, field
@@ -51,15 +55,19 @@ class WorkingCalendar:
             day += timedelta(days=1)
         return day
 
-    def day_zero(self, received_at: datetime) -> date:
-        """The working day a receipt counts from: same day if before the cut-off, else the next."""
+    def day_zero(self, received_at: datetime, *, cutoff: bool = False) -> date:
+        """The working day a receipt counts from: the day it arrives, if that is a working day
+        and it arrives by the close of office hours, or by the receipt cut-off (15:00) for a
+        procedure whose rules set one (``cutoff``, the version's ``same_day_cutoff``);
+        otherwise the next working day."""
         local = self.localise(received_at)
         day = local.date()
-        if not self.is_working_day(day) or local.time() > self.receipt_cutoff:
+        closes = self.receipt_cutoff if cutoff else self.office_closes_at
+        if not self.is_working_day(day) or local.time() > closes:
             return self.next_working_day(day)
         return day
 
-    def due_at(self, received_at: datetime, working_days: int) -> datetime:
+    def due_at(self, received_at: datetime, working_days: int, *, cutoff: bool = False) -> datetime:
         """Close of office hours on the n-th working day after day zero."""
         if working_days < 0:
             raise Invalid("Số ngày làm việc không được âm.", code="negative-working-days")
@@ -68,7 +76,7 @@ class WorkingCalendar:
                 f"Ngày tiếp nhận phải trong khoảng năm {FIRST_YEAR}-{LAST_YEAR}.",
                 code="date-out-of-range",
             )
-        day = self.day_zero(received_at)
+        day = self.day_zero(received_at, cutoff=cutoff)
         for _ in range(working_days):
             day = self.next_working_day(day)
         return datetime.combine(day, self.office_closes_at, tzinfo=self.timezone)

@@ -3,12 +3,12 @@
 import asyncio
 import time
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from functools import lru_cache
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import asyncpg
-from fastapi import Depends
+from fastapi import Depends, Request
 from sqlalchemy import event, exc
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
@@ -34,8 +34,17 @@ def _sqlite_connect(dbapi_connection: DBAPIConnection, _: ConnectionPoolEntry) -
     cursor.close()
 
 
+# SQLite allows one writer at a time. A transaction that begins as a reader (plain BEGIN) and
+# writes later cannot wait for the lock: if another writer committed since its first read, the
+# upgrade fails at once with "database is locked" whatever busy_timeout says. So every
+# transaction begins as a writer (BEGIN IMMEDIATE, which waits its turn under busy_timeout),
+# except those bound to READER, which only read (the requests of safe methods).
+READER = {"motcua_sqlite_reader": True}
+
+
 def _sqlite_begin(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    reader = connection.get_execution_options().get("motcua_sqlite_reader", False)
+    connection.exec_driver_sql("BEGIN" if reader else "BEGIN IMMEDIATE")
 
 
 # A pooled connection idle longer than this is pinged before use (a firewall or the server may
@@ -144,9 +153,36 @@ def get_sessionmaker() -> async_sessionmaker[AsyncSession]:
     return make_sessionmaker(get_engine())
 
 
-async def get_session() -> AsyncIterator[AsyncSession]:
-    """FastAPI dependency: commits if the request succeeded, rolls back otherwise."""
-    async with get_sessionmaker()() as session:
+@lru_cache(maxsize=8)
+def _reader(engine: AsyncEngine) -> AsyncEngine:
+    """The same engine and pool; on SQLite its transactions begin as readers."""
+    return engine.execution_options(**READER)
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_Route = TypeVar("_Route", bound=Callable[..., Any])
+
+
+def writes_on_read(route: _Route) -> _Route:
+    """Marks a route of a safe method that may write all the same (a payment request made on
+    its first view): its request session begins as a writer too."""
+    route.motcua_writes = True  # type: ignore[attr-defined]
+    return route
+
+
+def _writer(request: Request) -> bool:
+    if request.method not in SAFE_METHODS:
+        return True
+    return getattr(request.scope.get("endpoint"), "motcua_writes", False) is True
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """FastAPI dependency: commits if the request succeeded, rolls back otherwise. A request of
+    a method that changes things is a writer from its first statement (on SQLite, concurrent
+    writers then wait their turn instead of failing with "database is locked")."""
+    engine = get_engine()
+    bind = engine if _writer(request) else _reader(engine)
+    async with get_sessionmaker()(bind=bind) as session:
         try:
             yield session
             await session.commit()

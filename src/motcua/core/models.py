@@ -53,3 +53,14 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     done_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
     dead_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+
+
+class RateCounter(Base):
+    """Requests counted against one rate limit in its current window (``core.ratelimit``): one
+    row per limited key, shared by every worker process."""
+
+    __tablename__ = "rate_counters"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    window: Mapped[int] = mapped_column(Integer)
+    hits: Mapped[int] = mapped_column(Integer)

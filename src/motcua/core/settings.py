@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     mail_from: str = "motcua <no-reply@motcua.localhost>"
     sms_gateway: str = Field(default="sandbox", description="Name of the SMS gateway plugin.")
+    env: Literal["demo", "production"] = Field(
+        default="demo",
+        description="`production` refuses to start with any public default secret or sandbox "
+        "part (``core.production``) and never serves the sandboxes.",
+    )
     sandbox: bool = Field(
         default=True,
         description="Serve the sandbox registries and gateways (synthetic data); off in production",
@@ -95,7 +100,59 @@ class Settings(BaseSettings):
         default=None, description="Unset: the usual AWS_* environment or instance credentials."
     )
     s3_secret_access_key: SecretStr | None = None
+    hsts_seconds: int = Field(
+        default=0,
+        ge=0,
+        description="Strict-Transport-Security max-age; set it (e.g. 31536000) only when every "
+        "request reaches the platform over TLS. 0: no HSTS header (the demo is plain HTTP).",
+    )
+    referrer_policy: str = Field(
+        default="same-origin",
+        description="Referrer-Policy: no address (tracking codes included) goes to other sites.",
+    )
+    rate_limit_enabled: bool = Field(
+        default=True, description="Count and refuse past the limits below (core.ratelimit)."
+    )
+    rate_limits_per_ip: dict[str, str] = Field(
+        default_factory=lambda: {
+            "login": "20/300",
+            "eid": "30/60",
+            "tracking": "20/60",
+            "application": "60/3600",
+            "upload": "120/3600",
+        },
+        description="Limit -> 'count/seconds' per client address (behind a proxy, serve with "
+        "--proxy-headers so the address is the client's).",
+    )
+    rate_limits_per_account: dict[str, str] = Field(
+        default_factory=lambda: {
+            "login": "10/900",
+            "tracking": "10/300",
+            "application": "30/3600",
+            "upload": "60/3600",
+        },
+        description="Limit -> 'count/seconds' per account: the officer name tried, the dossier "
+        "code tracked, the signed-in citizen.",
+    )
+    body_max_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="Largest request body (JSON, forms, callbacks); a multipart form may add one "
+        "upload to it. Counted before parsing: past it, 413.",
+    )
+    body_max_bytes_by_path: dict[str, int] = Field(
+        default_factory=dict,
+        description="Path prefix -> body cap, where a route needs another than the above.",
+    )
     upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1, description="Per file.")
+    upload_max_decoded_bytes: int = Field(
+        default=256 * 1024 * 1024,
+        ge=1,
+        description="A PDF whose compressed streams inflate past this is refused (a bomb).",
+    )
+    upload_max_pixels: int = Field(
+        default=60_000_000, ge=1, description="Largest image accepted, in pixels (width × height)."
+    )
     dossier_max_bytes: int = Field(
         default=50 * 1024 * 1024, ge=1, description="All uploads of one dossier together."
     )
@@ -145,6 +202,12 @@ class Settings(BaseSettings):
         description="Seed of the Ed25519 key signing data-access records; set your own.",
     )
     page_size: int = 20
+
+    @property
+    def demo(self) -> bool:
+        """The demo: sandboxes served, public default secrets allowed. Anything else is treated
+        as production, so turning the sandbox off is enough to get production's checks."""
+        return self.env != "production" and self.sandbox
 
     @model_validator(mode="after")
     def _storage_is_complete(self) -> "Settings":

@@ -10,6 +10,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from motcua.catalog.models import Requirement
+from motcua.catalog.wording import code_label, processing_time
 from motcua.core.calendar import get_calendar
 from motcua.core.errors import DomainError
 from motcua.core.settings import get_settings
@@ -95,14 +96,15 @@ def render(
     if dossier.on_behalf:
         line(f"Người nộp thay: số định danh cá nhân {dossier.actor_number}")
     line(f"Hình thức nộp: {CHANNEL_NAMES[dossier.channel.value]}")
-    line(f"Nội dung yêu cầu giải quyết: {dossier.procedure_name} ({dossier.procedure_code})")
+    procedure = f"{dossier.procedure_name} ({code_label(dossier.procedure_code)})"
+    line(f"Nội dung yêu cầu giải quyết: {procedure}")
     line("1. Thành phần hồ sơ nộp gồm:")
     names = {r.key: r.name for r in requirements}
     for i, item in enumerate(dossier.items, start=1):
         name = names.get(item.requirement_key, item.requirement_key)
         line(f"   {i}) {name} ({SOURCE_NAMES[item.source]})", 8.5)
     line("2. Số lượng hồ sơ: 01 (bộ)")
-    line(f"3. Thời gian giải quyết hồ sơ theo quy định là: {processing_days} ngày làm việc")
+    line(f"3. Thời gian giải quyết hồ sơ theo quy định là: {processing_time(processing_days)}")
     line(f"4. Thời gian nhận hồ sơ: {_when(dossier.received_at)}")
     line(f"5. Thời gian trả kết quả giải quyết hồ sơ: {_when(dossier.due_at)}")
     line(

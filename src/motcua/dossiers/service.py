@@ -465,7 +465,9 @@ async def _create(
         "channel": body.channel,
         "state": DossierState.received,
         "received_at": received_at,
-        "due_at": calendar.due_at(received_at, version.processing_days),
+        "due_at": calendar.due_at(
+            received_at, version.processing_days, cutoff=version.same_day_cutoff
+        ),
         "fee_vnd": fee,
         "payment_state": payment,
         "contact_email": body.contact_email,
@@ -743,6 +745,14 @@ async def upload(session: AsyncSession, *, owner: str, file_name: str, data: byt
             file_name=shown,
             allowed=sorted(files.EXTENSIONS),
         )
+    problem = files.inspect(
+        data,
+        media_type,
+        max_decoded=settings.upload_max_decoded_bytes,
+        max_pixels=settings.upload_max_pixels,
+    )
+    if problem is not None:
+        raise Invalid(f"Tệp “{shown}”: {problem}", code="file-content-refused", file_name=shown)
     sha256 = hashlib.sha256(data).hexdigest()
     await get_storage().put(sha256, data)
     row = Upload(

@@ -19,6 +19,11 @@ class ExchangeSettings(BaseSettings):
     registries_url: str = "http://127.0.0.1:8000/sandbox/registries"
     xroad_client: str = "VN/GOV/G22/motcua"
     credential: str = "sandbox-credential"
+    result_store_credential: str = Field(
+        default="motcua-demo-result-store-credential",
+        description="What the exchange presents to the platform's own e-result store: its own "
+        "consumer credential there, never the registries' shared one.",
+    )
     breaker_failures: int = 5
     breaker_reset_s: float = 30.0
     retries: int = 1

@@ -325,7 +325,14 @@ class SocialAffairsConnector(EnvelopeConnector):
 
 @register("ket_qua")
 class ResultStoreConnector(EnvelopeConnector):
-    """Kho kết quả điện tử: the platform's own signed e-results, read like any registry."""
+    """Kho kết quả điện tử: the platform's own signed e-results, read like any registry, with
+    the exchange's own consumer credential of the store."""
+
+    def request(self, target: Target, context: ReadContext) -> tuple[str, dict[str, str]]:
+        url, headers = super().request(target, context)
+        if "Authorization" in headers:
+            headers["Authorization"] = f"Bearer {self.settings.result_store_credential}"
+        return url, headers
 
 
 @dataclass

@@ -15,19 +15,18 @@ import unicodedata
 import uuid
 from collections.abc import Sequence
 from datetime import date
-from functools import cache
 from importlib import resources
 from typing import Any
 
 import yaml
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.catalog import repository as catalog_repository
 from motcua.core import clock, identifiers
 from motcua.core.errors import Conflict, DomainError, Invalid, NotFound
 from motcua.core.repository import insert_missing
-from motcua.exchange import audit, repository, subjects
+from motcua.exchange import audit, labels, repository, subjects
 from motcua.exchange.audit import Access
 from motcua.exchange.config import get_exchange_settings
 from motcua.exchange.connectors import (
@@ -83,7 +82,9 @@ def registry_document() -> dict[str, Any]:
 
 
 async def seed_registries(session: AsyncSession, registries_url: str | None = None) -> int:
-    """Registries and their services from data/registries.yaml; existing rows stay untouched."""
+    """Registries and their services from data/registries.yaml: existing rows stay untouched but
+    for their address, which follows the settings (``MOTCUA_EXCHANGE_REGISTRIES_URL``, or the
+    e-result store's own), so a changed setting never leaves reads going to the old server."""
     base = registries_url or get_exchange_settings().registries_url
     document = registry_document()
     codes = {r["operator"] for r in document["registries"]}
@@ -116,6 +117,10 @@ async def seed_registries(session: AsyncSession, registries_url: str | None = No
                     }
                 )
     await insert_missing(session, Registry, registries)
+    for row in registries:  # the settings say where personal data goes: a re-seed applies them
+        await session.execute(
+            update(Registry).where(Registry.code == row["code"]).values(base_url=row["base_url"])
+        )
     await insert_missing(session, RegistryService, services)
     evidence = await catalog_repository.evidence_types(session)
     for service_row in await repository.registry_services(session):
@@ -701,9 +706,6 @@ async def verify_access_log(session: AsyncSession) -> ChainReport:
     return await audit.verify(session)
 
 
-@cache
 def field_labels() -> dict[str, str]:
-    """Vietnamese names of the fields registries deliver, for what a person reads."""
-    text = resources.files("motcua.exchange").joinpath("data", "field_labels.yaml")
-    labels: dict[str, str] = yaml.safe_load(text.read_text("utf-8"))
-    return labels
+    """Vietnamese names of the fields registries deliver (``exchange.labels``)."""
+    return labels.vietnamese_labels()

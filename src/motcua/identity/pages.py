@@ -7,11 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from motcua.core import clock
 from motcua.core.database import RequestSession
 from motcua.core.errors import DomainError
 from motcua.core.settings import get_settings
 from motcua.identity import citizens, oidc, service
 from motcua.identity.auth import COOKIE, PageCitizen, set_session, token_from
+from motcua.web.navigation import OfficerView, clear_officer_view, set_officer_view
 from motcua.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -49,6 +51,10 @@ async def login(
         samesite="lax",
         secure=request.url.scheme == "https",
     )
+    subject = await service.subject_for_token(session, token)
+    view = OfficerView(subject.full_name, subject.role.value, subject.agency_name)
+    lifetime = int((expires_at - clock.now()).total_seconds())
+    set_officer_view(response, request, view, lifetime)
     return response
 
 
@@ -59,6 +65,7 @@ async def logout(request: Request, session: RequestSession) -> Response:
         await service.revoke_token(session, token)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(COOKIE)
+    clear_officer_view(response)
     return response
 
 

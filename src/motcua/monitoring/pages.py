@@ -1,8 +1,9 @@
 """Dashboard pages (national overview, province drill-down, unit history, non-reporters),
 the report form and CSV upload for officers, and CSV/XLSX exports of every table."""
 
+from collections.abc import Callable
 from datetime import date, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -11,9 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from motcua.core import clock
 from motcua.core.database import RequestSession
 from motcua.core.errors import Invalid
+from motcua.core.text import fold
 from motcua.identity.auth import OptionalOfficer
 from motcua.monitoring import exports, service
 from motcua.monitoring.rules import STATUS_LABELS, Status
+from motcua.monitoring.schemas import UnitRow
 from motcua.web.templating import render
 
 router = APIRouter(prefix="/monitoring", include_in_schema=False)
@@ -58,16 +61,47 @@ async def overview(request: Request, session: RequestSession, day: Day = None) -
     )
 
 
+# Worst first: what needs attention comes to the top of a province's communes.
+STATUS_ORDER = (Status.red, Status.yellow, Status.grey, Status.green)
+CommuneSort = Literal["trang-thai", "ten", "nhiem-vu", "bao-cao"]
+
+
+def _commune_rows(
+    rows: list[UnitRow], status: Status | None, name: str, sort: CommuneSort
+) -> list[UnitRow]:
+    """The table as asked: one colour only, names containing ``name`` (accents ignored), in
+    the order chosen; plain links and a GET form, so it works without JavaScript."""
+    wanted = fold(name.strip())
+    kept = [
+        r
+        for r in rows
+        if (status is None or r.status == status.value) and (not wanted or wanted in fold(r.name))
+    ]
+    rank = {s.value: i for i, s in enumerate(STATUS_ORDER)}
+    keys: dict[str, Callable[[UnitRow], Any]] = {
+        "trang-thai": lambda r: (rank.get(r.status, 9), fold(r.name)),
+        "ten": lambda r: fold(r.name),
+        "nhiem-vu": lambda r: (-r.tasks_green, fold(r.name)),
+        "bao-cao": lambda r: (r.last_reported_on or date.min, fold(r.name)),
+    }
+    return sorted(kept, key=keys[sort])
+
+
 @router.get("/provinces/{code}", response_class=HTMLResponse)
 async def province(
     request: Request,
     session: RequestSession,
     code: Annotated[str, Path(pattern=r"^\d{2}$")],
     day: Day = None,
+    status: Annotated[Status | None, Query(alias="trang-thai")] = None,
+    name: Annotated[str, Query(alias="tim", max_length=100)] = "",
+    sort: Annotated[CommuneSort, Query(alias="sap-xep")] = "trang-thai",
 ) -> HTMLResponse:
     chosen = await _day(session, day)
     rows = await service.communes(session, code, chosen)
     summary = await service.summary(session, chosen, code)
+    totals = {s.value: sum(1 for r in rows if r.status == s.value) for s in STATUS_ORDER}
+    shown = _commune_rows(rows, status, name, sort)
     return render(
         request,
         "monitoring/province.html",
@@ -75,7 +109,12 @@ async def province(
             "day": chosen,
             "summary": summary,
             "levels": {f.level: f for f in summary.levels},
-            "rows": rows,
+            "rows": shown,
+            "all_rows": len(rows),
+            "totals": totals,
+            "chosen_status": status,
+            "name": name,
+            "sort": sort,
             "labels": _labels(),
         },
     )
@@ -127,7 +166,7 @@ async def export(
         data = exports.provinces_table(await service.province_grid(session, chosen))
     elif table == "communes":
         if unit is None:
-            raise Invalid("Cần chọn tỉnh (unit=mã tỉnh).", code="unit-required")
+            raise Invalid("Cần chọn một tỉnh, thành phố để tải bảng các xã.", code="unit-required")
         data = exports.communes_table(await service.communes(session, unit, chosen))
     else:
         data = exports.non_reporters_table(
@@ -176,11 +215,12 @@ async def report_submit(
         return _login(request)
     form = await request.form()
     unit = str(form.get("unit") or service.own_unit(officer))
+    note = str(form.get("note") or "")[:2000]
     try:
         day = date.fromisoformat(str(form.get("day") or ""))
     except ValueError:
-        raise Invalid("Ngày báo cáo không hợp lệ.", code="invalid-day") from None
-    _, tasks = await service.report_form(session, officer, unit, day)
+        day = None
+    name, tasks = await service.report_form(session, officer, unit, day or clock.today())
     values: dict[str, object] = {}
     for task in tasks:
         field = f"task:{task.code}"
@@ -188,16 +228,26 @@ async def report_submit(
             values[task.code] = [str(v) for v in form.getlist(field)]
         elif field in form:
             values[task.code] = str(form.get(field))
-    report = await service.submit_report(
-        session,
-        subject=officer,
-        unit=unit,
-        day=day,
-        values=values,
-        note=str(form.get("note") or "")[:2000] or None,
-        submitted_at=clock.now(),
-        source="form",
-    )
+    try:
+        if day is None:
+            raise Invalid("Ngày báo cáo không hợp lệ.", code="invalid-day")
+        report = await service.submit_report(
+            session,
+            subject=officer,
+            unit=unit,
+            day=day,
+            values=values,
+            note=note or None,
+            submitted_at=clock.now(),
+            source="form",
+        )
+    except Invalid as refusal:
+        # The form again with what was typed (the note too) and why it was refused.
+        await session.rollback()
+        context = {"officer": officer, "unit": unit, "unit_name": name,
+                   "day": day or clock.today(), "tasks": tasks, "values": values,
+                   "note": note, "error": refusal.message}  # fmt: skip
+        return render(request, "monitoring/report_form.html", context, 422)
     return render(
         request, "monitoring/report_done.html", {"report": report, "labels": _labels()}, 201
     )

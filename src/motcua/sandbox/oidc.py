@@ -7,22 +7,30 @@ verifier, then issues an RS256-signed ID token with the person's 12-digit number
 (``personal_id``), ``name`` and ``acr`` (``"1"`` or ``"2"``, VNeID's levels).
 
 Mount it under ``/sandbox/oidc`` in the demo app; it finds its issuer URL from the request
-(or takes one). The signing key is made at start-up, so tokens do not survive a restart.
+(or takes one). Codes and access tokens are signed, self-contained values, so any worker
+process can redeem what another issued; given a shared folder (the demo app passes
+``<storage>/sandbox-oidc``), every process signs with the same key kept there and a code is
+spent once across all of them (a marker file made with O_EXCL). Without one, the key is made
+at start-up and codes are spent once per process.
 """
 
 import base64
 import hashlib
 import html
+import json
 import os
 import secrets
+import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import unquote_plus, urlencode
 
 from fastapi import FastAPI, Form, Header, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
@@ -54,14 +62,70 @@ class Grant:
     issued: float
 
 
+KEY_FILE = "signing-key.json"
+
+
+def shared_key(folder: Path) -> RSAKey:
+    """The key every process of this host signs with: read, or made once and linked into
+    place atomically (a process that loses the race reads the winner's)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / KEY_FILE
+    if not target.exists():
+        key = RSAKey.generate_key(2048, auto_kid=True)
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=".key-")
+        with os.fdopen(handle, "w") as out:
+            json.dump(key.as_dict(private=True), out)
+        try:
+            os.link(temporary, target)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(temporary)
+    return RSAKey.import_key(json.loads(target.read_text()))
+
+
+@dataclass
+class SpentCodes:
+    """Codes already redeemed: marker files in a shared folder (every process), else memory."""
+
+    folder: Path | None = None
+    local: dict[str, float] = field(default_factory=dict)
+
+    def spend(self, code: str) -> bool:
+        """True the first time a code is redeemed anywhere, False after."""
+        name = hashlib.sha256(code.encode()).hexdigest()[:40]
+        moment = time.time()
+        if self.folder is None:
+            for old in [c for c, at in self.local.items() if moment - at > CODE_LIFETIME_S]:
+                del self.local[old]
+            if name in self.local:
+                return False
+            self.local[name] = moment
+            return True
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for entry in os.scandir(self.folder):  # codes past their life need no marker
+            if entry.stat().st_mtime < moment - 2 * CODE_LIFETIME_S:
+                Path(entry.path).unlink(missing_ok=True)
+        try:
+            os.close(os.open(self.folder / name, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            return False
+        return True
+
+
 @dataclass
 class ProviderState:
     clients: dict[str, Client]
     issuer: str | None
     key: RSAKey = field(default_factory=lambda: RSAKey.generate_key(2048, auto_kid=True))
-    codes: dict[str, Grant] = field(default_factory=dict)
-    tokens: dict[str, dict[str, Any]] = field(default_factory=dict)
+    spent: SpentCodes = field(default_factory=SpentCodes)
     population: Callable[[], Population] | None = None
+
+    def signer(self, purpose: str) -> URLSafeTimedSerializer:
+        """Signs codes and access tokens with a secret derived from the shared signing key."""
+        private = json.dumps(self.key.as_dict(private=True), sort_keys=True).encode()
+        secret = hashlib.sha256(b"motcua.sandbox-oidc\n" + private).hexdigest()
+        return URLSafeTimedSerializer(secret, salt=f"motcua.sandbox-oidc.{purpose}")
 
 
 def default_clients() -> dict[str, Client]:
@@ -104,9 +168,14 @@ def create_oidc_app(
     clients: dict[str, Client] | None = None,
     issuer: str | None = None,
     population: Callable[[], Population] | None = None,
+    shared_dir: Path | None = None,
 ) -> FastAPI:
-    """The provider; ``population`` supplies names for typed numbers beyond the persona pack."""
+    """The provider; ``population`` supplies names for typed numbers beyond the persona pack;
+    ``shared_dir`` makes every process serving it one provider (key and spent codes)."""
     state = ProviderState(clients or default_clients(), issuer, population=population)
+    if shared_dir is not None:
+        state.key = shared_key(shared_dir)
+        state.spent = SpentCodes(shared_dir / "spent-codes")
     app = FastAPI(title="motcua sandbox e-ID provider (synthetic people)", docs_url=None)
     app.state.oidc = state
 
@@ -260,13 +329,10 @@ def create_oidc_app(
                 "của môi trường thử. Hãy quay lại và chọn người dùng mẫu.</p>",
                 400,
             )
-        code = secrets.token_urlsafe(32)
-        moment = time.time()
-        for old in [c for c, g in state.codes.items() if moment - g.issued > CODE_LIFETIME_S]:
-            del state.codes[old]
-        state.codes[code] = Grant(
+        grant = Grant(
             client_id, redirect_uri, chosen, name, acr, nonce or None, code_challenge, time.time()
         )
+        code = state.signer("code").dumps({**asdict(grant), "n": secrets.token_urlsafe(8)})
         query = urlencode({"code": code, "state": state_})
         return RedirectResponse(f"{redirect_uri}?{query}", status_code=303)
 
@@ -286,6 +352,17 @@ def create_oidc_app(
             return None
         return client_id, client
 
+    def redeem(code: str) -> Grant | None:
+        """The grant a code carries, once: unknown, expired or spent codes give None. A code
+        whose client or verifier is wrong is spent all the same, as a stolen one must be."""
+        try:
+            data = state.signer("code").loads(code, max_age=CODE_LIFETIME_S)
+            data.pop("n")
+            grant = Grant(**data)
+        except (BadSignature, TypeError, KeyError):
+            return None
+        return grant if state.spent.spend(code) else None
+
     @app.post("/token")
     async def token(
         request: Request,
@@ -302,8 +379,8 @@ def create_oidc_app(
             return _error("invalid_client", "client authentication failed", 401)
         if grant_type != "authorization_code":
             return _error("unsupported_grant_type", "only authorization_code")
-        grant = state.codes.pop(code, None)  # one use only
-        if grant is None or time.time() - grant.issued > CODE_LIFETIME_S:
+        grant = redeem(code)
+        if grant is None:
             return _error("invalid_grant", "unknown, used or expired code")
         if grant.client_id != found[0] or grant.redirect_uri != redirect_uri:
             return _error("invalid_grant", "code issued to another client or redirect_uri")
@@ -326,8 +403,8 @@ def create_oidc_app(
             claims["nonce"] = grant.nonce
         header = {"alg": "RS256", "kid": state.key.kid}
         id_token = jwt.encode(header, claims, state.key, algorithms=["RS256"])
-        access_token = secrets.token_urlsafe(32)
-        state.tokens[access_token] = {k: claims[k] for k in ("sub", "name", "personal_id", "acr")}
+        userinfo = {k: claims[k] for k in ("sub", "name", "personal_id", "acr")}
+        access_token = state.signer("token").dumps(userinfo)
         return JSONResponse(
             {
                 "access_token": access_token,
@@ -342,8 +419,9 @@ def create_oidc_app(
     @app.get("/userinfo")
     async def userinfo(authorization: Annotated[str | None, Header()] = None) -> Response:
         value = (authorization or "").removeprefix("Bearer ").strip()
-        claims = state.tokens.get(value)
-        if claims is None:
+        try:
+            claims = state.signer("token").loads(value, max_age=TOKEN_LIFETIME_S)
+        except BadSignature:
             return _error("invalid_token", "unknown access token", 401)
         return JSONResponse(claims)
 

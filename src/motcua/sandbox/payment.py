@@ -79,23 +79,32 @@ class SandboxGateway:
             raise BadSignature("Chữ ký của thông báo thanh toán không hợp lệ.")
         try:
             data = json.loads(body)
+            status = data["status"]
+            amount = data["amount_vnd"]
+            if not isinstance(status, str) or type(amount) is not int:
+                raise TypeError("status is a word, the amount a whole number of đồng")
             return CallbackEvent(
                 reference=str(data["reference"]),
                 transaction_id=str(data["transaction_id"]),
-                amount_vnd=int(data["amount_vnd"]),
+                amount_vnd=amount,
+                paid=status == "paid",
+                status=status,
             )
         except (ValueError, KeyError, TypeError):
             raise BadSignature(
                 "Thông báo thanh toán không đúng định dạng.", code="bad-callback"
             ) from None
 
-    def simulate(self, *, reference: str, amount_vnd: int) -> SimulatedCallback:
+    def simulate(
+        self, *, reference: str, amount_vnd: int, status: str = "paid"
+    ) -> SimulatedCallback:
+        """The callback the bank would send; ``status`` other than ``paid``: a failed payment."""
         body = json.dumps(
             {
                 "reference": reference,
                 "transaction_id": f"SBX{secrets.token_hex(6).upper()}",
                 "amount_vnd": amount_vnd,
-                "status": "paid",
+                "status": status,
                 "synthetic": True,
             }
         ).encode()

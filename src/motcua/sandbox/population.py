@@ -20,7 +20,7 @@ from vietnam_provinces import Province, Ward
 
 from motcua.core.identifiers import compose
 
-SYNTHETIC_NOTE = "Dữ liệu tổng hợp (synthetic) của môi trường thử, không phải người thật."
+SYNTHETIC_NOTE = "Dữ liệu mô phỏng của môi trường thử, không phải người thật."
 TODAY = date(2025, 10, 1)  # fixed, so the same seed gives the same records on any day
 
 FAMILY = [

@@ -1,25 +1,29 @@
 """Jinja2 rendering with the visitor's language (Vietnamese first, English available)."""
 
-import io
+import re
+from collections.abc import Callable
+from datetime import date, datetime
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
-from babel.support import NullTranslations, Translations
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
+from motcua.core.calendar import get_calendar
+from motcua.exchange.labels import field_label, outcome_label, purpose_label, registry_name
 from motcua.modules import domain_modules
 from motcua.units.service import unit_name
-
-LANGUAGES = ("vi", "en")
-WEB = Path(str(resources.files("motcua.web")))
+from motcua.web.i18n import LANGUAGES as LANGUAGES
+from motcua.web.i18n import WEB as WEB
+from motcua.web.i18n import translations as translations
+from motcua.web.navigation import current_href, viewer_of
 
 
 @cache
@@ -31,27 +35,110 @@ def templates() -> Jinja2Templates:
             roots.append(str(folder))
     environment = Jinja2Templates(directory=roots)
     environment.env.filters["urlencode_without_lang"] = _query_without_lang
+    environment.env.filters["day"] = day
+    environment.env.filters["moment"] = moment
+    environment.env.filters["field_label"] = _field_label
+    environment.env.filters["registry_name"] = _registry_name
+    environment.env.filters["masked"] = masked
+    environment.env.filters["field_value"] = _field_value
+    environment.env.filters["outcome_label"] = _localised(outcome_label)
+    environment.env.filters["purpose_label"] = _localised(purpose_label)
+    environment.env.globals["current_href"] = current_href
     environment.env.filters["unit_name"] = unit_name
     return environment
+
+
+def day(value: date | datetime | str | None) -> str:
+    """``{{ x | day }}``: a date as a person reads it, dd/mm/yyyy (an ISO string too); a moment
+    is first put in the platform's time zone."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+        except ValueError:
+            return value
+        return day(parsed)
+    if isinstance(value, datetime) and value.tzinfo:
+        value = get_calendar().localise(value)
+    return value.strftime("%d/%m/%Y")
+
+
+def moment(value: datetime | str | None) -> str:
+    """``{{ x | moment }}``: a moment as 24-hour time and dd/mm/yyyy, in the platform's zone."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        try:
+            return moment(datetime.fromisoformat(value))
+        except ValueError:
+            return value
+    if value.tzinfo:
+        value = get_calendar().localise(value)
+    return value.strftime("%H:%M %d/%m/%Y")
+
+
+ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+
+def field_value(value: Any, language: str) -> str:
+    """A registry value as a person reads it: dates dd/mm/yyyy, yes/no in words, a record's
+    parts under their names, never JSON."""
+    gettext = translations(language).gettext
+    if value is None or value == [] or value == "":
+        return "—"
+    if value is True or value is False:
+        return gettext("Có") if value else gettext("Không")
+    if isinstance(value, str):
+        if ISO_DAY.match(value):
+            return day(value)
+        if ISO_MOMENT.match(value):
+            return moment(value)
+        return value
+    if isinstance(value, dict):
+        named = value.items()
+        parts = (f"{field_label(k, language)}: {field_value(v, language)}" for k, v in named)
+        return "; ".join(parts)
+    if isinstance(value, list | tuple):
+        separator = " | " if any(isinstance(v, dict) for v in value) else ", "
+        return separator.join(field_value(v, language) for v in value)
+    if isinstance(value, int | float):
+        return str(format_decimal(value, locale=language))
+    return str(value)
+
+
+@pass_context
+def _field_value(context: Context, value: Any) -> str:
+    return field_value(value, str(context.get("lang", "vi")))
+
+
+def masked(number: str | None) -> str:
+    """A personal number where the whole is not needed: ``0010••••0101``."""
+    if not number:
+        return ""
+    return number[:4] + "••••" + number[-4:] if len(number) > 8 else number
+
+
+def _localised(label: Callable[[str, str], str]) -> Callable[[Context, str], str]:
+    """A ``(code, locale)`` label function as a filter that reads the page's language."""
+
+    @pass_context
+    def apply(context: Context, code: str) -> str:
+        return label(code, str(context.get("lang", "vi")))
+
+    return apply
+
+
+_registry_name = _localised(registry_name)
+
+
+_field_label = _localised(field_label)  # ``{{ code | field_label }}``
 
 
 def _query_without_lang(params: Any) -> str:
     kept = [(k, v) for k, v in params.multi_items() if k != "lang"]
     return urlencode(kept) + "&" if kept else ""
-
-
-@cache
-def translations(language: str) -> NullTranslations:
-    """Vietnamese is the source language; other languages come from ``locales/<lang>``."""
-    po = WEB / "locales" / language / "LC_MESSAGES" / "messages.po"
-    if language == "vi" or not po.exists():
-        return NullTranslations()
-    with po.open("rb") as source:
-        catalog = read_po(source, locale=language)
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog)
-    buffer.seek(0)
-    return Translations(fp=buffer)
 
 
 def language_of(request: Request) -> str:
@@ -71,7 +158,14 @@ def render(
     response = templates().TemplateResponse(
         request,
         template,
-        {"_": gettext, "lang": language, "number": number, **context},
+        {
+            "_": gettext,
+            "lang": language,
+            "number": number,
+            "viewer": viewer_of(request),
+            "status_code": status_code,
+            **context,
+        },
         status_code=status_code,
     )
     if request.query_params.get("lang") in LANGUAGES:

@@ -245,5 +245,8 @@ async def result_store(
     subject: Annotated[str, Query(pattern=r"^\d{12}$")],
     session: RequestSession,
     authorization: Annotated[str | None, Header()] = None,
+    x_motcua_purpose: Annotated[str | None, Header(max_length=300)] = None,
 ) -> StoreAnswer:
-    return await store.records(session, registry, evidence_type, subject, authorization)
+    return await store.records(
+        session, registry, evidence_type, subject, authorization, x_motcua_purpose
+    )

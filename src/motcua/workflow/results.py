@@ -22,13 +22,17 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import signers
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from motcua.catalog import declarations
+from motcua.catalog.models import Requirement
+from motcua.catalog.wording import code_label
 from motcua.core import clock
 from motcua.core.calendar import get_calendar
 from motcua.core.errors import Conflict, DomainError
 from motcua.core.settings import get_settings
-from motcua.dossiers.models import Dossier
+from motcua.dossiers.models import Dossier, DossierItem
 from motcua.units.models import Agency
 from motcua.workflow import repository
 from motcua.workflow.models import ResultDocument
@@ -42,7 +46,35 @@ def verify_url(verify_code: str) -> str:
     return f"{get_settings().public_base_url}/verify/{verify_code}"
 
 
-def render(dossier: Dossier, agency: Agency, summary: str, verify_code: str) -> bytes:
+async def declared(session: AsyncSession, dossier: Dossier) -> list[tuple[str, str]]:
+    """What the applicant declared, under the titles of the procedure's own declaration: the
+    result states it (a birth result shows the child's names, date and place of birth)."""
+    rows = await session.execute(
+        select(Requirement.declaration, DossierItem.value)
+        .join(
+            DossierItem,
+            (DossierItem.requirement_key == Requirement.key)
+            & (DossierItem.dossier_id == dossier.id),
+        )
+        .where(
+            Requirement.version_id == dossier.procedure_version_id,
+            Requirement.declaration.is_not(None),
+        )
+    )
+    out: list[tuple[str, str]] = []
+    for schema, value in rows:
+        if schema and value:
+            out.extend(declarations.answers(schema, value))
+    return out
+
+
+def render(
+    dossier: Dossier,
+    agency: Agency,
+    summary: str,
+    verify_code: str,
+    answers: list[tuple[str, str]] | None = None,
+) -> bytes:
     settings = get_settings()
     regular = settings.font_dir / "DejaVuSans.ttf"
     bold = settings.font_dir / "DejaVuSans-Bold.ttf"
@@ -67,12 +99,16 @@ def render(dossier: Dossier, agency: Agency, summary: str, verify_code: str) -> 
     pdf.ln(6)
     line("KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH", 14, "B", "C")
     pdf.ln(4)
-    line(f"Thủ tục: {dossier.procedure_name} ({dossier.procedure_code})")
+    line(f"Thủ tục: {dossier.procedure_name} ({code_label(dossier.procedure_code)})")
     line(f"Mã hồ sơ: {dossier.code}")
     line(f"Người nộp (số định danh): {dossier.applicant_number}")
     issued = get_calendar().localise(clock.now())
     line(f"Ngày ban hành: {issued:%d/%m/%Y}")
     pdf.ln(3)
+    for title, answer in answers or []:
+        line(f"{title}: {answer}")
+    if answers:
+        pdf.ln(2)
     line(summary)
     pdf.ln(6)
     qr = io.BytesIO()
@@ -90,8 +126,8 @@ def sign(data: bytes, agency_code: str) -> tuple[bytes, str]:
     key = folder / "agencies" / f"{agency_code}.key"
     if not cert.exists() or not key.exists():
         raise Conflict(
-            f"Cơ quan {agency_code} chưa có chứng thư số để ký kết quả; "
-            "quản trị hệ thống cần cấp (môi trường thử nghiệm: motcua sandbox pki).",
+            "Cơ quan của bạn chưa có chứng thư số để ký kết quả. Hãy báo quản trị hệ thống "
+            "cấp chứng thư số cho cơ quan, rồi ký lại.",
             code="signing-key-missing",
         )
     signer = signers.SimpleSigner.load(  # type: ignore[no-untyped-call]
@@ -112,7 +148,8 @@ async def issue(
     session: AsyncSession, dossier: Dossier, agency: Agency, summary: str
 ) -> ResultDocument:
     verify_code = secrets.token_urlsafe(12)
-    unsigned = await asyncio.to_thread(render, dossier, agency, summary, verify_code)
+    answers = await declared(session, dossier)
+    unsigned = await asyncio.to_thread(render, dossier, agency, summary, verify_code, answers)
     signed, subject = await asyncio.to_thread(sign, unsigned, agency.code)
     document = ResultDocument(
         verify_code=verify_code,

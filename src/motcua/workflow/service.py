@@ -491,18 +491,19 @@ async def _start_visit_share(session: AsyncSession, work: Work, seq: int) -> Non
     visits = await repository.visits(session, work.dossier.id)
     visit = next((v for v in visits if v.seq == seq), None)
     if visit is not None and visit.share_days is None:
-        visit.share_days = _share_days(work, 0)
+        visit.share_days = await _share_days(session, work, 0)
 
 
-def _share_days(work: Work, start: int) -> int:
-    version_days = _processing_days(work)
+async def _share_days(session: AsyncSession, work: Work, start: int) -> int:
+    version_days = await _processing_days(session, work)
     share = sum(work.definition.steps[i].share for i in definitions.segment(work.definition, start))
     return round(version_days * share / 100)
 
 
-def _processing_days(work: Work) -> int:
+async def _processing_days(session: AsyncSession, work: Work) -> int:
     calendar = get_calendar()
-    start = calendar.day_zero(work.dossier.received_at)
+    cutoff = await catalog_repository.same_day_cutoff(session, work.dossier.procedure_version_id)
+    start = calendar.day_zero(work.dossier.received_at, cutoff=cutoff)
     end = calendar.localise(work.dossier.due_at).date()
     return working_days_between(start, end)
 
@@ -559,7 +560,7 @@ async def forward(
             dossier_id=work.dossier.id,
             seq=current.seq + 1,
             agency_id=target.id,
-            share_days=_share_days(work, work.case.step_index),
+            share_days=await _share_days(session, work, work.case.step_index),
             entered_at=now,
         )
     )

@@ -12,6 +12,7 @@ to import this module.
 
 import hmac
 from functools import lru_cache
+from urllib.parse import unquote
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -20,7 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from motcua.catalog.models import EvidenceType
 from motcua.core import identifiers
 from motcua.core.calendar import get_calendar
-from motcua.core.errors import DomainError, NotFound
+from motcua.core.errors import DomainError, Invalid, NotFound
+from motcua.exchange import audit
+from motcua.exchange.audit import Access
 from motcua.exchange.config import get_exchange_settings
 from motcua.workflow import repository
 from motcua.workflow.schemas import StoreAnswer, StoreField, StoreRecord
@@ -33,10 +36,11 @@ class StoreSettings(BaseSettings):
         env_prefix="MOTCUA_RESULT_STORE_", env_file=".env", extra="ignore"
     )
 
-    credential: str | None = Field(
-        default=None,
-        description="Client credential callers must present; by default the exchange's own "
-        "(MOTCUA_EXCHANGE_CREDENTIAL), since the platform reads its own store.",
+    consumers: dict[str, str] = Field(
+        default_factory=dict,
+        description="Other systems allowed to read the store: name -> its own credential. The "
+        "platform's exchange is always one (MOTCUA_EXCHANGE_RESULT_STORE_CREDENTIAL); the "
+        "registries' shared credential is never accepted.",
     )
 
 
@@ -52,13 +56,45 @@ class ClientRefused(DomainError):
     code = "bad-client-credential"
 
 
-def _check_client(authorization: str | None) -> None:
-    expected = get_store_settings().credential or get_exchange_settings().credential
+OWN_EXCHANGE = "motcua"
+
+
+def _consumer(authorization: str | None) -> str:
+    """Which consumer presents this credential: each has its own, compared in constant time."""
+    consumers = {OWN_EXCHANGE: get_exchange_settings().result_store_credential}
+    consumers |= get_store_settings().consumers
     given = (authorization or "").encode()
-    if not hmac.compare_digest(given, f"Bearer {expected}".encode()):
+    found = None
+    for name, credential in consumers.items():
+        if hmac.compare_digest(given, f"Bearer {credential}".encode()) and found is None:
+            found = name
+    if found is None:
         raise ClientRefused(
             "Kho kết quả điện tử chỉ trả lời hệ thống trao đổi dữ liệu có khóa kết nối hợp lệ."
         )
+    return found
+
+
+async def _log_read(
+    session: AsyncSession, consumer: str, subject: str, kind: str, purpose: str | None
+) -> None:
+    """A read by another consumer goes into the access log, as any registry read does. (The
+    platform's own exchange writes its reads itself, bound to the application and consent.)"""
+    if not (purpose or "").strip():
+        raise Invalid(
+            "Mỗi lần đọc kho kết quả điện tử phải nêu mục đích (tiêu đề X-Motcua-Purpose).",
+            code="purpose-required",
+        )
+    access = Access(
+        actor_personal_id=subject,
+        subject_personal_id=subject,
+        agency_code=consumer[:35],
+        registry_code=REGISTRY,
+        evidence_type_code=kind,
+        purpose=f"result-store:{consumer}: {unquote(purpose or '').strip()}"[:100],
+        outcome="read",
+    )
+    await audit.append(session, [access])
 
 
 async def records(
@@ -67,11 +103,12 @@ async def records(
     evidence_type: str,
     subject: str,
     authorization: str | None,
+    purpose: str | None = None,
 ) -> StoreAnswer:
     """The subject's valid results of one kind, newest first, each field dated by its issue."""
     from motcua.workflow.results import verify_url  # as sign_result does: pyHanko loads late
 
-    _check_client(authorization)
+    consumer = _consumer(authorization)
     kind = await session.get(EvidenceType, evidence_type) if registry == REGISTRY else None
     if kind is None or kind.registry_code != REGISTRY:
         raise NotFound(
@@ -79,6 +116,8 @@ async def records(
             code="unknown-service",
         )
     number = identifiers.parse(subject).value
+    if consumer != OWN_EXCHANGE:
+        await _log_read(session, consumer, number, kind.code, purpose)
     calendar = get_calendar()
     out = []
     for document, dossier, agency in await repository.valid_results(session, number, kind.code):

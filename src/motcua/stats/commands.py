@@ -1,0 +1,97 @@
+"""The ``motcua stats`` commands, ``motcua brief`` and ``motcua bench stats`` (registered by
+the CLI; kept here so the statistics' commands live with the statistics)."""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from motcua.core.database import dispose_autocommit_pools, get_engine, get_sessionmaker
+from motcua.core.migrate import upgrade
+from motcua.core.settings import get_settings
+
+T = TypeVar("T")
+stats_app = typer.Typer(help="Dossier statistics: roll-ups, demo dossiers.", no_args_is_help=True)
+
+
+def _in_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    async def run() -> T:
+        try:
+            async with get_sessionmaker()() as session, session.begin():
+                return await work(session)
+        finally:
+            await dispose_autocommit_pools()
+            await get_engine().dispose()
+
+    return asyncio.run(run())
+
+
+@stats_app.command("rebuild")
+def rebuild() -> None:
+    """Make the per-dossier facts and the daily roll-up again from every dossier's history."""
+    from motcua.stats import service
+
+    typer.echo(f"Statistics rebuilt from {_in_session(service.rebuild):,} dossiers.")
+
+
+@stats_app.command("refresh")
+def refresh() -> None:
+    """Bring the roll-up up to the dossiers' history now (the worker does it every 5 s)."""
+    from motcua.stats import service
+
+    result = _in_session(service.refresh)
+    typer.echo(f"{result.dossiers} dossiers read, {result.changed} facts changed.")
+
+
+@stats_app.command("demo")
+def demo(
+    count: Annotated[int, typer.Option(min=0, max=200_000)] = 12_000,
+    days: Annotated[int, typer.Option(min=1, max=366)] = 90,
+    seed: int = 7,
+) -> None:
+    """Synthetic dossiers (codes TH-…) over the provinces, channels and the 25 services, ending
+    on the last day of the monitoring reports (today if none); nothing if already there."""
+    from motcua.stats import service, synthetic
+
+    upgrade(get_settings().database_url)
+
+    async def work(session: AsyncSession) -> str:
+        if await synthetic.exists(session):
+            return "Synthetic dossiers already present; nothing added."
+        end = await synthetic.demo_end(session)
+        written = await synthetic.seed_dossiers(session, count, end, days, seed)
+        await service.rebuild(session)
+        return f"{written:,} synthetic dossiers up to {end:%d/%m/%Y}; statistics rebuilt."
+
+    typer.echo(_in_session(work))
+
+
+def brief(
+    day: Annotated[
+        datetime | None, typer.Option("--date", formats=["%Y-%m-%d"], help="Default: today.")
+    ] = None,
+    output: Annotated[Path, typer.Option(help="Folder the brief is written to.")] = Path("."),
+) -> None:
+    """The steering brief for the five-day meeting, as Markdown and PDF."""
+    from motcua.stats import brief as briefs
+
+    chosen: date | None = day.date() if day else None
+    written = briefs.write(_in_session(lambda session: briefs.compose(session, chosen)), output)
+    for path in written:
+        typer.echo(f"Written {path}")
+
+
+def bench_stats(
+    postgres_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/motcua_bench_stats",
+    dossiers: int = 500_000,
+    samples: int = 100,
+    output: Path = Path("docs/benchmarks.md"),
+) -> None:
+    """Monthly per-province statistics p95 over synthetic dossiers on PostgreSQL."""
+    from motcua.stats.bench import run_stats_bench
+
+    typer.echo(run_stats_bench(postgres_url, dossiers, samples, output))

@@ -1,0 +1,114 @@
+"""Per-dossier facts and the daily roll-up the statistics are read from.
+
+A dossier's fact is a pure function of its history (and the violations recorded against it);
+the roll-up is the sum of the facts per day, unit, agency, procedure and channel. The worker
+keeps both current by recomputing the facts of dossiers whose history grew and moving the
+difference into the roll-up; ``motcua stats rebuild`` makes both again from nothing.
+"""
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from motcua.core.models import Base, UtcDateTime
+
+# The counters a fact contributes to its roll-up row, in one place for facts, roll-ups and the
+# recomputation the tests compare them with.
+COUNTERS: tuple[str, ...] = (
+    "received",
+    "online",
+    "online_full",
+    "on_time",
+    "late",
+    "pending",
+    "refused",
+    "withdrawn",
+    "processing_days",
+    "with_fee",
+    "paid_online",
+    "supplements",
+    "apologies",
+    "items_registry",
+    "items_upload",
+    "items_counter",
+    "reused",
+    "violations",
+    "synthetic",
+)
+
+
+class _Counters:
+    received: Mapped[int] = mapped_column(Integer, default=0)
+    online: Mapped[int] = mapped_column(Integer, default=0)
+    online_full: Mapped[int] = mapped_column(Integer, default=0)
+    on_time: Mapped[int] = mapped_column(Integer, default=0)
+    late: Mapped[int] = mapped_column(Integer, default=0)
+    pending: Mapped[int] = mapped_column(Integer, default=0)
+    refused: Mapped[int] = mapped_column(Integer, default=0)
+    withdrawn: Mapped[int] = mapped_column(Integer, default=0)
+    processing_days: Mapped[int] = mapped_column(Integer, default=0)
+    with_fee: Mapped[int] = mapped_column(Integer, default=0)
+    paid_online: Mapped[int] = mapped_column(Integer, default=0)
+    supplements: Mapped[int] = mapped_column(Integer, default=0)
+    apologies: Mapped[int] = mapped_column(Integer, default=0)
+    items_registry: Mapped[int] = mapped_column(Integer, default=0)
+    items_upload: Mapped[int] = mapped_column(Integer, default=0)
+    items_counter: Mapped[int] = mapped_column(Integer, default=0)
+    reused: Mapped[int] = mapped_column(Integer, default=0)  # ≥ 1 item from a registry
+    violations: Mapped[int] = mapped_column(Integer, default=0)
+    synthetic: Mapped[int] = mapped_column(Integer, default=0)  # 1 for a demo dossier
+
+
+class DossierFact(_Counters, Base):
+    """What one dossier counts for, as its history says up to ``last_event_id``."""
+
+    __tablename__ = "stats_dossier_facts"
+    __table_args__ = (Index("ix_stats_dossier_facts_day", "day"),)
+
+    dossier_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_event_id: Mapped[int] = mapped_column(Integer)
+    last_violation_id: Mapped[int] = mapped_column(Integer, default=0)
+    day: Mapped[date] = mapped_column(Date)
+    week: Mapped[date] = mapped_column(Date)
+    month: Mapped[date] = mapped_column(Date)
+    province_code: Mapped[str] = mapped_column(String(5))
+    commune_code: Mapped[str] = mapped_column(String(5))
+    agency_id: Mapped[int] = mapped_column(Integer)
+    procedure_code: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(16))
+    essential: Mapped[bool] = mapped_column(Boolean)
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class DailyRollup(_Counters, Base):
+    """The sum of the facts of the dossiers received on one local day, per agency, procedure
+    and channel; ``week`` (its Monday) and ``month`` (its first day) let a period be one GROUP
+    BY. ``province_code``/``commune_code`` are "" for agencies above provinces."""
+
+    __tablename__ = "stats_daily"
+    __table_args__ = (
+        Index("ix_stats_daily_province_day", "province_code", "day"),
+        Index("ix_stats_daily_commune_day", "commune_code", "day"),
+        Index("ix_stats_daily_procedure_day", "procedure_code", "day"),
+    )
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    procedure_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    week: Mapped[date] = mapped_column(Date)
+    month: Mapped[date] = mapped_column(Date)
+    province_code: Mapped[str] = mapped_column(String(5))
+    commune_code: Mapped[str] = mapped_column(String(5))
+    essential: Mapped[bool] = mapped_column(Boolean)
+
+
+class Cursor(Base):
+    """How far the worker has read an append-only table (dossier events, violations)."""
+
+    __tablename__ = "stats_cursors"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

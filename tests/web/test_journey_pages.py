@@ -1,0 +1,276 @@
+"""Every page of the citizen, officer and monitoring journeys in a real Chromium (Debian's), on
+a phone (320 and 390 px) and a desktop: nothing wider than the window, and no internal word on
+a Vietnamese page (field codes, ISO dates, English status words, parameter names).
+
+The app runs in its own process on a SQLite file of its own, seeded as ``motcua seed`` seeds
+the demo, with the sandbox registries and e-ID provider it serves itself (real HTTP)."""
+
+import asyncio
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.async_api import Page, async_playwright
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from motcua.catalog import service as catalog
+from motcua.catalog.schemas import CatalogDocument, ProcedureDoc
+from motcua.core.database import make_engine
+from motcua.identity import service as identity
+from motcua.identity.models import Role
+from motcua.units.models import Agency, AgencyLevel
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).parents[2] / "test-artifacts" / "journeys"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+pytestmark = pytest.mark.browser
+
+PERSONA = "001084000101"  # Nguyễn Văn An, every registry has him (docs/sandbox-personas.md)
+FEE_PROCEDURE = "9.990021"
+PASSWORD = "mat-khau-hanh-trinh"
+WIDTHS = (320, 390)
+
+# Words a person must never read on a Vietnamese page.
+SNAKE = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")
+ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+ENGLISH = re.compile(
+    r"\b(delivered|not_found|unavailable|needs_choice|pending|accepted|rejected|received|"
+    r"submitted|unpaid|paid|to_confirm|population|synthetic|request|parameter)\b",
+    re.IGNORECASE,
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Demo:
+    base: str
+    officer: str  # username at the agency that receives the fee procedure
+    reporter: str  # username at a commune, for the daily report
+
+
+def _cli(env: dict[str, str], *args: str) -> None:
+    command = [str(Path(sys.executable).parent / "motcua"), *args]
+    subprocess.run(command, env=env, check=True, capture_output=True, timeout=300)
+
+
+async def _extras(url: str) -> str:
+    """A procedure with a fee (for the payment page) and two officers; returns a commune code."""
+    engine = make_engine(url)
+    async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
+        doc = {
+            "code": FEE_PROCEDURE,
+            "name": "Cấp phiếu lý lịch tư pháp có lệ phí (dữ liệu mô phỏng)",
+            "sector": "Lý lịch tư pháp",
+            "levels": ["province"],
+            "managing_agency": "000.00.00.G01",
+            "processing_days": 10,
+            "fees": [{"description": "Lệ phí (dữ liệu mô phỏng)", "amount_vnd": 200000}],
+            "online_level": "full",
+            "synthetic": True,
+            "legal_basis": ["Văn bản mô phỏng (dữ liệu thử)"],
+            "requirements": [
+                {"key": "to_khai", "name": "Tờ khai", "form_template": "Tờ khai (mẫu thử)"},
+                {"key": "nhan_than", "name": "Thông tin nhân thân",
+                 "evidence_type": "population.person",
+                 "fields": ["personal_id", "full_name", "date_of_birth"]},
+                {"key": "noi_cu_tru", "name": "Nơi cư trú", "evidence_type": "residence.record",
+                 "fields": ["personal_id", "permanent_address", "residence_unit_code"]},
+            ],
+        }  # fmt: skip
+        document = CatalogDocument(procedures=[ProcedureDoc.model_validate(doc)])
+        await catalog.import_document(session, document)
+        commune = await session.scalar(
+            select(Agency).where(Agency.level == AgencyLevel.commune).order_by(Agency.code).limit(1)
+        )
+        assert commune is not None and commune.unit_code
+        for username, agency, role in (
+            ("hanhtrinh.motcua", "000.00.00.G01", Role.receiving_officer),
+            ("hanhtrinh.xa", commune.code, Role.agency_admin),
+        ):
+            await identity.create_officer(
+                session,
+                username=username,
+                full_name="Cán bộ thử (dữ liệu mô phỏng)",
+                agency_code=agency,
+                role=role,
+                password=PASSWORD,
+            )
+        code = commune.unit_code
+    await engine.dispose()
+    return code
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    assert Path(CHROMIUM).exists(), "install Debian's chromium (make browser)"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('journeys') / 'demo.db'}"
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = os.environ | {
+        "MOTCUA_DATABASE_URL": url,
+        "MOTCUA_PUBLIC_BASE_URL": base,
+        "MOTCUA_EID_ISSUER": f"{base}/sandbox/oidc",
+        "MOTCUA_EXCHANGE_REGISTRIES_URL": f"{base}/sandbox/registries",
+        "MOTCUA_SANDBOX": "true",
+    }
+    _cli(env, "seed", "--synthetic", "0")
+    _cli(env, "monitoring", "simulate", "--days", "2")
+    asyncio.run(_extras(url))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "motcua.app:create_app", "--factory",
+         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        env=env,
+    )  # fmt: skip
+    try:
+        for _ in range(100):
+            try:
+                if httpx.get(f"{base}/static/motcua.css", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("the app did not start")
+        yield Demo(base, "hanhtrinh.motcua", "hanhtrinh.xa")
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+async def page() -> AsyncIterator[Page]:
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context = await browser.new_context(viewport={"width": 1280, "height": 800})
+        page = await context.new_page()
+        page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
+        yield page
+        await browser.close()
+
+
+async def check(page: Page, name: str, problems: list[str]) -> None:
+    """The page as it is now, at each phone width and on a desktop."""
+    assert await page.evaluate("document.documentElement.lang") == "vi"
+    text = await page.evaluate("document.body.innerText")
+    for pattern in (SNAKE, ISO_DATE, ENGLISH):
+        for found in set(pattern.findall(text)):
+            problems.append(f"{name}: internal word “{found}”")
+    for width in (*WIDTHS, 1280):
+        await page.set_viewport_size({"width": width, "height": 800})
+        scroll = await page.evaluate("document.documentElement.scrollWidth")
+        window = await page.evaluate("window.innerWidth")
+        if scroll > window:
+            problems.append(f"{name}: {scroll} px wide in a {window} px window")
+        await page.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"), full_page=True)
+    await page.set_viewport_size({"width": 1280, "height": 800})
+
+
+async def test_citizen_officer_and_monitoring_pages_fit_a_phone_and_speak_vietnamese(
+    demo: Demo, page: Page
+) -> None:
+    problems: list[str] = []
+    base = demo.base
+    await page.goto(f"{base}/?q=ly+lich+tu+phap")
+    await check(page, "01-catalog-search", problems)
+    await page.goto(f"{base}/procedures/{FEE_PROCEDURE}")
+    await check(page, "02-procedure", problems)
+
+    # the citizen: e-ID sign-in (sandbox provider), consent, preview, form, receipt, payment
+    await page.goto(f"{base}/du-lieu/thu-tuc/{FEE_PROCEDURE}")
+    await page.check(f"input[value='{PERSONA}']")
+    await page.click("button[value=allow]")
+    await page.wait_for_url(f"**/du-lieu/thu-tuc/{FEE_PROCEDURE}")
+    header = await page.locator("header.site").inner_text()
+    assert "Nguyễn Văn An" in header and "Đăng xuất" in header and "Hồ sơ của tôi" in header
+    await page.click("main button[type=submit]")
+    await page.wait_for_url("**/du-lieu/dong-y/*")
+    await check(page, "03-consent", problems)
+    await page.click("main form button[type=submit]")
+    await page.wait_for_url("**/xem-truoc*")
+    await check(page, "04-preview", problems)
+    await page.click("text=Tiếp tục: điền tờ khai")
+    await page.wait_for_url(re.compile(r".*/ho-so/[0-9a-f]{32}$"))
+    assert "Bước 3/5" in await page.locator("main").inner_text()
+    await check(page, "05-form", problems)
+    await page.fill("main textarea", "Đề nghị cấp phiếu lý lịch tư pháp (dữ liệu mô phỏng)")
+    await page.check("main input[type=checkbox]")
+    await page.click("button[value=submit]")
+    await page.wait_for_url("**/bien-nhan")
+    await check(page, "06-receipt", problems)
+    code = (await page.locator("main strong.code").first.inner_text()).strip()
+    await page.click("text=Thanh toán phí, lệ phí")
+    await page.wait_for_url("**/thanh-toan")
+    assert "000201" not in await page.content()  # the QR's payload is for the bank app
+    await check(page, "07-payment", problems)
+    await page.goto(f"{base}/du-lieu/cua-toi")
+    await check(page, "08-my-data", problems)
+    await page.goto(f"{base}/tra-cuu")
+    await check(page, "09-tracking", problems)
+    await page.goto(f"{base}/khong-co-trang-nay")
+    assert await page.locator("h1").inner_text() == "Không tìm thấy"
+    await check(page, "10-not-found", problems)
+
+    # the officer of the receiving agency: the queue and the dossier
+    await page.context.clear_cookies()
+    await page.goto(f"{base}/login?next=/can-bo/ho-so")
+    await page.fill("#username", demo.officer)
+    await page.fill("#password", PASSWORD)
+    await page.click("main button[type=submit]")
+    await page.wait_for_url("**/can-bo/ho-so*")
+    header = await page.locator("header.site").inner_text()
+    assert "Cán bộ một cửa" in header and "Hồ sơ của tôi" not in header
+    await check(page, "11-officer-queue", problems)
+    await page.goto(f"{base}/can-bo/ho-so/{code}")
+    await check(page, "12-officer-dossier", problems)
+
+    # monitoring: the national overview, a province, a commune's daily report
+    await page.goto(f"{base}/monitoring")
+    await check(page, "13-monitoring", problems)
+    await page.goto(f"{base}/monitoring/provinces/01")
+    await check(page, "14-province", problems)
+    await page.context.clear_cookies()
+    await page.goto(f"{base}/login?next=/monitoring/report")
+    await page.fill("#username", demo.reporter)
+    await page.fill("#password", PASSWORD)
+    await page.click("main button[type=submit]")
+    await page.wait_for_url("**/monitoring/report*")
+    await check(page, "15-report-form", problems)
+
+    assert problems == [], "\n".join(problems)
+
+
+async def test_the_phone_menu_opens_without_javascript(demo: Demo) -> None:
+    """At 320 px the menu is one "Menu" button; opened, every link is on its own line."""
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context = await browser.new_context(
+            viewport={"width": 320, "height": 640}, java_script_enabled=False
+        )
+        page = await context.new_page()
+        await page.goto(f"{demo.base}/")
+        assert not await page.locator("nav.main-nav").is_visible()
+        english = page.get_by_role("link", name="English")
+        box = await english.bounding_box()
+        assert box is not None and box["x"] + box["width"] <= 320  # not cut off
+        await page.click("header details.compact summary")
+        links = page.locator("details.compact[open] .compact-panel nav a")
+        assert await links.count() >= 3
+        heights = [(await links.nth(i).bounding_box() or {}).get("height", 0) for i in range(3)]
+        assert all(0 < h < 60 for h in heights)  # one line each, not one word per line
+        await page.screenshot(path=str(ARTIFACTS / "00-menu-320.png"), full_page=True)
+        await browser.close()
