@@ -3,7 +3,10 @@ refuses uploads and changed values for verified requirements, and submits once."
 
 import httpx
 import pytest
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from motcua.exchange.models import Registry
 from tests.applications.conftest import AN, JUDICIAL_DECLARATION, start_and_fetch
 from tests.dossiers.conftest import pdf_bytes
 from tests.identity.helpers import as_citizen
@@ -50,14 +53,16 @@ async def test_before_consent_every_registry_item_asks_an_upload_saying_why(
 
 
 async def test_unavailable_registry_asks_an_upload_with_the_reason(
-    client: httpx.AsyncClient,
+    client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
-    draft = await start_and_fetch(client, "1.001193")  # birth: health registry not connected
+    # An operator disconnects the health registry: the driver's health certificate is asked.
+    await session.execute(update(Registry).where(Registry.code == "health").values(enabled=False))
+    draft = await start_and_fetch(client, "0.000020")
     form = {i["key"]: i for i in draft["form"]}  # type: ignore[attr-defined]
-    assert form["giay_chung_sinh"]["kind"] == "upload"
-    assert form["giay_chung_sinh"]["reason"] == "unavailable:registry-disabled"
-    assert "tải giấy tờ lên" in form["giay_chung_sinh"]["reason_message"]
-    assert form["nhan_than_cha_me"]["kind"] == "registry"
+    assert form["giay_kham_suc_khoe"]["kind"] == "upload"
+    assert form["giay_kham_suc_khoe"]["reason"] == "unavailable:registry-disabled"
+    assert "tải giấy tờ lên" in form["giay_kham_suc_khoe"]["reason_message"]
+    assert form["giay_phep_lai_xe_da_cap"]["kind"] == "registry"
 
 
 async def test_draft_is_saved_and_resumed(client: httpx.AsyncClient) -> None:

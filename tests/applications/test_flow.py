@@ -26,8 +26,7 @@ SERVICES = {
     "1.001193": {"nhan_than_cha_me", "noi_cu_tru_cha_me", "dang_ky_ket_hon_cha_me"},
     "0.000003": {"thong_tin_nhan_than", "thong_tin_cu_tru_hien_tai", "giay_chung_nhan_nha_dat"},
     "0.000011": {"nhan_than_nguoi_yeu_cau", "tinh_trang_hon_nhan", "thong_tin_ly_hon_truoc_day"},
-    # An holds no driving licence in the sandbox: that item is asked as an upload, saying why
-    "0.000020": {"thong_tin_nhan_than"},
+    "0.000020": {"thong_tin_nhan_than", "giay_phep_lai_xe_da_cap", "giay_kham_suc_khoe"},
     "0.000021": {"thong_tin_nhan_than", "noi_cu_tru", "thong_tin_ly_lich_tu_phap"},
 }
 

@@ -6,11 +6,13 @@ from fastapi import APIRouter, Path, Query, Request
 
 from motcua.catalog import formats, service
 from motcua.catalog.models import Level, OnlineLevel
+from motcua.catalog.readiness_routes import api as readiness_api
 from motcua.catalog.schemas import ProcedureDetail, ProcedurePage
 from motcua.core.database import RequestSession
 from motcua.units.models import AGENCY_CODE_PATTERN
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"])
+router.include_router(readiness_api)  # /api/v1/catalog/readiness[/{code}]
 Code = Annotated[str, Path(pattern=r"^\d\.\d{6}$", description="National code D.DDDDDD")]
 
 

@@ -6,14 +6,16 @@ from typing import Annotated, TypeVar
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from motcua.catalog import service
+from motcua.catalog import readiness, service
 from motcua.catalog.models import Level, OnlineLevel
+from motcua.catalog.readiness_routes import pages as readiness_pages
 from motcua.core.database import RequestSession
 from motcua.core.errors import NotFound
 from motcua.core.settings import get_settings
 from motcua.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+router.include_router(readiness_pages)  # /san-sang-du-lieu
 E = TypeVar("E", bound=enum.Enum)
 
 # Display names of the registries that serve evidence (CSDL quốc gia / chuyên ngành).
@@ -81,7 +83,9 @@ async def procedure_page(request: Request, code: str, session: RequestSession) -
         return render(
             request, "catalog/not_found.html", {"code": code, "error": error}, status_code=404
         )
-    fetched = [r for r in procedure.requirements if r.evidence_type is not None]
+    # "You need not bring" promises only what a connected, enabled registry delivers today.
+    sources = await readiness.Sources.load(session)
+    fetched, not_connected = sources.promise(procedure.requirements)
     to_bring = [r for r in procedure.requirements if r.evidence_type is None]
     return render(
         request,
@@ -90,6 +94,7 @@ async def procedure_page(request: Request, code: str, session: RequestSession) -
             "p": procedure,
             "fetched": fetched,
             "to_bring": to_bring,
+            "not_connected": not_connected,
             "registry_names": REGISTRY_NAMES,
             "receipt_cutoff": get_settings().receipt_cutoff.strftime("%H:%M"),
         },

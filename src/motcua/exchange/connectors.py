@@ -298,6 +298,31 @@ class DrivingLicenceConnector(EnvelopeConnector):
     """CSDL giấy phép lái xe."""
 
 
+@register("health")
+class HealthConnector(EnvelopeConnector):
+    """Health facilities' e-birth and e-death notices and drivers' health certificates."""
+
+
+@register("vehicle")
+class VehicleConnector(EnvelopeConnector):
+    """CSDL đăng ký xe."""
+
+
+@register("tax")
+class TaxConnector(EnvelopeConnector):
+    """CSDL thuế: tax registrations and payments."""
+
+
+@register("traffic_fines")
+class TrafficFinesConnector(EnvelopeConnector):
+    """CSDL xử phạt vi phạm giao thông: camera-detected fines."""
+
+
+@register("social_affairs")
+class SocialAffairsConnector(EnvelopeConnector):
+    """CSDL an sinh xã hội: social-allowance and merit beneficiaries."""
+
+
 @register("ket_qua")
 class ResultStoreConnector(EnvelopeConnector):
     """Kho kết quả điện tử: the platform's own signed e-results, read like any registry, with

@@ -33,12 +33,20 @@ DISAGREEING = "027188000601"
 SEVERAL_RECORDS = "001075000701"
 
 PERSONAS = [
-    Persona(COMPLETE, "Nguyễn Văn An", "Mọi cơ sở dữ liệu đều có bản ghi; một thửa đất."),
+    Persona(
+        COMPLETE,
+        "Nguyễn Văn An",
+        "Mọi cơ sở dữ liệu đều có bản ghi; một thửa đất, một xe máy, một lần phạt nguội.",
+    ),
     Persona(SPOUSE, "Trần Thị Bình", "Vợ của An; có đăng ký kết hôn."),
     Persona(CHILD, "Nguyễn Minh Châu", "Con của An và Bình, sinh 2020; có khai sinh."),
-    Persona(NEW_MOTHER, "Lê Thị Hoa", "Mẹ của trẻ sơ sinh chưa có số định danh."),
+    Persona(
+        NEW_MOTHER,
+        "Lê Thị Hoa",
+        "Mẹ của trẻ sơ sinh chưa có số định danh; có giấy chứng sinh điện tử.",
+    ),
     Persona(NEW_FATHER, "Phạm Văn Khánh", "Cha của trẻ sơ sinh."),
-    Persona(DECEASED, "Lê Văn Cường", "Đã chết (có trích lục khai tử 15/08/2025)."),
+    Persona(DECEASED, "Lê Văn Cường", "Đã chết 15/08/2025 (có giấy báo tử, trích lục khai tử)."),
     Persona(WIDOW, "Đỗ Thị Lụa", "Vợ của người đã chết."),
     Persona(MARRIED_TO_FOREIGNER, "Phạm Thị Dung", "Kết hôn với người nước ngoài."),
     Persona(NO_RESIDENCE, "Hoàng Văn Em", "Có trong CSDL dân cư, không có dữ liệu cư trú."),

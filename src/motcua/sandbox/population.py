@@ -131,6 +131,8 @@ class Population:
     judicial: dict[str, dict[str, Any]] = field(default_factory=dict)
     licences: dict[str, dict[str, Any]] = field(default_factory=dict)
     newborns: list[Person] = field(default_factory=list)
+    # The sector registries' records (sandbox.sectors): sector -> personal number -> records.
+    sectors: dict[str, dict[str, list[dict[str, Any]]]] = field(default_factory=dict)
 
     @cached_property
     def index(self) -> "PersonIndex":
@@ -501,9 +503,11 @@ class _Builder:
 def generate(people: int, seed: int = 1) -> Population:
     """About ``people`` synthetic people (the persona pack first), deterministic in ``seed``."""
     from motcua.sandbox.personas import add_personas
+    from motcua.sandbox.sectors import add_sectors
 
     builder = _Builder(seed)
     add_personas(builder)
     while len(builder.pop.people) < people:
         builder.family()
+    add_sectors(builder.pop)
     return builder.pop

@@ -7,6 +7,7 @@ its own last-updated date, as Myinfo does, so the platform can show it next to t
 from collections.abc import Callable
 from typing import Any
 
+from motcua.sandbox import sectors
 from motcua.sandbox.population import Person, Population, commune
 
 Record = dict[str, Any]
@@ -194,6 +195,10 @@ def insurance_health_card(pop: Population, pid: str) -> list[Record]:
 
 
 def insurance_social(pop: Population, pid: str) -> list[Record]:
+    """The social-insurance book; a population generated before the sector records existed
+    answers from the health-insurance data as it used to."""
+    if pop.sectors:
+        return _sector(pop, sectors.SOCIAL, pid, "Sổ BHXH")
     card = pop.insurance.get(pid)
     if card is None or not card["social_insurance_number"]:
         return []
@@ -267,6 +272,58 @@ def driving_licence(pop: Population, pid: str) -> list[Record]:
     ]
 
 
+def _sector(pop: Population, sector: str, pid: str, label: str) -> list[Record]:
+    """A sector registry's records of one person (``sandbox.sectors``), in the envelope."""
+    out = []
+    for row in pop.sectors.get(sector, {}).get(pid, []):
+        fields = {k: v for k, v in row.items() if k not in ("id", "issued_on")}
+        out.append(_record(row["id"], label, row["issued_on"], fields))
+    return out
+
+
+def health_birth_certificate(pop: Population, pid: str) -> list[Record]:
+    """E-birth notices of the children the subject (the mother) gave birth to."""
+    return _sector(pop, sectors.HEALTH_BIRTH, pid, "Giấy chứng sinh điện tử")
+
+
+def health_death_notice(pop: Population, pid: str) -> list[Record]:
+    return _sector(pop, sectors.HEALTH_DEATH, pid, "Giấy báo tử điện tử")
+
+
+def health_driver_certificate(pop: Population, pid: str) -> list[Record]:
+    return _sector(pop, sectors.DRIVER_HEALTH, pid, "Giấy khám sức khỏe người lái xe")
+
+
+def vehicle_registration(pop: Population, pid: str) -> list[Record]:
+    return [
+        {**r, "label": f"Xe biển số {r['fields']['plate_number']['value']}"}
+        for r in _sector(pop, sectors.VEHICLE, pid, "")
+    ]
+
+
+def tax_registration(pop: Population, pid: str) -> list[Record]:
+    return _sector(pop, sectors.TAX_REGISTRATION, pid, "Đăng ký thuế")
+
+
+def tax_payment(pop: Population, pid: str) -> list[Record]:
+    out = []
+    for r in _sector(pop, sectors.TAX_PAYMENT, pid, ""):
+        what, when = r["fields"]["payment_type"]["value"], r["fields"]["payment_date"]["value"]
+        out.append({**r, "label": f"{what} {when}"})
+    return out
+
+
+def traffic_fine(pop: Population, pid: str) -> list[Record]:
+    return [
+        {**r, "label": f"Quyết định {r['fields']['decision_number']['value']}"}
+        for r in _sector(pop, sectors.TRAFFIC_FINE, pid, "")
+    ]
+
+
+def social_beneficiary(pop: Population, pid: str) -> list[Record]:
+    return _sector(pop, sectors.BENEFICIARY, pid, "Đối tượng hưởng trợ cấp")
+
+
 # registry code -> service code -> lookup
 SERVICES: dict[str, dict[str, Lookup]] = {
     "population": {"person": population_person},
@@ -283,4 +340,13 @@ SERVICES: dict[str, dict[str, Lookup]] = {
     "business": {"registration": business_registration},
     "judicial_records": {"record": judicial_record},
     "driving_licence": {"licence": driving_licence},
+    "health": {
+        "birth_certificate": health_birth_certificate,
+        "death_notice": health_death_notice,
+        "driver_health_certificate": health_driver_certificate,
+    },
+    "vehicle": {"registration": vehicle_registration},
+    "tax": {"registration": tax_registration, "payment": tax_payment},
+    "traffic_fines": {"decision": traffic_fine},
+    "social_affairs": {"beneficiary": social_beneficiary},
 }
