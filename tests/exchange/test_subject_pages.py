@@ -93,6 +93,8 @@ async def test_the_partner_confirms_on_their_own_page(
     assert asked.status_code == 303
 
     partner = as_citizen(personas.DISAGREEING)
+    home = await client.get("/ca-nhan", headers=partner)  # what the partner sees on signing in
+    assert "đang chờ bạn xác nhận (1)" in home.text and 'href="/du-lieu/xac-nhan"' in home.text
     waiting = await client.get("/du-lieu/xac-nhan", headers=partner)
     assert waiting.status_code == 200 and "Đăng ký kết hôn" in waiting.text
     assert "Họ và tên" in waiting.text and "full_name" not in waiting.text

@@ -130,5 +130,11 @@ async def citizen_logout() -> Response:
 
 
 @router.get("/ca-nhan", response_class=HTMLResponse)
-async def citizen_home(request: Request, citizen: PageCitizen) -> Response:
-    return render(request, "identity/citizen.html", {"citizen": citizen, "error": None})
+async def citizen_home(request: Request, citizen: PageCitizen, session: RequestSession) -> Response:
+    """The signed-in person's page; it says when someone waits for them to confirm a read of
+    their data (the partner in a marriage, the other parent)."""
+    from motcua.exchange import subjects  # a page of the identity module, not its service
+
+    waiting = await subjects.waiting_for(session, citizen.personal_id)
+    context = {"citizen": citizen, "error": None, "waiting": len(waiting)}
+    return render(request, "identity/citizen.html", context)
