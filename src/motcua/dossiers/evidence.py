@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.core import clock
@@ -33,24 +33,45 @@ class Copied:
     evidence: dict[str, Any]
 
 
+# Only what the checks and the copy read (no ORM objects: this runs on every submission that
+# cites a read): the item and its consent, one row each.
+_READS = select(
+    EvidenceItem.id,
+    EvidenceItem.key,
+    EvidenceItem.status,
+    EvidenceItem.decision,
+    EvidenceItem.fetched_at,
+    EvidenceItem.fields,
+    EvidenceItem.registry_code,
+    EvidenceItem.evidence_type_code,
+    EvidenceItem.request_hash,
+    Consent.reference,
+    Consent.actor_personal_id,
+    Consent.subject_personal_id,
+    Consent.procedure_code,
+    Consent.plan,
+).join(Consent, Consent.reference == EvidenceItem.consent_reference)
+OWN_ROLES = {"applicant", "represented"}
+
+
 async def _fetched(
     session: AsyncSession, ids: set[int]
-) -> dict[int, tuple[EvidenceItem, Consent, dict[str, str]]]:
-    """Each evidence item with its consent and the people its roles resolved to."""
-    result = await session.execute(
-        select(EvidenceItem, Consent)
-        .join(Consent, Consent.reference == EvidenceItem.consent_reference)
-        .where(EvidenceItem.id.in_(ids))
-    )
-    rows = [(item, consent) for item, consent in result]
+) -> dict[int, tuple[Row[Any], dict[str, str]]]:
+    """Each read with its consent, and the people its roles resolved to (asked only when a
+    role other than the applicant's own is in play)."""
+    rows = list(await session.execute(_READS.where(EvidenceItem.id.in_(ids))))
     people: dict[str, dict[str, str]] = {}
-    references = {consent.reference for _, consent in rows}
-    if references:
+    others = {
+        r.reference
+        for r in rows
+        if any(p.get("subject", "applicant") not in OWN_ROLES for p in r.plan)
+    }
+    if others:
         for subject in await session.scalars(
-            select(ConsentSubject).where(ConsentSubject.consent_reference.in_(references))
+            select(ConsentSubject).where(ConsentSubject.consent_reference.in_(others))
         ):
             people.setdefault(subject.consent_reference, {})[subject.role] = subject.personal_id
-    return {item.id: (item, consent, people.get(consent.reference, {})) for item, consent in rows}
+    return {r.id: (r, people.get(r.reference, {})) for r in rows}
 
 
 async def copy(
@@ -97,11 +118,11 @@ async def copy(
     for i, evidence_id in wanted.items():
         where = f"items[{i}].evidence_item"
         row = found.get(evidence_id)
-        if row is None or row[1].actor_personal_id != actor:
+        if row is None or row[0].actor_personal_id != actor:
             problem(where, "unknown-evidence-item", "Không có dữ liệu đã lấy với mã này của bạn.")
             continue
-        read, consent, people = row
-        if consent.procedure_code != procedure_code or consent.subject_personal_id != applicant:
+        read, people = row
+        if read.procedure_code != procedure_code or read.subject_personal_id != applicant:
             problem(
                 where,
                 "evidence-for-another-procedure",
@@ -127,12 +148,12 @@ async def copy(
                 "Dữ liệu đã lấy quá 24 giờ; hãy lấy lại dữ liệu rồi nộp.",
             )
         else:
-            copied[i] = _copied(read, consent, people)
+            copied[i] = _copied(read, people)
     return copied
 
 
-def _copied(item: EvidenceItem, consent: Consent, people: dict[str, str]) -> Copied:
-    plan = next((p for p in consent.plan if p.get("key") == item.key), {})
+def _copied(item: Row[Any], people: dict[str, str]) -> Copied:
+    plan: dict[str, Any] = next((p for p in item.plan if p.get("key") == item.key), {})
     role = plan.get("subject", "applicant")
     return Copied(
         value={name: f.get("value") for name, f in item.fields.items()},
@@ -142,8 +163,8 @@ def _copied(item: EvidenceItem, consent: Consent, people: dict[str, str]) -> Cop
             "fetched_at": item.fetched_at.isoformat(),
             "request_hash": item.request_hash,
             "subject_role": role,
-            "subject_personal_id": people.get(role, consent.subject_personal_id),
-            "consent_reference": consent.reference,
+            "subject_personal_id": people.get(role, item.subject_personal_id),
+            "consent_reference": item.reference,
             "last_updated": {n: f.get("last_updated") for n, f in item.fields.items()},
         },
     )
