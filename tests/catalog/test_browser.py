@@ -1,27 +1,17 @@
 """The public catalog in a real Chromium (Debian's), driven by keyboard only."""
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.async_api import async_playwright
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tests.served import served
+
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
 pytestmark = pytest.mark.browser
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -29,27 +19,8 @@ def server(engine: AsyncEngine, database_url: str) -> Iterator[str]:
     """The app in its own process, on the seeded test database, as a person would reach it."""
     assert Path(CHROMIUM).exists(), "install Debian's chromium (make browser)"
     ARTIFACTS.mkdir(exist_ok=True)
-    port = _free_port()
-    env = os.environ | {"MOTCUA_DATABASE_URL": database_url}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "motcua.app:create_app", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        env=env,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/static/motcua.css", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("the app did not start")
+    with served({"MOTCUA_DATABASE_URL": database_url}) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 async def test_search_and_open_a_procedure_with_the_keyboard(server: str) -> None:

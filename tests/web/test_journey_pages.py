@@ -8,15 +8,12 @@ the demo, with the sandbox registries and e-ID provider it serves itself (real H
 import asyncio
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.async_api import Page, async_playwright
 from sqlalchemy import select
@@ -28,6 +25,7 @@ from motcua.core.database import make_engine
 from motcua.identity import service as identity
 from motcua.identity.models import Role
 from motcua.units.models import Agency, AgencyLevel
+from tests.served import free_port, served
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).parents[2] / "test-artifacts" / "journeys"
@@ -48,12 +46,6 @@ ENGLISH = re.compile(
     r"submitted|unpaid|paid|to_confirm|population|synthetic|request|parameter)\b",
     re.IGNORECASE,
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass
@@ -120,7 +112,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     assert Path(CHROMIUM).exists(), "install Debian's chromium (make browser)"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('journeys') / 'demo.db'}"
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = os.environ | {
         "MOTCUA_DATABASE_URL": url,
@@ -132,24 +124,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     _cli(env, "seed", "--synthetic", "0")
     _cli(env, "monitoring", "simulate", "--days", "2")
     asyncio.run(_extras(url))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "motcua.app:create_app", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        env=env,
-    )  # fmt: skip
-    try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/static/motcua.css", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("the app did not start")
-        yield Demo(base, "hanhtrinh.motcua", "hanhtrinh.xa")
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with served(env, port) as served_base:
+        yield Demo(served_base, "hanhtrinh.motcua", "hanhtrinh.xa")
 
 
 @pytest.fixture

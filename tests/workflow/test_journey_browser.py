@@ -6,13 +6,9 @@ The data is committed (the server is another process) and removed afterwards."""
 import os
 import re
 import secrets
-import subprocess
-import sys
-import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.async_api import Browser, async_playwright
 from sqlalchemy import delete, select
@@ -37,8 +33,9 @@ from motcua.workflow.models import (
     WorkflowCase,
     WorkflowVisit,
 )
-from tests.catalog.test_browser import ARTIFACTS, CHROMIUM, _free_port
+from tests.catalog.test_browser import ARTIFACTS, CHROMIUM
 from tests.fetched import fetched_evidence
+from tests.served import served
 from tests.workflow.conftest import pdf_bytes
 
 pytestmark = pytest.mark.browser
@@ -77,27 +74,8 @@ def storage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 @pytest.fixture(scope="module")
 def server(engine: AsyncEngine, database_url: str, storage: Path) -> Iterator[str]:
-    port = _free_port()
-    env = os.environ | {"MOTCUA_DATABASE_URL": database_url, "MOTCUA_STORAGE_DIR": str(storage)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "motcua.app:create_app", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        env=env,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/static/motcua.css", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("the app did not start")
+    with served({"MOTCUA_DATABASE_URL": database_url, "MOTCUA_STORAGE_DIR": str(storage)}) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture
