@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/motcua_test
 
-.PHONY: run test test-sqlite test-postgres lint bench install install-dev fonts browser postgres clean
+.PHONY: run run-postgres demo-data test test-sqlite test-postgres lint bench install install-dev fonts browser postgres clean
 
 $(BIN)/motcua: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,14 +21,27 @@ $(VENV)/.dev: $(BIN)/motcua
 install-dev: $(VENV)/.dev
 
 ## run: set up, migrate, seed the demo data (SQLite) and serve on http://127.0.0.1:8000
-run: install fonts
+run: install fonts demo-data
+	$(BIN)/motcua serve --host 127.0.0.1 --port 8000
+
+## run-postgres: the same demo on the local PostgreSQL (database motcua_demo), served as in
+## production: two web worker processes and the outbox worker beside them
+PG_DEMO_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/motcua_demo
+run-postgres: install fonts postgres
+	@psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'motcua_demo'" \
+	  | grep -q 1 || createdb -h 127.0.0.1 -U postgres motcua_demo
+	MOTCUA_DATABASE_URL=$(PG_DEMO_URL) $(MAKE) --no-print-directory demo-data
+	MOTCUA_DATABASE_URL=$(PG_DEMO_URL) $(BIN)/motcua worker & worker=$$!; \
+	  trap "kill $$worker" EXIT INT TERM; \
+	  MOTCUA_DATABASE_URL=$(PG_DEMO_URL) $(BIN)/motcua serve --host 127.0.0.1 --port 8000 --workers 2
+
+demo-data: install
 	$(BIN)/motcua seed
 	$(BIN)/motcua monitoring simulate --days 60
 	$(BIN)/motcua monitoring scenario seed-2025-07-07 --if-absent
 	$(BIN)/motcua monitoring scenario seed-2025-07-31 --if-absent
 	$(BIN)/motcua stats demo
 	$(BIN)/motcua legacy demo
-	$(BIN)/motcua serve --host 127.0.0.1 --port 8000
 
 APT_INSTALL = if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $(1) >/dev/null; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq $(1) >/dev/null; fi

@@ -18,6 +18,7 @@ from motcua.core.database import dispose_autocommit_pools, get_sessionmaker
 from motcua.core.errors import DomainError
 from motcua.core.headers import SecurityHeaders
 from motcua.core.inputs import BodyLimit
+from motcua.core.observability import RequestContext
 from motcua.core.process import freeze_startup_heap
 from motcua.core.production import refuse_public_defaults
 from motcua.core.settings import get_settings
@@ -58,7 +59,8 @@ def create_app() -> FastAPI:
         dependencies=[Depends(inputs.check), Depends(csrf.protect), Depends(ratelimit.check)],
     )
     app.add_middleware(BodyLimit)
-    app.add_middleware(SecurityHeaders)  # outermost: every answer has them, a 413 too
+    app.add_middleware(SecurityHeaders)  # every answer has them, a 413 too
+    app.add_middleware(RequestContext)  # outermost: an id and a duration for every request
     templates().env.globals["csrf_field"] = csrf.field
     for router in _routers():
         app.include_router(router)

@@ -22,6 +22,7 @@ from motcua.core.calendar import get_calendar
 from motcua.core.database import dispose_autocommit_pools, get_engine, get_sessionmaker
 from motcua.core.errors import DomainError
 from motcua.core.migrate import upgrade
+from motcua.core.observability import log_config
 from motcua.core.repository import analyze
 from motcua.core.settings import get_settings
 from motcua.exchange import service as exchange
@@ -128,7 +129,9 @@ def serve(
     from motcua.core.production import refuse_public_defaults
 
     refuse_public_defaults()  # said once here, before any worker process starts
-
+    settings = get_settings()
+    if workers > 1 and not reload:
+        _share_metrics(settings.storage_dir / "metrics")
     uvicorn.run(
         "motcua.app:create_app",
         factory=True,
@@ -136,7 +139,19 @@ def serve(
         port=port,
         reload=reload,
         workers=None if reload else workers,
+        log_config=log_config("json" if settings.json_logs else "text"),
     )
+
+
+def _share_metrics(folder: Path) -> None:
+    """Worker processes write their metrics under one folder, which /metrics sums; the files of
+    an earlier run are removed first (prometheus-client's multiprocess mode)."""
+    import os
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink()
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(folder))
 
 
 class ExportFormat(StrEnum):
@@ -154,8 +169,12 @@ def worker(
     """Deliver outbox messages (notifications and other side effects) after their commit; once
     an hour, sweep stored files no upload points at; every few seconds, bring the dossier
     statistics up to the dossiers' history."""
+    import logging.config
+
     from motcua.core import outbox
     from motcua.modules import import_parts
+
+    logging.config.dictConfig(log_config("json" if get_settings().json_logs else "text"))
 
     import_parts("tasks")
     from motcua.core.production import refuse_public_defaults

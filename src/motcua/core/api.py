@@ -1,13 +1,15 @@
-"""Platform-wide JSON routes: the working-day calendar."""
+"""Platform-wide routes: the working-day calendar; liveness, readiness and metrics
+(``core.health``)."""
 
 from datetime import datetime
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
+from motcua.core import health
 from motcua.core.calendar import get_calendar
 
-router = APIRouter(prefix="/api/v1/calendar", tags=["calendar"])
+calendar_router = APIRouter(prefix="/api/v1/calendar", tags=["calendar"])
 
 
 class DueDate(BaseModel):
@@ -18,7 +20,7 @@ class DueDate(BaseModel):
     due_at: datetime
 
 
-@router.get("/due", response_model=DueDate)
+@calendar_router.get("/due", response_model=DueDate)
 async def due(
     received_at: datetime = Query(description="ISO 8601; without an offset it is Vietnam time."),
     working_days: int = Query(ge=0, le=365),
@@ -37,3 +39,8 @@ async def due(
         day_zero=calendar.day_zero(received_at, cutoff=same_day_cutoff).isoformat(),
         due_at=due_at,
     )
+
+
+router = APIRouter()
+router.include_router(calendar_router)
+router.include_router(health.router)

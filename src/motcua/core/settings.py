@@ -202,12 +202,26 @@ class Settings(BaseSettings):
         description="Seed of the Ed25519 key signing data-access records; set your own.",
     )
     page_size: int = 20
+    log_format: Literal["text", "json"] | None = Field(
+        default=None,
+        description="`json`: one JSON object per log line with the request id "
+        "(core.observability); unset: JSON in production, text in the demo.",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token the Prometheus scraper sends to /metrics. Unset: /metrics is "
+        "open in the demo and answers 404 in production.",
+    )
 
     @property
     def demo(self) -> bool:
         """The demo: sandboxes served, public default secrets allowed. Anything else is treated
         as production, so turning the sandbox off is enough to get production's checks."""
         return self.env != "production" and self.sandbox
+
+    @property
+    def json_logs(self) -> bool:
+        return self.log_format == "json" if self.log_format else not self.demo
 
     @model_validator(mode="after")
     def _storage_is_complete(self) -> "Settings":

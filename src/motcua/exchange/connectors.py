@@ -21,6 +21,8 @@ import httpx
 from httpx_aiohttp import AiohttpTransport
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from motcua.core import health
+from motcua.core.observability import REGISTRY_FAILURES, REGISTRY_SECONDS
 from motcua.exchange.config import ExchangeSettings, get_exchange_settings
 from motcua.exchange.models import Protocol as Transport
 
@@ -378,6 +380,17 @@ _settings = get_exchange_settings()
 breakers = Breakers(_settings.breaker_failures, _settings.breaker_reset_s)
 
 
+def breaker_states() -> dict[str, str]:
+    """This process's circuit breakers: ``open`` while a registry is being left alone."""
+    return {
+        code: ("open" if breaker.opened_at is not None else "closed")
+        for code, breaker in sorted(breakers.by_registry.items())
+    }
+
+
+health.reports("registries", breaker_states)
+
+
 @dataclass
 class Fetcher:
     """Runs reads: per-read deadline, circuit breaker, the registry's connector."""
@@ -391,20 +404,31 @@ class Fetcher:
         connector = self.registry.get(target.registry_code, self.settings)
         if connector is None:
             raise RegistryUnavailable("no-connector", target.registry_code)
-        breaker = self.board[target.registry_code]
+        code = target.registry_code
+        breaker = self.board[code]
         if not breaker.allow():
-            raise RegistryUnavailable("circuit-open", target.registry_code)
+            REGISTRY_FAILURES.labels(code, "circuit-open").inc()
+            raise RegistryUnavailable("circuit-open", code)
+        started = time.perf_counter()
         try:
             async with asyncio.timeout(target.timeout_ms / 1000):
                 records = await connector.read(self.transport, target, context)
         except TimeoutError as error:
             breaker.failed()
+            self._failed(code, "timeout", started)
             raise RegistryUnavailable("timeout", f"{target.timeout_ms} ms") from error
-        except RegistryUnavailable:
+        except RegistryUnavailable as error:
             breaker.failed()
+            self._failed(code, error.reason, started)
             raise
         breaker.succeeded()
+        REGISTRY_SECONDS.labels(code, "ok").observe(time.perf_counter() - started)
         return records
+
+    @staticmethod
+    def _failed(code: str, reason: str, started: float) -> None:
+        REGISTRY_SECONDS.labels(code, "failed").observe(time.perf_counter() - started)
+        REGISTRY_FAILURES.labels(code, reason).inc()
 
 
 @cache

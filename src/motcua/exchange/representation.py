@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.core import clock, identifiers
 from motcua.core.errors import DomainError, Invalid
+from motcua.core.observability import read_id
 from motcua.exchange import audit
 from motcua.exchange import repository as exchange_repository
 from motcua.exchange.audit import Access
@@ -154,7 +155,7 @@ async def verify(
         purpose=f"representation:{purpose_id}",
         legal_basis=REPRESENTATION_BASIS,
         consent_reference="",
-        request_id=str(uuid.uuid4()),
+        request_id=read_id(),
     )
     request_hash = _request_hash(target, context)
     base = _with(base, registry_code=registry.code, request_hash=request_hash)

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from motcua.catalog import repository as catalog_repository
 from motcua.core import clock, identifiers
 from motcua.core.errors import Conflict, DomainError, Invalid, NotFound
+from motcua.core.observability import read_id
 from motcua.core.repository import insert_missing
 from motcua.exchange import audit, labels, repository, subjects
 from motcua.exchange.audit import Access
@@ -414,7 +415,7 @@ async def fetch_evidence(
             purpose=f"application:{consent.application_id}",
             legal_basis=tuple(consent.legal_basis),
             consent_reference=consent.reference,
-            request_id=str(uuid.uuid4()),
+            request_id=read_id(),
         )
         jobs.append((p, target, context))
 

@@ -12,7 +12,6 @@ to one person before anything of theirs is read:
   applicant when the population registry records the applicant as that parent.
 """
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from motcua.catalog.models import SubjectRole
 from motcua.core import clock, identifiers
 from motcua.core.errors import Conflict, Invalid, NotFound
+from motcua.core.observability import read_id
 from motcua.exchange import audit, repository
 from motcua.exchange.audit import Access
 from motcua.exchange.connectors import (
@@ -163,7 +163,7 @@ async def _read_population(
         purpose=f"application:{consent.application_id}",
         legal_basis=(*consent.legal_basis, ground),
         consent_reference=consent.reference,
-        request_id=str(uuid.uuid4()),
+        request_id=read_id(),
     )
     active = fetcher or Fetcher(registry_transport())
     found: dict[str, Any] | None = None

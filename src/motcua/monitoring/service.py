@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.core import clock
 from motcua.core.errors import Conflict, Invalid, NotFound
+from motcua.core.observability import REPORTS_STORED
 from motcua.core.repository import insert_missing
 from motcua.core.settings import get_settings
 from motcua.identity.models import Role
@@ -519,6 +520,7 @@ async def _store(
     )
     session.add(report)
     await session.flush()
+    REPORTS_STORED.labels(source).inc()
     statuses = {
         code: task_status(spec, draft.values[code], draft.day, cat.rules[spec.id], reported=True)
         for code, spec in draft.specs.items()
