@@ -14,7 +14,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from motcua import __version__
 from motcua.core import inputs, ratelimit
-from motcua.core.database import dispose_autocommit_pools, get_sessionmaker
+from motcua.core.database import (
+    ReadYourWrites,
+    dispose_autocommit_pools,
+    get_replica_engine,
+    get_sessionmaker,
+)
 from motcua.core.errors import DomainError
 from motcua.core.headers import SecurityHeaders
 from motcua.core.inputs import BodyLimit
@@ -42,6 +47,9 @@ async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
         sealing.cancel()
     await close_registry_transport()  # the keep-alive connections to the registries
     await dispose_autocommit_pools()
+    replica = get_replica_engine()
+    if replica is not None:
+        await replica.dispose()
 
 
 def create_app() -> FastAPI:
@@ -59,6 +67,7 @@ def create_app() -> FastAPI:
         dependencies=[Depends(inputs.check), Depends(csrf.protect), Depends(ratelimit.check)],
     )
     app.add_middleware(BodyLimit)
+    app.add_middleware(ReadYourWrites)
     app.add_middleware(SecurityHeaders)  # every answer has them, a 413 too
     app.add_middleware(RequestContext)  # outermost: an id and a duration for every request
     templates().env.globals["csrf_field"] = csrf.field

@@ -19,6 +19,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.pool import ConnectionPoolEntry
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from motcua.core.settings import get_settings
 
@@ -176,12 +178,35 @@ def _writer(request: Request) -> bool:
     return getattr(request.scope.get("endpoint"), "motcua_writes", False) is True
 
 
+@lru_cache
+def get_replica_engine() -> AsyncEngine | None:
+    """The streaming replica's engine, when one is configured."""
+    url = get_settings().database_replica_url
+    return make_engine(url) if url else None
+
+
+# Set on the answer to every writing request while a replica serves reads: the browser then
+# reads the primary for a while, so it sees its own change whatever the replica's lag.
+READ_PRIMARY_COOKIE = "motcua_read_primary"
+
+
+def _on_replica(request: Request) -> bool:
+    if get_replica_engine() is None or _writer(request):
+        return False
+    if READ_PRIMARY_COOKIE in request.cookies:
+        return False
+    path = request.url.path
+    return any(path == p or path.startswith(p + "/") for p in get_settings().replica_paths)
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """FastAPI dependency: commits if the request succeeded, rolls back otherwise. A request of
     a method that changes things is a writer from its first statement (on SQLite, concurrent
-    writers then wait their turn instead of failing with "database is locked")."""
+    writers then wait their turn instead of failing with "database is locked"). The read-only
+    routes of ``replica_paths`` read a streaming replica when one is configured."""
     engine = get_engine()
-    bind = engine if _writer(request) else _reader(engine)
+    replica = get_replica_engine() if _on_replica(request) else None
+    bind = replica or (engine if _writer(request) else _reader(engine))
     async with get_sessionmaker()(bind=bind) as session:
         try:
             yield session
@@ -208,3 +233,31 @@ async def recreate_postgres_database(url: str) -> None:
         await admin.execute(f'CREATE DATABASE "{parsed.database}"')
     finally:
         await admin.close()
+
+
+class ReadYourWrites:
+    """ASGI middleware: with a replica configured, the answer to a writing request sets
+    ``READ_PRIMARY_COOKIE`` for ``replica_stickiness_seconds``."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope.get("method") in SAFE_METHODS
+            or get_settings().database_replica_url is None
+        ):
+            await self.app(scope, receive, send)
+            return
+        seconds = get_settings().replica_stickiness_seconds
+
+        async def send_with_cookie(message: Message) -> None:
+            if message["type"] == "http.response.start" and seconds:
+                MutableHeaders(scope=message).append(
+                    "Set-Cookie",
+                    f"{READ_PRIMARY_COOKIE}=1; Max-Age={seconds}; Path=/; HttpOnly; SameSite=Lax",
+                )
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)

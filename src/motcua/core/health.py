@@ -22,7 +22,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.core import clock
-from motcua.core.database import RequestSession
+from motcua.core.database import RequestSession, get_replica_engine
 from motcua.core.models import OutboxMessage
 from motcua.core.observability import MULTIPROCESS
 from motcua.core.settings import get_settings
@@ -39,6 +39,20 @@ async def healthz() -> dict[str, str]:
 async def _database(session: AsyncSession) -> str:
     await session.execute(text("SELECT 1"))
     return "ok"
+
+
+async def _replica() -> str:
+    """The replica's replay lag: time since the last transaction it replayed (0 when idle)."""
+    engine = get_replica_engine()
+    assert engine is not None
+    async with engine.connect() as connection:
+        lag = await connection.scalar(
+            text(
+                "SELECT CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 "
+                "ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END"
+            )
+        )
+    return f"ok, {float(lag or 0):.1f} s behind"
 
 
 async def _storage() -> str:
@@ -75,6 +89,8 @@ async def readyz(session: RequestSession) -> JSONResponse:
     ready = all(value == "ok" for value in checks.values())
     body = {"status": "ready" if ready else "unready", "checks": checks}
     body.update({name: report() for name, report in REPORTS.items()})
+    if get_replica_engine() is not None:
+        body["replica"] = await _check(_replica())  # reported, never deciding
     return JSONResponse(body, status_code=200 if ready else 503)
 
 

@@ -27,6 +27,30 @@ class Settings(BaseSettings):
         description="Connections each worker process keeps open to PostgreSQL; at least the "
         "requests it serves at once, or every request beyond it opens and closes a connection.",
     )
+    database_replica_url: str | None = Field(
+        default=None,
+        description="A streaming replica of the PostgreSQL database: the read-only routes of "
+        "`replica_paths` read from it (core.database); unset: everything reads the primary.",
+    )
+    replica_paths: list[str] = Field(
+        default_factory=lambda: [
+            "/api/v1/procedures",
+            "/api/v1/catalog",
+            "/procedures",
+            "/api/v1/monitoring",
+            "/giam-sat",
+            "/api/v1/stats",
+            "/thong-ke",
+        ],
+        description="Path prefixes whose safe-method requests read from the replica.",
+    )
+    replica_stickiness_seconds: int = Field(
+        default=30,
+        ge=0,
+        le=3600,
+        description="After a writing request, the same browser reads the primary this long, so a "
+        "person always sees their own change although the replica lags.",
+    )
     timezone: str = "Asia/Ho_Chi_Minh"
     office_opens_at: time = time(7, 30)
     office_closes_at: time = time(17, 0)
