@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from motcua.core.database import RequestSession
 from motcua.monitoring.exports import to_xlsx
-from motcua.stats import feed, index766, quality, service
+from motcua.stats import feed, index766, quality, roadmap, service
 from motcua.stats.equipped import equipped_vs_used
 from motcua.stats.schemas import (
     ConcentrationOut,
@@ -18,6 +18,7 @@ from motcua.stats.schemas import (
     IndexOut,
     PapersOut,
     RegistryQualityOut,
+    RoadmapProceduresOut,
     StatsOut,
 )
 
@@ -108,6 +109,34 @@ async def service_index(
     sub-indicator's rate and points where computable, group points, total out of 100."""
     chosen = date.fromisoformat(f"{month}-01") if month else None
     return await index766.service_index(session, chosen, province)
+
+
+@router.get("/roadmap", response_model=roadmap.RoadmapOut)
+async def roadmap_summary(
+    session: RequestSession,
+    day: Annotated[date | None, Query(alias="date", description="Default: today")] = None,
+) -> roadmap.RoadmapOut:
+    """The procedures seamless from top to bottom against the target and the 1/2026 milestone,
+    per criterion, ministry and sector, and over time."""
+    return await roadmap.roadmap(session, day)
+
+
+@router.get("/roadmap/procedures", response_model=RoadmapProceduresOut)
+async def roadmap_procedures(
+    session: RequestSession,
+    day: Annotated[date | None, Query(alias="date", description="Default: today")] = None,
+    gap: Annotated[
+        str | None, Query(pattern="^(published|process|online|data)$", description="A criterion")
+    ] = None,
+    ministry: Annotated[str | None, Query(max_length=200, description="Ministry's name")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+) -> RoadmapProceduresOut:
+    """Procedures in force, those with a gap first, each gap with who answers for it."""
+    total, found = await roadmap.procedures(
+        session, day, gap=gap, ministry=ministry, limit=limit, offset=offset
+    )
+    return RoadmapProceduresOut(total=total, procedures=found)
 
 
 # --- the feed for operations centres (stats.feed; a client token per province) --------------

@@ -55,7 +55,7 @@ def demo(
 ) -> None:
     """Synthetic dossiers (codes TH-…) over the provinces, channels and the 25 services, ending
     on the last day of the monitoring reports (today if none); nothing if already there."""
-    from motcua.stats import feed, service, synthetic
+    from motcua.stats import feed, roadmap, service, synthetic
 
     upgrade(get_settings().database_url)
 
@@ -66,7 +66,11 @@ def demo(
         end = await synthetic.demo_end(session)
         written = await synthetic.seed_dossiers(session, count, end, days, seed)
         await service.rebuild(session)
-        return f"{written:,} synthetic dossiers up to {end:%d/%m/%Y}; statistics rebuilt."
+        processes = await roadmap.seed_demo_processes(session, end, seed, share=0.6)
+        return (
+            f"{written:,} synthetic dossiers up to {end:%d/%m/%Y}; statistics rebuilt; "
+            f"{processes:,} synthetic internal processes for the roadmap."
+        )
 
     typer.echo(_in_session(work))
 

@@ -6,6 +6,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from motcua.stats.models import COUNTERS
+from motcua.stats.roadmap import ProcedureRoadmap
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -246,3 +247,8 @@ class FeedPageOut(BaseModel):
     items: list[dict[str, Any]]
     cursor: str
     more: bool
+
+
+class RoadmapProceduresOut(BaseModel):
+    total: int
+    procedures: list[ProcedureRoadmap]
