@@ -66,10 +66,11 @@ def demo(
         end = await synthetic.demo_end(session)
         written = await synthetic.seed_dossiers(session, count, end, days, seed)
         await service.rebuild(session)
+        rated = await synthetic.seed_ratings(session, seed)
         processes = await roadmap.seed_demo_processes(session, end, seed, share=0.6)
         return (
-            f"{written:,} synthetic dossiers up to {end:%d/%m/%Y}; statistics rebuilt; "
-            f"{processes:,} synthetic internal processes for the roadmap."
+            f"{written:,} synthetic dossiers up to {end:%d/%m/%Y} ({rated:,} rated); "
+            f"statistics rebuilt; {processes:,} synthetic internal processes for the roadmap."
         )
 
     typer.echo(_in_session(work))

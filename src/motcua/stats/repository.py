@@ -14,7 +14,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from motcua.catalog.models import Procedure, ProcedureVersion
 from motcua.core.repository import conflict_insert
-from motcua.dossiers.models import Dossier, DossierEvent, DossierItem
+from motcua.dossiers.models import Dossier, DossierEvent, DossierItem, DossierRating
 from motcua.stats.facts import Event, Fact, History, month_of, week_of
 from motcua.stats.models import COUNTERS, Cursor, DailyRollup, DossierFact
 from motcua.units.models import AdminUnit, Agency, UnitLevel
@@ -529,3 +529,22 @@ async def agency_codes_of_province(session: AsyncSession, province: str) -> dict
     ids = select(DAILY.c.agency_id).where(DAILY.c.province_code == province).distinct()
     rows = await session.execute(select(Agency.id, Agency.code).where(Agency.id.in_(ids)))
     return {agency_id: code for agency_id, code in rows.all()}
+
+
+async def ratings_by(
+    session: AsyncSession, where: Filter, group: str
+) -> dict[str, tuple[int, int]]:
+    """Per province or commune: the dossiers received in the range that their applicants rated,
+    and how many of those were rated "not satisfied"."""
+    column = FACTS.c.province_code if group == "province" else FACTS.c.commune_code
+    clauses = [FACTS.c.day >= where.start, FACTS.c.day <= where.end]
+    if where.province_code is not None:
+        clauses.append(FACTS.c.province_code == where.province_code)
+    dissatisfied = func.count().filter(DossierRating.level == "dissatisfied")
+    rows = await session.execute(
+        select(column, func.count(), dissatisfied)
+        .join(DossierRating, DossierRating.dossier_id == FACTS.c.dossier_id)
+        .where(*clauses)
+        .group_by(column)
+    )
+    return {str(k): (int(n), int(bad)) for k, n, bad in rows}
