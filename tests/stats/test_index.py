@@ -3,9 +3,12 @@ the scoring rule, and the page saying which formulas are a third-party reconstru
 
 import httpx
 import pytest
+from sqlalchemy import select
 
+from motcua.dossiers.models import DossierRating
 from motcua.stats.index766 import indicators, score
-from tests.stats.conftest import World
+from motcua.stats.models import DossierFact
+from tests.stats.conftest import World, local
 
 
 def test_scoring_rule_and_definitions() -> None:
@@ -14,7 +17,7 @@ def test_scoring_rule_and_definitions() -> None:
     assert score(0.5, 12, None) == 6.0  # no target: rate x points
     defined = indicators()
     assert sum(i.points for i in defined) == 100
-    assert {i.code for i in defined if i.figure} == {"2.1", "3.2", "3.6", "4.3"}
+    assert {i.code for i in defined if i.figure} == {"2.1", "3.2", "3.6", "4.3", "5.4"}
 
 
 async def test_index_per_province_by_hand(client: httpx.AsyncClient, filed: World) -> None:
@@ -34,10 +37,27 @@ async def test_index_per_province_by_hand(client: httpx.AsyncClient, filed: Worl
     assert scores["4.3"]["rate"] == round(1 / 3, 4)  # one dossier reused registry data
     assert scores["4.3"]["points"] == round(1 / 3 / 0.8 * 2, 2)
     assert scores["1.1"]["points"] is None and row["groups"]["transparency"] is None
-    assert row["attainable"] == 34  # 20 + 12 + 2: no fee, so 3.6 cannot be computed
+    # 5.4: 100% − (1 late of 2 results + no rating yet) = 50%, target 90%.
+    assert scores["5.4"]["rate"] == 0.5 and scores["5.4"]["points"] == round(0.5 / 0.9 * 6, 2)
+    assert row["attainable"] == 40  # 20 + 12 + 2 + 6: no fee, so 3.6 cannot be computed
     assert row["total"] == round(
         sum(s["points"] for s in row["scores"] if s["points"] is not None), 2
     )
+    # The applicant of the on-time dossier rates it "not satisfied": 100% − 50% − 100% → 0.
+    on_time = await filed.session.scalar(
+        select(DossierFact.dossier_id).where(
+            DossierFact.province_code == a.province, DossierFact.on_time == 1
+        )
+    )
+    filed.session.add(
+        DossierRating(
+            dossier_id=on_time, level="dissatisfied", comment="", rated_at=local(2025, 12, 5)
+        )
+    )
+    await filed.session.flush()
+    again = (await client.get("/api/v1/stats/index", params={"month": "2025-12"})).json()
+    row = {u["code"]: u for u in again["units"]}[a.province]
+    assert {s["code"]: s for s in row["scores"]}["5.4"]["points"] == 0.0
 
 
 @pytest.mark.parametrize("params", [{"month": "2025-13"}, {"province": "99"}])

@@ -15,13 +15,15 @@ from fastapi.responses import JSONResponse, Response
 
 from motcua.core.database import RequestSession
 from motcua.core.settings import get_settings
-from motcua.dossiers import service
+from motcua.dossiers import ratings, service
 from motcua.dossiers.files import EXTENSIONS
 from motcua.dossiers.models import Channel
 from motcua.dossiers.schemas import (
     DossierOut,
     DossierPage,
     IdempotencyKey,
+    RatingIn,
+    RatingOut,
     SubmissionIn,
     SubmissionOut,
     UploadOut,
@@ -192,3 +194,15 @@ async def my_dossiers(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> DossierPage:
     return await service.mine(session, citizen.personal_id, before, limit)
+
+
+@router.post("/me/dossiers/{code}/rating", response_model=RatingOut, status_code=201)
+async def rate_my_dossier(
+    session: RequestSession, citizen: CurrentCitizen, code: Code, body: RatingIn
+) -> RatingOut:
+    """The applicant's one rating after the result or the refusal (409 before it, or twice);
+    it feeds the service index's satisfaction."""
+    rating = await ratings.rate(session, code, citizen.personal_id, body.level, body.comment)
+    return RatingOut(
+        code=code, level=rating.level, comment=rating.comment, rated_at=rating.rated_at
+    )

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
     UniqueConstraint,
     event,
 )
@@ -192,3 +193,17 @@ def on_created(rows: CreatedRows) -> CreatedRows:
     """Modules above dossiers (workflow) add rows of their own to a new dossier."""
     created_rows.append(rows)
     return rows
+
+
+class DossierRating(Base):
+    """đánh giá: the applicant's judgement of how their dossier was handled, given once after
+    the result (or the refusal); it feeds the service index's satisfaction (Decision 766)."""
+
+    __tablename__ = "dossier_ratings"
+
+    dossier_id: Mapped[int] = mapped_column(
+        ForeignKey("dossiers.id", ondelete="CASCADE"), primary_key=True
+    )
+    level: Mapped[str] = mapped_column(String(16))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    rated_at: Mapped[datetime] = mapped_column(UtcDateTime)

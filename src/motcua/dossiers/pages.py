@@ -16,9 +16,9 @@ from starlette.datastructures import UploadFile
 
 from motcua.core.calendar import get_calendar
 from motcua.core.database import RequestSession
-from motcua.core.errors import DomainError, NotFound
+from motcua.core.errors import Conflict, DomainError, Invalid, NotFound
 from motcua.core.settings import get_settings
-from motcua.dossiers import service
+from motcua.dossiers import ratings, service
 from motcua.dossiers.models import DossierState
 from motcua.identity.auth import PageCitizen
 from motcua.identity.citizens import Citizen
@@ -145,11 +145,14 @@ async def _dossier_page(
     *,
     errors: list[tuple[str, str]] | None = None,
     status_code: int = 200,
+    rating_typed: dict[str, str] | None = None,
+    rating_error: str | None = None,
 ) -> HTMLResponse:
     from motcua.workflow import applicant
 
     found = await applicant.view(session, code, citizen.personal_id)
     events = [(e.at, EVENT_NAMES[e.kind]) for e in found.dossier.events if e.kind in EVENT_NAMES]
+    rating = await ratings.rating_of(session, found.dossier.id)
     return render(
         request,
         "dossiers/mine_one.html",
@@ -165,6 +168,12 @@ async def _dossier_page(
             "errors": errors or [],
             "answered": request.query_params.get("da-bo-sung") == "1",
             "allowed": UPLOAD_CAP_NOTE,
+            "rating": rating,
+            "rateable": found.dossier.state in ratings.RATEABLE,
+            "rating_levels": ratings.LEVELS,
+            "rating_typed": rating_typed or {},
+            "rating_error": rating_error,
+            "rated": request.query_params.get("da-danh-gia") == "1",
         },
         status_code,
     )
@@ -217,6 +226,24 @@ async def answer_supplement(
         await session.rollback()  # nothing half-kept
         return await _dossier_page(request, session, citizen, code, errors=errors, status_code=422)
     return RedirectResponse(f"{MINE}/{code}?da-bo-sung=1", status_code=303)
+
+
+@router.post(MINE + "/{code}/danh-gia", response_class=HTMLResponse)
+async def rate_dossier(
+    request: Request, session: RequestSession, citizen: PageCitizen, code: Code
+) -> Response:
+    """The applicant's rating, once, after the outcome; a refusal keeps what they typed."""
+    form = await request.form()
+    typed = {"level": str(form.get("muc") or ""), "comment": str(form.get("y-kien") or "")}
+    try:
+        await ratings.rate(session, code, citizen.personal_id, typed["level"], typed["comment"])
+    except (Invalid, Conflict) as error:
+        await session.rollback()
+        return await _dossier_page(
+            request, session, citizen, code, rating_error=error.message,
+            status_code=422 if isinstance(error, Invalid) else 409, rating_typed=typed,
+        )  # fmt: skip
+    return RedirectResponse(f"{MINE}/{code}?da-danh-gia=1#danh-gia", status_code=303)
 
 
 @router.get(MINE + "/{code}/ket-qua.pdf")

@@ -131,3 +131,15 @@ class UploadOut(Strict):
     media_type: str
     size: int
     sha256: str
+
+
+class RatingIn(BaseModel):
+    level: str = Field(description="very_satisfied, satisfied or dissatisfied")
+    comment: str = Field(default="", max_length=1000)
+
+
+class RatingOut(BaseModel):
+    code: str
+    level: str
+    comment: str
+    rated_at: datetime

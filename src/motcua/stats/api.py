@@ -4,17 +4,21 @@ Read-only and aggregate (no person's data), open like the monitoring dashboards.
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header, Path, Query
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from motcua.core.database import RequestSession
-from motcua.stats import index766, quality, service
+from motcua.monitoring.exports import to_xlsx
+from motcua.stats import feed, index766, quality, roadmap, service
 from motcua.stats.equipped import equipped_vs_used
 from motcua.stats.schemas import (
     ConcentrationOut,
     EquippedOut,
+    FeedPageOut,
     IndexOut,
     PapersOut,
     RegistryQualityOut,
+    RoadmapProceduresOut,
     StatsOut,
 )
 
@@ -105,3 +109,118 @@ async def service_index(
     sub-indicator's rate and points where computable, group points, total out of 100."""
     chosen = date.fromisoformat(f"{month}-01") if month else None
     return await index766.service_index(session, chosen, province)
+
+
+@router.get("/roadmap", response_model=roadmap.RoadmapOut)
+async def roadmap_summary(
+    session: RequestSession,
+    day: Annotated[date | None, Query(alias="date", description="Default: today")] = None,
+) -> roadmap.RoadmapOut:
+    """The procedures seamless from top to bottom against the target and the 1/2026 milestone,
+    per criterion, ministry and sector, and over time."""
+    return await roadmap.roadmap(session, day)
+
+
+@router.get("/roadmap/procedures", response_model=RoadmapProceduresOut)
+async def roadmap_procedures(
+    session: RequestSession,
+    day: Annotated[date | None, Query(alias="date", description="Default: today")] = None,
+    gap: Annotated[
+        str | None, Query(pattern="^(published|process|online|data)$", description="A criterion")
+    ] = None,
+    ministry: Annotated[str | None, Query(max_length=200, description="Ministry's name")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+) -> RoadmapProceduresOut:
+    """Procedures in force, those with a gap first, each gap with who answers for it."""
+    total, found = await roadmap.procedures(
+        session, day, gap=gap, ministry=ministry, limit=limit, offset=offset
+    )
+    return RoadmapProceduresOut(total=total, procedures=found)
+
+
+# --- the feed for operations centres (stats.feed; a client token per province) --------------
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+Authorization = Annotated[str | None, Header(description="Bearer <feed client token>")]
+Province = Annotated[
+    str | None, Query(pattern=r"^\d{2}$", description="Province; a provincial client's own")
+]
+Cursor = Annotated[
+    str | None, Query(max_length=600, description="From the previous page; none: from the start")
+]
+Limit = Annotated[int, Query(ge=1, le=feed.MAX_PAGE)]
+
+
+@router.get("/feed/statistics", response_model=FeedPageOut)
+async def feed_statistics(
+    session: RequestSession,
+    authorization: Authorization = None,
+    province: Province = None,
+    cursor: Cursor = None,
+    limit: Limit = 1000,
+) -> FeedPageOut:
+    """The province's daily roll-up rows changed since the cursor, oldest change first. Keep
+    asking with the returned cursor; a row comes again only when it changed again. 410 after
+    a rebuild: load the export again and start without a cursor."""
+    client = await feed.authenticate(session, authorization)
+    page = await feed.statistics_changes(session, client, province, cursor, limit)
+    return FeedPageOut(**page)
+
+
+@router.get("/feed/monitoring", response_model=FeedPageOut)
+async def feed_monitoring(
+    session: RequestSession,
+    authorization: Authorization = None,
+    province: Province = None,
+    cursor: Cursor = None,
+    limit: Limit = 1000,
+) -> FeedPageOut:
+    """The province's units' day snapshots (status, on time, task colours) changed since the
+    cursor, in report order; a report passes once it is a minute old."""
+    client = await feed.authenticate(session, authorization)
+    page = await feed.monitoring_changes(session, client, province, cursor, limit)
+    return FeedPageOut(**page)
+
+
+@router.get("/feed/flags", response_model=EquippedOut)
+async def feed_flags(
+    session: RequestSession,
+    authorization: Authorization = None,
+    province: Province = None,
+    day: Annotated[date | None, Query(alias="date", description="Default: the latest")] = None,
+) -> EquippedOut:
+    """The province's communes, reported beside computed, with the equipped-vs-used flags."""
+    client = await feed.authenticate(session, authorization)
+    return await equipped_vs_used(session, day, feed.scope(client, province))
+
+
+@router.get("/feed/export.{fmt}", response_model=None)
+async def feed_export(
+    session: RequestSession,
+    fmt: Annotated[str, Path(pattern="^(csv|json|xlsx)$", description="csv, json or xlsx")],
+    authorization: Authorization = None,
+    province: Province = None,
+    start: Start = None,
+    end: End = None,
+) -> Response:
+    """The province's roll-up rows received in [start, end] (at most 366 days), whole: the
+    first load of a centre's copy, or a file for people. CSV streams."""
+    client = await feed.authenticate(session, authorization)
+    chosen = feed.scope(client, province)
+    where, _ = await service.resolve(session, service.Query(start=start, end=end))
+    rows = await feed.export_rows(session, chosen, where.start, where.end)
+    name = f"thong-ke-{chosen}-{where.start.isoformat()}-{where.end.isoformat()}"
+    if fmt == "json":
+        return JSONResponse([dict(zip(feed.EXPORT_COLUMNS, r, strict=True)) for r in rows])
+    if fmt == "xlsx":
+        return Response(
+            to_xlsx((list(feed.EXPORT_COLUMNS), rows), "thong-ke"),
+            media_type=XLSX,
+            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+        )
+    return StreamingResponse(
+        feed.csv_lines(feed.EXPORT_COLUMNS, rows),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )

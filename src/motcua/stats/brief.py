@@ -18,7 +18,7 @@ from motcua.core.errors import DomainError
 from motcua.core.settings import get_settings
 from motcua.monitoring import service as monitoring
 from motcua.monitoring.schemas import NonReporter, ProvinceRow
-from motcua.stats import service
+from motcua.stats import roadmap, service
 from motcua.stats.equipped import equipped_vs_used
 from motcua.stats.quality import registry_quality
 from motcua.stats.schemas import Figures, RegistryQualityOut, StatsOut, UnitGap
@@ -40,6 +40,7 @@ class Brief(BaseModel):
     silent_total: int
     gaps: list[UnitGap]
     registries: RegistryQualityOut  # = GET /api/v1/stats/registries?start=…&end=…
+    roadmap: roadmap.RoadmapOut  # = GET /api/v1/stats/roadmap?date=…
 
 
 def window(day: date) -> tuple[date, date]:
@@ -71,6 +72,7 @@ async def compose(session: AsyncSession, day: date | None) -> Brief:
         registries=await registry_quality(
             session, service.Query(start=window(day)[0], end=window(day)[1])
         ),
+        roadmap=await roadmap.roadmap(session, day),
     )
 
 
@@ -237,7 +239,24 @@ def sections(brief: Brief) -> list[tuple[str, list[str], list[list[str]]]]:
                 if r.reads
             ],
         ),
+        _roadmap_section(brief.roadmap),
     ]
+
+
+def _roadmap_section(plan: roadmap.RoadmapOut) -> tuple[str, list[str], list[list[str]]]:
+    """The roadmap: seamless procedures against the target, the ministries furthest behind."""
+    title = (
+        f"Lộ trình thủ tục thông suốt: {num(plan.seamless)}/{num(plan.target)} "
+        f"({pct(plan.share_of_target)}), mốc {plan.milestone:%d/%m/%Y}"
+    )
+    return (
+        title,
+        ["Bộ, cơ quan quản lý", "Thủ tục", "Thông suốt", "Tỷ lệ", "Chưa toàn trình"],
+        [
+            [g.name, num(g.total), num(g.seamless), pct(g.share), num(g.gaps["online"])]
+            for g in plan.by_ministry[: TOP * 2]
+        ],
+    )
 
 
 def _synthetic_note(brief: Brief) -> str | None:

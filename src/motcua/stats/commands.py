@@ -55,19 +55,52 @@ def demo(
 ) -> None:
     """Synthetic dossiers (codes TH-…) over the provinces, channels and the 25 services, ending
     on the last day of the monitoring reports (today if none); nothing if already there."""
-    from motcua.stats import service, synthetic
+    from motcua.stats import feed, roadmap, service, synthetic
 
     upgrade(get_settings().database_url)
 
     async def work(session: AsyncSession) -> str:
+        await feed.ensure_demo_client(session)
         if await synthetic.exists(session):
             return "Synthetic dossiers already present; nothing added."
         end = await synthetic.demo_end(session)
         written = await synthetic.seed_dossiers(session, count, end, days, seed)
         await service.rebuild(session)
-        return f"{written:,} synthetic dossiers up to {end:%d/%m/%Y}; statistics rebuilt."
+        rated = await synthetic.seed_ratings(session, seed)
+        processes = await roadmap.seed_demo_processes(session, end, seed, share=0.6)
+        return (
+            f"{written:,} synthetic dossiers up to {end:%d/%m/%Y} ({rated:,} rated); "
+            f"statistics rebuilt; {processes:,} synthetic internal processes for the roadmap."
+        )
 
     typer.echo(_in_session(work))
+
+
+@stats_app.command("feed-client")
+def feed_client(
+    name: Annotated[str, typer.Argument(help="The operations centre, e.g. ioc-ha-noi.")],
+    province: Annotated[
+        str, typer.Option(help="Its province code (2 digits); empty for the whole country.")
+    ] = "",
+    revoke: Annotated[bool, typer.Option(help="Revoke this client's token instead.")] = False,
+) -> None:
+    """Give an operations centre (IOC) a token for the feed of its province, or revoke it."""
+    from motcua.core.errors import DomainError
+    from motcua.stats import feed
+
+    if province and not (len(province) == 2 and province.isdigit()):
+        raise typer.BadParameter("a province code has 2 digits", param_hint="--province")
+    try:
+        if revoke:
+            _in_session(lambda session: feed.revoke_client(session, name))
+            typer.echo(f"Revoked the feed token of {name}.")
+            return
+        token = _in_session(lambda session: feed.create_client(session, name, province))
+    except DomainError as error:
+        typer.echo(error.message, err=True)
+        raise typer.Exit(1) from error
+    scope = f"province {province}" if province else "the whole country"
+    typer.echo(f"Feed token of {name} ({scope}), shown once:\n{token}")
 
 
 def brief(

@@ -42,14 +42,27 @@ def score(rate: float, points: float, target: float | None) -> float:
     return round(min(rate, 1.0) * points, 2)
 
 
-def rates(counts: dict[str, int], overdue: int) -> dict[str, float | None]:
-    """The rates the computable sub-indicators use, from one unit's counters."""
+def share(part: int, whole: int) -> float | None:
+    return None if whole == 0 else part / whole
+
+
+def satisfaction(counts: dict[str, int], rated: tuple[int, int]) -> float | None:
+    """5.4: 100% − (share of results late + share of rated dossiers rated "not satisfied");
+    None until there is a result or a rating to judge by."""
+    late = share(counts["late"], counts["on_time"] + counts["late"])
+    unhappy = share(rated[1], rated[0])
+    if late is None and unhappy is None:
+        return None
+    return max(0.0, 1.0 - (late or 0.0) - (unhappy or 0.0))
+
+
+def rates(
+    counts: dict[str, int], overdue: int, rated: tuple[int, int] = (0, 0)
+) -> dict[str, float | None]:
+    """The rates the computable sub-indicators use, from one unit's counters and ratings."""
     received = counts["received"]
-
-    def share(part: int, whole: int) -> float | None:
-        return None if whole == 0 else part / whole
-
     return {
+        "satisfaction_rate": satisfaction(counts, rated),
         "progress_rate": share(counts["on_time"] + counts["pending"] - overdue, received),
         "online_full_share": share(counts["online_full"], received),
         "paid_online_share": share(counts["paid_online"], counts["with_fee"]),
@@ -57,8 +70,10 @@ def rates(counts: dict[str, int], overdue: int) -> dict[str, float | None]:
     }
 
 
-def unit_index(code: str, name: str, counts: dict[str, int], overdue: int) -> UnitIndex:
-    found = rates(counts, overdue)
+def unit_index(
+    code: str, name: str, counts: dict[str, int], overdue: int, rated: tuple[int, int] = (0, 0)
+) -> UnitIndex:
+    found = rates(counts, overdue, rated)
     groups: dict[str, float | None] = {g["key"]: None for g in definition()["groups"]}
     scores, total, attainable = [], 0.0, 0.0
     for item in indicators():
@@ -105,9 +120,11 @@ async def service_index(
     as_of = min(clock.now(), datetime.combine(last, time(23, 59), tzinfo=calendar.timezone))
     sums = {k: c for _, k, c in await repository.sums(session, where, None, group)}
     overdue = await repository.pending_overdue_by(session, where, group, as_of)
+    rated = await repository.ratings_by(session, where, group)
     empty = dict.fromkeys(COUNTERS, 0)
     rows = [
-        unit_index(code, name, sums.get(code, empty), overdue.get(code, 0)) for code, name in units
+        unit_index(code, name, sums.get(code, empty), overdue.get(code, 0), rated.get(code, (0, 0)))
+        for code, name in units
     ]
     if level == "commune":
         rows.sort(key=lambda r: (-r.received, r.code))

@@ -91,6 +91,7 @@ class DailyRollup(_Counters, Base):
         Index("ix_stats_daily_province_day", "province_code", "day"),
         Index("ix_stats_daily_commune_day", "commune_code", "day"),
         Index("ix_stats_daily_procedure_day", "procedure_code", "day"),
+        Index("ix_stats_daily_feed", "revision", "day", "agency_id", "procedure_code", "channel"),
     )
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
@@ -102,6 +103,9 @@ class DailyRollup(_Counters, Base):
     province_code: Mapped[str] = mapped_column(String(5))
     commune_code: Mapped[str] = mapped_column(String(5))
     essential: Mapped[bool] = mapped_column(Boolean)
+    # The refresh that last changed this row (stats.feed): operations centres read the rows
+    # changed since the revision they hold.
+    revision: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Cursor(Base):
@@ -112,3 +116,17 @@ class Cursor(Base):
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     position: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class FeedClient(Base):
+    """An operations centre (IOC) allowed to read the feed: one province, or the whole country
+    when ``province_code`` is empty. Only the token's SHA-256 is kept."""
+
+    __tablename__ = "stats_feed_clients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    province_code: Mapped[str] = mapped_column(String(2))
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from motcua.core.database import RequestSession
 from motcua.core.errors import Invalid
 from motcua.stats import brief as briefs
-from motcua.stats import index766, quality, repository, service
+from motcua.stats import index766, quality, repository, roadmap, service
 from motcua.stats.equipped import equipped_vs_used
 from motcua.stats.facts import CHANNEL_NAMES
 from motcua.web.templating import render
@@ -37,6 +37,7 @@ PARAMETER_NAMES = {
     "day": "Ngày báo cáo",
     "month": "Tháng",
     "province": "Tỉnh, thành phố",
+    "on": "Ngày",
 }
 
 
@@ -206,3 +207,32 @@ async def service_index(
     typed["thang"] = typed["thang"] or f"{result.month:%m/%Y}"
     context.update(result=result, province_name=dict(provinces).get(tinh or ""))
     return render(request, "stats/index.html", context)
+
+
+GAP_CHOICES = {
+    "": "Mọi thủ tục còn thiếu",
+    **{k: v["name"] for k, v in roadmap.settings()["criteria"].items()},
+}
+
+
+@router.get("/lo-trinh", response_class=HTMLResponse)
+async def roadmap_page(
+    request: Request,
+    session: RequestSession,
+    ngay: Text = None,
+    thieu: Annotated[str | None, Query(max_length=16)] = None,
+) -> HTMLResponse:
+    """The 2,500-procedure roadmap: seamless procedures against the target, per ministry, over
+    time, and the procedures still short of it with who answers for each gap."""
+    typed = {"ngay": ngay or "", "thieu": thieu if thieu in GAP_CHOICES else ""}
+    context: dict[str, object] = {"typed": typed, "gap_choices": GAP_CHOICES}
+    try:
+        day = _day(ngay, "on")
+        plan = await roadmap.roadmap(session, day)
+    except Invalid as error:
+        context["error"] = _message(error)
+        return render(request, "stats/roadmap.html", context, 422)
+    total, short = await roadmap.procedures(session, plan.on, gap=typed["thieu"] or None, limit=50)
+    typed["ngay"] = typed["ngay"] or f"{plan.on:%d/%m/%Y}"
+    context.update(plan=plan, short=[p for p in short if not p.seamless], short_total=total)
+    return render(request, "stats/roadmap.html", context)

@@ -14,7 +14,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from motcua.catalog.models import Procedure, ProcedureVersion
 from motcua.core.repository import conflict_insert
-from motcua.dossiers.models import Dossier, DossierEvent, DossierItem
+from motcua.dossiers.models import Dossier, DossierEvent, DossierItem, DossierRating
 from motcua.stats.facts import Event, Fact, History, month_of, week_of
 from motcua.stats.models import COUNTERS, Cursor, DailyRollup, DossierFact
 from motcua.units.models import AdminUnit, Agency, UnitLevel
@@ -228,19 +228,23 @@ async def add_to_rollup(session: AsyncSession, rows: Sequence[dict[str, Any]]) -
     await session.execute(
         statement.on_conflict_do_update(
             index_elements=["day", "agency_id", "procedure_code", "channel"],
-            set_={name: DAILY.c[name] + statement.excluded[name] for name in COUNTERS},
+            set_={
+                **{name: DAILY.c[name] + statement.excluded[name] for name in COUNTERS},
+                "revision": statement.excluded.revision,
+            },
         ),
         list(rows),
     )
 
 
 async def clear(session: AsyncSession) -> None:
+    """Facts, roll-up and the reading positions; the feed's epoch and revision are kept."""
     await session.execute(delete(DailyRollup))
     await session.execute(delete(DossierFact))
-    await session.execute(delete(Cursor))
+    await session.execute(delete(Cursor).where(Cursor.name.in_(("events", "violations"))))
 
 
-async def rollup_from_facts(session: AsyncSession) -> None:
+async def rollup_from_facts(session: AsyncSession, revision: int = 0) -> None:
     """The roll-up made again as one INSERT … SELECT … GROUP BY over the facts."""
     # Week, month, unit and "essential" follow from day, agency and procedure: grouping by
     # them adds no rows.
@@ -251,7 +255,8 @@ async def rollup_from_facts(session: AsyncSession) -> None:
     sums = [func.sum(FACTS.c[name]) for name in COUNTERS]
     await session.execute(
         DAILY.insert().from_select(
-            [k.name for k in keys] + list(COUNTERS), select(*keys, *sums).group_by(*keys)
+            [k.name for k in keys] + list(COUNTERS) + ["revision"],
+            select(*keys, *sums, literal(revision)).group_by(*keys),
         )
     )
 
@@ -517,3 +522,29 @@ async def pending_overdue_by(
         clauses.append(FACTS.c.province_code == where.province_code)
     rows = await session.execute(select(column, func.count()).where(*clauses).group_by(column))
     return {str(k): int(n) for k, n in rows}
+
+
+async def agency_codes_of_province(session: AsyncSession, province: str) -> dict[int, str]:
+    """Agency id -> code for the agencies whose roll-up rows belong to the province."""
+    ids = select(DAILY.c.agency_id).where(DAILY.c.province_code == province).distinct()
+    rows = await session.execute(select(Agency.id, Agency.code).where(Agency.id.in_(ids)))
+    return {agency_id: code for agency_id, code in rows.all()}
+
+
+async def ratings_by(
+    session: AsyncSession, where: Filter, group: str
+) -> dict[str, tuple[int, int]]:
+    """Per province or commune: the dossiers received in the range that their applicants rated,
+    and how many of those were rated "not satisfied"."""
+    column = FACTS.c.province_code if group == "province" else FACTS.c.commune_code
+    clauses = [FACTS.c.day >= where.start, FACTS.c.day <= where.end]
+    if where.province_code is not None:
+        clauses.append(FACTS.c.province_code == where.province_code)
+    dissatisfied = func.count().filter(DossierRating.level == "dissatisfied")
+    rows = await session.execute(
+        select(column, func.count(), dissatisfied)
+        .join(DossierRating, DossierRating.dossier_id == FACTS.c.dossier_id)
+        .where(*clauses)
+        .group_by(column)
+    )
+    return {str(k): (int(n), int(bad)) for k, n, bad in rows}

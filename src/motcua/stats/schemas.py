@@ -1,10 +1,12 @@
 """API shapes of the statistics: one set of figures, and the tables made of them."""
 
 from datetime import date
+from typing import Any
 
 from pydantic import BaseModel, Field
 
 from motcua.stats.models import COUNTERS
+from motcua.stats.roadmap import ProcedureRoadmap
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -235,3 +237,18 @@ class IndexOut(BaseModel):
     groups: list[GroupDef]
     indicators: list[IndicatorDef]
     units: list[UnitIndex]
+
+
+class FeedPageOut(BaseModel):
+    """One page of a feed: the rows changed since the cursor given, and the cursor to give next
+    (``more``: ask again at once, a full page came back)."""
+
+    province: str
+    items: list[dict[str, Any]]
+    cursor: str
+    more: bool
+
+
+class RoadmapProceduresOut(BaseModel):
+    total: int
+    procedures: list[ProcedureRoadmap]

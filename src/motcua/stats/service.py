@@ -28,6 +28,7 @@ from motcua.stats.schemas import (
 )
 
 SETTLE = timedelta(seconds=60)
+FEED_REVISION, FEED_EPOCH = "feed-revision", "feed-epoch"
 BATCH = 500
 MAX_RANGE_DAYS = 366
 PERIODS = ("day", "week", "month")
@@ -46,14 +47,17 @@ async def refresh(session: AsyncSession, limit: int = 50_000) -> RefreshOut:
     after_violation = await repository.cursor(session, "violations")
     now = clock.now()
     done = changed = 0
+    revision = await repository.cursor(session, FEED_REVISION) + 1
     while done < limit:
         ids = await repository.changed_dossiers(
             session, after_event, after_violation, min(BATCH, limit - done)
         )
         if not ids:
             break
-        changed += await _recompute(session, ids)
+        changed += await _recompute(session, ids, revision)
         done += len(ids)
+    if changed:  # the rows this refresh touched carry its revision (stats.feed)
+        await repository.set_cursor(session, FEED_REVISION, revision, now)
     for name, after in (("events", after_event), ("violations", after_violation)):
         settled = await repository.settled_position(session, name, after, now - SETTLE)
         if settled is not None and done < limit:
@@ -61,7 +65,7 @@ async def refresh(session: AsyncSession, limit: int = 50_000) -> RefreshOut:
     return RefreshOut(dossiers=done, changed=changed)
 
 
-async def _recompute(session: AsyncSession, ids: list[int]) -> int:
+async def _recompute(session: AsyncSession, ids: list[int], revision: int) -> int:
     """New facts for these dossiers; the roll-up takes away each old one and adds the new."""
     stored = await repository.stored_facts(session, ids)
     facts = [fact_of(h) for h in await repository.histories(session, ids)]
@@ -86,7 +90,7 @@ async def _recompute(session: AsyncSession, ids: list[int]) -> int:
             for name in COUNTERS:
                 merged[key][name] = int(merged[key][name]) + int(row[name])  # type: ignore[call-overload]
         else:
-            merged[key] = dict(row)
+            merged[key] = dict(row, revision=revision)
     await repository.add_to_rollup(session, list(merged.values()))
     await repository.save_facts(session, facts)
     return changed
@@ -112,6 +116,9 @@ def _as_fact(row: DossierFact) -> Fact:
 async def rebuild(session: AsyncSession) -> int:
     """Facts and roll-up made again from every dossier's history; the number of dossiers."""
     await repository.take_lock(session, wait=True)
+    # Operations centres start again from nothing after a rebuild (stats.feed): a new epoch.
+    epoch = await repository.cursor(session, FEED_EPOCH) + 1
+    revision = await repository.cursor(session, FEED_REVISION) + 1
     await repository.clear(session)
     after, total = 0, 0
     while ids := await repository.all_dossier_ids(session, after, BATCH):
@@ -119,8 +126,10 @@ async def rebuild(session: AsyncSession) -> int:
             session, [fact_of(h) for h in await repository.histories(session, ids)]
         )
         after, total = ids[-1], total + len(ids)
-    await repository.rollup_from_facts(session)
+    await repository.rollup_from_facts(session, revision)
     now = clock.now()
+    await repository.set_cursor(session, FEED_EPOCH, epoch, now)
+    await repository.set_cursor(session, FEED_REVISION, revision, now)
     for name in ("events", "violations"):
         settled = await repository.settled_position(session, name, 0, now - SETTLE)
         await repository.set_cursor(session, name, settled or 0, now)

@@ -22,9 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from motcua.catalog.models import Procedure, ProcedureVersion, Requirement, VersionStatus
 from motcua.core import clock
 from motcua.core.calendar import get_calendar
-from motcua.dossiers.models import Dossier, DossierEvent, DossierItem
+from motcua.dossiers.models import Dossier, DossierEvent, DossierItem, DossierRating
 from motcua.identity.models import Officer, Role
 from motcua.stats.facts import SYNTHETIC_PREFIX, essential_codes
+from motcua.stats.models import DossierFact
 from motcua.units.models import AdminUnit, Agency, AgencyKind, AgencyLevel
 from motcua.workflow.models import Violation
 
@@ -338,3 +339,32 @@ async def demo_end(session: AsyncSession) -> date:
 
     last = await session.scalar(select(func.max(Report.day)))
     return last or get_calendar().localise(clock.now()).date()
+
+
+async def seed_ratings(session: AsyncSession, seed: int, share: float = 0.4) -> int:
+    """Ratings on a share of the synthetic dossiers that have their outcome: mostly satisfied,
+    "not satisfied" far more often where the result came late, as ratings tend to be."""
+    chooser = random.Random(seed)
+    rows = await session.execute(
+        select(Dossier.id, DossierFact.late, DossierFact.refused, Dossier.received_at)
+        .join(DossierFact, DossierFact.dossier_id == Dossier.id)
+        .where(
+            Dossier.code.like(f"{SYNTHETIC_PREFIX}%"),
+            (DossierFact.on_time + DossierFact.late + DossierFact.refused) > 0,
+        )
+        .order_by(Dossier.id)
+    )
+    ratings = []
+    for dossier_id, late, refused, received_at in rows.all():
+        if chooser.random() >= share:
+            continue
+        unhappy = 0.45 if late else 0.3 if refused else 0.04
+        roll = chooser.random()
+        level = (
+            "dissatisfied" if roll < unhappy else "satisfied" if roll < 0.6 else "very_satisfied"
+        )
+        at = received_at + timedelta(days=chooser.randint(3, 12))
+        ratings.append({"dossier_id": dossier_id, "level": level, "comment": "", "rated_at": at})
+    for start in range(0, len(ratings), 5000):
+        await session.execute(insert(DossierRating), ratings[start : start + 5000])
+    return len(ratings)
