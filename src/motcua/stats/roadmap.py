@@ -273,7 +273,12 @@ async def roadmap(session: AsyncSession, on: date | None = None) -> RoadmapOut:
     )
 
 
+SERIES_POINTS = 26
+
+
 def _series(world: _World, start: date, end: date, every: int) -> list[Point]:
+    """Points every ``every`` days from ``start`` (fewer, further apart, over a long span)."""
+    every = max(every, -(-(end - start).days // SERIES_POINTS))
     days, day = [], start
     while day < end:
         days.append(day)
