@@ -25,13 +25,15 @@ from motcua.identity.models import Role
 from motcua.identity.service import Subject
 from motcua.legacy import service as legacy
 from motcua.units.models import Agency
-from motcua.web.templating import render
-from motcua.workflow import contents, repository, service
+from motcua.web.templating import render, templates
+from motcua.workflow import contents, guidance, repository, service
 from motcua.workflow.api import PDF_CAP, inline_file
 from motcua.workflow.definitions import StepKind
 from motcua.workflow.schemas import CaseOut, QueueItem, VisitOut
 
 router = APIRouter(include_in_schema=False)
+# Contextual help on each officer step (workflow.guidance), for the dossier page.
+templates().env.globals["step_help"] = guidance.for_step
 Code = Annotated[str, Path(max_length=64, pattern=r"^[0-9A-Z.]{1,35}-\d{6}-\d{4,}$")]
 Action = Literal[
     "claim",
