@@ -221,9 +221,7 @@ async def test_birth_through_the_counter_refused_scan_then_received_and_signed(
     assert consent.actor_personal_id == OFFICER_NUMBER and consent.subject_personal_id == HOA
 
     # A second post of the same visit: the same dossier, none created.
-    again = await client.post(
-        visit_url, data={**_declared(CHILD), "csrf_token": token}, headers=me
-    )
+    again = await client.post(visit_url, data={**_declared(CHILD), "csrf_token": token}, headers=me)
     assert again.status_code == 303
     assert await _count(session, Dossier) == dossiers_before + 1
 
@@ -238,9 +236,7 @@ async def test_birth_through_the_counter_refused_scan_then_received_and_signed(
         session, staff[Role.approver], code_text, "Đã đăng ký khai sinh (dữ liệu thử)."
     )
     signed = await applicant.result_pdf(session, code_text, HOA)
-    words = " ".join(
-        "".join(p.extract_text() for p in PdfReader(io.BytesIO(signed)).pages).split()
-    )
+    words = " ".join("".join(p.extract_text() for p in PdfReader(io.BytesIO(signed)).pages).split())
     assert "Họ, chữ đệm và tên của trẻ: Phạm Gia Hân" in words
     assert "Ngày, tháng, năm sinh: 20/09/2025" in words
 

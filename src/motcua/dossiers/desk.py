@@ -302,7 +302,9 @@ def _questions(schema: dict[str, Any]) -> list[Question]:
     return [*asked, Question(OATH, OATH_LABEL, "checkbox", True, 5)]
 
 
-def _prefilled(schema: dict[str, Any], typed: dict[str, Any], items: dict[str, ItemView]) -> dict[str, Any]:
+def _prefilled(
+    schema: dict[str, Any], typed: dict[str, Any], items: dict[str, ItemView]
+) -> dict[str, Any]:
     values = dict(typed)
     for spec in declarations.specs(schema):
         if spec.prefill and spec.name not in values:
