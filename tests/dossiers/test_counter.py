@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.core import clock
+from motcua.dossiers import desk as counter_desk
 from motcua.dossiers import repository
 from motcua.dossiers.models import CounterVisit, Dossier, ItemSource, Upload
 from motcua.exchange.models import AccessLogEntry, Consent, ConsentState
@@ -323,3 +324,47 @@ async def test_the_counter_api_checks_typed_declarations_and_refuses_scans(
     assert scan_problem["code"] == "scan-refused-registry-holds"
     assert "Chỉ thị 24/CT-TTg" in scan_problem["message"]
     assert await _count(session, Dossier) == before
+
+
+async def test_death_through_the_counter_names_the_deceased_from_the_family(
+    client: httpx.AsyncClient, session: AsyncSession, desk: Desk
+) -> None:
+    """Lụa registers her husband's death: the deceased is chosen from her family as the
+    population registry records it, then his e-death notice and last residence are read."""
+    me = desk.cookies[Role.receiving_officer]
+    opened = await _open(client, desk, ma_thu_tuc="0.000010", so_dinh_danh=personas.WIDOW)
+    assert opened.status_code == 303, opened.text
+    url = opened.headers["location"]
+    page = await client.get(url, headers=me)
+    assert "Người đã mất trong gia đình công dân" in page.text and personas.DECEASED in page.text
+    chosen = await client.post(
+        f"{url}/chon",
+        data={"vai_tro": "deceased", "nguoi": personas.DECEASED, "csrf_token": token_in(page.text)},
+        headers=me,
+    )
+    assert chosen.status_code == 303, chosen.text
+    page = await client.get(url, headers=me)
+    assert 'type="file" id="file-giay_bao_tu"' not in page.text
+    visit_id = url.rsplit("/", 1)[1]
+    view = await counter_desk.desk(session, desk.subjects[Role.receiving_officer], visit_id)
+    kinds = {i.key: i.kind for i in view.items}
+    assert kinds["giay_bao_tu"] == "registry" and kinds["noi_cu_tru_cuoi_cung"] == "registry"
+    declaration = next(i for i in view.items if i.kind == "declaration")
+    typed = {
+        f"field-{declaration.key}-{q.name}": (
+            "1" if q.kind == "checkbox" else q.options[0] if q.options
+            else "2025-08-15" if q.kind == "date" else "Dữ liệu thử"
+        )
+        for q in declaration.questions
+        if q.required and q.name not in declaration.values
+    }  # fmt: skip
+    received = await client.post(url, data={**typed, "csrf_token": token_in(page.text)}, headers=me)
+    assert received.status_code == 303, received.text
+    await session.refresh(view.visit)
+    assert view.visit.dossier_code is not None
+    dossier = await repository.by_code(session, view.visit.dossier_code)
+    assert dossier is not None
+    notice = next(i for i in dossier.items if i.requirement_key == "giay_bao_tu")
+    assert notice.evidence is not None and notice.evidence["subject_personal_id"] == (
+        personas.DECEASED
+    )

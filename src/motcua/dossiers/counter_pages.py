@@ -215,6 +215,33 @@ async def receive(
     return RedirectResponse(f"{HOME}/{visit_id}/bien-nhan", status_code=303)
 
 
+@router.post(HOME + "/{visit_id}/chon", response_class=HTMLResponse)
+async def choose(
+    request: Request, visit_id: VisitId, session: RequestSession, officer: OptionalOfficer
+) -> Response:
+    """Which record a registry's several is about, or who the child or the deceased is."""
+    if officer is None:
+        return _login(request)
+    form = await request.form()
+
+    def text(name: str) -> str:
+        value = form.get(name)
+        return value.strip()[:64] if isinstance(value, str) else ""
+
+    try:
+        if text("vai_tro"):
+            await desk.choose_person(session, officer, visit_id, text("vai_tro"), text("nguoi"))
+        else:
+            await desk.choose_record(
+                session, officer, visit_id, text("thanh_phan"), text("ban_ghi")
+            )
+    except DomainError as error:
+        await session.rollback()
+        view = await desk.desk(session, officer, visit_id)
+        return _visit_page(request, view, [("chon", error.message)], 422)
+    return RedirectResponse(f"{HOME}/{visit_id}", status_code=303)
+
+
 @router.get(HOME + "/{visit_id}/bien-nhan", response_class=HTMLResponse)
 async def receipt(
     request: Request, visit_id: VisitId, session: RequestSession, officer: OptionalOfficer

@@ -42,6 +42,8 @@ CHECK_NAMES = {
     IdentityCheck.chip_card: "Đọc chip thẻ căn cước",
     IdentityCheck.vneid: "Kiểm tra tài khoản định danh điện tử VNeID",
 }
+# The family roles as the officer reads them (the online labels speak to the citizen).
+FAMILY_LABELS = {"child": "Con của công dân", "deceased": "Người đã mất trong gia đình công dân"}
 # Reasons a read was not made that do not mean a registry is down.
 NOT_DOWN = {"registry-disabled", "no-connector"}
 OATH = "cam_doan"
@@ -277,12 +279,33 @@ class DeskItem:
     evidence_item: int | None = None
 
 
+@dataclass(frozen=True)
+class RecordChoice:
+    """A registry holding several records: the officer picks the one with the citizen."""
+
+    key: str
+    name: str
+    question: str
+    options: list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class PersonChoice:
+    """A role read from the citizen's family (the child, the deceased), still to be named."""
+
+    role: str
+    label: str
+    members: list[tuple[str, str]]
+
+
 @dataclass
 class Desk:
     visit: CounterVisit
     procedure_name: str
     check_name: str
     items: list[DeskItem]
+    records: list[RecordChoice] = field(default_factory=list)
+    people: list[PersonChoice] = field(default_factory=list)
 
 
 async def own_visit(session: AsyncSession, officer: Subject, visit_id: str) -> CounterVisit:
@@ -405,7 +428,60 @@ async def desk(
         else:
             note = _why_not(item) + " Nhận bản quét." if r.evidence_type_code else None
             out.append(DeskItem(**base, kind="scan", note=note))
-    return Desk(visit, version.name, CHECK_NAMES[visit.identity_check], out)
+    records = [
+        RecordChoice(
+            i.key,
+            next((r.name for r in requirements if r.key == i.key), i.key),
+            i.question or "",
+            [(o.id, o.label) for o in i.options],
+        )
+        for i in items.values()
+        if i.status == ItemStatus.needs_choice and i.decision != Decision.rejected
+    ]
+    people = await _people(session, visit, consent) if items else []
+    return Desk(visit, version.name, CHECK_NAMES[visit.identity_check], out, records, people)
+
+
+async def _people(session: AsyncSession, visit: CounterVisit, consent: Any) -> list[PersonChoice]:
+    """The family roles not named yet, with the citizen's relations to choose from (a read of
+    the population registry, logged, made only while such a role waits)."""
+    whose = await subjects.resolve(session, consent)
+    waiting = [
+        role
+        for role, found in whose.items()
+        if role in subjects.FAMILY_ROLES and found.reason == "subject-not-chosen"
+    ]
+    if not waiting:
+        return []
+    family = await subjects.family(session, visit.consent_reference, visit.officer_number)
+    members = [(m.personal_id, f"{m.full_name} ({m.relation_label})") for m in family]
+    return [PersonChoice(role, FAMILY_LABELS[role], members) for role in sorted(waiting)]
+
+
+async def choose_record(
+    session: AsyncSession, officer: Subject, visit_id: str, key: str, record: str
+) -> None:
+    """The record the citizen says the dossier is about, read again (logged like any read)."""
+    from motcua.exchange import choices
+
+    visit = await own_visit(session, officer, visit_id)
+    await choices.choose(session, visit.consent_reference, visit.officer_number, key, record)
+
+
+async def choose_person(
+    session: AsyncSession,
+    officer: Subject,
+    visit_id: str,
+    role: str,
+    personal_id: str,
+    *,
+    fetcher: Fetcher | None = None,
+) -> None:
+    """Name the child or the deceased from the citizen's family, then read again."""
+    visit = await own_visit(session, officer, visit_id)
+    reference, actor = visit.consent_reference, visit.officer_number
+    await subjects.choose(session, reference, actor, role, personal_id, fetcher=fetcher)
+    await exchange.fetch_evidence(session, reference, actor, fetcher=fetcher)
 
 
 # --- receiving ------------------------------------------------------------------------------------
