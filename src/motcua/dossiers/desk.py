@@ -189,63 +189,72 @@ async def _read(
     """The citizen in the population registry, then every planned read; why the filing cannot
     go on, if it cannot."""
     actor, reference = visit.officer_number, visit.consent_reference
-    try:
-        person = await subjects.identify(session, reference, actor, fetcher=fetcher)
-    except Invalid as error:  # the population registry did not answer
-        message = error.message
-        return [
-            Problem(
-                field="so_dinh_danh",
-                code="registry-unavailable",
-                message=f"Chưa kiểm tra được công dân: {message} Hồ sơ chưa được tiếp nhận.",
-            )
-        ]
-    if person is None:
-        return [
-            Problem(
-                field="so_dinh_danh",
-                code="unknown-person",
-                message=f"Cơ sở dữ liệu quốc gia về dân cư không có công dân mang số định danh "
-                f"{visit.citizen_number}. Hãy đối chiếu lại số trên thẻ căn cước hoặc VNeID của "
-                "công dân; hồ sơ chưa được tiếp nhận.",
-            )
-        ]
-    if person.get("date_of_death_or_missing"):
-        return [
-            Problem(
-                field="so_dinh_danh",
-                code="person-deceased",
-                message="Cơ sở dữ liệu quốc gia về dân cư ghi nhận người mang số định danh này "
-                "đã mất hoặc mất tích; hãy đối chiếu lại giấy tờ của công dân.",
-            )
-        ]
-    visit.citizen_name = str(person.get("full_name") or "") or None
+    stopped = await _identify(session, visit, fetcher)
+    if stopped:
+        return stopped
     consent = await exchange_repository.consent(session, reference)
     assert consent is not None
     if subjects.roles_of(consent) - set(subjects.OWN_ROLES):
         await subjects.family(session, reference, actor, fetcher=fetcher)
     fetched = await exchange.fetch_evidence(session, reference, actor, fetcher=fetcher)
-    mandatory = {r.key: r for r in version.requirements if r.mandatory}
-    names = {r.key: r.name for r in version.requirements}
+    return await _down(session, version, fetched.items)
+
+
+async def _identify(
+    session: AsyncSession, visit: CounterVisit, fetcher: Fetcher | None
+) -> list[Problem]:
+    """Who the number is in the population registry; the name is kept with the visit."""
+
+    def stop(code: str, message: str) -> list[Problem]:
+        return [Problem(field="so_dinh_danh", code=code, message=message)]
+
+    try:
+        person = await subjects.identify(
+            session, visit.consent_reference, visit.officer_number, fetcher=fetcher
+        )
+    except Invalid as error:  # the population registry did not answer
+        return stop(
+            "registry-unavailable",
+            f"Chưa kiểm tra được công dân: {error.message} Hồ sơ chưa được tiếp nhận.",
+        )
+    if person is None:
+        return stop(
+            "unknown-person",
+            "Cơ sở dữ liệu quốc gia về dân cư không có công dân mang số định danh "
+            f"{visit.citizen_number}. Hãy đối chiếu lại số trên thẻ căn cước hoặc VNeID của "
+            "công dân; hồ sơ chưa được tiếp nhận.",
+        )
+    if person.get("date_of_death_or_missing"):
+        return stop(
+            "person-deceased",
+            "Cơ sở dữ liệu quốc gia về dân cư ghi nhận người mang số định danh này đã mất hoặc "
+            "mất tích; hãy đối chiếu lại giấy tờ của công dân.",
+        )
+    visit.citizen_name = str(person.get("full_name") or "") or None
+    return []
+
+
+async def _down(
+    session: AsyncSession, version: ProcedureVersion, fetched: list[ItemView]
+) -> list[Problem]:
+    """A mandatory read a registry failed (not one waiting for a person, nor a registry that
+    is not connected, whose paper is still taken): the requirement, the database, the cause."""
+    mandatory = {r.key: r.name for r in version.requirements if r.mandatory}
     registries = {r.code: r.name for r, _ in await exchange_repository.registries(session)}
-    down = [
-        i
-        for i in fetched.items
-        if i.status == ItemStatus.unavailable
-        and i.key in mandatory
-        and i.reason not in NOT_DOWN
-        and not (i.reason or "").startswith("subject-")
-    ]
     return [
         Problem(
             field="du_lieu",
             code="registry-unavailable",
-            message=f"Chưa lấy được “{names[i.key]}” từ "
+            message=f"Chưa lấy được “{mandatory[i.key]}” từ "
             f"{registries.get(i.registry_code or '', 'cơ sở dữ liệu')}: "
             f"{REASONS.get(i.reason or '', 'cơ sở dữ liệu chưa trả lời.')} Hồ sơ chưa được tiếp "
             "nhận; hãy thử lại khi cơ sở dữ liệu hoạt động trở lại.",
         )
-        for i in down
+        for i in fetched
+        if i.status == ItemStatus.unavailable
+        and i.key in mandatory
+        and i.reason not in NOT_DOWN
+        and not (i.reason or "").startswith("subject-")
     ]
 
 
@@ -384,50 +393,7 @@ async def desk(
         items = {i.key: i for i in views}
     held = await counter.registry_held(session, visit.procedure_code, version.id)
     registries = {r.code: r.name for r, _ in await exchange_repository.registries(session)}
-    typed = typed or {}
-    out = []
-    for r in requirements:
-        item = items.get(r.key)
-        base: dict[str, Any] = {
-            "key": r.key,
-            "name": r.name,
-            "description": r.description,
-            "mandatory": r.mandatory,
-        }
-        if r.evidence_type_code and _delivered(item):
-            assert item is not None
-            out.append(
-                DeskItem(
-                    **base,
-                    kind="registry",
-                    registry=registries.get(item.registry_code or "", item.registry_code),
-                    fields=item.fields,
-                    evidence_item=item.id,
-                )
-            )
-        elif r.form_template and not r.evidence_type_code:
-            schema = r.declaration or GENERIC
-            out.append(
-                DeskItem(
-                    **base,
-                    kind="declaration",
-                    questions=_questions(schema),
-                    values=_prefilled(schema, typed.get(r.key, {}), items),
-                )
-            )
-        elif r.key in held:
-            reason = _why_not(item)
-            out.append(
-                DeskItem(
-                    **base,
-                    kind="no-scan",
-                    registry=held[r.key],
-                    note=f"{reason} {counter.scan_refusal(r.name, held[r.key])}",
-                )
-            )
-        else:
-            note = _why_not(item) + " Nhận bản quét." if r.evidence_type_code else None
-            out.append(DeskItem(**base, kind="scan", note=note))
+    out = [_item(r, items, (typed or {}).get(r.key, {}), held, registries) for r in requirements]
     records = [
         RecordChoice(
             i.key,
@@ -440,6 +406,46 @@ async def desk(
     ]
     people = await _people(session, visit, consent) if items else []
     return Desk(visit, version.name, CHECK_NAMES[visit.identity_check], out, records, people)
+
+
+def _item(
+    r: Requirement,
+    items: dict[str, ItemView],
+    typed: dict[str, Any],
+    held: dict[str, str],
+    registries: dict[str, str],
+) -> DeskItem:
+    """One requirement at the counter: fetched, declared, not scanned (Directive 24), or
+    scanned."""
+    item = items.get(r.key)
+    base: dict[str, Any] = {
+        "key": r.key,
+        "name": r.name,
+        "description": r.description,
+        "mandatory": r.mandatory,
+    }
+    if r.evidence_type_code and _delivered(item):
+        assert item is not None
+        return DeskItem(
+            **base,
+            kind="registry",
+            registry=registries.get(item.registry_code or "", item.registry_code),
+            fields=item.fields,
+            evidence_item=item.id,
+        )
+    if r.form_template and not r.evidence_type_code:
+        schema = r.declaration or GENERIC
+        return DeskItem(
+            **base,
+            kind="declaration",
+            questions=_questions(schema),
+            values=_prefilled(schema, typed, items),
+        )
+    if r.key in held:
+        refused = f"{_why_not(item)} {counter.scan_refusal(r.name, held[r.key])}"
+        return DeskItem(**base, kind="no-scan", registry=held[r.key], note=refused)
+    scan = _why_not(item) + " Nhận bản quét." if r.evidence_type_code else None
+    return DeskItem(**base, kind="scan", note=scan)
 
 
 async def _people(session: AsyncSession, visit: CounterVisit, consent: Any) -> list[PersonChoice]:
@@ -507,43 +513,7 @@ async def receive(
     if visit.dossier_code is not None:
         return Received(visit.dossier_code, False)
     view = await desk(session, officer, visit_id, typed)
-    problems: list[Problem] = []
-    items: list[ItemIn] = []
-    keys: list[str] = []
-    for item in view.items:
-        if item.key in scans:
-            items.append(
-                ItemIn(
-                    requirement_key=item.key, source=ItemSource.counter, upload_id=scans[item.key]
-                )
-            )
-        elif item.kind == "registry":
-            items.append(
-                ItemIn(
-                    requirement_key=item.key,
-                    source=ItemSource.registry,
-                    evidence_item=item.evidence_item,
-                )
-            )
-        elif item.kind == "declaration":
-            given = typed.get(item.key, {})
-            if not given.get(OATH):
-                problems.append(
-                    Problem(
-                        field=f"values.{item.key}.{OATH}",
-                        code="missing-oath",
-                        message="Công dân chưa cam đoan lời khai: hãy đọc lại tờ khai cho công dân "
-                        "rồi đánh dấu ô cam đoan.",
-                    )
-                )
-            answers = {k: v for k, v in item.values.items() if v not in ("", None)}
-            if answers:
-                items.append(
-                    ItemIn(requirement_key=item.key, source=ItemSource.counter, value=answers)
-                )
-        else:
-            continue
-        keys.append(item.key)
+    items, problems = _items_of(view, typed, scans)
     body = SubmissionIn(
         procedure_code=visit.procedure_code,
         receiving_agency=officer.agency_code,
@@ -562,6 +532,46 @@ async def receive(
     await session.flush()
     await exchange.close_application(session, visit.consent_reference, visit.officer_number)
     return Received(result.dossier.code, result.created)
+
+
+def _items_of(
+    view: Desk, typed: dict[str, dict[str, Any]], scans: dict[str, str]
+) -> tuple[list[ItemIn], list[Problem]]:
+    """The dossier's items from the visit (a scan where one was given, which the submission
+    refuses for registry-held data), and the counter's own problem: the oath not ticked."""
+    problems: list[Problem] = []
+    items: list[ItemIn] = []
+    for item in view.items:
+        if item.key in scans:
+            items.append(
+                ItemIn(
+                    requirement_key=item.key, source=ItemSource.counter, upload_id=scans[item.key]
+                )
+            )
+        elif item.kind == "registry":
+            items.append(
+                ItemIn(
+                    requirement_key=item.key,
+                    source=ItemSource.registry,
+                    evidence_item=item.evidence_item,
+                )
+            )
+        elif item.kind == "declaration":
+            if not typed.get(item.key, {}).get(OATH):
+                problems.append(
+                    Problem(
+                        field=f"values.{item.key}.{OATH}",
+                        code="missing-oath",
+                        message="Công dân chưa cam đoan lời khai: hãy đọc lại tờ khai cho công dân "
+                        "rồi đánh dấu ô cam đoan.",
+                    )
+                )
+            answers = {k: v for k, v in item.values.items() if v not in ("", None)}
+            if answers:
+                items.append(
+                    ItemIn(requirement_key=item.key, source=ItemSource.counter, value=answers)
+                )
+    return items, problems
 
 
 def _on_page(problem: Problem, keys: list[str]) -> Problem:
