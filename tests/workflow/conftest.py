@@ -130,6 +130,7 @@ CHILD = {
     "dan_toc": "Kinh",
     "quoc_tich": "Việt Nam",
     "quan_he": "Mẹ",
+    "noi_thuong_tru_cua_tre": "Nơi thường trú của mẹ (dữ liệu tổng hợp)",  # the birth group asks it
 }
 
 

@@ -207,3 +207,35 @@ class DossierRating(Base):
     level: Mapped[str] = mapped_column(String(16))
     comment: Mapped[str] = mapped_column(Text, default="")
     rated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class IdentityCheck(enum.StrEnum):
+    """How the one-stop officer checked that the walk-in citizen is who the number says."""
+
+    chip_card = "chip_card"  # the chip of the citizen's identity card, read at the counter
+    vneid = "vneid"  # the citizen's VNeID app, its identity shown and checked at the counter
+
+
+class CounterVisit(Base):
+    """One walk-in citizen at a one-stop counter: who was checked and how, the consent given in
+    person (the exchange consent the officer holds), and the dossier it ended in, if any. Kept
+    when the filing is refused, so every read made at a counter has its visit."""
+
+    __tablename__ = "counter_visits"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    consent_reference: Mapped[str] = mapped_column(
+        ForeignKey("exchange_consents.reference"), unique=True
+    )
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"), index=True)
+    officer_number: Mapped[str] = mapped_column(String(12))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    citizen_number: Mapped[str] = mapped_column(String(12), index=True)
+    procedure_code: Mapped[str] = mapped_column(String(16))
+    identity_check: Mapped[IdentityCheck] = mapped_column(_enum(IdentityCheck, 16))
+    checked_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    citizen_name: Mapped[str | None] = mapped_column(String(200), default=None)
+    dossier_code: Mapped[str | None] = mapped_column(String(64), default=None)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012  (optimistic locking)

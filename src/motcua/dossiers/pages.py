@@ -263,3 +263,9 @@ async def my_result(
             "Cache-Control": "private, no-store",
         },
     )
+
+
+# The one-stop officer's counter pages live beside the citizen's (dossiers.counter_pages).
+from motcua.dossiers.counter_pages import router as counter_router  # noqa: E402
+
+router.include_router(counter_router)

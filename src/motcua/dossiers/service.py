@@ -27,7 +27,7 @@ from motcua.core import clock, identifiers
 from motcua.core.calendar import get_calendar
 from motcua.core.errors import Conflict, DomainError, Invalid, NotFound
 from motcua.core.settings import get_settings
-from motcua.dossiers import evidence, files, receiving, repository
+from motcua.dossiers import counter, evidence, files, receiving, repository
 from motcua.dossiers.models import (
     Channel,
     Dossier,
@@ -209,6 +209,16 @@ async def submit(
     return Submission(dossier, True, agency.code, secret)
 
 
+async def problems_of(session: AsyncSession, body: SubmissionIn, actor: str) -> list[Problem]:
+    """Every problem of a body, without filing it: a page with checks of its own (the counter's
+    oath) shows them all together, and files only when there are none."""
+    try:
+        await _check(session, body, require_person(actor))
+    except DossierRefused as refused:
+        return refused.problems
+    return []
+
+
 async def _replayed(session: AsyncSession, dossier: Dossier, fingerprint: str) -> Submission:
     if not hmac.compare_digest(dossier.request_hash, fingerprint):
         raise Conflict(
@@ -268,6 +278,8 @@ async def _check(
     uploads = facts.uploads
     if version is not None:
         _check_items(body, version, actor, uploads, problem)
+        if body.channel != Channel.online:  # typed declarations; scans Directive 24 refuses
+            await counter.check(session, body, version, clock.today(), problem)
     copied = await evidence.copy(
         session,
         body.items,

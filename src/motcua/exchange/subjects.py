@@ -202,6 +202,24 @@ async def _read_population(
     return found
 
 
+IDENTIFY_FIELDS = ("full_name", "date_of_birth", "date_of_death_or_missing")
+IDENTIFY_GROUND = (
+    "Xác định công dân đến nộp hồ sơ trực tiếp tại Bộ phận Một cửa theo số định danh cá nhân."
+)
+
+
+async def identify(
+    session: AsyncSession, reference: str, actor: str, *, fetcher: Fetcher | None = None
+) -> dict[str, Any] | None:
+    """The consent's own subject as the population registry knows them (None: unknown), for an
+    officer who identifies a walk-in citizen at a counter; logged like every read."""
+    actor = identifiers.parse(actor).value
+    consent = await _consent(session, reference, actor)
+    return await _read_population(
+        session, consent, consent.subject_personal_id, IDENTIFY_FIELDS, IDENTIFY_GROUND, fetcher
+    )
+
+
 def _members(record: dict[str, Any]) -> list[FamilyMember]:
     members = []
     for relation, label in (("father", "Cha"), ("mother", "Mẹ"), ("spouse", "Vợ hoặc chồng")):

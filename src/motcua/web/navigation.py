@@ -70,6 +70,7 @@ CITIZEN = (
 )
 OFFICER_MENUS: dict[Role, tuple[Link, ...]] = {
     Role.receiving_officer: (
+        Link("/can-bo/quay", "Tiếp nhận tại quầy"),
         Link("/can-bo/ho-so", "Hồ sơ cần tiếp nhận"),
         TRACKING,
         DAILY_REPORT,
