@@ -28,6 +28,7 @@ run: install fonts
 	$(BIN)/motcua monitoring scenario seed-2025-07-31 --if-absent
 	$(BIN)/motcua stats demo
 	$(BIN)/motcua legacy demo
+	$(BIN)/motcua offers demo
 	$(BIN)/motcua serve --host 127.0.0.1 --port 8000
 
 APT_INSTALL = if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $(1) >/dev/null; \
