@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.applications import repository as applications_repository
 from motcua.applications import service as applications
+from motcua.applications.forms import OATH
 from motcua.applications.schemas import DraftIn
 from motcua.catalog.models import SubjectRole
 from motcua.core import clock, outbox
@@ -76,7 +77,9 @@ def _values(offer: Offer) -> dict[str, dict[str, Any]]:
     key = service.KINDS[offer.kind].declaration_key
     if key is None:
         return {}
-    answers = {k: v for k, v in offer.answers.items() if v not in (None, "")}
+    answers: dict[str, Any] = {k: v for k, v in offer.answers.items() if v not in (None, "")}
+    if OATH.name in answers:  # checked at confirmation: the person swore to the declaration
+        answers[OATH.name] = True
     return {key: {**offer.prefill, **answers}}
 
 

@@ -31,6 +31,6 @@ class OfferOut(BaseModel):
 
 class ConfirmIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    answers: dict[str, str] = Field(
+    answers: dict[str, str | bool] = Field(
         default_factory=dict, max_length=50, description="asked field -> what the person typed"
     )

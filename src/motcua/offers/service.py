@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from motcua.applications.forms import OATH
 from motcua.catalog import declarations
 from motcua.catalog import repository as catalog_repository
 from motcua.core import clock
@@ -340,12 +341,15 @@ async def _view(session: AsyncSession, offer: Offer) -> OfferView:
             prefilled.append((spec.label, _day(shown) if spec.kind == "date" else str(shown)))
         elif spec.prefill is None:  # what a registry delivers at filing is never asked
             asked.append(Asked(spec.name, spec.label, spec.kind, spec.options, spec.max_length))
+    asked = [a for a in asked if a.kind != "checkbox"]
+    if schema is not None:  # the person swears to the declaration, as on the form
+        asked.append(Asked(OATH.name, OATH.label, "checkbox", (), OATH.max_length))
     return OfferView(
         offer,
         KINDS[offer.kind].title,
         version.name if version else offer.procedure_code,
         prefilled,
-        [a for a in asked if a.kind != "checkbox"],
+        asked,
     )
 
 
@@ -366,6 +370,9 @@ async def get(session: AsyncSession, offer_id: str, person: str) -> OfferView:
     return await _view(session, await _own(session, offer_id, person))
 
 
+YES = (True, "1", "on", "true")
+
+
 def check_answers(view: OfferView, answers: Mapping[str, Any]) -> list[tuple[str, str]]:
     """Every problem with what was typed, at once, in words a person acts on."""
     problems = []
@@ -375,6 +382,10 @@ def check_answers(view: OfferView, answers: Mapping[str, Any]) -> list[tuple[str
             problems.append((name, f"Đề nghị này không có mục “{name}” để khai."))
     for a in view.asked:
         value = answers.get(a.name)
+        if a.kind == "checkbox":
+            if value not in YES:
+                problems.append((a.name, f"Hãy đánh dấu: “{a.label}”."))
+            continue
         if value is None or value == "":
             continue
         if not isinstance(value, str):

@@ -123,11 +123,13 @@ def event_of(pop: Population, happening: Happening, today: date) -> dict[str, An
         }
     else:
         born = date.fromisoformat(person.date_of_birth)
+        # Born on 29 February: 14 years old on 1 March of a common year.
+        birthday = date(born.year + 14, 3, 1) if (born.month, born.day) == (2, 29) else None
         source = f"{pid}-14"
         data = {
             "full_name": person.full_name,
             "date_of_birth": person.date_of_birth,
-            "turns_14_on": born.replace(year=born.year + 14).isoformat(),
+            "turns_14_on": (birthday or born.replace(year=born.year + 14)).isoformat(),
         }
     return {
         "id": f"{PUBLISHERS[kind]}:{kind}:{source}",
