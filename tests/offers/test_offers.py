@@ -232,7 +232,9 @@ async def test_death_card_and_identity_card_offer_the_person_concerned(
     teen = next(  # a synthetic child who turns 14 this year or next
         p.personal_id
         for p in sandbox.population.people.values()
-        if p.personal_id and not p.date_of_death and 13 <= TODAY.year - int(p.date_of_birth[:4]) <= 14
+        if p.personal_id
+        and not p.date_of_death
+        and 13 <= TODAY.year - int(p.date_of_birth[:4]) <= 14
     )
     await _publish(control, "death", CUONG)
     await _publish(control, "card", CHAU)

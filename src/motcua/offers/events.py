@@ -104,10 +104,11 @@ def verify(registry: str, delivery: Any, now: datetime) -> tuple[EventIn, str]:
 def _logged(
     registry: str, subject: str, kind: str, outcome: str, body_hash: str | None, **extra: Any
 ) -> Access:
+    known = service.KINDS.get(kind)
     return Access(
         actor_personal_id=subject,
         subject_personal_id=subject,
-        evidence_type_code=f"event:{kind}"[:64],
+        evidence_type_code=known.evidence_type if known else f"event:{kind}"[:64],
         purpose=f"event:{registry}",
         outcome=outcome,
         registry_code=registry,

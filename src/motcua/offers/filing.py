@@ -146,10 +146,14 @@ async def file_procedure(session: AsyncSession, offer: Offer, fetcher: Fetcher |
     offer.message, offer.decided_at = None, clock.now()
 
 
+# How each kind is filed: a filer takes the locked offer (its pre-fill and the person's
+# answers), files, and leaves the offer ``filed`` (with its dossier code), ``paused`` or
+# ``pending`` with a message. Every kind files its one procedure today.
 Filer = Callable[[AsyncSession, Offer, Fetcher | None], Awaitable[None]]
-# How each kind is filed. The birth group's filer replaces ``file_procedure`` here for
-# "birth-notice-issued" (with the procedure in ``service.KINDS``) when it exists.
 FILERS: dict[str, Filer] = {kind: file_procedure for kind in service.KINDS}
+# When the birth group's filing service exists, this is the one line that switches the birth
+# offer to it (a filer with the signature above that files group 0.000015):
+# FILERS["birth-notice-issued"] = lifegroups.service.file_offered_birth
 
 
 async def confirm(

@@ -46,29 +46,43 @@ class Kind:
     """One kind of event: who publishes it, the service it leads to, and how it reads."""
 
     publisher: str
+    evidence_type: str  # the evidence the event is news of (how the access log names it)
     procedure_code: str
     title: str  # what the offer is, in the person's words
     declaration_key: str | None = None  # the procedure's declaration the event pre-fills
     concerns_role: str | None = None  # the role the event's subject is read under
 
 
-# The birth offer files birth registration (1.001193). When the birth group's service exists,
-# this is the one line to change: procedure "0.000015" and ``filing.FILERS["group"]``.
+# What each kind of event offers. The birth offer files birth registration (1.001193) for now;
+# filing the birth group instead is the one line marked in ``filing.FILERS``.
 KINDS: dict[str, Kind] = {
     "birth-notice-issued": Kind(
-        "health", "1.001193", "Đăng ký khai sinh cho con", "to_khai_dang_ky_khai_sinh"
+        publisher="health",
+        evidence_type="health.birth_certificate",
+        procedure_code="1.001193",
+        title="Đăng ký khai sinh cho con",
+        declaration_key="to_khai_dang_ky_khai_sinh",
     ),
     "death-notified": Kind(
-        "health",
-        "0.000010",
-        "Đăng ký khai tử cho người thân",
-        "to_khai_dang_ky_khai_tu",
+        publisher="health",
+        evidence_type="health.death_notice",
+        procedure_code="0.000010",
+        title="Đăng ký khai tử cho người thân",
+        declaration_key="to_khai_dang_ky_khai_tu",
         concerns_role="deceased",
     ),
     "health-card-expiring": Kind(
-        "insurance", "0.000017", "Gia hạn thẻ bảo hiểm y tế cho con theo hộ gia đình"
+        publisher="insurance",
+        evidence_type="insurance.health_card",
+        procedure_code="0.000017",
+        title="Gia hạn thẻ bảo hiểm y tế cho con theo hộ gia đình",
     ),
-    "turns-14": Kind("population", "0.000002", "Đổi thẻ căn cước khi đủ 14 tuổi"),
+    "turns-14": Kind(
+        publisher="population",
+        evidence_type="population.person",
+        procedure_code="0.000002",
+        title="Đổi thẻ căn cước khi đủ 14 tuổi",
+    ),
 }
 
 
@@ -309,6 +323,7 @@ class Asked:
     kind: str
     options: tuple[str, ...]
     max_length: int
+    required: bool = True
 
 
 @dataclass
@@ -340,7 +355,11 @@ async def _view(session: AsyncSession, offer: Offer) -> OfferView:
             shown = offer.prefill[spec.name]
             prefilled.append((spec.label, _day(shown) if spec.kind == "date" else str(shown)))
         elif spec.prefill is None:  # what a registry delivers at filing is never asked
-            asked.append(Asked(spec.name, spec.label, spec.kind, spec.options, spec.max_length))
+            asked.append(
+                Asked(
+                    spec.name, spec.label, spec.kind, spec.options, spec.max_length, spec.required
+                )
+            )
     asked = [a for a in asked if a.kind != "checkbox"]
     if schema is not None:  # the person swears to the declaration, as on the form
         asked.append(Asked(OATH.name, OATH.label, "checkbox", (), OATH.max_length))
