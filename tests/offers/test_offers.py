@@ -267,3 +267,21 @@ async def test_death_card_and_identity_card_offer_the_person_concerned(
         )
     }
     assert items["giay_bao_tu"].source == ItemSource.registry
+
+
+async def test_a_new_feed_is_read_from_its_start(
+    session: AsyncSession, control: httpx.AsyncClient, sandbox: LiveSandbox
+) -> None:
+    """A registry (here the sandbox, restarted) that starts a new feed: the cursor in the old
+    one means nothing, so the new one is read from its start; nothing is offered twice."""
+    await _birth_offer(session, control)
+    assert sandbox.state.feed is not None
+    sandbox.state.feed.epoch = "a-restarted-sandbox"
+    sandbox.state.feed.deliveries.clear()
+    await _publish(control, "birth", HOA)  # published again in the new feed: the same notice
+    await _publish(control, "death", CUONG)
+    [result] = [r for r in await events.poll_all(session) if r.registry == "health"]
+    assert (result.offered, result.repeated, result.position) == (1, 1, 2)
+    cursor = await session.get(FeedCursor, "health")
+    assert cursor is not None and cursor.epoch == "a-restarted-sandbox"
+    assert len(await _offers(session, HOA)) == 1 and len(await _offers(session, LUA)) == 1

@@ -198,6 +198,22 @@ class PollResult:
     error: str | None = None
 
 
+async def _page(
+    registry: Registry, after: int, transport: httpx.AsyncBaseTransport | None
+) -> tuple[str | None, list[Any]]:
+    """One page of a registry's feed after a position: the feed's epoch and its deliveries."""
+    url = f"{registry.base_url.rstrip('/')}/events/{registry.code}"
+    headers = {"Authorization": f"Bearer {get_exchange_settings().credential}"}
+    async with httpx.AsyncClient(transport=transport, timeout=10.0) as client:
+        answer = await client.get(url, params={"after": after}, headers=headers)
+    answer.raise_for_status()
+    body = answer.json()
+    deliveries = body["events"]
+    assert isinstance(deliveries, list)
+    epoch = body.get("epoch")
+    return (str(epoch) if epoch is not None else None), deliveries
+
+
 async def poll(
     session: AsyncSession,
     registry_code: str,
@@ -222,18 +238,17 @@ async def poll(
         )
         cursor = await session.get(FeedCursor, registry_code, with_for_update=True)
         assert cursor is not None
-    url = f"{registry.base_url.rstrip('/')}/events/{registry_code}"
-    headers = {"Authorization": f"Bearer {get_exchange_settings().credential}"}
     try:
-        async with httpx.AsyncClient(transport=transport, timeout=10.0) as client:
-            answer = await client.get(url, params={"after": cursor.position}, headers=headers)
-        answer.raise_for_status()
-        deliveries = answer.json()["events"]
-        assert isinstance(deliveries, list)
+        epoch, deliveries = await _page(registry, cursor.position, transport)
+        if cursor.epoch is not None and epoch != cursor.epoch:
+            # A new feed: read it from its start (what was accepted before stays accepted once).
+            cursor.position = 0
+            epoch, deliveries = await _page(registry, 0, transport)
     except (httpx.HTTPError, ValueError, KeyError, TypeError, AssertionError) as error:
         result.error = type(error).__name__
         result.position = cursor.position
         return result
+    cursor.epoch = epoch
     for delivery in deliveries:
         try:
             outcome = await ingest(session, registry_code, delivery, fetcher=fetcher)

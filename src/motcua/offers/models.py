@@ -35,6 +35,8 @@ class FeedCursor(Base):
 
     registry_code: Mapped[str] = mapped_column(String(64), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # The feed the position is in; a registry that starts a new feed is read from its start.
+    epoch: Mapped[str | None] = mapped_column(String(64), default=None)
     polled_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
 
 

@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import json
 import os
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
@@ -65,6 +66,9 @@ class Feed:
     """Per registry, the deliveries in order; a delivery's position is its cursor."""
 
     deliveries: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # Names this feed: a sandbox restarted starts a new feed, so a reader's cursor in the old
+    # one means nothing (a real registry keeps its feed; the platform starts over on a new one).
+    epoch: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     def append(self, registry: str, delivery: dict[str, Any]) -> int:
         rows = self.deliveries.setdefault(registry, [])
@@ -158,7 +162,9 @@ def add_event_routes(app: FastAPI, people: Any, credential: Any) -> Feed:
             return JSONResponse({"error": "after and limit are whole numbers"}, 422)
         rows = feed.after(registry, max(0, after), max(1, limit))
         last = rows[-1]["seq"] if rows else after
-        return JSONResponse({"registry": registry, "events": rows, "next": last})
+        return JSONResponse(
+            {"registry": registry, "epoch": feed.epoch, "events": rows, "next": last}
+        )
 
     app.add_route("/events/{registry}", events, methods=["GET"])
 

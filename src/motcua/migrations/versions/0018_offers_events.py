@@ -39,6 +39,7 @@ def upgrade() -> None:
         "offer_feed_cursors",
         sa.Column("registry_code", sa.String(length=64), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("epoch", sa.String(length=64), nullable=True),
         sa.Column("polled_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("registry_code", name=op.f("pk_offer_feed_cursors")),
     )
