@@ -179,6 +179,9 @@ async def test_bad_answers_someone_else_and_declining_change_nothing(
     assert refused.status_code == 422 and refused.json()["code"] == "offer-answers-invalid"
     assert "ho_ten_tre" in {e["field"] for e in refused.json()["errors"]}
     assert "ngay_sinh" in {e["field"] for e in refused.json()["errors"]}
+    empty = await client.post(f"{url}/confirm", json={"answers": {"cam_doan": True}}, headers=me)
+    assert empty.status_code == 422
+    assert [e["field"] for e in empty.json()["errors"]] == ["ho_ten_tre"]
     await session.refresh(offer)
     assert offer.answers == {} and offer.application_id is None
     # the father is not shown that the mother's offer exists

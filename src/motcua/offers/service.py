@@ -406,6 +406,8 @@ def check_answers(view: OfferView, answers: Mapping[str, Any]) -> list[tuple[str
                 problems.append((a.name, f"Hãy đánh dấu: “{a.label}”."))
             continue
         if value is None or value == "":
+            if a.required:
+                problems.append((a.name, f"Chưa điền “{a.label}”."))
             continue
         if not isinstance(value, str):
             problems.append((a.name, f"“{a.label}” phải là chữ."))
