@@ -184,6 +184,8 @@ async def test_bad_answers_someone_else_and_declining_change_nothing(
     assert [e["field"] for e in empty.json()["errors"]] == ["ho_ten_tre"]
     await session.refresh(offer)
     assert offer.answers == {} and offer.application_id is None
+    weak = await client.post(f"{url}/confirm", json={}, headers=as_citizen(HOA, level=1))
+    assert weak.status_code == 403 and weak.json()["code"] == "insufficient-assurance"
     # the father is not shown that the mother's offer exists
     other = as_citizen(KHANH)
     for method, path in (("GET", url), ("POST", f"{url}/confirm"), ("POST", f"{url}/decline")):

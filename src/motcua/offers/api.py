@@ -6,6 +6,7 @@ from fastapi import APIRouter, Path
 
 from motcua.core.database import RequestSession
 from motcua.identity.auth import CurrentCitizen
+from motcua.identity.citizens import require_level
 from motcua.offers import filing, service
 from motcua.offers.schemas import AskedOut, ConfirmIn, OfferOut
 
@@ -49,6 +50,8 @@ async def confirm(
     offer_id: OfferId, body: ConfirmIn, citizen: CurrentCitizen, session: RequestSession
 ) -> OfferOut:
     """File the offered service in one step; confirming again returns the same dossier."""
+    offered = await service.get(session, offer_id, citizen.personal_id)
+    require_level(citizen, offered.offer.procedure_code)
     await filing.confirm(session, offer_id, citizen.personal_id, body.answers)
     return out(await service.get(session, offer_id, citizen.personal_id))
 

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from motcua.core.database import RequestSession
 from motcua.identity.auth import PageCitizen
+from motcua.identity.citizens import require_level
 from motcua.offers import filing, service
 from motcua.offers.models import OfferState
 from motcua.web.templating import render
@@ -59,6 +60,8 @@ async def confirm_page(
         for k, v in form.items()
         if str(k).startswith(FIELD) and isinstance(v, str)
     }
+    offered = await service.get(session, offer_id, citizen.personal_id)
+    require_level(citizen, offered.offer.procedure_code)
     try:
         offer = await filing.confirm(session, offer_id, citizen.personal_id, typed)
     except service.OfferRefused as refused:

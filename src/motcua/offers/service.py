@@ -398,7 +398,8 @@ def check_answers(view: OfferView, answers: Mapping[str, Any]) -> list[tuple[str
     asked = {a.name: a for a in view.asked}
     for name in answers:
         if name not in asked:
-            problems.append((name, f"Đề nghị này không có mục “{name}” để khai."))
+            shown = name if len(name) <= 50 else name[:50] + "…"
+            problems.append((name[:100], f"Đề nghị này không có mục “{shown}” để khai."))
     for a in view.asked:
         value = answers.get(a.name)
         if a.kind == "checkbox":
