@@ -290,3 +290,18 @@ async def test_a_new_feed_is_read_from_its_start(
     cursor = await session.get(FeedCursor, "health")
     assert cursor is not None and cursor.epoch == "a-restarted-sandbox"
     assert len(await _offers(session, HOA)) == 1 and len(await _offers(session, LUA)) == 1
+
+
+async def test_the_sandbox_page_makes_an_event_happen(
+    session: AsyncSession, control: httpx.AsyncClient, sandbox: LiveSandbox
+) -> None:
+    page = await control.get("/_events/trang")
+    assert page.status_code == 200 and "Phát sự kiện" in page.text
+    bad = await control.post("/_events/trang", data={"kind": "death", "personal_id": HOA})
+    assert bad.status_code == 303 and "Kh%C3%B4ng%20ph%C3%A1t" in bad.headers["location"]
+    assert sandbox.state.feed is not None and sandbox.state.feed.deliveries == {}
+    made = await control.post("/_events/trang", data={"kind": "birth", "personal_id": HOA})
+    assert made.status_code == 303
+    assert len(sandbox.state.feed.deliveries["health"]) == 1
+    [result] = [r for r in await events.poll_all(session) if r.registry == "health"]
+    assert result.offered == 1

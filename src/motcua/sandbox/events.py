@@ -20,11 +20,13 @@ import os
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from html import escape
 from typing import Any, Literal
+from urllib.parse import quote
 
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field, ValidationError
 
 from motcua.sandbox import sectors
 from motcua.sandbox.population import SYNTHETIC_NOTE, Population
@@ -174,6 +176,46 @@ def add_event_routes(app: FastAPI, people: Any, credential: Any) -> Feed:
         registry = event["registry"]
         seq = feed.append(registry, envelope(event, secret_for(registry)))
         return {"registry": registry, "seq": seq, "event": event}
+
+    @app.get("/_events/trang", response_class=HTMLResponse)
+    async def page(da: str | None = None) -> HTMLResponse:
+        """A page for the demo: make a registry announce something of a synthetic person."""
+        kinds = [
+            ("birth", "Bệnh viện cấp giấy chứng sinh điện tử (số định danh của người mẹ)"),
+            ("death", "Cơ sở y tế báo tử (số định danh của người đã mất)"),
+            ("card", "Thẻ bảo hiểm y tế của trẻ sắp hết hạn (số định danh của trẻ)"),
+            ("age14", "Trẻ sắp đủ 14 tuổi (số định danh của trẻ)"),
+        ]
+        options = "".join(f'<option value="{k}">{escape(label)}</option>' for k, label in kinds)
+        done = f'<p role="status">{escape(da)}</p>' if da else ""
+        return HTMLResponse(
+            f"""<!doctype html><html lang="vi"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Hộp cát: sự kiện từ cơ sở dữ liệu</title></head><body>
+<h1>Hộp cát: tạo sự kiện từ cơ sở dữ liệu (dữ liệu tổng hợp)</h1>{done}
+<form method="post" action="trang"><p><label for="kind">Sự kiện</label><br>
+<select id="kind" name="kind">{options}</select></p>
+<p><label for="personal_id">Số định danh cá nhân</label><br>
+<input id="personal_id" name="personal_id" value="079195000201" inputmode="numeric"
+maxlength="12"></p><button type="submit">Phát sự kiện</button></form>
+<p>Hệ thống nhận sự kiện ở lần đọc tiếp theo của tiến trình nền.</p></body></html>"""
+        )
+
+    @app.post("/_events/trang")
+    async def page_publish(request: Request) -> Response:
+        form = await request.form()
+        try:
+            happening = Happening(
+                kind=str(form.get("kind", "")),
+                personal_id=str(form.get("personal_id", "")),
+            )
+            event_of(await people(), happening, date.today())
+        except (ValidationError, HTTPException):
+            message = "Không phát được: số định danh không có bản ghi phù hợp cho sự kiện này."
+            return RedirectResponse(f"trang?da={quote(message)}", status_code=303)
+        answer = await publish(happening)
+        message = f"Đã phát sự kiện số {answer['seq']} của {answer['registry']}."
+        return RedirectResponse(f"trang?da={quote(message)}", status_code=303)
 
     @app.post("/_events/{registry}/repeat")
     async def repeat(registry: str) -> dict[str, Any]:
