@@ -166,7 +166,7 @@ async def confirm(
 ) -> Offer:
     """The one step: check what was typed (refused whole, nothing changed), then file. A
     confirmed offer confirmed again returns it as it is, with its one dossier."""
-    offer = await service._own(session, offer_id, person, lock=True)
+    offer = await service.own(session, offer_id, person, lock=True)
     if offer.state == OfferState.filed:
         return offer
     if offer.state == OfferState.declined:
@@ -175,7 +175,7 @@ async def confirm(
             code="offer-declined",
         )
     answers = dict(answers or {})
-    problems = service.check_answers(await service._view(session, offer), answers)
+    problems = service.check_answers(await service.view_of(session, offer), answers)
     if problems:
         raise service.OfferRefused(problems)
     offer.answers = {**offer.answers, **answers}

@@ -345,7 +345,7 @@ async def _schema(session: AsyncSession, offer: Offer) -> Mapping[str, Any] | No
     return next((r.declaration for r in version.requirements if r.key == key), None)
 
 
-async def _view(session: AsyncSession, offer: Offer) -> OfferView:
+async def view_of(session: AsyncSession, offer: Offer) -> OfferView:
     version = await catalog_repository.current_version(session, offer.procedure_code, clock.today())
     schema = await _schema(session, offer)
     prefilled: list[tuple[str, str]] = []
@@ -374,10 +374,10 @@ async def _view(session: AsyncSession, offer: Offer) -> OfferView:
 
 async def mine(session: AsyncSession, person: str) -> list[OfferView]:
     """The person's offers still to answer or being filed."""
-    return [await _view(session, o) for o in await repository.open_of(session, person)]
+    return [await view_of(session, o) for o in await repository.open_of(session, person)]
 
 
-async def _own(session: AsyncSession, offer_id: str, person: str, *, lock: bool = False) -> Offer:
+async def own(session: AsyncSession, offer_id: str, person: str, *, lock: bool = False) -> Offer:
     offer = await repository.offer(session, offer_id, for_update=lock)
     if offer is None or offer.person_personal_id != person:
         # Someone else's offer is not shown to exist.
@@ -386,7 +386,7 @@ async def _own(session: AsyncSession, offer_id: str, person: str, *, lock: bool 
 
 
 async def get(session: AsyncSession, offer_id: str, person: str) -> OfferView:
-    return await _view(session, await _own(session, offer_id, person))
+    return await view_of(session, await own(session, offer_id, person))
 
 
 YES = (True, "1", "on", "true")
@@ -421,7 +421,7 @@ def check_answers(view: OfferView, answers: Mapping[str, Any]) -> list[tuple[str
 
 async def decline(session: AsyncSession, offer_id: str, person: str) -> Offer:
     """The person says no: nothing is filed; declining twice is the same answer."""
-    offer = await _own(session, offer_id, person, lock=True)
+    offer = await own(session, offer_id, person, lock=True)
     if offer.state == OfferState.filed:
         raise Conflict(
             f"Đề nghị này đã được nộp thành hồ sơ {offer.dossier_code}; không từ chối được nữa.",
