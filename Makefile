@@ -42,6 +42,7 @@ demo-data: install
 	$(BIN)/motcua monitoring scenario seed-2025-07-31 --if-absent
 	$(BIN)/motcua stats demo
 	$(BIN)/motcua legacy demo
+	$(BIN)/motcua offers demo
 
 APT_INSTALL = if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $(1) >/dev/null; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq $(1) >/dev/null; fi

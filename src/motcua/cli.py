@@ -29,6 +29,7 @@ from motcua.exchange import service as exchange
 from motcua.exchange.connectors import close_registry_transport
 from motcua.exchange.tasks import seal_access_log
 from motcua.legacy.cli import legacy_app
+from motcua.offers.cli import offers_app
 from motcua.units import service as units
 
 app = typer.Typer(help="motcua: dịch vụ công trực tuyến toàn trình.", no_args_is_help=True)
@@ -40,6 +41,7 @@ bench_app = typer.Typer(help="Benchmarks (results go to docs/benchmarks.md).", n
 for sub, name in [
     (db_app, "db"), (units_app, "units"), (catalog_app, "catalog"),
     (calendar_app, "calendar"), (bench_app, "bench"), (legacy_app, "legacy"),
+    (offers_app, "offers"),
 ]:  # fmt: skip
     app.add_typer(sub, name=name)
 
@@ -187,11 +189,13 @@ def worker(
     from motcua.core.process import freeze_startup_heap
     from motcua.dossiers.tasks import HourlySweep
     from motcua.monitoring.tasks import DailyReminder
+    from motcua.offers.tasks import FeedPoll
     from motcua.stats.tasks import RollupTick
 
     reminder = DailyReminder()
     upload_sweep = HourlySweep()
     statistics = RollupTick()
+    feeds = FeedPoll()
 
     async def run() -> int:
         sessions = get_sessionmaker()
@@ -202,6 +206,7 @@ def worker(
                 await reminder.tick(sessions, clock.now())
                 await upload_sweep.tick(sessions, clock.now())
                 await statistics.tick(sessions, clock.now())
+                await feeds.tick(sessions, clock.now())
                 await seal_access_log(sessions)
                 done += await outbox.run_until_idle(sessions)
                 if once:

@@ -1,6 +1,7 @@
 """Production refuses the demo's public secrets and never serves the sandboxes; a session
 cookie signed with the public default key is refused there."""
 
+import json
 import re
 import secrets
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from motcua.cli import app as cli
 from motcua.core.production import PublicDefaults, public_defaults
 from motcua.core.settings import Settings, get_settings
 from motcua.exchange.config import get_exchange_settings
+from motcua.offers.config import get_offers_settings
 from motcua.sandbox import personas
 from motcua.workflow.store import get_store_settings
 
@@ -28,6 +30,7 @@ EVERY_DEFAULT = {
     "MOTCUA_EID_CLIENT_SECRET",
     "MOTCUA_EXCHANGE_CREDENTIAL",
     "MOTCUA_EXCHANGE_RESULT_STORE_CREDENTIAL",
+    "MOTCUA_OFFERS_EVENT_SECRETS",
     "MOTCUA_PAYMENT_GATEWAY",
     "MOTCUA_SMS_GATEWAY",
     "MOTCUA_EID_ISSUER",
@@ -41,6 +44,9 @@ OWN_VALUES = {
     "MOTCUA_EID_CLIENT_SECRET": secrets.token_urlsafe(32),
     "MOTCUA_EXCHANGE_CREDENTIAL": secrets.token_urlsafe(32),
     "MOTCUA_EXCHANGE_RESULT_STORE_CREDENTIAL": secrets.token_urlsafe(32),
+    "MOTCUA_OFFERS_EVENT_SECRETS": json.dumps(
+        {"health": secrets.token_urlsafe(32), "insurance": secrets.token_urlsafe(32)}
+    ),
     "MOTCUA_PAYMENT_GATEWAY": "bank",
     "MOTCUA_SMS_GATEWAY": "operator",
     "MOTCUA_EID_ISSUER": "https://vneid.example.gov.vn",
@@ -49,7 +55,7 @@ OWN_VALUES = {
 
 
 def _clear() -> None:
-    for cached in (get_settings, get_exchange_settings, get_store_settings):
+    for cached in (get_settings, get_exchange_settings, get_store_settings, get_offers_settings):
         cached.cache_clear()
 
 

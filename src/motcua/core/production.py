@@ -54,6 +54,12 @@ def public_defaults(settings: Settings | None = None) -> list[str]:
     for consumer, credential in get_store_settings().consumers.items():
         if credential in public or len(credential) < 16:
             found.append(f"MOTCUA_RESULT_STORE_CONSUMERS[{consumer}]")
+    from motcua.offers.config import get_offers_settings
+
+    offers = get_offers_settings()
+    sandbox_secrets = type(offers).model_fields["event_secrets"].default.values()
+    if any(s in sandbox_secrets or len(s) < 16 for s in offers.event_secrets.values()):
+        found.append("MOTCUA_OFFERS_EVENT_SECRETS")
     found += [v for name, value, v in SANDBOX_PARTS if getattr(settings, name) == value]
     if "/sandbox/" in settings.eid_issuer:
         found.append("MOTCUA_EID_ISSUER")

@@ -45,11 +45,14 @@ OUTCOMES = {
     "needs_choice": "Có nhiều bản ghi, chờ người nộp chọn",
     "refused": "Bị từ chối đọc",
     "verified": "Đã xác nhận",
+    "repeated": "Nhận lại sự kiện đã có (không xử lý thêm)",
 }
 PURPOSES = {
     "application": "Làm hồ sơ thủ tục",
     "dossier": "Giải quyết hồ sơ",
     "representation": "Kiểm tra quan hệ cha mẹ - con",
+    "event": "Nhận tin từ cơ sở dữ liệu để chủ động đề nghị dịch vụ công",
+    "offer": "Báo cho bạn dịch vụ công được đề nghị",
 }
 
 

@@ -65,6 +65,8 @@ def population_person(pop: Population, pid: str) -> list[Record]:
         "household_head": _name(pop, household["head_id"]) if household else None,
         "date_of_death_or_missing": p.date_of_death,
         "card_issue_date": p.card_issue_date,
+        # A synthetic mobile number (Vietnamese 10-digit form), derived from the person's own.
+        "mobile_number": f"09{pid[-8:]}",
     }
     return [_record(pid, p.full_name, p.last_updated, _over(p, "population", fields))]
 

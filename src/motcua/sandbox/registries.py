@@ -6,7 +6,8 @@
   with ``X-Road-Client`` and ``X-Road-Id`` (echoed back, as a security server does).
 
 Fault switches per registry (``PUT /_faults/{registry}``) make it misbehave on purpose: latency,
-error rate, outage, garbage, HTML, wrong schema, stall, connection reset.
+error rate, outage, garbage, HTML, wrong schema, stall, connection reset. Registries also
+publish signed events behind a cursor (``GET /events/{registry}``, ``sandbox.events``).
 Mount it in the demo app under ``/sandbox/registries`` or run it alone
 (``motcua sandbox registries --port N``).
 """
@@ -24,6 +25,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.types import Receive, Scope, Send
 
+from motcua.sandbox.events import Feed, add_event_routes
 from motcua.sandbox.personas import PERSONAS
 from motcua.sandbox.population import SYNTHETIC_NOTE, Population, generate
 from motcua.sandbox.records import SERVICES
@@ -54,6 +56,7 @@ class SandboxState:
     rng: random.Random = field(default_factory=lambda: random.Random(7))
     calls: dict[str, int] = field(default_factory=dict)
     loading: asyncio.Lock = field(default_factory=asyncio.Lock)
+    feed: Feed | None = None
 
     async def people(self) -> Population:
         """The population, generated once: concurrent first requests wait for the same one
@@ -201,4 +204,6 @@ def create_sandbox_app(
     async def personas(request: Request) -> list[dict[str, Any]]:
         return [{"personal_id": p.personal_id, "name": p.name, "case": p.case} for p in PERSONAS]
 
+    # What happened, signed, behind a cursor (``sandbox.events``).
+    state.feed = add_event_routes(app, state.people, lambda: state.credential)
     return app

@@ -1,0 +1,184 @@
+"""Confirming an offer: one step that files the dossier, registry items read server-side.
+
+The offer's draft application is made once and keeps the offer's own idempotency key
+(``offer:{id}``), so two confirmations, a retry after a pause, or two workers racing can only
+ever file one dossier (invariant 5). When a registry a mandatory requirement needs does not
+answer, the offer is ``paused`` with a message saying which, and filed again by itself from the
+outbox; what the person typed is kept on the offer.
+"""
+
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from motcua.applications import repository as applications_repository
+from motcua.applications import service as applications
+from motcua.applications.forms import OATH
+from motcua.applications.schemas import DraftIn
+from motcua.catalog.models import SubjectRole
+from motcua.core import clock, outbox
+from motcua.core.errors import Conflict, DomainError
+from motcua.core.models import OutboxMessage
+from motcua.exchange import service as exchange
+from motcua.exchange import subjects
+from motcua.exchange.connectors import REASONS, Fetcher
+from motcua.exchange.models import ItemStatus
+from motcua.offers import service
+from motcua.offers.config import get_offers_settings
+from motcua.offers.models import Offer, OfferState
+
+RETRY = "offers.file"
+# An item unavailable for one of these reasons comes back by itself: worth waiting for.
+TRANSIENT = {
+    "timeout",
+    "connection-failed",
+    "registry-error",
+    "bad-response",
+    "unexpected-content-type",
+    "wrong-schema",
+    "circuit-open",
+}
+FAMILY_ROLES = {SubjectRole.mother, SubjectRole.father, SubjectRole.spouse, SubjectRole.child}
+
+
+async def _prepare(session: AsyncSession, offer: Offer, fetcher: Fetcher | None) -> str:
+    """The offer's draft application with its consent given and its roles settled; made once."""
+    actor = offer.person_personal_id
+    if offer.application_id is None:
+        draft = await applications.start(
+            session, actor=actor, subject=actor, procedure_code=offer.procedure_code
+        )
+        row = await applications_repository.application(session, draft.id)
+        assert row is not None
+        row.idempotency_key = f"offer:{offer.id}"
+        offer.application_id = draft.id
+        await exchange.confirm_consent(session, draft.consent_reference, actor)
+        await session.flush()
+    row = await applications_repository.application(session, offer.application_id)
+    assert row is not None
+    reference = row.consent_reference
+    consent = await exchange.get_consent(session, reference, actor)
+    roles = {p.subject for p in consent.plan}
+    settled = {s.role for s in await subjects.subjects(session, reference, actor)}
+    if roles & FAMILY_ROLES and not settled:
+        await subjects.family(session, reference, actor, fetcher=fetcher)
+    role = offer.concerns_role
+    if role and offer.concerns_personal_id and role not in settled:
+        await subjects.choose(
+            session, reference, actor, role, offer.concerns_personal_id, fetcher=fetcher
+        )
+    return reference
+
+
+def _values(offer: Offer) -> dict[str, dict[str, Any]]:
+    key = service.KINDS[offer.kind].declaration_key
+    if key is None:
+        return {}
+    answers: dict[str, Any] = {k: v for k, v in offer.answers.items() if v not in (None, "")}
+    if OATH.name in answers:  # checked at confirmation: the person swore to the declaration
+        answers[OATH.name] = True
+    return {key: {**offer.prefill, **answers}}
+
+
+async def _pause(session: AsyncSession, offer: Offer, message: str) -> None:
+    """Wait for the registry: the same filing again after ``retry_seconds``, at most
+    ``retry_limit`` times by itself; the person may confirm again at any time."""
+    settings = get_offers_settings()
+    offer.state, offer.message = OfferState.paused, message
+    if offer.attempts >= settings.retry_limit:
+        offer.message = (
+            f"{message} Hệ thống đã tự thử lại {offer.attempts} lần chưa được; "
+            "bạn hãy bấm xác nhận lại sau."
+        )
+        return
+    key = f"offer-file:{offer.id}:{offer.attempts}"
+    await outbox.enqueue(session, RETRY, {"offer": offer.id}, key)
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.dedupe_key == key)
+        .values(available_at=clock.now() + timedelta(seconds=settings.retry_seconds))
+    )
+
+
+async def file_procedure(session: AsyncSession, offer: Offer, fetcher: Fetcher | None) -> None:
+    """Draft, consent, roles, fetch, then submit through the applications service; the offer
+    ends ``filed``, ``paused`` (a registry down) or stays ``pending`` with what is missing."""
+    offer.attempts += 1
+    try:
+        reference = await _prepare(session, offer, fetcher)
+    except DomainError as error:
+        if error.code == "registry-unavailable":
+            await _pause(session, offer, error.message)
+        else:
+            offer.state, offer.message = OfferState.pending, error.message
+        return
+    actor = offer.person_personal_id
+    fetched = await exchange.fetch_evidence(session, reference, actor, fetcher=fetcher)
+    assert offer.application_id is not None
+    draft = await applications.view(session, offer.application_id, actor)
+    mandatory = {f.key for f in draft.form if f.mandatory}
+    down = [
+        i
+        for i in fetched.items
+        if i.status == ItemStatus.unavailable and i.reason in TRANSIENT and i.key in mandatory
+    ]
+    if down:
+        names = ", ".join(sorted({REASONS[i.reason or "registry-error"] for i in down}))
+        await _pause(
+            session,
+            offer,
+            f"Chưa nộp được: {names} Hệ thống sẽ tự nộp lại khi cơ sở dữ liệu trả lời; "
+            "bạn không phải làm gì thêm.",
+        )
+        return
+    try:
+        done = await applications.submit(
+            session, offer.application_id, actor, DraftIn(values=_values(offer))
+        )
+    except applications.ApplicationRefused as refused:
+        offer.state = OfferState.pending
+        offer.message = "Hồ sơ còn thiếu: " + " ".join(p.message for p in refused.problems)
+        return
+    offer.state, offer.dossier_code = OfferState.filed, done.dossier_code
+    offer.message, offer.decided_at = None, clock.now()
+
+
+# How each kind is filed: a filer takes the locked offer (its pre-fill and the person's
+# answers), files, and leaves the offer ``filed`` (with its dossier code), ``paused`` or
+# ``pending`` with a message. Every kind files its one procedure today.
+Filer = Callable[[AsyncSession, Offer, Fetcher | None], Awaitable[None]]
+FILERS: dict[str, Filer] = {kind: file_procedure for kind in service.KINDS}
+# When the birth group's filing service exists, this is the one line that switches the birth
+# offer to it (a filer with the signature above that files group 0.000015):
+# FILERS["birth-notice-issued"] = lifegroups.service.file_offered_birth
+
+
+async def confirm(
+    session: AsyncSession,
+    offer_id: str,
+    person: str,
+    answers: Mapping[str, Any] | None = None,
+    *,
+    fetcher: Fetcher | None = None,
+) -> Offer:
+    """The one step: check what was typed (refused whole, nothing changed), then file. A
+    confirmed offer confirmed again returns it as it is, with its one dossier."""
+    offer = await service.own(session, offer_id, person, lock=True)
+    if offer.state == OfferState.filed:
+        return offer
+    if offer.state == OfferState.declined:
+        raise Conflict(
+            "Bạn đã từ chối đề nghị này. Nếu muốn, hãy nộp hồ sơ từ trang thủ tục.",
+            code="offer-declined",
+        )
+    answers = dict(answers or {})
+    problems = service.check_answers(await service.view_of(session, offer), answers)
+    if problems:
+        raise service.OfferRefused(problems)
+    offer.answers = {**offer.answers, **answers}
+    await FILERS[offer.kind](session, offer, fetcher)
+    await session.flush()
+    return offer

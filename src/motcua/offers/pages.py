@@ -1,0 +1,80 @@
+"""Citizen pages of offers: the offer with what the event already says, the few fields left to
+type, and the one-step confirmation or the refusal. Plain HTML forms; nothing typed is lost on
+a refused form."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from motcua.core.database import RequestSession
+from motcua.identity.auth import PageCitizen
+from motcua.identity.citizens import require_level
+from motcua.offers import filing, service
+from motcua.offers.models import OfferState
+from motcua.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+OfferId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
+FIELD = "field-"
+
+
+def _page(
+    request: Request,
+    view: service.OfferView,
+    errors: list[tuple[str, str]] | None = None,
+    typed: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    return render(
+        request,
+        "offers/offer.html",
+        {
+            "view": view,
+            "offer": view.offer,
+            "errors": errors or [],
+            "typed": typed if typed is not None else view.offer.answers,
+            "states": OfferState,
+        },
+        status_code,
+    )
+
+
+@router.get("/de-nghi/{offer_id}", response_class=HTMLResponse)
+async def offer_page(
+    request: Request, offer_id: OfferId, session: RequestSession, citizen: PageCitizen
+) -> Response:
+    view = await service.get(session, offer_id, citizen.personal_id)
+    if view.offer.state == OfferState.filed and view.offer.dossier_code:
+        return RedirectResponse(f"/ho-so-cua-toi/{view.offer.dossier_code}", status_code=303)
+    return _page(request, view)
+
+
+@router.post("/de-nghi/{offer_id}", response_class=HTMLResponse)
+async def confirm_page(
+    request: Request, offer_id: OfferId, session: RequestSession, citizen: PageCitizen
+) -> Response:
+    form = await request.form()
+    typed = {
+        str(k).removeprefix(FIELD): str(v)
+        for k, v in form.items()
+        if str(k).startswith(FIELD) and isinstance(v, str)
+    }
+    offered = await service.get(session, offer_id, citizen.personal_id)
+    require_level(citizen, offered.offer.procedure_code)
+    try:
+        offer = await filing.confirm(session, offer_id, citizen.personal_id, typed)
+    except service.OfferRefused as refused:
+        view = await service.get(session, offer_id, citizen.personal_id)
+        return _page(request, view, refused.problems, typed, 422)
+    if offer.state == OfferState.filed and offer.dossier_code:
+        return RedirectResponse(f"/ho-so-cua-toi/{offer.dossier_code}", status_code=303)
+    return RedirectResponse(f"/de-nghi/{offer_id}", status_code=303)
+
+
+@router.post("/de-nghi/{offer_id}/tu-choi")
+async def decline_page(
+    request: Request, offer_id: OfferId, session: RequestSession, citizen: PageCitizen
+) -> Response:
+    await service.decline(session, offer_id, citizen.personal_id)
+    return RedirectResponse("/ho-so-cua-toi", status_code=303)

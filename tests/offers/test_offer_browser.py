@@ -1,0 +1,137 @@
+"""An accepted offer in a real Chromium (Debian's), on a phone-sized window: the health registry
+publishes the e-birth notice of Hoa's baby, the platform reads the feed, Hoa finds the offer in
+"Hồ sơ của tôi", types the baby's name, forgets the oath (refused, nothing typed lost), swears,
+and lands on her filed dossier. The data is committed (the server is another process) and
+removed afterwards."""
+
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+from playwright.async_api import async_playwright
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from motcua.applications.models import Application
+from motcua.core.models import OutboxMessage
+from motcua.dossiers.models import Dossier, DossierEvent, DossierItem, Upload
+from motcua.exchange import service as exchange
+from motcua.exchange.models import (
+    AccessLogEntry,
+    Consent,
+    ConsentSubject,
+    EvidenceItem,
+    Registry,
+    RegistryService,
+)
+from motcua.identity.citizens import SESSION_COOKIE, Citizen, encode_session
+from motcua.notify.models import Notification
+from motcua.offers import events
+from motcua.offers.models import FeedCursor, Offer, RegistryEvent
+from motcua.sandbox import personas
+from motcua.workflow.models import WorkflowCase, WorkflowVisit
+from tests.catalog.test_browser import ARTIFACTS, CHROMIUM
+from tests.exchange.conftest import LiveSandbox
+from tests.served import served
+from tests.workflow.test_journey_browser import ARGS
+
+pytestmark = pytest.mark.browser
+HOA = personas.NEW_MOTHER
+NAME = "Lê Thị Hoa"
+BABY = "Phạm Lê Minh Anh"
+
+
+@pytest.fixture(scope="module")
+def server(engine: AsyncEngine, database_url: str) -> Iterator[str]:
+    with served({"MOTCUA_DATABASE_URL": database_url}) as base:
+        yield base
+
+
+async def _last(session: AsyncSession, column: object) -> int:
+    return int(await session.scalar(select(func.coalesce(func.max(column), 0))) or 0)  # type: ignore[call-overload]
+
+
+@pytest.fixture
+async def offer_id(engine: AsyncEngine, sandbox: LiveSandbox) -> AsyncIterator[str]:
+    """Registries pointing at the live sandbox and Hoa's offer, committed; all removed after."""
+    assert sandbox.state.feed is not None
+    sandbox.state.feed.deliveries.clear()
+    async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
+        marks = {
+            "outbox": await _last(session, OutboxMessage.id),
+            "log": await _last(session, AccessLogEntry.seq),
+            "notifications": await _last(session, Notification.id),
+        }
+        await exchange.seed_registries(session, sandbox.url)
+        async with httpx.AsyncClient(base_url=sandbox.url) as control:
+            published = await control.post("/_events", json={"kind": "birth", "personal_id": HOA})
+            assert published.status_code == 200
+        [result] = [r for r in await events.poll_all(session) if r.registry == "health"]
+        assert result.offered == 1
+        offer = await session.scalar(select(Offer).where(Offer.person_personal_id == HOA))
+        assert offer is not None
+        found = offer.id
+    yield found
+    sandbox.state.feed.deliveries.clear()
+    async with AsyncSession(engine) as session, session.begin():
+        ids = select(Dossier.id).where(Dossier.actor_number == HOA)
+        for table in (DossierEvent, DossierItem, WorkflowCase, WorkflowVisit):
+            await session.execute(delete(table).where(table.dossier_id.in_(ids)))  # type: ignore[attr-defined]
+        await session.execute(delete(Dossier).where(Dossier.actor_number == HOA))
+        await session.execute(delete(Upload).where(Upload.owner_number == HOA))
+        await session.execute(delete(Application).where(Application.actor_number == HOA))
+        mine = select(Consent.reference).where(Consent.actor_personal_id == HOA)
+        for child in (EvidenceItem, ConsentSubject):
+            await session.execute(delete(child).where(child.consent_reference.in_(mine)))
+        await session.execute(delete(Consent).where(Consent.actor_personal_id == HOA))
+        await session.execute(delete(Offer))
+        await session.execute(delete(RegistryEvent))
+        await session.execute(delete(FeedCursor))
+        await session.execute(delete(OutboxMessage).where(OutboxMessage.id > marks["outbox"]))
+        await session.execute(delete(AccessLogEntry).where(AccessLogEntry.seq > marks["log"]))
+        await session.execute(delete(Notification).where(Notification.id > marks["notifications"]))
+        await session.execute(delete(RegistryService))
+        await session.execute(delete(Registry))
+
+
+async def test_a_mother_accepts_the_birth_offer_on_her_phone(
+    server: str, offer_id: str, engine: AsyncEngine
+) -> None:
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context = await browser.new_context(viewport={"width": 390, "height": 844})
+        cookie = encode_session(Citizen(HOA, NAME, "2", 2))
+        await context.add_cookies([{"name": SESSION_COOKIE, "value": cookie, "url": server}])
+        page = await context.new_page()
+        await page.goto(server + "/ho-so-cua-toi")
+        offers = page.locator("#offers")
+        assert "Chờ bạn xác nhận" in await offers.inner_text()
+        assert "20/09/2025" in await offers.inner_text()
+        await page.screenshot(path=str(ARTIFACTS / "offer-mine-390.png"), full_page=True)
+        await offers.get_by_role("link", name="Đăng ký khai sinh cho con").click()
+        await page.wait_for_url(f"**/de-nghi/{offer_id}")
+        facts = await page.locator("#facts").inner_text()
+        assert "Nữ" in facts and "20/09/2025" in facts
+        assert "Mẹ" in await page.locator("#prefilled").inner_text()
+        assert HOA not in await page.content()
+        assert await page.evaluate("document.querySelector('main').scrollWidth") <= 390
+        await page.screenshot(path=str(ARTIFACTS / "offer-page-390.png"), full_page=True)
+        await page.get_by_label("Họ, chữ đệm và tên của trẻ").fill(BABY)
+        await page.get_by_role("button", name="Xác nhận và nộp hồ sơ").click()
+        alert = page.get_by_role("alert")
+        assert "Hãy đánh dấu" in await alert.inner_text()
+        assert await page.get_by_label("Họ, chữ đệm và tên của trẻ").input_value() == BABY
+        await page.get_by_label("Tôi cam đoan", exact=False).check()
+        await page.get_by_role("button", name="Xác nhận và nộp hồ sơ").click()
+        await page.wait_for_url("**/ho-so-cua-toi/*")
+        assert "Đăng ký khai sinh" in await page.locator("main").inner_text()
+        await page.screenshot(path=str(ARTIFACTS / "offer-filed-390.png"), full_page=True)
+        await page.goto(server + "/ho-so-cua-toi")
+        assert await page.locator("#offers").count() == 0
+        await browser.close()
+    async with AsyncSession(engine) as session:
+        offer = await session.get(Offer, offer_id)
+        assert offer is not None and offer.state == "filed" and offer.dossier_code
+        dossier = await session.scalar(select(Dossier).where(Dossier.actor_number == HOA))
+        assert dossier is not None and dossier.code == offer.dossier_code
+        assert offer.answers["ho_ten_tre"] == BABY
