@@ -3,7 +3,7 @@ the report form and CSV upload for officers, and CSV/XLSX exports of every table
 
 from collections.abc import Callable
 from datetime import date, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Path, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -14,9 +14,9 @@ from motcua.core.database import RequestSession
 from motcua.core.errors import Invalid
 from motcua.core.text import fold
 from motcua.identity.auth import OptionalOfficer
-from motcua.monitoring import exports, progress, scenarios, service
+from motcua.monitoring import charts, exports, progress, scenarios, service, trends
 from motcua.monitoring.rules import STATUS_LABELS, Status
-from motcua.monitoring.schemas import UnitRow
+from motcua.monitoring.schemas import ProvinceRow, UnitRow
 from motcua.web.templating import render
 
 router = APIRouter(prefix="/monitoring", include_in_schema=False)
@@ -40,43 +40,19 @@ def _login(request: Request) -> RedirectResponse:
     return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
 
 
-@router.get("", response_class=HTMLResponse)
-async def overview(request: Request, session: RequestSession, day: Day = None) -> HTMLResponse:
-    chosen = await _day(session, day)
-    summary = await service.summary(session, chosen, None)
-    grid = await service.province_grid(session, chosen)
-    start = chosen - timedelta(days=TREND_DAYS - 1)
-    trend = await service.trend(session, None, start, chosen, None)
-    levels = {f.level: f for f in summary.levels}
-    milestones = await progress.milestones(session, chosen - timedelta(days=366), chosen, None)
-    return render(
-        request,
-        "monitoring/overview.html",
-        {
-            "day": chosen,
-            "summary": summary,
-            "levels": levels,
-            "provinces_green": sum(1 for p in grid if p.status == Status.green),
-            "grid": grid,
-            "trend": trend,
-            "labels": _labels(),
-            "groups": await progress.groups(session, chosen, None),
-            "milestones": [(m, m.points[-MILESTONE_DAYS:]) for m in milestones if m.points],
-            "seed_days": await scenarios.loaded_days(session),
-            "level_names": LEVEL_NAMES,
-        },
-    )
-
-
-# Worst first: what needs attention comes to the top of a province's communes.
+# Worst first: what needs attention comes to the top of a table.
 STATUS_ORDER = (Status.red, Status.yellow, Status.grey, Status.green)
 CommuneSort = Literal["trang-thai", "ten", "nhiem-vu", "bao-cao"]
+ProvinceSort = Literal["trang-thai", "ten", "xa-xanh", "bao-cao"]
+StatusFilter = Annotated[Status | None, Query(alias="trang-thai")]
+NameFilter = Annotated[str, Query(alias="tim", max_length=100)]
+Row = TypeVar("Row", UnitRow, ProvinceRow)
 
 
-def _commune_rows(
-    rows: list[UnitRow], status: Status | None, name: str, sort: CommuneSort
-) -> list[UnitRow]:
-    """The table as asked: one colour only, names containing ``name`` (accents ignored), in
+def _table(
+    rows: list[Row], status: Status | None, name: str, key: Callable[[Row], Any]
+) -> list[Row]:
+    """A table as asked: one colour only, names containing ``name`` (accents ignored), in
     the order chosen; plain links and a GET form, so it works without JavaScript."""
     wanted = fold(name.strip())
     kept = [
@@ -84,14 +60,84 @@ def _commune_rows(
         for r in rows
         if (status is None or r.status == status.value) and (not wanted or wanted in fold(r.name))
     ]
-    rank = {s.value: i for i, s in enumerate(STATUS_ORDER)}
-    keys: dict[str, Callable[[UnitRow], Any]] = {
-        "trang-thai": lambda r: (rank.get(r.status, 9), fold(r.name)),
-        "ten": lambda r: fold(r.name),
-        "nhiem-vu": lambda r: (-r.tasks_green, fold(r.name)),
-        "bao-cao": lambda r: (r.last_reported_on or date.min, fold(r.name)),
-    }
-    return sorted(kept, key=keys[sort])
+    return sorted(kept, key=key)
+
+
+def _totals(rows: list[Row]) -> dict[str, int]:
+    return {s.value: sum(1 for r in rows if r.status == s.value) for s in STATUS_ORDER}
+
+
+_RANK = {s.value: i for i, s in enumerate(STATUS_ORDER)}
+PROVINCE_KEYS: dict[str, Callable[[ProvinceRow], Any]] = {
+    "trang-thai": lambda r: (_RANK.get(r.status, 9), fold(r.name)),
+    "ten": lambda r: fold(r.name),
+    "xa-xanh": lambda r: (r.share_communes_green or 0, fold(r.name)),
+    "bao-cao": lambda r: (r.reporting_rate or 0, fold(r.name)),
+}
+COMMUNE_KEYS: dict[str, Callable[[UnitRow], Any]] = {
+    "trang-thai": lambda r: (_RANK.get(r.status, 9), fold(r.name)),
+    "ten": lambda r: fold(r.name),
+    "nhiem-vu": lambda r: (-r.tasks_green, fold(r.name)),
+    "bao-cao": lambda r: (r.last_reported_on or date.min, fold(r.name)),
+}
+
+
+async def _shares(
+    session: AsyncSession, unit: str | None, day: date, plans: trends.Period
+) -> list[tuple[str, charts.ShareChart]]:
+    """Per level, the colours of every day of the plans up to ``day``."""
+    span = trends.chart_range(day, plans)
+    if span is None:
+        return []
+    series = await trends.status_series(session, unit, *span)
+    return [(s.level.value, charts.share_chart(s.points)) for s in series]
+
+
+@router.get("", response_class=HTMLResponse)
+async def overview(
+    request: Request,
+    session: RequestSession,
+    day: Day = None,
+    status: StatusFilter = None,
+    name: NameFilter = "",
+    sort: Annotated[ProvinceSort, Query(alias="sap-xep")] = "trang-thai",
+) -> HTMLResponse:
+    chosen = await _day(session, day)
+    summary = await service.summary(session, chosen, None)
+    grid = await service.province_grid(session, chosen)
+    start = chosen - timedelta(days=TREND_DAYS - 1)
+    trend = await service.trend(session, None, start, chosen, None)
+    milestones = await progress.milestones(session, chosen - timedelta(days=366), chosen, None)
+    plans = await trends.period(session, chosen)
+    recent = [(m, m.points[-MILESTONE_DAYS:]) for m in milestones if m.points]
+    return render(
+        request,
+        "monitoring/overview.html",
+        {
+            "day": chosen,
+            "summary": summary,
+            "levels": {f.level: f for f in summary.levels},
+            "provinces_green": sum(1 for p in grid if p.status == Status.green),
+            "grid": grid,
+            "map": charts.tile_map([(p.code, p.name, p.status) for p in grid]),
+            "rows": _table(grid, status, name, PROVINCE_KEYS[sort]),
+            "totals": _totals(grid),
+            "chosen_status": status,
+            "name": name,
+            "sort": sort,
+            "trend": trend,
+            "shares": await _shares(session, None, chosen, plans),
+            "period": plans,
+            "labels": _labels(),
+            "groups": await progress.groups(session, chosen, None),
+            "milestones": [
+                (m, points, charts.count_chart([(p.met, p.expected) for p in points]))
+                for m, points in recent
+            ],
+            "seed_days": await scenarios.loaded_days(session),
+            "level_names": LEVEL_NAMES,
+        },
+    )
 
 
 @router.get("/readiness", response_class=HTMLResponse)
@@ -111,15 +157,15 @@ async def province(
     session: RequestSession,
     code: Annotated[str, Path(pattern=r"^\d{2}$")],
     day: Day = None,
-    status: Annotated[Status | None, Query(alias="trang-thai")] = None,
-    name: Annotated[str, Query(alias="tim", max_length=100)] = "",
+    status: StatusFilter = None,
+    name: NameFilter = "",
     sort: Annotated[CommuneSort, Query(alias="sap-xep")] = "trang-thai",
 ) -> HTMLResponse:
     chosen = await _day(session, day)
     rows = await service.communes(session, code, chosen)
     summary = await service.summary(session, chosen, code)
-    totals = {s.value: sum(1 for r in rows if r.status == s.value) for s in STATUS_ORDER}
-    shown = _commune_rows(rows, status, name, sort)
+    shown = _table(rows, status, name, COMMUNE_KEYS[sort])
+    plans = await trends.period(session, chosen)
     return render(
         request,
         "monitoring/province.html",
@@ -129,7 +175,10 @@ async def province(
             "levels": {f.level: f for f in summary.levels},
             "rows": shown,
             "all_rows": len(rows),
-            "totals": totals,
+            "totals": _totals(rows),
+            "shares": await _shares(session, code, chosen, plans),
+            "period": plans,
+            "level_names": LEVEL_NAMES,
             "chosen_status": status,
             "name": name,
             "sort": sort,
@@ -149,11 +198,12 @@ async def unit_history(
     start = chosen - timedelta(days=29)
     scope = await service.resolve_scope(session, unit)
     versions = await service.report_versions(session, unit, start, chosen)
+    titles = {spec.code: spec.title for spec in (await service.catalogue(session)).specs.values()}
     return render(
         request,
         "monitoring/unit.html",
         {"day": chosen, "start": start, "unit": scope.ref, "versions": versions,
-         "labels": _labels()},
+         "labels": _labels(), "titles": titles},
     )  # fmt: skip
 
 
@@ -171,8 +221,9 @@ async def non_reporters(
     return render(
         request,
         "monitoring/non_reporters.html",
-        {"day": chosen, "rows": rows, "scope": scope.ref, "unit": unit or "", "never": never},
-    )
+        {"day": chosen, "rows": rows, "scope": scope.ref, "unit": unit or "", "never": never,
+         "level_names": LEVEL_NAMES},
+    )  # fmt: skip
 
 
 @router.get("/export/{table}.{fmt}")
