@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from motcua.monitoring.trends import StatusPoint
 
 STATUSES = ("green", "yellow", "red", "grey")  # bottom to top in the share chart
+SHORT_LABEL = 7  # letters that fit on one line of a tile
 
 
 class _Place(BaseModel):
@@ -59,6 +60,11 @@ class Tile:
     status: str
     x: int
     y: int
+
+    @property
+    def lines(self) -> list[str]:
+        """The label as written on the tile: two words on two lines when it is long."""
+        return self.label.split(" ", 1) if len(self.label) > SHORT_LABEL else [self.label]
 
 
 @dataclass(frozen=True)
