@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vietnam_provinces import Province
 from vietnamadminunits.database import get_data
 
+from motcua.core.text import fold
 from motcua.monitoring import charts
 from motcua.monitoring.schemas import PlanDocument
 from motcua.monitoring.trends import StatusPoint
@@ -258,3 +259,23 @@ async def test_national_and_province_pages_fit_320_px_without_script(
         await page.wait_for_url(f"**/monitoring/provinces/{HANOI}?date={DAY}")
         assert "Thành phố Hà Nội" in await page.locator("h1").inner_text()
         await browser.close()
+
+
+async def test_non_reporters_by_name_level_and_province_not_codes(
+    client: httpx.AsyncClient, reported: None
+) -> None:
+    url, day = "/monitoring/non-reporters", {"date": str(DAY)}
+    silent = await client.get(url, params={**day, "cap": "province"})
+    assert silent.status_code == 200
+    names = re.findall(r"<tr><td>([^<]+)</td><td>Cấp tỉnh</td>", silent.text)
+    assert len(names) == 31 and "Ủy ban nhân dân Thành phố Hà Nội" not in names
+    assert "Cấp xã: 3.319" in silent.text and "Cấp tỉnh: 31" in silent.text
+    by_name = await client.get(url, params={**day, "cap": "province", "sap-xep": "ten"})
+    ordered = re.findall(r"<tr><td>([^<]+)</td><td>Cấp tỉnh</td>", by_name.text)
+    assert sorted(ordered, key=fold) == ordered and set(ordered) == set(names)
+    communes = await client.get(url, params={**day, "unit": PROVINCE, "cap": "commune"})
+    assert communes.text.count("<td>Lai Châu</td>") == 36  # the province by name
+    assert "<th>Mã</th>" not in communes.text
+    for bad in ({"cap": "xa"}, {"sap-xep": "ma"}):
+        refused = await client.get(url, params={**day, **bad})
+        assert refused.status_code == 422 and "chưa đúng" in refused.text

@@ -15,8 +15,10 @@ from motcua.core.errors import Invalid
 from motcua.core.text import fold
 from motcua.identity.auth import OptionalOfficer
 from motcua.monitoring import charts, exports, progress, scenarios, service, trends
+from motcua.monitoring.models import TaskLevel
 from motcua.monitoring.rules import STATUS_LABELS, Status
 from motcua.monitoring.schemas import ProvinceRow, UnitRow
+from motcua.units.service import unit_name
 from motcua.web.templating import render
 
 router = APIRouter(prefix="/monitoring", include_in_schema=False)
@@ -207,6 +209,9 @@ async def unit_history(
     )  # fmt: skip
 
 
+SilentSort = Literal["im-lang", "ten", "tinh"]
+
+
 @router.get("/non-reporters", response_class=HTMLResponse)
 async def non_reporters(
     request: Request,
@@ -214,15 +219,25 @@ async def non_reporters(
     day: Day = None,
     unit: UnitCode = None,
     never: bool = False,
+    level: Annotated[TaskLevel | None, Query(alias="cap")] = None,
+    sort: Annotated[SilentSort, Query(alias="sap-xep")] = "im-lang",
 ) -> HTMLResponse:
+    """Longest silence first (the service's order), or by name or province; one level only."""
     chosen = await _day(session, day)
     rows = await service.non_reporters(session, chosen, unit, 5000, never=never)
     scope = await service.resolve_scope(session, unit)
+    counts = {lv.value: sum(1 for r in rows if r.level == lv) for lv in TaskLevel}
+    shown = [r for r in rows if level is None or r.level == level]
+    if sort == "ten":
+        shown.sort(key=lambda r: fold(r.name))
+    elif sort == "tinh":
+        shown.sort(key=lambda r: (fold(unit_name(r.province_code or "")), fold(r.name)))
     return render(
         request,
         "monitoring/non_reporters.html",
-        {"day": chosen, "rows": rows, "scope": scope.ref, "unit": unit or "", "never": never,
-         "level_names": LEVEL_NAMES},
+        {"day": chosen, "rows": shown, "all_rows": len(rows), "counts": counts,
+         "chosen_level": level.value if level else None, "sort": sort, "scope": scope.ref,
+         "unit": unit or "", "never": never, "level_names": LEVEL_NAMES},
     )  # fmt: skip
 
 
