@@ -78,8 +78,10 @@ def test_chart_geometry_is_the_shares_and_counts_given() -> None:
     assert [top_at(areas[s], 150) for s in ("green", "yellow", "red", "grey")] == [75, 50, 25, 0]
     assert top_at(areas["grey"], 50) == 100  # nothing expected: nothing drawn
     assert top_at(areas["green"], 250) == 0 and chart.last == points[-1]
-    counts = charts.count_chart([(0, 34), (24, 34), (24, 34), (34, 34)], width=400, height=68)
-    assert coords(counts.line) == [(0, 68), (100, 68), (100, 20), (300, 20), (300, 0), (400, 0)]
+    # reports on the 2nd, 3rd and 4th day of five: a count holds until the next one
+    met = [(day + timedelta(n), m, 34) for n, m in ((1, 0), (2, 24), (3, 34))]
+    counts = charts.count_chart(met, day, day + timedelta(4), width=500, height=68)
+    assert coords(counts.line) == [(0, 68), (200, 68), (200, 20), (300, 20), (300, 0), (500, 0)]
 
 
 @pytest.fixture
@@ -143,8 +145,13 @@ async def test_the_map_and_the_charts_draw_the_apis_figures(
     line = re.search(r'class="counts"[^>]*>\s*<polygon class="area" points="[^"]+"/>'
                      r'<polyline class="line" points="([^"]+)"/>', page.text)  # fmt: skip
     assert line is not None
-    tops = sorted({y for _, y in coords(line.group(1))}, reverse=True)
-    assert tops == [round(60 * (1 - met / 34), 2) for met in (1, 2)]
+    # on a time axis over the plan's days: nothing until the first day with reports
+    steps = coords(line.group(1))
+    heights = [round(60 * (1 - met / 34), 2) for met in (1, 1, 2, 2)]
+    assert [y for _, y in steps] == [60, 60, *heights]
+    first = (DAY - timedelta(2) - START).days * 300 / ((DAY - START).days + 1)
+    assert steps[1][0] == pytest.approx(first, abs=0.01)
+    assert f"{milestone['title']}: 08/09/2025 1/34, 10/09/2025 2/34" in page.text
 
 
 async def test_the_provinces_table_filters_and_sorts_by_links(

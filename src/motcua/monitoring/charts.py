@@ -9,7 +9,7 @@ while what is drawn here is a handful of rectangles and step lines.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 from importlib import resources
 
@@ -167,12 +167,26 @@ class CountChart:
 
 
 def count_chart(
-    counts: Sequence[tuple[int, int]], width: int = 300, height: int = 60
+    counts: Sequence[tuple[date, int, int]],
+    start: date,
+    end: date,
+    width: int = 300,
+    height: int = 60,
 ) -> CountChart:
-    """(met, expected) per day with reports -> a step line of met over expected (full height
-    is every unit assigned), and the area under it."""
-    column = width / max(len(counts), 1)
-    tops = [round(height * (1 - (met / n if n else 0)), 2) for met, n in counts]
-    area = _steps(tops or [float(height)], column, height)
+    """(day, met, expected) on the days with reports -> a step line of met over expected (full
+    height is every unit assigned) on a time axis from ``start`` to ``end``: a count holds
+    until the next day with reports, and is nothing before the first."""
+    days = max((end - start).days + 1, 1)
+    column = width / days
+    tops, known, i = [], float(height), 0
+    ordered = sorted(counts)
+    for n in range(days):
+        day = start + timedelta(days=n)
+        while i < len(ordered) and ordered[i][0] <= day:
+            _, met, expected = ordered[i]
+            known = round(height * (1 - (met / expected if expected else 0)), 2)
+            i += 1
+        tops.append(known)
+    area = _steps(tops, column, height)
     line = " ".join(area.split(" ")[1:-1])
     return CountChart(width, height, line, area)

@@ -17,7 +17,7 @@ from motcua.identity.auth import OptionalOfficer
 from motcua.monitoring import charts, exports, progress, scenarios, service, trends
 from motcua.monitoring.models import TaskLevel
 from motcua.monitoring.rules import STATUS_LABELS, Status
-from motcua.monitoring.schemas import ProvinceRow, UnitRow
+from motcua.monitoring.schemas import MilestonePoint, ProvinceRow, UnitRow
 from motcua.units.service import unit_name
 from motcua.web.templating import render
 
@@ -25,7 +25,6 @@ router = APIRouter(prefix="/monitoring", include_in_schema=False)
 Day = Annotated[date | None, Query(alias="date")]
 UnitCode = Annotated[str | None, Query(pattern=r"^[0-9A-Z.]{1,35}$")]
 TREND_DAYS = 14
-MILESTONE_DAYS = 30
 LEVEL_NAMES = {"ministry": "Bộ, cơ quan", "province": "Cấp tỉnh", "commune": "Cấp xã"}
 MAX_UPLOAD = 5 * 1024 * 1024
 
@@ -95,6 +94,10 @@ async def _shares(
     return [(s.level.value, charts.share_chart(s.points)) for s in series]
 
 
+def _milestone_chart(points: list[MilestonePoint], span: tuple[date, date]) -> charts.CountChart:
+    return charts.count_chart([(p.day, p.met, p.expected) for p in points], *span)
+
+
 @router.get("", response_class=HTMLResponse)
 async def overview(
     request: Request,
@@ -111,7 +114,7 @@ async def overview(
     trend = await service.trend(session, None, start, chosen, None)
     milestones = await progress.milestones(session, chosen - timedelta(days=366), chosen, None)
     plans = await trends.period(session, chosen)
-    recent = [(m, m.points[-MILESTONE_DAYS:]) for m in milestones if m.points]
+    span = trends.chart_range(chosen, plans)
     return render(
         request,
         "monitoring/overview.html",
@@ -133,9 +136,11 @@ async def overview(
             "labels": _labels(),
             "groups": await progress.groups(session, chosen, None),
             "milestones": [
-                (m, points, charts.count_chart([(p.met, p.expected) for p in points]))
-                for m, points in recent
+                (m, m.points, _milestone_chart(m.points, span or (m.points[0].day, chosen)))
+                for m in milestones
+                if m.points
             ],
+            "span": span,
             "seed_days": await scenarios.loaded_days(session),
             "level_names": LEVEL_NAMES,
         },
