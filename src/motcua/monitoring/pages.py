@@ -1,9 +1,8 @@
 """Dashboard pages (national overview, province drill-down, unit history, non-reporters),
 the report form and CSV upload for officers, and CSV/XLSX exports of every table."""
 
-from collections.abc import Callable
 from datetime import date, timedelta
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -12,13 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from motcua.core import clock
 from motcua.core.database import RequestSession
 from motcua.core.errors import Invalid
-from motcua.core.text import fold
 from motcua.identity.auth import OptionalOfficer
-from motcua.monitoring import charts, exports, progress, scenarios, service, trends
+from motcua.monitoring import charts, exports, progress, scenarios, service, tables, trends
 from motcua.monitoring.models import TaskLevel
 from motcua.monitoring.rules import STATUS_LABELS, Status
-from motcua.monitoring.schemas import MilestonePoint, ProvinceRow, UnitRow
-from motcua.units.service import unit_name
+from motcua.monitoring.schemas import MilestonePoint
 from motcua.web.templating import render
 
 router = APIRouter(prefix="/monitoring", include_in_schema=False)
@@ -41,46 +38,11 @@ def _login(request: Request) -> RedirectResponse:
     return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
 
 
-# Worst first: what needs attention comes to the top of a table.
-STATUS_ORDER = (Status.red, Status.yellow, Status.grey, Status.green)
 CommuneSort = Literal["trang-thai", "ten", "nhiem-vu", "bao-cao"]
 ProvinceSort = Literal["trang-thai", "ten", "xa-xanh", "bao-cao"]
+SilentSort = Literal["im-lang", "ten", "tinh"]
 StatusFilter = Annotated[Status | None, Query(alias="trang-thai")]
 NameFilter = Annotated[str, Query(alias="tim", max_length=100)]
-Row = TypeVar("Row", UnitRow, ProvinceRow)
-
-
-def _table(
-    rows: list[Row], status: Status | None, name: str, key: Callable[[Row], Any]
-) -> list[Row]:
-    """A table as asked: one colour only, names containing ``name`` (accents ignored), in
-    the order chosen; plain links and a GET form, so it works without JavaScript."""
-    wanted = fold(name.strip())
-    kept = [
-        r
-        for r in rows
-        if (status is None or r.status == status.value) and (not wanted or wanted in fold(r.name))
-    ]
-    return sorted(kept, key=key)
-
-
-def _totals(rows: list[Row]) -> dict[str, int]:
-    return {s.value: sum(1 for r in rows if r.status == s.value) for s in STATUS_ORDER}
-
-
-_RANK = {s.value: i for i, s in enumerate(STATUS_ORDER)}
-PROVINCE_KEYS: dict[str, Callable[[ProvinceRow], Any]] = {
-    "trang-thai": lambda r: (_RANK.get(r.status, 9), fold(r.name)),
-    "ten": lambda r: fold(r.name),
-    "xa-xanh": lambda r: (r.share_communes_green or 0, fold(r.name)),
-    "bao-cao": lambda r: (r.reporting_rate or 0, fold(r.name)),
-}
-COMMUNE_KEYS: dict[str, Callable[[UnitRow], Any]] = {
-    "trang-thai": lambda r: (_RANK.get(r.status, 9), fold(r.name)),
-    "ten": lambda r: fold(r.name),
-    "nhiem-vu": lambda r: (-r.tasks_green, fold(r.name)),
-    "bao-cao": lambda r: (r.last_reported_on or date.min, fold(r.name)),
-}
 
 
 async def _shares(
@@ -125,8 +87,8 @@ async def overview(
             "provinces_green": sum(1 for p in grid if p.status == Status.green),
             "grid": grid,
             "map": charts.tile_map([(p.code, p.name, p.status) for p in grid]),
-            "rows": _table(grid, status, name, PROVINCE_KEYS[sort]),
-            "totals": _totals(grid),
+            "rows": tables.chosen(grid, status, name, tables.PROVINCE_KEYS[sort]),
+            "totals": tables.totals(grid),
             "chosen_status": status,
             "name": name,
             "sort": sort,
@@ -171,7 +133,7 @@ async def province(
     chosen = await _day(session, day)
     rows = await service.communes(session, code, chosen)
     summary = await service.summary(session, chosen, code)
-    shown = _table(rows, status, name, COMMUNE_KEYS[sort])
+    shown = tables.chosen(rows, status, name, tables.COMMUNE_KEYS[sort])
     plans = await trends.period(session, chosen)
     return render(
         request,
@@ -182,7 +144,7 @@ async def province(
             "levels": {f.level: f for f in summary.levels},
             "rows": shown,
             "all_rows": len(rows),
-            "totals": _totals(rows),
+            "totals": tables.totals(rows),
             "shares": await _shares(session, code, chosen, plans),
             "period": plans,
             "level_names": LEVEL_NAMES,
@@ -214,9 +176,6 @@ async def unit_history(
     )  # fmt: skip
 
 
-SilentSort = Literal["im-lang", "ten", "tinh"]
-
-
 @router.get("/non-reporters", response_class=HTMLResponse)
 async def non_reporters(
     request: Request,
@@ -231,16 +190,11 @@ async def non_reporters(
     chosen = await _day(session, day)
     rows = await service.non_reporters(session, chosen, unit, 5000, never=never)
     scope = await service.resolve_scope(session, unit)
-    counts = {lv.value: sum(1 for r in rows if r.level == lv) for lv in TaskLevel}
-    shown = [r for r in rows if level is None or r.level == level]
-    if sort == "ten":
-        shown.sort(key=lambda r: fold(r.name))
-    elif sort == "tinh":
-        shown.sort(key=lambda r: (fold(unit_name(r.province_code or "")), fold(r.name)))
+    shown = tables.silent(rows, level, sort)
     return render(
         request,
         "monitoring/non_reporters.html",
-        {"day": chosen, "rows": shown, "all_rows": len(rows), "counts": counts,
+        {"day": chosen, "rows": shown, "all_rows": len(rows), "counts": tables.per_level(rows),
          "chosen_level": level.value if level else None, "sort": sort, "scope": scope.ref,
          "unit": unit or "", "never": never, "level_names": LEVEL_NAMES},
     )  # fmt: skip
