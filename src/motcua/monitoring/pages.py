@@ -1,9 +1,8 @@
 """Dashboard pages (national overview, province drill-down, unit history, non-reporters),
 the report form and CSV upload for officers, and CSV/XLSX exports of every table."""
 
-from collections.abc import Callable
 from datetime import date, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -12,18 +11,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from motcua.core import clock
 from motcua.core.database import RequestSession
 from motcua.core.errors import Invalid
-from motcua.core.text import fold
 from motcua.identity.auth import OptionalOfficer
-from motcua.monitoring import exports, progress, scenarios, service
+from motcua.monitoring import charts, exports, progress, scenarios, service, tables, trends
+from motcua.monitoring.models import TaskLevel
 from motcua.monitoring.rules import STATUS_LABELS, Status
-from motcua.monitoring.schemas import UnitRow
+from motcua.monitoring.schemas import MilestonePoint
 from motcua.web.templating import render
 
 router = APIRouter(prefix="/monitoring", include_in_schema=False)
 Day = Annotated[date | None, Query(alias="date")]
 UnitCode = Annotated[str | None, Query(pattern=r"^[0-9A-Z.]{1,35}$")]
 TREND_DAYS = 14
-MILESTONE_DAYS = 30
 LEVEL_NAMES = {"ministry": "Bộ, cơ quan", "province": "Cấp tỉnh", "commune": "Cấp xã"}
 MAX_UPLOAD = 5 * 1024 * 1024
 
@@ -40,58 +38,75 @@ def _login(request: Request) -> RedirectResponse:
     return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
 
 
+CommuneSort = Literal["trang-thai", "ten", "nhiem-vu", "bao-cao"]
+ProvinceSort = Literal["trang-thai", "ten", "xa-xanh", "bao-cao"]
+SilentSort = Literal["im-lang", "ten", "tinh"]
+StatusFilter = Annotated[Status | None, Query(alias="trang-thai")]
+NameFilter = Annotated[str, Query(alias="tim", max_length=100)]
+
+
+async def _shares(
+    session: AsyncSession, unit: str | None, day: date, plans: trends.Period
+) -> list[tuple[str, charts.ShareChart]]:
+    """Per level, the colours of every day of the plans up to ``day``."""
+    span = trends.chart_range(day, plans)
+    if span is None:
+        return []
+    series = await trends.status_series(session, unit, *span)
+    return [(s.level.value, charts.share_chart(s.points)) for s in series]
+
+
+def _milestone_chart(points: list[MilestonePoint], span: tuple[date, date]) -> charts.CountChart:
+    return charts.count_chart([(p.day, p.met, p.expected) for p in points], *span)
+
+
 @router.get("", response_class=HTMLResponse)
-async def overview(request: Request, session: RequestSession, day: Day = None) -> HTMLResponse:
+async def overview(
+    request: Request,
+    session: RequestSession,
+    day: Day = None,
+    status: StatusFilter = None,
+    name: NameFilter = "",
+    sort: Annotated[ProvinceSort, Query(alias="sap-xep")] = "trang-thai",
+) -> HTMLResponse:
     chosen = await _day(session, day)
     summary = await service.summary(session, chosen, None)
     grid = await service.province_grid(session, chosen)
     start = chosen - timedelta(days=TREND_DAYS - 1)
     trend = await service.trend(session, None, start, chosen, None)
-    levels = {f.level: f for f in summary.levels}
     milestones = await progress.milestones(session, chosen - timedelta(days=366), chosen, None)
+    plans = await trends.period(session, chosen)
+    span = trends.chart_range(chosen, plans)
     return render(
         request,
         "monitoring/overview.html",
         {
             "day": chosen,
             "summary": summary,
-            "levels": levels,
+            "levels": {f.level: f for f in summary.levels},
             "provinces_green": sum(1 for p in grid if p.status == Status.green),
             "grid": grid,
+            "map": charts.tile_map([(p.code, p.name, p.status) for p in grid]),
+            "rows": tables.chosen(grid, status, name, tables.PROVINCE_KEYS[sort]),
+            "totals": tables.totals(grid),
+            "chosen_status": status,
+            "name": name,
+            "sort": sort,
             "trend": trend,
+            "shares": await _shares(session, None, chosen, plans),
+            "period": plans,
             "labels": _labels(),
             "groups": await progress.groups(session, chosen, None),
-            "milestones": [(m, m.points[-MILESTONE_DAYS:]) for m in milestones if m.points],
+            "milestones": [
+                (m, m.points, _milestone_chart(m.points, span or (m.points[0].day, chosen)))
+                for m in milestones
+                if m.points
+            ],
+            "span": span,
             "seed_days": await scenarios.loaded_days(session),
             "level_names": LEVEL_NAMES,
         },
     )
-
-
-# Worst first: what needs attention comes to the top of a province's communes.
-STATUS_ORDER = (Status.red, Status.yellow, Status.grey, Status.green)
-CommuneSort = Literal["trang-thai", "ten", "nhiem-vu", "bao-cao"]
-
-
-def _commune_rows(
-    rows: list[UnitRow], status: Status | None, name: str, sort: CommuneSort
-) -> list[UnitRow]:
-    """The table as asked: one colour only, names containing ``name`` (accents ignored), in
-    the order chosen; plain links and a GET form, so it works without JavaScript."""
-    wanted = fold(name.strip())
-    kept = [
-        r
-        for r in rows
-        if (status is None or r.status == status.value) and (not wanted or wanted in fold(r.name))
-    ]
-    rank = {s.value: i for i, s in enumerate(STATUS_ORDER)}
-    keys: dict[str, Callable[[UnitRow], Any]] = {
-        "trang-thai": lambda r: (rank.get(r.status, 9), fold(r.name)),
-        "ten": lambda r: fold(r.name),
-        "nhiem-vu": lambda r: (-r.tasks_green, fold(r.name)),
-        "bao-cao": lambda r: (r.last_reported_on or date.min, fold(r.name)),
-    }
-    return sorted(kept, key=keys[sort])
 
 
 @router.get("/readiness", response_class=HTMLResponse)
@@ -111,15 +126,15 @@ async def province(
     session: RequestSession,
     code: Annotated[str, Path(pattern=r"^\d{2}$")],
     day: Day = None,
-    status: Annotated[Status | None, Query(alias="trang-thai")] = None,
-    name: Annotated[str, Query(alias="tim", max_length=100)] = "",
+    status: StatusFilter = None,
+    name: NameFilter = "",
     sort: Annotated[CommuneSort, Query(alias="sap-xep")] = "trang-thai",
 ) -> HTMLResponse:
     chosen = await _day(session, day)
     rows = await service.communes(session, code, chosen)
     summary = await service.summary(session, chosen, code)
-    totals = {s.value: sum(1 for r in rows if r.status == s.value) for s in STATUS_ORDER}
-    shown = _commune_rows(rows, status, name, sort)
+    shown = tables.chosen(rows, status, name, tables.COMMUNE_KEYS[sort])
+    plans = await trends.period(session, chosen)
     return render(
         request,
         "monitoring/province.html",
@@ -129,7 +144,10 @@ async def province(
             "levels": {f.level: f for f in summary.levels},
             "rows": shown,
             "all_rows": len(rows),
-            "totals": totals,
+            "totals": tables.totals(rows),
+            "shares": await _shares(session, code, chosen, plans),
+            "period": plans,
+            "level_names": LEVEL_NAMES,
             "chosen_status": status,
             "name": name,
             "sort": sort,
@@ -149,11 +167,12 @@ async def unit_history(
     start = chosen - timedelta(days=29)
     scope = await service.resolve_scope(session, unit)
     versions = await service.report_versions(session, unit, start, chosen)
+    titles = {spec.code: spec.title for spec in (await service.catalogue(session)).specs.values()}
     return render(
         request,
         "monitoring/unit.html",
         {"day": chosen, "start": start, "unit": scope.ref, "versions": versions,
-         "labels": _labels()},
+         "labels": _labels(), "titles": titles},
     )  # fmt: skip
 
 
@@ -164,15 +183,21 @@ async def non_reporters(
     day: Day = None,
     unit: UnitCode = None,
     never: bool = False,
+    level: Annotated[TaskLevel | None, Query(alias="cap")] = None,
+    sort: Annotated[SilentSort, Query(alias="sap-xep")] = "im-lang",
 ) -> HTMLResponse:
+    """Longest silence first (the service's order), or by name or province; one level only."""
     chosen = await _day(session, day)
     rows = await service.non_reporters(session, chosen, unit, 5000, never=never)
     scope = await service.resolve_scope(session, unit)
+    shown = tables.silent(rows, level, sort)
     return render(
         request,
         "monitoring/non_reporters.html",
-        {"day": chosen, "rows": rows, "scope": scope.ref, "unit": unit or "", "never": never},
-    )
+        {"day": chosen, "rows": shown, "all_rows": len(rows), "counts": tables.per_level(rows),
+         "chosen_level": level.value if level else None, "sort": sort, "scope": scope.ref,
+         "unit": unit or "", "never": never, "level_names": LEVEL_NAMES},
+    )  # fmt: skip
 
 
 @router.get("/export/{table}.{fmt}")
