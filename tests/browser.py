@@ -1,0 +1,61 @@
+"""What every page test in Debian's Chromium shares: how the browser starts, where screenshots
+go, and one look at a page as people reach it. A look runs axe-core (the copy bundled by the
+``axe-playwright-python`` package, so nothing downloads at test time) and counts serious and
+critical violations, measures horizontal scroll at 320 px, and saves full-page screenshots at
+1280 and 390 px under ``test-artifacts/`` (git-ignored) for a person to look at."""
+
+from pathlib import Path
+
+from axe_playwright_python.async_playwright import Axe
+from playwright.async_api import Browser, Page, Playwright
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+ARTIFACTS = Path(__file__).parents[1] / "test-artifacts"
+BLOCKING = {"serious", "critical"}
+PHONE, NARROWEST, DESKTOP = 390, 320, 1280
+
+_axe = Axe()
+_installed = Path(CHROMIUM).exists()
+
+
+async def launch(playwright: Playwright) -> Browser:
+    """Debian's Chromium (``make browser``); Playwright downloads no browser of its own."""
+    assert _installed, "install Debian's chromium (make browser)"
+    return await playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+
+
+async def accessibility(page: Page) -> list[str]:
+    """axe-core's serious and critical violations on the page as it is now, one line each."""
+    results = await _axe.run(page)
+    found = []
+    for violation in results.response["violations"]:
+        if violation["impact"] in BLOCKING:
+            targets = "; ".join(
+                f"{' '.join(map(str, node['target']))} {node['html'][:100]}"
+                for node in violation["nodes"][:5]
+            )
+            found.append(f"{violation['id']} ({violation['impact']}): {targets}")
+    return found
+
+
+async def look(page: Page, name: str, folder: str = "journeys") -> list[str]:
+    """The page as it is now: axe-core, scroll at 320 px, screenshots at 1280 and 390 px.
+
+    Returns what is wrong, each line prefixed with ``name``; the window is put back as it was,
+    so the journey goes on as the person left it."""
+    problems = [f"{name}: {line}" for line in await accessibility(page)]
+    before = page.viewport_size or {"width": DESKTOP, "height": 800}
+    target = ARTIFACTS / folder
+    target.mkdir(parents=True, exist_ok=True)
+    for width in (NARROWEST, PHONE, DESKTOP):
+        await page.set_viewport_size({"width": width, "height": 800})
+        scroll = await page.evaluate("document.documentElement.scrollWidth")
+        if scroll > width:
+            problems.append(f"{name}: {scroll} px wide in a {width} px window")
+        if width != NARROWEST:
+            path = target / f"{name}-{width}.png"
+            await page.screenshot(path=str(path), full_page=True)
+    await page.set_viewport_size(before)
+    return problems
