@@ -4,6 +4,7 @@ go, and one look at a page as people reach it. A look runs axe-core (the copy bu
 critical violations, measures horizontal scroll at 320 px, and saves full-page screenshots at
 1280 and 390 px under ``test-artifacts/`` (git-ignored) for a person to look at."""
 
+import os
 from pathlib import Path
 
 from axe_playwright_python.async_playwright import Axe
@@ -21,9 +22,11 @@ _installed = Path(CHROMIUM).exists()
 
 
 async def launch(playwright: Playwright) -> Browser:
-    """Debian's Chromium (``make browser``); Playwright downloads no browser of its own."""
+    """Debian's Chromium (``make browser``); Playwright downloads no browser of its own. Its
+    own words (file picker, date fields as dd/mm/yyyy) are Vietnamese, as a person's here."""
     assert _installed, "install Debian's chromium (make browser)"
-    return await playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    vietnamese = os.environ | {"LANGUAGE": "vi", "LANG": "vi_VN.UTF-8"}
+    return await playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, env=vietnamese)
 
 
 async def accessibility(page: Page) -> list[str]:

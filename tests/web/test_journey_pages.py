@@ -25,17 +25,15 @@ from motcua.core.database import make_engine
 from motcua.identity import service as identity
 from motcua.identity.models import Role
 from motcua.units.models import Agency, AgencyKind, AgencyLevel
-from tests.browser import look
+from tests.browser import CHROMIUM, launch, look
 from tests.served import free_port, served
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).parents[2] / "test-artifacts" / "journeys"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 pytestmark = pytest.mark.browser
 
 PERSONA = "001084000101"  # Nguyễn Văn An, every registry has him (docs/sandbox-personas.md)
 FEE_PROCEDURE = "9.990021"
+MOTHER, FATHER = "079195000201", "079093000202"  # Lê Thị Hoa files her baby's birth; Khánh
 PASSWORD = "mat-khau-hanh-trinh"
 
 # Words a person must never read on a Vietnamese page.
@@ -137,7 +135,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
 @pytest.fixture
 async def page() -> AsyncIterator[Page]:
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = await launch(playwright)
         context = await browser.new_context(viewport={"width": 1280, "height": 800})
         page = await context.new_page()
         page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
@@ -257,10 +255,67 @@ async def test_citizen_officer_and_monitoring_pages_fit_a_phone_and_speak_vietna
     assert problems == [], "\n".join(problems)
 
 
+async def _sign_in(page: Page, base: str, person: str, path: str) -> None:
+    """The sandbox e-ID provider: pick a persona, come back to ``path``."""
+    await page.context.clear_cookies()
+    await page.goto(f"{base}/dang-nhap?next={path}")
+    await page.check(f"input[value='{person}']")
+    await page.click("button[value=allow]")
+    await page.wait_for_url(f"**{path}")
+
+
+async def test_a_mother_registers_her_babys_birth_and_the_father_confirms(
+    demo: Demo, page: Page
+) -> None:
+    """Birth registration as the mother files it: consent, the father confirms the read of his
+    data with his own e-ID, the preview, the pre-filled declaration, the receipt, her dossiers.
+    (The officers' side and the supplement: tests/workflow/test_journey_browser.py.)"""
+    problems: list[str] = []
+    base = demo.base
+    await _sign_in(page, base, MOTHER, "/du-lieu/thu-tuc/1.001193")
+    await check(page, "b01-start", problems)
+    await page.click("main button[type=submit]")
+    await page.wait_for_url("**/du-lieu/dong-y/*")
+    await check(page, "b02-consent", problems)
+    await page.click("main form button[type=submit]")
+    await page.wait_for_url("**/nguoi-co-du-lieu")
+    assert "Đang chờ người này xác nhận" in await page.locator("main").inner_text()
+    await check(page, "b03-whose-data", problems)
+    people = page.url.removeprefix(base)
+    reference = people.split("/")[3]
+
+    await _sign_in(page, base, FATHER, "/du-lieu/xac-nhan")
+    await check(page, "b04-father-asked", problems)
+    await page.locator(f"form[action*='{reference}'] button[value=dong-y]").click()
+    await page.wait_for_url("**/du-lieu/xac-nhan?*")
+    assert "Bạn đã đồng ý" in await page.locator("main").inner_text()
+    await check(page, "b05-father-agreed", problems)
+
+    await _sign_in(page, base, MOTHER, people)
+    assert "Đã xác định: Phạm Văn Khánh" in await page.locator("main").inner_text()
+    await page.get_by_role("button", name="Tiếp tục, lấy dữ liệu").click()
+    await page.wait_for_url("**/xem-truoc")
+    await check(page, "b06-preview", problems)
+    await page.click("text=Tiếp tục: điền tờ khai")
+    await page.wait_for_url(re.compile(r".*/ho-so/[0-9a-f]{32}$"))
+    await check(page, "b07-form", problems)
+    await page.get_by_label("Họ, chữ đệm và tên của trẻ").fill("Phạm Lê An Nhiên")
+    await page.get_by_label("Quan hệ của người đi đăng ký với trẻ").select_option("Mẹ")
+    await page.get_by_role("checkbox", name=re.compile("Tôi cam đoan")).check()
+    await page.click("button[value=submit]")
+    await page.wait_for_url("**/bien-nhan")
+    await check(page, "b08-receipt", problems)
+    code = (await page.locator("main strong.code").first.inner_text()).strip()
+    await page.goto(f"{base}/ho-so-cua-toi")
+    assert code in await page.locator("main").inner_html()
+    await check(page, "b09-my-dossiers", problems)
+    assert problems == [], "\n".join(problems)
+
+
 async def test_the_phone_menu_opens_without_javascript(demo: Demo) -> None:
     """At 320 px the menu is one "Menu" button; opened, every link is on its own line."""
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = await launch(playwright)
         context = await browser.new_context(
             viewport={"width": 320, "height": 640}, java_script_enabled=False
         )
