@@ -272,6 +272,8 @@ async def test_a_mother_registers_her_babys_birth_and_the_father_confirms(
     (The officers' side and the supplement: tests/workflow/test_journey_browser.py.)"""
     problems: list[str] = []
     base = demo.base
+    await page.goto(f"{base}/procedures/1.001193")
+    await check(page, "b00-procedure", problems)
     await _sign_in(page, base, MOTHER, "/du-lieu/thu-tuc/1.001193")
     await check(page, "b01-start", problems)
     await page.click("main button[type=submit]")
