@@ -51,9 +51,11 @@ APT_INSTALL = if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install
 fonts:
 	@test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || { $(call APT_INSTALL,fonts-dejavu-core); }
 
-## browser: Debian's Chromium for the page tests (nothing downloads a browser of its own)
+## browser: Debian's Chromium for the page tests (nothing downloads a browser of its own), with
+## its Vietnamese interface strings (file pickers, date fields) as a person's browser shows them
 browser: fonts
 	@command -v chromium >/dev/null 2>&1 || { $(call APT_INSTALL,chromium); }
+	@test -f /usr/lib/chromium/locales/vi.pak || { $(call APT_INSTALL,chromium-l10n); }
 
 ## postgres: make sure the local PostgreSQL answers
 postgres:

@@ -24,19 +24,17 @@ from motcua.catalog.schemas import CatalogDocument, ProcedureDoc
 from motcua.core.database import make_engine
 from motcua.identity import service as identity
 from motcua.identity.models import Role
-from motcua.units.models import Agency, AgencyLevel
+from motcua.units.models import Agency, AgencyKind, AgencyLevel
+from tests.browser import CHROMIUM, launch, look
 from tests.served import free_port, served
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).parents[2] / "test-artifacts" / "journeys"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 pytestmark = pytest.mark.browser
 
 PERSONA = "001084000101"  # Nguyễn Văn An, every registry has him (docs/sandbox-personas.md)
 FEE_PROCEDURE = "9.990021"
+MOTHER, FATHER = "079195000201", "079093000202"  # Lê Thị Hoa files her baby's birth; Khánh
 PASSWORD = "mat-khau-hanh-trinh"
-WIDTHS = (320, 390)
 
 # Words a person must never read on a Vietnamese page.
 SNAKE = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")
@@ -90,8 +88,14 @@ async def _extras(url: str) -> str:
             select(Agency).where(Agency.level == AgencyLevel.commune).order_by(Agency.code).limit(1)
         )
         assert commune is not None and commune.unit_code
+        centre = await session.scalar(  # where An (Hà Nội) files: the province's service centre
+            select(Agency.code).where(
+                Agency.kind == AgencyKind.service_centre, Agency.unit_code == "01"
+            )
+        )
+        assert centre is not None
         for username, agency, role in (
-            ("hanhtrinh.motcua", "000.00.00.G01", Role.receiving_officer),
+            ("hanhtrinh.motcua", centre, Role.receiving_officer),
             ("hanhtrinh.xa", commune.code, Role.agency_admin),
         ):
             await identity.create_officer(
@@ -131,7 +135,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
 @pytest.fixture
 async def page() -> AsyncIterator[Page]:
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = await launch(playwright)
         context = await browser.new_context(viewport={"width": 1280, "height": 800})
         page = await context.new_page()
         page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
@@ -140,20 +144,25 @@ async def page() -> AsyncIterator[Page]:
 
 
 async def check(page: Page, name: str, problems: list[str]) -> None:
-    """The page as it is now, at each phone width and on a desktop."""
+    """The page as it is now: its words, then a look at each phone width and on a desktop."""
     assert await page.evaluate("document.documentElement.lang") == "vi"
     text = await page.evaluate("document.body.innerText")
     for pattern in (SNAKE, ISO_DATE, ENGLISH):
         for found in set(pattern.findall(text)):
             problems.append(f"{name}: internal word “{found}”")
-    for width in (*WIDTHS, 1280):
-        await page.set_viewport_size({"width": width, "height": 800})
-        scroll = await page.evaluate("document.documentElement.scrollWidth")
-        window = await page.evaluate("window.innerWidth")
-        if scroll > window:
-            problems.append(f"{name}: {scroll} px wide in a {window} px window")
-        await page.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"), full_page=True)
-    await page.set_viewport_size({"width": 1280, "height": 800})
+    problems.extend(await look(page, name))  # axe-core, 320 px, screenshots (tests/browser.py)
+
+
+async def _answer_every_task(page: Page) -> None:
+    """Done, every item ticked, a figure of 50: whatever kinds of task the day has."""
+    form = page.locator("main form[method=post]")
+    for fieldset in await form.locator("fieldset").all():
+        ticks = fieldset.locator("input[type=radio][value=yes], input[type=checkbox]")
+        for box in await ticks.all():
+            await box.check()
+        for figure in await fieldset.locator("input[inputmode=decimal]").all():
+            await figure.fill("50")
+    await form.locator("textarea[name=note]").fill("Báo cáo thử (dữ liệu mô phỏng)")
 
 
 async def test_citizen_officer_and_monitoring_pages_fit_a_phone_and_speak_vietnamese(
@@ -212,13 +221,20 @@ async def test_citizen_officer_and_monitoring_pages_fit_a_phone_and_speak_vietna
     assert "Cán bộ một cửa" in header and "Hồ sơ của tôi" not in header
     await check(page, "11-officer-queue", problems)
     await page.goto(f"{base}/can-bo/ho-so/{code}")
+    assert code in await page.locator("h1").inner_text()
     await check(page, "12-officer-dossier", problems)
 
-    # monitoring: the national overview, a province, a commune's daily report
+    # monitoring: the national overview down to a province and one of its communes
     await page.goto(f"{base}/monitoring")
     await check(page, "13-monitoring", problems)
-    await page.goto(f"{base}/monitoring/provinces/01")
+    await page.locator("main a[href^='/monitoring/provinces/01']").first.click()
+    await page.wait_for_url("**/monitoring/provinces/01*")
     await check(page, "14-province", problems)
+    await page.locator("main a[href^='/monitoring/units/']").first.click()
+    await page.wait_for_url("**/monitoring/units/*")
+    await check(page, "14-commune", problems)
+
+    # a commune officer's daily report, on the last day the plan has tasks
     await page.context.clear_cookies()
     await page.goto(f"{base}/login?next=/monitoring/report")
     await page.fill("#username", demo.reporter)
@@ -226,14 +242,82 @@ async def test_citizen_officer_and_monitoring_pages_fit_a_phone_and_speak_vietna
     await page.click("main button[type=submit]")
     await page.wait_for_url("**/monitoring/report*")
     await check(page, "15-report-form", problems)
+    last_day = page.locator("main a[href^='/monitoring/report?']")
+    if await last_day.count():  # today is past the plan: the page offers its last day
+        await last_day.first.click()
+        await page.wait_for_load_state()
+    await _answer_every_task(page)
+    await page.click("main form[method=post] button[type=submit]")
+    await page.wait_for_load_state()
+    assert await page.locator("h1").inner_text() == "Đã nhận báo cáo"
+    await check(page, "16-report-sent", problems)
 
+    assert problems == [], "\n".join(problems)
+
+
+async def _sign_in(page: Page, base: str, person: str, path: str) -> None:
+    """The sandbox e-ID provider: pick a persona, come back to ``path``."""
+    await page.context.clear_cookies()
+    await page.goto(f"{base}/dang-nhap?next={path}")
+    await page.check(f"input[value='{person}']")
+    await page.click("button[value=allow]")
+    await page.wait_for_url(f"**{path}")
+
+
+async def test_a_mother_registers_her_babys_birth_and_the_father_confirms(
+    demo: Demo, page: Page
+) -> None:
+    """Birth registration as the mother files it: consent, the father confirms the read of his
+    data with his own e-ID, the preview, the pre-filled declaration, the receipt, her dossiers.
+    (The officers' side and the supplement: tests/workflow/test_journey_browser.py.)"""
+    problems: list[str] = []
+    base = demo.base
+    await page.goto(f"{base}/procedures/1.001193")
+    await check(page, "b00-procedure", problems)
+    await _sign_in(page, base, MOTHER, "/du-lieu/thu-tuc/1.001193")
+    await check(page, "b01-start", problems)
+    await page.click("main button[type=submit]")
+    await page.wait_for_url("**/du-lieu/dong-y/*")
+    await check(page, "b02-consent", problems)
+    await page.click("main form button[type=submit]")
+    await page.wait_for_url("**/nguoi-co-du-lieu")
+    assert "Đang chờ người này xác nhận" in await page.locator("main").inner_text()
+    await check(page, "b03-whose-data", problems)
+    people = page.url.removeprefix(base)
+    reference = people.split("/")[3]
+
+    await _sign_in(page, base, FATHER, "/du-lieu/xac-nhan")
+    await check(page, "b04-father-asked", problems)
+    await page.locator(f"form[action*='{reference}'] button[value=dong-y]").click()
+    await page.wait_for_url("**/du-lieu/xac-nhan?*")
+    assert "Bạn đã đồng ý" in await page.locator("main").inner_text()
+    await check(page, "b05-father-agreed", problems)
+
+    await _sign_in(page, base, MOTHER, people)
+    assert "Đã xác định: Phạm Văn Khánh" in await page.locator("main").inner_text()
+    await page.get_by_role("button", name="Tiếp tục, lấy dữ liệu").click()
+    await page.wait_for_url("**/xem-truoc")
+    await check(page, "b06-preview", problems)
+    await page.click("text=Tiếp tục: điền tờ khai")
+    await page.wait_for_url(re.compile(r".*/ho-so/[0-9a-f]{32}$"))
+    await check(page, "b07-form", problems)
+    await page.get_by_label("Họ, chữ đệm và tên của trẻ").fill("Phạm Lê An Nhiên")
+    await page.get_by_label("Quan hệ của người đi đăng ký với trẻ").select_option("Mẹ")
+    await page.get_by_role("checkbox", name=re.compile("Tôi cam đoan")).check()
+    await page.click("button[value=submit]")
+    await page.wait_for_url("**/bien-nhan")
+    await check(page, "b08-receipt", problems)
+    code = (await page.locator("main strong.code").first.inner_text()).strip()
+    await page.goto(f"{base}/ho-so-cua-toi")
+    assert code in await page.locator("main").inner_html()
+    await check(page, "b09-my-dossiers", problems)
     assert problems == [], "\n".join(problems)
 
 
 async def test_the_phone_menu_opens_without_javascript(demo: Demo) -> None:
     """At 320 px the menu is one "Menu" button; opened, every link is on its own line."""
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = await launch(playwright)
         context = await browser.new_context(
             viewport={"width": 320, "height": 640}, java_script_enabled=False
         )

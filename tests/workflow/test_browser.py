@@ -2,7 +2,7 @@
 by keyboard. The data is committed (the server is another process) and removed afterwards."""
 
 import secrets
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 from playwright.async_api import async_playwright
@@ -16,7 +16,7 @@ from motcua.identity import service as identity
 from motcua.identity.models import ApiToken, Officer, Role
 from motcua.units.models import Agency, AgencyKind, AgencyLevel
 from motcua.workflow.models import WorkflowCase, WorkflowVisit
-from tests.catalog.test_browser import ARTIFACTS, CHROMIUM
+from tests.browser import launch, look
 from tests.catalog.test_browser import server as server
 from tests.workflow.conftest import SIMPLE_ITEMS
 
@@ -24,12 +24,6 @@ pytestmark = pytest.mark.browser
 ACTOR = "001099000088"  # this test's own applicant, so cleaning up touches nothing else
 USERNAME = "wfb_mot_cua"
 PASSWORD = "mat-khau-trinh-duyet"
-
-
-@pytest.fixture(autouse=True)
-def _artifacts() -> Iterator[None]:
-    ARTIFACTS.mkdir(exist_ok=True)
-    yield
 
 
 @pytest.fixture
@@ -78,15 +72,13 @@ async def test_officer_signs_in_and_claims_a_dossier_by_keyboard(
     server: str,
     dossier_code: str,
 ) -> None:
+    problems: list[str] = []
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
-        )  # fmt: skip
+        browser = await launch(playwright)
         page = await browser.new_page()
         await page.goto(server + "/can-bo/ho-so")
         await page.wait_for_url("**/login?next=*")
+        problems += await look(page, "01-login", "officer")
         await page.get_by_label("Tên đăng nhập").focus()
         await page.keyboard.type(USERNAME)
         await page.keyboard.press("Tab")
@@ -94,10 +86,12 @@ async def test_officer_signs_in_and_claims_a_dossier_by_keyboard(
         await page.keyboard.press("Enter")
         await page.wait_for_url("**/can-bo/ho-so")
         assert await page.get_by_role("heading", name="Hồ sơ cần xử lý").is_visible()
+        problems += await look(page, "02-queue", "officer")
         link = page.get_by_role("link", name=dossier_code)
         await link.focus()
         await page.keyboard.press("Enter")
         await page.wait_for_url(f"**/can-bo/ho-so/{dossier_code}")
+        problems += await look(page, "03-dossier", "officer")
         claim = page.get_by_role("button", name="Nhận xử lý")
         await claim.focus()
         assert await page.evaluate("document.activeElement.id") == "claim"
@@ -105,5 +99,6 @@ async def test_officer_signs_in_and_claims_a_dossier_by_keyboard(
         await page.wait_for_url(f"**/can-bo/ho-so/{dossier_code}?xong=claim")
         assert await page.get_by_role("status").inner_text() == "Bạn đã nhận xử lý hồ sơ."
         assert await page.get_by_role("button", name="Nhận xử lý").count() == 0
-        await page.screenshot(path=str(ARTIFACTS / "officer-dossier.png"), full_page=True)
+        problems += await look(page, "04-claimed", "officer")
         await browser.close()
+    assert problems == [], "\n".join(problems)

@@ -1,6 +1,8 @@
-"""A dossier's journey in a real Chromium (Debian's): the officer opens it and sees the applicant,
-the declaration and the registry data as a table, and asks for one paper; the citizen, on a
-phone-sized window, answers with a file and later downloads the signed result and checks it.
+"""A birth registration's journey in a real Chromium (Debian's): the officer opens the dossier and
+sees the applicant, the declaration and the registry data as a table, and asks for one paper;
+the citizen, on a phone-sized window, answers with a file; the officers receive, assess, approve
+and sign in their own windows; the citizen downloads the signed result and checks it. Every page
+on the way gets a look (tests/browser.py: axe-core, 320 px, screenshots in test-artifacts/birth).
 The data is committed (the server is another process) and removed afterwards."""
 
 import os
@@ -10,7 +12,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, Page, async_playwright
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -25,7 +27,6 @@ from motcua.identity.models import ApiToken, Officer, Role
 from motcua.notify.models import Notification
 from motcua.sandbox import pki
 from motcua.units.models import Agency, AgencyKind, AgencyLevel
-from motcua.workflow import service
 from motcua.workflow.models import (
     Disclosure,
     ResultDocument,
@@ -33,7 +34,7 @@ from motcua.workflow.models import (
     WorkflowCase,
     WorkflowVisit,
 )
-from tests.catalog.test_browser import ARTIFACTS, CHROMIUM
+from tests.browser import launch, look
 from tests.fetched import fetched_evidence
 from tests.served import served
 from tests.workflow.conftest import CHILD, pdf_bytes
@@ -47,14 +48,7 @@ ROLES = {
     "hj_chuyen_vien": Role.handling_officer,
     "hj_lanh_dao": Role.approver,
 }
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+FOLDER = "birth"  # test-artifacts/birth: a screenshot of every step at 1280 and 390 px
 
 
 @pytest.fixture(scope="module")
@@ -164,14 +158,22 @@ async def dossier_code(engine: AsyncEngine, storage: Path) -> AsyncIterator[str]
         await session.execute(delete(Officer).where(Officer.username.in_(ROLES)))
 
 
-async def _officer_asks_for_a_paper(browser: Browser, server: str, code: str) -> None:
+async def _sign_in(browser: Browser, server: str, username: str, code: str) -> Page:
+    """An officer's own window (desktop), signed in and on the dossier's page."""
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
     page = await context.new_page()
     await page.goto(server + "/login?next=/can-bo/ho-so/" + code)
-    await page.get_by_label("Tên đăng nhập").fill("hj_mot_cua")
+    await page.get_by_label("Tên đăng nhập").fill(username)
     await page.get_by_label("Mật khẩu").fill(PASSWORD)
     await page.get_by_role("button", name="Đăng nhập").click()
     await page.wait_for_url(f"**/can-bo/ho-so/{code}")
+    return page
+
+
+async def _officer_asks_for_a_paper(
+    browser: Browser, server: str, code: str, problems: list[str]
+) -> None:
+    page = await _sign_in(browser, server, "hj_mot_cua", code)
     applicant = page.locator("#applicant")
     assert NAME in await applicant.inner_text()
     assert "001******066" in await applicant.inner_text()
@@ -182,41 +184,57 @@ async def _officer_asks_for_a_paper(browser: Browser, server: str, code: str) ->
     assert await table.is_visible()
     assert await table.get_by_role("row", name="Họ và tên").get_by_role("cell").inner_text() == NAME
     assert "17/05/1990" in await table.inner_text()
-    await page.screenshot(path=str(ARTIFACTS / "journey-officer-dossier.png"), full_page=True)
+    problems += await look(page, "01-officer-dossier", FOLDER)
     await page.get_by_label("Văn bản của người làm chứng hoặc giấy cam đoan về việc sinh").check()
     await page.get_by_label("Bản chụp hoặc bản quét không đọc được rõ.").check()
     await page.get_by_role("button", name="Gửi yêu cầu bổ sung").click()
     await page.wait_for_url(f"**/can-bo/ho-so/{code}?xong=supplement")
-    await context.close()
+    problems += await look(page, "02-officer-asked", FOLDER)
+    await page.context.close()
 
 
-async def _finish(engine: AsyncEngine, code: str) -> bytes:
-    """The rest of the officers' work, through the service: receive, assess, approve, sign."""
-    async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
-        officers = {}
-        for username in ROLES:
-            token, _ = await identity.issue_token(session, username, PASSWORD)
-            officers[username] = await identity.subject_for_token(session, token)
-        for username in ROLES:
-            await service.complete(session, officers[username], code)
-        work, verify_code = await service.sign_result(
-            session, officers["hj_lanh_dao"], code, "Đăng ký khai sinh (dữ liệu tổng hợp)."
+async def _officers_decide(browser: Browser, server: str, code: str, problems: list[str]) -> None:
+    """Receive, assess and approve (each officer completes their step), then the approver signs."""
+    for n, username in enumerate(ROLES, start=6):
+        page = await _sign_in(browser, server, username, code)
+        if n == 6:
+            problems += await look(page, f"{n:02d}-officer-step", FOLDER)
+        await page.get_by_role("button", name="Hoàn thành bước").click()
+        await page.wait_for_url(f"**/can-bo/ho-so/{code}?xong=complete")
+        problems += await look(page, f"{n:02d}-{username}-done", FOLDER)
+        if username != "hj_lanh_dao":
+            await page.context.close()
+    await page.get_by_label("Nội dung kết quả giải quyết").fill(
+        "Đăng ký khai sinh (dữ liệu tổng hợp)."
+    )
+    await page.get_by_role("button", name="Ký và phát hành kết quả").click()
+    await page.wait_for_url(f"**/can-bo/ho-so/{code}?xong=sign")
+    problems += await look(page, "09-officer-signed", FOLDER)
+    await page.context.close()
+
+
+async def _issued(engine: AsyncEngine, code: str) -> bytes:
+    """The signed PDF the approver issued, as stored."""
+    async with AsyncSession(engine) as session:
+        dossier = await session.scalar(select(Dossier).where(Dossier.code == code))
+        assert dossier is not None and dossier.state == DossierState.result_ready
+        pdf = await session.scalar(
+            select(ResultDocument.pdf).where(ResultDocument.dossier_id == dossier.id)
         )
-        assert work.dossier.state == DossierState.result_ready
-        document = await session.get(ResultDocument, verify_code)
-        assert document is not None
-        return document.pdf
+        assert pdf is not None
+        return pdf
 
 
 async def test_officer_reads_and_asks_citizen_answers_and_collects(
     server: str, dossier_code: str, engine: AsyncEngine, tmp_path: Path
 ) -> None:
     code = dossier_code
+    problems: list[str] = []
     scan = tmp_path / "van-ban-lam-chung.pdf"
     scan.write_bytes(pdf_bytes("Van ban lam chung (du lieu tong hop)"))
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        await _officer_asks_for_a_paper(browser, server, code)
+        browser = await launch(playwright)
+        await _officer_asks_for_a_paper(browser, server, code, problems)
 
         context = await browser.new_context(viewport={"width": 390, "height": 844})
         cookie = encode_session(Citizen(APPLICANT, NAME, "2", 2))
@@ -226,17 +244,14 @@ async def test_officer_reads_and_asks_citizen_answers_and_collects(
         await page.get_by_role("link", name="Hồ sơ của tôi").first.click()
         await page.wait_for_url("**/ho-so-cua-toi")
         assert "Cần bổ sung" in await page.locator("#dossiers").inner_text()
+        problems += await look(page, "03-my-dossiers", FOLDER)
         await page.locator("#dossiers").get_by_role("link", name="Đăng ký khai sinh").click()
         await page.wait_for_url(f"**/ho-so-cua-toi/{code}")
         papers = await page.locator("#papers").inner_text()
         assert "Văn bản của người làm chứng" in papers
         assert "không đọc được rõ" in await page.locator("#why").inner_text()
         assert await page.locator("#answer-by").is_visible()
-        await page.screenshot(
-            path=str(ARTIFACTS / "journey-citizen-supplement.png"), full_page=True
-        )
-        # this page's own content fits a phone (the site header is laid out by the base layout)
-        assert await page.evaluate("document.querySelector('main').scrollWidth") <= 390
+        problems += await look(page, "04-citizen-supplement", FOLDER)
         await page.get_by_label(
             "Văn bản của người làm chứng hoặc giấy cam đoan về việc sinh"
         ).set_input_files(str(scan))
@@ -244,8 +259,10 @@ async def test_officer_reads_and_asks_citizen_answers_and_collects(
         await page.wait_for_url(f"**/ho-so-cua-toi/{code}?da-bo-sung=1")
         assert "Đã gửi phần bổ sung" in await page.get_by_role("status").first.inner_text()
         assert "Đang giải quyết" in await page.locator("#state").inner_text()
+        problems += await look(page, "05-citizen-answered", FOLDER)
 
-        issued = await _finish(engine, code)
+        await _officers_decide(browser, server, code, problems)
+        issued = await _issued(engine, code)
         await page.reload()
         async with page.expect_download() as waiting:
             await page.get_by_role("link", name="Tải kết quả (PDF đã ký)").click()
@@ -253,13 +270,15 @@ async def test_officer_reads_and_asks_citizen_answers_and_collects(
         saved = tmp_path / "ket-qua.pdf"
         await download.save_as(saved)
         assert saved.read_bytes() == issued
-        await page.screenshot(path=str(ARTIFACTS / "journey-citizen-result.png"), full_page=True)
+        problems += await look(page, "10-citizen-result", FOLDER)
         await page.get_by_role("link", name="Kiểm tra kết quả là thật").click()
         await page.wait_for_url("**/verify/*")
         assert "Văn bản thật, còn giá trị." in await page.locator("#verdict").inner_text()
         assert "Trần V. T." in await page.locator("#what").inner_text()
+        problems += await look(page, "11-verify", FOLDER)
         await page.get_by_label("Chọn tệp PDF kết quả bạn nhận được").set_input_files(str(saved))
         await page.get_by_role("button", name="Kiểm tra tệp").click()
         assert "Đúng là bản gốc." in await page.locator("#check").inner_text()
-        await page.screenshot(path=str(ARTIFACTS / "journey-verify.png"), full_page=True)
+        problems += await look(page, "12-verify-file", FOLDER)
         await browser.close()
+    assert problems == [], "\n".join(problems)
