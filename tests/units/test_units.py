@@ -129,6 +129,6 @@ async def test_agencies_api_filters(client: httpx.AsyncClient) -> None:
     assert len(response.json()) == 17
     response = await client.get("/api/v1/agencies", params={"unit": "00070"})
     kinds = sorted(a["kind"] for a in response.json())
-    assert kinds == ["people_committee", "service_centre"]
+    assert kinds == ["people_committee", "police", "service_centre"]
     response = await client.get("/api/v1/agencies", params={"level": "galaxy"})
     assert response.status_code == 422

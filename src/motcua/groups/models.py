@@ -45,6 +45,9 @@ class GroupFiling(Base):
     combination: Mapped[str] = mapped_column(String(40))
     definition: Mapped[dict[str, Any]] = mapped_column(JSON)
     applicant_number: Mapped[str] = mapped_column(String(12))
+    # Whom the group is for, so it is filed once: the child (mother, birth date, name) or the
+    # deceased (personal number).
+    subject_key: Mapped[str] = mapped_column(String(200), index=True)
     actor_number: Mapped[str] = mapped_column(String(12))
     channel: Mapped[str] = mapped_column(String(16))
     receiving_agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)

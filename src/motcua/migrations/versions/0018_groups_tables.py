@@ -38,6 +38,7 @@ def upgrade() -> None:
         sa.Column("combination", sa.String(length=40), nullable=False),
         sa.Column("definition", sa.JSON(), nullable=False),
         sa.Column("applicant_number", sa.String(length=12), nullable=False),
+        sa.Column("subject_key", sa.String(length=200), nullable=False),
         sa.Column("actor_number", sa.String(length=12), nullable=False),
         sa.Column("channel", sa.String(length=16), nullable=False),
         sa.Column("receiving_agency_id", sa.Integer(), nullable=False),
@@ -63,6 +64,7 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_group_filings_receiving_agency_id"), "group_filings", ["receiving_agency_id"]
     )
+    op.create_index(op.f("ix_group_filings_subject_key"), "group_filings", ["subject_key"])
     op.create_index(
         "ix_group_filings_applicant", "group_filings", ["applicant_number", "received_at"]
     )
