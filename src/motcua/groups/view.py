@@ -138,3 +138,11 @@ async def view(session: AsyncSession, code: str, person: str) -> GroupOut:
     if filing is None or person not in (filing.applicant_number, filing.actor_number):
         raise NotFound(f"Không có hồ sơ liên thông mã {code} của bạn.", code="unknown-group-filing")
     return await of_filing(session, filing, created=False)
+
+
+async def mine(session: AsyncSession, person: str, limit: int = 20) -> list[GroupOut]:
+    """The person's group filings, newest first, each with its one status."""
+    return [
+        await of_filing(session, f, created=False)
+        for f in await repository.filings_of(session, person, limit)
+    ]
