@@ -23,16 +23,14 @@ STATUS_NAMES = {
     "stopped": "Dừng giải quyết",
     "done": "Đã có đủ kết quả",
 }
+# What the applicant is shown of a member's history: what concerns them (an officer claiming or
+# completing an internal step is not news to them), as on a dossier's own page.
 EVENT_TEXT = {
-    "submitted": "Đã tiếp nhận hồ sơ",
-    "claimed": "Cán bộ nhận xử lý",
-    "step-completed": "Hoàn thành một bước xử lý",
     "forwarded": "Chuyển cơ quan khác",
     "supplement-requested": "Đề nghị bổ sung",
     "supplement-answered": "Đã bổ sung",
     "refused": "Từ chối",
     "delay-apology": "Xin lỗi và hẹn lại ngày trả kết quả",
-    "assigned": "Phân công cán bộ xử lý",
     "result-signed": "Đã ký kết quả điện tử",
     "returned": "Đã trả kết quả",
     "result-revoked": "Kết quả bị thu hồi",
@@ -93,13 +91,13 @@ async def of_filing(session: AsyncSession, filing: GroupFiling, created: bool = 
         for e in await repository.events(session, filing.id)
     ]
     for event in await repository.dossier_events(session, ids):
-        if event.kind == "submitted":
-            continue  # the group's own "started" says it, with the agency
+        if event.kind not in EVENT_TEXT:
+            continue  # internal steps; "submitted" is the group's own "started", with the agency
         code, name = by_dossier[event.dossier_id]
         timeline.append(
             TimelineEntry(
                 at=event.at,
-                text=f"{name}: {EVENT_TEXT.get(event.kind, 'Cập nhật hồ sơ')}",
+                text=f"{name}: {EVENT_TEXT[event.kind]}",
                 dossier_code=code,
             )
         )
