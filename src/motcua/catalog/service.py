@@ -587,4 +587,5 @@ async def export_document(session: AsyncSession, on: date | None = None) -> Cata
             )
             for v in versions
         ],
+        groups=await groups.all_groups(session),
     )
