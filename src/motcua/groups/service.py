@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.catalog import declarations
@@ -99,8 +100,16 @@ async def file_group(
             )
         return Filed(existing, False)
     checked = await _check(session, body, actor)
-    filing = await _write(session, body, actor, idempotency_key, fingerprint, checked)
+    try:
+        filing = await _write(session, body, actor, idempotency_key, fingerprint, checked)
+    except _KeyTaken:
+        # A concurrent request with the same key committed first: answer with its filing.
+        return await file_group(session, body, actor=actor, idempotency_key=idempotency_key)
     return Filed(filing, True)
+
+
+class _KeyTaken(Exception):
+    """The filing's idempotency key was taken between the check and the insert."""
 
 
 async def _check(session: AsyncSession, body: GroupFilingIn, actor: str) -> _Checked:
@@ -412,8 +421,12 @@ async def _write(
         idempotency_key=idempotency_key,
         request_hash=fingerprint,
     )
-    session.add(filing)
-    await session.flush()
+    try:
+        async with session.begin_nested():
+            session.add(filing)
+            await session.flush()
+    except IntegrityError:
+        raise _KeyTaken() from None
     session.add(
         GroupEvent(
             filing_id=filing.id, at=now, kind="filed", data={"combination": combination.name}
