@@ -15,6 +15,7 @@ from motcua.dossiers.models import Dossier, DossierState, ItemSource
 from motcua.exchange.models import AccessLogEntry, Registry
 from motcua.groups import handover, view
 from motcua.groups.models import GroupEvent, GroupFiling, GroupMember, MemberState
+from motcua.notify.models import Notification
 from motcua.workflow import service as workflow
 from motcua.workflow.models import ResultDocument
 from tests.groups.conftest import MOTHER, Place, at, file_birth, file_death, settle
@@ -219,6 +220,10 @@ async def test_a_refused_member_stops_its_dependants_with_the_reason(
     out = await view.view(session, filing.code, MOTHER)
     assert out.status == "stopped" and out.reason is not None and reason in out.reason
     assert [m.state_name for m in out.members][1:] == ["Không thực hiện"] * 2
+    told = (
+        await session.scalars(select(Notification).where(Notification.kind == "group_stopped"))
+    ).all()
+    assert len(told) == 1 and reason in told[0].body and filing.code in told[0].subject
     assert await session.scalar(select(func.count()).select_from(Dossier).where(
         Dossier.applicant_number == MOTHER, Dossier.procedure_code.in_(["0.000003", "0.000101"])
     )) == 0  # fmt: skip
@@ -247,6 +252,10 @@ async def test_result_store_down_pauses_the_next_members_and_retries_by_itself(
         select(func.count()).select_from(GroupEvent).where(GroupEvent.kind == "paused")
     )
     assert paused == 1
+    told = await session.scalar(
+        select(func.count()).select_from(Notification).where(Notification.kind == "group_paused")
+    )
+    assert told == 1
 
     store.enabled = True
     await session.flush()

@@ -20,12 +20,15 @@ from motcua.catalog.schemas import GroupDoc
 from motcua.core import clock, outbox
 from motcua.core.calendar import get_calendar
 from motcua.core.models import OutboxMessage
+from motcua.core.settings import get_settings
 from motcua.dossiers.models import Dossier
 from motcua.exchange import audit
 from motcua.exchange.audit import Access
 from motcua.exchange.models import Registry
 from motcua.groups import repository, service
 from motcua.groups.models import FilingState, GroupEvent, GroupFiling, GroupMember, MemberState
+from motcua.notify import service as notify
+from motcua.notify.models import Channel as NotifyChannel
 from motcua.units.models import Agency
 from motcua.workflow import hooks
 from motcua.workflow import repository as workflow_repository
@@ -41,6 +44,28 @@ PAUSED = (
 
 class ResultUnavailable(Exception):
     """The e-result could not be read now; the words say why, for the applicant."""
+
+
+async def tell_applicant(
+    session: AsyncSession, filing: GroupFiling, event: str, kind: str, **context: Any
+) -> None:
+    """One e-mail per event to the address given at filing (none: the group's page says it)."""
+    if not filing.contact_email:
+        return
+    await notify.notify(
+        session,
+        event_key=f"group:{filing.code}:{event}",
+        kind=kind,
+        channel=NotifyChannel.email,
+        recipient=filing.contact_email,
+        context={
+            "name": "Ông/Bà",
+            "group_code": filing.code,
+            "group_name": filing.group_name,
+            "group_url": f"{get_settings().public_base_url}/ho-so-lien-thong/{filing.code}",
+            **context,
+        },
+    )
 
 
 @hooks.on_result_signed
@@ -86,6 +111,17 @@ async def _refused(session: AsyncSession, dossier: Dossier, reason: str) -> None
         )
     )
     await session.flush()
+    if stopped:
+        await tell_applicant(
+            session,
+            filing,
+            f"stopped:{member.key}",
+            "group_stopped",
+            dossier_code=dossier.code,
+            procedure_name=member.procedure_name,
+            reason=reason,
+            stopped="; ".join(r.procedure_name for r in stopped),
+        )
 
 
 def _after(rows: list[GroupMember], key: str) -> list[GroupMember]:
@@ -225,6 +261,14 @@ async def _pause(
             GroupEvent(
                 filing_id=filing.id, at=now, kind="paused", member_key=row.key, data={"why": why}
             )
+        )
+        await tell_applicant(
+            session,
+            filing,
+            f"paused:{row.key}",
+            "group_paused",
+            procedure_name=row.procedure_name,
+            why=why,
         )
     attempt = int(payload.get("attempt", 0)) + 1
     session.add(
