@@ -93,6 +93,13 @@ def essential_services() -> CatalogDocument:
     return CatalogDocument.model_validate(yaml.safe_load(text.read_text("utf-8")))
 
 
+def life_event_groups() -> CatalogDocument:
+    """The two groups of interconnected procedures and their members that are not among the
+    25 (imported after them: the groups name procedures of both documents)."""
+    text = resources.files("motcua.catalog").joinpath("data", "groups.yaml")
+    return CatalogDocument.model_validate(yaml.safe_load(text.read_text("utf-8")))
+
+
 @app.command()
 def seed(
     synthetic: Annotated[int, typer.Option(help="Synthetic procedures to add.")] = 2500,
@@ -103,13 +110,15 @@ def seed(
     async def work(session: AsyncSession) -> str:
         report = await units.load_units(session)
         essential = await catalog.import_document(session, essential_services())
+        grouped = await catalog.import_document(session, life_event_groups())
         generated = await catalog.import_document(session, synthetic_document(synthetic))
         await exchange.seed_registries(session)
         await analyze(session)
         return (
             f"{report.provinces} provinces, {report.communes} communes, {report.agencies} "
             f"agencies; essential services: {len(essential.created)} new, "
-            f"{len(essential.unchanged)} unchanged; synthetic: {len(generated.created)} new, "
+            f"{len(essential.unchanged)} unchanged; groups: {grouped.groups}, member "
+            f"procedures {len(grouped.created)} new; synthetic: {len(generated.created)} new, "
             f"{len(generated.unchanged)} unchanged."
         )
 

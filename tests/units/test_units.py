@@ -30,7 +30,7 @@ async def test_loading_again_changes_nothing(session: AsyncSession) -> None:
     before = await session.scalar(select(func.count()).select_from(Agency))
     report = await service.load_units(session)
     after = await session.scalar(select(func.count()).select_from(Agency))
-    assert before == after == report.agencies == 17 + 2 * 34 + 2 * 3321
+    assert before == after == report.agencies == 17 + 3 * 34 + 3 * 3321
 
 
 async def test_every_unit_has_a_committee_and_a_service_centre(session: AsyncSession) -> None:
@@ -43,6 +43,9 @@ async def test_every_unit_has_a_committee_and_a_service_centre(session: AsyncSes
     assert counts[(AgencyKind.service_centre, AgencyLevel.province)] == 34
     assert counts[(AgencyKind.people_committee, AgencyLevel.commune)] == 3321
     assert counts[(AgencyKind.service_centre, AgencyLevel.commune)] == 3321
+    # the agencies of the life-event groups: commune police and provincial social insurance
+    assert counts[(AgencyKind.police, AgencyLevel.commune)] == 3321
+    assert counts[(AgencyKind.social_insurance, AgencyLevel.province)] == 34
 
 
 async def test_agency_codes_follow_decision_20(session: AsyncSession) -> None:
@@ -126,6 +129,6 @@ async def test_agencies_api_filters(client: httpx.AsyncClient) -> None:
     assert len(response.json()) == 17
     response = await client.get("/api/v1/agencies", params={"unit": "00070"})
     kinds = sorted(a["kind"] for a in response.json())
-    assert kinds == ["people_committee", "service_centre"]
+    assert kinds == ["people_committee", "police", "service_centre"]
     response = await client.get("/api/v1/agencies", params={"level": "galaxy"})
     assert response.status_code == 422

@@ -16,6 +16,7 @@ from starlette.datastructures import UploadFile
 from motcua.applications import payments, service
 from motcua.applications.models import ApplicationState
 from motcua.applications.schemas import ApplicationView, DraftIn
+from motcua.catalog import groups as catalog_groups
 from motcua.core.calendar import get_calendar
 from motcua.core.database import RequestSession, writes_on_read
 from motcua.core.errors import DomainError
@@ -162,6 +163,10 @@ async def save_or_submit(
             raise DomainError("upload refused")
         if action == "submit":
             require_level(citizen, draft.procedure_code)
+            if await catalog_groups.of_procedure(session, draft.procedure_code) is not None:
+                # a group is filed after choosing its combination (groups/pages.py)
+                await service.save(session, application_id, citizen.personal_id, body)
+                return RedirectResponse(f"/lien-thong/{application_id}", status_code=303)
             await service.submit(session, application_id, citizen.personal_id, body)
             return RedirectResponse(f"/ho-so/{application_id}/bien-nhan", status_code=303)
         await service.save(session, application_id, citizen.personal_id, body)
@@ -184,6 +189,8 @@ async def receipt(
     draft = await service.view(session, application_id, citizen.personal_id)
     if draft.dossier_code is None:
         return RedirectResponse(f"/ho-so/{application_id}", status_code=303)
+    if draft.dossier_code.startswith("LT-"):  # filed as a group: its one page
+        return RedirectResponse(f"/ho-so-lien-thong/{draft.dossier_code}", status_code=303)
     dossier, secret = await dossiers.view_with_secret(
         session, draft.dossier_code, citizen.personal_id
     )

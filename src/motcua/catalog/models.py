@@ -185,3 +185,17 @@ class Requirement(Base):
     declaration: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
 
     version: Mapped[ProcedureVersion] = relationship(back_populates="requirements", lazy="raise")
+
+
+class ProcedureGroup(Base):
+    """nhóm TTHC liên thông as the catalog document states it (``GroupDoc``), replaced whole on
+    import; every group filing keeps the copy it was filed under, so a later change never
+    alters a filing already made."""
+
+    __tablename__ = "catalog_groups"
+
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    procedure_code: Mapped[str] = mapped_column(String(16), index=True)
+    name: Mapped[str] = mapped_column(String(500))
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

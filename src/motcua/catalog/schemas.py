@@ -1,5 +1,6 @@
 """Catalog shapes: the import/export document (``motcua-catalog/1``) and the API responses."""
 
+import enum
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -130,12 +131,76 @@ class ProcedureDoc(Strict):
         return self
 
 
+class MemberAgency(enum.StrEnum):
+    """Which agency settles a member of a group, found from where the group is filed and where
+    the person concerned lives (docs/catalog.md, "Groups")."""
+
+    commune_committee = "commune_committee"  # Ủy ban nhân dân cấp xã (công chức tư pháp – hộ tịch)
+    commune_social_affairs = "commune_social_affairs"  # UBND cấp xã (công chức văn hóa – xã hội)
+    commune_police = "commune_police"  # Công an cấp xã
+    social_insurance = "social_insurance"  # Bảo hiểm xã hội tỉnh
+
+
+class MemberDeclaration(Strict):
+    """How the group's one declaration fills this member's own: ``fields`` maps the member's
+    question to the group's; ``fixed`` answers a question the same way for every filing."""
+
+    requirement: Key
+    fields: dict[str, str] = {}
+    fixed: dict[str, str] = {}
+
+
+class GroupMemberDoc(Strict):
+    key: Key
+    procedure_code: ProcedureCode
+    agency: MemberAgency
+    working_days: int = Field(ge=0, le=60, description="The member's own limit in the group.")
+    verification_days: int | None = Field(default=None, ge=0, le=60)
+    after: Key | None = Field(
+        default=None, description="The member whose signed e-result this one starts from."
+    )
+    handover_requirement: Key | None = Field(
+        default=None,
+        description="This member's requirement the predecessor's e-result satisfies.",
+    )
+    declaration: MemberDeclaration
+    evidence: dict[str, str] = Field(
+        default={}, description="Member requirement key -> the group's requirement key read."
+    )
+
+
+class CombinationDoc(Strict):
+    key: Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{1,40}$")]
+    name: NonEmpty
+    members: list[Key] = Field(min_length=2)
+
+
+class GroupDoc(Strict):
+    """nhóm TTHC liên thông: member procedures, the combinations the law allows, one
+    declaration (the group procedure's), the hand-over order and the deadlines."""
+
+    code: Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{1,40}$")]
+    name: NonEmpty
+    procedure_code: ProcedureCode
+    declaration_requirement: Key
+    working_days: int = Field(ge=0, le=60)
+    verification_days: int | None = Field(default=None, ge=0, le=60)
+    same_day_cutoff: bool = True
+    once_per: Literal["child", "deceased"] = Field(
+        description="Whom the group may be filed once for: a child's birth, a person's death."
+    )
+    provenance: str = ""
+    members: list[GroupMemberDoc] = Field(min_length=2)
+    combinations: list[CombinationDoc] = Field(min_length=1)
+
+
 class CatalogDocument(Strict):
     """The whole catalog, or any part of it, as one importable document."""
 
     format: Literal["motcua-catalog/1"] = "motcua-catalog/1"
     evidence_types: list[EvidenceTypeDoc] = []
     procedures: list[ProcedureDoc] = []
+    groups: list[GroupDoc] = []
 
 
 class EvidenceTypeOut(Strict):
@@ -213,6 +278,7 @@ class ImportReport(Strict):
     created: list[str] = []
     unchanged: list[str] = []
     evidence_types: int = 0
+    groups: int = 0
 
 
 class RequirementTerms(Strict, frozen=True):

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from motcua.catalog import declarations, repository
+from motcua.catalog import declarations, groups, repository
 from motcua.catalog.models import (
     EvidenceType,
     Level,
@@ -429,6 +429,7 @@ async def import_document(
             await publish(session, doc.code, draft.version, starts)
         report.created.append(f"{doc.code} v{draft.version}")
     await session.flush()
+    report.groups = await groups.store(session, document)
     return report
 
 
@@ -486,6 +487,7 @@ async def _check_references(
                 for v in await repository.versions(session, procedure.id)
             ):
                 problem(f"{where}.status", f"thủ tục {doc.code} đã có một bản nháp")
+    await groups.check(session, document, problem)
     return problems
 
 
@@ -585,4 +587,5 @@ async def export_document(session: AsyncSession, on: date | None = None) -> Cata
             )
             for v in versions
         ],
+        groups=await groups.all_groups(session),
     )

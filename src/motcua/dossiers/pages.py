@@ -115,6 +115,7 @@ async def my_dossiers(request: Request, session: RequestSession, citizen: PageCi
     each with its status in words and the next thing to do."""
     from motcua.applications import service as applications
     from motcua.applications.models import ApplicationState
+    from motcua.groups import view as group_filings
     from motcua.offers import service as offers
 
     page = await service.mine(session, citizen.personal_id, None, 100)
@@ -129,6 +130,7 @@ async def my_dossiers(request: Request, session: RequestSession, citizen: PageCi
         {
             "citizen": citizen,
             "dossiers": page.items,
+            "groups": await group_filings.mine(session, citizen.personal_id),
             "drafts": drafts,
             "offers": await offers.mine(session, citizen.personal_id),
             "state_names": service.STATE_NAMES,

@@ -26,6 +26,8 @@ class AgencyKind(enum.StrEnum):
     ministry = "ministry"
     people_committee = "people_committee"
     service_centre = "service_centre"
+    police = "police"  # Công an cấp xã: residence registration and its deletion
+    social_insurance = "social_insurance"  # Bảo hiểm xã hội tỉnh: health cards, allowances
 
 
 class CodeStatus(enum.StrEnum):

@@ -192,6 +192,7 @@ def _local_agencies(units: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
                 )
             )
             centre = f"000.00.{SERVICE_CENTRE_SLOT}.{_level1(code)}"
+            rows.append(_sector_agency(unit, AgencyKind.social_insurance))
         else:
             parent = province_committee[unit["province_code"]]
             code = f"000.00.{unit['code']}.{_level1(parent)}"
@@ -206,6 +207,7 @@ def _local_agencies(units: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
                 )
             )
             centre = f"000.{SERVICE_CENTRE_SLOT}.{unit['code']}.{_level1(parent)}"
+            rows.append(_sector_agency(unit, AgencyKind.police))
         rows.append(
             _agency(
                 centre,
@@ -218,6 +220,22 @@ def _local_agencies(units: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
             | {"kind": AgencyKind.service_centre}
         )
     return rows
+
+
+def _sector_agency(unit: dict[str, Any], kind: AgencyKind) -> dict[str, Any]:
+    """The commune police (Công an cấp xã) of a commune, or the provincial social insurance
+    office (Bảo hiểm xã hội tỉnh) of a province: the agencies that settle residence and
+    health-insurance members of the life-event groups. No code of theirs is published, so
+    motcua's own provisional codes: ``000.<province>.<commune>.G01`` under the Ministry of
+    Public Security's level-1 code, and ``000.00.<province>.BHXH``."""
+    if kind == AgencyKind.police:
+        code = f"000.{unit['province_code']}.{unit['code']}.G01"
+        name, level = f"Công an {unit['name']}", AgencyLevel.commune
+    else:
+        code = f"000.00.{unit['code']}.BHXH"
+        name, level = f"Bảo hiểm xã hội {unit['name']}", AgencyLevel.province
+    row = _agency(code, CodeStatus.provisional, name, level, unit["code"], None)
+    return row | {"kind": kind}
 
 
 def _agency(

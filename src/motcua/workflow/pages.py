@@ -26,7 +26,7 @@ from motcua.identity.service import Subject
 from motcua.legacy import service as legacy
 from motcua.units.models import Agency
 from motcua.web.templating import render, templates
-from motcua.workflow import contents, guidance, repository, service
+from motcua.workflow import contents, guidance, hooks, repository, service
 from motcua.workflow.api import PDF_CAP, inline_file
 from motcua.workflow.definitions import StepKind
 from motcua.workflow.schemas import CaseOut, QueueItem, VisitOut
@@ -243,10 +243,14 @@ async def _case_context(session: AsyncSession, officer: Subject, code: str) -> d
             if o.role.value == view.step["role"]
         ]
     result = await repository.result_of(session, dossier.id)
+    panels: dict[str, Any] = {}
+    for panel in hooks.case_panels:
+        panels |= await panel(session, officer, code)
     # Revoking is allowed on a closed dossier too, to the agency that signed the result.
     if result and officer.role in service.REVOKERS and result.agency_id == officer.agency_id:
         actions.add("revoke")
     return {
+        **panels,
         "officer": officer,
         "view": view,
         "when": _when,

@@ -38,7 +38,7 @@ from motcua.identity.service import Forbidden, Subject
 from motcua.notify import service as notify
 from motcua.notify.models import Channel as NotifyChannel
 from motcua.units.models import Agency, AgencyLevel
-from motcua.workflow import definitions, repository
+from motcua.workflow import definitions, hooks, repository
 from motcua.workflow.definitions import Definition, StepKind, StepLevel
 from motcua.workflow.models import (
     ProcessDefinition,
@@ -951,6 +951,8 @@ async def refuse(
         to_state=DossierState.refused,
         data={"reason": reason.strip(), "form": "Mẫu 03"},
     )
+    for hook in hooks.after_refused:
+        await hook(session, work.dossier, reason.strip())
     return work
 
 
@@ -1040,6 +1042,8 @@ async def sign_result(
         data={"verify_code": document.verify_code, "sha256": document.sha256},
         from_step=before,
     )
+    for hook in hooks.after_result_signed:
+        await hook(session, work.dossier)
     await tell_applicant(session, work.dossier, "result", "result_ready")
     return work, document.verify_code
 

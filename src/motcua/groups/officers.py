@@ -1,0 +1,32 @@
+"""What an officer sees of the group around the member dossier they hold: the other members,
+their agencies and states, and the group's deadline; never the applicant's declaration."""
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from motcua.core.errors import NotFound
+from motcua.groups import repository, view
+from motcua.groups.models import GroupFiling
+from motcua.groups.schemas import GroupOut
+from motcua.identity.service import Subject
+from motcua.workflow import repository as workflow_repository
+
+
+async def around(session: AsyncSession, officer: Subject, code: str) -> GroupOut:
+    dossier = await workflow_repository.readable_by_code(session, officer, code)
+    member = None if dossier is None else await repository.member_of_dossier(session, dossier.id)
+    if member is None:
+        raise NotFound(
+            f"Hồ sơ {code} không thuộc nhóm thủ tục liên thông nào trong cơ quan của bạn.",
+            code="not-in-a-group",
+        )
+    filing = await session.get(GroupFiling, member.filing_id)
+    assert filing is not None
+    return await view.of_filing(session, filing, created=False)
+
+
+async def panel(session: AsyncSession, officer: Subject, code: str) -> dict[str, object]:
+    """The case page's extra context: the group, when the dossier is a member of one."""
+    try:
+        return {"group": await around(session, officer, code), "group_member_code": code}
+    except NotFound:
+        return {}
