@@ -1,5 +1,5 @@
-"""Retention: personal data kept no longer than its purpose (Decree 13/2023/NĐ-CP, Art. 3
-and 16; Law on Personal Data Protection 2025).
+"""Retention: personal data kept no longer than its purpose (the storage-limitation principle
+of Decree 13/2023/NĐ-CP, Art. 3, and of the Law on Personal Data Protection, Law 91/2025/QH15).
 
 Three kinds of rows and files outlive their purpose and are deleted once past their setting:
 
