@@ -43,10 +43,12 @@ def test_the_filter_masks_message_arguments_and_exception_text() -> None:
     assert MASKED in logging.Formatter().format(failed)
 
 
-def test_only_twelve_digit_runs_are_masked() -> None:
-    kept = "000.00.00.G15-251205-0001 ma 1234567890123 va 12345678901"
+def test_only_twelve_digit_numbers_standing_alone_are_masked() -> None:
+    digest = "ab001084000101cd" + "0" * 48  # a hex digest is not a number
+    kept = f"000.00.00.G15-251205-0001 ma 1234567890123 va 12345678901 {digest}"
     assert logs.mask_numbers(kept) == kept
     assert logs.mask_numbers(f"?subject={NUMBER}&x=1") == f"?subject={MASKED}&x=1"
+    assert logs.mask_numbers(f"/ho-so/{NUMBER}/x, ({NUMBER})") == f"/ho-so/{MASKED}/x, ({MASKED})"
 
 
 def test_a_modules_log_line_is_masked_once_installed(caplog: pytest.LogCaptureFixture) -> None:

@@ -14,12 +14,14 @@ import logging
 import re
 from typing import Any
 
-NUMBER = re.compile(r"(?<!\d)(\d{3})\d{6}(\d{3})(?!\d)")
+# Exactly 12 digits not inside a longer word or number: a query value, a path segment, a word
+# of a sentence; never a piece of a hex digest or of a longer code.
+NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{3})\d{6}(\d{3})(?![0-9A-Za-z])")
 LOGGERS = ("", "uvicorn", "uvicorn.access", "uvicorn.error", "motcua")
 
 
 def mask_numbers(text: str) -> str:
-    """Every run of exactly 12 digits, masked to its first and last three."""
+    """Every 12-digit number standing alone, masked to its first and last three digits."""
     return NUMBER.sub(r"\1******\2", text)
 
 
