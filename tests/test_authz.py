@@ -37,7 +37,7 @@ from motcua.identity import csrf
 from motcua.identity import service as identity
 from motcua.identity.citizens import SESSION_COOKIE
 from motcua.identity.models import ApiToken, Officer, Role
-from motcua.identity.service import hash_token
+from motcua.identity.service import hash_token, subject_for_token
 from motcua.sandbox import pki
 from motcua.units.models import Agency, AgencyKind, AgencyLevel
 from motcua.workflow import service as workflow
@@ -158,6 +158,7 @@ async def _agencies(session: AsyncSession) -> dict[str, Agency]:
 
 
 async def _officers(session: AsyncSession, places: dict[str, Agency]) -> dict[str, Any]:
+    """Each officer role of the table with a bearer token (each with a synthetic number)."""
     now = clock.now()
     subjects, headers = {}, {}
     for name, (where, role) in OFFICERS.items():
@@ -184,17 +185,10 @@ async def _officers(session: AsyncSession, places: dict[str, Agency]) -> dict[st
                 revoked=False,
             )
         )
+        await session.flush()
         headers[name] = {"Authorization": f"Bearer {token}"}
-        subjects[name] = await workflow_subject(session, token)
-    await session.flush()
+        subjects[name] = await subject_for_token(session, token)  # as a request would see them
     return {"subjects": subjects, "headers": headers}
-
-
-async def workflow_subject(session: AsyncSession, token: str) -> Any:
-    from motcua.identity.service import subject_for_token
-
-    await session.flush()
-    return await subject_for_token(session, token)
 
 
 async def _file_with_upload(session: AsyncSession, agency: Agency, upload: str) -> str:
