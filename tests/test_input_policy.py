@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from motcua.app import create_app
+from motcua.app import _routers, create_app
 from motcua.core.inputs import CONTROL
 
 REFUSED = [chr(c) for c in [*range(0, 32), 127] if chr(c) not in "\t\n\r"]
@@ -65,9 +65,44 @@ def _json_string_fields() -> list[tuple[str, str, str]]:
     return found
 
 
+def _form_fields() -> list[tuple[str, str, str]]:
+    """(method, path, field) of every form field a route declares, and for every other route
+    that takes a body a field it reads from the raw form (workflow actions, report forms,
+    drafts): the policy checks every field of every form, declared or not."""
+    from fastapi.params import File, Form
+    from fastapi.routing import APIRoute
+
+    from tests.test_authz import ROUTES
+
+    declared: dict[tuple[str, str], list[str]] = {}
+
+    def walk(routes: list[Any], prefix: str) -> None:
+        for route in routes:
+            if isinstance(route, APIRoute):
+                names = [
+                    p.alias
+                    for p in route.dependant.body_params
+                    if isinstance(p.field_info, Form) and not isinstance(p.field_info, File)
+                ]
+                for method in route.methods:
+                    declared[(method, prefix + route.path)] = names
+            elif hasattr(route, "original_router"):
+                walk(route.original_router.routes, prefix + route.include_context.prefix)
+
+    for router in _routers():
+        walk(router.routes, "")
+    found = []
+    for route in ROUTES:
+        method, path = route.split(" ", 1)
+        if method in ("POST", "PUT", "PATCH"):
+            found += [(method, path, n) for n in declared.get((method, path)) or ["ghi_chu"]]
+    return found
+
+
 STRING_PARAMS = _params("string")
 INT_PARAMS = _params("integer")
 JSON_FIELDS = _json_string_fields()
+FORM_FIELDS = _form_fields()
 
 
 def _named(response: httpx.Response, name: str) -> None:
@@ -116,6 +151,37 @@ async def test_control_characters_in_any_json_string_field(
     response = await client.request(method, _url(path, {}), json={name: before + char + after})
     _named(response, name)
     assert char not in response.text and "\\u00" not in response.text
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    field=st.sampled_from(FORM_FIELDS),
+    char=st.sampled_from(REFUSED),
+    before=TEXT,
+    after=TEXT,
+)
+async def test_control_characters_in_any_form_field_of_any_route(
+    client: httpx.AsyncClient, field: tuple[str, str, str], char: str, before: str, after: str
+) -> None:
+    """Property: a control character in any form field of any route that takes a body (pages
+    and API, declared fields or read from the raw form) is refused before anything else runs:
+    a 422 naming the field, and on pages the Vietnamese sentence saying what to do."""
+    method, path, name = field
+    response = await client.request(method, _url(path, {}), data={name: before + char + after})
+    if path.startswith("/api/"):
+        _named(response, name)
+    else:
+        assert response.status_code == 422, (method, path, response.status_code)
+        assert "ký tự điều khiển" in response.text
+    assert char not in response.text
+
+
+def test_every_route_that_takes_a_body_has_form_fields_to_probe() -> None:
+    assert len(FORM_FIELDS) > 60
+    assert ("POST", "/login", "password") in FORM_FIELDS
+    assert ("POST", "/can-bo/ho-so/{code}/{action}", "ghi_chu") in FORM_FIELDS
 
 
 @pytest.mark.parametrize("value", [2**31, -(2**31) - 1, 2**63, 10**30])

@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from motcua import __version__
-from motcua.core import inputs, ratelimit
+from motcua.core import inputs, logs, ratelimit
 from motcua.core.database import (
     ReadYourWrites,
     dispose_autocommit_pools,
@@ -54,6 +54,7 @@ async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
 
 def create_app() -> FastAPI:
     refuse_public_defaults()  # production never starts with the demo's public secrets
+    logs.install()  # personal numbers masked in every log line (``core.logs``)
     app = FastAPI(
         lifespan=_lifespan,
         title="motcua",

@@ -194,14 +194,17 @@ def worker(
     if get_settings().demo:
         from motcua.sandbox import sms  # noqa: F401  (registers the recording SMS gateway)
 
-    from motcua.core import clock
+    from motcua.applications.retention import DailyPurge
+    from motcua.core import clock, logs
     from motcua.core.process import freeze_startup_heap
     from motcua.dossiers.tasks import HourlySweep
     from motcua.monitoring.tasks import DailyReminder
     from motcua.offers.tasks import FeedPoll
     from motcua.stats.tasks import RollupTick
 
+    logs.install()  # personal numbers masked in every log line
     reminder = DailyReminder()
+    retention = DailyPurge()
     upload_sweep = HourlySweep()
     statistics = RollupTick()
     feeds = FeedPoll()
@@ -214,6 +217,7 @@ def worker(
             while True:
                 await reminder.tick(sessions, clock.now())
                 await upload_sweep.tick(sessions, clock.now())
+                await retention.tick(sessions, clock.now())
                 await statistics.tick(sessions, clock.now())
                 await feeds.tick(sessions, clock.now())
                 await seal_access_log(sessions)
@@ -420,6 +424,37 @@ def audit_verify() -> None:
         err=True,
     )
     raise typer.Exit(1)
+
+
+@audit_app.command("export")
+def audit_export(
+    person: Annotated[str, typer.Argument(help="The person's 12-digit number.")],
+) -> None:
+    """Write a person's signed data-access record to <storage_dir>/exports/access-log/ (to
+    answer a request made on paper); deleted after MOTCUA_RETENTION_EXPORT_DAYS."""
+    from motcua.applications import retention
+    from motcua.core import identifiers
+
+    number = identifiers.parse(person).value
+
+    async def work(session: AsyncSession) -> str:
+        return str(await retention.export_access_log(session, number))
+
+    typer.echo(_in_session(work))
+
+
+@app.command()
+def purge() -> None:
+    """Delete drafts, unused consents (with the registry data read under them) and access-log
+    exports past their retention settings (MOTCUA_RETENTION_*_DAYS); never a dossier or the
+    access log."""
+    from motcua.applications import retention
+
+    done = _in_session(retention.purge)
+    typer.echo(
+        f"{done.drafts} drafts, {done.consents} consents and {done.exports} access-log "
+        "exports deleted."
+    )
 
 
 @bench_app.command("exchange")

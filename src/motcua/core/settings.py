@@ -236,6 +236,27 @@ class Settings(BaseSettings):
         description="Bearer token the Prometheus scraper sends to /metrics. Unset: /metrics is "
         "open in the demo and answers 404 in production.",
     )
+    # Personal data is kept no longer than its purpose needs (applications.retention).
+    retention_draft_days: int = Field(
+        default=90,
+        ge=1,
+        le=3650,
+        description="Days an unsubmitted draft is kept after its last change, then deleted.",
+    )
+    retention_consent_days: int = Field(
+        default=90,
+        ge=1,
+        le=3650,
+        description="Days a consent and the registry data read under it are kept when no "
+        "submitted application used them; the access log itself is never deleted.",
+    )
+    retention_export_days: int = Field(
+        default=30,
+        ge=1,
+        le=3650,
+        description="Days an access-log export (`motcua audit export`) is kept in "
+        "<storage_dir>/exports/access-log/.",
+    )
 
     @property
     def demo(self) -> bool:

@@ -78,6 +78,13 @@ async def submitter(request: Request, session: RequestSession, body: SubmissionI
             "hoặc qua bưu chính.",
             code="not-a-receiving-officer",
         )
+    if body.receiving_agency is not None and body.receiving_agency != officer.agency_code:
+        # A counter receives for its own agency: never a dossier "received" somewhere else.
+        raise Forbidden(
+            f"Bạn chỉ nhận được hồ sơ tại cơ quan của mình ({officer.agency_name}); hồ sơ "
+            "nộp tại cơ quan khác do cán bộ ở đó tiếp nhận.",
+            code="not-your-counter",
+        )
     return officer_number(officer)
 
 

@@ -13,6 +13,7 @@ from motcua.catalog.models import Requirement
 from motcua.catalog.wording import code_label, processing_time
 from motcua.core.calendar import get_calendar
 from motcua.core.errors import DomainError
+from motcua.core.logs import mask_numbers
 from motcua.core.settings import get_settings
 from motcua.dossiers.models import Dossier, ItemSource, PaymentState
 from motcua.units.models import Agency
@@ -92,9 +93,12 @@ def render(
     line("(Liên: Giao người nộp hồ sơ)", 8, align="C")
     pdf.ln(2)
     line(f"Bộ phận tiếp nhận và trả kết quả: {agency.name}")
-    line(f"Tiếp nhận hồ sơ của: người có số định danh cá nhân {dossier.applicant_number}")
+    # Masked: the slip is handed over and passed around; the code and secret identify the
+    # dossier, the whole number is not needed on it (docs/security.md, personal data).
+    applicant = mask_numbers(dossier.applicant_number)
+    line(f"Tiếp nhận hồ sơ của: người có số định danh cá nhân {applicant}")
     if dossier.on_behalf:
-        line(f"Người nộp thay: số định danh cá nhân {dossier.actor_number}")
+        line(f"Người nộp thay: số định danh cá nhân {mask_numbers(dossier.actor_number)}")
     line(f"Hình thức nộp: {CHANNEL_NAMES[dossier.channel.value]}")
     procedure = f"{dossier.procedure_name} ({code_label(dossier.procedure_code)})"
     line(f"Nội dung yêu cầu giải quyết: {procedure}")

@@ -99,7 +99,8 @@ async def service_index(
     session: RequestSession,
     month: Annotated[
         str | None,
-        Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM (default: the latest)"),
+        # Years 1900-2099: `0000-01` passed a plain \d{4} and was a 500 (found by fuzzing).
+        Query(pattern=r"^(19|20)\d{2}-(0[1-9]|1[0-2])$", description="YYYY-MM (default: latest)"),
     ] = None,
     province: Annotated[
         str | None, Query(pattern=r"^\d{2}$", description="Its communes instead of provinces")
