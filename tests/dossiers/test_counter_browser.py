@@ -18,7 +18,7 @@ from motcua.app import create_app
 from motcua.core.database import get_session
 from motcua.dossiers.models import CounterVisit, Dossier
 from motcua.identity.models import Role
-from tests.catalog.test_browser import ARTIFACTS, CHROMIUM
+from tests.browser import ARTIFACTS, CHROMIUM
 from tests.dossiers.test_counter import HOA, Desk, desk  # noqa: F401  (fixture)
 from tests.exchange.conftest import fetcher, registries, sandbox  # noqa: F401  (fixtures)
 from tests.served import free_port

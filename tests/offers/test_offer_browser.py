@@ -30,10 +30,9 @@ from motcua.offers import events
 from motcua.offers.models import FeedCursor, Offer, RegistryEvent
 from motcua.sandbox import personas
 from motcua.workflow.models import WorkflowCase, WorkflowVisit
-from tests.catalog.test_browser import ARTIFACTS, CHROMIUM
+from tests.browser import ARGS, ARTIFACTS, CHROMIUM
 from tests.exchange.conftest import LiveSandbox
 from tests.served import served
-from tests.workflow.test_journey_browser import ARGS
 
 pytestmark = pytest.mark.browser
 HOA = personas.NEW_MOTHER
