@@ -121,6 +121,14 @@ def serve(
     workers: Annotated[
         int, typer.Option(min=1, help="Worker processes; one per core in production.")
     ] = 1,
+    healthcheck_seconds: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="With several workers: how long a worker may take to answer the supervisor "
+            "before it is replaced.",
+        ),
+    ] = 30,
 ) -> None:
     """Serve the web application and API."""
     import uvicorn
@@ -136,6 +144,10 @@ def serve(
         port=port,
         reload=reload,
         workers=None if reload else workers,
+        # uvicorn's default (5 s) counts the worker's own start-up: on a busy machine a fresh
+        # worker is still importing when it is declared dead and replaced, again and again,
+        # and the server never serves (seen restarting after a SIGKILL on 2 loaded cores).
+        timeout_worker_healthcheck=healthcheck_seconds,
     )
 
 
