@@ -7,6 +7,7 @@ is sent again, with the same key and body, until the platform acknowledges it.
 """
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -112,10 +113,8 @@ class Supervised:
     def kill(self) -> None:
         """SIGKILL to every process of the group: no shutdown handler runs."""
         assert self.process is not None
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         self.process.wait(10)
 
     def stop(self) -> None:
