@@ -364,3 +364,20 @@ async def test_a_dump_restored_into_an_empty_database_is_whole(
     assert copy["counts"]["exchange_access_log"] > 0
     assert copy == original
     assert len(copy["hashes"]) == SUBMISSIONS
+
+
+async def test_a_fault_switch_holds_in_every_worker_process(crash: Crash) -> None:
+    """Set through whichever worker answers, the switch holds for requests the other takes:
+    each request on a new connection, so both workers of the server accept some."""
+    base = f"{crash.server.base}/sandbox/registries"
+    records = f"{base}/direct/population/person/records?subject={AN}"
+    auth = {"Authorization": "Bearer sandbox-credential", "Connection": "close"}
+    async with httpx.AsyncClient(timeout=30) as client:
+        switched = await client.put(f"{base}/_faults/population", json={"outage": True})
+        assert switched.status_code == 200
+        down = Counter([(await client.get(records, headers=auth)).status_code for _ in range(40)])
+        cleared = await client.delete(f"{base}/_faults", headers={"Connection": "close"})
+        assert cleared.status_code == 200
+        up = Counter([(await client.get(records, headers=auth)).status_code for _ in range(40)])
+    report("fault-switches", {"while_switched": dict(down), "after_clearing": dict(up)})
+    assert down == Counter({503: 40}) and up == Counter({200: 40})

@@ -111,7 +111,8 @@ def database_unavailable(error: BaseException) -> bool:
             return True  # SQLAlchemy recognised a disconnect (e.g. "connection is closed")
         if isinstance(current, asyncpg.InterfaceError) and "closed" in str(current):
             return True
-        current = current.__cause__ or current.__context__
+        wrapped = current.orig if isinstance(current, exc.DBAPIError) else None
+        current = wrapped or current.__cause__ or current.__context__
     return False
 
 
