@@ -122,6 +122,8 @@ UNAVAILABLE_MESSAGE = (
     "Hệ thống tạm thời không phục vụ được yêu cầu này; chưa có gì được ghi lại. "
     "Vui lòng thử lại sau ít giây."
 )
+# The error page adds "nothing was changed, try again in a few minutes" itself.
+UNAVAILABLE_PAGE_MESSAGE = "Hệ thống đang tạm gián đoạn nên chưa xử lý được yêu cầu của bạn."
 UNAVAILABLE_RETRY_AFTER_S = 2
 
 
@@ -134,7 +136,7 @@ async def _unavailable(request: Request, error: Exception) -> Response:
         raise error
     headers = {"Retry-After": str(UNAVAILABLE_RETRY_AFTER_S)}
     if _is_page(request):
-        page = render(request, "error.html", {"messages": [UNAVAILABLE_MESSAGE]}, 503)
+        page = render(request, "error.html", {"messages": [UNAVAILABLE_PAGE_MESSAGE]}, 503)
         page.headers.update(headers)
         return page
     return JSONResponse(

@@ -43,7 +43,8 @@ async def test_api_and_pages_answer_503_with_retry_after(unreachable: httpx.Asyn
     assert "thử lại" in api.json()["message"]
     page = await unreachable.get("/")
     assert page.status_code == 503 and page.headers["retry-after"] == "2"
-    assert "text/html" in page.headers["content-type"] and "thử lại" in page.text
+    assert "text/html" in page.headers["content-type"] and "tạm gián đoạn" in page.text
+    assert "thử lại" in page.text
     submitted = await unreachable.post(
         "/api/v1/dossiers",
         json={"procedure_code": "1.001193", "items": []},
