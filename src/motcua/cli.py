@@ -19,7 +19,12 @@ from motcua.catalog import service as catalog
 from motcua.catalog.schemas import CatalogDocument, ImportProblem
 from motcua.catalog.synthetic import synthetic_document
 from motcua.core.calendar import get_calendar
-from motcua.core.database import dispose_autocommit_pools, get_engine, get_sessionmaker
+from motcua.core.database import (
+    database_unavailable,
+    dispose_autocommit_pools,
+    get_engine,
+    get_sessionmaker,
+)
 from motcua.core.errors import DomainError
 from motcua.core.migrate import upgrade
 from motcua.core.repository import analyze
@@ -192,11 +197,18 @@ def worker(
         freeze_startup_heap()
         try:
             while True:
-                await reminder.tick(sessions, clock.now())
-                await upload_sweep.tick(sessions, clock.now())
-                await statistics.tick(sessions, clock.now())
-                await seal_access_log(sessions)
-                done += await outbox.run_until_idle(sessions)
+                try:
+                    await reminder.tick(sessions, clock.now())
+                    await upload_sweep.tick(sessions, clock.now())
+                    await statistics.tick(sessions, clock.now())
+                    await seal_access_log(sessions)
+                    done += await outbox.run_until_idle(sessions)
+                except Exception as error:
+                    # The database restarting must not end the worker: what it was doing
+                    # rolled back and is due again, so it waits and carries on by itself.
+                    if once or not database_unavailable(error):
+                        raise
+                    typer.echo("Database out of reach; trying again.", err=True)
                 if once:
                     return done
                 await asyncio.sleep(idle_seconds)
