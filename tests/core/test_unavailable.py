@@ -62,6 +62,12 @@ async def test_an_error_of_another_kind_is_not_called_unavailable() -> None:
     refused = ConnectionRefusedError(111, "Connect call failed")
     wrapped = exc.OperationalError("SELECT 1", {}, refused)
     assert database_unavailable(refused) and database_unavailable(wrapped)
+    lost = exc.PendingRollbackError(
+        "Can't reconnect until invalid transaction is rolled back.  Please rollback() fully"
+    )
+    assert database_unavailable(lost)
+    flush = exc.PendingRollbackError("This Session's transaction has been rolled back due to a")
+    assert not database_unavailable(flush)
     bad_sql = exc.ProgrammingError("SELEC 1", {}, ValueError("syntax error"))
     assert not database_unavailable(bad_sql)
     assert not database_unavailable(ValueError("not a connection problem"))

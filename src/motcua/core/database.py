@@ -82,6 +82,8 @@ _UNREACHABLE: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.InsufficientResourcesError,  # 53: too many connections
     exc.TimeoutError,  # no pooled connection free in time
 )
+# SQLAlchemy's words for a transaction whose connection was lost (a disconnect, nothing else).
+_INVALIDATED = "Can't reconnect until invalid"
 # A connection attempt that hangs (a server that accepts and never answers) ends here: a
 # request waits this long, never for the driver's default of a minute.
 CONNECT_TIMEOUT_S = 5.0
@@ -93,6 +95,7 @@ UNAVAILABLE_CAUSES: tuple[type[Exception], ...] = (
     ConnectionError,
     TimeoutError,
     exc.DBAPIError,
+    exc.PendingRollbackError,
     exc.TimeoutError,
     asyncpg.PostgresError,
     asyncpg.InterfaceError,
@@ -111,6 +114,8 @@ def database_unavailable(error: BaseException) -> bool:
             return True  # SQLAlchemy recognised a disconnect (e.g. "connection is closed")
         if isinstance(current, asyncpg.InterfaceError) and "closed" in str(current):
             return True
+        if isinstance(current, exc.PendingRollbackError) and _INVALIDATED in str(current):
+            return True  # the next use of a connection lost inside a transaction
         wrapped = current.orig if isinstance(current, exc.DBAPIError) else None
         current = wrapped or current.__cause__ or current.__context__
     return False
