@@ -63,8 +63,10 @@ test-postgres: install-dev postgres
 ## test-slow: faults against the platform served as in production (motcua serve --workers 2 on
 ## PostgreSQL, a fresh database per run, 127.0.0.1 only): SIGKILLs under load, PostgreSQL
 ## restarted under load, the worker killed mid-delivery, backup and restore (docs/reliability.md)
+## (the servers' and workers' logs stay in SLOW_TMP after a run)
+SLOW_TMP ?= /tmp/motcua-test-slow
 test-slow: install-dev postgres
-	$(BIN)/pytest -q -s tests/slow
+	$(BIN)/pytest -q -s -p no:cacheprovider --basetemp=$(SLOW_TMP) tests/slow
 
 ## bench: search latency over 2,525 procedures on SQLite and PostgreSQL -> docs/benchmarks.md
 bench: install postgres
