@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/motcua_test
 
-.PHONY: run run-postgres demo-data test test-sqlite test-postgres lint bench install install-dev fonts browser postgres clean
+.PHONY: run run-postgres demo-data test test-slow test-sqlite test-postgres lint bench install install-dev fonts browser postgres clean
 
 $(BIN)/motcua: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -75,6 +75,14 @@ test-sqlite: install-dev
 
 test-postgres: install-dev postgres
 	MOTCUA_TEST_DATABASE_URL=$(PG_URL) $(BIN)/pytest -q
+
+## test-slow: faults against the platform served as in production (motcua serve --workers 2 on
+## PostgreSQL, a fresh database per run, 127.0.0.1 only): SIGKILLs under load, PostgreSQL
+## restarted under load, the worker killed mid-delivery, backup and restore (docs/reliability.md)
+## (the servers' and workers' logs stay in SLOW_TMP after a run)
+SLOW_TMP ?= /tmp/motcua-test-slow
+test-slow: install-dev postgres
+	$(BIN)/pytest -q -s -p no:cacheprovider --basetemp=$(SLOW_TMP) tests/slow
 
 ## bench: search latency over 2,525 procedures on SQLite and PostgreSQL -> docs/benchmarks.md
 bench: install postgres

@@ -15,7 +15,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from motcua import __version__
 from motcua.core import inputs, logs, ratelimit
 from motcua.core.database import (
+    UNAVAILABLE_CAUSES,
     ReadYourWrites,
+    database_unavailable,
     dispose_autocommit_pools,
     get_replica_engine,
     get_sessionmaker,
@@ -90,6 +92,8 @@ def create_app() -> FastAPI:
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(LoginRequired, _login_required)
+    for cause in UNAVAILABLE_CAUSES:
+        app.add_exception_handler(cause, _unavailable)
     return app
 
 
@@ -120,6 +124,34 @@ async def _domain_error(request: Request, error: DomainError) -> Response:
         {"code": error.code, "message": error.message, **error.details},
         status_code=error.status_code,
         headers=getattr(error, "headers", None),
+    )
+
+
+UNAVAILABLE_MESSAGE = (
+    "Hệ thống tạm thời không phục vụ được yêu cầu này; chưa có gì được ghi lại. "
+    "Vui lòng thử lại sau ít giây."
+)
+# The error page adds "nothing was changed, try again in a few minutes" itself.
+UNAVAILABLE_PAGE_MESSAGE = "Hệ thống đang tạm gián đoạn nên chưa xử lý được yêu cầu của bạn."
+UNAVAILABLE_RETRY_AFTER_S = 2
+
+
+async def _unavailable(request: Request, error: Exception) -> Response:
+    """The database out of reach (stopped, restarting, a connection cut): 503 with Retry-After,
+    at once, instead of a 500; the request's transaction was rolled back, so a retry is safe,
+    and the next request opens a fresh connection. Any other error of these kinds is a bug and
+    stays a 500."""
+    if not database_unavailable(error):
+        raise error
+    headers = {"Retry-After": str(UNAVAILABLE_RETRY_AFTER_S)}
+    if _is_page(request):
+        page = render(request, "error.html", {"messages": [UNAVAILABLE_PAGE_MESSAGE]}, 503)
+        page.headers.update(headers)
+        return page
+    return JSONResponse(
+        {"code": "temporarily-unavailable", "message": UNAVAILABLE_MESSAGE},
+        status_code=503,
+        headers=headers,
     )
 
 

@@ -19,7 +19,12 @@ from motcua.catalog import service as catalog
 from motcua.catalog.schemas import CatalogDocument, ImportProblem
 from motcua.catalog.synthetic import synthetic_document
 from motcua.core.calendar import get_calendar
-from motcua.core.database import dispose_autocommit_pools, get_engine, get_sessionmaker
+from motcua.core.database import (
+    database_unavailable,
+    dispose_autocommit_pools,
+    get_engine,
+    get_sessionmaker,
+)
 from motcua.core.errors import DomainError
 from motcua.core.migrate import upgrade
 from motcua.core.observability import log_config
@@ -133,6 +138,14 @@ def serve(
     workers: Annotated[
         int, typer.Option(min=1, help="Worker processes; one per core in production.")
     ] = 1,
+    healthcheck_seconds: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="With several workers: how long a worker may take to answer the supervisor "
+            "before it is replaced.",
+        ),
+    ] = 30,
 ) -> None:
     """Serve the web application and API."""
     import uvicorn
@@ -151,6 +164,10 @@ def serve(
         reload=reload,
         workers=None if reload else workers,
         log_config=log_config("json" if settings.json_logs else "text"),
+        # uvicorn's default (5 s) counts the worker's own start-up: on a busy machine a fresh
+        # worker is still importing when it is declared dead and replaced, again and again,
+        # and the server never serves (seen restarting after a SIGKILL on 2 loaded cores).
+        timeout_worker_healthcheck=healthcheck_seconds,
     )
 
 
@@ -215,13 +232,20 @@ def worker(
         freeze_startup_heap()
         try:
             while True:
-                await reminder.tick(sessions, clock.now())
-                await upload_sweep.tick(sessions, clock.now())
-                await retention.tick(sessions, clock.now())
-                await statistics.tick(sessions, clock.now())
-                await feeds.tick(sessions, clock.now())
-                await seal_access_log(sessions)
-                done += await outbox.run_until_idle(sessions)
+                try:
+                    await reminder.tick(sessions, clock.now())
+                    await upload_sweep.tick(sessions, clock.now())
+                    await retention.tick(sessions, clock.now())
+                    await statistics.tick(sessions, clock.now())
+                    await feeds.tick(sessions, clock.now())
+                    await seal_access_log(sessions)
+                    done += await outbox.run_until_idle(sessions)
+                except Exception as error:
+                    # The database restarting must not end the worker: what it was doing
+                    # rolled back and is due again, so it waits and carries on by itself.
+                    if once or not database_unavailable(error):
+                        raise
+                    typer.echo("Database out of reach; trying again.", err=True)
                 if once:
                     return done
                 await asyncio.sleep(idle_seconds)

@@ -39,10 +39,11 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def sandbox() -> Iterator[LiveSandbox]:
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSandbox]:
     population = generate(PEOPLE, seed=1)
     port = _free_port()
-    app = create_sandbox_app(population)
+    switches = tmp_path_factory.mktemp("sandbox") / "faults.sqlite3"
+    app = create_sandbox_app(population, switches=switches)
     config = uvicorn.Config(
         app,
         host="127.0.0.1",

@@ -73,13 +73,67 @@ def _check_out(dbapi_connection: Any, record: ConnectionPoolEntry, _: object) ->
             raise exc.DisconnectionError("a pooled connection did not answer") from error
 
 
+# What says the database cannot be reached now (stopped, restarting, a connection cut, no
+# connection free), as opposed to a request the database refused: the platform answers 503 with
+# Retry-After, and the next request opens a new connection by itself.
+_UNREACHABLE: tuple[type[BaseException], ...] = (
+    ConnectionError,  # refused or reset at the socket
+    TimeoutError,  # connecting took longer than CONNECT_TIMEOUT_S (asyncpg raises it raw)
+    asyncpg.PostgresConnectionError,  # SQLSTATE class 08, a connection that no longer exists
+    asyncpg.exceptions.OperatorInterventionError,  # 57: shutting down, starting up
+    asyncpg.exceptions.InsufficientResourcesError,  # 53: too many connections
+    exc.TimeoutError,  # no pooled connection free in time
+)
+# SQLAlchemy's words for a transaction whose connection was lost (a disconnect, nothing else).
+_INVALIDATED = "Can't reconnect until invalid"
+# A connection attempt that hangs (a server that accepts and never answers) ends here: a
+# request waits this long, never for the driver's default of a minute.
+CONNECT_TIMEOUT_S = 5.0
+
+
+# The exception classes the app sends to its "unavailable" handler, which checks each one
+# with ``database_unavailable`` (the driver's wrappers carry the cause inside).
+UNAVAILABLE_CAUSES: tuple[type[Exception], ...] = (
+    ConnectionError,
+    TimeoutError,
+    exc.DBAPIError,
+    exc.PendingRollbackError,
+    exc.TimeoutError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+)
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """True when ``error``, or what caused it, says the database is out of reach for now."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, _UNREACHABLE):
+            return True
+        if isinstance(current, exc.DBAPIError) and current.connection_invalidated:
+            return True  # SQLAlchemy recognised a disconnect (e.g. "connection is closed")
+        if isinstance(current, asyncpg.InterfaceError) and "closed" in str(current):
+            return True
+        if isinstance(current, exc.PendingRollbackError) and _INVALIDATED in str(current):
+            return True  # the next use of a connection lost inside a transaction
+        wrapped = current.orig if isinstance(current, exc.DBAPIError) else None
+        current = wrapped or current.__cause__ or current.__context__
+    return False
+
+
 def make_engine(url: str, echo: bool = False) -> AsyncEngine:
     kwargs: dict[str, Any] = {"echo": echo}
     if not url.startswith("sqlite"):
         # Overflow connections are closed on return: a pool smaller than the concurrency pays
         # a PostgreSQL connection (a server process) per request beyond it.
         pool_size = get_settings().database_pool_size
-        kwargs.update(pool_size=pool_size, max_overflow=pool_size)
+        kwargs.update(
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            connect_args={"timeout": CONNECT_TIMEOUT_S},
+        )
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_connect)
@@ -129,6 +183,7 @@ async def _open_autocommit_pool(url: URL) -> asyncpg.Pool:
         url.set(drivername="postgresql").render_as_string(hide_password=False),
         min_size=0,
         max_size=16,
+        timeout=CONNECT_TIMEOUT_S,
         reset=_nothing_to_reset,
         server_settings={"synchronous_commit": "off"},
     )

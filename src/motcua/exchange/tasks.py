@@ -5,6 +5,7 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from motcua.core.database import database_unavailable
 from motcua.exchange import audit
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,9 @@ async def keep_sealing(sessions: async_sessionmaker[AsyncSession], every_s: floa
     while True:
         try:
             await seal_access_log(sessions)
-        except Exception:  # a failed round is retried at the next tick; nothing is lost
-            log.exception("sealing the access log failed")
+        except Exception as error:  # a failed round is retried at the next tick; nothing is lost
+            if database_unavailable(error):  # a line a tick while it is down, not a traceback
+                log.warning("access log not sealed: the database is out of reach; retrying")
+            else:
+                log.exception("sealing the access log failed")
         await asyncio.sleep(every_s)

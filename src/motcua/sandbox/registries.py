@@ -6,8 +6,12 @@
   with ``X-Road-Client`` and ``X-Road-Id`` (echoed back, as a security server does).
 
 Fault switches per registry (``PUT /_faults/{registry}``) make it misbehave on purpose: latency,
-error rate, outage, garbage, HTML, wrong schema, stall, connection reset. Registries also
-publish signed events behind a cursor (``GET /events/{registry}``, ``sandbox.events``).
+error rate, outage, garbage, HTML, wrong schema, stall, connection reset. They live in a small
+SQLite database of the sandbox's own (``FaultSwitches``), read at every call, so a switch set
+through one worker process holds for every process serving the sandbox (invariant 10). The
+sandbox stands for the outside world: its state is kept apart from the platform's tables.
+Registries also publish signed events behind a cursor (``GET /events/{registry}``,
+``sandbox.events``).
 Mount it in the demo app under ``/sandbox/registries`` or run it alone
 (``motcua sandbox registries --port N``).
 """
@@ -16,6 +20,8 @@ import asyncio
 import os
 import random
 import re
+import sqlite3
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,12 +54,65 @@ class Faults(BaseModel):
     reset: bool = False
 
 
+class FaultSwitches:
+    """Every registry's switches in one SQLite file (WAL: readers never wait for the writer),
+    shared by the processes that serve the sandbox. One connection per thread; a read is one
+    indexed row, about as cheap as the dictionary it replaces."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path  # opened at the first call: mounting the sandbox writes nothing
+        self._local = threading.local()
+
+    def _db(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute(
+                "CREATE TABLE IF NOT EXISTS faults "
+                "(registry TEXT PRIMARY KEY, switches TEXT NOT NULL)"
+            )
+            self._local.connection = connection
+        return connection
+
+    def get(self, registry: str) -> Faults:
+        row = (
+            self._db()
+            .execute("SELECT switches FROM faults WHERE registry = ?", (registry,))
+            .fetchone()
+        )
+        return Faults() if row is None else Faults.model_validate_json(row[0])
+
+    def all(self) -> dict[str, Faults]:
+        rows = self._db().execute("SELECT registry, switches FROM faults ORDER BY registry")
+        return {registry: Faults.model_validate_json(switches) for registry, switches in rows}
+
+    def set(self, registry: str, faults: Faults) -> None:
+        self._db().execute(
+            "INSERT INTO faults (registry, switches) VALUES (?, ?) "
+            "ON CONFLICT (registry) DO UPDATE SET switches = excluded.switches",
+            (registry, faults.model_dump_json()),
+        )
+
+    def clear(self) -> None:
+        self._db().execute("DELETE FROM faults")
+
+
+def default_switches_path() -> Path:
+    """Beside the sandbox e-ID's shared state, under the storage folder."""
+    from motcua.core.settings import get_settings
+
+    return get_settings().storage_dir / "sandbox-registries" / "faults.sqlite3"
+
+
 @dataclass
 class SandboxState:
     population: Population | None  # generated on first use, so mounting the app costs nothing
+    switches: FaultSwitches
     credential: str = DEFAULT_CREDENTIAL
-    faults: dict[str, Faults] = field(default_factory=dict)
     rng: random.Random = field(default_factory=lambda: random.Random(7))
+    # Calls answered by this process, for tests that count them; nothing depends on it.
     calls: dict[str, int] = field(default_factory=dict)
     loading: asyncio.Lock = field(default_factory=asyncio.Lock)
     feed: Feed | None = None
@@ -99,10 +158,15 @@ def _only(records: list[dict[str, Any]], fields: str | None) -> list[dict[str, A
 
 
 def create_sandbox_app(
-    population: Population | None = None, credential: str | None = None
+    population: Population | None = None,
+    credential: str | None = None,
+    switches: Path | None = None,
 ) -> FastAPI:
+    """``switches``: the file holding the fault switches; every app given the same file (each
+    process of one server) shares them."""
     state = SandboxState(
         population,
+        FaultSwitches(switches or default_switches_path()),
         credential or os.environ.get("MOTCUA_SANDBOX_CREDENTIAL", DEFAULT_CREDENTIAL),
     )
     app = FastAPI(title="motcua sandbox registries (synthetic data)", docs_url="/docs")
@@ -116,7 +180,7 @@ def create_sandbox_app(
             raise HTTPException(404, f"no service {registry}/{service}")
         state.calls[registry] = state.calls.get(registry, 0) + 1
         population = state.population or await state.people()
-        faults = state.faults.get(registry, Faults())
+        faults = state.switches.get(registry)
         if faults.latency_ms:
             await asyncio.sleep(faults.latency_ms / 1000)
         if faults.stall_s:
@@ -186,18 +250,18 @@ def create_sandbox_app(
 
     @app.get("/_faults")
     async def faults() -> dict[str, Faults]:
-        return state.faults
+        return state.switches.all()
 
     @app.put("/_faults/{registry}")
     async def set_faults(registry: str, body: Faults) -> Faults:
         if registry not in SERVICES:
             raise HTTPException(404, f"no registry {registry}")
-        state.faults[registry] = body
+        state.switches.set(registry, body)
         return body
 
     @app.delete("/_faults")
     async def clear_faults() -> dict[str, str]:
-        state.faults.clear()
+        state.switches.clear()
         return {"status": "cleared"}
 
     @app.get("/_personas")
