@@ -2,8 +2,10 @@
 and on pages, never a 500 or a hang; nothing is written. The same under load, with PostgreSQL
 restarted for real, is tests/slow/test_database_restart.py."""
 
+import sqlite3
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -71,3 +73,16 @@ async def test_an_error_of_another_kind_is_not_called_unavailable() -> None:
     bad_sql = exc.ProgrammingError("SELEC 1", {}, ValueError("syntax error"))
     assert not database_unavailable(bad_sql)
     assert not database_unavailable(ValueError("not a connection problem"))
+    # SQLite: another writer held the file past busy_timeout; the request may be tried again.
+    locked = exc.OperationalError("UPDATE t", {}, sqlite3.OperationalError("database is locked"))
+    assert database_unavailable(locked)
+    assert not database_unavailable(sqlite3.OperationalError("no such table: t"))
+
+
+def test_a_long_vietnamese_agency_name_gets_its_certificate(tmp_path: Path) -> None:
+    """X.520 bounds a common name at 64 bytes of UTF-8; a service centre's name is longer."""
+    from motcua.sandbox.pki import generate
+
+    name = "Trung tâm Phục vụ hành chính công phường Thủ Dầu Một, Thành phố Hồ Chí Minh"
+    [written] = generate(tmp_path, [("000.99.25747.P79", name)])
+    assert written.exists() and len(name.encode()) > 64

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.core.errors import DomainError
+from motcua.core.settings import get_settings
 from motcua.dossiers import repository as dossiers_repository
 from motcua.dossiers import service as dossiers
 from motcua.dossiers.models import DossierState
@@ -92,7 +93,12 @@ async def test_signed_result_verifies_and_a_tampered_copy_does_not(
     assert (await service.verify(session, verify_code)).revoked
 
 
-async def test_signing_without_a_certificate_is_refused(session: AsyncSession, team: Team) -> None:
+async def test_signing_without_a_certificate_is_refused(
+    session: AsyncSession, team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Outside the demo (or with on-demand certificates off) an agency without one cannot sign."""
+    monkeypatch.setenv("MOTCUA_SANDBOX_ISSUE_CERTIFICATES", "false")
+    get_settings.cache_clear()
     code = await file_dossier(session, team.commune)
     for name in ("c_receiving_officer", "c_handling_officer"):
         await service.complete(session, team[name], code)
@@ -102,6 +108,7 @@ async def test_signing_without_a_certificate_is_refused(session: AsyncSession, t
     with pytest.raises(DomainError) as refused:
         await service.sign_result(session, team["p_approver"], code, "Kết quả")
     assert refused.value.code == "signing-key-missing"
+    get_settings.cache_clear()
 
 
 async def test_verify_page_opened_by_the_qr_code(

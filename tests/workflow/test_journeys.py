@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.core import clock
+from motcua.core.settings import get_settings
 from motcua.dossiers import repository as dossiers_repository
 from motcua.dossiers import service as dossiers
 from motcua.dossiers.models import DossierItem, DossierState, ItemSource
@@ -389,9 +390,11 @@ async def test_citizen_downloads_the_signed_result_and_checks_it(
 
 
 async def test_a_refused_signing_keeps_the_result_text(
-    client: httpx.AsyncClient, session: AsyncSession, team: Team
+    client: httpx.AsyncClient, session: AsyncSession, team: Team, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """No signing key for the agency: the refusal is shown and the text typed is still there."""
+    monkeypatch.setenv("MOTCUA_SANDBOX_ISSUE_CERTIFICATES", "false")  # none made on demand
+    get_settings.cache_clear()
     code = await file_dossier(session, team.commune, SIMPLE)
     for who in ("c_receiving_officer", "c_handling_officer", "c_approver"):
         await service.complete(session, team[who], code)
@@ -402,6 +405,7 @@ async def test_a_refused_signing_keeps_the_result_text(
     assert f">{summary}</textarea>" in form_of(refused.text, "sign")
     assert await state_of(session, code) == before
     assert await session.scalar(select(func.count()).select_from(ResultDocument)) == 0
+    get_settings.cache_clear()
 
 
 async def test_header_and_personal_page_link_to_my_dossiers(client: httpx.AsyncClient) -> None:
@@ -481,3 +485,17 @@ async def test_bad_input_to_the_new_routes_is_a_clear_4xx(
     assert await _disclosures(session, code, "personal-number") == []
     page_post = await client.post(f"/verify/{'a' * 16}", files={"file": ("x.pdf", b"%PDF-1.4")})
     assert page_post.status_code == 404 and "Không có văn bản nào với mã này." in page_post.text
+
+
+async def test_the_demo_issues_an_agency_its_certificate_on_its_first_signature(
+    session: AsyncSession, team: Team, storage: Path
+) -> None:
+    code = await file_dossier(session, team.commune, SIMPLE)
+    for who in ("c_receiving_officer", "c_handling_officer", "c_approver"):
+        await service.complete(session, team[who], code)
+    assert not (storage / "pki" / "agencies" / f"{team.commune.code}.pem").exists()
+    _, verify_code = await service.sign_result(
+        session, team["c_approver"], code, "Kết quả (dữ liệu thử nghiệm)."
+    )
+    assert (storage / "pki" / "agencies" / f"{team.commune.code}.pem").exists()
+    assert await session.get(ResultDocument, verify_code) is not None

@@ -1,6 +1,7 @@
 """Async engine and sessions: one transaction per request, committed here and nowhere else."""
 
 import asyncio
+import sqlite3
 import time
 import weakref
 from collections.abc import AsyncIterator, Callable
@@ -118,6 +119,8 @@ def database_unavailable(error: BaseException) -> bool:
             return True
         if isinstance(current, exc.PendingRollbackError) and _INVALIDATED in str(current):
             return True  # the next use of a connection lost inside a transaction
+        if isinstance(current, sqlite3.OperationalError) and "database is locked" in str(current):
+            return True  # SQLite: another writer held the file past busy_timeout; try again
         wrapped = current.orig if isinstance(current, exc.DBAPIError) else None
         current = wrapped or current.__cause__ or current.__context__
     return False

@@ -90,6 +90,12 @@ class Settings(BaseSettings):
         default=True,
         description="Serve the sandbox registries and gateways (synthetic data); off in production",
     )
+    sandbox_issue_certificates: bool = Field(
+        default=True,
+        description="In the demo, an agency signing its first result gets a synthetic "
+        "certificate from the sandbox CA (workflow.results.sign); false: only those made with "
+        "`motcua sandbox pki`.",
+    )
     payment_gateway: str = Field(default="sandbox", description="Payment gateway plugin.")
     payment_plugins: list[str] = Field(
         default_factory=lambda: ["motcua.sandbox.payment"],
@@ -139,7 +145,9 @@ class Settings(BaseSettings):
     )
     rate_limits_per_ip: dict[str, str] = Field(
         default_factory=lambda: {
-            "login": "20/300",
+            # A one-stop office signs its whole staff in from one address at opening time: the
+            # per-address limit stops a flood, the per-account one (below) guessing.
+            "login": "200/300",
             "eid": "30/60",
             "tracking": "20/60",
             "application": "60/3600",

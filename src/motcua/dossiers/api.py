@@ -13,7 +13,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, File, Header, Path, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 
-from motcua.core.database import RequestSession
+from motcua.core.database import RequestSession, writes_on_read
 from motcua.core.settings import get_settings
 from motcua.dossiers import ratings, service
 from motcua.dossiers.files import EXTENSIONS
@@ -137,6 +137,7 @@ async def upload(
     response_class=Response,
     responses={200: {"content": {t: {} for t in EXTENSIONS}}},
 )
+@writes_on_read  # an officer's opening is recorded
 async def upload_content(
     upload_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")],
     request: Request,

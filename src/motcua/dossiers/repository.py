@@ -176,10 +176,15 @@ async def take_write_lock(session: AsyncSession) -> None:
     """SQLite only: start the transaction as a writer (a no-op write), so that two submissions
     with the same key queue behind each other instead of one failing on a stale snapshot.
     PostgreSQL needs nothing: the unique index makes the second insert wait for the first."""
-    if session.get_bind().dialect.name == "sqlite":
-        await session.execute(
-            update(DossierCounter).where(false()).values(last=DossierCounter.last)
-        )
+    bind = session.get_bind()
+    if bind.dialect.name != "sqlite":
+        return
+    # A request of a safe method reads only (a route that writes on a read is marked
+    # ``writes_on_read`` and begins as a writer): it has nothing to queue for, and a write in
+    # its transaction would fail at once while another writer holds the database.
+    if bind.get_execution_options().get("motcua_sqlite_reader"):
+        return
+    await session.execute(update(DossierCounter).where(false()).values(last=DossierCounter.last))
 
 
 async def by_idempotency_key(session: AsyncSession, actor: str, key: str) -> Dossier | None:

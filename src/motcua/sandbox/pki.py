@@ -73,6 +73,12 @@ def _certificate(
     return builder.sign(signing_key, hashes.SHA256())
 
 
+def _common_name(name: str) -> str:
+    """At most 64 bytes of UTF-8 (X.520's bound, which cryptography checks on the encoding):
+    a long Vietnamese name is cut at a whole character."""
+    return name.encode("utf-8")[:64].decode("utf-8", errors="ignore").rstrip()
+
+
 def generate(folder: Path, agencies: Iterable[tuple[str, str]]) -> list[Path]:
     """A CA (kept if it exists) and a certificate for each (agency code, name) not yet issued."""
     ca_path = folder / "ca"
@@ -91,7 +97,7 @@ def generate(folder: Path, agencies: Iterable[tuple[str, str]]) -> list[Path]:
         key = ec.generate_private_key(ec.SECP256R1())
         subject = x509.Name(
             [
-                x509.NameAttribute(NameOID.COMMON_NAME, agency_name[:64]),
+                x509.NameAttribute(NameOID.COMMON_NAME, _common_name(agency_name)),
                 x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, code),
                 x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
             ]

@@ -8,7 +8,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Header, Path, Query, UploadFile
 from fastapi.responses import Response
 
-from motcua.core.database import RequestSession
+from motcua.core.database import RequestSession, writes_on_read
 from motcua.core.errors import Invalid
 from motcua.dossiers.files import EXTENSIONS
 from motcua.identity.auth import CurrentCitizen, CurrentOfficer
@@ -90,6 +90,7 @@ async def reveal(
     response_class=Response,
     responses={200: {"content": {t: {} for t in EXTENSIONS}}},
 )
+@writes_on_read  # each opening is recorded
 async def dossier_file(
     code: Code,
     upload_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")],

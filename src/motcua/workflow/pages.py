@@ -16,7 +16,7 @@ from starlette.datastructures import UploadFile
 from motcua.catalog import repository as catalog_repository
 from motcua.core import clock
 from motcua.core.calendar import get_calendar
-from motcua.core.database import RequestSession
+from motcua.core.database import RequestSession, writes_on_read
 from motcua.core.errors import DomainError, Invalid, NotFound
 from motcua.dossiers import repository as dossiers_repository
 from motcua.dossiers.models import DossierState, ItemSource
@@ -343,6 +343,7 @@ async def reveal(
 
 
 @router.get("/can-bo/ho-so/{code}/tep/{upload_id}")
+@writes_on_read  # each opening is recorded
 async def dossier_file(
     request: Request,
     session: RequestSession,

@@ -120,10 +120,21 @@ def render(
     return bytes(pdf.output())
 
 
-def sign(data: bytes, agency_code: str) -> tuple[bytes, str]:
+def sign(data: bytes, agency_code: str, agency_name: str = "") -> tuple[bytes, str]:
     folder = pki_dir()
     cert = folder / "agencies" / f"{agency_code}.pem"
     key = folder / "agencies" / f"{agency_code}.key"
+    settings = get_settings()
+    if (
+        (not cert.exists() or not key.exists())
+        and settings.demo
+        and settings.sandbox_issue_certificates
+    ):
+        # The demo issues an agency its synthetic certificate from the sandbox CA on its
+        # first signature (thousands of agencies: none is made ahead of need).
+        from motcua.sandbox.pki import generate
+
+        generate(folder, [(agency_code, agency_name or agency_code)])
     if not cert.exists() or not key.exists():
         raise Conflict(
             "Cơ quan của bạn chưa có chứng thư số để ký kết quả. Hãy báo quản trị hệ thống "
@@ -150,7 +161,7 @@ async def issue(
     verify_code = secrets.token_urlsafe(12)
     answers = await declared(session, dossier)
     unsigned = await asyncio.to_thread(render, dossier, agency, summary, verify_code, answers)
-    signed, subject = await asyncio.to_thread(sign, unsigned, agency.code)
+    signed, subject = await asyncio.to_thread(sign, unsigned, agency.code, agency.name)
     document = ResultDocument(
         verify_code=verify_code,
         dossier_id=dossier.id,
