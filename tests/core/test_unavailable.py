@@ -86,3 +86,15 @@ def test_a_long_vietnamese_agency_name_gets_its_certificate(tmp_path: Path) -> N
     name = "Trung tâm Phục vụ hành chính công phường Thủ Dầu Một, Thành phố Hồ Chí Minh"
     [written] = generate(tmp_path, [("000.99.25747.P79", name)])
     assert written.exists() and len(name.encode()) > 64
+
+
+async def test_readiness_says_unready_when_the_database_is_out_of_reach(
+    unreachable: httpx.AsyncClient,
+) -> None:
+    """The probe an orchestrator reads: a 503 naming the failing check, liveness still 200."""
+    ready = await unreachable.get("/readyz")
+    assert ready.status_code == 503
+    body = ready.json()
+    assert body["status"] == "unready" and body["checks"]["database"].startswith("failed")
+    assert body["checks"]["storage"] == "ok"
+    assert (await unreachable.get("/healthz")).status_code == 200
