@@ -1,17 +1,12 @@
 """Read-only routes read a streaming replica, and a person still reads their own writes: a real
 second PostgreSQL cluster made with pg_basebackup from a throwaway primary (both started here on
-free ports, so the shared server is never touched), replay paused to hold the replica behind."""
+free ports by ``tests/cluster.py``, so the shared server is never touched), replay paused to hold
+the replica behind."""
 
 import asyncio
-import glob
 import os
-import shutil
-import socket
-import subprocess
-import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -31,24 +26,11 @@ from motcua.core.database import (
 from motcua.core.migrate import upgrade
 from motcua.core.settings import get_settings
 from motcua.units import service as units
-
-BIN = Path(sorted(glob.glob("/usr/lib/postgresql/*/bin"))[-1])
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.cluster import Cluster
 
 
-def _as_owner(*command: str) -> None:
-    """PostgreSQL's tools refuse to run as root: run them as the ``postgres`` user then."""
-    prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    subprocess.run([*prefix, *command], check=True, capture_output=True, timeout=120)
-
-
-def _url(port: int) -> str:
-    return f"postgresql+asyncpg://postgres@127.0.0.1:{port}/postgres"
+def _url(cluster: Cluster) -> str:
+    return cluster.url_of("postgres")
 
 
 async def test_no_cookie_without_a_replica(client: httpx.AsyncClient) -> None:
@@ -57,37 +39,21 @@ async def test_no_cookie_without_a_replica(client: httpx.AsyncClient) -> None:
 
 
 @pytest.fixture(scope="module")
-def clusters() -> Iterator[tuple[int, int]]:
-    # Not under pytest's folder: its parents are private to the user running the tests.
-    root = Path(tempfile.mkdtemp(prefix="motcua-replica-"))
-    if os.geteuid() == 0:
-        shutil.chown(root, "postgres", "postgres")
-    primary, replica = root / "primary", root / "replica"
-    p_port, r_port = _free_port(), _free_port()
-    _as_owner(str(BIN / "initdb"), "-D", str(primary), "-U", "postgres", "--auth=trust")
-    settings = f"port={p_port}\nlisten_addresses='127.0.0.1'\nunix_socket_directories='{root}'\n"
-    settings += "fsync=off\nwal_level=replica\nmax_wal_senders=4\n"
-    with (primary / "postgresql.conf").open("a") as conf:
-        conf.write(settings)
-    started: list[Path] = []
+def clusters() -> Iterator[tuple[Cluster, Cluster]]:
+    made: list[Cluster] = []
     try:
-        _as_owner(str(BIN / "pg_ctl"), "-D", str(primary), "-l", str(root / "p.log"), "-w", "start")
-        started.append(primary)
-        _as_owner(str(BIN / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(p_port),
-                  "-U", "postgres", "-D", str(replica), "-R", "-X", "stream")  # fmt: skip
-        with (replica / "postgresql.conf").open("a") as conf:
-            conf.write(f"port={r_port}\nhot_standby=on\n")
-        _as_owner(str(BIN / "pg_ctl"), "-D", str(replica), "-l", str(root / "r.log"), "-w", "start")
-        started.append(replica)
-        yield p_port, r_port
+        made.append(primary := Cluster())
+        primary.start("fsync=off")
+        made.append(replica := Cluster.standby_of(primary))
+        replica.start("fsync=off")
+        yield primary, replica
     finally:
-        for folder in reversed(started):
-            _as_owner(str(BIN / "pg_ctl"), "-D", str(folder), "-m", "immediate", "stop")
-        shutil.rmtree(root, ignore_errors=True)
+        for cluster in reversed(made):
+            cluster.remove()
 
 
 @pytest.fixture(scope="module")
-def configured(clusters: tuple[int, int]) -> Iterator[tuple[str, str]]:
+def configured(clusters: tuple[Cluster, Cluster]) -> Iterator[tuple[str, str]]:
     primary, replica = _url(clusters[0]), _url(clusters[1])
     upgrade(primary)
     saved = {k: os.environ.get(k) for k in ("MOTCUA_DATABASE_URL", "MOTCUA_DATABASE_REPLICA_URL")}

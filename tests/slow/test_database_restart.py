@@ -1,7 +1,7 @@
 """PostgreSQL restarted under load: the server answers 503 with Retry-After at once (no 500, no
 hang), serves again by itself once the database is back, and loses nothing it acknowledged.
 
-The database is a throwaway cluster of this test's own (``tests/slow/cluster.py``), restarted
+The database is a throwaway cluster of this test's own (``tests/cluster.py``), restarted
 twice while clients submit: once cleanly (``pg_ctl stop -m fast``: every connection cut), once as
 a crash (``-m immediate``: recovery from the write-ahead log). The server is never restarted, nor
 is ``motcua worker``, which delivers the receipts to a real SMTP server (aiosmtpd) throughout.
@@ -18,8 +18,8 @@ import httpx
 import pytest
 from aiosmtpd.controller import Controller
 
+from tests.cluster import Cluster
 from tests.served import free_port
-from tests.slow.cluster import Cluster
 from tests.slow.conftest import report
 from tests.slow.harness import (
     MOTCUA,
