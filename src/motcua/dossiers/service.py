@@ -564,28 +564,12 @@ async def record(
     if expected_version is not None and dossier.version != expected_version:
         raise _changed()
     if to_state not in TRANSITIONS[dossier.state]:
-        raise Conflict(
-            f"Hồ sơ đang ở trạng thái “{STATE_NAMES[dossier.state]}”, "
-            f"không chuyển sang “{STATE_NAMES[to_state]}” được.",
-            code="transition-not-allowed",
-        )
-    event = DossierEvent(
-        dossier_id=dossier.id,
-        seq=len(dossier.events) + 1,
-        at=clock.now(),
-        actor_number=actor,
-        kind=kind,
-        from_state=dossier.state,
-        to_state=to_state,
-        data=data or {},
-    )
-    session.add(event)
-    dossier.state = to_state
+        raise _not_allowed(dossier.state, to_state)
+    append(session, dossier, actor=actor, kind=kind, to_state=to_state, data=data)
     try:
         await session.flush()
     except (StaleDataError, IntegrityError) as error:
         raise _changed() from error
-    set_committed(dossier, list(dossier.items), [*dossier.events, event])
     return dossier
 
 
@@ -605,11 +589,7 @@ def append(
     from sqlalchemy.orm.attributes import flag_modified
 
     if to_state != dossier.state and to_state not in TRANSITIONS[dossier.state]:
-        raise Conflict(
-            f"Hồ sơ đang ở trạng thái “{STATE_NAMES[dossier.state]}”, "
-            f"không chuyển sang “{STATE_NAMES[to_state]}” được.",
-            code="transition-not-allowed",
-        )
+        raise _not_allowed(dossier.state, to_state)
     event = DossierEvent(
         dossier_id=dossier.id,
         seq=len(dossier.events) + 1,
@@ -625,6 +605,14 @@ def append(
     flag_modified(dossier, "state")
     set_committed(dossier, list(dossier.items), [*dossier.events, event])
     return event
+
+
+def _not_allowed(state: DossierState, to_state: DossierState) -> Conflict:
+    return Conflict(
+        f"Hồ sơ đang ở trạng thái “{STATE_NAMES[state]}”, "
+        f"không chuyển sang “{STATE_NAMES[to_state]}” được.",
+        code="transition-not-allowed",
+    )
 
 
 def _changed() -> Conflict:
