@@ -7,6 +7,7 @@ Kept from the page by default and recorded when shown: the applicant's full pers
 officers of the agency holding the dossier open. Each showing is a ``Disclosure`` row.
 """
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -52,7 +53,7 @@ def masked_name(name: str | None) -> str | None:
     with a code can open."""
     if not name:
         return None
-    words = name.split()
+    words = re.sub(r"\s*\(.*?\)", "", name).split() or name.split()  # a note in brackets is no name
     return " ".join([words[0], *(f"{w[0]}." for w in words[1:])])
 
 
