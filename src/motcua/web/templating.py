@@ -20,7 +20,7 @@ from motcua.core.calendar import get_calendar
 from motcua.core.masking import mask
 from motcua.exchange.labels import field_label, outcome_label, purpose_label, registry_name
 from motcua.modules import domain_modules
-from motcua.units.service import unit_name
+from motcua.units.service import any_unit_name, unit_name
 from motcua.web.i18n import LANGUAGES as LANGUAGES
 from motcua.web.i18n import WEB as WEB
 from motcua.web.i18n import translations as translations
@@ -46,6 +46,7 @@ def templates() -> Jinja2Templates:
     environment.env.filters["purpose_label"] = _localised(purpose_label)
     environment.env.globals["current_href"] = current_href
     environment.env.filters["unit_name"] = unit_name
+    environment.env.filters["any_unit_name"] = any_unit_name  # a former commune's too
     environment.env.filters["origin_name"] = _origin_name
     return environment
 
