@@ -18,7 +18,7 @@ def test_the_officers_registry_table_shows_the_unit_not_its_code() -> None:
         {"residence_unit_code": "25747", "personal_id": "079195000201"},
         {"residence_unit_code": "Xã, phường nơi thường trú"},
     )
-    assert [(f.label, f.value) for f in shown][0] == (
+    assert (shown[0].label, shown[0].value) == (
         "Xã, phường nơi thường trú",
         "Phường Thủ Dầu Một, Thành phố Hồ Chí Minh",
     )
