@@ -247,7 +247,8 @@ async def test_citizen_officer_and_monitoring_pages_fit_a_phone_and_speak_vietna
     assert box is not None and box["width"] <= 390
     row = ministries.locator("tbody tr").first
     assert await row.evaluate("r => getComputedStyle(r).display") == "block"
-    assert "Tỷ lệ:" in await row.inner_text()  # each figure says its column
+    share = row.locator("td[data-label='Tỷ lệ']")  # each figure says its column (::before)
+    assert await share.evaluate("c => getComputedStyle(c, '::before').content") == '"Tỷ lệ: "'
     await page.set_viewport_size({"width": 1280, "height": 800})
 
     # a commune officer's daily report, on the last day the plan has tasks
