@@ -273,7 +273,9 @@ async def test_the_profile_page_and_the_act_for_form(
     me = as_citizen(personas.COMPLETE)
     page = await client.get("/ca-nhan", headers=me)
     assert page.status_code == 200
-    assert 'for="subject"' in page.text and personas.COMPLETE in page.text
+    # the person's own number, masked as on every page
+    assert 'for="subject"' in page.text and "001******101" in page.text
+    assert personas.COMPLETE not in page.text
     bad = await client.post(
         "/ca-nhan/dai-dien", data={"subject": "12ab", "csrf_token": token_in(page.text)}, headers=me
     )

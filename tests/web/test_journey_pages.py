@@ -39,6 +39,10 @@ PASSWORD = "mat-khau-hanh-trinh"
 # Words a person must never read on a Vietnamese page.
 SNAKE = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")
 ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+# A plan's task code (``KH02.XA.01``), a digest or token in hex, a whole personal number.
+TASK_CODE = re.compile(r"\b[A-Z]{2,}\d*\.[A-Z]+\.\d+\b")
+HEX = re.compile(r"\b[0-9a-f]{16,}\b")
+PERSONAL_NUMBER = re.compile(r"(?<![\d.\-])\d{12}(?![\d.\-])")
 ENGLISH = re.compile(
     r"\b(delivered|not_found|unavailable|needs_choice|pending|accepted|rejected|received|"
     r"submitted|unpaid|paid|to_confirm|population|synthetic|request|parameter)\b",
@@ -147,7 +151,7 @@ async def check(page: Page, name: str, problems: list[str]) -> None:
     """The page as it is now: its words, then a look at each phone width and on a desktop."""
     assert await page.evaluate("document.documentElement.lang") == "vi"
     text = await page.evaluate("document.body.innerText")
-    for pattern in (SNAKE, ISO_DATE, ENGLISH):
+    for pattern in (SNAKE, ISO_DATE, ENGLISH, TASK_CODE, HEX, PERSONAL_NUMBER):
         for found in set(pattern.findall(text)):
             problems.append(f"{name}: internal word “{found}”")
     problems.extend(await look(page, name))  # axe-core, 320 px, screenshots (tests/browser.py)
@@ -234,6 +238,19 @@ async def test_citizen_officer_and_monitoring_pages_fit_a_phone_and_speak_vietna
     await page.wait_for_url("**/monitoring/units/*")
     await check(page, "14-commune", problems)
 
+    # the roadmap: on a phone each ministry is a block of labelled lines, the page never wider
+    await page.goto(f"{base}/thong-ke/lo-trinh")
+    await check(page, "14-roadmap", problems)
+    await page.set_viewport_size({"width": 390, "height": 800})
+    ministries = page.get_by_role("table", name=re.compile("^Số thủ tục thông suốt"))
+    box = await ministries.bounding_box()
+    assert box is not None and box["width"] <= 390
+    row = ministries.locator("tbody tr").first
+    assert await row.evaluate("r => getComputedStyle(r).display") == "block"
+    share = row.locator("td[data-label='Tỷ lệ']")  # each figure says its column (::before)
+    assert await share.evaluate("c => getComputedStyle(c, '::before').content") == '"Tỷ lệ: "'
+    await page.set_viewport_size({"width": 1280, "height": 800})
+
     # a commune officer's daily report, on the last day the plan has tasks
     await page.context.clear_cookies()
     await page.goto(f"{base}/login?next=/monitoring/report")
@@ -250,6 +267,8 @@ async def test_citizen_officer_and_monitoring_pages_fit_a_phone_and_speak_vietna
     await page.click("main form[method=post] button[type=submit]")
     await page.wait_for_load_state()
     assert await page.locator("h1").inner_text() == "Đã nhận báo cáo"
+    sent = await page.locator("#report-tasks").inner_text()
+    assert "(nhóm " in sent and not TASK_CODE.search(sent)  # task and group names, no codes
     await check(page, "16-report-sent", problems)
 
     assert problems == [], "\n".join(problems)
@@ -311,6 +330,11 @@ async def test_a_mother_registers_her_babys_birth_and_the_father_confirms(
     await page.goto(f"{base}/ho-so-cua-toi")
     assert code in await page.locator("main").inner_html()
     await check(page, "b09-my-dossiers", problems)
+    await page.goto(f"{base}/ho-so-cua-toi/{code}")
+    items = await page.locator("main").inner_text()
+    assert "Tờ khai đăng ký khai sinh · Kê khai" in items  # typed, not "uploaded"
+    assert "Giấy chứng sinh · Lấy từ cơ sở dữ liệu" in items
+    await check(page, "b10-my-dossier", problems)
     assert problems == [], "\n".join(problems)
 
 

@@ -263,7 +263,8 @@ async def test_officer_reads_and_asks_citizen_answers_and_collects(
 
         await _officers_decide(browser, server, code, problems)
         issued = await _issued(engine, code)
-        await page.reload()
+        await page.reload()  # still ?da-bo-sung=1: the notice no longer describes the dossier
+        assert await page.locator("#message").count() == 0
         async with page.expect_download() as waiting:
             await page.get_by_role("link", name="Tải kết quả (PDF đã ký)").click()
         download = await waiting.value
@@ -274,7 +275,8 @@ async def test_officer_reads_and_asks_citizen_answers_and_collects(
         await page.get_by_role("link", name="Kiểm tra kết quả là thật").click()
         await page.wait_for_url("**/verify/*")
         assert "Văn bản thật, còn giá trị." in await page.locator("#verdict").inner_text()
-        assert "Trần V. T." in await page.locator("#what").inner_text()
+        # the certificate is the child's, not the parent's who filed it
+        assert "Giấy khai sinh điện tử của Phạm M. K." in await page.locator("#what").inner_text()
         problems += await look(page, "11-verify", FOLDER)
         await page.get_by_label("Chọn tệp PDF kết quả bạn nhận được").set_input_files(str(saved))
         await page.get_by_role("button", name="Kiểm tra tệp").click()

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from motcua.applications.models import Application, ApplicationState
 from motcua.core import clock
-from motcua.core.logs import mask_numbers
+from motcua.core.masking import mask_numbers
 from motcua.core.settings import get_settings
 from motcua.exchange import statement
 from motcua.exchange.models import Consent, ConsentSubject, EvidenceItem

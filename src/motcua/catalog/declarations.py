@@ -12,12 +12,24 @@ default) and ``x-not-future`` (a date that cannot be after today).
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
+from importlib import resources
 from typing import Any, Literal
 
+import yaml
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError
 
 LONG_TEXT = 300  # longer strings get a text area, shorter ones a line
+# The generic declaration's questions (applications.forms, the counter's desk), titled here too
+# so that an answer filed under them reads as words wherever the procedure's own schema differs.
+GENERIC_TITLES = {
+    "noi_dung": "Nội dung đề nghị",
+    "so_dien_thoai": "Số điện thoại liên hệ",
+    "cam_doan": "Lời cam đoan",
+}
+# An answer whose key no declaration titles: said in words, never the key itself.
+UNTITLED = "Nội dung khác đã kê khai"
 
 
 @dataclass(frozen=True)
@@ -133,6 +145,48 @@ def problems(
     return found
 
 
+@cache
+def catalog_titles() -> dict[str, str]:
+    """Every title the essential catalog gives a declaration question, by key: an answer kept
+    under a key its procedure's current schema no longer has is still named in words."""
+    text = resources.files("motcua.catalog").joinpath("data", "essential_services.yaml")
+    data = yaml.safe_load(text.read_text("utf-8")) or {}
+    titles: dict[str, str] = {}
+    for procedure in data.get("procedures", []):
+        for requirement in procedure.get("requirements", []):
+            schema = requirement.get("declaration") or {}
+            for name, prop in (schema.get("properties") or {}).items():
+                if isinstance(prop, dict) and prop.get("title"):
+                    titles.setdefault(name, str(prop["title"]))
+    return titles
+
+
+def title_of(name: str, titles: Mapping[str, str] | None = None) -> str:
+    """The Vietnamese title of one declared answer: the procedure's own (``titles``), the
+    generic declaration's, any the catalog gives that key, else :data:`UNTITLED`."""
+    return (
+        (titles or {}).get(name)
+        or GENERIC_TITLES.get(name)
+        or catalog_titles().get(name)
+        or UNTITLED
+    )
+
+
+def in_words(value: Any, prop: Mapping[str, Any] | None = None) -> str:
+    """One answer as a person reads it: yes/no in words, dates dd/mm/yyyy."""
+    if value is True:
+        return "Có"
+    if value is False:
+        return "Không"
+    text = str(value)
+    if (prop or {}).get("format") == "date" or (len(text) == 10 and text[4:5] == "-"):
+        try:
+            return date.fromisoformat(text).strftime("%d/%m/%Y")
+        except ValueError:
+            return text
+    return text
+
+
 def answers(schema: Mapping[str, Any], values: Mapping[str, Any]) -> list[tuple[str, str]]:
     """(title, answer) in the schema's order, for the declaration PDF, the officer and the
     result: dates as dd/mm/yyyy, yes/no in words."""
@@ -141,16 +195,5 @@ def answers(schema: Mapping[str, Any], values: Mapping[str, Any]) -> list[tuple[
         value = values.get(name)
         if value in (None, ""):
             continue
-        if value is True:
-            text = "Có"
-        elif value is False:
-            text = "Không"
-        elif prop.get("format") == "date":
-            try:
-                text = date.fromisoformat(str(value)).strftime("%d/%m/%Y")
-            except ValueError:
-                text = str(value)
-        else:
-            text = str(value)
-        out.append((str(prop["title"]), text))
+        out.append((str(prop.get("title") or title_of(name)), in_words(value, prop)))
     return out

@@ -11,18 +11,13 @@ the root and uvicorn loggers, in the app and in the worker.
 """
 
 import logging
-import re
 from typing import Any
 
-# Exactly 12 digits not inside a longer word or number: a query value, a path segment, a word
-# of a sentence; never a piece of a hex digest or of a longer code.
-NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{3})\d{6}(\d{3})(?![0-9A-Za-z])")
+from motcua.core.masking import mask_numbers
+
+__all__ = ["PersonalNumberFilter", "install", "mask_numbers"]
+
 LOGGERS = ("", "uvicorn", "uvicorn.access", "uvicorn.error", "motcua")
-
-
-def mask_numbers(text: str) -> str:
-    """Every 12-digit number standing alone, masked to its first and last three digits."""
-    return NUMBER.sub(r"\1******\2", text)
 
 
 def _masked(value: Any) -> Any:

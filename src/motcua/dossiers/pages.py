@@ -18,7 +18,7 @@ from motcua.core.calendar import get_calendar
 from motcua.core.database import RequestSession
 from motcua.core.errors import Conflict, DomainError, Invalid, NotFound
 from motcua.core.settings import get_settings
-from motcua.dossiers import ratings, service
+from motcua.dossiers import notices, ratings, service
 from motcua.dossiers.models import DossierState
 from motcua.identity.auth import PageCitizen
 from motcua.identity.citizens import Citizen
@@ -170,7 +170,9 @@ async def _dossier_page(
             "day": _day,
             "local": _context()["local"],
             "errors": errors or [],
-            "answered": request.query_params.get("da-bo-sung") == "1",
+            "answered": request.query_params.get("da-bo-sung") == "1"
+            and found.result is None
+            and notices.still_true("supplement-answered", found.dossier.state),
             "allowed": UPLOAD_CAP_NOTE,
             "rating": rating,
             "rateable": found.dossier.state in ratings.RATEABLE,

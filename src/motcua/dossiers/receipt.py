@@ -13,16 +13,12 @@ from motcua.catalog.models import Requirement
 from motcua.catalog.wording import code_label, processing_time
 from motcua.core.calendar import get_calendar
 from motcua.core.errors import DomainError
-from motcua.core.logs import mask_numbers
+from motcua.core.masking import mask
 from motcua.core.settings import get_settings
-from motcua.dossiers.models import Dossier, ItemSource, PaymentState
+from motcua.dossiers.models import Dossier, PaymentState
+from motcua.dossiers.sources import origin_name
 from motcua.units.models import Agency
 
-SOURCE_NAMES = {
-    ItemSource.registry: "lấy từ cơ sở dữ liệu",
-    ItemSource.upload: "tệp điện tử",
-    ItemSource.counter: "nộp tại quầy",
-}
 PAYMENT_NAMES = {
     PaymentState.not_required: "không phải nộp",
     PaymentState.unpaid: "chưa nộp",
@@ -95,10 +91,10 @@ def render(
     line(f"Bộ phận tiếp nhận và trả kết quả: {agency.name}")
     # Masked: the slip is handed over and passed around; the code and secret identify the
     # dossier, the whole number is not needed on it (docs/security.md, personal data).
-    applicant = mask_numbers(dossier.applicant_number)
+    applicant = mask(dossier.applicant_number)
     line(f"Tiếp nhận hồ sơ của: người có số định danh cá nhân {applicant}")
     if dossier.on_behalf:
-        line(f"Người nộp thay: số định danh cá nhân {mask_numbers(dossier.actor_number)}")
+        line(f"Người nộp thay: số định danh cá nhân {mask(dossier.actor_number)}")
     line(f"Hình thức nộp: {CHANNEL_NAMES[dossier.channel.value]}")
     procedure = f"{dossier.procedure_name} ({code_label(dossier.procedure_code)})"
     line(f"Nội dung yêu cầu giải quyết: {procedure}")
@@ -106,7 +102,7 @@ def render(
     names = {r.key: r.name for r in requirements}
     for i, item in enumerate(dossier.items, start=1):
         name = names.get(item.requirement_key, item.requirement_key)
-        line(f"   {i}) {name} ({SOURCE_NAMES[item.source]})", 8.5)
+        line(f"   {i}) {name} ({origin_name(item).lower()})", 8.5)
     line("2. Số lượng hồ sơ: 01 (bộ)")
     line(f"3. Thời gian giải quyết hồ sơ theo quy định là: {processing_time(processing_days)}")
     line(f"4. Thời gian nhận hồ sơ: {_when(dossier.received_at)}")

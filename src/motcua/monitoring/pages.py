@@ -14,6 +14,7 @@ from motcua.core.errors import Invalid
 from motcua.identity.auth import OptionalOfficer
 from motcua.monitoring import charts, exports, progress, scenarios, service, tables, trends
 from motcua.monitoring.models import TaskLevel
+from motcua.monitoring.names import task_names
 from motcua.monitoring.rules import STATUS_LABELS, Status
 from motcua.monitoring.schemas import MilestonePoint
 from motcua.web.templating import render
@@ -297,8 +298,12 @@ async def report_submit(
                    "day": day or today, "tasks": due.tasks, "form": due, "values": values,
                    "note": note, "error": refusal.message}  # fmt: skip
         return render(request, "monitoring/report_form.html", context, 422)
+    names = await task_names(session)
     return render(
-        request, "monitoring/report_done.html", {"report": report, "labels": _labels()}, 201
+        request,
+        "monitoring/report_done.html",
+        {"report": report, "labels": _labels(), "names": names},
+        201,
     )
 
 

@@ -52,6 +52,30 @@ def unit_name(code: object) -> str:
     return _unit_names().get(str(code), str(code))
 
 
+@cache
+def _former_names() -> dict[str, str]:
+    from motcua.units.successions import commune_successions
+
+    return {
+        s.old.code: f"{s.old.name}, {s.old.district}, {s.old.province}"
+        for s in commune_successions()
+        if s.old.code
+    }
+
+
+def any_unit_name(code: object) -> str:
+    """A unit code a registry or an old record carries, in words: the current unit's name, or
+    the former commune's (before 1 July 2025) marked as such; a code no list knows is named as
+    a unit code rather than shown bare."""
+    text = str(code).strip()
+    if text in _unit_names():
+        return _unit_names()[text]
+    former = _former_names().get(text.zfill(5)) if text.isdigit() else None
+    if former:
+        return f"{former} (đơn vị trước ngày 01/07/2025)"
+    return f"Đơn vị hành chính chưa có trong danh mục (mã {text})" if text else "—"
+
+
 def province_code(value: int) -> str:
     return f"{value:02d}"
 

@@ -17,9 +17,10 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 
 from motcua.core.calendar import get_calendar
+from motcua.core.masking import mask
 from motcua.exchange.labels import field_label, outcome_label, purpose_label, registry_name
 from motcua.modules import domain_modules
-from motcua.units.service import unit_name
+from motcua.units.service import any_unit_name, unit_name
 from motcua.web.i18n import LANGUAGES as LANGUAGES
 from motcua.web.i18n import WEB as WEB
 from motcua.web.i18n import translations as translations
@@ -39,12 +40,14 @@ def templates() -> Jinja2Templates:
     environment.env.filters["moment"] = moment
     environment.env.filters["field_label"] = _field_label
     environment.env.filters["registry_name"] = _registry_name
-    environment.env.filters["masked"] = masked
+    environment.env.filters["masked"] = mask  # core.masking: one style everywhere
     environment.env.filters["field_value"] = _field_value
     environment.env.filters["outcome_label"] = _localised(outcome_label)
     environment.env.filters["purpose_label"] = _localised(purpose_label)
     environment.env.globals["current_href"] = current_href
     environment.env.filters["unit_name"] = unit_name
+    environment.env.filters["any_unit_name"] = any_unit_name  # a former commune's too
+    environment.env.filters["origin_name"] = _origin_name
     return environment
 
 
@@ -113,13 +116,6 @@ def _field_value(context: Context, value: Any) -> str:
     return field_value(value, str(context.get("lang", "vi")))
 
 
-def masked(number: str | None) -> str:
-    """A personal number where the whole is not needed: ``0010••••0101``."""
-    if not number:
-        return ""
-    return number[:4] + "••••" + number[-4:] if len(number) > 8 else number
-
-
 def _localised(label: Callable[[str, str], str]) -> Callable[[Context, str], str]:
     """A ``(code, locale)`` label function as a filter that reads the page's language."""
 
@@ -134,6 +130,17 @@ _registry_name = _localised(registry_name)
 
 
 _field_label = _localised(field_label)  # ``{{ code | field_label }}``
+
+
+@pass_context
+def _origin_name(context: Context, item: Any) -> str:
+    """``{{ item | origin_name }}``: where a dossier item came from (kê khai, từ cơ sở dữ
+    liệu, tải lên, kết quả liên thông), from a stored item or the officer's view of one."""
+    from motcua.dossiers.sources import ORIGIN_NAMES, Origin, origin_of
+
+    found = getattr(item, "origin", None)
+    name = ORIGIN_NAMES[Origin(found) if found else origin_of(item)]
+    return str(translations(str(context.get("lang", "vi"))).gettext(name))
 
 
 def _query_without_lang(params: Any) -> str:

@@ -14,7 +14,7 @@ from motcua.dossiers.files import EXTENSIONS
 from motcua.identity.auth import CurrentCitizen, CurrentOfficer
 from motcua.identity.models import Role
 from motcua.identity.service import Forbidden
-from motcua.workflow import contents, repository, service, store
+from motcua.workflow import contents, repository, service, store, subjects
 from motcua.workflow.schemas import (
     ActionOut,
     ApologyIn,
@@ -273,7 +273,7 @@ async def violations(
 
 @router.get("/results/{verify_code}", response_model=VerifyOut)
 async def verify(verify_code: VerifyCode, session: RequestSession) -> VerifyOut:
-    return await service.verify(session, verify_code)
+    return await subjects.described(session, await service.verify(session, verify_code))
 
 
 @router.post("/results/{verify_code}/check", response_model=FileCheckOut)

@@ -7,6 +7,7 @@ Kept from the page by default and recorded when shown: the applicant's full pers
 officers of the agency holding the dossier open. Each showing is a ``Disclosure`` row.
 """
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -14,17 +15,21 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from motcua.catalog import declarations
 from motcua.catalog import repository as catalog_repository
 from motcua.catalog.models import Requirement
 from motcua.core import clock
 from motcua.core.errors import Invalid, NotFound
+from motcua.core.masking import mask
 from motcua.dossiers import repository as dossiers_repository
 from motcua.dossiers.models import Dossier, DossierItem, ItemSource, Upload
 from motcua.dossiers.schemas import DossierOut, EventOut
+from motcua.dossiers.sources import origin_of
 from motcua.dossiers.storage import get_storage
 from motcua.exchange.models import AccessLogEntry
 from motcua.exchange.service import field_labels
 from motcua.identity.service import Forbidden, Subject
+from motcua.units.service import any_unit_name
 from motcua.workflow import repository
 from motcua.workflow.models import Disclosure, WorkflowCase
 from motcua.workflow.schemas import (
@@ -43,20 +48,12 @@ MIN_REASON = 10
 DISCLOSURE_NAMES = {"personal-number": "Xem số định danh đầy đủ", "file": "Mở tệp của hồ sơ"}
 
 
-def mask(number: str) -> str:
-    """``001084000101`` -> ``001******101``: the province of birth and the last digits, enough
-    to tell two people apart on a page, not enough to use the number."""
-    if len(number) < 7:
-        return "*" * len(number)
-    return number[:3] + "*" * (len(number) - 6) + number[-3:]
-
-
 def masked_name(name: str | None) -> str | None:
     """``Nguyễn Văn An`` -> ``Nguyễn V. A.``: the family name and initials, for pages anyone
     with a code can open."""
     if not name:
         return None
-    words = name.split()
+    words = re.sub(r"\s*\(.*?\)", "", name).split() or name.split()  # a note in brackets is no name
     return " ".join([words[0], *(f"{w[0]}." for w in words[1:])])
 
 
@@ -72,8 +69,9 @@ def declaration_labels(requirement: Requirement) -> dict[str, str]:
 
 
 def label_of(name: str, labels: Mapping[str, str]) -> str:
-    """The Vietnamese label; a name no list knows is shown as words, never as an identifier."""
-    return labels.get(name) or name.replace("_", " ").strip().capitalize()
+    """The Vietnamese label; a name no list knows is titled as the catalog's declarations
+    title it, else named as "other declared content", never shown as an identifier."""
+    return labels.get(name) or declarations.title_of(name)
 
 
 def in_words(value: Any, labels: Mapping[str, str]) -> str:
@@ -96,20 +94,24 @@ def in_words(value: Any, labels: Mapping[str, str]) -> str:
 
 
 def fields_of(value: Mapping[str, Any] | None, labels: Mapping[str, str]) -> list[FieldOut]:
-    """Labelled values; personal numbers in them are masked like the applicant's own."""
+    """Labelled values; personal numbers in them are masked like the applicant's own, unit
+    codes read as the unit's name."""
     return [
-        FieldOut(name=k, label=label_of(k, labels), value=in_words(_masked(k, v), labels))
+        FieldOut(name=k, label=label_of(k, labels), value=in_words(_in_words_of(k, v), labels))
         for k, v in (value or {}).items()
     ]
 
 
-def _masked(name: str, value: Any) -> Any:
+def _in_words_of(name: str, value: Any) -> Any:
+    """Personal numbers masked, administrative unit codes named (current or former unit)."""
     if name.endswith("personal_id") and isinstance(value, str) and value.isdigit():
         return mask(value)
+    if name.endswith("_unit_code") and isinstance(value, str | int) and str(value).strip():
+        return any_unit_name(value)
     if isinstance(value, dict):
-        return {k: _masked(k, v) for k, v in value.items()}
+        return {k: _in_words_of(k, v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_masked(name, v) for v in value]
+        return [_in_words_of(name, v) for v in value]
     return value
 
 
@@ -249,7 +251,9 @@ def _item(
     files_open: bool,
 ) -> ItemContentOut:
     declaration = bool(
-        requirement and requirement.form_template and not requirement.evidence_type_code
+        requirement
+        and (requirement.form_template or requirement.declaration)
+        and not requirement.evidence_type_code
     )
     read = None
     if item.source == ItemSource.registry:
@@ -277,6 +281,7 @@ def _item(
         requirement_key=item.requirement_key,
         requirement_name=requirement.name if requirement else item.requirement_key,
         source=item.source,
+        origin=origin_of(item),
         declaration=declaration,
         fields=fields_of(item.value, labels),
         read=read,

@@ -18,6 +18,7 @@ from motcua.core import clock
 from motcua.core.calendar import get_calendar
 from motcua.core.database import RequestSession, writes_on_read
 from motcua.core.errors import DomainError, Invalid, NotFound
+from motcua.dossiers import notices
 from motcua.dossiers import repository as dossiers_repository
 from motcua.dossiers.models import DossierState, ItemSource
 from motcua.identity.auth import OptionalOfficer
@@ -26,7 +27,7 @@ from motcua.identity.service import Subject
 from motcua.legacy import service as legacy
 from motcua.units.models import Agency
 from motcua.web.templating import render, templates
-from motcua.workflow import contents, guidance, hooks, repository, service
+from motcua.workflow import contents, guidance, hooks, repository, service, subjects
 from motcua.workflow.api import PDF_CAP, inline_file
 from motcua.workflow.definitions import StepKind
 from motcua.workflow.schemas import CaseOut, QueueItem, VisitOut
@@ -317,6 +318,8 @@ async def dossier(
     if officer is None:
         return _login(request)
     context = await _case_context(session, officer, code)
+    if not notices.still_true(done, context["view"].dossier.state):
+        done = None  # the dossier moved on since: no stale notice
     return render(request, "workflow/dossier.html", {**context, "done": done, "error": None})
 
 
@@ -486,7 +489,7 @@ async def _verify_page(
     status_code: int = 200,
 ) -> HTMLResponse:
     try:
-        result = await service.verify(session, verify_code)
+        result = await subjects.described(session, await service.verify(session, verify_code))
     except NotFound:
         return render(request, "workflow/verify.html", {"result": None, "check": None}, 404)
     return render(

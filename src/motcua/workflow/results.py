@@ -10,6 +10,7 @@ import asyncio
 import hashlib
 import io
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,15 +27,17 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.catalog import declarations
-from motcua.catalog.models import Requirement
+from motcua.catalog.models import ProcedureVersion, Requirement
 from motcua.catalog.wording import code_label
 from motcua.core import clock
 from motcua.core.calendar import get_calendar
 from motcua.core.errors import Conflict, DomainError
+from motcua.core.masking import mask
 from motcua.core.settings import get_settings
+from motcua.dossiers import repository as dossiers_repository
 from motcua.dossiers.models import Dossier, DossierItem
 from motcua.units.models import Agency
-from motcua.workflow import repository
+from motcua.workflow import repository, subjects
 from motcua.workflow.models import ResultDocument
 
 
@@ -68,12 +71,30 @@ async def declared(session: AsyncSession, dossier: Dossier) -> list[tuple[str, s
     return out
 
 
+def people_lines(items: Sequence[DossierItem]) -> list[str]:
+    """The people a result names beside its subject, as the real form prints them: a birth
+    certificate's mother and father (name, masked number, nationality when held)."""
+    if subjects.child_name(items) is None:
+        return []
+    lines = []
+    for parent in subjects.parents(items):
+        parts = [f"Họ, chữ đệm và tên {parent.role.lower()}: {parent.name}"]
+        if parent.number:
+            parts.append(f"số định danh cá nhân {parent.number}")
+        if parent.nationality:
+            parts.append(f"quốc tịch {parent.nationality}")
+        lines.append("; ".join(parts))
+    return lines
+
+
 def render(
     dossier: Dossier,
     agency: Agency,
     summary: str,
     verify_code: str,
     answers: list[tuple[str, str]] | None = None,
+    people: list[str] | None = None,
+    title: str | None = None,
 ) -> bytes:
     settings = get_settings()
     regular = settings.font_dir / "DejaVuSans.ttf"
@@ -97,17 +118,19 @@ def render(
     line("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 11, "B", "C")
     line("Độc lập - Tự do - Hạnh phúc", 11, "", "C")
     pdf.ln(6)
-    line("KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH", 14, "B", "C")
+    line((title or "Kết quả giải quyết thủ tục hành chính").upper(), 14, "B", "C")
     pdf.ln(4)
     line(f"Thủ tục: {dossier.procedure_name} ({code_label(dossier.procedure_code)})")
     line(f"Mã hồ sơ: {dossier.code}")
-    line(f"Người nộp (số định danh): {dossier.applicant_number}")
+    line(f"Người nộp (số định danh cá nhân): {mask(dossier.applicant_number)}")
     issued = get_calendar().localise(clock.now())
     line(f"Ngày ban hành: {issued:%d/%m/%Y}")
     pdf.ln(3)
     for title, answer in answers or []:
         line(f"{title}: {answer}")
-    if answers:
+    for person in people or []:
+        line(person)
+    if answers or people:
         pdf.ln(2)
     line(summary)
     pdf.ln(6)
@@ -160,7 +183,13 @@ async def issue(
 ) -> ResultDocument:
     verify_code = secrets.token_urlsafe(12)
     answers = await declared(session, dossier)
-    unsigned = await asyncio.to_thread(render, dossier, agency, summary, verify_code, answers)
+    people = people_lines(await dossiers_repository.items_of(session, dossier.id))
+    version = await session.get(ProcedureVersion, dossier.procedure_version_id)
+    documents = list(version.result_documents) if version is not None else []
+    title = documents[0].split(";")[0] if documents else None
+    unsigned = await asyncio.to_thread(
+        render, dossier, agency, summary, verify_code, answers, people, title
+    )
     signed, subject = await asyncio.to_thread(sign, unsigned, agency.code, agency.name)
     document = ResultDocument(
         verify_code=verify_code,

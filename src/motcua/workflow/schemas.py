@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 
 from motcua.dossiers.models import DossierState, ItemSource
 from motcua.dossiers.schemas import DossierOut
+from motcua.dossiers.sources import Origin
 
 
 class QueueItem(BaseModel):
@@ -79,6 +80,10 @@ class ItemContentOut(BaseModel):
     requirement_key: str
     requirement_name: str
     source: ItemSource
+    origin: Origin = Field(
+        description="Where the item came from as a person reads it: declared (typed), "
+        "registry, upload, counter, or linked (a linked procedure's result)"
+    )
     declaration: bool
     fields: list[FieldOut]
     read: RegistryReadOut | None
