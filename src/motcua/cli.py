@@ -505,7 +505,9 @@ app.add_typer(monitoring_app, name="monitoring")
 def identity_create_officer(
     username: Annotated[str, typer.Option(help="Login name, unique.")],
     agency_code: Annotated[str, typer.Option(help="Identifier code of the officer's agency.")],
-    role: Annotated[str, typer.Option(help="receiving_officer, provincial_monitor, ...")],
+    role: Annotated[
+        str, typer.Option(help="receiving_officer, provincial_monitor, community_helper, ...")
+    ],
     full_name: Annotated[str, typer.Option(help="Full name.")] = "",
     password: Annotated[
         str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)
