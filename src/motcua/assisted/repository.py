@@ -35,7 +35,7 @@ async def of_helper(
         .order_by(AssistedFiling.created_at.desc(), AssistedFiling.id)
         .limit(limit)
     )
-    return result.tuples().all()
+    return [(row, dossier) for row, dossier in result.all()]
 
 
 async def per_commune(
