@@ -39,7 +39,11 @@ async def per_commune(
 ) -> AssistedOut:
     """Dossiers received in [start, end] (local days; open ends count everything)."""
     if start is not None and end is not None and start > end:
-        raise Invalid("Ngày bắt đầu phải trước hoặc bằng ngày kết thúc.", code="invalid-range")
+        raise Invalid(
+            "Ngày bắt đầu phải trước hoặc bằng ngày kết thúc.",
+            code="invalid-range",
+            parameter="end",
+        )
     until = _moment(end + timedelta(days=1)) if end is not None else None
     rows = await repository.per_commune(session, _moment(start), until, province)
     communes = [
