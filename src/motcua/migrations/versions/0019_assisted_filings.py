@@ -2,7 +2,7 @@
 citizen confirmed, the dossier filed)
 
 Revision ID: 0019_assisted_filings
-Revises: 0018_counter_visits (and needs the dossiers, identity and units tables)
+Revises: 0017_declarations (a head of its own; the merge re-chains heads)
 """
 
 from collections.abc import Sequence
@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0019_assisted_filings"
-down_revision: str | None = "0018_counter_visits"
+down_revision: str | None = "0017_declarations"
 branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = ("0006_dossiers", "0002_identity")
+depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
