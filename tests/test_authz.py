@@ -67,6 +67,7 @@ OFFICERS = {
     "monitor": ("p", Role.provincial_monitor),
     "national_viewer": ("p", Role.national_viewer),
     "admin": ("p", Role.system_admin),
+    "helper": ("x", Role.community_helper),
 }
 LOGIN_PAGES = ("/login", "/dang-nhap")
 PENDING = "nhan_than_cha_me"  # a read waiting for citizen A to choose the right record

@@ -14,6 +14,7 @@ import typer
 import yaml
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from motcua.assisted.cli import assisted_app
 from motcua.catalog import formats
 from motcua.catalog import service as catalog
 from motcua.catalog.schemas import CatalogDocument, ImportProblem
@@ -46,7 +47,7 @@ bench_app = typer.Typer(help="Benchmarks (results go to docs/benchmarks.md).", n
 for sub, name in [
     (db_app, "db"), (units_app, "units"), (catalog_app, "catalog"),
     (calendar_app, "calendar"), (bench_app, "bench"), (legacy_app, "legacy"),
-    (offers_app, "offers"),
+    (offers_app, "offers"), (assisted_app, "assisted"),
 ]:  # fmt: skip
     app.add_typer(sub, name=name)
 
@@ -505,7 +506,9 @@ app.add_typer(monitoring_app, name="monitoring")
 def identity_create_officer(
     username: Annotated[str, typer.Option(help="Login name, unique.")],
     agency_code: Annotated[str, typer.Option(help="Identifier code of the officer's agency.")],
-    role: Annotated[str, typer.Option(help="receiving_officer, provincial_monitor, ...")],
+    role: Annotated[
+        str, typer.Option(help="receiving_officer, provincial_monitor, community_helper, ...")
+    ],
     full_name: Annotated[str, typer.Option(help="Full name.")] = "",
     password: Annotated[
         str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)

@@ -16,6 +16,8 @@ from starlette.datastructures import UploadFile
 from motcua.applications import payments, service
 from motcua.applications.models import ApplicationState
 from motcua.applications.schemas import ApplicationView, DraftIn
+from motcua.assisted import cookie as assisted
+from motcua.assisted import service as assisted_service
 from motcua.catalog import groups as catalog_groups
 from motcua.core.calendar import get_calendar
 from motcua.core.database import RequestSession, writes_on_read
@@ -167,7 +169,10 @@ async def save_or_submit(
                 # a group is filed after choosing its combination (groups/pages.py)
                 await service.save(session, application_id, citizen.personal_id, body)
                 return RedirectResponse(f"/lien-thong/{application_id}", status_code=303)
-            await service.submit(session, application_id, citizen.personal_id, body)
+            assist = await assisted.for_request(request, session, citizen)
+            filed = await service.submit(session, application_id, citizen.personal_id, body)
+            if assist is not None:  # filed with a community helper: the dossier records it
+                await assisted_service.record_filing(session, assist, filed.dossier_code)
             return RedirectResponse(f"/ho-so/{application_id}/bien-nhan", status_code=303)
         await service.save(session, application_id, citizen.personal_id, body)
         return RedirectResponse(f"/ho-so/{application_id}?da-luu=1", status_code=303)

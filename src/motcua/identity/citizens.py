@@ -9,6 +9,7 @@ Acting on behalf of a child is verified by the exchange against the population r
 """
 
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -60,6 +61,18 @@ def decode_session(value: str) -> Citizen | None:
         return Citizen(**data)
     except (BadSignature, TypeError, ValueError):
         return None
+
+
+def session_signed_at(value: str) -> datetime | None:
+    """When the e-ID session cookie was issued (its signed timestamp): an assisted filing needs
+    a sign-in made after it started."""
+    try:
+        _, signed = _serializer("motcua.citizen").loads(
+            value, max_age=session_max_age(), return_timestamp=True
+        )
+    except (BadSignature, TypeError, ValueError):
+        return None
+    return signed if isinstance(signed, datetime) else None
 
 
 def citizen_from_identity(identity: Identity) -> Citizen:

@@ -18,6 +18,9 @@ class Role(enum.StrEnum):
     provincial_monitor = "provincial_monitor"
     national_viewer = "national_viewer"
     system_admin = "system_admin"
+    # A member of a commune's community digital team (Tổ công nghệ số cộng đồng): files WITH a
+    # citizen who is present and confirms with their own e-ID; reaches no dossier of the agency.
+    community_helper = "community_helper"
 
 
 class Officer(Base):

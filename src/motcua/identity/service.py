@@ -72,6 +72,14 @@ async def create_officer(
     agency = await units.agency_by_code(session, agency_code)
     if agency is None:
         raise NotFound(f"Không có cơ quan mã {agency_code!r}.", code="unknown-agency")
+    if role == Role.community_helper and (
+        agency.level != AgencyLevel.commune or not agency.unit_code
+    ):
+        raise Invalid(
+            "Thành viên Tổ công nghệ số cộng đồng thuộc một xã, phường: hãy chọn cơ quan cấp "
+            "xã (Ủy ban nhân dân xã, phường).",
+            code="helper-outside-commune",
+        )
     if await repository.officer_by_username(session, username) is not None:
         raise Conflict(f"Tên đăng nhập {username!r} đã có người dùng.", code="username-taken")
     officer = Officer(

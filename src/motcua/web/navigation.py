@@ -53,6 +53,7 @@ ROLE_LABELS = {
     Role.provincial_monitor: "Cán bộ giám sát cấp tỉnh",
     Role.national_viewer: "Cán bộ theo dõi cấp quốc gia",
     Role.system_admin: "Quản trị hệ thống",
+    Role.community_helper: "Thành viên Tổ công nghệ số cộng đồng",
 }
 
 PROCEDURES = Link("/", "Thủ tục")
@@ -87,6 +88,11 @@ OFFICER_MENUS: dict[Role, tuple[Link, ...]] = {
     Role.provincial_monitor: (MONITORING, NON_REPORTERS, TRACKING),
     Role.national_viewer: (MONITORING, NON_REPORTERS),
     Role.system_admin: (MONITORING, Link("/can-bo/ho-so", "Hồ sơ"), NON_REPORTERS),
+    Role.community_helper: (
+        Link("/ho-tro", "Hỗ trợ nộp hồ sơ"),
+        PROCEDURES,
+        TRACKING,
+    ),
 }
 
 

@@ -3,14 +3,14 @@
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Exists, Select, exists, func, or_, select, tuple_, update
+from sqlalchemy import Exists, Select, exists, false, func, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer, selectinload
 
 from motcua.catalog.models import Procedure, ProcedureVersion, VersionStatus
 from motcua.dossiers.models import Dossier, DossierItem
 from motcua.exchange.models import AccessLogEntry, Registry
-from motcua.identity.models import Officer
+from motcua.identity.models import Officer, Role
 from motcua.identity.service import Subject
 from motcua.units.models import Agency, AgencyKind
 from motcua.workflow.models import (
@@ -33,7 +33,11 @@ def visible_to(agency_id: int) -> Exists:
 
 
 def readable(subject: Subject) -> Select[Dossier]:
-    """Every dossier the officer may read, and nothing else."""
+    """Every dossier the officer may read, and nothing else. A community helper works in the
+    commune's People's Committee but reaches none of its dossiers (only those they assisted,
+    through ``assisted``)."""
+    if subject.role == Role.community_helper:
+        return select(Dossier).where(false())
     return select(Dossier).where(visible_to(subject.agency_id))
 
 
@@ -72,6 +76,8 @@ async def queue(
         .join(Dossier, Dossier.id == WorkflowCase.dossier_id)
         .where(WorkflowCase.current_agency_id == subject.agency_id, WorkflowCase.open.is_(True))
     )
+    if subject.role == Role.community_helper:  # no queue: they reach only what they assisted
+        statement = statement.where(false())
     if mine:
         statement = statement.where(WorkflowCase.assignee_id == subject.officer_id)
     if step is not None:
