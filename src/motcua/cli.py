@@ -18,6 +18,7 @@ from motcua.catalog import formats
 from motcua.catalog import service as catalog
 from motcua.catalog.schemas import CatalogDocument, ImportProblem
 from motcua.catalog.synthetic import synthetic_document
+from motcua.core import partitions_cli
 from motcua.core.calendar import get_calendar
 from motcua.core.database import (
     database_unavailable,
@@ -81,6 +82,10 @@ def db_upgrade() -> None:
     """Apply every migration to the configured database."""
     upgrade(get_settings().database_url)
     typer.echo("Database is at the latest revision.")
+
+
+db_app.command("partitions")(partitions_cli.make_partitions)
+db_app.command("archive")(partitions_cli.archive)
 
 
 @units_app.command("load")
@@ -213,6 +218,7 @@ def worker(
 
     from motcua.applications.retention import DailyPurge
     from motcua.core import clock, logs
+    from motcua.core.partitions import MonthlyPartitions
     from motcua.core.process import freeze_startup_heap
     from motcua.dossiers.tasks import HourlySweep
     from motcua.monitoring.tasks import DailyReminder
@@ -225,6 +231,7 @@ def worker(
     upload_sweep = HourlySweep()
     statistics = RollupTick()
     feeds = FeedPoll()
+    months = MonthlyPartitions()
 
     async def run() -> int:
         sessions = get_sessionmaker()
@@ -238,6 +245,7 @@ def worker(
                     await retention.tick(sessions, clock.now())
                     await statistics.tick(sessions, clock.now())
                     await feeds.tick(sessions, clock.now())
+                    await months.tick(sessions, clock.now())
                     await seal_access_log(sessions)
                     done += await outbox.run_until_idle(sessions)
                 except Exception as error:

@@ -23,6 +23,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from motcua.core import tracing
 from motcua.core.settings import get_settings
 
 
@@ -145,6 +146,7 @@ def make_engine(url: str, echo: bool = False) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _mark_used)
         event.listen(engine.sync_engine, "checkin", _mark_used)
         event.listen(engine.sync_engine, "checkout", _check_out)
+    tracing.instrument_engine(engine)
     return engine
 
 

@@ -23,7 +23,7 @@ from motcua.catalog import repository as catalog_repository
 from motcua.catalog import service as catalog
 from motcua.catalog.models import OnlineLevel, ProcedureVersion
 from motcua.catalog.schemas import PublishedTerms
-from motcua.core import clock, identifiers
+from motcua.core import clock, identifiers, partitions
 from motcua.core.calendar import get_calendar
 from motcua.core.errors import Conflict, DomainError, Invalid, NotFound
 from motcua.core.settings import get_settings
@@ -722,6 +722,8 @@ async def track(session: AsyncSession, code: str, secret: str) -> TrackingView:
             code="tracking-not-found",
         )
     events = await repository.events_of(session, dossier.id)
+    if not events or events[0].seq != 1:  # its first months' history may be in the archive
+        await partitions.refuse_if_archived(session, dossier.code, dossier.received_at)
     return TrackingView(
         code=dossier.code,
         procedure_name=dossier.procedure_name,
