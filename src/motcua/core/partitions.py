@@ -69,7 +69,7 @@ async def _require_partitioned(session: AsyncSession) -> None:
     if session.bind.dialect.name != "postgresql":
         raise NotPartitioned("Bảng phân vùng theo tháng chỉ có trên PostgreSQL.")
     kind = await session.scalar(
-        text("SELECT relkind FROM pg_class WHERE oid = to_regclass('dossier_events')")
+        text("SELECT CAST(relkind AS text) FROM pg_class WHERE oid = to_regclass('dossier_events')")
     )
     if kind != "p":
         raise NotPartitioned("Cơ sở dữ liệu chưa phân vùng: hãy chạy `motcua db upgrade`.")
@@ -211,6 +211,24 @@ async def _export(session: AsyncSession, name: str, target: Path) -> str:
     return digest.hexdigest()
 
 
+async def _stray_months(session: AsyncSession, year: int) -> list[date]:
+    """Months of ``year`` the default partitions hold rows for (they get partitions of their
+    own before the year is archived)."""
+    await _require_partitioned(session)
+    found: set[date] = set()
+    for table, key in PARTITIONED.items():
+        start, end = _bound(table, date(year, 1, 1)), _bound(table, date(year + 1, 1, 1))
+        month = f"{key} AT TIME ZONE 'UTC'" if key in TIMESTAMP_KEYS else key
+        rows = await session.scalars(
+            text(
+                f"SELECT DISTINCT CAST(date_trunc('month', {month}) AS date) "
+                f"FROM {table}_default WHERE {key} >= {start} AND {key} < {end}"
+            )
+        )
+        found.update(rows)
+    return sorted(found)
+
+
 async def archive_year(
     session: AsyncSession, year: int, folder: Path, today: date
 ) -> list[Archived]:
@@ -219,7 +237,7 @@ async def archive_year(
     if year >= today.year:
         raise NotClosed(f"Năm {year} chưa kết thúc; chỉ lưu trữ được các năm trước {today.year}.")
     months = months_from(date(year, 1, 1), 12)
-    await ensure_months(session, months)
+    await ensure_months(session, await _stray_months(session, year))
     done = []
     for table in PARTITIONED:
         present = await attached(session, table)

@@ -146,7 +146,8 @@ def _swap(bind: sa.Connection, table: str, new: str, key: str, partitioned: bool
 def _partition(bind: sa.Connection, table: str, key: str) -> None:
     if (
         bind.execute(
-            sa.text("SELECT relkind FROM pg_class WHERE oid = CAST(:t AS regclass)"), {"t": table}
+            sa.text("SELECT CAST(relkind AS text) FROM pg_class WHERE oid = CAST(:t AS regclass)"),
+            {"t": table},
         ).scalar_one()
         == "p"
     ):
@@ -181,7 +182,8 @@ def _partition(bind: sa.Connection, table: str, key: str) -> None:
 def _unpartition(bind: sa.Connection, table: str, key: str) -> None:
     if (
         bind.execute(
-            sa.text("SELECT relkind FROM pg_class WHERE oid = CAST(:t AS regclass)"), {"t": table}
+            sa.text("SELECT CAST(relkind AS text) FROM pg_class WHERE oid = CAST(:t AS regclass)"),
+            {"t": table},
         ).scalar_one()
         != "p"
     ):
