@@ -280,6 +280,13 @@ async def test_a_closed_year_is_archived_and_its_dossiers_answer_clearly(
         async with sessions() as session, session.begin():
             with pytest.raises(partitions.NotClosed):
                 await partitions.archive_year(session, today.year, tmp_path, today)
+        async with engine.begin() as c:
+            await c.execute(text("UPDATE dossiers SET state = 'in_progress'"))
+        async with sessions() as session, session.begin():
+            with pytest.raises(partitions.NotClosed, match="1 hồ sơ"):
+                await partitions.archive_year(session, 2024, tmp_path, today)
+        async with engine.begin() as c:
+            await c.execute(text("UPDATE dossiers SET state = 'returned'"))
         async with sessions() as session, session.begin():
             done = await partitions.archive_year(session, 2024, tmp_path, today)
         assert {(d.partition, d.rows) for d in done} == {
@@ -303,6 +310,8 @@ async def test_a_closed_year_is_archived_and_its_dossiers_answer_clearly(
             }
             with pytest.raises(partitions.HistoryArchived) as refused:
                 await dossiers.track(session, "H01.90-240305-0001", "bi-mat-01")
+            with pytest.raises(partitions.HistoryArchived):
+                await dossiers.view(session, "H01.90-240305-0001", "001090000001")
         assert refused.value.status_code == 410
         assert "03/2024" in refused.value.message and "lưu trữ" in refused.value.message
         # a second run finds nothing left to do

@@ -66,7 +66,7 @@ def _in_month(table: str, month: date) -> str:
 
 
 async def _require_partitioned(session: AsyncSession) -> None:
-    if session.bind.dialect.name != "postgresql":
+    if session.get_bind().dialect.name != "postgresql":
         raise NotPartitioned("Bảng phân vùng theo tháng chỉ có trên PostgreSQL.")
     kind = await session.scalar(
         text("SELECT CAST(relkind AS text) FROM pg_class WHERE oid = to_regclass('dossier_events')")
@@ -166,7 +166,7 @@ class MonthlyPartitions:
         self.last_run = now
         try:
             async with sessions() as session, session.begin():
-                if session.bind.dialect.name != "postgresql":
+                if session.get_bind().dialect.name != "postgresql":
                     return []
                 made = await ensure_ahead(session, now.astimezone(UTC).date(), self.ahead)
         except NotPartitioned:
@@ -192,7 +192,7 @@ class Archived:
 
 
 class NotClosed(ValueError):
-    """Only a year that has ended can be archived."""
+    """Only a year that has ended, with every dossier received in it finished, is archived."""
 
 
 async def _export(session: AsyncSession, name: str, target: Path) -> str:
@@ -237,6 +237,19 @@ async def archive_year(
     if year >= today.year:
         raise NotClosed(f"Năm {year} chưa kết thúc; chỉ lưu trữ được các năm trước {today.year}.")
     months = months_from(date(year, 1, 1), 12)
+    open_dossiers = await session.scalar(
+        text(
+            "SELECT count(*) FROM dossiers WHERE received_at < :end "
+            "AND state NOT IN ('returned', 'refused', 'withdrawn')"
+        ),
+        {"end": datetime(year + 1, 1, 1, tzinfo=UTC)},
+    )
+    if open_dossiers:
+        # a dossier still moving would lose the start of its history from under it
+        raise NotClosed(
+            f"{open_dossiers} hồ sơ tiếp nhận đến hết năm {year} chưa kết thúc (chưa trả kết "
+            "quả, từ chối hay rút); năm đó chưa lưu trữ được."
+        )
     await ensure_months(session, await _stray_months(session, year))
     done = []
     for table in PARTITIONED:

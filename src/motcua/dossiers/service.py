@@ -650,7 +650,16 @@ async def for_person(session: AsyncSession, code: str, person: str) -> tuple[Dos
 
 async def view(session: AsyncSession, code: str, person: str) -> DossierOut:
     dossier, agency = await for_person(session, code, person)
+    await history_kept(session, dossier)
     return to_out(dossier, agency.code)
+
+
+async def history_kept(session: AsyncSession, dossier: Dossier) -> None:
+    """A dossier whose first months of history went to the archive says so (410) instead of
+    showing a history with its beginning missing."""
+    events = sorted(dossier.events, key=lambda e: e.seq)
+    if not events or events[0].seq != 1:
+        await partitions.refuse_if_archived(session, dossier.code, dossier.received_at)
 
 
 async def view_with_secret(
