@@ -787,6 +787,22 @@ def bench_workflow(
     typer.echo(run_workflow_bench(postgres_url, dossiers, samples, output))
 
 
+@bench_app.command("growth")
+def bench_growth(
+    postgres_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/motcua_bench_growth",
+    sizes: str = "1000000,2000000,4000000",
+    samples: int = 50,
+    output: Path = Path("docs/benchmarks.md"),
+    plans_output: Path = Path("docs/scaling.md"),
+) -> None:
+    """The data doubles (dossiers, history, access log, reports) and the main reads are timed
+    at each size, on PostgreSQL with monthly partitions."""
+    from motcua.bench.growth import run_growth_bench
+
+    steps = [int(size) for size in sizes.split(",")]
+    typer.echo(run_growth_bench(postgres_url, steps, samples, output, plans_output))
+
+
 storage_app = typer.Typer(help="The store of uploaded files.", no_args_is_help=True)
 app.add_typer(storage_app, name="storage")
 
