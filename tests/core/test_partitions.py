@@ -327,3 +327,17 @@ def test_months_roll_over_the_year() -> None:
         date(2026, 12, 1),
         date(2027, 1, 1),
     ]
+
+
+def test_the_commands_say_sqlite_has_no_partitions(own_database: None) -> None:
+    from typer.testing import CliRunner
+
+    from motcua.cli import app
+
+    upgrade(os.environ["MOTCUA_DATABASE_URL"])
+    made = CliRunner().invoke(app, ["db", "partitions", "--ahead", "3"])
+    assert made.exit_code == 1
+    assert "chỉ có trên PostgreSQL" in made.output
+    archived = CliRunner().invoke(app, ["db", "archive", "--year", "2024"])
+    assert archived.exit_code == 1
+    assert "chỉ có trên PostgreSQL" in archived.output
