@@ -406,8 +406,20 @@ def run_growth_bench(
         "by the database (`INSERT … SELECT generate_series`), then ANALYZE.",
         f"- What: {samples} samples per read and size after 3 warm-up rounds, one at a time, at "
         "random dossiers, persons, months and days; *HTTP* through the ASGI app in-process, "
-        "*service* a service call in its own session, *SQL* the statement the page runs. "
+        "*service* a service call in its own session, *SQL* one statement (a person's list "
+        "of who read their data, as `/du-lieu/cua-toi` reads it; a province's month of "
+        "history and one day's reports nationally, the reads monthly partitions are for; the "
+        "statistics pages themselves read roll-ups). "
         f"Whole run {time.perf_counter() - started_all:.0f} s.",
+        *(
+            [
+                f"- Sizes: {', '.join(f'{n:,}' for n in sizes)} dossiers. The issue's 1M -> 2M "
+                "-> 4M (`make bench-growth` with its default sizes) did not fit the time this "
+                "run had on the shared machine; these sizes double the same way."
+            ]
+            if max(sizes) < 4_000_000
+            else []
+        ),
         "",
         "| dossiers | history events | access-log rows | monitoring reports | database MB "
         "| load s |",
