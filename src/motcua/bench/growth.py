@@ -8,6 +8,7 @@ size are written to docs/scaling.md. Synthetic data only.
 """
 
 import asyncio
+import re
 import secrets
 import statistics
 import time
@@ -311,6 +312,43 @@ PLANS = {
 }
 
 
+_IDS = re.compile(r"'\{[0-9,]{40,}\}'")
+
+
+def compact(plan: str) -> str:
+    """A plan a person can read in the doc: a long list of ids named by its length, and of the
+    same scan repeated on many monthly partitions the first two and the last."""
+    lines = [
+        _IDS.sub(lambda m: f"'{{{m.group(0).count(',') + 1} ids}}'", ln) for ln in plan.splitlines()
+    ]
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        out.append(lines[i])
+        if lines[i].lstrip().startswith(("->  Append", "Append")):
+            child = " " * (len(lines[i]) - len(lines[i].lstrip()) + (6 if "->" in lines[i] else 2))
+            blocks: list[list[str]] = []
+            j = i + 1
+            while j < len(lines) and lines[j].startswith(child):
+                if lines[j].startswith(child + "->"):
+                    blocks.append([])
+                blocks[-1].append(lines[j])
+                j += 1
+            if len(blocks) > 4:
+                kept = [
+                    *blocks[:2],
+                    [f"{child}->  … the same on {len(blocks) - 3} more partitions"],
+                    blocks[-1],
+                ]
+            else:
+                kept = blocks
+            out.extend(line for block in kept for line in block)
+            i = j
+            continue
+        i += 1
+    return "\n".join(out)
+
+
 async def _plans(url: str, fx: Fixture, size: int) -> dict[str, str]:
     engine = make_engine(url)
     month = datetime.now(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
@@ -326,7 +364,7 @@ async def _plans(url: str, fx: Fixture, size: int) -> dict[str, str]:
     async with engine.connect() as c:
         for name, statement in PLANS.items():
             rows = await c.execute(text(f"EXPLAIN (COSTS OFF) {statement}"), values)
-            plans[name] = "\n".join(r[0] for r in rows)
+            plans[name] = compact("\n".join(r[0] for r in rows))
     await engine.dispose()
     return plans
 
