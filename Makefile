@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/motcua_test
 
-.PHONY: run run-postgres demo-data test test-slow test-sqlite test-postgres lint bench install install-dev fonts browser postgres clean
+.PHONY: run run-postgres demo-data test test-slow test-sqlite test-postgres lint bench bench-growth install install-dev fonts browser postgres clean
 
 $(BIN)/motcua: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -93,6 +93,13 @@ bench: install postgres
 	$(BIN)/motcua bench monitoring --rounds 30
 	$(BIN)/motcua bench workflow --samples 300
 	$(BIN)/motcua bench stats --samples 100
+
+## bench-growth: the data doubles (dossiers 1M -> 2M -> 4M with history and access log,
+## reports x 2) and the main reads are timed at each size; a long run (docs/benchmarks.md says
+## what fitted): SIZES=100000,200000,400000 for a shorter one
+SIZES ?= 1000000,2000000,4000000
+bench-growth: install postgres
+	$(BIN)/motcua bench growth --sizes $(SIZES) --samples 50
 
 clean:
 	rm -rf $(VENV) *.db *.db-shm *.db-wal .pytest_cache .mypy_cache .ruff_cache

@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from motcua import __version__
-from motcua.core import inputs, logs, ratelimit
+from motcua.core import inputs, logs, ratelimit, tracing
 from motcua.core.database import (
     UNAVAILABLE_CAUSES,
     ReadYourWrites,
@@ -73,6 +73,7 @@ def create_app() -> FastAPI:
     app.add_middleware(ReadYourWrites)
     app.add_middleware(SecurityHeaders)  # every answer has them, a 413 too
     app.add_middleware(RequestContext)  # outermost: an id and a duration for every request
+    tracing.install(app)  # off by default; spans carry the request id (core.tracing)
     templates().env.globals["csrf_field"] = csrf.field
     for router in _routers():
         app.include_router(router)

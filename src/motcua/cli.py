@@ -19,6 +19,7 @@ from motcua.catalog import formats
 from motcua.catalog import service as catalog
 from motcua.catalog.schemas import CatalogDocument, ImportProblem
 from motcua.catalog.synthetic import synthetic_document
+from motcua.core import partitions_cli
 from motcua.core.calendar import get_calendar
 from motcua.core.database import (
     database_unavailable,
@@ -82,6 +83,10 @@ def db_upgrade() -> None:
     """Apply every migration to the configured database."""
     upgrade(get_settings().database_url)
     typer.echo("Database is at the latest revision.")
+
+
+db_app.command("partitions")(partitions_cli.make_partitions)
+db_app.command("archive")(partitions_cli.archive)
 
 
 @units_app.command("load")
@@ -214,6 +219,7 @@ def worker(
 
     from motcua.applications.retention import DailyPurge
     from motcua.core import clock, logs
+    from motcua.core.partitions import MonthlyPartitions
     from motcua.core.process import freeze_startup_heap
     from motcua.dossiers.tasks import HourlySweep
     from motcua.monitoring.tasks import DailyReminder
@@ -226,6 +232,7 @@ def worker(
     upload_sweep = HourlySweep()
     statistics = RollupTick()
     feeds = FeedPoll()
+    months = MonthlyPartitions()
 
     async def run() -> int:
         sessions = get_sessionmaker()
@@ -239,6 +246,7 @@ def worker(
                     await retention.tick(sessions, clock.now())
                     await statistics.tick(sessions, clock.now())
                     await feeds.tick(sessions, clock.now())
+                    await months.tick(sessions, clock.now())
                     await seal_access_log(sessions)
                     done += await outbox.run_until_idle(sessions)
                 except Exception as error:
@@ -780,6 +788,22 @@ def bench_workflow(
     from motcua.bench.workflow import run_workflow_bench
 
     typer.echo(run_workflow_bench(postgres_url, dossiers, samples, output))
+
+
+@bench_app.command("growth")
+def bench_growth(
+    postgres_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/motcua_bench_growth",
+    sizes: str = "1000000,2000000,4000000",
+    samples: int = 50,
+    output: Path = Path("docs/benchmarks.md"),
+    plans_output: Path = Path("docs/scaling.md"),
+) -> None:
+    """The data doubles (dossiers, history, access log, reports) and the main reads are timed
+    at each size, on PostgreSQL with monthly partitions."""
+    from motcua.bench.growth import run_growth_bench
+
+    steps = [int(size) for size in sizes.split(",")]
+    typer.echo(run_growth_bench(postgres_url, steps, samples, output, plans_output))
 
 
 storage_app = typer.Typer(help="The store of uploaded files.", no_args_is_help=True)

@@ -9,6 +9,7 @@ from functools import lru_cache
 from typing import Annotated, Any, TypeVar
 
 import asyncpg
+import sqlalchemy.ext.asyncio
 from fastapi import Depends, Request
 from sqlalchemy import event, exc
 from sqlalchemy.engine import URL, Connection, make_url
@@ -17,7 +18,6 @@ from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
-    create_async_engine,
 )
 from sqlalchemy.pool import ConnectionPoolEntry
 from starlette.datastructures import MutableHeaders
@@ -137,7 +137,8 @@ def make_engine(url: str, echo: bool = False) -> AsyncEngine:
             max_overflow=pool_size,
             connect_args={"timeout": CONNECT_TIMEOUT_S},
         )
-    engine = create_async_engine(url, **kwargs)
+    # through the module, so optional tracing (core.tracing) can hook engine creation
+    engine = sqlalchemy.ext.asyncio.create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_connect)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)

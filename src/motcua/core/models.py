@@ -1,9 +1,20 @@
 """Declarative base shared by every module (stable constraint names), and the outbox table."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Dialect, Integer, MetaData, String, Text, TypeDecorator
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    Dialect,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING_CONVENTION = {
@@ -64,3 +75,19 @@ class RateCounter(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     window: Mapped[int] = mapped_column(Integer)
     hits: Mapped[int] = mapped_column(Integer)
+
+
+class ArchivedMonth(Base):
+    """One month of an append-only table exported and detached by ``motcua db archive``
+    (``core.partitions``): where its file is and the file's SHA-256, so a read of that month
+    can say where the rows went."""
+
+    __tablename__ = "archived_months"
+
+    table_name: Mapped[str] = mapped_column(String(63), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    partition: Mapped[str] = mapped_column(String(63))
+    rows: Mapped[int] = mapped_column(BigInteger)
+    file: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    archived_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -13,6 +13,7 @@ import os
 import re
 import time
 import uuid
+from collections.abc import Callable
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
@@ -30,6 +31,8 @@ _ACCEPTED_ID = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
 MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
 
 request_id: ContextVar[str | None] = ContextVar("motcua_request_id", default=None)
+# Told each request's id once it is known (``core.tracing`` puts it on the request's span).
+request_id_listeners: list[Callable[[str], None]] = []
 
 REQUEST_SECONDS = Histogram(
     "motcua_http_request_duration_seconds",
@@ -89,6 +92,8 @@ class RequestContext:
         given = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
         rid = given if _ACCEPTED_ID.match(given) else uuid.uuid4().hex
         token = request_id.set(rid)
+        for listener in request_id_listeners:
+            listener(rid)
         started = time.perf_counter()
         status = 500
 

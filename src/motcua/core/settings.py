@@ -244,6 +244,11 @@ class Settings(BaseSettings):
         description="Bearer token the Prometheus scraper sends to /metrics. Unset: /metrics is "
         "open in the demo and answers 404 in production.",
     )
+    otel_enabled: bool = Field(
+        default=False,
+        description="OpenTelemetry traces (needs `pip install motcua[otel]`); the exporter "
+        "follows the standard OTEL_* variables (core.tracing).",
+    )
     # Personal data is kept no longer than its purpose needs (applications.retention).
     retention_draft_days: int = Field(
         default=90,

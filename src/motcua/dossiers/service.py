@@ -23,7 +23,7 @@ from motcua.catalog import repository as catalog_repository
 from motcua.catalog import service as catalog
 from motcua.catalog.models import OnlineLevel, ProcedureVersion
 from motcua.catalog.schemas import PublishedTerms
-from motcua.core import clock, identifiers
+from motcua.core import clock, identifiers, partitions
 from motcua.core.calendar import get_calendar
 from motcua.core.errors import Conflict, DomainError, Invalid, NotFound
 from motcua.core.settings import get_settings
@@ -638,7 +638,16 @@ async def for_person(session: AsyncSession, code: str, person: str) -> tuple[Dos
 
 async def view(session: AsyncSession, code: str, person: str) -> DossierOut:
     dossier, agency = await for_person(session, code, person)
+    await history_kept(session, dossier)
     return to_out(dossier, agency.code)
+
+
+async def history_kept(session: AsyncSession, dossier: Dossier) -> None:
+    """A dossier whose first months of history went to the archive says so (410) instead of
+    showing a history with its beginning missing."""
+    events = sorted(dossier.events, key=lambda e: e.seq)
+    if not events or events[0].seq != 1:
+        await partitions.refuse_if_archived(session, dossier.code, dossier.received_at)
 
 
 async def view_with_secret(
@@ -710,6 +719,8 @@ async def track(session: AsyncSession, code: str, secret: str) -> TrackingView:
             code="tracking-not-found",
         )
     events = await repository.events_of(session, dossier.id)
+    if not events or events[0].seq != 1:  # its first months' history may be in the archive
+        await partitions.refuse_if_archived(session, dossier.code, dossier.received_at)
     return TrackingView(
         code=dossier.code,
         procedure_name=dossier.procedure_name,
