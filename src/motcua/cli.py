@@ -728,7 +728,7 @@ app.add_typer(workflow_app, name="workflow")
 @workflow_app.command("seed")
 def workflow_seed() -> None:
     """A default process definition for every procedure in the catalog that has none."""
-    from motcua.workflow.service import seed_definitions
+    from motcua.workflow.versions import seed_definitions
 
     typer.echo(f"{_in_session(seed_definitions)} default process definitions written.")
 
