@@ -284,8 +284,10 @@ def _submission_facts(dialect: str) -> Any:
         .where(ids)
         .subquery("given")
     )
-    agency = select(Agency.id).where(Agency.code == bindparam("agency")).scalar_subquery()
-    level = select(Agency.level).where(Agency.code == bindparam("agency")).scalar_subquery()
+    # A practice twin (workflow.practice) is no agency to file at: it is not found.
+    real = Agency.practice_of_id.is_(None)
+    agency = select(Agency.id).where(Agency.code == bindparam("agency"), real).scalar_subquery()
+    level = select(Agency.level).where(Agency.code == bindparam("agency"), real).scalar_subquery()
     one_row = select(literal(1).label("one")).subquery("one_row")
     return (
         select(agency, in_force.c.id, in_force.c.published_at, level, *given.c)

@@ -202,6 +202,7 @@ async def valid_results(
             Dossier.applicant_number == subject,
             ResultDocument.revoked_at.is_(None),
             Dossier.procedure_code.in_(producers),
+            Dossier.practice.is_(False),  # a practice result is evidence of nothing
         )
         .options(defer(ResultDocument.pdf, raiseload=True))
         .order_by(ResultDocument.issued_at.desc(), ResultDocument.verify_code)

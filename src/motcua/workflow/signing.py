@@ -166,6 +166,7 @@ async def verify(session: AsyncSession, verify_code: str) -> VerifyOut:
         revoked=document.revoked_at is not None,
         revoked_at=document.revoked_at,
         revoked_reason=document.revoked_reason,
+        practice=dossier.practice,
     )
 
 
@@ -174,11 +175,12 @@ async def check_file(session: AsyncSession, verify_code: str, data: bytes) -> Fi
     and made with a key the platform trusts, and not revoked?"""
     from motcua.workflow import results
 
-    await verify(session, verify_code)  # an unknown code is a 404, as for the page
+    shown = await verify(session, verify_code)  # an unknown code is a 404, as for the page
     found = await results.check(session, data)
     same = found.verify_code == verify_code
     return FileCheckOut(
-        genuine=found.genuine and same,
+        # A practice result is never genuine, whatever its signature.
+        genuine=found.genuine and same and not shown.practice,
         same_document=same,
         signature_intact=found.signature_intact,
         trusted=found.trusted,

@@ -154,6 +154,11 @@ async def forward(
     ensure_here(work, subject)
     ensure_step(work, {StepKind.forward}, "chuyển liên thông")
     ensure_may_act(work, subject)
+    if subject.practice:  # a practice dossier never reaches another agency's real queue
+        raise Conflict(
+            "Trong chế độ thực hành, hồ sơ không được chuyển sang cơ quan khác.",
+            code="practice-no-forward",
+        )
     target = await _agency(session, agency_code)
     nxt = work.definition.steps[work.case.step_index + 1]
     if nxt.level != StepLevel.receiving and target.level != AgencyLevel(nxt.level.value):

@@ -206,7 +206,10 @@ async def _record_violation(
     session: AsyncSession, subject: Subject, dossier_code: str, code: str, asked: str
 ) -> None:
     """Written in the caller's transaction, before anything else is: the route commits it
-    even though it answers with the refusal (nothing else was written by then)."""
+    even though it answers with the refusal (nothing else was written by then). In practice
+    mode the refusal is the same but nothing is recorded: practice is never counted."""
+    if subject.practice:
+        return
     session.add(
         Violation(
             at=clock.now(),

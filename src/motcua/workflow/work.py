@@ -21,7 +21,7 @@ from motcua.dossiers.models import (
 )
 from motcua.identity.models import Role
 from motcua.identity.service import Forbidden, Subject
-from motcua.workflow import definitions, repository
+from motcua.workflow import definitions, practice, repository
 from motcua.workflow.definitions import Definition, StepKind
 from motcua.workflow.models import (
     ProcessDefinition,
@@ -76,7 +76,9 @@ async def load_work(
     await dossiers_repository.take_write_lock(session)
     dossier = await repository.readable_by_code(session, subject, code)
     if dossier is None:
+        await practice.explain_absence(session, subject, code)
         raise NotFound(f"Không có hồ sơ mã {code} trong cơ quan của bạn.", code="unknown-dossier")
+    practice.same_world(dossier, subject)
     if expected_version is not None and dossier.version != expected_version:
         raise changed()
     case = await repository.case_of(session, dossier.id)
