@@ -222,3 +222,39 @@ async def test_the_cli_prepares_a_twin_once(session: AsyncSession, team: Team) -
 def _pki(storage: Path) -> None:
     """The sandbox CA (real agencies); practice certificates are made on first use."""
     generate(storage / "pki", [])
+
+
+async def test_a_ministry_twin_is_no_unit_to_report_or_forward_to(
+    session: AsyncSession, team: Team
+) -> None:
+    from motcua.monitoring import repository as monitoring
+    from motcua.monitoring.models import TaskLevel
+    from motcua.workflow import repository as workflow
+
+    twin, _ = await practice.prepare(session, team.ministry.code)
+    reporting = {id_ for id_, _ in await monitoring.agencies_for_level(session, TaskLevel.ministry)}
+    assert team.ministry.id in reporting and twin.id not in reporting
+    assert await monitoring.reporting_agency(session, twin.code) is None
+    offered = {a.id for a in await workflow.forward_candidates(session, "ministry", set())}
+    assert team.ministry.id in offered and twin.id not in offered
+
+
+async def test_the_deadline_sweep_never_flags_or_tells_about_practice(
+    session: AsyncSession, team: Team
+) -> None:
+    from datetime import timedelta
+
+    from motcua.core import clock
+    from motcua.workflow import tasks
+
+    twin = await practice.enter(session, team.tokens[RECEIVER])
+    subject = await subject_for_token(session, team.tokens[RECEIVER])
+    new = next(c for c, k in (await _practice_codes(session, twin.id)).items() if k == "receive")
+    await service.claim(session, subject, new)  # the officer is the assignee, with an address
+    case = await session.scalar(select(WorkflowCase).join(Dossier).where(Dossier.code == new))
+    assert case is not None
+    case.due_at = clock.now() - timedelta(days=3)
+    await session.flush()
+    await tasks.sweep(session)
+    await session.refresh(case)
+    assert case.flag is None
