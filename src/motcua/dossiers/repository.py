@@ -127,7 +127,8 @@ async def insert_unless_key_taken(
     dossier that holds the key. One round trip on PostgreSQL; on SQLite the dossier, then an
     executemany of the items, the event and the other modules' rows (``on_created``). The
     answer is the dossier with its items and first event, made from the values written."""
-    values = {"version": 1, **values}
+    # A submission is never a practice dossier (workflow.practice writes those itself).
+    values = {"version": 1, "practice": False, **values}
     connection = await session.connection()  # Core statements: no ORM step on the way
     dialect = connection.dialect.name
     if dialect == "postgresql":
