@@ -44,6 +44,7 @@ demo-data: install
 	$(BIN)/motcua legacy demo
 	$(BIN)/motcua offers demo
 	$(BIN)/motcua assisted demo
+	$(BIN)/motcua workflow practice --with-officers
 
 APT_INSTALL = if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $(1) >/dev/null; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq $(1) >/dev/null; fi

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Date,
     Enum,
     ForeignKey,
@@ -17,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    false,
 )
 from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 from sqlalchemy.sql import FromClause, Insert
@@ -119,6 +121,8 @@ class Dossier(Base):
     idempotency_key: Mapped[str] = mapped_column(String(200))
     request_hash: Mapped[str] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer)
+    # A synthetic dossier of a practice agency: never counted, tracked or verified as real.
+    practice: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     items: Mapped[list["DossierItem"]] = relationship(
         back_populates="dossier", lazy="raise", order_by="DossierItem.position"

@@ -127,7 +127,8 @@ async def insert_unless_key_taken(
     dossier that holds the key. One round trip on PostgreSQL; on SQLite the dossier, then an
     executemany of the items, the event and the other modules' rows (``on_created``). The
     answer is the dossier with its items and first event, made from the values written."""
-    values = {"version": 1, **values}
+    # A submission is never a practice dossier (workflow.practice writes those itself).
+    values = {"version": 1, "practice": False, **values}
     connection = await session.connection()  # Core statements: no ORM step on the way
     dialect = connection.dialect.name
     if dialect == "postgresql":
@@ -284,8 +285,10 @@ def _submission_facts(dialect: str) -> Any:
         .where(ids)
         .subquery("given")
     )
-    agency = select(Agency.id).where(Agency.code == bindparam("agency")).scalar_subquery()
-    level = select(Agency.level).where(Agency.code == bindparam("agency")).scalar_subquery()
+    # A practice twin (workflow.practice) is no agency to file at: it is not found.
+    real = Agency.practice_of_id.is_(None)
+    agency = select(Agency.id).where(Agency.code == bindparam("agency"), real).scalar_subquery()
+    level = select(Agency.level).where(Agency.code == bindparam("agency"), real).scalar_subquery()
     one_row = select(literal(1).label("one")).subquery("one_row")
     return (
         select(agency, in_force.c.id, in_force.c.published_at, level, *given.c)

@@ -711,6 +711,12 @@ async def mine(
 async def track(session: AsyncSession, code: str, secret: str) -> TrackingView:
     """Public tracking: a wrong code and a wrong secret get the same answer."""
     dossier = await repository.plain_by_code(session, code.strip())
+    if dossier is not None and dossier.practice:
+        raise NotFound(
+            "Mã này là mã hồ sơ thực hành của cán bộ (dữ liệu mẫu), không phải hồ sơ của người "
+            "dân; hãy nhập mã hồ sơ ghi trên giấy tiếp nhận.",
+            code="practice-dossier",
+        )
     if dossier is None or not hmac.compare_digest(
         hash_secret(dossier.tracking_salt, secret), dossier.secret_hash
     ):

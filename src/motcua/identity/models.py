@@ -4,7 +4,7 @@ session is a signed cookie, see ``identity.citizens``)."""
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, Enum, ForeignKey, String
+from sqlalchemy import Boolean, Enum, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from motcua.core.models import Base, UtcDateTime
@@ -52,3 +52,5 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The session is in practice mode: the officer acts in their agency's practice twin.
+    practice: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

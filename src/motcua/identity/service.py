@@ -46,6 +46,10 @@ class Subject:
     agency_level: AgencyLevel
     unit_code: str | None
     personal_id: str | None = None
+    # Practice mode (workflow.practice): the agency above is the practice twin of the
+    # officer's own agency, whose id is kept here.
+    practice: bool = False
+    real_agency_id: int | None = None
 
 
 def hash_token(token: str) -> str:
@@ -139,6 +143,10 @@ async def subject_for_token(
         raise Unauthenticated(
             "Phiên đăng nhập đã hết hạn. Hãy đăng nhập lại.", code="expired-token"
         )
+    real_agency_id = agency.id
+    if api_token.practice:
+        twin = await units.practice_twin(session, agency.id)
+        agency = twin or agency
     return Subject(
         officer_id=officer.id,
         username=officer.username,
@@ -150,6 +158,8 @@ async def subject_for_token(
         agency_level=agency.level,
         unit_code=agency.unit_code,
         personal_id=officer.personal_id,
+        practice=agency.id != real_agency_id,
+        real_agency_id=real_agency_id,
     )
 
 

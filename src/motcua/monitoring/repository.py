@@ -64,7 +64,11 @@ async def reporting_agency(
         province = admin.code if admin.level == UnitLevel.province else admin.province_code
         return agency, province, unit
     ministry = await session.scalar(
-        select(Agency).where(Agency.code == unit, Agency.kind == AgencyKind.ministry)
+        select(Agency).where(
+            Agency.code == unit,
+            Agency.kind == AgencyKind.ministry,
+            Agency.practice_of_id.is_(None),  # a practice twin (workflow.practice) reports nothing
+        )
     )
     return None if ministry is None else (ministry, None, unit)
 
@@ -75,7 +79,9 @@ async def agencies_for_level(
     """(agency id, province code) of every unit that must do tasks of ``level``."""
     if level == TaskLevel.ministry:
         rows = await session.execute(
-            select(Agency.id, Agency.unit_code).where(Agency.kind == AgencyKind.ministry)
+            select(Agency.id, Agency.unit_code).where(
+                Agency.kind == AgencyKind.ministry, Agency.practice_of_id.is_(None)
+            )
         )
         return [(id_, None) for id_, _ in rows]
     statement = (

@@ -75,7 +75,12 @@ async def papers_not_cut(session: AsyncSession, query: Query) -> PapersOut:
                     Requirement.key == DossierItem.requirement_key,
                 ),
             )
-            .where(Dossier.received_at >= since, Dossier.received_at < until, served)
+            .where(
+                Dossier.received_at >= since,
+                Dossier.received_at < until,
+                Dossier.practice.is_(False),
+                served,
+            )
             .group_by(Dossier.procedure_code, Dossier.receiving_agency_id, Dossier.channel)
             .order_by(not_cut.desc())
             .limit(TOP)

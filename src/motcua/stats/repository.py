@@ -52,7 +52,8 @@ async def histories(session: AsyncSession, ids: Sequence[int]) -> list[History]:
             .join(ProcedureVersion, ProcedureVersion.id == Dossier.procedure_version_id)
             .join(Agency, Agency.id == Dossier.receiving_agency_id)
             .outerjoin(unit, unit.code == Agency.unit_code)
-            .where(Dossier.id.in_(ids))
+            # Practice dossiers (workflow.practice) never count.
+            .where(Dossier.id.in_(ids), Dossier.practice.is_(False))
         )
     ).all()
     sources: dict[int, list[str]] = defaultdict(list)
@@ -120,9 +121,11 @@ async def changed_dossiers(
     fact = aliased(DossierFact)
     by_events = (
         select(DossierEvent.dossier_id)
+        .join(Dossier, Dossier.id == DossierEvent.dossier_id)
         .outerjoin(fact, fact.dossier_id == DossierEvent.dossier_id)
         .where(
             DossierEvent.id > after_event,
+            Dossier.practice.is_(False),  # practice dossiers never get a fact
             or_(fact.dossier_id.is_(None), fact.last_event_id < DossierEvent.id),
         )
     )
@@ -132,6 +135,7 @@ async def changed_dossiers(
         .outerjoin(fact, fact.dossier_id == Dossier.id)
         .where(
             Violation.id > after_violation,
+            Dossier.practice.is_(False),
             or_(fact.dossier_id.is_(None), fact.last_violation_id < Violation.id),
         )
     )
@@ -143,7 +147,10 @@ async def changed_dossiers(
 async def all_dossier_ids(session: AsyncSession, after: int, limit: int) -> list[int]:
     return list(
         await session.scalars(
-            select(Dossier.id).where(Dossier.id > after).order_by(Dossier.id).limit(limit)
+            select(Dossier.id)
+            .where(Dossier.id > after, Dossier.practice.is_(False))
+            .order_by(Dossier.id)
+            .limit(limit)
         )
     )
 

@@ -2,7 +2,7 @@
 
 import enum
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Index, String, true
+from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from motcua.core.models import Base
@@ -90,3 +90,5 @@ class Agency(Base):
         ForeignKey("admin_units.code"), index=True, default=None
     )
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), default=None)
+    # A practice twin (Chế độ thực hành) names the real agency it mirrors; real agencies: None.
+    practice_of_id: Mapped[int | None] = mapped_column(Integer, default=None)

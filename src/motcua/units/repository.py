@@ -69,7 +69,15 @@ async def agencies_by_codes(session: AsyncSession, codes: set[str]) -> dict[str,
     return {a.code: a for a in result}
 
 
-_AGENCY_BY_CODE = select(Agency).where(Agency.code == bindparam("code"))
+# Real agencies only: a practice twin (workflow.practice) is never named by its code.
+_AGENCY_BY_CODE = select(Agency).where(
+    Agency.code == bindparam("code"), Agency.practice_of_id.is_(None)
+)
+
+
+async def practice_twin(session: AsyncSession, agency_id: int) -> Agency | None:
+    """The practice twin of an agency (workflow.practice), if it has one."""
+    return await session.scalar(select(Agency).where(Agency.practice_of_id == agency_id))
 
 
 async def agency_by_code(session: AsyncSession, code: str) -> Agency | None:
@@ -85,7 +93,13 @@ async def agencies(
     limit: int = 100,
     offset: int = 0,
 ) -> Sequence[Agency]:
-    statement = select(Agency).order_by(Agency.level, Agency.code).limit(limit).offset(offset)
+    statement = (
+        select(Agency)
+        .where(Agency.practice_of_id.is_(None))
+        .order_by(Agency.level, Agency.code)
+        .limit(limit)
+        .offset(offset)
+    )
     if level is not None:
         statement = statement.where(Agency.level == level)
     if kind is not None:

@@ -32,6 +32,7 @@ class OfficerView:
     full_name: str
     role: str
     agency_name: str
+    practice: bool = False  # the session is in practice mode (workflow.practice): the band
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class Viewer:
     role_label: str | None
     links: tuple[Link, ...]
     sign_out: str | None  # the form action that signs this person out
+    practice: bool = False  # shows the "THỰC HÀNH" band on every page
 
 
 ROLE_LABELS = {
@@ -138,7 +140,7 @@ def viewer_of(request: Request) -> Viewer:
             role = None
         links = OFFICER_MENUS.get(role, (MONITORING,)) if role else (MONITORING,)
         label = ROLE_LABELS.get(role) if role else None
-        return Viewer("officer", officer.full_name, label, links, "/logout")
+        return Viewer("officer", officer.full_name, label, links, "/logout", officer.practice)
     citizen = citizen_from(request)
     if citizen is not None:
         return Viewer("citizen", citizen.full_name, None, CITIZEN, "/dang-xuat")

@@ -14,7 +14,7 @@ from motcua.core.errors import NotFound
 from motcua.dossiers import service as dossiers
 from motcua.dossiers.models import Dossier, DossierState
 from motcua.workflow import repository
-from motcua.workflow.service import SUPPLEMENT_REASONS
+from motcua.workflow.supplements import SUPPLEMENT_REASONS
 
 
 @dataclass(frozen=True)

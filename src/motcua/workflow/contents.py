@@ -42,7 +42,7 @@ from motcua.workflow.schemas import (
     ResultOut,
     SupplementOut,
 )
-from motcua.workflow.service import SUPPLEMENT_REASONS
+from motcua.workflow.supplements import SUPPLEMENT_REASONS
 
 MIN_REASON = 10
 DISCLOSURE_NAMES = {"personal-number": "Xem số định danh đầy đủ", "file": "Mở tệp của hồ sơ"}

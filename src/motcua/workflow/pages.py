@@ -27,7 +27,15 @@ from motcua.identity.service import Subject
 from motcua.legacy import service as legacy
 from motcua.units.models import Agency
 from motcua.web.templating import render, templates
-from motcua.workflow import contents, guidance, hooks, repository, service, subjects
+from motcua.workflow import (
+    contents,
+    guidance,
+    hooks,
+    practice_pages,
+    repository,
+    service,
+    subjects,
+)
 from motcua.workflow.api import PDF_CAP, inline_file
 from motcua.workflow.definitions import StepKind
 from motcua.workflow.schemas import CaseOut, QueueItem, VisitOut
@@ -530,3 +538,7 @@ async def verify_file(
         return await _verify_page(request, session, verify_code, check, 422)
     out = await service.check_file(session, verify_code, data)
     return await _verify_page(request, session, verify_code, out.model_dump())
+
+
+# Practice mode's own pages (workflow.practice_pages) come with the officer pages.
+router.include_router(practice_pages.router)

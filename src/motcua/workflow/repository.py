@@ -208,6 +208,7 @@ async def valid_results(
             Dossier.applicant_number == subject,
             ResultDocument.revoked_at.is_(None),
             Dossier.procedure_code.in_(producers),
+            Dossier.practice.is_(False),  # a practice result is evidence of nothing
         )
         .options(defer(ResultDocument.pdf, raiseload=True))
         .order_by(ResultDocument.issued_at.desc(), ResultDocument.verify_code)
@@ -227,6 +228,7 @@ async def due_cases(
             WorkflowCase.open.is_(True),
             WorkflowCase.paused_at.is_(None),
             WorkflowCase.due_at < before,
+            Dossier.practice.is_(False),  # nobody is ever told about a practice dossier
         )
         .order_by(WorkflowCase.due_at)
         .limit(limit)
@@ -262,7 +264,11 @@ async def count_visits(session: AsyncSession, dossier_id: int) -> int:
 async def forward_candidates(session: AsyncSession, level: str, near: set[int]) -> Sequence[Agency]:
     """Agencies a dossier may be forwarded to at ``level``: every ministry, or, for a province
     or a commune, the agencies the dossier already passed and their parents (its own chain)."""
-    every = select(Agency).where(Agency.level == level, Agency.kind != AgencyKind.service_centre)
+    every = select(Agency).where(
+        Agency.level == level,
+        Agency.kind != AgencyKind.service_centre,
+        Agency.practice_of_id.is_(None),  # never a practice twin (workflow.practice)
+    )
     if level == "ministry":
         return (await session.scalars(every.order_by(Agency.name).limit(200))).all()
     parents = select(Agency.parent_id).where(Agency.id.in_(near))

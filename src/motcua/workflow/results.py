@@ -114,6 +114,10 @@ def render(
         pdf.set_font("DejaVu", style, size)
         pdf.multi_cell(0, size * 0.55, text, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
+    if dossier.practice:
+        line("BẢN THỰC HÀNH - KHÔNG CÓ GIÁ TRỊ PHÁP LÝ", 14, "B", "C")
+        line("Hồ sơ mẫu dùng để cán bộ thực hành; không phải kết quả của người dân.", 9, "", "C")
+        pdf.ln(3)
     line(agency.name.upper(), 11, "B", "C")
     line("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 11, "B", "C")
     line("Độc lập - Tự do - Hạnh phúc", 11, "", "C")
@@ -143,8 +147,15 @@ def render(
     return bytes(pdf.output())
 
 
-def sign(data: bytes, agency_code: str, agency_name: str = "") -> tuple[bytes, str]:
+def sign(
+    data: bytes, agency_code: str, agency_name: str = "", *, practice: bool = False
+) -> tuple[bytes, str]:
     folder = pki_dir()
+    if practice:
+        from motcua.workflow.practice_pki import practice_certificate
+
+        cert, key = practice_certificate(folder, agency_code, agency_name)
+        return _signed(data, cert, key, ()), subject_of(cert)
     cert = folder / "agencies" / f"{agency_code}.pem"
     key = folder / "agencies" / f"{agency_code}.key"
     settings = get_settings()
@@ -164,8 +175,18 @@ def sign(data: bytes, agency_code: str, agency_name: str = "") -> tuple[bytes, s
             "cấp chứng thư số cho cơ quan, rồi ký lại.",
             code="signing-key-missing",
         )
+    signed = _signed(data, cert, key, (str(folder / "ca.pem"),))
+    return signed, subject_of(cert)
+
+
+def subject_of(cert: Path) -> str:
+    """The certificate's subject in its one-line form (``Common Name: …, Country: VN``)."""
+    return str(load_cert_from_pemder(str(cert)).subject.human_friendly)  # type: ignore[no-untyped-call]
+
+
+def _signed(data: bytes, cert: Path, key: Path, chain: tuple[str, ...]) -> bytes:
     signer = signers.SimpleSigner.load(  # type: ignore[no-untyped-call]
-        str(key), str(cert), ca_chain_files=(str(folder / "ca.pem"),), key_passphrase=None
+        str(key), str(cert), ca_chain_files=chain, key_passphrase=None
     )
     assert signer is not None
     writer = IncrementalPdfFileWriter(io.BytesIO(data))
@@ -174,8 +195,7 @@ def sign(data: bytes, agency_code: str, agency_name: str = "") -> tuple[bytes, s
         signers.PdfSignatureMetadata(field_name="KetQua", reason="Ký kết quả"),
         signer=signer,
     )
-    subject = signer.signing_cert.subject.human_friendly
-    return out.getvalue(), subject
+    return bytes(out.getvalue())
 
 
 async def issue(
@@ -190,7 +210,9 @@ async def issue(
     unsigned = await asyncio.to_thread(
         render, dossier, agency, summary, verify_code, answers, people, title
     )
-    signed, subject = await asyncio.to_thread(sign, unsigned, agency.code, agency.name)
+    signed, subject = await asyncio.to_thread(
+        sign, unsigned, agency.code, agency.name, practice=dossier.practice
+    )
     document = ResultDocument(
         verify_code=verify_code,
         dossier_id=dossier.id,

@@ -263,6 +263,10 @@ class VerifyOut(BaseModel):
     revoked: bool
     revoked_at: datetime | None
     revoked_reason: str | None
+    practice: bool = Field(
+        default=False,
+        description="Signed in practice mode on a synthetic dossier: not a valid result.",
+    )
 
 
 class FileCheckOut(BaseModel):

@@ -1,0 +1,111 @@
+"""The officer's queue and the full view of one dossier they decide on."""
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from motcua.core import clock
+from motcua.core.calendar import get_calendar
+from motcua.dossiers import repository as dossiers_repository
+from motcua.dossiers import service as dossiers
+from motcua.identity.service import Subject
+from motcua.workflow import repository
+from motcua.workflow.schemas import (
+    CaseOut,
+    QueueItem,
+    QueuePage,
+    VisitOut,
+)
+from motcua.workflow.work import load_work, working_days_between
+
+# --- queue and view -------------------------------------------------------------------------------
+
+
+async def queue(
+    session: AsyncSession,
+    subject: Subject,
+    *,
+    after_due: datetime | None = None,
+    after_id: int | None = None,
+    limit: int = 50,
+    mine: bool = False,
+) -> QueuePage:
+    after = (after_due, after_id) if after_due is not None and after_id is not None else None
+    rows = await repository.queue(session, subject, after=after, limit=limit + 1, mine=mine)
+    now = clock.now()
+    page = rows[:limit]
+    items = [
+        QueueItem(
+            code=d.code,
+            procedure_code=d.procedure_code,
+            procedure_name=d.procedure_name,
+            state=d.state,
+            step=c.step_kind,
+            due_at=c.due_at,
+            overdue=c.paused_at is None and c.due_at < now,
+            paused=c.paused_at is not None,
+            flag=c.flag,
+            assignee_id=c.assignee_id,
+            version=d.version,
+        )
+        for c, d in page
+    ]
+    last = page[-1][0] if len(rows) > limit else None
+    return QueuePage(
+        items=items,
+        next_after_due=last.due_at if last else None,
+        next_after_id=last.dossier_id if last else None,
+    )
+
+
+async def case_view(session: AsyncSession, subject: Subject, code: str) -> CaseOut:
+    """Everything the officer decides on: the applicant (number masked), every item with its
+    content, what was asked and issued, the route, the clock and the history."""
+    from motcua.workflow import contents
+
+    work = await load_work(session, subject, code, None)
+    visits = await repository.visits(session, work.dossier.id)
+    agencies = await dossiers_repository.agencies_by_id(session, {v.agency_id for v in visits})
+    read = await contents.contents(session, work.dossier, work.case, subject)
+    calendar = get_calendar()
+    left = None
+    if work.case.paused_at is None and work.case.open:
+        today = calendar.localise(clock.now()).date()
+        due = calendar.localise(work.case.due_at).date()
+        left = (
+            working_days_between(today, due) if due >= today else -working_days_between(due, today)
+        )
+    return CaseOut(
+        dossier=contents.masked_history(
+            dossiers.to_out(work.dossier, agencies[visits[0].agency_id].code)
+        ),
+        applicant=read.applicant,
+        contents=read.items,
+        supplements=read.supplements,
+        result=read.result,
+        disclosures=read.disclosures,
+        working_days_left=left,
+        version=work.dossier.version,
+        step_index=work.case.step_index,
+        step=work.step.model_dump(mode="json"),
+        steps=[s.model_dump(mode="json") for s in work.definition.steps],
+        current_agency=next(
+            (a.code for a in agencies.values() if a.id == work.case.current_agency_id), ""
+        ),
+        assignee_id=work.case.assignee_id,
+        due_at=work.case.due_at,
+        paused=work.case.paused_at is not None,
+        flag=work.case.flag,
+        apologised=work.case.apologised,
+        visits=[
+            VisitOut(
+                agency_code=agencies[v.agency_id].code,
+                agency_name=agencies[v.agency_id].name,
+                entered_at=v.entered_at,
+                left_at=v.left_at,
+                share_days=v.share_days,
+                used_days=v.used_days,
+            )
+            for v in visits
+        ],
+    )
