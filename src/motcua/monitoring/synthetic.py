@@ -18,6 +18,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.core.models import Base
+from motcua.monitoring.cutoff import is_late, zone
 from motcua.monitoring.models import (
     Assignment,
     ChecklistDay,
@@ -26,6 +27,7 @@ from motcua.monitoring.models import (
     TaskLevel,
     UnitDay,
 )
+from motcua.monitoring.plans import Catalogue, catalogue
 from motcua.monitoring.rules import (
     Status,
     TaskSpec,
@@ -34,7 +36,6 @@ from motcua.monitoring.rules import (
     task_status,
     unit_status,
 )
-from motcua.monitoring.service import Catalogue, catalogue, is_late, zone
 
 
 @dataclass(frozen=True)

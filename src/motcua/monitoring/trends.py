@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from motcua.core.errors import Invalid
 from motcua.monitoring import repository
 from motcua.monitoring.models import TaskLevel, UnitDay
-from motcua.monitoring.service import resolve_scope
+from motcua.monitoring.scope import resolve_scope
 
 MAX_DAYS = 366
 
