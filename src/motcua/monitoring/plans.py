@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.core.errors import Conflict, Invalid, NotFound
 from motcua.core.repository import insert_missing
-from motcua.monitoring import repository
+from motcua.monitoring import repository, unit_queries
 from motcua.monitoring.models import (
     Assignment,
     Indicator,
@@ -22,6 +22,7 @@ from motcua.monitoring.models import (
     Task,
     TaskLevel,
 )
+from motcua.monitoring.organisations import load_organisations
 from motcua.monitoring.rules import (
     BadRules,
     PlanRules,
@@ -89,6 +90,7 @@ async def import_plan(session: AsyncSession, document: PlanDocument) -> Plan:
             done_criterion=item.done_criterion,
             group_key=item.group,
             milestone=item.milestone,
+            unit_kinds=[k.value for k in item.units],
         )
         session.add(row)
         await session.flush()
@@ -108,7 +110,8 @@ async def import_plan(session: AsyncSession, document: PlanDocument) -> Plan:
 async def assign_task(
     session: AsyncSession, task_code: str, exceptions: Mapping[str, str] | None = None
 ) -> int:
-    """Assign a task to every unit of its level; ``exceptions`` maps unit codes to the reason
+    """Assign a task to every unit of its level and kinds (the People's Committees, or the
+    ministries, unless the plan names other kinds); ``exceptions`` maps unit codes to the reason
     they are exempt. Safe to re-run: existing assignments stay as they are."""
     task = await repository.task_by_code(session, task_code)
     if task is None:
@@ -120,10 +123,13 @@ async def assign_task(
             agency_id=agency_id,
             level=task.level,
             province_code=province,
+            bloc=bloc,
             exempt=False,
             exempt_reason=None,
         )
-        for agency_id, province in await repository.agencies_for_level(session, task.level)
+        for agency_id, province, bloc in await unit_queries.agencies_for_task(
+            session, task.level, task.unit_kinds or []
+        )
         if agency_id not in existing
     ]
     await insert_missing(session, Assignment, rows)
@@ -172,6 +178,7 @@ async def plans(session: AsyncSession) -> list[PlanOut]:
                 ),
                 group=task.group_key,
                 milestone=task.milestone,
+                units=list(task.unit_kinds or []),
             )
         )
     return [
@@ -224,6 +231,7 @@ async def plan_document(session: AsyncSession, code: str) -> PlanDocument:
                 ),
                 group=task.group_key,
                 milestone=task.milestone,
+                units=list(task.unit_kinds or []),
             )
             for task, indicator, _ in rows
         ],
@@ -244,7 +252,9 @@ async def import_plan_file(
 
 
 async def seed_plan02(session: AsyncSession) -> str:
-    """Import Plan 02 if absent and assign its tasks (safe to re-run)."""
+    """Import Plan 02 if absent, create the organisations' units and assign its tasks (safe
+    to re-run)."""
+    await load_organisations(session)
     document = plan02_document()
     created = await repository.plan_by_code(session, document.code) is None
     if created:
@@ -265,6 +275,8 @@ class Catalogue:
     ends_on: dict[int, date]
     by_code: dict[str, int]
     levels: dict[int, TaskLevel] = field(default_factory=dict)
+    # the kinds of unit each task is for; empty: the People's Committees (or ministries)
+    kinds: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
     def green_share(self, task_ids: Iterable[int]) -> float:
         """The share of green tasks that makes a unit green: the strictest of its plans'."""
@@ -279,7 +291,7 @@ class Catalogue:
 
 
 async def catalogue(session: AsyncSession) -> Catalogue:
-    specs, rules, ends_on, levels = {}, {}, {}, {}
+    specs, rules, ends_on, levels, kinds = {}, {}, {}, {}, {}
     rows = await repository.tasks_with_indicators(session)
     codes: dict[int, list[str]] = defaultdict(list)
     for task, _, plan in rows:
@@ -292,7 +304,9 @@ async def catalogue(session: AsyncSession) -> Catalogue:
         rules[task.id] = by_plan[plan.id].for_task(task.code)
         ends_on[task.id] = plan.ends_on
         levels[task.id] = task.level
-    return Catalogue(specs, rules, ends_on, {s.code: i for i, s in specs.items()}, levels)
+        kinds[task.id] = tuple(task.unit_kinds or ())
+    by_code = {s.code: i for i, s in specs.items()}
+    return Catalogue(specs, rules, ends_on, by_code, levels, kinds)
 
 
 def spec_of(task: Task, indicator: Indicator) -> TaskSpec:

@@ -38,7 +38,8 @@ from motcua.monitoring.schemas import (
     TaskHistoryRow,
     TaskResult,
 )
-from motcua.monitoring.scope import find_unit, may_report
+from motcua.monitoring.scope import find_unit, lookup_unit, may_report
+from motcua.monitoring.unit_queries import bloc_of
 from motcua.units.models import Agency
 
 MAX_CSV_ROWS = 100_000
@@ -97,7 +98,10 @@ async def _draft(
     submitted_at: datetime,
 ) -> tuple[Draft | None, list[tuple[str, str]]]:
     """Everything that can be wrong with one report, as (code, message) pairs."""
-    found = await repository.reporting_agency(session, unit.strip())
+    try:
+        found = await lookup_unit(session, unit)
+    except Invalid as error:
+        return None, [("bad-unit-code", str(error.message))]
     if found is None:
         return None, [("unknown-unit", f"Không có đơn vị {unit!r}.")]
     agency, province, unit = found
@@ -163,6 +167,7 @@ async def _snapshot(
             agency_id=draft.agency.id,
             level=level,
             province_code=draft.province_code,
+            bloc=bloc_of(draft.agency),
             first_submitted_at=submitted_at,
             on_time=False,
             n_green=0,
@@ -193,6 +198,7 @@ async def _snapshot(
                         task_id=spec.id,
                         level=level,
                         province_code=draft.province_code,
+                        bloc=bloc_of(draft.agency),
                         met=met,
                     )
                 )

@@ -8,10 +8,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.core import clock
 from motcua.core.errors import Invalid, NotFound
-from motcua.monitoring import repository
+from motcua.monitoring import repository, unit_queries
 from motcua.monitoring.models import (
     TaskLevel,
 )
+from motcua.monitoring.repository import Scope
 from motcua.monitoring.rules import (
     Status,
 )
@@ -25,7 +26,9 @@ from motcua.monitoring.schemas import (
     TrendPoint,
     UnitRow,
 )
-from motcua.monitoring.scope import resolve_scope
+from motcua.monitoring.scope import DEFAULT_KIND, blocs_of, kinds_of, resolve_scope
+from motcua.monitoring.unit_queries import public_code
+from motcua.units.models import AgencyKind, CodeStatus
 
 
 def ratio(numerator: int, denominator: int) -> float | None:
@@ -54,9 +57,12 @@ def _figures(level: TaskLevel, expected: tuple[int, int], got: Mapping[str, int]
     )
 
 
-async def summary(session: AsyncSession, day: date, unit: str | None) -> Summary:
-    """Figures for one day at the cut-off, per level and in total (ratios of sums)."""
-    resolved = await resolve_scope(session, unit)
+async def summary(
+    session: AsyncSession, day: date, unit: str | None, kind: str = DEFAULT_KIND
+) -> Summary:
+    """Figures for one day at the cut-off, per level and in total (ratios of sums), over the
+    units of the blocs ``kind`` names (People's Committees and ministries by default)."""
+    resolved = await resolve_scope(session, unit, kind)
     expected = await repository.expected_by_level(session, day, resolved.scope)
     got = await repository.reported_by_level(session, day, resolved.scope)
     levels = [
@@ -95,6 +101,7 @@ async def summary(session: AsyncSession, day: date, unit: str | None) -> Summary
     return Summary(
         day=day,
         scope=resolved.ref,
+        kind=kind,
         own_status=own_status,
         levels=levels,
         total=total,
@@ -102,18 +109,34 @@ async def summary(session: AsyncSession, day: date, unit: str | None) -> Summary
     )
 
 
-async def province_grid(session: AsyncSession, day: date) -> list[ProvinceRow]:
-    """The 34 provinces: own status at the cut-off, and their communes' figures."""
-    own, expected, communes = await repository.province_grid(session, day)
+def combined_status(statuses: list[str | None], expected: int) -> str:
+    """A province's own status over its province-level units of the chosen blocs: green when
+    every one is green; otherwise the worst (red, yellow, then grey for no report at the
+    cut-off). With the People's Committee alone, its own status."""
+    found = [s or Status.grey.value for s in statuses]
+    found += [Status.grey.value] * max(0, expected - len(found))
+    if found and all(s == Status.green.value for s in found):
+        return Status.green.value
+    worst = (s.value for s in (Status.red, Status.yellow, Status.grey) if s.value in found)
+    return next(worst, Status.grey.value)
+
+
+async def province_grid(
+    session: AsyncSession, day: date, kind: str = DEFAULT_KIND
+) -> list[ProvinceRow]:
+    """The 34 provinces: own status at the cut-off, and their communes' figures (of the
+    blocs ``kind`` names)."""
+    scope = Scope(blocs=blocs_of(kind))
+    own, expected, communes = await repository.province_grid(session, day, scope)
     rows = []
     for province in await repository.provinces(session):
         reported, on_time, green = communes.get(province.code, (0, 0, 0))
-        n = expected.get(province.code, 0)
+        own_expected, n = expected.get(province.code, (0, 0))
         rows.append(
             ProvinceRow(
                 code=province.code,
                 name=province.name,
-                status=own.get(province.code) or Status.grey.value,
+                status=combined_status(own.get(province.code, []), own_expected),
                 communes_expected=n,
                 communes_reported=reported,
                 communes_on_time=on_time,
@@ -125,39 +148,52 @@ async def province_grid(session: AsyncSession, day: date) -> list[ProvinceRow]:
     return rows
 
 
-async def communes(session: AsyncSession, province: str, day: date) -> list[UnitRow]:
-    """Drill-down: every commune of a province with its status at the cut-off."""
+async def communes(
+    session: AsyncSession, province: str, day: date, kind: str = DEFAULT_KIND
+) -> list[UnitRow]:
+    """Drill-down: every commune-level unit of a province of the blocs ``kind`` names (the
+    communes' People's Committees by default) with its status at the cut-off."""
     found = await repository.reporting_agency(session, province)
     if found is None or found[0].level.value != "province":
         raise NotFound(f"Không có tỉnh/thành phố mã {province!r}.", code="unknown-province")
-    units = await repository.communes_with_agency(session, province)
-    ids = [agency_id for _, agency_id in units]
+    kinds = kinds_of(blocs_of(kind))
+    units = await unit_queries.province_units(session, province, kinds)
+    ids = [agency.id for agency, _ in units]
     snapshots = await repository.unit_days_on(session, day, ids)
     last = await repository.last_reported(session, day, ids)
     rows = []
-    for unit, agency_id in units:
-        snap = snapshots.get(agency_id)
+    for agency, unit in units:
+        snap = snapshots.get(agency.id)
+        committee = agency.kind == AgencyKind.people_committee
         rows.append(
             UnitRow(
-                code=unit.code,
-                name=unit.name,
+                code=unit.code if committee else agency.code,
+                name=unit.name if committee else agency.name,
                 status=(snap.cutoff_status if snap else None) or Status.grey.value,
                 reported=snap is not None,
                 on_time=snap.on_time if snap else None,
                 first_submitted_at=snap.first_submitted_at if snap else None,
                 tasks_green=snap.n_green if snap else 0,
-                last_reported_on=last.get(agency_id),
+                last_reported_on=last.get(agency.id),
+                kind=agency.kind.value,
+                code_provisional=not committee and agency.code_status == CodeStatus.provisional,
             )
         )
     return rows
 
 
 async def non_reporters(
-    session: AsyncSession, day: date, unit: str | None, limit: int, *, never: bool = False
+    session: AsyncSession,
+    day: date,
+    unit: str | None,
+    limit: int,
+    *,
+    never: bool = False,
+    kind: str = DEFAULT_KIND,
 ) -> list[NonReporter]:
     """Units expected on ``day`` that sent nothing for it, longest silence first; with
     ``never``, only those that have not reported once up to ``day``."""
-    resolved = await resolve_scope(session, unit)
+    resolved = await resolve_scope(session, unit, kind)
     silent = await repository.silent_units(session, day, resolved.scope)
     ids = [agency_id for agency_id, _, _ in silent]
     last = await repository.last_reported(session, day, ids)
@@ -166,7 +202,7 @@ async def non_reporters(
     names = await repository.units_named(session, ids)
 
     def key(item: tuple[int, TaskLevel, str | None]) -> tuple[date, str]:
-        return (last.get(item[0], date.min), names[item[0]].unit_code or names[item[0]].code)
+        return (last.get(item[0], date.min), public_code(names[item[0]]))
 
     rows = []
     for agency_id, level, province in sorted(silent, key=key)[:limit]:
@@ -174,7 +210,7 @@ async def non_reporters(
         last_day = last.get(agency_id)
         rows.append(
             NonReporter(
-                code=agency.unit_code or agency.code,
+                code=public_code(agency),
                 name=agency.name,
                 level=level,
                 province_code=province,
@@ -186,14 +222,19 @@ async def non_reporters(
 
 
 async def trend(
-    session: AsyncSession, unit: str | None, start: date, end: date, level: TaskLevel | None
+    session: AsyncSession,
+    unit: str | None,
+    start: date,
+    end: date,
+    level: TaskLevel | None,
+    kind: str = DEFAULT_KIND,
 ) -> Trend:
     """Per-day rates over a range, and the range's own rates as ratios of sums."""
     if end < start:
         raise Invalid("Ngày bắt đầu phải trước ngày kết thúc.", code="invalid-range")
     if (end - start).days > 366:
         raise Invalid("Khoảng ngày tối đa 366 ngày.", code="range-too-long")
-    resolved = await resolve_scope(session, unit)
+    resolved = await resolve_scope(session, unit, kind)
     windows = await repository.window_counts(session, resolved.scope, level)
     counts = await repository.daily_counts(session, start, end, resolved.scope, level)
     points = []

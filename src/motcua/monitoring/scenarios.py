@@ -102,7 +102,9 @@ def _active(cat: Catalogue, level: TaskLevel, day: date) -> dict[str, TaskSpec]:
     return {
         spec.code: spec
         for task_id, spec in sorted(cat.specs.items())
-        if cat.levels[task_id] == level and spec.starts_on <= day <= cat.ends_on[task_id]
+        if cat.levels[task_id] == level
+        and not cat.kinds.get(task_id)  # the People's Committees' and ministries' tasks
+        and spec.starts_on <= day <= cat.ends_on[task_id]
     }
 
 
