@@ -17,8 +17,16 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from motcua.core.repository import insert_missing
-from motcua.units.models import AdminUnit, Agency, AgencyKind, AgencyLevel, CodeStatus, UnitLevel
+from motcua.core.repository import conflict_insert
+from motcua.units.models import (
+    ORGANISATION_KINDS,
+    AdminUnit,
+    Agency,
+    AgencyKind,
+    AgencyLevel,
+    CodeStatus,
+    UnitLevel,
+)
 
 
 @dataclass(frozen=True)
@@ -161,14 +169,15 @@ async def load_organisations(session: AsyncSession, provinces: Sequence[str] | N
             (AdminUnit.code.in_(provinces)) | (AdminUnit.province_code.in_(provinces))
         )
     rows = organisation_rows((await session.scalars(statement)).all())
-    await insert_missing(
-        session, Agency, [{k: v for k, v in r.items() if k != "parent_code"} for r in rows]
+    insert = conflict_insert(session.get_bind().dialect.name)
+    await session.execute(  # executemany: one statement compiled for every row
+        insert(Agency).on_conflict_do_nothing(),
+        [{k: v for k, v in r.items() if k != "parent_code"} for r in rows],
     )
-    codes = {r["code"] for r in rows} | {r["parent_code"] for r in rows if r["parent_code"]}
     ids = {
         code: id_
         for code, id_ in await session.execute(
-            select(Agency.code, Agency.id).where(Agency.code.in_(codes))
+            select(Agency.code, Agency.id).where(Agency.kind.in_(ORGANISATION_KINDS))
         )
     }
     updates = [

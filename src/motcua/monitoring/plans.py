@@ -12,10 +12,8 @@ import yaml
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.core.errors import Conflict, Invalid, NotFound
-from motcua.core.repository import insert_missing
 from motcua.monitoring import repository, unit_queries
 from motcua.monitoring.models import (
-    Assignment,
     Indicator,
     IndicatorKind,
     Plan,
@@ -116,26 +114,10 @@ async def assign_task(
     task = await repository.task_by_code(session, task_code)
     if task is None:
         raise NotFound(f"Không có nhiệm vụ {task_code}.", code="unknown-task")
-    existing = await repository.existing_assignments(session, task.id)
-    rows = [
-        dict(
-            task_id=task.id,
-            agency_id=agency_id,
-            level=task.level,
-            province_code=province,
-            bloc=bloc,
-            exempt=False,
-            exempt_reason=None,
-        )
-        for agency_id, province, bloc in await unit_queries.agencies_for_task(
-            session, task.level, task.unit_kinds or []
-        )
-        if agency_id not in existing
-    ]
-    await insert_missing(session, Assignment, rows)
+    assigned = await unit_queries.assign_all(session, task.id, task.level, task.unit_kinds or [])
     for unit, reason in (exceptions or {}).items():
         await set_exemption(session, task_code, unit, reason)
-    return len(rows)
+    return assigned
 
 
 async def set_exemption(

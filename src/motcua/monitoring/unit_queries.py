@@ -2,11 +2,13 @@
 task goes to (by level and kind), and a province's commune-level units of chosen blocs."""
 
 from collections.abc import Collection, Sequence
+from typing import Any
 
-from sqlalchemy import case, select
+from sqlalchemy import case, false, literal, null, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from motcua.monitoring.models import TaskLevel
+from motcua.core.repository import conflict_insert
+from motcua.monitoring.models import Assignment, TaskLevel
 from motcua.units.models import (
     BLOC_OF_KIND,
     ORGANISATION_KINDS,
@@ -39,7 +41,7 @@ def bloc_of(agency: Agency) -> str:
     return BLOC_OF_KIND.get(agency.kind, Bloc.government).value
 
 
-def _province_of() -> object:
+def _province_of() -> Any:
     return case(
         (AdminUnit.level == UnitLevel.province, AdminUnit.code), else_=AdminUnit.province_code
     )
@@ -51,7 +53,7 @@ async def organisation_agency(
     """An organisation's unit by its code, with its province code (None at the centre)."""
     row = (
         await session.execute(
-            select(Agency, _province_of())  # type: ignore[call-overload]
+            select(Agency, _province_of())
             .outerjoin(AdminUnit, AdminUnit.code == Agency.unit_code)
             .where(Agency.code == code, Agency.kind.in_(ORGANISATION_KINDS))
         )
@@ -62,21 +64,30 @@ async def organisation_agency(
     return agency, province, code
 
 
-async def agencies_for_task(
-    session: AsyncSession, level: TaskLevel, kinds: Collection[str]
-) -> Sequence[tuple[int, str | None, str]]:
-    """(agency id, province code, bloc) of every unit of ``level`` and one of ``kinds`` (the
-    People's Committees, or the ministries, when ``kinds`` is empty)."""
+async def assign_all(
+    session: AsyncSession, task_id: int, level: TaskLevel, kinds: Collection[str]
+) -> int:
+    """Assign a task to every unit of ``level`` and one of ``kinds`` (the People's Committees,
+    or the ministries, when ``kinds`` is empty) that does not have it yet, in one INSERT …
+    SELECT; the number of new assignments."""
     wanted = [AgencyKind(k) for k in kinds] or list(DEFAULT_KINDS[level])
-    statement = (
-        select(Agency.id, _province_of(), Agency.kind)  # type: ignore[call-overload]
+    bloc = case(
+        *[(Agency.kind == kind, b.value) for kind, b in BLOC_OF_KIND.items()],
+        else_=Bloc.government.value,
+    )
+    province = null() if level == TaskLevel.ministry else _province_of()
+    rows = (
+        select(literal(task_id), Agency.id, literal(level.value), province, bloc, false(), null())
         .outerjoin(AdminUnit, AdminUnit.code == Agency.unit_code)
         .where(Agency.kind.in_(wanted), Agency.level == AgencyLevel(level.value))
     )
-    return [
-        (id_, None if level == TaskLevel.ministry else province, BLOC_OF_KIND[kind].value)
-        for id_, province, kind in await session.execute(statement)
-    ]
+    columns = ["task_id", "agency_id", "level", "province_code", "bloc", "exempt",
+               "exempt_reason"]  # fmt: skip
+    insert = conflict_insert(session.get_bind().dialect.name)
+    result = await session.execute(
+        insert(Assignment).from_select(columns, rows).on_conflict_do_nothing()
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def province_units(
