@@ -252,6 +252,8 @@ async def test_an_organisation_reports_only_for_itself(
     )
     assert accepted.status_code == 201, accepted.text
     assert accepted.json()["status"] == "green" and await stored() == before + 1
+    form = await client.get("/monitoring/report", params={"date": str(DAY)}, headers=own)
+    assert form.status_code == 200 and "Quán triệt đến chi bộ" in form.text
     # the Party committee's report leaves the People's Committees' figures as they were
     committees = await service.summary(session, DAY, PROVINCE)
     assert level(committees.levels, "commune").reported == 0

@@ -22,6 +22,7 @@ from motcua.monitoring.models import (
     TaskLevel,
     UnitDay,
 )
+from motcua.monitoring.organisations import is_organisation_code
 from motcua.monitoring.plans import Catalogue, catalogue
 from motcua.monitoring.rules import (
     BadValue,
@@ -368,5 +369,8 @@ async def report_versions(
 
 
 def own_unit(subject: Subject) -> str:
-    """The code an officer reports under by default."""
+    """The code an officer reports under by default: an organisation's officer under the
+    organisation's code, others under their commune's or province's code (or the agency's)."""
+    if is_organisation_code(subject.agency_code):
+        return subject.agency_code
     return subject.unit_code or subject.agency_code
