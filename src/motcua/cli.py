@@ -711,7 +711,7 @@ def bench_monitoring(
     rounds: int = 30,
     output: Path = Path("docs/benchmarks.md"),
 ) -> None:
-    """National summary and province drill-down over 3,372 units x 20 tasks x 180 days."""
+    """National summary and province drill-down over every reporting unit x 180 days."""
     from motcua.bench.monitoring import run_monitoring_bench
 
     typer.echo(run_monitoring_bench(postgres_url, days, rounds, output))

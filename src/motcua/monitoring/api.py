@@ -1,7 +1,7 @@
 """JSON routes: plans, reports (single and CSV), and one route per roll-up figure."""
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, UploadFile
 
@@ -32,6 +32,14 @@ UNIT_PATTERN = r"^[0-9A-Z.]{1,35}$"
 Unit = Annotated[
     str | None,
     Query(pattern=UNIT_PATTERN, description="Province/commune code or ministry agency code"),
+]
+Kind = Annotated[
+    Literal["government", "party", "front", "all"],
+    Query(
+        description="Units counted: government (People's Committees, ministries, the National "
+        "Assembly Office; the default), party (Party committees), front (the Fatherland Front "
+        "and mass organisations) or all"
+    ),
 ]
 Day = Annotated[date | None, Query(alias="date", description="Day (default: today)")]
 MAX_UPLOAD = 5 * 1024 * 1024
@@ -85,20 +93,27 @@ async def report_history(
 
 
 @router.get("/summary", response_model=Summary)
-async def summary(session: RequestSession, day: Day = None, unit: Unit = None) -> Summary:
-    return await service.summary(session, day or clock.today(), unit)
+async def summary(
+    session: RequestSession, day: Day = None, unit: Unit = None, kind: Kind = "government"
+) -> Summary:
+    return await service.summary(session, day or clock.today(), unit, kind)
 
 
 @router.get("/provinces", response_model=list[ProvinceRow])
-async def provinces(session: RequestSession, day: Day = None) -> list[ProvinceRow]:
-    return await service.province_grid(session, day or clock.today())
+async def provinces(
+    session: RequestSession, day: Day = None, kind: Kind = "government"
+) -> list[ProvinceRow]:
+    return await service.province_grid(session, day or clock.today(), kind)
 
 
 @router.get("/provinces/{code}/communes", response_model=list[UnitRow])
 async def communes(
-    code: Annotated[str, Path(pattern=r"^\d{2}$")], session: RequestSession, day: Day = None
+    code: Annotated[str, Path(pattern=r"^\d{2}$")],
+    session: RequestSession,
+    day: Day = None,
+    kind: Kind = "government",
 ) -> list[UnitRow]:
-    return await service.communes(session, code, day or clock.today())
+    return await service.communes(session, code, day or clock.today(), kind)
 
 
 @router.get("/non-reporters", response_model=list[NonReporter])
@@ -108,8 +123,11 @@ async def non_reporters(
     unit: Unit = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
     never: Annotated[bool, Query(description="Only units that never reported")] = False,
+    kind: Kind = "government",
 ) -> list[NonReporter]:
-    return await service.non_reporters(session, day or clock.today(), unit, limit, never=never)
+    return await service.non_reporters(
+        session, day or clock.today(), unit, limit, never=never, kind=kind
+    )
 
 
 @router.get("/readiness", response_model=list[Readiness])
@@ -139,5 +157,6 @@ async def trend(
     end: date,
     unit: Unit = None,
     level: TaskLevel | None = None,
+    kind: Kind = "government",
 ) -> Trend:
-    return await service.trend(session, unit, start, end, level)
+    return await service.trend(session, unit, start, end, level, kind)

@@ -33,6 +33,7 @@ PLAN_COLUMNS = [
 TASK_COLUMNS = [
     "code", "title", "level", "starts_on", "deadline", "done_criterion",
     "indicator_kind", "indicator_target", "indicator_unit_label", "group", "milestone",
+    "units",
 ]  # fmt: skip
 CHECKLIST_COLUMNS = ["task_code", "key", "label", "source", "illustrative"]
 SUFFIXES = (".yaml", ".yml", ".xlsx")
@@ -224,6 +225,7 @@ def read_xlsx(content: bytes) -> PlanDocument:
         }
         row["indicator"] = {k: v for k, v in indicator.items() if v is not None}
         row["milestone"] = _boolean(row.get("milestone"))
+        row["units"] = [k.strip() for k in str(row.get("units") or "").split(";") if k.strip()]
         for column in ("code", "title", "done_criterion"):
             if column in row:
                 row[column] = _text(row[column])
@@ -308,6 +310,7 @@ def write_xlsx(document: PlanDocument) -> bytes:
                 task.indicator.unit_label,
                 task.group,
                 task.milestone,
+                "; ".join(k.value for k in task.units) or None,
             ]
         )
         for item in task.indicator.items:

@@ -77,6 +77,9 @@ class Task(Base):
     group_key: Mapped[str | None] = mapped_column(String(40), default=None)
     # a milestone (mốc) is counted nationally day by day: "24/34 provinces set up their group"
     milestone: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the kinds of unit the task is for (``AgencyKind`` values); empty: the People's Committees
+    # of its level, or the ministries for a central task
+    unit_kinds: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
 
 
 class Indicator(Base):
@@ -107,6 +110,9 @@ class Assignment(Base):
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
     level: Mapped[TaskLevel] = mapped_column(Enum(TaskLevel, native_enum=False, length=16))
     province_code: Mapped[str | None] = mapped_column(String(5), default=None)
+    # khối (``Bloc``): government, party or front; copied like ``province_code`` so the
+    # dashboards' filter needs no join
+    bloc: Mapped[str] = mapped_column(String(12), default="government", server_default="government")
     exempt: Mapped[bool] = mapped_column(Boolean, default=False)
     exempt_reason: Mapped[str | None] = mapped_column(Text, default=None)
 
@@ -145,12 +151,17 @@ class UnitDay(Base):
         Index("ix_monitoring_unit_days_agency_day", "agency_id", "day"),
         # the colours of every day of a plan, read from the index alone (monitoring/trends.py)
         Index("ix_monitoring_unit_days_status", "day", "level", "cutoff_status"),
+        # the same per bloc, for the dashboards' kind filter
+        Index("ix_monitoring_unit_days_bloc", "day", "bloc", "level", "cutoff_status"),
     )
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
     level: Mapped[TaskLevel] = mapped_column(Enum(TaskLevel, native_enum=False, length=16))
     province_code: Mapped[str | None] = mapped_column(String(5), default=None)
+    # khối (``Bloc``): government, party or front; copied like ``province_code`` so the
+    # dashboards' filter needs no join
+    bloc: Mapped[str] = mapped_column(String(12), default="government", server_default="government")
     first_submitted_at: Mapped[datetime] = mapped_column(UtcDateTime)
     on_time: Mapped[bool] = mapped_column(Boolean)
     latest_report_id: Mapped[int] = mapped_column(Integer)
@@ -179,6 +190,9 @@ class ChecklistDay(Base):
     task_id: Mapped[int] = mapped_column(ForeignKey("monitoring_tasks.id"), primary_key=True)
     level: Mapped[TaskLevel] = mapped_column(Enum(TaskLevel, native_enum=False, length=16))
     province_code: Mapped[str | None] = mapped_column(String(5), default=None)
+    # khối (``Bloc``): government, party or front; copied like ``province_code`` so the
+    # dashboards' filter needs no join
+    bloc: Mapped[str] = mapped_column(String(12), default="government", server_default="government")
     met: Mapped[bool] = mapped_column(Boolean)
 
 

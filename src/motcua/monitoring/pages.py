@@ -12,7 +12,7 @@ from motcua.core import clock
 from motcua.core.database import RequestSession
 from motcua.core.errors import Invalid
 from motcua.identity.auth import OptionalOfficer
-from motcua.monitoring import charts, exports, progress, scenarios, service, tables, trends
+from motcua.monitoring import charts, exports, kinds, progress, scenarios, service, tables, trends
 from motcua.monitoring.models import TaskLevel
 from motcua.monitoring.names import task_names
 from motcua.monitoring.rules import STATUS_LABELS, Status
@@ -46,14 +46,24 @@ StatusFilter = Annotated[Status | None, Query(alias="trang-thai")]
 NameFilter = Annotated[str, Query(alias="tim", max_length=100)]
 
 
+def _kind_context(request: Request, khoi: str, anchor: str = "") -> dict[str, object]:
+    params = dict(request.query_params)
+    return {
+        "khoi": khoi,
+        "khoi_suffix": kinds.suffix(khoi),
+        "kind_links": kinds.links(request.url.path, params, khoi, anchor),
+        "kind_names": kinds.KIND_NAMES,
+    }
+
+
 async def _shares(
-    session: AsyncSession, unit: str | None, day: date, plans: trends.Period
+    session: AsyncSession, unit: str | None, day: date, plans: trends.Period, kind: str
 ) -> list[tuple[str, charts.ShareChart]]:
     """Per level, the colours of every day of the plans up to ``day``."""
     span = trends.chart_range(day, plans)
     if span is None:
         return []
-    series = await trends.status_series(session, unit, *span)
+    series = await trends.status_series(session, unit, *span, kind)
     return [(s.level.value, charts.share_chart(s.points)) for s in series]
 
 
@@ -69,12 +79,14 @@ async def overview(
     status: StatusFilter = None,
     name: NameFilter = "",
     sort: Annotated[ProvinceSort, Query(alias="sap-xep")] = "trang-thai",
+    khoi: kinds.Khoi = "chinh-quyen",
 ) -> HTMLResponse:
     chosen = await _day(session, day)
-    summary = await service.summary(session, chosen, None)
-    grid = await service.province_grid(session, chosen)
+    kind = kinds.KHOI[khoi]
+    summary = await service.summary(session, chosen, None, kind)
+    grid = await service.province_grid(session, chosen, kind)
     start = chosen - timedelta(days=TREND_DAYS - 1)
-    trend = await service.trend(session, None, start, chosen, None)
+    trend = await service.trend(session, None, start, chosen, None, kind)
     milestones = await progress.milestones(session, chosen - timedelta(days=366), chosen, None)
     plans = await trends.period(session, chosen)
     span = trends.chart_range(chosen, plans)
@@ -94,9 +106,10 @@ async def overview(
             "name": name,
             "sort": sort,
             "trend": trend,
-            "shares": await _shares(session, None, chosen, plans),
+            "shares": await _shares(session, None, chosen, plans, kind),
             "period": plans,
             "labels": _labels(),
+            **_kind_context(request, khoi),
             "groups": await progress.groups(session, chosen, None),
             "milestones": [
                 (m, m.points, _milestone_chart(m.points, span or (m.points[0].day, chosen)))
@@ -130,10 +143,12 @@ async def province(
     status: StatusFilter = None,
     name: NameFilter = "",
     sort: Annotated[CommuneSort, Query(alias="sap-xep")] = "trang-thai",
+    khoi: kinds.Khoi = "chinh-quyen",
 ) -> HTMLResponse:
     chosen = await _day(session, day)
-    rows = await service.communes(session, code, chosen)
-    summary = await service.summary(session, chosen, code)
+    kind = kinds.KHOI[khoi]
+    rows = await service.communes(session, code, chosen, kind)
+    summary = await service.summary(session, chosen, code, kind)
     shown = tables.chosen(rows, status, name, tables.COMMUNE_KEYS[sort])
     plans = await trends.period(session, chosen)
     return render(
@@ -146,9 +161,10 @@ async def province(
             "rows": shown,
             "all_rows": len(rows),
             "totals": tables.totals(rows),
-            "shares": await _shares(session, code, chosen, plans),
+            "shares": await _shares(session, code, chosen, plans, kind),
             "period": plans,
             "level_names": LEVEL_NAMES,
+            **_kind_context(request, khoi, "#communes"),
             "chosen_status": status,
             "name": name,
             "sort": sort,
@@ -173,7 +189,7 @@ async def unit_history(
         request,
         "monitoring/unit.html",
         {"day": chosen, "start": start, "unit": scope.ref, "versions": versions,
-         "labels": _labels(), "titles": titles},
+         "labels": _labels(), "titles": titles, "kind_names": kinds.KIND_NAMES},
     )  # fmt: skip
 
 
@@ -186,10 +202,13 @@ async def non_reporters(
     never: bool = False,
     level: Annotated[TaskLevel | None, Query(alias="cap")] = None,
     sort: Annotated[SilentSort, Query(alias="sap-xep")] = "im-lang",
+    khoi: kinds.Khoi = "chinh-quyen",
 ) -> HTMLResponse:
     """Longest silence first (the service's order), or by name or province; one level only."""
     chosen = await _day(session, day)
-    rows = await service.non_reporters(session, chosen, unit, 5000, never=never)
+    rows = await service.non_reporters(
+        session, chosen, unit, 5000, never=never, kind=kinds.KHOI[khoi]
+    )
     scope = await service.resolve_scope(session, unit)
     shown = tables.silent(rows, level, sort)
     return render(
@@ -197,7 +216,8 @@ async def non_reporters(
         "monitoring/non_reporters.html",
         {"day": chosen, "rows": shown, "all_rows": len(rows), "counts": tables.per_level(rows),
          "chosen_level": level.value if level else None, "sort": sort, "scope": scope.ref,
-         "unit": unit or "", "never": never, "level_names": LEVEL_NAMES},
+         "unit": unit or "", "never": never, "level_names": LEVEL_NAMES,
+         **_kind_context(request, khoi)},
     )  # fmt: skip
 
 

@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from motcua.core.errors import Invalid
 from motcua.monitoring import repository
 from motcua.monitoring.models import IndicatorKind, TaskLevel
+from motcua.monitoring.plans import catalogue
+from motcua.monitoring.rollups import ratio
 from motcua.monitoring.rules import Status, task_status
 from motcua.monitoring.schemas import (
     ChecklistItem,
@@ -23,7 +25,7 @@ from motcua.monitoring.schemas import (
     Readiness,
     ReadinessRow,
 )
-from motcua.monitoring.service import catalogue, ratio, resolve_scope
+from motcua.monitoring.scope import resolve_scope
 
 
 def _row(code: str, name: str, counts: tuple[int, int, int, int]) -> ReadinessRow:

@@ -22,19 +22,23 @@ from motcua.monitoring.models import (
     TaskLevel,
     UnitDay,
 )
-from motcua.units.models import AdminUnit, Agency, AgencyKind, AgencyLevel, UnitLevel
+from motcua.units.models import AdminUnit, Agency, AgencyKind, AgencyLevel, Bloc, UnitLevel
 
 
 @dataclass(frozen=True)
 class Scope:
     """Which units a figure covers: the whole country, one province (itself and its communes),
-    or one unit."""
+    or one unit; and of which blocs (``Bloc``: the People's Committees and ministries by
+    default, the organisations only when asked for; None: every bloc)."""
 
     province_code: str | None = None
     agency_id: int | None = None
+    blocs: tuple[str, ...] | None = (Bloc.government.value,)
 
     def where(self, table: Any) -> list[ColumnElement[bool]]:
         clauses: list[ColumnElement[bool]] = []
+        if self.blocs is not None:
+            clauses.append(table.bloc.in_(self.blocs))
         if self.province_code is not None:
             clauses.append(table.province_code == self.province_code)
         if self.agency_id is not None:
@@ -339,31 +343,33 @@ async def checklist_figures(
 
 
 async def province_grid(
-    session: AsyncSession, day: date
-) -> tuple[dict[str, str | None], dict[str, int], dict[str, tuple[int, int, int]]]:
-    """Per province: own status at the cut-off, communes expected, and communes
-    (reported, on time, green)."""
-    own: dict[str, str | None] = {
-        str(code): status
-        for code, status in await session.execute(
-            select(UnitDay.province_code, UnitDay.cutoff_status).where(
-                UnitDay.day == day, UnitDay.level == TaskLevel.province
-            )
+    session: AsyncSession, day: date, scope: Scope | None = None
+) -> tuple[
+    dict[str, list[str | None]], dict[str, tuple[int, int]], dict[str, tuple[int, int, int]]
+]:
+    """Per province: the cut-off statuses of its own province-level units (the People's
+    Committee, and the organisations when ``scope`` includes them), (province-level units,
+    commune-level units) expected, and commune-level units (reported, on time, green)."""
+    scope = scope or Scope()
+    own: dict[str, list[str | None]] = {}
+    for code, status in await session.execute(
+        select(UnitDay.province_code, UnitDay.cutoff_status).where(
+            UnitDay.day == day, UnitDay.level == TaskLevel.province, *scope.where(UnitDay)
         )
-    }
-    windows = _unit_windows(Scope())
-    expected = {
-        str(code): int(n)
-        for code, n in await session.execute(
-            select(windows.c.province_code, func.count())
-            .where(
-                windows.c.level == TaskLevel.commune,
-                windows.c.starts_on <= day,
-                windows.c.ends_on >= day,
-            )
-            .group_by(windows.c.province_code)
+    ):
+        own.setdefault(str(code), []).append(status)
+    windows = _unit_windows(scope)
+    expected: dict[str, list[int]] = {}
+    for code, level, n in await session.execute(
+        select(windows.c.province_code, windows.c.level, func.count())
+        .where(
+            windows.c.level != TaskLevel.ministry,
+            windows.c.starts_on <= day,
+            windows.c.ends_on >= day,
         )
-    }
+        .group_by(windows.c.province_code, windows.c.level)
+    ):
+        expected.setdefault(str(code), [0, 0])[level == TaskLevel.commune] = int(n)
     communes = {
         str(code): (int(n), int(on_time or 0), int(green or 0))
         for code, n, on_time, green in await session.execute(
@@ -373,11 +379,11 @@ async def province_grid(
                 func.sum(case((UnitDay.on_time, 1), else_=0)),
                 _green(UnitDay.cutoff_status, "green"),
             )
-            .where(UnitDay.day == day, UnitDay.level == TaskLevel.commune)
+            .where(UnitDay.day == day, UnitDay.level == TaskLevel.commune, *scope.where(UnitDay))
             .group_by(UnitDay.province_code)
         )
     }
-    return own, expected, communes
+    return own, {k: (v[0], v[1]) for k, v in expected.items()}, communes
 
 
 async def unit_days_on(

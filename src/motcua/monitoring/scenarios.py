@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.core.errors import Conflict, Invalid, NotFound
 from motcua.monitoring import repository
+from motcua.monitoring.cutoff import zone
 from motcua.monitoring.models import (
     Assignment,
     ChecklistDay,
@@ -31,8 +32,8 @@ from motcua.monitoring.models import (
     TaskLevel,
     UnitDay,
 )
+from motcua.monitoring.plans import Catalogue, catalogue, seed_plan02
 from motcua.monitoring.rules import TaskSpec
-from motcua.monitoring.service import Catalogue, catalogue, seed_plan02, zone
 from motcua.monitoring.synthetic import bulk_insert, fix_sequence, snapshot_rows
 
 
@@ -101,7 +102,9 @@ def _active(cat: Catalogue, level: TaskLevel, day: date) -> dict[str, TaskSpec]:
     return {
         spec.code: spec
         for task_id, spec in sorted(cat.specs.items())
-        if cat.levels[task_id] == level and spec.starts_on <= day <= cat.ends_on[task_id]
+        if cat.levels[task_id] == level
+        and not cat.kinds.get(task_id)  # the People's Committees' and ministries' tasks
+        and spec.starts_on <= day <= cat.ends_on[task_id]
     }
 
 

@@ -1,6 +1,7 @@
 """API shapes for plans, reports and roll-ups."""
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -25,6 +26,15 @@ class IndicatorIn(BaseModel):
     items: list[ChecklistItem] = Field(default_factory=list)
 
 
+class UnitKindIn(StrEnum):
+    """The organisations a task can be given to besides the People's Committees."""
+
+    party_committee = "party_committee"
+    fatherland_front = "fatherland_front"
+    mass_organisation = "mass_organisation"
+    national_assembly = "national_assembly"
+
+
 class TaskIn(BaseModel):
     code: str = Field(pattern=r"^[A-Za-z0-9._-]{1,40}$")
     title: str
@@ -35,6 +45,10 @@ class TaskIn(BaseModel):
     indicator: IndicatorIn
     group: str | None = Field(default=None, pattern=r"^[a-z0-9_]{1,40}$")
     milestone: bool = False
+    units: list[UnitKindIn] = Field(
+        default_factory=list,
+        description="Kinds of unit the task is for; empty: People's Committees (or ministries)",
+    )
 
 
 class PhaseIn(BaseModel):
@@ -68,6 +82,7 @@ class TaskOut(BaseModel):
     indicator: IndicatorIn
     group: str | None
     milestone: bool
+    units: list[str] = Field(default_factory=list)
 
 
 class PlanOut(BaseModel):
@@ -85,7 +100,8 @@ class ReportIn(BaseModel):
     unit: str = Field(
         min_length=1,
         max_length=35,
-        description="Commune (5 digits) or province (2 digits) code, or a ministry's agency code",
+        description="Commune (5 digits) or province (2 digits) code, a ministry's agency code, "
+        "or an organisation's code (DU.01, MT.01.00004, QH.TW)",
     )
     day: date
     values: dict[str, Any] = Field(description="Task code -> value (bool, number, checklist)")
@@ -153,11 +169,14 @@ class UnitRef(BaseModel):
     code: str
     name: str
     level: str
+    kind: str | None = None  # the agency's kind (people_committee, party_committee, ...)
+    code_provisional: bool = False
 
 
 class Summary(BaseModel):
     day: date
     scope: UnitRef
+    kind: str = "government"
     own_status: str | None
     levels: list[LevelFigures]
     total: LevelFigures
@@ -185,6 +204,8 @@ class UnitRow(BaseModel):
     first_submitted_at: datetime | None
     tasks_green: int
     last_reported_on: date | None
+    kind: str = "people_committee"
+    code_provisional: bool = False
 
 
 class NonReporter(BaseModel):

@@ -9,7 +9,7 @@ snapshots are built the same way, only in bulk.
 
 import json
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -18,6 +18,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.core.models import Base
+from motcua.monitoring.cutoff import is_late, zone
 from motcua.monitoring.models import (
     Assignment,
     ChecklistDay,
@@ -26,6 +27,7 @@ from motcua.monitoring.models import (
     TaskLevel,
     UnitDay,
 )
+from motcua.monitoring.plans import Catalogue, catalogue
 from motcua.monitoring.rules import (
     Status,
     TaskSpec,
@@ -34,7 +36,11 @@ from motcua.monitoring.rules import (
     task_status,
     unit_status,
 )
-from motcua.monitoring.service import Catalogue, catalogue, is_late, zone
+from motcua.units.models import Bloc
+
+# Provinces whose communes' organisations the demo simulates: Lai Châu (38 communes) and Huế
+# (40); the organisations of every other commune exist and are assigned, but stay silent.
+DEMO_ORGANISATION_PROVINCES = ("12", "46")
 
 
 @dataclass(frozen=True)
@@ -82,20 +88,47 @@ class SimulationReport:
     silent_units: int
 
 
-async def simulate(
-    session: AsyncSession, *, days: int, end: date, seed: int = 1
-) -> SimulationReport:
-    """Reports for every assigned unit for ``days`` days ending on ``end``; (unit, day) pairs
-    that already have a report are left alone, so real reports are never overwritten."""
-    cat = await catalogue(session)
-    start = end - timedelta(days=days - 1)
-    assigned: dict[int, tuple[TaskLevel, str | None, list[int]]] = {}
-    for agency_id, level, province, task_id in await session.execute(
+async def _assigned(
+    session: AsyncSession, organisation_provinces: Collection[str] | None
+) -> dict[int, tuple[TaskLevel, str | None, str, list[int]]]:
+    """Each unit to simulate: (level, province, bloc, task ids). Organisations' commune-level
+    units only in ``organisation_provinces`` (None: everywhere)."""
+    assigned: dict[int, tuple[TaskLevel, str | None, str, list[int]]] = {}
+    for agency_id, level, province, bloc, task_id in await session.execute(
         select(
-            Assignment.agency_id, Assignment.level, Assignment.province_code, Assignment.task_id
+            Assignment.agency_id,
+            Assignment.level,
+            Assignment.province_code,
+            Assignment.bloc,
+            Assignment.task_id,
         ).where(Assignment.exempt.is_(False))
     ):
-        assigned.setdefault(agency_id, (TaskLevel(level), province, []))[2].append(task_id)
+        if (
+            organisation_provinces is not None
+            and bloc != Bloc.government
+            and level == TaskLevel.commune
+            and province not in organisation_provinces
+        ):
+            continue
+        assigned.setdefault(agency_id, (TaskLevel(level), province, bloc, []))[3].append(task_id)
+    return assigned
+
+
+async def simulate(
+    session: AsyncSession,
+    *,
+    days: int,
+    end: date,
+    seed: int = 1,
+    organisation_provinces: Collection[str] | None = DEMO_ORGANISATION_PROVINCES,
+) -> SimulationReport:
+    """Reports for every assigned unit for ``days`` days ending on ``end``; (unit, day) pairs
+    that already have a report are left alone, so real reports are never overwritten. The
+    organisations report centrally and in every province, but in the communes only of
+    ``organisation_provinces`` (docs/monitoring.md, "Synthetic data")."""
+    cat = await catalogue(session)
+    start = end - timedelta(days=days - 1)
+    assigned = await _assigned(session, organisation_provinces)
     existing = await session.execute(
         select(UnitDay.agency_id, UnitDay.day).where(UnitDay.day >= start, UnitDay.day <= end)
     )
@@ -110,7 +143,7 @@ async def simulate(
         reports, unit_days, checklists = [], [], []
         progress = (day - start).days / max(1, days - 1)
         for agency_id in units:
-            level, province, task_ids = assigned[agency_id]
+            level, province, bloc, task_ids = assigned[agency_id]
             mood = moods[agency_id]
             specs = cat.active(set(task_ids), day)
             if mood.silent or not specs or (agency_id, day) in taken:
@@ -139,7 +172,7 @@ async def simulate(
                 )
                 next_id += 1
             unit_day, lists = snapshot_rows(
-                cat, specs, agency_id, level, province, day, reports[-len(rows) :]
+                cat, specs, agency_id, level, province, day, reports[-len(rows) :], bloc
             )
             unit_days.append(unit_day)
             checklists.extend(lists)
@@ -184,6 +217,7 @@ def snapshot_rows(
     province: str | None,
     day: date,
     versions: Sequence[dict[str, Any]],
+    bloc: str = Bloc.government.value,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The same snapshot the service writes report by report, built from all versions."""
 
@@ -201,6 +235,7 @@ def snapshot_rows(
         agency_id=agency_id,
         level=level.value,
         province_code=province,
+        bloc=bloc,
         first_submitted_at=versions[0]["submitted_at"],
         on_time=bool(on_time),
         latest_report_id=latest["id"],
@@ -232,6 +267,7 @@ def snapshot_rows(
                         task_id=spec.id,
                         level=level.value,
                         province_code=province,
+                        bloc=bloc,
                         met=is_done(spec, frozen["values"][code]),
                     )
                 )

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from motcua.core.errors import Invalid
 from motcua.monitoring import repository
 from motcua.monitoring.models import TaskLevel, UnitDay
-from motcua.monitoring.service import resolve_scope
+from motcua.monitoring.scope import DEFAULT_KIND, resolve_scope
 
 MAX_DAYS = 366
 
@@ -38,7 +38,7 @@ class StatusSeries(BaseModel):
 
 
 async def status_series(
-    session: AsyncSession, unit: str | None, start: date, end: date
+    session: AsyncSession, unit: str | None, start: date, end: date, kind: str = DEFAULT_KIND
 ) -> list[StatusSeries]:
     """Per level with units expected in the range, one point a day from ``start`` to
     ``end``; grey is every expected unit that was not green, yellow or red at the cut-off."""
@@ -46,7 +46,7 @@ async def status_series(
         raise Invalid("Ngày bắt đầu phải trước ngày kết thúc.", code="invalid-range")
     if (end - start).days >= MAX_DAYS:
         raise Invalid("Khoảng ngày tối đa 366 ngày.", code="range-too-long")
-    resolved = await resolve_scope(session, unit)
+    resolved = await resolve_scope(session, unit, kind)
     counts: dict[tuple[TaskLevel, date], dict[str, int]] = defaultdict(dict)
     rows = await session.execute(
         select(UnitDay.level, UnitDay.day, UnitDay.cutoff_status, func.count())

@@ -28,6 +28,37 @@ class AgencyKind(enum.StrEnum):
     service_centre = "service_centre"
     police = "police"  # Công an cấp xã: residence registration and its deletion
     social_insurance = "social_insurance"  # Bảo hiểm xã hội tỉnh: health cards, allowances
+    # Reporting units of the monitoring system beyond the State (monitoring/organisations.py)
+    party_committee = "party_committee"  # Tỉnh ủy, Đảng ủy xã; central Party bodies
+    fatherland_front = "fatherland_front"  # Ủy ban MTTQ at each level
+    mass_organisation = "mass_organisation"  # Đoàn TN, Hội LHPN, Hội ND, Hội CCB, Công đoàn
+    national_assembly = "national_assembly"  # Văn phòng Quốc hội
+
+
+class Bloc(enum.StrEnum):
+    """khối: the monitoring dashboards' filter over reporting units."""
+
+    government = "government"  # People's Committees, ministries, the National Assembly Office
+    party = "party"  # Party committees and central Party bodies
+    front = "front"  # the Fatherland Front and the mass organisations
+
+
+BLOC_OF_KIND = {
+    AgencyKind.ministry: Bloc.government,
+    AgencyKind.people_committee: Bloc.government,
+    AgencyKind.national_assembly: Bloc.government,
+    AgencyKind.party_committee: Bloc.party,
+    AgencyKind.fatherland_front: Bloc.front,
+    AgencyKind.mass_organisation: Bloc.front,
+}
+ORGANISATION_KINDS = frozenset(
+    {
+        AgencyKind.party_committee,
+        AgencyKind.fatherland_front,
+        AgencyKind.mass_organisation,
+        AgencyKind.national_assembly,
+    }
+)
 
 
 class CodeStatus(enum.StrEnum):

@@ -1,0 +1,306 @@
+"""Plans, tasks and assignments: import, export, exemptions, and the catalogue of task specs
+the status rules read."""
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from importlib import resources
+
+import yaml
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from motcua.core.errors import Conflict, Invalid, NotFound
+from motcua.monitoring import repository, unit_queries
+from motcua.monitoring.models import (
+    Indicator,
+    IndicatorKind,
+    Plan,
+    Task,
+    TaskLevel,
+)
+from motcua.monitoring.organisations import load_organisations
+from motcua.monitoring.rules import (
+    BadRules,
+    PlanRules,
+    Rules,
+    TaskSpec,
+    plan_rules,
+)
+from motcua.monitoring.schemas import (
+    IndicatorIn,
+    PhaseIn,
+    PlanDocument,
+    PlanOut,
+    TaskIn,
+    TaskOut,
+)
+from motcua.monitoring.scope import find_unit
+
+
+@cache
+def plan02_document() -> PlanDocument:
+    text = resources.files("motcua.monitoring").joinpath("data", "plan02.yaml")
+    return PlanDocument.model_validate(yaml.safe_load(text.read_text("utf-8")))
+
+
+async def import_plan(session: AsyncSession, document: PlanDocument) -> Plan:
+    """Create a plan with its tasks and indicators; a plan code can be imported once."""
+    if await repository.plan_by_code(session, document.code) is not None:
+        raise Conflict(f"Kế hoạch {document.code} đã có.", code="plan-exists")
+    problems = []
+    try:
+        plan_rules(document.rules, [t.code for t in document.tasks])
+    except BadRules as error:
+        problems += [f"Quy tắc trạng thái: {p}" for p in error.problems]
+    for task in document.tasks:
+        if task.deadline < task.starts_on:
+            problems.append(f"Nhiệm vụ {task.code}: hạn trước ngày bắt đầu.")
+        if task.indicator.kind == IndicatorKind.checklist and not task.indicator.items:
+            problems.append(f"Nhiệm vụ {task.code}: danh mục điều kiện trống.")
+        if await repository.task_by_code(session, task.code) is not None:
+            problems.append(f"Mã nhiệm vụ {task.code} đã dùng.")
+        if task.group is not None and task.group not in document.groups:
+            problems.append(f"Nhiệm vụ {task.code}: không có nhóm nhiệm vụ “{task.group}”.")
+    if problems:
+        raise Invalid("Kế hoạch có lỗi: " + " ".join(problems), code="invalid-plan")
+    plan = Plan(
+        code=document.code,
+        title=document.title,
+        starts_on=document.starts_on,
+        ends_on=document.ends_on,
+        phases=[p.model_dump(mode="json") for p in document.phases],
+        rules=dict(document.rules),
+        synthetic=document.synthetic,
+        groups=dict(document.groups),
+    )
+    session.add(plan)
+    await session.flush()
+    for item in document.tasks:
+        row = Task(
+            plan_id=plan.id,
+            code=item.code,
+            title=item.title,
+            level=item.level,
+            starts_on=item.starts_on,
+            deadline=item.deadline,
+            done_criterion=item.done_criterion,
+            group_key=item.group,
+            milestone=item.milestone,
+            unit_kinds=[k.value for k in item.units],
+        )
+        session.add(row)
+        await session.flush()
+        session.add(
+            Indicator(
+                task_id=row.id,
+                kind=item.indicator.kind,
+                target=item.indicator.target,
+                unit_label=item.indicator.unit_label,
+                items=[i.model_dump() for i in item.indicator.items],
+            )
+        )
+    await session.flush()
+    return plan
+
+
+async def assign_task(
+    session: AsyncSession, task_code: str, exceptions: Mapping[str, str] | None = None
+) -> int:
+    """Assign a task to every unit of its level and kinds (the People's Committees, or the
+    ministries, unless the plan names other kinds); ``exceptions`` maps unit codes to the reason
+    they are exempt. Safe to re-run: existing assignments stay as they are."""
+    task = await repository.task_by_code(session, task_code)
+    if task is None:
+        raise NotFound(f"Không có nhiệm vụ {task_code}.", code="unknown-task")
+    assigned = await unit_queries.assign_all(session, task.id, task.level, task.unit_kinds or [])
+    for unit, reason in (exceptions or {}).items():
+        await set_exemption(session, task_code, unit, reason)
+    return assigned
+
+
+async def set_exemption(
+    session: AsyncSession, task_code: str, unit: str, reason: str | None
+) -> None:
+    """Exempt one unit from a task (with a reason), or lift the exemption (reason None)."""
+    task = await repository.task_by_code(session, task_code)
+    if task is None:
+        raise NotFound(f"Không có nhiệm vụ {task_code}.", code="unknown-task")
+    agency, _, _ = await find_unit(session, unit)
+    found = await repository.assignment(session, task.id, agency.id)
+    if found is None:
+        raise Invalid(
+            f"Nhiệm vụ {task_code} không giao cho đơn vị {unit}.", code="task-not-assigned"
+        )
+    found.exempt = reason is not None
+    found.exempt_reason = reason
+    await session.flush()
+
+
+async def plans(session: AsyncSession) -> list[PlanOut]:
+    tasks = await repository.tasks_with_indicators(session)
+    by_plan: dict[int, list[TaskOut]] = defaultdict(list)
+    for task, indicator, _ in tasks:
+        by_plan[task.plan_id].append(
+            TaskOut(
+                code=task.code,
+                title=task.title,
+                level=task.level,
+                starts_on=task.starts_on,
+                deadline=task.deadline,
+                done_criterion=task.done_criterion,
+                indicator=IndicatorIn.model_validate(
+                    dict(
+                        kind=indicator.kind,
+                        target=indicator.target,
+                        unit_label=indicator.unit_label,
+                        items=indicator.items,
+                    )
+                ),
+                group=task.group_key,
+                milestone=task.milestone,
+                units=list(task.unit_kinds or []),
+            )
+        )
+    return [
+        PlanOut(
+            code=p.code,
+            title=p.title,
+            starts_on=p.starts_on,
+            ends_on=p.ends_on,
+            phases=[PhaseIn.model_validate(x) for x in p.phases],
+            synthetic=p.synthetic,
+            groups=dict(p.groups or {}),
+            tasks=by_plan[p.id],
+        )
+        for p in await repository.plans(session)
+    ]
+
+
+async def plan_document(session: AsyncSession, code: str) -> PlanDocument:
+    """A stored plan as the document it was imported from (for export; imports back equal)."""
+    plan = await repository.plan_by_code(session, code)
+    if plan is None:
+        raise NotFound(f"Không có kế hoạch {code}.", code="unknown-plan")
+    rows = sorted(
+        await repository.tasks_with_indicators(session, plan.id), key=lambda row: row[0].id
+    )
+    return PlanDocument(
+        code=plan.code,
+        title=plan.title,
+        starts_on=plan.starts_on,
+        ends_on=plan.ends_on,
+        phases=[PhaseIn.model_validate(x) for x in plan.phases],
+        rules=dict(plan.rules),
+        synthetic=plan.synthetic,
+        groups=dict(plan.groups or {}),
+        tasks=[
+            TaskIn(
+                code=task.code,
+                title=task.title,
+                level=task.level,
+                starts_on=task.starts_on,
+                deadline=task.deadline,
+                done_criterion=task.done_criterion,
+                indicator=IndicatorIn.model_validate(
+                    dict(
+                        kind=indicator.kind,
+                        target=indicator.target,
+                        unit_label=indicator.unit_label,
+                        items=indicator.items,
+                    )
+                ),
+                group=task.group_key,
+                milestone=task.milestone,
+                units=list(task.unit_kinds or []),
+            )
+            for task, indicator, _ in rows
+        ],
+    )
+
+
+async def import_plan_file(
+    session: AsyncSession, document: PlanDocument, *, assign: bool = True
+) -> tuple[Plan, int]:
+    """Import a plan read from a file and (by default) assign each task to every unit of its
+    level, as Plan 02's seed does; one transaction, so a refusal leaves nothing behind."""
+    plan = await import_plan(session, document)
+    assigned = 0
+    if assign:
+        for task in document.tasks:
+            assigned += await assign_task(session, task.code)
+    return plan, assigned
+
+
+async def seed_plan02(session: AsyncSession) -> str:
+    """Import Plan 02 if absent, create the organisations' units and assign its tasks (safe
+    to re-run)."""
+    await load_organisations(session)
+    document = plan02_document()
+    created = await repository.plan_by_code(session, document.code) is None
+    if created:
+        await import_plan(session, document)
+    assigned = 0
+    for task in document.tasks:
+        assigned += await assign_task(session, task.code)
+    state = "imported" if created else "already present"
+    return f"Plan {document.code} {state}; {assigned} new assignments."
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Every task with what the rules need, read once per request."""
+
+    specs: dict[int, TaskSpec]
+    rules: dict[int, Rules]
+    ends_on: dict[int, date]
+    by_code: dict[str, int]
+    levels: dict[int, TaskLevel] = field(default_factory=dict)
+    # the kinds of unit each task is for; empty: the People's Committees (or ministries)
+    kinds: dict[int, tuple[str, ...]] = field(default_factory=dict)
+
+    def green_share(self, task_ids: Iterable[int]) -> float:
+        """The share of green tasks that makes a unit green: the strictest of its plans'."""
+        return max((self.rules[t].unit_green_share for t in task_ids), default=1.0)
+
+    def active(self, task_ids: set[int], day: date) -> dict[str, TaskSpec]:
+        return {
+            self.specs[t].code: self.specs[t]
+            for t in sorted(task_ids)
+            if self.specs[t].starts_on <= day <= self.ends_on[t]
+        }
+
+
+async def catalogue(session: AsyncSession) -> Catalogue:
+    specs, rules, ends_on, levels, kinds = {}, {}, {}, {}, {}
+    rows = await repository.tasks_with_indicators(session)
+    codes: dict[int, list[str]] = defaultdict(list)
+    for task, _, plan in rows:
+        codes[plan.id].append(task.code)
+    by_plan: dict[int, PlanRules] = {}
+    for task, indicator, plan in rows:
+        if plan.id not in by_plan:
+            by_plan[plan.id] = plan_rules(plan.rules, codes[plan.id])
+        specs[task.id] = spec_of(task, indicator)
+        rules[task.id] = by_plan[plan.id].for_task(task.code)
+        ends_on[task.id] = plan.ends_on
+        levels[task.id] = task.level
+        kinds[task.id] = tuple(task.unit_kinds or ())
+    by_code = {s.code: i for i, s in specs.items()}
+    return Catalogue(specs, rules, ends_on, by_code, levels, kinds)
+
+
+def spec_of(task: Task, indicator: Indicator) -> TaskSpec:
+    return TaskSpec(
+        id=task.id,
+        code=task.code,
+        title=task.title,
+        kind=indicator.kind,
+        starts_on=task.starts_on,
+        deadline=task.deadline,
+        target=indicator.target,
+        items=tuple(i["key"] for i in indicator.items),
+        group=task.group_key,
+        milestone=task.milestone,
+    )

@@ -1,0 +1,276 @@
+"""Roll-ups for one day or a range: per level and in total, as ratios of sums (DHIS2)."""
+
+from collections import defaultdict
+from collections.abc import Mapping
+from datetime import date, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from motcua.core import clock
+from motcua.core.errors import Invalid, NotFound
+from motcua.monitoring import repository, unit_queries
+from motcua.monitoring.models import (
+    TaskLevel,
+)
+from motcua.monitoring.repository import Scope
+from motcua.monitoring.rules import (
+    Status,
+)
+from motcua.monitoring.schemas import (
+    ChecklistFigures,
+    LevelFigures,
+    NonReporter,
+    ProvinceRow,
+    Summary,
+    Trend,
+    TrendPoint,
+    UnitRow,
+)
+from motcua.monitoring.scope import DEFAULT_KIND, blocs_of, kinds_of, resolve_scope
+from motcua.monitoring.unit_queries import public_code
+from motcua.units.models import AgencyKind, CodeStatus
+
+
+def ratio(numerator: int, denominator: int) -> float | None:
+    return round(numerator / denominator, 6) if denominator else None
+
+
+def _figures(level: TaskLevel, expected: tuple[int, int], got: Mapping[str, int]) -> LevelFigures:
+    units, assignments = expected
+    reported, green = got.get("reported", 0), got.get("green", 0)
+    yellow, red = got.get("yellow", 0), got.get("red", 0)
+    return LevelFigures(
+        level=level,
+        expected=units,
+        reported=reported,
+        reported_on_time=got.get("on_time", 0),
+        green=green,
+        yellow=yellow,
+        red=red,
+        grey=max(0, units - green - yellow - red),
+        reporting_rate=ratio(reported, units),
+        on_time_rate=ratio(got.get("on_time", 0), units),
+        share_green=ratio(green, units),
+        assignments_expected=assignments,
+        assignments_green=got.get("assignments_green", 0),
+        share_assignments_green=ratio(got.get("assignments_green", 0), assignments),
+    )
+
+
+async def summary(
+    session: AsyncSession, day: date, unit: str | None, kind: str = DEFAULT_KIND
+) -> Summary:
+    """Figures for one day at the cut-off, per level and in total (ratios of sums), over the
+    units of the blocs ``kind`` names (People's Committees and ministries by default)."""
+    resolved = await resolve_scope(session, unit, kind)
+    expected = await repository.expected_by_level(session, day, resolved.scope)
+    got = await repository.reported_by_level(session, day, resolved.scope)
+    levels = [
+        _figures(level, expected.get(level, (0, 0)), got.get(level, {}))
+        for level in TaskLevel
+        if level in expected or level in got
+    ]
+    totals: dict[str, int] = defaultdict(int)
+    for values in got.values():
+        for key, value in values.items():
+            totals[key] += value
+    total = _figures(
+        TaskLevel.commune,
+        (sum(e[0] for e in expected.values()), sum(e[1] for e in expected.values())),
+        totals,
+    )
+    total.level = "all"
+    own_status = None
+    if resolved.agency_id is not None:
+        own = await repository.unit_day(session, day, resolved.agency_id)
+        own_status = (own.cutoff_status if own else None) or Status.grey.value
+    checklists = [
+        ChecklistFigures(
+            task=task.code,
+            title=task.title,
+            expected=n_expected,
+            reporting=n_reporting,
+            met=n_met,
+            share_over_reporting=ratio(n_met, n_reporting),
+            share_over_all=ratio(n_met, n_expected),
+        )
+        for task, n_expected, n_reporting, n_met in await repository.checklist_figures(
+            session, day, resolved.scope
+        )
+    ]
+    return Summary(
+        day=day,
+        scope=resolved.ref,
+        kind=kind,
+        own_status=own_status,
+        levels=levels,
+        total=total,
+        checklists=checklists,
+    )
+
+
+def combined_status(statuses: list[str | None], expected: int) -> str:
+    """A province's own status over its province-level units of the chosen blocs: green when
+    every one is green; otherwise the worst (red, yellow, then grey for no report at the
+    cut-off). With the People's Committee alone, its own status."""
+    found = [s or Status.grey.value for s in statuses]
+    found += [Status.grey.value] * max(0, expected - len(found))
+    if found and all(s == Status.green.value for s in found):
+        return Status.green.value
+    worst = (s.value for s in (Status.red, Status.yellow, Status.grey) if s.value in found)
+    return next(worst, Status.grey.value)
+
+
+async def province_grid(
+    session: AsyncSession, day: date, kind: str = DEFAULT_KIND
+) -> list[ProvinceRow]:
+    """The 34 provinces: own status at the cut-off, and their communes' figures (of the
+    blocs ``kind`` names)."""
+    scope = Scope(blocs=blocs_of(kind))
+    own, expected, communes = await repository.province_grid(session, day, scope)
+    rows = []
+    for province in await repository.provinces(session):
+        reported, on_time, green = communes.get(province.code, (0, 0, 0))
+        own_expected, n = expected.get(province.code, (0, 0))
+        rows.append(
+            ProvinceRow(
+                code=province.code,
+                name=province.name,
+                status=combined_status(own.get(province.code, []), own_expected),
+                communes_expected=n,
+                communes_reported=reported,
+                communes_on_time=on_time,
+                communes_green=green,
+                share_communes_green=ratio(green, n),
+                reporting_rate=ratio(reported, n),
+            )
+        )
+    return rows
+
+
+async def communes(
+    session: AsyncSession, province: str, day: date, kind: str = DEFAULT_KIND
+) -> list[UnitRow]:
+    """Drill-down: every commune-level unit of a province of the blocs ``kind`` names (the
+    communes' People's Committees by default) with its status at the cut-off."""
+    found = await repository.reporting_agency(session, province)
+    if found is None or found[0].level.value != "province":
+        raise NotFound(f"Không có tỉnh/thành phố mã {province!r}.", code="unknown-province")
+    kinds = kinds_of(blocs_of(kind))
+    units = await unit_queries.province_units(session, province, kinds)
+    ids = [agency.id for agency, _ in units]
+    snapshots = await repository.unit_days_on(session, day, ids)
+    last = await repository.last_reported(session, day, ids)
+    rows = []
+    for agency, unit in units:
+        snap = snapshots.get(agency.id)
+        committee = agency.kind == AgencyKind.people_committee
+        rows.append(
+            UnitRow(
+                code=unit.code if committee else agency.code,
+                name=unit.name if committee else agency.name,
+                status=(snap.cutoff_status if snap else None) or Status.grey.value,
+                reported=snap is not None,
+                on_time=snap.on_time if snap else None,
+                first_submitted_at=snap.first_submitted_at if snap else None,
+                tasks_green=snap.n_green if snap else 0,
+                last_reported_on=last.get(agency.id),
+                kind=agency.kind.value,
+                code_provisional=not committee and agency.code_status == CodeStatus.provisional,
+            )
+        )
+    return rows
+
+
+async def non_reporters(
+    session: AsyncSession,
+    day: date,
+    unit: str | None,
+    limit: int,
+    *,
+    never: bool = False,
+    kind: str = DEFAULT_KIND,
+) -> list[NonReporter]:
+    """Units expected on ``day`` that sent nothing for it, longest silence first; with
+    ``never``, only those that have not reported once up to ``day``."""
+    resolved = await resolve_scope(session, unit, kind)
+    silent = await repository.silent_units(session, day, resolved.scope)
+    ids = [agency_id for agency_id, _, _ in silent]
+    last = await repository.last_reported(session, day, ids)
+    if never:
+        silent = [row for row in silent if row[0] not in last]
+    names = await repository.units_named(session, ids)
+
+    def key(item: tuple[int, TaskLevel, str | None]) -> tuple[date, str]:
+        return (last.get(item[0], date.min), public_code(names[item[0]]))
+
+    rows = []
+    for agency_id, level, province in sorted(silent, key=key)[:limit]:
+        agency = names[agency_id]
+        last_day = last.get(agency_id)
+        rows.append(
+            NonReporter(
+                code=public_code(agency),
+                name=agency.name,
+                level=level,
+                province_code=province,
+                last_reported_on=last_day,
+                days_silent=(day - last_day).days if last_day else None,
+            )
+        )
+    return rows
+
+
+async def trend(
+    session: AsyncSession,
+    unit: str | None,
+    start: date,
+    end: date,
+    level: TaskLevel | None,
+    kind: str = DEFAULT_KIND,
+) -> Trend:
+    """Per-day rates over a range, and the range's own rates as ratios of sums."""
+    if end < start:
+        raise Invalid("Ngày bắt đầu phải trước ngày kết thúc.", code="invalid-range")
+    if (end - start).days > 366:
+        raise Invalid("Khoảng ngày tối đa 366 ngày.", code="range-too-long")
+    resolved = await resolve_scope(session, unit, kind)
+    windows = await repository.window_counts(session, resolved.scope, level)
+    counts = await repository.daily_counts(session, start, end, resolved.scope, level)
+    points = []
+    day = start
+    while day <= end:
+        expected = sum(n for s, e, n in windows if s <= day <= e)
+        reported, on_time, green = counts.get(day, (0, 0, 0))
+        points.append(
+            TrendPoint(
+                day=day,
+                expected=expected,
+                reported=reported,
+                reported_on_time=on_time,
+                green=green,
+                reporting_rate=ratio(reported, expected),
+                on_time_rate=ratio(on_time, expected),
+                share_green=ratio(green, expected),
+            )
+        )
+        day += timedelta(days=1)
+    expected_total = sum(p.expected for p in points)
+    reported_total = sum(p.reported for p in points)
+    on_time_total = sum(p.reported_on_time for p in points)
+    return Trend(
+        scope=resolved.ref,
+        start=start,
+        end=end,
+        points=points,
+        expected=expected_total,
+        reported=reported_total,
+        reported_on_time=on_time_total,
+        reporting_rate=ratio(reported_total, expected_total),
+        on_time_rate=ratio(on_time_total, expected_total),
+    )
+
+
+async def default_day(session: AsyncSession) -> date:
+    """The last day with reports, or today when there are none yet."""
+    return await repository.latest_day(session) or clock.today()
