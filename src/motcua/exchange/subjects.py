@@ -19,10 +19,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from motcua.catalog import repository as catalog_repository
 from motcua.catalog.models import SubjectRole
 from motcua.core import clock, identifiers
+from motcua.core.calendar import get_calendar
 from motcua.core.errors import Conflict, Invalid, NotFound
 from motcua.core.observability import read_id
+from motcua.core.settings import get_settings
 from motcua.exchange import audit, repository
 from motcua.exchange.audit import Access
 from motcua.exchange.connectors import (
@@ -34,6 +37,8 @@ from motcua.exchange.connectors import (
 )
 from motcua.exchange.models import Consent, ConsentState, ConsentSubject, SubjectState
 from motcua.exchange.schemas import ConfirmationView, FamilyMember, SubjectView
+from motcua.notify.models import Channel
+from motcua.notify.service import notify
 
 # What a person reads about each role, on the consent page and in the access log.
 ROLE_LABELS: dict[str, str] = {
@@ -279,7 +284,7 @@ async def family(
     spouse = record.get("spouse_personal_id")
     for role in (other_parent, SubjectRole.spouse):
         if role in roles and spouse and not await _row(session, reference, role):
-            await _ask(session, consent, role, spouse, record.get("spouse_full_name"))
+            await _ask(session, consent, role, spouse, record.get("spouse_full_name"), fetcher)
     return _members(record)
 
 
@@ -308,11 +313,62 @@ async def _put(
 
 
 async def _ask(
-    session: AsyncSession, consent: Consent, role: str, person: str, name: str | None
+    session: AsyncSession,
+    consent: Consent,
+    role: str,
+    person: str,
+    name: str | None,
+    fetcher: Fetcher | None = None,
 ) -> ConsentSubject:
+    """Ask the person to confirm, and tell them so: nothing of theirs is read before they do."""
     expires = clock.now() + timedelta(days=CONFIRMATION_DAYS)
-    return await _put(
+    row = await _put(
         session, consent, role, person, name, SubjectState.pending, CONFIRM_GROUND, expires
+    )
+    await _tell_asked(session, consent, row, fetcher)
+    return row
+
+
+TELL_FIELDS = ("full_name", "email", "spouse_full_name")
+TELL_GROUND = (
+    "Báo cho người được đề nghị xác nhận biết để tự quyết định: chỉ đọc họ tên, địa chỉ thư "
+    "điện tử và họ tên vợ, chồng (người đề nghị)."
+)
+
+
+async def _tell_asked(
+    session: AsyncSession, consent: Consent, row: ConsentSubject, fetcher: Fetcher | None
+) -> None:
+    """An e-mail (notify outbox) to the address the population registry gives, with the link
+    to the page where they confirm or decline; once per request. Not reachable (registry down,
+    no address): the request still waits on their "Dữ liệu của tôi" page."""
+    assert row.personal_id is not None
+    try:
+        record = await _read_population(
+            session, consent, row.personal_id, TELL_FIELDS, TELL_GROUND, fetcher
+        )
+    except Invalid:
+        return
+    if not record or not record.get("email"):
+        return
+    procedure = await catalog_repository.current_version(
+        session, consent.procedure_code, clock.today()
+    )
+    expires = row.expires_at or clock.now()
+    await notify(
+        session,
+        event_key=f"confirm:{consent.reference}:{row.role}:{row.requested_at:%Y%m%d%H%M%S}",
+        kind="confirmation_asked",
+        channel=Channel.email,
+        recipient=str(record["email"]),
+        context={
+            "name": record.get("full_name") or "",
+            "applicant": record.get("spouse_full_name") or "Một người trong gia đình bạn",
+            "role": ROLE_LABELS.get(row.role, row.role).lower(),
+            "procedure_name": procedure.name if procedure else consent.procedure_code,
+            "expires": f"{get_calendar().localise(expires):%d/%m/%Y}",
+            "url": f"{get_settings().public_base_url}/du-lieu/xac-nhan",
+        },
     )
 
 
@@ -354,7 +410,7 @@ async def choose(
             field="personal_id",
         )
     else:
-        row = await _ask(session, consent, role, person, None)
+        row = await _ask(session, consent, role, person, None, fetcher)
     return _view(row)
 
 
