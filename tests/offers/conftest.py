@@ -33,7 +33,7 @@ async def control(sandbox: LiveSandbox) -> AsyncIterator[httpx.AsyncClient]:  # 
         yield client
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 async def life_groups(session: AsyncSession) -> None:
     """The birth and death groups in the catalog: the birth offer files the birth group."""
     await catalog.import_document(session, life_event_groups())

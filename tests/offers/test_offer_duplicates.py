@@ -23,7 +23,7 @@ from tests.offers.test_offer_group_journey import _officers
 HOA = personas.NEW_MOTHER
 ME = as_citizen(HOA)
 BABY = "Phạm Lê Minh Anh"
-pytestmark = pytest.mark.usefixtures("registries", "feed")
+pytestmark = pytest.mark.usefixtures("registries", "feed", "life_groups")
 
 
 async def _single_birth(client: httpx.AsyncClient, name: str) -> httpx.Response:

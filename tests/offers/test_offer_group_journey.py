@@ -30,7 +30,7 @@ from tests.groups.conftest import storage  # noqa: F401  (fixture)
 from tests.identity.helpers import as_citizen
 
 HOA = personas.NEW_MOTHER
-pytestmark = pytest.mark.usefixtures("registries", "feed")
+pytestmark = pytest.mark.usefixtures("registries", "feed", "life_groups")
 
 
 async def _officers(session: AsyncSession, agency: Agency, prefix: str) -> dict[str, Subject]:

@@ -26,7 +26,7 @@ from tests.identity.helpers import as_citizen
 HOA, KHANH = personas.NEW_MOTHER, personas.NEW_FATHER
 CUONG, LUA = personas.DECEASED, personas.WIDOW
 CHAU, BINH = personas.CHILD, personas.SPOUSE
-pytestmark = pytest.mark.usefixtures("registries", "feed")
+pytestmark = pytest.mark.usefixtures("registries", "feed", "life_groups")
 
 
 async def _publish(control: httpx.AsyncClient, kind: str, person: str) -> dict[str, object]:

@@ -143,8 +143,14 @@ async def _read_population(
     fields: tuple[str, ...],
     ground: str,
     fetcher: Fetcher | None,
+    purpose: str | None = None,
 ) -> dict[str, Any] | None:
-    """One read of the population registry for choosing a subject, logged like every read."""
+    """One read of the population registry for choosing a subject, logged like every read.
+    With its own ``purpose`` it is not a read of the application (not bound to its consent):
+    only the ``ground`` is its legal basis."""
+    bound = purpose is None
+    purpose = purpose or f"application:{consent.application_id}"
+    basis = (*consent.legal_basis, ground) if bound else (ground,)
     served = await repository.services_for(session, ["population.person"])
     service, registry = served.get("population.person", (None, None))
     if service is None or registry is None or not registry.enabled:
@@ -165,9 +171,9 @@ async def _read_population(
         subject=person,
         actor=consent.actor_personal_id,
         application_id=consent.application_id,
-        purpose=f"application:{consent.application_id}",
-        legal_basis=(*consent.legal_basis, ground),
-        consent_reference=consent.reference,
+        purpose=purpose,
+        legal_basis=basis,
+        consent_reference=consent.reference if bound else "",
         request_id=read_id(),
     )
     active = fetcher or Fetcher(registry_transport())
@@ -187,13 +193,13 @@ async def _read_population(
                 actor_personal_id=consent.actor_personal_id,
                 subject_personal_id=person,
                 evidence_type_code="population.person",
-                purpose=f"application:{consent.application_id}",
+                purpose=purpose,
                 outcome=outcome,
                 agency_code=consent.agency_code,
                 registry_code=registry.code,
                 procedure_code=consent.procedure_code,
-                legal_basis=(*consent.legal_basis, ground),
-                consent_reference=consent.reference,
+                legal_basis=basis,
+                consent_reference=consent.reference if bound else None,
                 reason=reason,
                 fields=fields,
             )
@@ -332,7 +338,8 @@ async def _ask(
 TELL_FIELDS = ("full_name", "email", "spouse_full_name")
 TELL_GROUND = (
     "Báo cho người được đề nghị xác nhận biết để tự quyết định: chỉ đọc họ tên, địa chỉ thư "
-    "điện tử và họ tên vợ, chồng (người đề nghị)."
+    "điện tử và họ tên vợ, chồng (người đề nghị); không phải dữ liệu của hồ sơ, hồ sơ chỉ đọc "
+    "dữ liệu của người này sau khi họ xác nhận."
 )
 
 
@@ -345,7 +352,13 @@ async def _tell_asked(
     assert row.personal_id is not None
     try:
         record = await _read_population(
-            session, consent, row.personal_id, TELL_FIELDS, TELL_GROUND, fetcher
+            session,
+            consent,
+            row.personal_id,
+            TELL_FIELDS,
+            TELL_GROUND,
+            fetcher,
+            purpose=f"confirmation:{consent.application_id}:{row.role}",
         )
     except Invalid:
         return
