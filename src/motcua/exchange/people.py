@@ -82,19 +82,20 @@ def one(
                         f"{name} đã đồng ý bằng tài khoản định danh điện tử của mình.",
                         f"Dữ liệu được lấy khi bạn bấm {CONTINUE}.", current.ground)  # fmt: skip
     if current is not None and current.state == SubjectState.pending:
-        wait = (f"Người này đã được báo và thấy yêu cầu khi đăng nhập. Khi họ đồng ý, bạn quay "
-                f"lại trang này và bấm {CONTINUE}.")  # fmt: skip
+        wait = ("Người này thấy yêu cầu khi đăng nhập, và được báo qua thư điện tử nếu Cơ sở "
+                "dữ liệu quốc gia về dân cư có địa chỉ của họ. Khi họ đồng ý, bạn quay lại trang "
+                f"này và bấm {CONTINUE}.")  # fmt: skip
         if not mandatory:
             wait += " " + OPTIONAL
         return RoleView(role, label, "pending",
                         f"Đang chờ {name} xác nhận bằng tài khoản định danh điện tử, hạn đến "
-                        f"ngày {_day(current)}.", wait, current.ground)  # fmt: skip
+                        f"ngày {_day(current)}.", wait)  # fmt: skip
     if current is not None:  # declined, or the request expired
         return RoleView(role, label, "declined",
                         f"{name} đã không đồng ý hoặc không trả lời kịp: dữ liệu của họ không "
                         "được đọc.",
                         "Bạn có thể gửi lại yêu cầu bên dưới (cho người này hoặc người khác). "
-                        + otherwise, current.ground, "ask")  # fmt: skip
+                        + otherwise, None, "ask")  # fmt: skip
     return RoleView(role, label, "none", "Chưa có người nào.",
                     "Ghi số định danh cá nhân của người này bên dưới; họ được báo và có 7 ngày "
                     "để đồng ý. " + otherwise, None, "ask")  # fmt: skip
