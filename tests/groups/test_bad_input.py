@@ -47,7 +47,7 @@ async def test_a_child_already_registered_and_a_death_already_recorded(
 ) -> None:
     first = (await file_birth(session, place)).filing
     again = await _refused(session, file_birth(session, place, "khai-sinh-the-bhyt"))
-    assert again.code == "child-already-registered" and again.status_code == 422
+    assert again.code == "child-already-registered" and again.status_code == 409
     assert first.code in _messages(again)
 
     death = (await file_death(session, place)).filing

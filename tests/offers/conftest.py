@@ -4,7 +4,10 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from motcua.catalog import service as catalog
+from motcua.cli import life_event_groups
 from tests.exchange.conftest import (  # noqa: F401  (fixtures)
     LiveSandbox,
     faults,
@@ -28,3 +31,9 @@ async def control(sandbox: LiveSandbox) -> AsyncIterator[httpx.AsyncClient]:  # 
     """The sandbox's control routes: make an event happen, repeat it, forge one."""
     async with httpx.AsyncClient(base_url=sandbox.url) as client:
         yield client
+
+
+@pytest.fixture
+async def life_groups(session: AsyncSession) -> None:
+    """The birth and death groups in the catalog: the birth offer files the birth group."""
+    await catalog.import_document(session, life_event_groups())

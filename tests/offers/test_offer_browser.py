@@ -1,7 +1,8 @@
 """An accepted offer in a real Chromium (Debian's), on a phone-sized window: the health registry
 publishes the e-birth notice of Hoa's baby, the platform reads the feed, Hoa finds the offer in
-"Hồ sơ của tôi", types the baby's name, forgets the oath (refused, nothing typed lost), swears,
-and lands on her filed dossier. The data is committed (the server is another process) and
+"Hồ sơ của tôi", sees the combination pre-selected (all three procedures), types the baby's
+name, forgets the oath (refused, nothing typed lost), swears, and lands on the birth group's one
+timeline. axe-core on each page. The data is committed (the server is another process) and
 removed afterwards."""
 
 from collections.abc import AsyncIterator, Iterator
@@ -13,8 +14,17 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from motcua.applications.models import Application
+from motcua.catalog import service as catalog
+from motcua.catalog.models import Procedure, ProcedureGroup, ProcedureVersion, Requirement
+from motcua.cli import life_event_groups
 from motcua.core.models import OutboxMessage
-from motcua.dossiers.models import Dossier, DossierEvent, DossierItem, Upload
+from motcua.dossiers.models import (
+    Dossier,
+    DossierEvent,
+    DossierItem,
+    RegistrationClaim,
+    Upload,
+)
 from motcua.exchange import service as exchange
 from motcua.exchange.models import (
     AccessLogEntry,
@@ -24,13 +34,14 @@ from motcua.exchange.models import (
     Registry,
     RegistryService,
 )
+from motcua.groups.models import GroupEvent, GroupFiling, GroupMember
 from motcua.identity.citizens import SESSION_COOKIE, Citizen, encode_session
 from motcua.notify.models import Notification
 from motcua.offers import events
 from motcua.offers.models import FeedCursor, Offer, RegistryEvent
 from motcua.sandbox import personas
 from motcua.workflow.models import WorkflowCase, WorkflowVisit
-from tests.browser import ARGS, ARTIFACTS, CHROMIUM
+from tests.browser import ARGS, ARTIFACTS, CHROMIUM, look
 from tests.exchange.conftest import LiveSandbox
 from tests.served import served
 
@@ -62,6 +73,7 @@ async def offer_id(engine: AsyncEngine, sandbox: LiveSandbox) -> AsyncIterator[s
             "notifications": await _last(session, Notification.id),
         }
         await exchange.seed_registries(session, sandbox.url)
+        await catalog.import_document(session, life_event_groups())
         async with httpx.AsyncClient(base_url=sandbox.url) as control:
             published = await control.post("/_events", json={"kind": "birth", "personal_id": HOA})
             assert published.status_code == 200
@@ -73,6 +85,17 @@ async def offer_id(engine: AsyncEngine, sandbox: LiveSandbox) -> AsyncIterator[s
     yield found
     sandbox.state.feed.deliveries.clear()
     async with AsyncSession(engine) as session, session.begin():
+        filings = select(GroupFiling.id).where(GroupFiling.actor_number == HOA)
+        for table in (GroupEvent, GroupMember):
+            await session.execute(delete(table).where(table.filing_id.in_(filings)))  # type: ignore[attr-defined]
+        await session.execute(delete(GroupFiling).where(GroupFiling.actor_number == HOA))
+        await session.execute(delete(RegistrationClaim))
+        await session.execute(delete(ProcedureGroup))
+        members = select(Procedure.id).where(Procedure.code.like("0.0001%"))
+        versions = select(ProcedureVersion.id).where(ProcedureVersion.procedure_id.in_(members))
+        await session.execute(delete(Requirement).where(Requirement.version_id.in_(versions)))
+        await session.execute(delete(ProcedureVersion).where(ProcedureVersion.id.in_(versions)))
+        await session.execute(delete(Procedure).where(Procedure.id.in_(members)))
         ids = select(Dossier.id).where(Dossier.actor_number == HOA)
         for table in (DossierEvent, DossierItem, WorkflowCase, WorkflowVisit):
             await session.execute(delete(table).where(table.dossier_id.in_(ids)))  # type: ignore[attr-defined]
@@ -114,23 +137,32 @@ async def test_a_mother_accepts_the_birth_offer_on_her_phone(
         assert "Mẹ" in await page.locator("#prefilled").inner_text()
         assert HOA not in await page.content()
         assert await page.evaluate("document.querySelector('main').scrollWidth") <= 390
+        chosen = page.get_by_label("Cả 3 thủ tục: khai sinh, thường trú và thẻ bảo hiểm y tế")
+        assert await chosen.is_checked()
+        problems = await look(page, "offer-page", "offers")
         await page.screenshot(path=str(ARTIFACTS / "offer-page-390.png"), full_page=True)
         await page.get_by_label("Họ, chữ đệm và tên của trẻ").fill(BABY)
         await page.get_by_role("button", name="Xác nhận và nộp hồ sơ").click()
         alert = page.get_by_role("alert")
         assert "Hãy đánh dấu" in await alert.inner_text()
         assert await page.get_by_label("Họ, chữ đệm và tên của trẻ").input_value() == BABY
+        assert await chosen.is_checked()
+        problems += await look(page, "offer-refused", "offers")
         await page.get_by_label("Tôi cam đoan", exact=False).check()
         await page.get_by_role("button", name="Xác nhận và nộp hồ sơ").click()
-        await page.wait_for_url("**/ho-so-cua-toi/*")
-        assert "Đăng ký khai sinh" in await page.locator("main").inner_text()
+        await page.wait_for_url("**/ho-so-lien-thong/*")
+        main = await page.locator("main").inner_text()
+        assert "Đang giải quyết" in main and "Chờ kết quả của thủ tục trước" in main
+        assert "Đăng ký khai sinh" in main and "Công an" in main and "Bảo hiểm xã hội" in main
+        problems += await look(page, "offer-group", "offers")
         await page.screenshot(path=str(ARTIFACTS / "offer-filed-390.png"), full_page=True)
         await page.goto(server + "/ho-so-cua-toi")
         assert await page.locator("#offers").count() == 0
         await browser.close()
+    assert problems == [], problems
     async with AsyncSession(engine) as session:
         offer = await session.get(Offer, offer_id)
         assert offer is not None and offer.state == "filed" and offer.dossier_code
-        dossier = await session.scalar(select(Dossier).where(Dossier.actor_number == HOA))
-        assert dossier is not None and dossier.code == offer.dossier_code
-        assert offer.answers["ho_ten_tre"] == BABY
+        filing = await session.scalar(select(GroupFiling).where(GroupFiling.actor_number == HOA))
+        assert filing is not None and filing.code == offer.dossier_code
+        assert filing.combination == "ba-trong-mot" and offer.answers["ho_ten_tre"] == BABY

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from motcua.core.models import OutboxMessage
 from motcua.dossiers.models import Dossier, DossierItem, ItemSource
 from motcua.exchange.models import AccessLogEntry
+from motcua.groups.models import GroupFiling
 from motcua.notify.models import Notification
 from motcua.offers import events, tasks
 from motcua.offers.models import FeedCursor, Offer, OfferState, RegistryEvent
@@ -25,7 +26,7 @@ from tests.identity.helpers import as_citizen
 HOA, KHANH = personas.NEW_MOTHER, personas.NEW_FATHER
 CUONG, LUA = personas.DECEASED, personas.WIDOW
 CHAU, BINH = personas.CHILD, personas.SPOUSE
-pytestmark = pytest.mark.usefixtures("registries", "feed")
+pytestmark = pytest.mark.usefixtures("registries", "feed", "life_groups")
 
 
 async def _publish(control: httpx.AsyncClient, kind: str, person: str) -> dict[str, object]:
@@ -62,7 +63,7 @@ async def test_a_birth_notice_offers_once_however_often_delivered(
     session: AsyncSession, control: httpx.AsyncClient
 ) -> None:
     offer = await _birth_offer(session, control)
-    assert offer.state == OfferState.pending and offer.procedure_code == "1.001193"
+    assert offer.state == OfferState.pending and offer.procedure_code == "0.000015"
     assert offer.prefill == {
         "ngay_sinh": "2025-09-20",
         "gioi_tinh": "Nữ",
@@ -136,24 +137,45 @@ def test_signatures_times_and_publishers_are_checked() -> None:
         events.verify("land", good, now)
 
 
-async def test_confirmed_twice_files_one_dossier_with_registry_items(
+async def test_confirmed_twice_files_one_group_with_registry_items(
     session: AsyncSession, control: httpx.AsyncClient, client: httpx.AsyncClient
 ) -> None:
     offer = await _birth_offer(session, control)
     me = as_citizen(HOA)
     listed = (await client.get("/api/v1/me/offers", headers=me)).json()
     assert [o["id"] for o in listed] == [offer.id]
-    assert [a["name"] for a in listed[0]["asked"]] == ["ho_ten_tre", "que_quan", "cam_doan"]
+    asked = listed[0]["asked"]
+    assert [a["name"] for a in asked] == [
+        "ho_ten_tre",
+        "que_quan",
+        "noi_thuong_tru_cua_tre",
+        "cam_doan",
+    ]
+    assert not asked[2]["required"] and "thường trú của mẹ" in asked[2]["hint"]
+    assert [c["key"] for c in listed[0]["combinations"]] == [
+        "ba-trong-mot",
+        "khai-sinh-the-bhyt",
+        "khai-sinh-thuong-tru",
+    ]
+    assert listed[0]["combination"] == "ba-trong-mot"  # pre-selected: the full group
     url = f"/api/v1/me/offers/{offer.id}/confirm"
     body = {"answers": {"ho_ten_tre": "Phạm Lê Minh Anh", "cam_doan": True}}
     first = await client.post(url, json=body, headers=me)
     assert first.status_code == 200, first.text
     assert first.json()["state"] == "filed", first.json()["message"]
     code = first.json()["dossier_code"]
+    assert code.startswith("LT-") and first.json()["url"] == f"/ho-so-lien-thong/{code}"
+    assert first.json()["combination"] == "ba-trong-mot"
     second = await client.post(url, json=body, headers=me)
     assert second.status_code == 200 and second.json()["dossier_code"] == code
+    [filing] = await session.scalars(select(GroupFiling).where(GroupFiling.actor_number == HOA))
+    assert filing.code == code and filing.combination == "ba-trong-mot"
+    # the mother's permanent address, read from the residence registry, for the child
+    residence = filing.reads["noi_cu_tru_cha_me"]["value"]["permanent_address"]
+    assert filing.declaration["noi_thuong_tru_cua_tre"] == residence
+    assert filing.declaration["ho_ten_tre"] == "Phạm Lê Minh Anh"
     dossiers = list(await session.scalars(select(Dossier).where(Dossier.actor_number == HOA)))
-    assert [d.code for d in dossiers] == [code]
+    assert [d.procedure_code for d in dossiers] == ["1.001193"]  # the others wait for it
     items = {
         i.requirement_key: i
         for i in await session.scalars(
@@ -166,6 +188,28 @@ async def test_confirmed_twice_files_one_dossier_with_registry_items(
     assert declared is not None
     assert declared["ho_ten_tre"] == "Phạm Lê Minh Anh" and declared["quan_he"] == "Mẹ"
     assert (await client.get("/api/v1/me/offers", headers=me)).json() == []
+
+
+async def test_an_unknown_combination_is_refused_and_changes_nothing(
+    session: AsyncSession, control: httpx.AsyncClient, client: httpx.AsyncClient
+) -> None:
+    offer = await _birth_offer(session, control)
+    body = {
+        "answers": {"ho_ten_tre": "Phạm Lê Minh Anh", "cam_doan": True},
+        "combination": "tat-ca",
+    }
+    url = f"/api/v1/me/offers/{offer.id}/confirm"
+    refused = await client.post(url, json=body, headers=as_citizen(HOA))
+    assert refused.status_code == 422, refused.text
+    assert [e["field"] for e in refused.json()["errors"]] == ["lua_chon"]
+    assert "khai sinh và thẻ bảo hiểm y tế" in refused.json()["message"]
+    await session.refresh(offer)
+    assert offer.state == OfferState.pending and offer.combination is None
+    two = {**body, "combination": "khai-sinh-the-bhyt"}
+    filed = await client.post(url, json=two, headers=as_citizen(HOA))
+    assert filed.status_code == 200 and filed.json()["state"] == "filed", filed.text
+    [filing] = await session.scalars(select(GroupFiling).where(GroupFiling.actor_number == HOA))
+    assert filing.combination == "khai-sinh-the-bhyt"
 
 
 async def test_bad_answers_someone_else_and_declining_change_nothing(
@@ -224,8 +268,8 @@ async def test_registry_down_at_confirmation_pauses_then_files_by_itself(
     await tasks.file_again(session, retry.payload)
     await session.refresh(offer)
     assert offer.state == OfferState.filed and offer.answers["ho_ten_tre"] == "Phạm Lê Minh Anh"
-    [dossier] = await session.scalars(select(Dossier).where(Dossier.actor_number == HOA))
-    assert dossier.code == offer.dossier_code
+    [filing] = await session.scalars(select(GroupFiling).where(GroupFiling.actor_number == HOA))
+    assert filing.code == offer.dossier_code
 
 
 async def test_death_card_and_identity_card_offer_the_person_concerned(

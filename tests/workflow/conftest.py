@@ -1,5 +1,6 @@
 """Workflow fixtures: agencies at three levels, officers of every role, filed dossiers."""
 
+import itertools
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -134,10 +135,18 @@ CHILD = {
 }
 
 
+_BORN = itertools.count(1)
+
+
+def child() -> dict[str, Any]:
+    """Another synthetic child each time: a birth is registered once (dossiers.duplicates)."""
+    return {**CHILD, "ho_ten_tre": f"{CHILD['ho_ten_tre']} {next(_BORN)}"}
+
+
 def _typed(key: str, keys: tuple[str, ...]) -> list[dict[str, Any]]:
     """Every item typed at the counter (tests that commit, and are not about registry data)."""
     return [
-        {"requirement_key": key, "source": "counter", "value": dict(CHILD)},
+        {"requirement_key": key, "source": "counter", "value": child()},
         *(
             {"requirement_key": k, "source": "counter", "value": {"nguon": "dữ liệu tổng hợp"}}
             for k in keys
@@ -154,6 +163,7 @@ async def registry_items(
 ) -> list[dict[str, Any]]:
     """The declaration typed at the counter; the rest cited from reads the platform made."""
     typed = GROUP_ITEMS if procedure == GROUP else SIMPLE_ITEMS
+    typed = [{**typed[0], "value": child()}]
     keys = list(GROUP_KEYS if procedure == GROUP else SIMPLE_KEYS)
     read = await fetched_evidence(session, actor=actor, procedure_code=procedure, keys=keys)
     return [

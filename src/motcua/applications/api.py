@@ -16,10 +16,14 @@ from motcua.applications.schemas import (
     PaymentIn,
     PaymentOut,
     StartIn,
+    SubmitIn,
     SubmittedOut,
 )
 from motcua.core.database import RequestSession
+from motcua.core.errors import Invalid
 from motcua.dossiers.api import Person
+from motcua.groups import applications as group_applications
+from motcua.groups import view as group_view
 from motcua.identity.auth import CurrentCitizen
 from motcua.identity.citizens import require_level, subject_for
 
@@ -72,16 +76,35 @@ async def save(
     "/applications/{application_id}/submit",
     response_model=SubmittedOut,
     status_code=201,
-    responses={200: {"description": "Already submitted: the same dossier."}},
+    responses={
+        200: {"description": "Already submitted: the same dossier (or group filing)."},
+        201: {
+            "description": "The dossier; for a group procedure the group filing "
+            "(``GroupOut``, as ``POST /api/v1/groups/filings`` answers)."
+        },
+    },
 )
 async def submit(
     application_id: ApplicationId,
     citizen: CurrentCitizen,
     session: RequestSession,
-    body: DraftIn | None = None,
+    body: SubmitIn | None = None,
 ) -> JSONResponse:
     draft = await service.view(session, application_id, citizen.personal_id)
     require_level(citizen, draft.procedure_code)
+    if await group_applications.is_group(session, draft.procedure_code):
+        filed = await group_applications.submit(session, application_id, citizen.personal_id, body)
+        group = await group_view.of_filing(session, filed.filing, created=filed.created)
+        return JSONResponse(
+            group.model_dump(mode="json"),
+            status_code=201 if filed.created else 200,
+            headers={"Location": f"/api/v1/groups/filings/{filed.filing.code}"},
+        )
+    if body is not None and body.combination is not None:
+        raise Invalid(
+            "Thủ tục này không phải nhóm thủ tục liên thông: không có lựa chọn “combination”.",
+            code="not-a-group",
+        )
     out = await service.submit(session, application_id, citizen.personal_id, body)
     return JSONResponse(
         out.model_dump(mode="json"),

@@ -43,6 +43,17 @@ class DraftIn(Strict):
     )
 
 
+class SubmitIn(DraftIn):
+    """What is sent to submit: the draft's last changes and, for a group procedure (0.000015,
+    1.011537), the combination of its procedures the law allows (``GET /api/v1/groups``)."""
+
+    combination: str | None = Field(
+        default=None,
+        max_length=40,
+        description="Required for a group procedure (no combination is assumed); else absent.",
+    )
+
+
 class ReceivingAgency(Strict):
     """Where the dossier will be filed, and whether the applicant chose it."""
 

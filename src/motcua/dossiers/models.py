@@ -243,3 +243,19 @@ class CounterVisit(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012  (optimistic locking)
+
+
+class RegistrationClaim(Base):
+    """Who registers a life event: one row per identity of a child's birth or of a death, held
+    by the dossier that registers it (for a group, its birth or death registration member).
+    The primary key makes a second filing of the same event wait for the first and then fail,
+    whatever the channel; a refused or withdrawn dossier gives its claims up
+    (``dossiers.duplicates``)."""
+
+    __tablename__ = "registration_claims"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    dossier_code: Mapped[str] = mapped_column(String(64))
+    # The code the applicant knows it by: the group filing's, or the dossier's own.
+    shown_code: Mapped[str] = mapped_column(String(64))
+    claimed_at: Mapped[datetime] = mapped_column(UtcDateTime)

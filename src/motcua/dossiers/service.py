@@ -27,7 +27,7 @@ from motcua.core import clock, identifiers, partitions
 from motcua.core.calendar import get_calendar
 from motcua.core.errors import Conflict, DomainError, Invalid, NotFound
 from motcua.core.settings import get_settings
-from motcua.dossiers import counter, evidence, files, receiving, repository
+from motcua.dossiers import counter, duplicates, evidence, files, receiving, repository
 from motcua.dossiers.models import (
     Channel,
     Dossier,
@@ -194,10 +194,13 @@ async def submit(
         return await _replayed(session, existing, fingerprint)
     salt = secrets.token_hex(16)
     secret = tracking_secret(salt)
-    dossier = await _create(
-        session, body, actor, idempotency_key, fingerprint, version, agency, uploads, copied, salt,
-        secret,
-    )  # fmt: skip
+    async with session.begin_nested():  # a second registration of a birth or death: unwritten
+        dossier = await _create(
+            session, body, actor, idempotency_key, fingerprint, version, agency, uploads, copied,
+            salt, secret,
+        )  # fmt: skip
+        if dossier is not None:
+            await duplicates.claim_for(session, body, copied, actor, dossier.code)
     if dossier is None:
         # The key is taken (a retry, or a concurrent request that committed first): the insert
         # did nothing, so answer with the dossier that holds it.

@@ -17,6 +17,7 @@ from motcua.core.clock import today
 from motcua.core.database import RequestSession
 from motcua.core.errors import DomainError
 from motcua.exchange import choices, representation, service, statement, subjects
+from motcua.exchange import people as role_states
 from motcua.exchange.models import Decision, ItemStatus
 from motcua.identity.auth import PageCitizen, set_session
 from motcua.identity.citizens import Citizen, acting_for, require_level
@@ -268,18 +269,18 @@ async def _people(
     except DomainError as problem:
         family, error = [], error or ("", problem.message)
     chosen = {s.role: s for s in await subjects.subjects(session, reference, citizen.personal_id)}
-    roles = sorted(
+    wanted = sorted(
         {(p.subject, p.subject_label) for p in view.plan if p.subject not in subjects.OWN_ROLES}
+    )
+    shown = await role_states.roles(
+        session, reference, wanted, chosen, family, view.subject_personal_id
     )
     return render(
         request,
         "exchange/people.html",
         {
             "consent": view,
-            "roles": roles,
-            "family": family,
-            "chosen": chosen,
-            "family_roles": subjects.FAMILY_ROLES,
+            "roles": shown,
             "error": error,
             "typed": typed or {},
             "local": _local,

@@ -19,10 +19,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from motcua.catalog import repository as catalog_repository
 from motcua.catalog.models import SubjectRole
 from motcua.core import clock, identifiers
+from motcua.core.calendar import get_calendar
 from motcua.core.errors import Conflict, Invalid, NotFound
 from motcua.core.observability import read_id
+from motcua.core.settings import get_settings
 from motcua.exchange import audit, repository
 from motcua.exchange.audit import Access
 from motcua.exchange.connectors import (
@@ -34,6 +37,8 @@ from motcua.exchange.connectors import (
 )
 from motcua.exchange.models import Consent, ConsentState, ConsentSubject, SubjectState
 from motcua.exchange.schemas import ConfirmationView, FamilyMember, SubjectView
+from motcua.notify.models import Channel
+from motcua.notify.service import notify
 
 # What a person reads about each role, on the consent page and in the access log.
 ROLE_LABELS: dict[str, str] = {
@@ -138,8 +143,14 @@ async def _read_population(
     fields: tuple[str, ...],
     ground: str,
     fetcher: Fetcher | None,
+    purpose: str | None = None,
 ) -> dict[str, Any] | None:
-    """One read of the population registry for choosing a subject, logged like every read."""
+    """One read of the population registry for choosing a subject, logged like every read.
+    With its own ``purpose`` it is not a read of the application (not bound to its consent):
+    only the ``ground`` is its legal basis."""
+    bound = purpose is None
+    purpose = purpose or f"application:{consent.application_id}"
+    basis = (*consent.legal_basis, ground) if bound else (ground,)
     served = await repository.services_for(session, ["population.person"])
     service, registry = served.get("population.person", (None, None))
     if service is None or registry is None or not registry.enabled:
@@ -160,9 +171,9 @@ async def _read_population(
         subject=person,
         actor=consent.actor_personal_id,
         application_id=consent.application_id,
-        purpose=f"application:{consent.application_id}",
-        legal_basis=(*consent.legal_basis, ground),
-        consent_reference=consent.reference,
+        purpose=purpose,
+        legal_basis=basis,
+        consent_reference=consent.reference if bound else "",
         request_id=read_id(),
     )
     active = fetcher or Fetcher(registry_transport())
@@ -182,13 +193,13 @@ async def _read_population(
                 actor_personal_id=consent.actor_personal_id,
                 subject_personal_id=person,
                 evidence_type_code="population.person",
-                purpose=f"application:{consent.application_id}",
+                purpose=purpose,
                 outcome=outcome,
                 agency_code=consent.agency_code,
                 registry_code=registry.code,
                 procedure_code=consent.procedure_code,
-                legal_basis=(*consent.legal_basis, ground),
-                consent_reference=consent.reference,
+                legal_basis=basis,
+                consent_reference=consent.reference if bound else None,
                 reason=reason,
                 fields=fields,
             )
@@ -279,7 +290,7 @@ async def family(
     spouse = record.get("spouse_personal_id")
     for role in (other_parent, SubjectRole.spouse):
         if role in roles and spouse and not await _row(session, reference, role):
-            await _ask(session, consent, role, spouse, record.get("spouse_full_name"))
+            await _ask(session, consent, role, spouse, record.get("spouse_full_name"), fetcher)
     return _members(record)
 
 
@@ -308,11 +319,69 @@ async def _put(
 
 
 async def _ask(
-    session: AsyncSession, consent: Consent, role: str, person: str, name: str | None
+    session: AsyncSession,
+    consent: Consent,
+    role: str,
+    person: str,
+    name: str | None,
+    fetcher: Fetcher | None = None,
 ) -> ConsentSubject:
+    """Ask the person to confirm, and tell them so: nothing of theirs is read before they do."""
     expires = clock.now() + timedelta(days=CONFIRMATION_DAYS)
-    return await _put(
+    row = await _put(
         session, consent, role, person, name, SubjectState.pending, CONFIRM_GROUND, expires
+    )
+    await _tell_asked(session, consent, row, fetcher)
+    return row
+
+
+TELL_FIELDS = ("full_name", "email", "spouse_full_name")
+TELL_GROUND = (
+    "Báo cho người được đề nghị xác nhận biết để tự quyết định: chỉ đọc họ tên, địa chỉ thư "
+    "điện tử và họ tên vợ, chồng (người đề nghị); không phải dữ liệu của hồ sơ, hồ sơ chỉ đọc "
+    "dữ liệu của người này sau khi họ xác nhận."
+)
+
+
+async def _tell_asked(
+    session: AsyncSession, consent: Consent, row: ConsentSubject, fetcher: Fetcher | None
+) -> None:
+    """An e-mail (notify outbox) to the address the population registry gives, with the link
+    to the page where they confirm or decline; once per request. Not reachable (registry down,
+    no address): the request still waits on their "Dữ liệu của tôi" page."""
+    assert row.personal_id is not None
+    try:
+        record = await _read_population(
+            session,
+            consent,
+            row.personal_id,
+            TELL_FIELDS,
+            TELL_GROUND,
+            fetcher,
+            purpose=f"confirmation:{consent.application_id}:{row.role}",
+        )
+    except Invalid:
+        return
+    if not record or not record.get("email"):
+        return
+    procedure = await catalog_repository.current_version(
+        session, consent.procedure_code, clock.today()
+    )
+    expires = row.expires_at or clock.now()
+    await notify(
+        session,
+        event_key=f"confirm:{consent.reference}:{row.role}:{row.requested_at:%Y%m%d%H%M%S}",
+        kind="confirmation_asked",
+        channel=Channel.email,
+        recipient=str(record["email"]),
+        context={
+            "name": record.get("full_name") or "",
+            "applicant": record.get("spouse_full_name") or "Một người trong gia đình bạn",
+            "role": ROLE_LABELS.get(row.role, row.role).lower(),
+            "procedure_name": procedure.name if procedure else consent.procedure_code,
+            "expires": f"{get_calendar().localise(expires):%d/%m/%Y}",
+            "url": f"{get_settings().public_base_url}/du-lieu/xac-nhan",
+        },
     )
 
 
@@ -354,7 +423,7 @@ async def choose(
             field="personal_id",
         )
     else:
-        row = await _ask(session, consent, role, person, None)
+        row = await _ask(session, consent, role, person, None, fetcher)
     return _view(row)
 
 

@@ -10,16 +10,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from motcua.applications import repository as applications_repository
 from motcua.applications import service as applications
 from motcua.applications.models import ApplicationState
-from motcua.applications.schemas import ApplicationView
+from motcua.applications.schemas import ApplicationView, DraftIn, SubmitIn
 from motcua.catalog import groups as catalog_groups
 from motcua.catalog.schemas import GroupDoc
 from motcua.core import clock
 from motcua.core.errors import Conflict, NotFound
 from motcua.dossiers.models import Channel, ItemSource
-from motcua.dossiers.schemas import ItemIn
+from motcua.dossiers.schemas import ItemIn, Problem
 from motcua.exchange import service as exchange
 from motcua.exchange.models import Decision, ItemStatus
-from motcua.groups import service
+from motcua.groups import repository, service
 from motcua.groups.schemas import GroupFilingIn
 
 
@@ -76,3 +76,51 @@ async def file_from_application(
     await session.flush()
     await exchange.close_application(session, draft.consent_reference, actor)
     return filed
+
+
+async def is_group(session: AsyncSession, procedure_code: str) -> bool:
+    return await catalog_groups.of_procedure(session, procedure_code) is not None
+
+
+def _combination_problem(group: GroupDoc, combination: str | None) -> Problem | None:
+    """A missing or unknown combination, named with the ones the law allows (their keys, which
+    an API client sends, and their names). None is assumed: the law leaves the choice to the
+    applicant, and the catalog marks no combination as the default."""
+    allowed = "; ".join(f"“{c.key}” ({c.name})" for c in group.combinations)
+    if combination is None or not combination.strip():
+        return Problem(
+            field="combination",
+            code="missing-combination",
+            message=f"Hãy chọn các thủ tục cần làm (trường “combination”): {allowed}.",
+        )
+    if combination not in {c.key for c in group.combinations}:
+        return Problem(
+            field="combination",
+            code="unknown-combination",
+            message=f"“{combination[:40]}” không phải lựa chọn pháp luật cho phép; hãy chọn "
+            f"một trong: {allowed}.",
+        )
+    return None
+
+
+async def submit(
+    session: AsyncSession, application_id: str, actor: str, body: SubmitIn | None
+) -> service.Filed:
+    """``POST /api/v1/applications/{id}/submit`` for a group procedure: the draft's changes
+    saved, then the group filed in the chosen combination. Submitted again: the same filing."""
+    found = await draft_of(session, application_id, actor)
+    code = found.application.dossier_code
+    if found.application.state != ApplicationState.draft and code:
+        filing = await repository.filing_by_code(session, code)
+        if filing is not None:
+            return service.Filed(filing, False)
+    combination = body.combination if body is not None else None
+    problem = _combination_problem(found.group, combination)
+    if problem is not None:
+        raise service.GroupRefused([problem])
+    assert combination is not None
+    if body is not None and (body.values or body.uploads or body.contact_email is not None
+                             or body.receiving_agency):  # fmt: skip
+        changes = DraftIn.model_validate(body.model_dump(exclude={"combination"}))
+        await applications.save(session, application_id, actor, changes)
+    return await file_from_application(session, application_id, actor, combination)

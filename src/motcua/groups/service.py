@@ -27,9 +27,10 @@ from motcua.core import clock
 from motcua.core.calendar import get_calendar
 from motcua.core.errors import Conflict, Invalid, NotFound
 from motcua.core.text import fold
-from motcua.dossiers import evidence
+from motcua.dossiers import duplicates, evidence
 from motcua.dossiers import repository as dossiers_repository
 from motcua.dossiers import service as dossiers
+from motcua.dossiers.models import Dossier
 from motcua.dossiers.schemas import Problem
 from motcua.groups import members as member_dossiers
 from motcua.groups import repository
@@ -73,6 +74,7 @@ class _Checked:
     reads: dict[str, dict[str, Any]]
     routes: dict[str, Agency]
     subject_key: str
+    identity: duplicates.Identity | None
 
 
 def _fingerprint(body: GroupFilingIn, actor: str) -> str:
@@ -101,7 +103,8 @@ async def file_group(
         return Filed(existing, False)
     checked = await _check(session, body, actor)
     try:
-        filing = await _write(session, body, actor, idempotency_key, fingerprint, checked)
+        async with session.begin_nested():  # refused mid-way (a duplicate): nothing written
+            filing = await _write(session, body, actor, idempotency_key, fingerprint, checked)
     except _KeyTaken:
         # A concurrent request with the same key committed first: answer with its filing.
         return await file_group(session, body, actor=actor, idempotency_key=idempotency_key)
@@ -157,11 +160,11 @@ async def _check(session: AsyncSession, body: GroupFilingIn, actor: str) -> _Che
     routes = await _routes(session, group, chosen, place, reads, problem)
     subject_key = _subject_key(group, body.declaration, reads, body.applicant or actor)
     _agreement(group, body.declaration, reads, body.applicant or actor, problem)
-    if not problems:
-        await _not_filed_before(session, group, subject_key, problem)
     if problems:
         raise GroupRefused(problems)
-    return _Checked(group, chosen, versions, place, reads, routes, subject_key)
+    identity = _identity(group, body, reads, body.applicant or actor)
+    await _not_filed_before(session, group, identity)
+    return _Checked(group, chosen, versions, place, reads, routes, subject_key, identity)
 
 
 async def _place(session: AsyncSession, code: str, problem: Any) -> Agency | None:
@@ -360,25 +363,23 @@ def _agreement(
             )
 
 
+def _identity(
+    group: GroupDoc, body: GroupFilingIn, reads: Mapping[str, Any], applicant: str
+) -> duplicates.Identity | None:
+    """The birth or death the group registers, as every channel names it."""
+    pairs = [(r.get("value") or {}, r.get("evidence") or {}) for r in reads.values()]
+    return duplicates.identity_of(group.procedure_code, pairs, body.declaration, applicant)
+
+
 async def _not_filed_before(
-    session: AsyncSession, group: GroupDoc, subject_key: str, problem: Any
+    session: AsyncSession, group: GroupDoc, identity: duplicates.Identity | None
 ) -> None:
-    for earlier in await repository.open_filings_for(session, group.code, subject_key):
-        if group.once_per == "child":
-            problem(
-                "declaration.ho_ten_tre",
-                "child-already-registered",
-                f"Trẻ này đã được đăng ký khai sinh hoặc đang được giải quyết trong hồ sơ "
-                f"liên thông {earlier.code}; không nộp lại. Xem hồ sơ đó trong “Hồ sơ của tôi”.",
-            )
-        else:
-            problem(
-                "items.giay_bao_tu",
-                "death-already-recorded",
-                f"Việc khai tử của người này đã được đăng ký hoặc đang được giải quyết trong hồ "
-                f"sơ liên thông {earlier.code}; không nộp lại.",
-            )
+    """A second registration of the same child or death, by any channel: 409 naming it."""
+    if identity is None:
         return
+    earlier = await duplicates.held(session, identity)
+    if earlier is not None:
+        raise duplicates.DuplicateRegistration(identity.event, earlier.shown_code)
 
 
 async def _write(
@@ -448,6 +449,10 @@ async def _write(
         session.add(row)
         if member.after is None:
             await start(session, filing, row, member, version, checked.routes[member.key], None)
+            if checked.identity is not None:  # the registration member registers the event
+                registered = await session.get(Dossier, row.dossier_id)
+                assert registered is not None
+                await duplicates.claim(session, checked.identity, registered.code, filing.code)
     await session.flush()
     return filing
 

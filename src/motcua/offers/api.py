@@ -8,7 +8,7 @@ from motcua.core.database import RequestSession
 from motcua.identity.auth import CurrentCitizen
 from motcua.identity.citizens import require_level
 from motcua.offers import filing, service
-from motcua.offers.schemas import AskedOut, ConfirmIn, OfferOut
+from motcua.offers.schemas import AskedOut, ChoiceOut, ConfirmIn, OfferOut
 
 router = APIRouter(prefix="/api/v1", tags=["offers"])
 OfferId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
@@ -25,9 +25,19 @@ def out(view: service.OfferView) -> OfferOut:
         facts=offer.facts,
         prefilled=dict(view.prefilled),
         asked=[
-            AskedOut(name=a.name, label=a.label, kind=a.kind, options=list(a.options))
+            AskedOut(
+                name=a.name,
+                label=a.label,
+                kind=a.kind,
+                options=list(a.options),
+                required=a.required,
+                hint=a.hint or None,
+            )
             for a in view.asked
         ],
+        combinations=[ChoiceOut(key=c.key, name=c.name) for c in view.choices],
+        combination=view.combination,
+        url=view.url,
         message=offer.message,
         dossier_code=offer.dossier_code,
         created_at=offer.created_at,
@@ -52,7 +62,9 @@ async def confirm(
     """File the offered service in one step; confirming again returns the same dossier."""
     offered = await service.get(session, offer_id, citizen.personal_id)
     require_level(citizen, offered.offer.procedure_code)
-    await filing.confirm(session, offer_id, citizen.personal_id, body.answers)
+    await filing.confirm(
+        session, offer_id, citizen.personal_id, body.answers, combination=body.combination
+    )
     return out(await service.get(session, offer_id, citizen.personal_id))
 
 

@@ -22,10 +22,12 @@ from motcua.catalog.models import SubjectRole
 from motcua.core import clock, outbox
 from motcua.core.errors import Conflict, DomainError
 from motcua.core.models import OutboxMessage
+from motcua.dossiers.duplicates import DuplicateRegistration
 from motcua.exchange import service as exchange
 from motcua.exchange import subjects
 from motcua.exchange.connectors import REASONS, Fetcher
 from motcua.exchange.models import ItemStatus
+from motcua.groups import applications as group_applications
 from motcua.offers import service
 from motcua.offers.config import get_offers_settings
 from motcua.offers.models import Offer, OfferState
@@ -103,9 +105,9 @@ async def _pause(session: AsyncSession, offer: Offer, message: str) -> None:
     )
 
 
-async def file_procedure(session: AsyncSession, offer: Offer, fetcher: Fetcher | None) -> None:
-    """Draft, consent, roles, fetch, then submit through the applications service; the offer
-    ends ``filed``, ``paused`` (a registry down) or stays ``pending`` with what is missing."""
+async def _gathered(session: AsyncSession, offer: Offer, fetcher: Fetcher | None) -> bool:
+    """Draft, consent, roles and every read made; ``False`` when the offer was left ``paused``
+    (a registry down) or ``pending`` (something only the person can settle)."""
     offer.attempts += 1
     try:
         reference = await _prepare(session, offer, fetcher)
@@ -114,7 +116,7 @@ async def file_procedure(session: AsyncSession, offer: Offer, fetcher: Fetcher |
             await _pause(session, offer, error.message)
         else:
             offer.state, offer.message = OfferState.pending, error.message
-        return
+        return False
     actor = offer.person_personal_id
     fetched = await exchange.fetch_evidence(session, reference, actor, fetcher=fetcher)
     assert offer.application_id is not None
@@ -133,7 +135,17 @@ async def file_procedure(session: AsyncSession, offer: Offer, fetcher: Fetcher |
             f"Chưa nộp được: {names} Hệ thống sẽ tự nộp lại khi cơ sở dữ liệu trả lời; "
             "bạn không phải làm gì thêm.",
         )
+        return False
+    return True
+
+
+async def file_procedure(session: AsyncSession, offer: Offer, fetcher: Fetcher | None) -> None:
+    """Draft, consent, roles, fetch, then submit through the applications service; the offer
+    ends ``filed``, ``paused`` (a registry down) or stays ``pending`` with what is missing."""
+    if not await _gathered(session, offer, fetcher):
         return
+    actor = offer.person_personal_id
+    assert offer.application_id is not None
     try:
         done = await applications.submit(
             session, offer.application_id, actor, DraftIn(values=_values(offer))
@@ -142,18 +154,71 @@ async def file_procedure(session: AsyncSession, offer: Offer, fetcher: Fetcher |
         offer.state = OfferState.pending
         offer.message = "Hồ sơ còn thiếu: " + " ".join(p.message for p in refused.problems)
         return
+    except DuplicateRegistration as duplicate:
+        offer.state, offer.message = OfferState.pending, duplicate.message
+        return
     offer.state, offer.dossier_code = OfferState.filed, done.dossier_code
     offer.message, offer.decided_at = None, clock.now()
 
 
+async def _with_defaults(
+    session: AsyncSession, offer: Offer, values: dict[str, dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """Fields the person left empty that a read answers (the child's permanent residence:
+    the mother's), filled from the draft's own reads."""
+    kind = service.KINDS[offer.kind]
+    key = kind.declaration_key
+    if key is None or not kind.defaults or offer.application_id is None:
+        return values
+    draft = await applications.view(session, offer.application_id, offer.person_personal_id)
+    read = {f.key: f.verified for f in draft.form}
+    declared = dict(values.get(key, {}))
+    for name, (requirement, source, _) in kind.defaults.items():
+        found = read.get(requirement, {}).get(source)
+        if not declared.get(name) and found is not None and found.value:
+            declared[name] = str(found.value)
+    return {**values, key: declared}
+
+
+async def file_group(session: AsyncSession, offer: Offer, fetcher: Fetcher | None) -> None:
+    """The offer filed as its group (the birth group, in the combination the person chose):
+    the same draft, consent and reads as a single procedure, then ``groups`` files one dossier
+    per member at its own agency under one group code."""
+    kind = service.KINDS[offer.kind]
+    if kind.group is None or offer.procedure_code != kind.procedure_code:
+        await file_procedure(session, offer, fetcher)  # an offer made before the switch
+        return
+    if not await _gathered(session, offer, fetcher):
+        return
+    actor = offer.person_personal_id
+    assert offer.application_id is not None
+    combination = offer.combination or (await service.view_of(session, offer)).combination
+    try:
+        async with session.begin_nested():  # refused: nothing of the filing is written
+            values = await _with_defaults(session, offer, _values(offer))
+            await applications.save(session, offer.application_id, actor, DraftIn(values=values))
+            filed = await group_applications.file_from_application(
+                session, offer.application_id, actor, combination or ""
+            )
+    except DomainError as refused:
+        problems = refused.details.get("problems") or []
+        offer.state = OfferState.pending
+        offer.message = " ".join(str(p["message"]) for p in problems) or refused.message
+        if refused.code not in ("child-already-registered", "death-already-recorded"):
+            offer.message = "Hồ sơ còn thiếu: " + offer.message
+        return
+    offer.state, offer.dossier_code = OfferState.filed, filed.filing.code
+    offer.combination = filed.filing.combination
+    offer.message, offer.decided_at = None, clock.now()
+
+
 # How each kind is filed: a filer takes the locked offer (its pre-fill and the person's
-# answers), files, and leaves the offer ``filed`` (with its dossier code), ``paused`` or
-# ``pending`` with a message. Every kind files its one procedure today.
+# answers), files, and leaves the offer ``filed`` (with its dossier or group code), ``paused``
+# or ``pending`` with a message. The birth offer files the birth group; the others their one
+# procedure.
 Filer = Callable[[AsyncSession, Offer, Fetcher | None], Awaitable[None]]
 FILERS: dict[str, Filer] = {kind: file_procedure for kind in service.KINDS}
-# When the birth group's filing service exists, this is the one line that switches the birth
-# offer to it (a filer with the signature above that files group 0.000015):
-# FILERS["birth-notice-issued"] = lifegroups.service.file_offered_birth
+FILERS["birth-notice-issued"] = file_group
 
 
 async def confirm(
@@ -162,6 +227,7 @@ async def confirm(
     person: str,
     answers: Mapping[str, Any] | None = None,
     *,
+    combination: str | None = None,
     fetcher: Fetcher | None = None,
 ) -> Offer:
     """The one step: check what was typed (refused whole, nothing changed), then file. A
@@ -175,10 +241,14 @@ async def confirm(
             code="offer-declined",
         )
     answers = dict(answers or {})
-    problems = service.check_answers(await service.view_of(session, offer), answers)
+    view = await service.view_of(session, offer)
+    problems = service.check_answers(view, answers)
+    problems += service.check_combination(view, combination)
     if problems:
         raise service.OfferRefused(problems)
     offer.answers = {**offer.answers, **answers}
+    if view.choices:
+        offer.combination = combination or view.combination
     await FILERS[offer.kind](session, offer, fetcher)
     await session.flush()
     return offer

@@ -76,6 +76,8 @@ class Offer(Base):
     )
     message: Mapped[str | None] = mapped_column(Text, default=None)
     application_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    # For a service filed as a group (the birth group): the combination the person chose.
+    combination: Mapped[str | None] = mapped_column(String(40), default=None)
     dossier_code: Mapped[str | None] = mapped_column(String(64), default=None)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -45,8 +45,8 @@ async def offer_page(
     request: Request, offer_id: OfferId, session: RequestSession, citizen: PageCitizen
 ) -> Response:
     view = await service.get(session, offer_id, citizen.personal_id)
-    if view.offer.state == OfferState.filed and view.offer.dossier_code:
-        return RedirectResponse(f"/ho-so-cua-toi/{view.offer.dossier_code}", status_code=303)
+    if view.offer.state == OfferState.filed and view.url:
+        return RedirectResponse(view.url, status_code=303)
     return _page(request, view)
 
 
@@ -60,15 +60,20 @@ async def confirm_page(
         for k, v in form.items()
         if str(k).startswith(FIELD) and isinstance(v, str)
     }
+    chosen = form.get("lua_chon")
+    combination = chosen[:40] if isinstance(chosen, str) and chosen else None
     offered = await service.get(session, offer_id, citizen.personal_id)
     require_level(citizen, offered.offer.procedure_code)
     try:
-        offer = await filing.confirm(session, offer_id, citizen.personal_id, typed)
+        await filing.confirm(session, offer_id, citizen.personal_id, typed, combination=combination)
     except service.OfferRefused as refused:
         view = await service.get(session, offer_id, citizen.personal_id)
+        if combination:
+            view.combination = combination
         return _page(request, view, refused.problems, typed, 422)
-    if offer.state == OfferState.filed and offer.dossier_code:
-        return RedirectResponse(f"/ho-so-cua-toi/{offer.dossier_code}", status_code=303)
+    view = await service.get(session, offer_id, citizen.personal_id)
+    if view.offer.state == OfferState.filed and view.url:
+        return RedirectResponse(view.url, status_code=303)
     return RedirectResponse(f"/de-nghi/{offer_id}", status_code=303)
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.applications.forms import OATH
 from motcua.catalog import declarations
+from motcua.catalog import groups as catalog_groups
 from motcua.catalog import repository as catalog_repository
 from motcua.core import clock
 from motcua.core.errors import Conflict, Invalid, NotFound
@@ -51,17 +52,30 @@ class Kind:
     title: str  # what the offer is, in the person's words
     declaration_key: str | None = None  # the procedure's declaration the event pre-fills
     concerns_role: str | None = None  # the role the event's subject is read under
+    group: str | None = None  # the group of procedures filed when the procedure is a group's
+    # Declaration fields the person may leave empty: filled at filing from a registry read
+    # (field -> (requirement key, read field)), with the words saying so.
+    defaults: Mapping[str, tuple[str, str, str]] = field(default_factory=dict)
 
 
-# What each kind of event offers. The birth offer files birth registration (1.001193) for now;
-# filing the birth group instead is the one line marked in ``filing.FILERS``.
+# What each kind of event offers. The birth offer files the birth group (0.000015: birth
+# registration, then the child's permanent residence and health-insurance card, as the mother
+# chooses); ``filing.FILERS`` says how each kind is filed.
 KINDS: dict[str, Kind] = {
     "birth-notice-issued": Kind(
         publisher="health",
         evidence_type="health.birth_certificate",
-        procedure_code="1.001193",
+        procedure_code="0.000015",
         title="Đăng ký khai sinh cho con",
-        declaration_key="to_khai_dang_ky_khai_sinh",
+        declaration_key="to_khai_lien_thong",
+        group="khai-sinh",
+        defaults={
+            "noi_thuong_tru_cua_tre": (
+                "noi_cu_tru_cha_me",
+                "permanent_address",
+                "Để trống nếu trẻ đăng ký thường trú cùng nơi thường trú của mẹ.",
+            )
+        },
     ),
     "death-notified": Kind(
         publisher="health",
@@ -324,6 +338,15 @@ class Asked:
     options: tuple[str, ...]
     max_length: int
     required: bool = True
+    hint: str = ""
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A combination of the group the offer files, as the person chooses it."""
+
+    key: str
+    name: str
 
 
 @dataclass
@@ -333,6 +356,16 @@ class OfferView:
     procedure_name: str
     prefilled: list[tuple[str, str]]
     asked: list[Asked]
+    choices: list[Choice] = field(default_factory=list)  # empty: not filed as a group
+    combination: str | None = None  # the chosen one, else the one pre-selected
+
+    @property
+    def url(self) -> str | None:
+        """Where the filed offer is followed: the group's one page, or the dossier's."""
+        code = self.offer.dossier_code
+        if code is None:
+            return None
+        return f"/ho-so-lien-thong/{code}" if code.startswith("LT-") else f"/ho-so-cua-toi/{code}"
 
 
 async def _schema(session: AsyncSession, offer: Offer) -> Mapping[str, Any] | None:
@@ -346,6 +379,7 @@ async def _schema(session: AsyncSession, offer: Offer) -> Mapping[str, Any] | No
 
 
 async def view_of(session: AsyncSession, offer: Offer) -> OfferView:
+    kind = KINDS[offer.kind]
     version = await catalog_repository.current_version(session, offer.procedure_code, clock.today())
     schema = await _schema(session, offer)
     prefilled: list[tuple[str, str]] = []
@@ -355,21 +389,49 @@ async def view_of(session: AsyncSession, offer: Offer) -> OfferView:
             shown = offer.prefill[spec.name]
             prefilled.append((spec.label, _day(shown) if spec.kind == "date" else str(shown)))
         elif spec.prefill is None:  # what a registry delivers at filing is never asked
+            default = kind.defaults.get(spec.name)
             asked.append(
                 Asked(
-                    spec.name, spec.label, spec.kind, spec.options, spec.max_length, spec.required
+                    spec.name,
+                    spec.label,
+                    spec.kind,
+                    spec.options,
+                    spec.max_length,
+                    spec.required and default is None,
+                    default[2] if default else "",
                 )
             )
     asked = [a for a in asked if a.kind != "checkbox"]
     if schema is not None:  # the person swears to the declaration, as on the form
         asked.append(Asked(OATH.name, OATH.label, "checkbox", (), OATH.max_length))
+    choices = await _choices(session, offer)
+    chosen = offer.combination or (choices[0].key if choices else None)
     return OfferView(
         offer,
-        KINDS[offer.kind].title,
+        kind.title,
         version.name if version else offer.procedure_code,
         prefilled,
         asked,
+        choices,
+        chosen,
     )
+
+
+async def _choices(session: AsyncSession, offer: Offer) -> list[Choice]:
+    """The combinations the law allows, when the offer files a group; the catalog lists the
+    fullest first, and it is the one pre-selected."""
+    kind = KINDS[offer.kind]
+    if kind.group is None or offer.procedure_code != kind.procedure_code:
+        return []
+    group = await catalog_groups.get(session, kind.group)
+    return [Choice(c.key, c.name) for c in group.combinations] if group else []
+
+
+def check_combination(view: OfferView, combination: str | None) -> list[tuple[str, str]]:
+    if not view.choices or combination is None or combination in {c.key for c in view.choices}:
+        return []
+    names = "; ".join(c.name for c in view.choices)
+    return [("lua_chon", f"Hãy chọn một trong các lựa chọn pháp luật cho phép: {names}.")]
 
 
 async def mine(session: AsyncSession, person: str) -> list[OfferView]:

@@ -67,6 +67,8 @@ def population_person(pop: Population, pid: str) -> list[Record]:
         "card_issue_date": p.card_issue_date,
         # A synthetic mobile number (Vietnamese 10-digit form), derived from the person's own.
         "mobile_number": f"09{pid[-8:]}",
+        # A synthetic e-mail address, on a domain reserved for examples.
+        "email": f"cong.dan.{pid}@example.test",
     }
     return [_record(pid, p.full_name, p.last_updated, _over(p, "population", fields))]
 
