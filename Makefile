@@ -92,6 +92,7 @@ bench: install postgres
 	$(BIN)/motcua bench monitoring --rounds 30
 	$(BIN)/motcua bench workflow --samples 300
 	$(BIN)/motcua bench stats --samples 100
+	$(BIN)/pip install --quiet -e '.[bench]' && $(BIN)/motcua bench http --seconds 3 --rounds 3
 
 clean:
 	rm -rf $(VENV) *.db *.db-shm *.db-wal .pytest_cache .mypy_cache .ruff_cache
