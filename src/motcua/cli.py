@@ -503,11 +503,14 @@ def bench_http(
     ] = 60.0,
     output: Path = Path("docs/benchmarks.md"),
     keep: Annotated[bool, typer.Option(help="Keep the server's logs and files.")] = False,
+    fresh: Annotated[
+        bool, typer.Option(help="Seed a new database; --no-fresh takes the last run's.")
+    ] = True,
 ) -> None:
     """Whole journeys over HTTP against `motcua serve --workers 2` on PostgreSQL."""
     from motcua.bench.http import run_http_bench
 
-    typer.echo(run_http_bench(postgres_url, seconds, rounds, time_scale, output, keep))
+    typer.echo(run_http_bench(postgres_url, seconds, rounds, time_scale, output, keep, fresh))
 
 
 @bench_app.command("exchange")

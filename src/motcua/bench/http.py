@@ -45,11 +45,13 @@ SINGLE = {
     "queue": "officer queue `GET /api/v1/workflow/queue?limit=50`",
     "dossier": "officer's dossier page `GET /can-bo/ho-so/{code}`",
 }
+NAMES = {"dossier": "dossier page"}  # the load generator's name of the request, when not the same
 COMMUNES_MINUTES = 30  # 3,321 communes report within 30 minutes before 16:00
 RUSH_REPORTERS = 16
 RUSH_READERS, RUSH_READ_RATE = 4, 2.0
 TARGET_RATIO, TARGET_P99_MS, TARGET_RUSH_P95_MS = 0.25, 100.0, 200.0
 BALANCE_RUNS = 6
+JOURNEY_TIMES = 3  # a journey's window is this many times a level's
 
 
 class Driver:
@@ -153,31 +155,28 @@ def _balance(url: str, folder: Path, seconds: float) -> dict[str, list[list[int]
         "shared socket": start_server(url, folder / "shared", 2, reuse_port=False),
         "own sockets": start_server(url, folder / "own", 2, reuse_port=True),
     }
+    drivers = {}
     try:
-        drivers = {}
         for mode, served in servers.items():
-            served.fixture = {"base": served.base}
-            drivers[mode] = served
+            served.fixture = {"base": served.base, "procedures": ["1.001193", "0.000003"]}
+            drivers[mode] = Driver(served.fixture, folder / "load.log")
         for _ in range(BALANCE_RUNS):
-            for mode, served in drivers.items():
+            for mode, served in servers.items():
                 level = Level()
-                driver = Driver(served.fixture, folder / "load.log")
-                try:
-                    _measured(
-                        driver,
-                        served,
-                        level,
-                        None,
-                        scenario="procedure",
-                        users=4,
-                        seconds=seconds,
-                        warmup=0.5,
-                        fixture={"procedures": ["1.001193", "0.000003", "1.000000"]},
-                    )
-                finally:
-                    driver.close()
+                _measured(
+                    drivers[mode],
+                    served,
+                    level,
+                    None,
+                    scenario="procedure",
+                    users=4,
+                    seconds=seconds,
+                    warmup=0.5,
+                )
                 shares[mode].append(level.shares[0])
     finally:
+        for driver in drivers.values():
+            driver.close()
         for served in servers.values():
             served.stop()
     return shares
@@ -200,7 +199,7 @@ def _rounds(
                         driver,
                         served,
                         level,
-                        scenario,
+                        NAMES.get(scenario, scenario),
                         scenario=scenario,
                         users=clients,
                         seconds=seconds,
@@ -218,8 +217,8 @@ def _rounds(
                     "journey",
                     scenario="journey",
                     users=clients,
-                    seconds=seconds * 2,
-                    warmup=1.5,
+                    seconds=seconds * JOURNEY_TIMES,
+                    warmup=2.0,
                 )
             _measured(
                 driver,
@@ -314,7 +313,8 @@ def _report(
         "- Client: locust (FastHttpUser, headless through its Python API) in a process of its "
         "own on the same machine, each client one keep-alive connection sending its next "
         f"request as soon as the answer arrives. {rounds} interleaved rounds; each level "
-        f"{seconds:.0f} s timed (journeys {2 * seconds:.0f} s) after a warm-up; *per second* is "
+        f"{seconds:.0f} s timed (journeys {JOURNEY_TIMES * seconds:.0f} s, a journey counted "
+        "when it ends in the window) after a warm-up; *per second* is "
         "the median over the rounds, p50/p95/p99 over every answer of every round (ms), "
         "*workers* each worker process's share of the requests in each round (%).",
         "- Counter submission: a receiving officer's bearer token, a birth registration typed "
@@ -399,12 +399,18 @@ def _load() -> str:
 
 
 def run_http_bench(
-    url: str, seconds: float, rounds: int, scale: float, output: Path, keep: bool = False
+    url: str,
+    seconds: float,
+    rounds: int,
+    scale: float,
+    output: Path,
+    keep: bool = False,
+    fresh: bool = True,
 ) -> str:
     folder = Path(tempfile.mkdtemp(prefix="motcua-bench-http-"))
     began = datetime.now(UTC)
     load = _load()
-    monitors, version_id, agency_id, communes = prepare(url, folder)
+    monitors, version_id, agency_id, communes = prepare(url, folder, fresh)
     balance = _balance(url, folder, seconds)
     served = start_server(url, folder, 2)
     try:

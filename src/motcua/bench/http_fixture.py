@@ -25,7 +25,7 @@ from motcua.catalog.models import Procedure, ProcedureVersion
 from motcua.core.database import make_engine, make_sessionmaker, recreate_postgres_database
 from motcua.exchange import service as exchange
 from motcua.identity import service as identity
-from motcua.identity.models import Role
+from motcua.identity.models import Officer, Role
 from motcua.sandbox import personas
 from motcua.units.models import AdminUnit, Agency, AgencyLevel
 
@@ -199,6 +199,7 @@ async def _communes(url: str) -> list[tuple[str, str]]:
 def start_server(url: str, folder: Path, workers: int, reuse_port: bool = True) -> Served:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
+    folder.mkdir(parents=True, exist_ok=True)
     storage = folder / "storage"
     env = environment(url, storage, base)
     log = folder / "server.log"
@@ -224,14 +225,35 @@ def start_server(url: str, folder: Path, workers: int, reuse_port: bool = True) 
     raise RuntimeError(f"the server did not start; see {log}")
 
 
-def prepare(url: str, folder: Path) -> tuple[dict[str, str], int, int, list[tuple[str, str]]]:
-    """A fresh database seeded as the demo is, and the bench's accounts."""
-    asyncio.run(recreate_postgres_database(url))
-    env = environment(url, folder / "storage", "http://127.0.0.1:1")
-    _cli(env, "seed")
-    _cli(env, "monitoring", "seed")
-    monitors, version_id, agency_id = asyncio.run(_accounts(url))
+def prepare(
+    url: str, folder: Path, fresh: bool = True
+) -> tuple[dict[str, str], int, int, list[tuple[str, str]]]:
+    """A fresh database seeded as the demo is, and the bench's accounts; ``fresh=False``
+    takes the database an earlier run left (its accounts and dossiers stay)."""
+    if fresh:
+        asyncio.run(recreate_postgres_database(url))
+        env = environment(url, folder / "storage", "http://127.0.0.1:1")
+        _cli(env, "seed")
+        _cli(env, "monitoring", "seed")
+        monitors, version_id, agency_id = asyncio.run(_accounts(url))
+    else:
+        monitors, version_id, agency_id = asyncio.run(_existing_accounts(url))
     return monitors, version_id, agency_id, asyncio.run(_communes(url))
+
+
+async def _existing_accounts(url: str) -> tuple[dict[str, str], int, int]:
+    engine = make_engine(url)
+    async with make_sessionmaker(engine)() as session:
+        names = await session.scalars(
+            select(Officer.username).where(Officer.username.like("dotai.giamsat.%"))
+        )
+        monitors = {name.rsplit(".", 1)[1]: name for name in names}
+        version_id = await session.scalar(
+            select(ProcedureVersion.id).join(Procedure).where(Procedure.code == PROCEDURE)
+        )
+        agency_id = await session.scalar(select(Agency.id).where(Agency.code == AGENCY))
+    await engine.dispose()
+    return monitors, int(version_id or 0), int(agency_id or 0)
 
 
 def _token(client: httpx.Client, username: str) -> str:
