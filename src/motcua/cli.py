@@ -506,11 +506,17 @@ def bench_http(
     fresh: Annotated[
         bool, typer.Option(help="Seed a new database; --no-fresh takes the last run's.")
     ] = True,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(help="A source tree of an earlier version to measure beside this one."),
+    ] = None,
 ) -> None:
     """Whole journeys over HTTP against `motcua serve --workers 2` on PostgreSQL."""
     from motcua.bench.http import run_http_bench
 
-    typer.echo(run_http_bench(postgres_url, seconds, rounds, time_scale, output, keep, fresh))
+    typer.echo(
+        run_http_bench(postgres_url, seconds, rounds, time_scale, output, keep, fresh, baseline)
+    )
 
 
 @bench_app.command("exchange")

@@ -51,6 +51,7 @@ RUSH_REPORTERS = 16
 RUSH_READERS, RUSH_READ_RATE = 4, 2.0
 TARGET_RATIO, TARGET_P99_MS, TARGET_RUSH_P95_MS = 0.25, 100.0, 200.0
 BALANCE_RUNS = 6
+COMPARED = ("submit", "queue")  # the per-request cost cut outside the services
 JOURNEY_TIMES = 3  # a journey's window is this many times a level's
 
 
@@ -182,16 +183,45 @@ def _balance(url: str, folder: Path, seconds: float) -> dict[str, list[list[int]
     return shares
 
 
+def _baseline_round(
+    driver: Driver, served: Served, levels: dict[tuple[str, int], Level], seconds: float
+) -> None:
+    """The scenarios the cuts aim at, on the earlier version's server, at 16 clients."""
+    for scenario in COMPARED:
+        _measured(
+            driver,
+            served,
+            levels[(f"before {scenario}", 16)],
+            scenario,
+            scenario=scenario,
+            users=16,
+            seconds=seconds,
+            warmup=1.0,
+        )
+
+
 def _rounds(
-    url: str, served: Served, seconds: float, rounds: int, scale: float, ids: tuple[int, int]
+    url: str,
+    served: Served,
+    seconds: float,
+    rounds: int,
+    scale: float,
+    ids: tuple[int, int],
+    baseline: Served | None = None,
 ) -> tuple[dict[tuple[str, int], Level], dict[str, Any]]:
     levels: dict[tuple[str, int], Level] = defaultdict(Level)
     rush_seconds = COMMUNES_MINUTES * 60 / scale
     rush_rate = len(served.fixture["communes"]) / rush_seconds
     driver = Driver(served.fixture, served.log.parent / "load.log")
+    before = None
+    if baseline is not None:
+        baseline.fixture = served.fixture | {"base": baseline.base}
+        before = Driver(baseline.fixture, served.log.parent / "load.log")
     day = served.fixture["rush_day"]
     try:
         for _ in range(rounds):
+            if before is not None and baseline is not None:
+                _baseline_round(before, baseline, levels, seconds)
             for scenario in SINGLE:
                 for clients in CLIENTS:
                     level = levels[(scenario, clients)]
@@ -235,6 +265,8 @@ def _rounds(
             )
     finally:
         driver.close()
+        if before is not None:
+            before.close()
     return levels, {"seconds": rush_seconds, "rate": rush_rate, "day": day}
 
 
@@ -390,6 +422,31 @@ def _report(
     return "\n".join(lines)
 
 
+def _comparison(levels: dict[tuple[str, int], Level], baseline: Path) -> str:
+    """Before and after the cuts, the same spell: the earlier version's server beside."""
+    rows = []
+    for scenario in COMPARED:
+        for when, key in (("before", f"before {scenario}"), ("after", scenario)):
+            level = levels[(key, 16)]
+            rows.append(
+                f"| {SINGLE[scenario]} | {when} | {statistics.median(level.rates):.1f} | "
+                f"{level.pct(0.5):.1f} | {level.pct(0.95):.1f} | {level.pct(0.99):.1f} |"
+            )
+    return "\n".join(
+        [
+            "### Before and after the cuts (same spell)",
+            "",
+            f"The earlier version (source tree `{baseline.name}`) served beside this one on "
+            "the same database, its steps run in every round just before this version's, "
+            "16 clients:",
+            "",
+            "| scenario | version | per second | p50 | p95 | p99 |",
+            "|---|---|---|---|---|---|",
+            *rows,
+        ]
+    )
+
+
 def _load() -> str:
     one, five, _ = os.getloadavg()
     return (
@@ -406,6 +463,7 @@ def run_http_bench(
     output: Path,
     keep: bool = False,
     fresh: bool = True,
+    baseline: Path | None = None,
 ) -> str:
     folder = Path(tempfile.mkdtemp(prefix="motcua-bench-http-"))
     began = datetime.now(UTC)
@@ -413,13 +471,18 @@ def run_http_bench(
     monitors, version_id, agency_id, communes = prepare(url, folder, fresh)
     balance = _balance(url, folder, seconds)
     served = start_server(url, folder, 2)
+    before = start_server(url, folder / "before", 2, source=baseline) if baseline else None
     try:
         fixture(served, monitors, communes)
-        levels, rush = _rounds(url, served, seconds, rounds, scale, (version_id, agency_id))
+        levels, rush = _rounds(url, served, seconds, rounds, scale, (version_id, agency_id), before)
     finally:
         served.stop()
+        if before is not None:
+            before.stop()
         if not keep:
             shutil.rmtree(folder, ignore_errors=True)
     body = _report(levels, balance, rush, seconds, rounds, scale, began, load)
+    if baseline is not None:
+        body += "\n\n" + _comparison(levels, baseline)
     write_section(output, "http", body)
     return body

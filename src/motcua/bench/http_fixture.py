@@ -196,12 +196,18 @@ async def _communes(url: str) -> list[tuple[str, str]]:
     return found
 
 
-def start_server(url: str, folder: Path, workers: int, reuse_port: bool = True) -> Served:
+def start_server(
+    url: str, folder: Path, workers: int, reuse_port: bool = True, source: Path | None = None
+) -> Served:
+    """``motcua serve``; with ``source``, the platform's code from that tree (``src`` inside
+    it) instead of the installed one, to compare two versions in one spell."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     folder.mkdir(parents=True, exist_ok=True)
     storage = folder / "storage"
     env = environment(url, storage, base)
+    if source is not None:
+        env["PYTHONPATH"] = str((source / "src").resolve())
     log = folder / "server.log"
     args = [MOTCUA, "serve", "--port", str(port), "--workers", str(workers)]
     if not reuse_port:
