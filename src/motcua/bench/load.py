@@ -13,6 +13,7 @@ import json
 import random
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlsplit
@@ -22,6 +23,9 @@ from locust import FastHttpUser, User, constant, constant_throughput, events, ta
 from locust.env import Environment
 
 Fixture = dict[str, Any]
+# Each load process's own prefix of Idempotency-Keys: two processes (this version and the
+# earlier one, or two runs on one database) never send the same key.
+PROCESS = uuid.uuid4().hex[:12]
 
 
 class Recorder:
@@ -89,7 +93,7 @@ class CounterSubmission(Base):
     def submit(self) -> None:
         headers = {
             "Authorization": f"Bearer {self.fixture['officer_token']}",
-            "Idempotency-Key": f"http-{self.fixture['run']}-{next(self.serial):09d}",
+            "Idempotency-Key": f"http-{PROCESS}-{next(self.serial):09d}",
         }
         with self.client.post(
             "/api/v1/dossiers",
