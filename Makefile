@@ -94,6 +94,7 @@ bench: install postgres
 	$(BIN)/motcua bench monitoring --rounds 30
 	$(BIN)/motcua bench workflow --samples 300
 	$(BIN)/motcua bench stats --samples 100
+	$(BIN)/pip install --quiet -e '.[bench]' && $(BIN)/motcua bench http --seconds 3 --rounds 3
 
 ## bench-growth: the data doubles (dossiers 1M -> 2M -> 4M with history and access log,
 ## reports x 2) and the main reads are timed at each size; a long run (docs/benchmarks.md says

@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 import yaml
@@ -152,6 +152,13 @@ def serve(
             "before it is replaced.",
         ),
     ] = 30,
+    reuse_port: Annotated[
+        bool,
+        typer.Option(
+            help="With several workers: each listens on a socket of its own (SO_REUSEPORT, "
+            "Linux), so that connections spread over the workers; without it they share one.",
+        ),
+    ] = True,
 ) -> None:
     """Serve the web application and API."""
     import uvicorn
@@ -159,21 +166,26 @@ def serve(
     from motcua.core.production import refuse_public_defaults
 
     refuse_public_defaults()  # said once here, before any worker process starts
+    from motcua.core.serving import reuse_port_available, run_reuse_port
+
     settings = get_settings()
     if workers > 1 and not reload:
         _share_metrics(settings.storage_dir / "metrics")
-    uvicorn.run(
-        "motcua.app:create_app",
+    options: dict[str, Any] = dict(
         factory=True,
         host=host,
         port=port,
-        reload=reload,
-        workers=None if reload else workers,
         log_config=log_config("json" if settings.json_logs else "text"),
         # uvicorn's default (5 s) counts the worker's own start-up: on a busy machine a fresh
         # worker is still importing when it is declared dead and replaced, again and again,
         # and the server never serves (seen restarting after a SIGKILL on 2 loaded cores).
         timeout_worker_healthcheck=healthcheck_seconds,
+    )
+    if workers > 1 and not reload and reuse_port and reuse_port_available():
+        run_reuse_port(uvicorn.Config("motcua.app:create_app", workers=workers, **options))
+        return
+    uvicorn.run(
+        "motcua.app:create_app", reload=reload, workers=None if reload else workers, **options
     )
 
 
@@ -487,6 +499,32 @@ def purge() -> None:
     typer.echo(
         f"{done.drafts} drafts, {done.consents} consents and {done.exports} access-log "
         "exports deleted."
+    )
+
+
+@bench_app.command("http")
+def bench_http(
+    postgres_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/motcua_bench_http",
+    seconds: Annotated[float, typer.Option(help="Timed window of each level.")] = 3.0,
+    rounds: int = 3,
+    time_scale: Annotated[
+        float, typer.Option(help="How many times faster than real time the 16:00 rush runs.")
+    ] = 60.0,
+    output: Path = Path("docs/benchmarks.md"),
+    keep: Annotated[bool, typer.Option(help="Keep the server's logs and files.")] = False,
+    fresh: Annotated[
+        bool, typer.Option(help="Seed a new database; --no-fresh takes the last run's.")
+    ] = True,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(help="A source tree of an earlier version to measure beside this one."),
+    ] = None,
+) -> None:
+    """Whole journeys over HTTP against `motcua serve --workers 2` on PostgreSQL."""
+    from motcua.bench.http import run_http_bench
+
+    typer.echo(
+        run_http_bench(postgres_url, seconds, rounds, time_scale, output, keep, fresh, baseline)
     )
 
 

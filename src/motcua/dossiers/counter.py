@@ -21,10 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.catalog import declarations
 from motcua.catalog.models import Requirement
-from motcua.catalog.readiness import Sources
 from motcua.catalog.schemas import PublishedTerms
 from motcua.dossiers.models import Channel, ItemSource
 from motcua.dossiers.schemas import SubmissionIn
+from motcua.exchange.connectors import connectors
+from motcua.exchange.models import Registry, RegistryService
 
 Problem = Callable[[str, str, str], None]
 DIRECTIVE = "Chỉ thị 24/CT-TTg"
@@ -54,13 +55,16 @@ async def registry_held(
     services only; empty for any other procedure)."""
     if procedure_code not in essential_codes():
         return {}
-    sources = await Sources.load(session)
+    # One statement for the version's requirements and the enabled registries serving them
+    # (the catalog's readiness reads every registry and evidence type for its pages).
     rows = await session.execute(
-        select(Requirement.key, Requirement.evidence_type_code).where(
-            Requirement.version_id == version_id, Requirement.evidence_type_code.is_not(None)
-        )
+        select(Requirement.key, Registry.code, Registry.name)
+        .join(RegistryService, RegistryService.evidence_type_code == Requirement.evidence_type_code)
+        .join(Registry, Registry.code == RegistryService.registry_code)
+        .where(Requirement.version_id == version_id, Registry.enabled.is_(True))
     )
-    return {key: sources.connected[code] for key, code in rows if code in sources.connected}
+    wired = set(connectors.codes())
+    return {key: name for key, code, name in rows if code in wired}
 
 
 async def check(
@@ -79,7 +83,9 @@ async def check(
         )
     )
     schemas = {key: schema for key, schema in rows if schema}
-    held = await registry_held(session, body.procedure_code, version.id)
+    # Only a scan can be refused: a body of typed values needs no look at the registries.
+    scans = any(i.upload_id is not None and i.source != ItemSource.registry for i in body.items)
+    held = await registry_held(session, body.procedure_code, version.id) if scans else {}
     names = {r.key: r.name for r in version.requirements}
     for i, item in enumerate(body.items):
         where = f"items[{i}]"

@@ -1,8 +1,9 @@
 """All queries on officers and tokens."""
 
 from collections.abc import Collection, Sequence
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.identity.models import ApiToken, Officer, Role
@@ -25,6 +26,35 @@ async def token_with_officer(
         )
     ).first()
     return None if row is None else (row[0], row[1], row[2])
+
+
+async def token_subject(session: AsyncSession, token_hash: str) -> Row[Any] | None:
+    """What every authenticated request needs of a token, its officer and agency: the columns
+    only, no ORM objects (read once per API request)."""
+    row = (
+        await session.execute(
+            select(
+                ApiToken.revoked,
+                ApiToken.expires_at,
+                ApiToken.practice,
+                Officer.id.label("officer_id"),
+                Officer.username,
+                Officer.full_name,
+                Officer.role,
+                Officer.active,
+                Officer.personal_id,
+                Agency.id.label("agency_id"),
+                Agency.code.label("agency_code"),
+                Agency.name.label("agency_name"),
+                Agency.level.label("agency_level"),
+                Agency.unit_code,
+            )
+            .join(Officer, Officer.id == ApiToken.officer_id)
+            .join(Agency, Agency.id == Officer.agency_id)
+            .where(ApiToken.token_hash == token_hash)
+        )
+    ).first()
+    return cast("Row[Any] | None", row)
 
 
 async def reachable_officers(

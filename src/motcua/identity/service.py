@@ -133,33 +133,36 @@ async def issue_token(
 async def subject_for_token(
     session: AsyncSession, token: str, *, at: datetime | None = None
 ) -> Subject:
-    found = await repository.token_with_officer(session, hash_token(token))
+    found = await repository.token_subject(session, hash_token(token))
     if found is None:
         raise Unauthenticated(
             "Phiên đăng nhập không hợp lệ. Hãy đăng nhập lại.", code="invalid-token"
         )
-    api_token, officer, agency = found
-    if api_token.revoked or api_token.expires_at <= (at or clock.now()) or not officer.active:
+    if found.revoked or found.expires_at <= (at or clock.now()) or not found.active:
         raise Unauthenticated(
             "Phiên đăng nhập đã hết hạn. Hãy đăng nhập lại.", code="expired-token"
         )
-    real_agency_id = agency.id
-    if api_token.practice:
-        twin = await units.practice_twin(session, agency.id)
-        agency = twin or agency
+    agency_id, agency_code, agency_name, agency_level, unit_code = (
+        found.agency_id, found.agency_code, found.agency_name, found.agency_level, found.unit_code
+    )  # fmt: skip
+    twin = await units.practice_twin(session, found.agency_id) if found.practice else None
+    if twin is not None:  # in practice mode the officer works at their agency's twin
+        agency_id, agency_code, agency_name, agency_level, unit_code = (
+            twin.id, twin.code, twin.name, twin.level, twin.unit_code
+        )  # fmt: skip
     return Subject(
-        officer_id=officer.id,
-        username=officer.username,
-        full_name=officer.full_name,
-        role=officer.role,
-        agency_id=agency.id,
-        agency_code=agency.code,
-        agency_name=agency.name,
-        agency_level=agency.level,
-        unit_code=agency.unit_code,
-        personal_id=officer.personal_id,
-        practice=agency.id != real_agency_id,
-        real_agency_id=real_agency_id,
+        officer_id=found.officer_id,
+        username=found.username,
+        full_name=found.full_name,
+        role=found.role,
+        agency_id=agency_id,
+        agency_code=agency_code,
+        agency_name=agency_name,
+        agency_level=agency_level,
+        unit_code=unit_code,
+        personal_id=found.personal_id,
+        practice=twin is not None,
+        real_agency_id=found.agency_id,
     )
 
 

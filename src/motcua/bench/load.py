@@ -1,0 +1,321 @@
+"""The load generator of ``motcua bench http``: locust's users, run headless through its Python
+API in a process of their own (``python -m motcua.bench.load``).
+
+The process reads one step a line on stdin (JSON: scenario, users, seconds, warm-up, the
+fixture the bench prepared) and answers one line on stdout: every request's latency in the
+timed window, failures, and for the citizen journey each whole journey's time. Between steps
+it waits, so the bench runs pgbench and reads the workers' counters in the same spell.
+"""
+
+# locust patches the standard library for gevent when imported: this module runs alone.
+import itertools
+import json
+import random
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any, ClassVar
+from urllib.parse import parse_qsl, urlsplit
+
+import gevent  # type: ignore[import-untyped]
+from locust import FastHttpUser, User, constant, constant_throughput, events, task
+from locust.env import Environment
+
+Fixture = dict[str, Any]
+# Each load process's own prefix of Idempotency-Keys: two processes (this version and the
+# earlier one, or two runs on one database) never send the same key.
+PROCESS = uuid.uuid4().hex[:12]
+
+
+class Recorder:
+    """Every request of the timed window: (scenario part, ms, failed)."""
+
+    def __init__(self) -> None:
+        self.on = False
+        self.samples: list[tuple[str, float, bool]] = []
+        self.errors: dict[str, int] = {}
+
+    def request(self, name: str, response_time: float, exception: Any, **_: Any) -> None:
+        if not self.on:
+            return
+        self.samples.append((name, float(response_time), exception is not None))
+        if exception is not None:
+            key = f"{name}: {str(exception)[:120]}"
+            self.errors[key] = self.errors.get(key, 0) + 1
+
+
+RECORDER = Recorder()
+events.request.add_listener(RECORDER.request)  # type: ignore[no-untyped-call]
+
+
+class Base(FastHttpUser):
+    abstract = True
+    wait_time = constant(0)
+    fixture: ClassVar[Fixture] = {}
+
+    def check(self, response: Any, *expected: int) -> None:
+        if response.status_code not in expected:
+            response.failure(f"{response.status_code}: {response.text[:200]}")
+        else:
+            response.success()
+
+
+class CatalogSearch(Base):
+    abstract = True
+
+    @task
+    def search(self) -> None:
+        query = random.choice(self.fixture["queries"])
+        with self.client.get(
+            "/", params={"q": query}, name="search", catch_response=True
+        ) as response:
+            self.check(response, 200)
+
+
+class ProcedurePage(Base):
+    abstract = True
+
+    @task
+    def page(self) -> None:
+        code = random.choice(self.fixture["procedures"])
+        with self.client.get(
+            f"/procedures/{code}", name="procedure", catch_response=True
+        ) as response:
+            self.check(response, 200)
+
+
+class CounterSubmission(Base):
+    abstract = True
+    serial = itertools.count()
+
+    @task
+    def submit(self) -> None:
+        headers = {
+            "Authorization": f"Bearer {self.fixture['officer_token']}",
+            "Idempotency-Key": f"http-{PROCESS}-{next(self.serial):09d}",
+        }
+        with self.client.post(
+            "/api/v1/dossiers",
+            json=self.fixture["counter_body"],
+            headers=headers,
+            name="submit",
+            catch_response=True,
+        ) as response:
+            self.check(response, 201)
+
+
+class OfficerQueue(Base):
+    abstract = True
+
+    @task
+    def queue(self) -> None:
+        headers = {"Authorization": f"Bearer {self.fixture['officer_token']}"}
+        with self.client.get(
+            "/api/v1/workflow/queue",
+            params={"limit": 50},
+            headers=headers,
+            name="queue",
+            catch_response=True,
+        ) as response:
+            self.check(response, 200)
+
+
+class OfficerDossierPage(Base):
+    abstract = True
+
+    @task
+    def page(self) -> None:
+        code = random.choice(self.fixture["dossier_codes"])
+        headers = {"Authorization": f"Bearer {self.fixture['officer_token']}"}
+        with self.client.get(
+            f"/can-bo/ho-so/{code}", headers=headers, name="dossier page", catch_response=True
+        ) as response:
+            self.check(response, 200)
+
+
+class CitizenJourney(Base):
+    """Sign-in with the sandbox e-ID provider, the draft and its consent, the fetch from the
+    registries, the form, the submission and the receipt; one journey a task."""
+
+    abstract = True
+
+    def _step(self, method: str, url: str, name: str, expected: int, **kwargs: Any) -> Any:
+        with self.client.request(
+            method, url, name=name, catch_response=True, allow_redirects=False, **kwargs
+        ) as response:
+            if response.status_code != expected:
+                response.failure(f"{response.status_code}: {response.text[:200]}")
+                raise StopJourney(name)
+            response.success()
+            return response
+
+    def _sign_in(self) -> None:
+        person = random.choice(self.fixture["people"])
+        login = self._step("GET", "/dang-nhap?next=/ca-nhan", "journey 1 sign-in", 303)
+        authorize = urlsplit(login.headers["location"])
+        form = dict(parse_qsl(authorize.query))
+        form.pop("response_type", None)
+        form.pop("scope", None)
+        form |= {"personal_id": person, "acr": "2", "decision": "allow"}
+        granted = self._step("POST", authorize.path, "journey 2 e-ID provider", 303, data=form)
+        callback = urlsplit(granted.headers["location"])
+        self._step("GET", f"{callback.path}?{callback.query}", "journey 3 sign-in callback", 303)
+
+    @task
+    def journey(self) -> None:
+        self.client.cookiejar.clear()
+        began = time.perf_counter()
+        failed: Exception | None = None
+        try:
+            self._sign_in()
+            draft = self._step(
+                "POST",
+                "/api/v1/applications",
+                "journey 4 draft and consent",
+                201,
+                json={"procedure_code": self.fixture["journey_procedure"]},
+            ).json()
+            consent = f"/api/v1/exchange/consents/{draft['consent_reference']}"
+            self._step("POST", f"{consent}/confirm", "journey 5 consent", 200)
+            self._step("POST", f"{consent}/fetch", "journey 6 fetch", 200)
+            application = f"/api/v1/applications/{draft['id']}"
+            self._step(
+                "PATCH", application, "journey 7 form", 200, json=self.fixture["journey_form"]
+            )
+            submitted = self._step("POST", f"{application}/submit", "journey 8 submit", 201)
+            if not submitted.json()["dossier_code"]:
+                raise StopJourney("no dossier code")
+            self._step("GET", f"/ho-so/{draft['id']}/bien-nhan", "journey 9 receipt", 200)
+        except StopJourney as stop:
+            failed = stop
+        except Exception as error:  # a broken answer (no JSON, no field): the journey failed
+            failed = error
+        events.request.fire(  # type: ignore[no-untyped-call]
+            request_type="JOURNEY",
+            name="journey",
+            response_time=(time.perf_counter() - began) * 1000,
+            response_length=0,
+            exception=failed,
+            context={},
+        )
+
+
+class StopJourney(Exception):
+    pass
+
+
+class RushReport(Base):
+    """A commune's daily report, sent by its province's monitor account, at a paced rate."""
+
+    abstract = True
+    communes: Iterator[tuple[str, str]] = iter(())
+
+    @task
+    def report(self) -> None:
+        try:
+            unit, province = next(self.communes)
+        except StopIteration:
+            gevent.sleep(0.05)
+            return
+        body = {"unit": unit, "day": self.fixture["rush_day"], "values": self.fixture["values"]}
+        headers = {"Authorization": f"Bearer {self.fixture['monitors'][province]}"}
+        with self.client.post(
+            "/api/v1/monitoring/reports",
+            json=body,
+            headers=headers,
+            name="daily report",
+            catch_response=True,
+        ) as response:
+            self.check(response, 201)
+
+
+class RushDashboard(Base):
+    """The national dashboard page, opened again and again by people watching the rush."""
+
+    abstract = True
+
+    @task
+    def dashboard(self) -> None:
+        with self.client.get(
+            "/monitoring",
+            params={"day": self.fixture["rush_day"]},
+            name="national dashboard",
+            catch_response=True,
+        ) as response:
+            self.check(response, 200)
+
+
+SCENARIOS: dict[str, type[Base]] = {
+    "search": CatalogSearch,
+    "procedure": ProcedurePage,
+    "submit": CounterSubmission,
+    "queue": OfficerQueue,
+    "dossier": OfficerDossierPage,
+    "journey": CitizenJourney,
+}
+
+
+def _users(step: dict[str, Any], fixture: Fixture) -> tuple[list[type[User]], int]:
+    if step["scenario"] != "rush":
+        base = SCENARIOS[step["scenario"]]
+        return [type(base.__name__, (base,), {"abstract": False, "fixture": fixture})], step[
+            "users"
+        ]
+    reporters, readers = step["users"], step["readers"]
+    communes = [tuple(pair) for pair in fixture["communes"]]
+    random.shuffle(communes)
+    report = type(
+        "RushReport",
+        (RushReport,),
+        {
+            "abstract": False,
+            "fixture": fixture,
+            "fixed_count": reporters,
+            "communes": iter(communes),
+            "wait_time": constant_throughput(step["rate"] / reporters),
+        },
+    )
+    read = type(
+        "RushDashboard",
+        (RushDashboard,),
+        {
+            "abstract": False,
+            "fixture": fixture,
+            "fixed_count": readers,
+            "wait_time": constant_throughput(step["read_rate"] / readers),
+        },
+    )
+    return [report, read], reporters + readers
+
+
+def run_step(step: dict[str, Any], fixture: Fixture) -> dict[str, Any]:
+    classes, count = _users(step, fixture)
+    environment = Environment(user_classes=classes, host=fixture["base"], events=events)
+    runner = environment.create_local_runner()
+    RECORDER.samples, RECORDER.errors, RECORDER.on = [], {}, False
+    runner.start(count, spawn_rate=10_000)
+    gevent.sleep(step["warmup"])
+    RECORDER.on = True
+    began = time.monotonic()
+    gevent.sleep(step["seconds"])
+    RECORDER.on = False
+    elapsed = time.monotonic() - began
+    runner.stop()
+    runner.quit()
+    return {"seconds": elapsed, "samples": RECORDER.samples, "errors": RECORDER.errors}
+
+
+def main() -> None:
+    fixture: Fixture = json.loads(sys.stdin.readline())
+    print(json.dumps({"ready": True}), flush=True)
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        step = json.loads(line)
+        fixture.update(step.get("fixture", {}))
+        print(json.dumps(run_step(step, fixture)), flush=True)
+
+
+if __name__ == "__main__":
+    main()
