@@ -119,7 +119,7 @@ async def test_assisted_filing_through_the_pages(
     assert figures.status_code == 200
     body = figures.json()
     assert body["total"] == 1
-    assert body["communes"][0]["commune_code"] == helper.agency.unit_code
+    assert body["communes"][0]["commune_code"] == helper.subject.unit_code
     assert body["communes"][0]["assisted_filings"] == 1 and body["communes"][0]["helpers"] == 1
     shown = await client.get("/thong-ke/ho-tro-nop-ho-so")
     assert shown.status_code == 200 and '<span id="assisted-total">1</span>' in shown.text

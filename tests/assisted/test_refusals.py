@@ -36,7 +36,7 @@ async def test_confirmed_by_the_person_named_then_spent_by_one_filing(
     session: AsyncSession, helper: Helper
 ) -> None:
     row = await service.start(session, helper.subject, AN)
-    assert row.state == AssistState.waiting and row.commune_code == helper.agency.unit_code
+    assert row.state == AssistState.waiting and row.commune_code == helper.subject.unit_code
     await refused(
         service.for_submission(session, row.id, helper.subject, citizen()),
         "assisted-not-confirmed",
@@ -118,7 +118,7 @@ async def test_expired_confirmations(session: AsyncSession, helper: Helper) -> N
 
 async def test_a_helper_works_only_in_their_commune(session: AsyncSession, helper: Helper) -> None:
     places = await communes(session)
-    other_place = next(a for a in places if a.unit_code != helper.agency.unit_code)
+    other_place = next(a for a in places if a.unit_code != helper.subject.unit_code)
     await refused(
         service.start(session, helper.subject, AN, commune_code=other_place.unit_code),
         "helper-outside-commune",
