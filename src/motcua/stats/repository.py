@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, delete, func, literal, or_, select
+from sqlalchemy import Table, and_, delete, func, literal, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
@@ -16,12 +16,15 @@ from motcua.catalog.models import Procedure, ProcedureVersion
 from motcua.core.repository import conflict_insert
 from motcua.dossiers.models import Dossier, DossierEvent, DossierItem, DossierRating
 from motcua.stats.facts import Event, Fact, History, month_of, week_of
-from motcua.stats.models import COUNTERS, Cursor, DailyRollup, DossierFact
+from motcua.stats.models import COUNTERS, Cursor, DailyRollup, DossierFact, MonthlyRollup
 from motcua.units.models import AdminUnit, Agency, UnitLevel
 from motcua.workflow.models import Violation
 
 FACTS = cast(Table, DossierFact.__table__)
 DAILY = cast(Table, DailyRollup.__table__)
+# Written into the SQL rather than bound, so PostgreSQL can use the pending facts' partial
+# index whatever plan it caches.
+PENDING: ColumnElement[int] = literal_column("1")
 
 
 # --- reading histories ----------------------------------------------------------------------------
@@ -240,6 +243,7 @@ async def add_to_rollup(session: AsyncSession, rows: Sequence[dict[str, Any]]) -
 async def clear(session: AsyncSession) -> None:
     """Facts, roll-up and the reading positions; the feed's epoch and revision are kept."""
     await session.execute(delete(DailyRollup))
+    await session.execute(delete(MonthlyRollup))
     await session.execute(delete(DossierFact))
     await session.execute(delete(Cursor).where(Cursor.name.in_(("events", "violations"))))
 
@@ -349,7 +353,12 @@ PERIODS = {"day": DAILY.c.day, "week": DAILY.c.week, "month": DAILY.c.month}
 async def sums(
     session: AsyncSession, where: Filter, period: str | None, group: str | None
 ) -> list[tuple[date | None, str | None, dict[str, int]]]:
-    """Counter sums per (period start, group value) over the roll-up."""
+    """Counter sums per (period start, group value) over the roll-up: the monthly one when it
+    can answer (whole months, nothing finer than a province), the daily one otherwise."""
+    from motcua.stats import monthly
+
+    if monthly.covers(where, period, group):
+        return await monthly.sums(session, where, period, group)
     period_column = PERIODS[period] if period else literal(None)
     group_column = GROUPS[group] if group else literal(None)
     statement = (
@@ -385,7 +394,7 @@ async def pending_overdue(session: AsyncSession, where: Filter, now: datetime) -
     clauses = [
         FACTS.c.day >= where.start,
         FACTS.c.day <= where.end,
-        FACTS.c.pending == 1,
+        FACTS.c.pending == PENDING,
         FACTS.c.due_at < now,
     ]
     for column, value in (
@@ -515,7 +524,7 @@ async def pending_overdue_by(
     clauses = [
         FACTS.c.day >= where.start,
         FACTS.c.day <= where.end,
-        FACTS.c.pending == 1,
+        FACTS.c.pending == PENDING,
         FACTS.c.due_at < now,
     ]
     if where.province_code is not None:

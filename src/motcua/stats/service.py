@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from motcua.core import clock
 from motcua.core.calendar import get_calendar
 from motcua.core.errors import Invalid
-from motcua.stats import repository
+from motcua.stats import monthly, repository
 from motcua.stats.facts import CHANNEL_NAMES, Channel, Fact, essential_codes, fact_of
 from motcua.stats.models import COUNTERS, DossierFact
 from motcua.stats.schemas import (
@@ -92,6 +92,7 @@ async def _recompute(session: AsyncSession, ids: list[int], revision: int) -> in
         else:
             merged[key] = dict(row, revision=revision)
     await repository.add_to_rollup(session, list(merged.values()))
+    await monthly.add(session, list(merged.values()))
     await repository.save_facts(session, facts)
     return changed
 
@@ -127,6 +128,7 @@ async def rebuild(session: AsyncSession) -> int:
         )
         after, total = ids[-1], total + len(ids)
     await repository.rollup_from_facts(session, revision)
+    await monthly.from_daily(session)
     now = clock.now()
     await repository.set_cursor(session, FEED_EPOCH, epoch, now)
     await repository.set_cursor(session, FEED_REVISION, revision, now)
