@@ -92,6 +92,7 @@ bench: install postgres
 	$(BIN)/motcua bench monitoring --rounds 30
 	$(BIN)/motcua bench workflow --samples 300
 	$(BIN)/motcua bench stats --samples 100
+	$(BIN)/motcua bench rollup --rounds 3 --seconds 60
 
 clean:
 	rm -rf $(VENV) *.db *.db-shm *.db-wal .pytest_cache .mypy_cache .ruff_cache

@@ -10,6 +10,7 @@ service index as a page (``/thong-ke/chi-so``) and through its API.
 """
 
 import asyncio
+import os
 import random
 import statistics
 import time
@@ -83,7 +84,9 @@ async def _measure(url: str, provinces: list[str], samples: int) -> dict[str, li
 
 def run_stats_bench(url: str, count: int, samples: int, output: Path) -> str:
     provinces, load, reused = asyncio.run(bench_fixture.build(url, count))
+    before = os.getloadavg()[0]
     timings = asyncio.run(_measure(url, provinces, samples))
+    after = os.getloadavg()[0]
     built = (
         f"built by an earlier run in {load:.0f} s and reused (same size and schema)"
         if reused
@@ -92,7 +95,9 @@ def run_stats_bench(url: str, count: int, samples: int, output: Path) -> str:
     lines = [
         "## Dossier statistics and the service index (`motcua bench stats`)",
         "",
-        f"- Measured: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}; PostgreSQL.",
+        f"- Measured: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}; PostgreSQL; "
+        f"load average {before:.1f} before and {after:.1f} after the measurement (above 2, "
+        "other work was running on the machine at the same time).",
         "- Target (issue): with 5,000,000 dossiers over 34 provinces and 12 months, monthly "
         "per-province statistics p95 under 1 s and the national index page under 500 ms.",
         f"- Fixture: {count:,} synthetic dossier facts over every commune of the 34 provinces, "

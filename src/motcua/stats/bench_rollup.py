@@ -249,6 +249,7 @@ def run_rollup_bench(
     generator = Generator(ids, seed=13)
     log = Path("/tmp") / f"motcua-bench-rollup-worker-{os.getpid()}.log"
     worker = _worker(url, log)
+    before = os.getloadavg()[0]
     results: list[Round] = []
     try:
         time.sleep(8)  # the worker's start-up and first (empty) refresh
@@ -257,8 +258,9 @@ def run_rollup_bench(
     finally:
         worker.terminate()
         worker.wait(timeout=60)
+    load = (before, os.getloadavg()[0])
     rows, equal = asyncio.run(_compare(url))
-    report = _report(results, dossiers, rate, seconds, rows, equal)
+    report = _report(results, dossiers, rate, seconds, rows, equal, load)
     write_section(output, "rollup", report)
     if not equal:
         raise SystemExit("the incremental roll-up differs from the rebuild:\n" + report)
@@ -266,14 +268,20 @@ def run_rollup_bench(
 
 
 def _report(
-    results: list[Round], dossiers: int, rate: int, seconds: float, rows: int, equal: bool
+    results: list[Round],
+    dossiers: int,
+    rate: int,
+    seconds: float,
+    rows: int,
+    equal: bool,
+    load: tuple[float, float],
 ) -> str:
     from motcua.stats.tasks import EVERY
 
     table = [r.row() for r in results]
     columns: list[tuple[str, str, str]] = [
         ("offered", "events/s written", "{:.0f}"),
-        ("processed", "events/s rolled up", "{:.0f}"),
+        ("processed", "events/s rolled up (to the last)", "{:.0f}"),
         ("lag_median", "lag median s", "{:.2f}"),
         ("lag_p95", "lag p95 s", "{:.2f}"),
         ("lag_max", "lag max s", "{:.2f}"),
@@ -285,7 +293,9 @@ def _report(
         "## Roll-up worker throughput (`motcua bench rollup`)",
         "",
         f"- Measured: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}; PostgreSQL; the "
-        "worker, the generator and PostgreSQL share the machine.",
+        f"worker, the generator and PostgreSQL share the machine; load average {load[0]:.1f} "
+        f"before and {load[1]:.1f} after the rounds (above 2, other work was running on the "
+        "machine at the same time).",
         f"- Target (issue): the roll-up worker keeps up with {rate} dossier events per second.",
         f"- Setup: {dossiers:,} synthetic dossiers filed over the last ten days and counted; "
         f"the real worker (`motcua worker`, its statistics tick every {EVERY.seconds} s) runs as "
