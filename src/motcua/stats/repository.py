@@ -117,10 +117,16 @@ def _unit_codes(
 
 
 async def changed_dossiers(
-    session: AsyncSession, after_event: int, after_violation: int, limit: int
+    session: AsyncSession,
+    after_event: int,
+    after_violation: int,
+    limit: int,
+    upto: tuple[int, int] | None = None,
 ) -> list[int]:
-    """Dossiers with an event or violation past the cursors that their fact has not seen."""
+    """Dossiers with an event or violation past the cursors that their fact has not seen;
+    with ``upto`` (event, violation ids), only those up to it."""
     fact = aliased(DossierFact)
+    last_event, last_violation = upto or (None, None)
     by_events = (
         select(DossierEvent.dossier_id)
         .outerjoin(fact, fact.dossier_id == DossierEvent.dossier_id)
@@ -129,6 +135,8 @@ async def changed_dossiers(
             or_(fact.dossier_id.is_(None), fact.last_event_id < DossierEvent.id),
         )
     )
+    if last_event is not None:
+        by_events = by_events.where(DossierEvent.id <= last_event)
     by_violations = (
         select(Dossier.id)
         .join(Violation, Violation.dossier_code == Dossier.code)
@@ -138,6 +146,8 @@ async def changed_dossiers(
             or_(fact.dossier_id.is_(None), fact.last_violation_id < Violation.id),
         )
     )
+    if last_violation is not None:
+        by_violations = by_violations.where(Violation.id <= last_violation)
     union = by_events.union(by_violations).subquery()
     column = union.c[0]
     return list(await session.scalars(select(column).order_by(column).limit(limit)))
