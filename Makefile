@@ -86,7 +86,8 @@ SLOW_TMP ?= /tmp/motcua-test-slow
 test-slow: install-dev postgres
 	$(BIN)/pytest -q -s -p no:cacheprovider --basetemp=$(SLOW_TMP) tests/slow
 
-## bench: search latency over 2,525 procedures on SQLite and PostgreSQL -> docs/benchmarks.md
+## bench: every benchmark (catalog, exchange, submission, monitoring, queue, statistics at
+## 5,000,000 dossiers, roll-up worker, whole journeys over HTTP) -> docs/benchmarks.md
 bench: install postgres
 	$(BIN)/motcua bench catalog --rounds 20
 	$(BIN)/motcua bench exchange --samples 10
@@ -94,6 +95,7 @@ bench: install postgres
 	$(BIN)/motcua bench monitoring --rounds 30
 	$(BIN)/motcua bench workflow --samples 300
 	$(BIN)/motcua bench stats --samples 100
+	$(BIN)/motcua bench rollup --rounds 3 --seconds 60
 	$(BIN)/pip install --quiet -e '.[bench]' && $(BIN)/motcua bench http --seconds 3 --rounds 3
 
 ## bench-growth: the data doubles (dossiers 1M -> 2M -> 4M with history and access log,

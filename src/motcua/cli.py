@@ -906,11 +906,12 @@ def storage_sweep() -> None:
     typer.echo(f"{removed} unreferenced files removed.")
 
 
-from motcua.stats.commands import bench_stats, brief, stats_app  # noqa: E402
+from motcua.stats.commands import bench_rollup, bench_stats, brief, stats_app  # noqa: E402
 
 app.add_typer(stats_app, name="stats")
 app.command("brief")(brief)
 bench_app.command("stats")(bench_stats)
+bench_app.command("rollup")(bench_rollup)
 
 
 if __name__ == "__main__":

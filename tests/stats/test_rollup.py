@@ -4,6 +4,7 @@ order in which dossiers are filed, move, gather violations and are refreshed."""
 from dataclasses import dataclass
 from datetime import timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
@@ -168,3 +169,39 @@ async def test_the_worker_tick_refreshes_and_waits_between_rounds(
         assert await other.scalar(select(func.count()).select_from(DossierFact)) == 2
         events = select(Cursor.position).where(Cursor.name == "events")
         assert (await other.scalar(events) or 0) > 0
+
+
+async def test_a_refresh_leaves_events_written_while_it_runs_to_the_next_one(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under a steady stream of events a refresh must end and commit: it takes the dossiers
+    changed before it began, and the next refresh takes what came while it ran (here with a
+    time long settled: the cursor must not pass an event no refresh has looked at)."""
+    session = world.session
+    old = clock.now() - timedelta(days=2)
+    first = await world.file(world.places[0], received=old, due=old + hours(48))
+    second = await world.file(world.places[1], received=old, due=old + hours(48))
+    await service.refresh(session)
+    await world.event(first, "result-signed", "result_ready", old + hours(1))
+    read = repository.histories
+
+    async def meanwhile(s: AsyncSession, ids: list[int]) -> list[object]:
+        if second not in ids and world.states[second] == "received":
+            await world.event(second, "result-signed", "result_ready", old + hours(2))
+        return await read(s, ids)  # type: ignore[return-value]
+
+    monkeypatch.setattr(repository, "histories", meanwhile)
+    during = await service.refresh(session)
+    assert (during.dossiers, during.changed) == (1, 1)  # only the first
+    fact = await session.get(DossierFact, second)
+    assert fact is not None and (fact.pending, fact.on_time) == (1, 0)
+    monkeypatch.setattr(repository, "histories", read)
+    after = await service.refresh(session)
+    assert (after.dossiers, after.changed) == (1, 1)  # the second, now
+    await session.refresh(fact)
+    assert (fact.pending, fact.on_time) == (0, 1)
+    assert fact.last_event_id == max(
+        await session.scalars(
+            select(repository.DossierEvent.id).where(repository.DossierEvent.dossier_id == second)
+        )
+    )

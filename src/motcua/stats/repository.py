@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, delete, func, literal, or_, select
+from sqlalchemy import Table, and_, delete, func, literal, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
@@ -16,12 +16,15 @@ from motcua.catalog.models import Procedure, ProcedureVersion
 from motcua.core.repository import conflict_insert
 from motcua.dossiers.models import Dossier, DossierEvent, DossierItem, DossierRating
 from motcua.stats.facts import Event, Fact, History, month_of, week_of
-from motcua.stats.models import COUNTERS, Cursor, DailyRollup, DossierFact
+from motcua.stats.models import COUNTERS, Cursor, DailyRollup, DossierFact, MonthlyRollup
 from motcua.units.models import AdminUnit, Agency, UnitLevel
 from motcua.workflow.models import Violation
 
 FACTS = cast(Table, DossierFact.__table__)
 DAILY = cast(Table, DailyRollup.__table__)
+# Written into the SQL rather than bound, so PostgreSQL can use the pending facts' partial
+# index whatever plan it caches.
+PENDING: ColumnElement[int] = literal_column("1")
 
 
 # --- reading histories ----------------------------------------------------------------------------
@@ -115,10 +118,16 @@ def _unit_codes(
 
 
 async def changed_dossiers(
-    session: AsyncSession, after_event: int, after_violation: int, limit: int
+    session: AsyncSession,
+    after_event: int,
+    after_violation: int,
+    limit: int,
+    upto: tuple[int, int] | None = None,
 ) -> list[int]:
-    """Dossiers with an event or violation past the cursors that their fact has not seen."""
+    """Dossiers with an event or violation past the cursors that their fact has not seen;
+    with ``upto`` (event, violation ids), only those up to it."""
     fact = aliased(DossierFact)
+    last_event, last_violation = upto or (None, None)
     by_events = (
         select(DossierEvent.dossier_id)
         .join(Dossier, Dossier.id == DossierEvent.dossier_id)
@@ -129,6 +138,8 @@ async def changed_dossiers(
             or_(fact.dossier_id.is_(None), fact.last_event_id < DossierEvent.id),
         )
     )
+    if last_event is not None:
+        by_events = by_events.where(DossierEvent.id <= last_event)
     by_violations = (
         select(Dossier.id)
         .join(Violation, Violation.dossier_code == Dossier.code)
@@ -139,6 +150,8 @@ async def changed_dossiers(
             or_(fact.dossier_id.is_(None), fact.last_violation_id < Violation.id),
         )
     )
+    if last_violation is not None:
+        by_violations = by_violations.where(Violation.id <= last_violation)
     union = by_events.union(by_violations).subquery()
     column = union.c[0]
     return list(await session.scalars(select(column).order_by(column).limit(limit)))
@@ -247,6 +260,7 @@ async def add_to_rollup(session: AsyncSession, rows: Sequence[dict[str, Any]]) -
 async def clear(session: AsyncSession) -> None:
     """Facts, roll-up and the reading positions; the feed's epoch and revision are kept."""
     await session.execute(delete(DailyRollup))
+    await session.execute(delete(MonthlyRollup))
     await session.execute(delete(DossierFact))
     await session.execute(delete(Cursor).where(Cursor.name.in_(("events", "violations"))))
 
@@ -356,7 +370,12 @@ PERIODS = {"day": DAILY.c.day, "week": DAILY.c.week, "month": DAILY.c.month}
 async def sums(
     session: AsyncSession, where: Filter, period: str | None, group: str | None
 ) -> list[tuple[date | None, str | None, dict[str, int]]]:
-    """Counter sums per (period start, group value) over the roll-up."""
+    """Counter sums per (period start, group value) over the roll-up: the monthly one when it
+    can answer (whole months, nothing finer than a province), the daily one otherwise."""
+    from motcua.stats import monthly
+
+    if monthly.covers(where, period, group):
+        return await monthly.sums(session, where, period, group)
     period_column = PERIODS[period] if period else literal(None)
     group_column = GROUPS[group] if group else literal(None)
     statement = (
@@ -392,7 +411,7 @@ async def pending_overdue(session: AsyncSession, where: Filter, now: datetime) -
     clauses = [
         FACTS.c.day >= where.start,
         FACTS.c.day <= where.end,
-        FACTS.c.pending == 1,
+        FACTS.c.pending == PENDING,
         FACTS.c.due_at < now,
     ]
     for column, value in (
@@ -522,7 +541,7 @@ async def pending_overdue_by(
     clauses = [
         FACTS.c.day >= where.start,
         FACTS.c.day <= where.end,
-        FACTS.c.pending == 1,
+        FACTS.c.pending == PENDING,
         FACTS.c.due_at < now,
     ]
     if where.province_code is not None:

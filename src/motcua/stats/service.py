@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from motcua.core import clock
 from motcua.core.calendar import get_calendar
 from motcua.core.errors import Invalid
-from motcua.stats import repository
+from motcua.stats import monthly, repository
 from motcua.stats.facts import CHANNEL_NAMES, Channel, Fact, essential_codes, fact_of
 from motcua.stats.models import COUNTERS, DossierFact
 from motcua.stats.schemas import (
@@ -48,9 +48,13 @@ async def refresh(session: AsyncSession, limit: int = 50_000) -> RefreshOut:
     now = clock.now()
     done = changed = 0
     revision = await repository.cursor(session, FEED_REVISION) + 1
+    # Only what was written before this refresh began: under a steady stream of events the
+    # loop would otherwise keep finding new ones and commit nothing until ``limit``; what comes
+    # later is the next refresh's.
+    upto = await repository.max_ids(session)
     while done < limit:
         ids = await repository.changed_dossiers(
-            session, after_event, after_violation, min(BATCH, limit - done)
+            session, after_event, after_violation, min(BATCH, limit - done), upto
         )
         if not ids:
             break
@@ -58,10 +62,14 @@ async def refresh(session: AsyncSession, limit: int = 50_000) -> RefreshOut:
         done += len(ids)
     if changed:  # the rows this refresh touched carry its revision (stats.feed)
         await repository.set_cursor(session, FEED_REVISION, revision, now)
-    for name, after in (("events", after_event), ("violations", after_violation)):
+    # A cursor never passes what this refresh did not look at (past ``upto``), however old.
+    for name, after, last in (
+        ("events", after_event, upto[0]),
+        ("violations", after_violation, upto[1]),
+    ):
         settled = await repository.settled_position(session, name, after, now - SETTLE)
         if settled is not None and done < limit:
-            await repository.set_cursor(session, name, settled, now)
+            await repository.set_cursor(session, name, min(settled, last), now)
     return RefreshOut(dossiers=done, changed=changed)
 
 
@@ -92,6 +100,7 @@ async def _recompute(session: AsyncSession, ids: list[int], revision: int) -> in
         else:
             merged[key] = dict(row, revision=revision)
     await repository.add_to_rollup(session, list(merged.values()))
+    await monthly.add(session, list(merged.values()))
     await repository.save_facts(session, facts)
     return changed
 
@@ -127,6 +136,7 @@ async def rebuild(session: AsyncSession) -> int:
         )
         after, total = ids[-1], total + len(ids)
     await repository.rollup_from_facts(session, revision)
+    await monthly.from_daily(session)
     now = clock.now()
     await repository.set_cursor(session, FEED_EPOCH, epoch, now)
     await repository.set_cursor(session, FEED_REVISION, revision, now)
