@@ -20,9 +20,12 @@ $(VENV)/.dev: $(BIN)/motcua
 
 install-dev: $(VENV)/.dev
 
-## run: set up, migrate, seed the demo data (SQLite) and serve on http://127.0.0.1:8000
+## run: set up, migrate, seed the demo data (SQLite) and serve on http://127.0.0.1:8000, with
+## the outbox worker beside it (notifications, hand-over between the members of a group, offers)
 run: install fonts demo-data
-	$(BIN)/motcua serve --host 127.0.0.1 --port 8000
+	$(BIN)/motcua worker & worker=$$!; \
+	  trap "kill $$worker" EXIT INT TERM; \
+	  $(BIN)/motcua serve --host 127.0.0.1 --port 8000
 
 ## run-postgres: the same demo on the local PostgreSQL (database motcua_demo), served as in
 ## production: two web worker processes and the outbox worker beside them

@@ -53,6 +53,16 @@ def own_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[No
         cached.cache_clear()
 
 
+@pytest.fixture(autouse=True)
+def forget_eid_providers() -> Iterator[None]:
+    """The e-ID provider's discovery is cached per issuer for the process: a test that signed
+    in against a served sandbox must not leave its provider to the next test."""
+    from motcua.identity import oidc
+
+    yield
+    oidc._providers.clear()
+
+
 @pytest.fixture(scope="session", autouse=True)
 async def registry_connections() -> AsyncIterator[None]:
     """The process's pooled registry transport and autocommit connections are closed once,

@@ -7,6 +7,7 @@ says: allowed (anything but 401, 403, 404 or a redirect to a login page) or deni
 Every call runs inside a savepoint rolled back afterwards, so one role's claim or signature
 never changes what the next role finds."""
 
+import os
 import secrets
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -333,7 +334,24 @@ class Harness:
 
 @pytest.fixture(scope="module")
 async def harness(engine: AsyncEngine, storage: Path) -> AsyncIterator[Harness]:
-    """One world in one outer transaction; each call in a savepoint that is rolled back."""
+    """One world in one outer transaction; each call in a savepoint that is rolled back. The
+    e-ID provider is one that does not answer (a demo served on the default port must not
+    change what the sign-in route answers here)."""
+    saved = os.environ.get("MOTCUA_EID_ISSUER")
+    os.environ["MOTCUA_EID_ISSUER"] = "http://127.0.0.1:9/sandbox/oidc"
+    get_settings.cache_clear()
+    try:
+        async for harness in _harness(engine, storage):
+            yield harness
+    finally:
+        if saved is None:
+            os.environ.pop("MOTCUA_EID_ISSUER", None)
+        else:
+            os.environ["MOTCUA_EID_ISSUER"] = saved
+        get_settings.cache_clear()
+
+
+async def _harness(engine: AsyncEngine, storage: Path) -> AsyncIterator[Harness]:
     async with engine.connect() as connection:
         outer = await connection.begin()
         async with AsyncSession(

@@ -135,7 +135,8 @@ async def test_login_page_cookie_and_logout(client: httpx.AsyncClient, officer: 
     ok = await client.post(
         "/login", data={"username": "can_bo_1", "password": PASSWORD, "next": "//evil.example"}
     )
-    assert ok.status_code == 303 and ok.headers["location"] == "/monitoring"
+    # not sent elsewhere: a handling officer lands on their queue
+    assert ok.status_code == 303 and ok.headers["location"] == "/can-bo/ho-so"
     cookie = ok.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=lax" in cookie
     me = await client.get("/api/v1/auth/me")  # the cookie works for the API too

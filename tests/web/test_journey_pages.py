@@ -300,7 +300,8 @@ async def test_a_mother_registers_her_babys_birth_and_the_father_confirms(
     await check(page, "b02-consent", problems)
     await page.click("main form button[type=submit]")
     await page.wait_for_url("**/nguoi-co-du-lieu")
-    assert "Đang chờ người này xác nhận" in await page.locator("main").inner_text()
+    waiting = await page.locator("main").inner_text()
+    assert re.search(r"Đang chờ .+ xác nhận bằng tài khoản định danh điện tử", waiting), waiting
     await check(page, "b03-whose-data", problems)
     people = page.url.removeprefix(base)
     reference = people.split("/")[3]
@@ -313,7 +314,8 @@ async def test_a_mother_registers_her_babys_birth_and_the_father_confirms(
     await check(page, "b05-father-agreed", problems)
 
     await _sign_in(page, base, MOTHER, people)
-    assert "Đã xác định: Phạm Văn Khánh" in await page.locator("main").inner_text()
+    agreed = await page.locator("main").inner_text()
+    assert "Phạm Văn Khánh đã đồng ý bằng tài khoản định danh điện tử" in agreed, agreed
     await page.get_by_role("button", name="Tiếp tục, lấy dữ liệu").click()
     await page.wait_for_url("**/xem-truoc")
     await check(page, "b06-preview", problems)

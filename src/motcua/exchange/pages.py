@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.catalog import repository as catalog_repository
+from motcua.catalog import service as catalog
 from motcua.core.calendar import get_calendar
 from motcua.core.clock import today
 from motcua.core.database import RequestSession
@@ -36,8 +37,13 @@ def _local(moment: object) -> str:
 
 
 @router.get("/du-lieu/thu-tuc/{code}", response_class=HTMLResponse)
-async def start(request: Request, code: ProcedureCode, citizen: PageCitizen) -> Response:
-    return render(request, "exchange/start.html", {"code": code, "citizen": citizen})
+async def start(
+    request: Request, code: ProcedureCode, session: RequestSession, citizen: PageCitizen
+) -> Response:
+    """The procedure by its name; an unknown code answers the catalog's own 404."""
+    procedure = await catalog.current(session, code)
+    context = {"code": code, "name": procedure.name, "citizen": citizen}
+    return render(request, "exchange/start.html", context)
 
 
 @router.post("/du-lieu/thu-tuc/{code}")

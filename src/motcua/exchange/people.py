@@ -88,7 +88,8 @@ def one(
         if not mandatory:
             wait += " " + OPTIONAL
         return RoleView(role, label, "pending",
-                        f"Đang chờ {name} xác nhận bằng tài khoản định danh điện tử, hạn đến "
+                        f"Đang chờ {current.full_name or 'người được đề nghị'} xác nhận bằng "
+                        "tài khoản định danh điện tử, hạn đến "
                         f"ngày {_day(current)}.", wait)  # fmt: skip
     if current is not None:  # declined, or the request expired
         return RoleView(role, label, "declined",

@@ -13,19 +13,33 @@ from motcua.core.errors import DomainError
 from motcua.core.settings import get_settings
 from motcua.identity import citizens, oidc, service
 from motcua.identity.auth import COOKIE, PageCitizen, set_session, token_from
-from motcua.web.navigation import OfficerView, clear_officer_view, set_officer_view
+from motcua.identity.models import Role
+from motcua.web.navigation import (
+    OFFICER_MENUS,
+    OfficerView,
+    clear_officer_view,
+    set_officer_view,
+)
 from motcua.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
 
 def _safe_next(target: str) -> str:
-    """Only local paths, so the form cannot be used to send people elsewhere."""
-    return target if target.startswith("/") and not target.startswith("//") else "/monitoring"
+    """Only local paths, so the form cannot be used to send people elsewhere; empty when the
+    person came to sign in directly (they land on their role's first page)."""
+    return target if target.startswith("/") and not target.startswith("//") else ""
+
+
+def _landing(role: Role) -> str:
+    """Where an officer starts: the first entry of their role's menu (the queue, the helper's
+    page, the dashboard)."""
+    menu = OFFICER_MENUS.get(role)
+    return menu[0].href if menu else "/monitoring"
 
 
 @router.get("/login", response_class=HTMLResponse)
-async def login_page(request: Request, next: str = "/monitoring") -> HTMLResponse:
+async def login_page(request: Request, next: str = "") -> HTMLResponse:
     return render(request, "identity/login.html", {"next": _safe_next(next), "error": None})
 
 
@@ -35,14 +49,15 @@ async def login(
     session: RequestSession,
     username: Annotated[str, Form(max_length=64)] = "",
     password: Annotated[str, Form(max_length=200)] = "",
-    next: Annotated[str, Form(max_length=300)] = "/monitoring",
+    next: Annotated[str, Form(max_length=300)] = "",
 ) -> Response:
     try:
         token, expires_at = await service.issue_token(session, username, password)
     except service.Unauthenticated as error:
         context = {"next": _safe_next(next), "error": error.message, "username": username}
         return render(request, "identity/login.html", context, 401)
-    response = RedirectResponse(_safe_next(next), status_code=303)
+    subject = await service.subject_for_token(session, token)
+    response = RedirectResponse(_safe_next(next) or _landing(subject.role), status_code=303)
     response.set_cookie(
         COOKIE,
         token,
@@ -51,7 +66,6 @@ async def login(
         samesite="lax",
         secure=request.url.scheme == "https",
     )
-    subject = await service.subject_for_token(session, token)
     view = OfficerView(subject.full_name, subject.role.value, subject.agency_name)
     lifetime = int((expires_at - clock.now()).total_seconds())
     set_officer_view(response, request, view, lifetime)

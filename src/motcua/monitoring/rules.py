@@ -237,13 +237,13 @@ def parse_value(spec: TaskSpec, raw: object) -> Any:
             return raw
         if isinstance(raw, str) and raw.strip().lower() in _YES | _NO:
             return raw.strip().lower() in _YES
-        raise BadValue(f"Nhiệm vụ {spec.code} cần giá trị có/không.")
+        raise BadValue(f"Nhiệm vụ “{spec.title}” cần giá trị có/không.")
     if spec.kind in (IndicatorKind.number, IndicatorKind.percentage):
         number = _number(raw)
         if number is None or not math.isfinite(number) or number < 0:
-            raise BadValue(f"Nhiệm vụ {spec.code} cần một số không âm.")
+            raise BadValue(f"Nhiệm vụ “{spec.title}” cần một số không âm.")
         if spec.kind == IndicatorKind.percentage and number > 100:
-            raise BadValue(f"Nhiệm vụ {spec.code} là tỷ lệ phần trăm, từ 0 đến 100.")
+            raise BadValue(f"Nhiệm vụ “{spec.title}” là tỷ lệ phần trăm, từ 0 đến 100.")
         return number
     return _checklist(spec, raw)
 
@@ -270,7 +270,7 @@ def _checklist(spec: TaskSpec, raw: object) -> dict[str, bool]:
         missing = sorted(set(spec.items) - set(map(str, raw)))
         if unknown or missing or not all(isinstance(v, bool) for v in raw.values()):
             raise BadValue(
-                f"Nhiệm vụ {spec.code} cần đủ các điều kiện {', '.join(spec.items)}, "
+                f"Nhiệm vụ “{spec.title}” cần đủ các điều kiện {', '.join(spec.items)}, "
                 "mỗi điều kiện có/không."
             )
         return {item: bool(raw[item]) for item in spec.items}
@@ -278,11 +278,11 @@ def _checklist(spec: TaskSpec, raw: object) -> dict[str, bool]:
         unknown = sorted(set(raw) - set(spec.items))
         if unknown:
             raise BadValue(
-                f"Nhiệm vụ {spec.code} không có điều kiện {', '.join(unknown)}; "
+                f"Nhiệm vụ “{spec.title}” không có điều kiện {', '.join(unknown)}; "
                 f"các điều kiện là {', '.join(spec.items)}."
             )
         return {item: item in raw for item in spec.items}
-    raise BadValue(f"Nhiệm vụ {spec.code} cần danh sách điều kiện đã đạt.")
+    raise BadValue(f"Nhiệm vụ “{spec.title}” cần danh sách điều kiện đã đạt.")
 
 
 def progress(spec: TaskSpec, value: Any) -> float:

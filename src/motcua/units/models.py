@@ -108,7 +108,10 @@ class Agency(Base):
     """cơ quan, đơn vị: an agency with its electronic identifier code (Decision 20/2020)."""
 
     __tablename__ = "agencies"
-    __table_args__ = (Index("ix_agencies_level_kind", "level", "kind"),)
+    __table_args__ = (
+        Index("ix_agencies_level_kind", "level", "kind"),
+        Index("ux_agencies_practice_of", "practice_of_id", unique=True),  # one twin per agency
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(35), unique=True)
