@@ -215,7 +215,7 @@ async def test_csv_with_any_bad_row_stores_nothing_and_lists_every_bad_row(
             session, subject=officers.monitor, content=content, submitted_at=at(DAY, 11)
         )
     problems = caught.value.details["problems"]
-    assert [p["line"] for p in problems] == [5, 6, 7, 8, 9, 10, 12, 13]
+    assert [p["line"] for p in problems] == [5, 6, 7, 8, 9, 10, 12, 13], problems
     assert all(p["message"] for p in problems)
     assert await count_reports(session) == 0
 

@@ -313,6 +313,7 @@ async def submit_csv(
     if not groups and not problems:
         raise Invalid("Tệp không có dòng dữ liệu nào.", code="invalid-csv", problems=[])
     cat = await catalogue(session)
+    titles = {spec.code: f"“{spec.title}”" for spec in cat.specs.values()}
     drafts: list[Draft] = []
     for (unit, day), cells in groups.items():
         values = {task: value for task, (_, value) in cells.items()}
@@ -320,8 +321,12 @@ async def submit_csv(
         draft, errors = await _draft(session, cat, subject, unit, day, values, submitted_at)
         if draft is None:
             for _, message in errors:
-                line = next(
-                    (ln for task, (ln, _) in cells.items() if f" {task} " in f" {message} "),
+                line = next(  # the row of the task the message names (by code or title)
+                    (
+                        ln
+                        for task, (ln, _) in cells.items()
+                        if f" {task} " in f" {message} " or titles.get(task, "\0") in message
+                    ),
                     lines[0],
                 )
                 problems.append({"line": line, "message": message})
