@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.core.errors import Conflict, Invalid, NotFound
+from motcua.dossiers import reading as dossier_reading
 from motcua.dossiers import repository as dossiers_repository
 from motcua.dossiers import service as dossiers
 from motcua.dossiers.models import Dossier, DossierState
@@ -97,7 +98,7 @@ async def test_a_practice_dossier_is_never_visible_outside_practice(
     assert other.status_code == 403 and other.json()["code"] == "practice-dossier"
     # Tracking and statistics.
     with pytest.raises(NotFound) as refused:
-        await dossiers.track(session, one, "ABCDEFGH")
+        await dossier_reading.track(session, one, "ABCDEFGH")
     assert refused.value.code == "practice-dossier"
     tracked = await client.post("/tra-cuu", data={"code": one, "secret": "ABCDEFGH"})
     assert tracked.status_code == 404 and "hồ sơ thực hành" in tracked.text

@@ -48,6 +48,7 @@ from motcua.core.database import (
 from motcua.core.migrate import upgrade
 from motcua.core.process import freeze_startup_heap
 from motcua.dossiers import service
+from motcua.dossiers import uploads as dossier_uploads
 from motcua.dossiers.schemas import SubmissionIn
 from motcua.exchange.synthetic import recorded_reads
 from motcua.modules import import_parts
@@ -141,7 +142,9 @@ async def _prepare(
     uploads, reads = {}, {}
     for actor in ACTORS:
         async with sessions() as session, session.begin():
-            upload = await service.upload(session, owner=actor, file_name="to-khai.pdf", data=PDF)
+            upload = await dossier_uploads.upload(
+                session, owner=actor, file_name="to-khai.pdf", data=PDF
+            )
             reads[actor] = await recorded_reads(
                 session, actor=actor, procedure_code=PROCEDURE, keys=READ_KEYS
             )

@@ -235,7 +235,7 @@ PERSON_LOG = """
 
 async def _measure(url: str, fx: Fixture, size: int, samples: int) -> dict[str, list[float]]:
     from motcua.app import create_app
-    from motcua.dossiers import service as dossiers
+    from motcua.dossiers import reading as dossier_reading
 
     engine = make_engine(url)
     sessions = make_sessionmaker(engine)
@@ -269,11 +269,11 @@ async def _measure(url: str, fx: Fixture, size: int, samples: int) -> dict[str, 
             assert answer.status_code == 200, answer.text
             async with sessions() as session:
                 started = time.perf_counter()
-                await dossiers.view(session, code, person)
+                await dossier_reading.view(session, code, person)
                 view = time.perf_counter() - started
             async with sessions() as session:
                 started = time.perf_counter()
-                await dossiers.track(session, code, SECRET)
+                await dossier_reading.track(session, code, SECRET)
                 await session.commit()
                 track = time.perf_counter() - started
             month = (today - timedelta(days=rng.randint(0, DAYS - 30))).replace(day=1)

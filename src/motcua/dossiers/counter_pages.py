@@ -20,7 +20,7 @@ from motcua.core.calendar import get_calendar
 from motcua.core.database import RequestSession
 from motcua.core.errors import DomainError
 from motcua.core.settings import get_settings
-from motcua.dossiers import desk, service
+from motcua.dossiers import desk, reading, service, uploads
 from motcua.dossiers.models import IdentityCheck
 from motcua.identity.auth import OptionalOfficer
 from motcua.identity.service import Subject
@@ -195,7 +195,7 @@ async def receive(
             continue
         chosen = True
         try:
-            out = await service.upload(
+            out = await uploads.upload(
                 session, owner=actor, file_name=file.filename, data=await file.read(cap + 1)
             )
         except DomainError as error:
@@ -252,7 +252,7 @@ async def receipt(
     found = await desk.own_visit(session, officer, visit_id)
     if found.dossier_code is None:
         return RedirectResponse(f"{HOME}/{visit_id}", status_code=303)
-    dossier, secret = await service.view_with_secret(
+    dossier, secret = await reading.view_with_secret(
         session, found.dossier_code, found.officer_number
     )
     return render(

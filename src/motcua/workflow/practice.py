@@ -25,6 +25,7 @@ from motcua.catalog.models import ProcedureVersion, Requirement
 from motcua.core import clock
 from motcua.core.calendar import get_calendar
 from motcua.core.errors import Conflict, NotFound
+from motcua.dossiers import history as dossier_history
 from motcua.dossiers import repository as dossiers_repository
 from motcua.dossiers import service as dossiers
 from motcua.dossiers.models import (
@@ -160,7 +161,7 @@ async def reset(session: AsyncSession, subject: Subject) -> list[str]:
         assert dossier is not None
         case.open = False
         case.updated_at = clock.now()
-        dossiers.append(
+        dossier_history.append(
             session,
             dossier,
             actor=f"CB{subject.officer_id:010d}",
@@ -329,7 +330,7 @@ def _advance(
     for index in range(kinds.index(target)):
         case.step_index = index + 1
         case.step_kind = kinds[index + 1].value
-        dossiers.append(
+        dossier_history.append(
             session,
             dossier,
             actor=actor,
@@ -356,7 +357,7 @@ def _advance(
             )
         )
         case.paused_at = now
-        dossiers.append(
+        dossier_history.append(
             session,
             dossier,
             actor=actor,
