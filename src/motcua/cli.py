@@ -32,7 +32,8 @@ from motcua.core.migrate import upgrade
 from motcua.core.observability import log_config
 from motcua.core.repository import analyze
 from motcua.core.settings import get_settings
-from motcua.exchange import service as exchange
+from motcua.exchange import access as exchange_access
+from motcua.exchange import registries as exchange_registries
 from motcua.exchange.connectors import close_registry_transport
 from motcua.exchange.tasks import seal_access_log
 from motcua.legacy.cli import legacy_app
@@ -123,7 +124,7 @@ def seed(
         essential = await catalog.import_document(session, essential_services())
         grouped = await catalog.import_document(session, life_event_groups())
         generated = await catalog.import_document(session, synthetic_document(synthetic))
-        await exchange.seed_registries(session)
+        await exchange_registries.seed_registries(session)
         await analyze(session)
         return (
             f"{report.provinces} provinces, {report.communes} communes, {report.agencies} "
@@ -406,7 +407,9 @@ def exchange_seed(
     ] = None,
 ) -> None:
     """Register the registries and the evidence types they serve (safe to re-run)."""
-    count = _in_session(lambda session: exchange.seed_registries(session, registries_url))
+    count = _in_session(
+        lambda session: exchange_registries.seed_registries(session, registries_url)
+    )
     typer.echo(f"{count} registries known.")
 
 
@@ -456,7 +459,7 @@ def audit_seal() -> None:
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Recompute the access log's hash chain; name the first broken record."""
-    report = _in_session(exchange.verify_access_log)
+    report = _in_session(exchange_access.verify_access_log)
     if report.ok:
         typer.echo(
             f"Access log intact: {report.records} records sealed, {report.unsealed} waiting "

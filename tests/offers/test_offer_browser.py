@@ -25,7 +25,7 @@ from motcua.dossiers.models import (
     RegistrationClaim,
     Upload,
 )
-from motcua.exchange import service as exchange
+from motcua.exchange import registries as exchange_registries
 from motcua.exchange.models import (
     AccessLogEntry,
     Consent,
@@ -72,7 +72,7 @@ async def offer_id(engine: AsyncEngine, sandbox: LiveSandbox) -> AsyncIterator[s
             "log": await _last(session, AccessLogEntry.seq),
             "notifications": await _last(session, Notification.id),
         }
-        await exchange.seed_registries(session, sandbox.url)
+        await exchange_registries.seed_registries(session, sandbox.url)
         await catalog.import_document(session, life_event_groups())
         async with httpx.AsyncClient(base_url=sandbox.url) as control:
             published = await control.post("/_events", json={"kind": "birth", "personal_id": HOA})

@@ -25,6 +25,8 @@ from motcua.catalog import service as catalog
 from motcua.core.database import make_engine, make_sessionmaker, recreate_postgres_database
 from motcua.core.migrate import upgrade
 from motcua.core.process import freeze_startup_heap
+from motcua.exchange import access as exchange_access
+from motcua.exchange import registries as exchange_registries
 from motcua.exchange import service
 from motcua.exchange.connectors import (
     Breakers,
@@ -91,7 +93,7 @@ async def _seed(url: str, database_url: str) -> None:
     async with make_sessionmaker(engine)() as session, session.begin():
         await units.load_units(session)
         await catalog.import_document(session, essential_services())
-        await service.seed_registries(session, url)
+        await exchange_registries.seed_registries(session, url)
         await session.execute(update(Registry).values(timeout_ms=TIMEOUT_MS))
         # The persona has no signed results: the platform's own result store is not asked.
         await session.execute(
@@ -203,7 +205,7 @@ async def _sealed_and_verified(database_url: str) -> ChainReport:
     sessions = make_sessionmaker(engine)
     await seal_access_log(sessions)
     async with sessions() as session:
-        report = await service.verify_access_log(session)
+        report = await exchange_access.verify_access_log(session)
     await engine.dispose()
     return report
 

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from motcua.bench.dossiers import AGENCY, PROCEDURE
 from motcua.catalog.models import Procedure, ProcedureVersion
 from motcua.core.database import make_engine, make_sessionmaker, recreate_postgres_database
-from motcua.exchange import service as exchange
+from motcua.exchange import registries as exchange_registries
 from motcua.identity import service as identity
 from motcua.identity.models import Officer, Role
 from motcua.sandbox import personas
@@ -292,7 +292,7 @@ async def _registries_at(url: str, base: str) -> None:
     """The registries' address: the sandbox this server mounts."""
     engine = make_engine(url)
     async with make_sessionmaker(engine)() as session, session.begin():
-        await exchange.seed_registries(session, f"{base}/sandbox/registries")
+        await exchange_registries.seed_registries(session, f"{base}/sandbox/registries")
     await engine.dispose()
 
 
