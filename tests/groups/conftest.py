@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.catalog import repository as catalog_repository
 from motcua.catalog import service as catalog
-from motcua.cli import life_event_groups
+from motcua.catalog.formats import life_event_groups
 from motcua.core import clock
 from motcua.core.settings import get_settings
 from motcua.exchange import registries as exchange_registries

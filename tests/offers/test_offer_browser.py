@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from motcua.applications.models import Application
 from motcua.catalog import service as catalog
+from motcua.catalog.formats import life_event_groups
 from motcua.catalog.models import Procedure, ProcedureGroup, ProcedureVersion, Requirement
-from motcua.cli import life_event_groups
 from motcua.core.models import OutboxMessage
 from motcua.dossiers.models import (
     Dossier,

@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from motcua.bench.dossiers import AGENCY, PDF, PROCEDURE, READ_KEYS
 from motcua.catalog import service as catalog
-from motcua.cli import essential_services
+from motcua.catalog.formats import essential_services
 from motcua.core.database import (
     dispose_autocommit_pools,
     make_engine,

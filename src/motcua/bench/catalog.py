@@ -88,7 +88,7 @@ async def _measure(url: str, label: str, rounds: int, essential: CatalogDocument
 
 
 def run_catalog_bench(postgres_url: str, rounds: int, output: Path) -> str:
-    from motcua.cli import essential_services
+    from motcua.catalog.formats import essential_services
 
     essential = essential_services()
 

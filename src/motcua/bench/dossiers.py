@@ -37,8 +37,8 @@ from sqlalchemy.engine import make_url
 
 from motcua.bench import machine, run_as_served, write_section
 from motcua.catalog import service as catalog
+from motcua.catalog.formats import essential_services
 from motcua.catalog.models import Procedure, ProcedureVersion
-from motcua.cli import essential_services
 from motcua.core.database import (
     dispose_autocommit_pools,
     make_engine,

@@ -86,7 +86,7 @@ def _serve() -> tuple[str, subprocess.Popen[bytes]]:
 
 
 async def _seed(url: str, database_url: str) -> None:
-    from motcua.cli import essential_services
+    from motcua.catalog.formats import essential_services
 
     await asyncio.to_thread(upgrade, database_url)
     engine = make_engine(database_url)

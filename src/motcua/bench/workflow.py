@@ -27,7 +27,7 @@ from motcua.units.models import Agency, AgencyKind, AgencyLevel
 
 async def _fixture(url: str, count: int) -> tuple[str, str, int]:
     from motcua.catalog import service as catalog
-    from motcua.cli import essential_services
+    from motcua.catalog.formats import essential_services
     from motcua.units import service as units
 
     await recreate_postgres_database(url)
