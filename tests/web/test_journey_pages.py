@@ -8,8 +8,6 @@ the demo, with the sandbox registries and e-ID provider it serves itself (real H
 import asyncio
 import os
 import re
-import subprocess
-import sys
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +23,7 @@ from motcua.core.database import make_engine
 from motcua.identity import service as identity
 from motcua.identity.models import Role
 from motcua.units.models import Agency, AgencyKind, AgencyLevel
-from tests.browser import CHROMIUM, launch, look
+from tests.browser import CHROMIUM, launch, look, record_only_procedure, run_cli
 from tests.served import free_port, served
 
 ARTIFACTS = Path(__file__).parents[2] / "test-artifacts" / "journeys"
@@ -57,35 +55,15 @@ class Demo:
     reporter: str  # username at a commune, for the daily report
 
 
-def _cli(env: dict[str, str], *args: str) -> None:
-    command = [str(Path(sys.executable).parent / "motcua"), *args]
-    subprocess.run(command, env=env, check=True, capture_output=True, timeout=300)
-
-
 async def _extras(url: str) -> str:
     """A procedure with a fee (for the payment page) and two officers; returns a commune code."""
     engine = make_engine(url)
     async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
-        doc = {
-            "code": FEE_PROCEDURE,
-            "name": "Cấp phiếu lý lịch tư pháp có lệ phí (dữ liệu mô phỏng)",
-            "sector": "Lý lịch tư pháp",
-            "levels": ["province"],
-            "managing_agency": "000.00.00.G01",
-            "processing_days": 10,
-            "fees": [{"description": "Lệ phí (dữ liệu mô phỏng)", "amount_vnd": 200000}],
-            "online_level": "full",
-            "synthetic": True,
-            "legal_basis": ["Văn bản mô phỏng (dữ liệu thử)"],
-            "requirements": [
-                {"key": "to_khai", "name": "Tờ khai", "form_template": "Tờ khai (mẫu thử)"},
-                {"key": "nhan_than", "name": "Thông tin nhân thân",
-                 "evidence_type": "population.person",
-                 "fields": ["personal_id", "full_name", "date_of_birth"]},
-                {"key": "noi_cu_tru", "name": "Nơi cư trú", "evidence_type": "residence.record",
-                 "fields": ["personal_id", "permanent_address", "residence_unit_code"]},
-            ],
-        }  # fmt: skip
+        doc = record_only_procedure(
+            FEE_PROCEDURE,
+            "Cấp phiếu lý lịch tư pháp có lệ phí (dữ liệu mô phỏng)",
+            fees=[{"description": "Lệ phí (dữ liệu mô phỏng)", "amount_vnd": 200000}],
+        )
         document = CatalogDocument(procedures=[ProcedureDoc.model_validate(doc)])
         await catalog.import_document(session, document)
         commune = await session.scalar(
@@ -129,8 +107,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         "MOTCUA_EXCHANGE_REGISTRIES_URL": f"{base}/sandbox/registries",
         "MOTCUA_SANDBOX": "true",
     }
-    _cli(env, "seed", "--synthetic", "0")
-    _cli(env, "monitoring", "simulate", "--days", "2")
+    run_cli(env, "seed", "--synthetic", "0")
+    run_cli(env, "monitoring", "simulate", "--days", "2")
     asyncio.run(_extras(url))
     with served(env, port) as served_base:
         yield Demo(served_base, "hanhtrinh.motcua", "hanhtrinh.xa")
