@@ -117,3 +117,9 @@ async def file(
         found = await applications.draft_of(session, application_id, citizen.personal_id)
         return await _choice_page(request, session, found, chosen, messages, refusal.status_code)
     return RedirectResponse(f"/ho-so-lien-thong/{filed.filing.code}", status_code=303)
+
+
+# The counter's pages for a group live beside the applicant's (groups.counter_pages).
+from motcua.groups.counter_pages import router as counter_router  # noqa: E402
+
+router.include_router(counter_router)
