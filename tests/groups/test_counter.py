@@ -20,9 +20,10 @@ from motcua.catalog import service as catalog
 from motcua.cli import life_event_groups
 from motcua.core import clock
 from motcua.dossiers.models import Channel, CounterVisit, Dossier, RegistrationClaim
+from motcua.groups import counter
 from motcua.groups.models import GroupFiling, GroupMember
 from motcua.identity.models import ApiToken, Officer, Role
-from motcua.identity.service import hash_token
+from motcua.identity.service import Subject, hash_token
 from motcua.sandbox import personas
 from motcua.units.models import AdminUnit, Agency, AgencyKind
 from tests.exchange.conftest import LiveSandbox, registries, sandbox  # noqa: F401
@@ -267,3 +268,91 @@ async def test_a_counter_in_another_province_refuses_the_group(
     assert "Phạm Gia Hân (dữ liệu tổng hợp)" in refused.text
     assert 'id="lua-chon-ba-trong-mot" value="ba-trong-mot" checked' in refused.text
     assert await _count(session, GroupFiling) == before
+
+
+async def test_the_death_group_received_at_the_counter(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    sandbox: LiveSandbox,  # noqa: F811
+) -> None:
+    """Lụa (sandbox persona) registers her husband's death with the deletion of his permanent
+    residence: the deceased is chosen from her family on the group's page, his e-death notice
+    and last residence are read, and the two members go to the commune committee and police."""
+    await catalog.import_document(session, life_event_groups())
+    centre = await _centre(session, sandbox.population.people[personas.WIDOW].commune_code)
+    me = await _officer(session, centre, "001090000663")
+    await session.commit()
+    token = await token_from(client, HOME, me)
+    data = {"ma_thu_tuc": "1.011537", "so_dinh_danh": personas.WIDOW, "kiem_tra": "vneid"}
+    opened = await client.post(HOME, data={**data, "dong_y": "1", "csrf_token": token}, headers=me)
+    assert opened.status_code == 303, opened.text
+    url = f"{opened.headers['location']}/lien-thong"
+    page = await client.get(url, headers=me)
+    assert page.status_code == 200
+    assert "Người đã mất trong gia đình công dân" in page.text
+    assert personas.DECEASED in page.text
+    assert page.text.count('name="lua_chon"') == 4  # 2, 3 (twice) or 4 procedures
+    chosen = await client.post(
+        url.removesuffix("/lien-thong") + "/chon",
+        data={"vai_tro": "deceased", "nguoi": personas.DECEASED, "csrf_token": token_in(page.text)},
+        headers=me,
+    )
+    assert chosen.status_code == 303, chosen.text
+    page = await client.get(url, headers=me)
+    assert "Người đã mất trong gia đình công dân" not in page.text
+    officer = await session.scalar(select(Officer).where(Officer.personal_id == "001090000663"))
+    assert officer is not None
+    subject = Subject(
+        officer_id=officer.id,
+        username=officer.username,
+        full_name=officer.full_name,
+        role=officer.role,
+        agency_id=centre.id,
+        agency_code=centre.code,
+        agency_name=centre.name,
+        agency_level=centre.level,
+        unit_code=centre.unit_code,
+        personal_id=officer.personal_id,
+    )
+    found = await counter.group_desk(session, subject, url.split("/")[3])
+    typed = {
+        f"field-{found.declaration.key}-{q.name}": (
+            "1" if q.kind == "checkbox" else q.options[0] if q.options
+            else "2025-08-15" if q.kind == "date" else "Dữ liệu thử"
+        )
+        for q in found.declaration.questions
+        if (q.required or q.name in ("ngay_chet", "noi_chet"))  # the death member's own
+        and not found.declaration.values.get(q.name)
+    }  # fmt: skip
+    shown = {  # what the page shows pre-filled, which a browser sends back
+        f"field-{found.declaration.key}-{k}": str(v)
+        for k, v in found.declaration.values.items()
+        if v not in (None, "", False)
+    }
+    done = await client.post(
+        url, data={**shown, **typed, "lua_chon": "hai-thu-tuc", "csrf_token": token_in(page.text)},
+        headers=me,
+    )  # fmt: skip
+    assert done.status_code == 303, done.text
+    filing = await session.scalar(
+        select(GroupFiling).where(GroupFiling.applicant_number == personas.WIDOW)
+    )
+    assert filing is not None and filing.channel == "counter"
+    members = {
+        m.key: m
+        for m in await session.scalars(
+            select(GroupMember).where(GroupMember.filing_id == filing.id)
+        )
+    }
+    assert len(members) == 2
+    agencies = {k: await session.get(Agency, m.agency_id) for k, m in members.items()}
+    kinds = sorted(a.kind for a in agencies.values() if a is not None)
+    assert kinds == sorted([AgencyKind.people_committee, AgencyKind.police])
+    started = [m for m in members.values() if m.dossier_id is not None]
+    assert len(started) == 1
+    death = await session.get(Dossier, started[0].dossier_id)
+    assert death is not None and death.procedure_code == "0.000010"
+    claim = await session.scalar(
+        select(RegistrationClaim).where(RegistrationClaim.key == f"deceased:{personas.DECEASED}")
+    )
+    assert claim is not None and claim.shown_code == filing.code
