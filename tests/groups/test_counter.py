@@ -169,7 +169,7 @@ async def test_the_birth_group_received_at_the_counter(
     code = re.search(r'<strong class="code">(LT-[^<]+)</strong>', slip.text)
     assert code is not None
     group_code = code.group(1)
-    assert "Tính từ khi có kết quả của thủ tục trước" in slip.text  # residence, insurance wait
+    assert slip.text.count("Chờ kết quả của thủ tục trước") == 2  # residence, insurance wait
 
     filing = await session.scalar(select(GroupFiling).where(GroupFiling.code == group_code))
     assert filing is not None

@@ -172,16 +172,7 @@ async def receive(
         items=_reads(counter.view),
     )
     if problems:  # the rest is checked too, so that every problem is named at once
-        first = group.combinations[0].key
-        probe = body.model_copy(
-            update={"combination": combination if combination in allowed else first}
-        )
-        try:
-            await service._check(session, probe, visit.officer_number)
-        except service.GroupRefused as refused:
-            problems += refused.problems
-        except DomainError as refused:
-            problems.append(Problem(field="main", code=refused.code, message=refused.message))
+        problems += await _other_problems(session, body, allowed, visit.officer_number)
         raise service.GroupRefused(problems)
     filed = await service.file_group(
         session, body, actor=visit.officer_number, idempotency_key=f"counter:{visit.id}"
@@ -190,6 +181,26 @@ async def receive(
     await session.flush()
     await exchange.close_application(session, visit.consent_reference, visit.officer_number)
     return filed
+
+
+async def _other_problems(
+    session: AsyncSession, body: GroupFilingIn, allowed: set[str], actor: str
+) -> list[Problem]:
+    """The group's own refusals besides the counter's: for the combination chosen, or, none
+    being chosen yet, those every combination would meet (a member's own required answer is
+    not named before its member is chosen)."""
+    keys = [body.combination] if body.combination in allowed else sorted(allowed)
+    found: list[list[Problem]] = []
+    for key in keys:
+        try:
+            await service._check(session, body.model_copy(update={"combination": key}), actor)
+            found.append([])
+        except service.GroupRefused as refused:
+            found.append(refused.problems)
+        except DomainError as refused:
+            found.append([Problem(field="main", code=refused.code, message=refused.message)])
+    common = [p for p in found[0] if all(p in other for other in found[1:])]
+    return common
 
 
 @dataclass(frozen=True)
@@ -214,3 +225,7 @@ def when(moment: datetime | None) -> str:
     if moment is None:
         return ""
     return f"{get_calendar().localise(moment):%H:%M, %d/%m/%Y}"
+
+
+def day(moment: datetime) -> str:
+    return f"{get_calendar().localise(moment):%d/%m/%Y}"

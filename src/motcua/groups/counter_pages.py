@@ -147,6 +147,7 @@ async def group_receipt(
         {
             "found": found,
             "when": counter.when,
+            "day": counter.day,
             "check_name": desk.CHECK_NAMES[found.visit.identity_check],
         },
     )
