@@ -110,7 +110,14 @@ async def group_desk(
         None,
     )
     assert declaration is not None and declaration.kind == "declaration"
-    view_.items = [i for i in view_.items if i.key != group.declaration_requirement]
+    # The group files registry reads only: a paper for a special case (a witness, a foundling,
+    # a surrogacy), optional and held by no registry, is not shown as missing.
+    view_.items = [
+        i
+        for i in view_.items
+        if i.key != group.declaration_requirement
+        and not (i.kind == "scan" and not i.mandatory and i.note is None)
+    ]
     return GroupDesk(view_, group, declaration, await _choices(session, group))
 
 
