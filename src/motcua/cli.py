@@ -32,6 +32,7 @@ from motcua.exchange import registries as exchange_registries
 from motcua.exchange.cli import audit_app, exchange_app, sandbox_app
 from motcua.exchange.connectors import close_registry_transport
 from motcua.exchange.tasks import seal_access_log
+from motcua.groups.cli import groups_app
 from motcua.identity.cli import identity_app
 from motcua.legacy.cli import legacy_app
 from motcua.monitoring.cli import monitoring_app
@@ -56,7 +57,7 @@ for sub, name in [
     (calendar_app, "calendar"), (bench_app, "bench"), (legacy_app, "legacy"),
     (offers_app, "offers"), (assisted_app, "assisted"), (exchange_app, "exchange"),
     (sandbox_app, "sandbox"), (audit_app, "audit"), (identity_app, "identity"),
-    (monitoring_app, "monitoring"), (workflow_app, "workflow"),
+    (monitoring_app, "monitoring"), (workflow_app, "workflow"), (groups_app, "groups"),
 ]:  # fmt: skip
     app.add_typer(sub, name=name)
 
@@ -305,11 +306,7 @@ app.add_typer(stats_app, name="stats")
 
 
 app.command("brief")(brief)
-
-
 bench_app.command("stats")(bench_stats)
-
-
 bench_app.command("rollup")(bench_rollup)
 
 

@@ -139,3 +139,9 @@ async def _record_assisted(
     dossier = await session.get(Dossier, first.dossier_id) if first is not None else None
     if dossier is not None:
         await assisted_service.record_filing(session, assist, dossier.code, filing.code)
+
+
+# The counter's pages for a group live beside the applicant's (groups.counter_pages).
+from motcua.groups.counter_pages import router as counter_router  # noqa: E402
+
+router.include_router(counter_router)
