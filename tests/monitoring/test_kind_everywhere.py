@@ -241,3 +241,24 @@ async def test_a_reported_day_reopens_on_the_last_version(
         "/monitoring/report", params={"unit": communes[0], "date": "2025-09-11"}
     )
     assert "Bạn đang sửa báo cáo" not in other_day.text and "checked" not in other_day.text
+
+
+async def test_non_reporters_come_a_page_at_a_time(
+    client: httpx.AsyncClient, reported: None
+) -> None:
+    """Thousands of silent units: 200 a page, the next page's link keeps every choice."""
+    url = "/monitoring/non-reporters"
+    first = await client.get(url, params={"date": str(DAY), "khoi": "tat-ca", "sap-xep": "ten"})
+    assert first.status_code == 200
+    assert first.text.count("<tr><td>") == 200 and "Trang 1/" in first.text
+    [after] = re.findall(r'href="([^"]+)" rel="next"', first.text)
+    after = after.replace("&amp;", "&")
+    query = parse_qs(urlsplit(after).query)
+    assert (query["khoi"], query["sap-xep"], query["trang"]) == (["tat-ca"], ["ten"], ["2"])
+    second = await client.get(after)
+    assert second.status_code == 200 and "Đơn vị 201–400" in second.text
+    assert 'rel="prev"' in second.text
+    last = await client.get(url, params={"date": str(DAY), "trang": "1000"})
+    assert last.status_code == 200 and 'rel="next"' not in last.text
+    wrong = await client.get(url, params={"date": str(DAY), "trang": "hai"})
+    assert wrong.status_code == 422 and "“Số trang”" in wrong.text

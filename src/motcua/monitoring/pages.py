@@ -25,6 +25,7 @@ UnitCode = Annotated[str | None, Query(pattern=r"^[0-9A-Z.]{1,35}$")]
 TREND_DAYS = 14
 LEVEL_NAMES = {"ministry": "Bộ, cơ quan", "province": "Cấp tỉnh", "commune": "Cấp xã"}
 MAX_UPLOAD = 5 * 1024 * 1024
+SILENT_PAGE = 200  # non-reporters a page: a phone gets a page it can scroll, not thousands
 
 
 def _labels() -> dict[str, str]:
@@ -207,18 +208,24 @@ async def non_reporters(
     never: bool = False,
     level: Annotated[TaskLevel | None, Query(alias="cap")] = None,
     sort: Annotated[SilentSort, Query(alias="sap-xep")] = "im-lang",
+    page: Annotated[int, Query(alias="trang", ge=1, le=1000)] = 1,
 ) -> HTMLResponse:
-    """Longest silence first (the service's order), or by name or province; one level only."""
+    """Longest silence first (the service's order), or by name or province; one level only;
+    ``SILENT_PAGE`` units a page."""
     chosen = await _day(session, day)
     rows = await service.non_reporters(
         session, chosen, unit, 5000, never=never, kind=kinds.KHOI[khoi]
     )
     scope = await service.resolve_scope(session, unit)
     shown = tables.silent(rows, level, sort)
+    pages = max(1, -(-len(shown) // SILENT_PAGE))
+    page = min(page, pages)
     return render(
         request,
         "monitoring/non_reporters.html",
-        {"day": chosen, "rows": shown, "all_rows": len(rows), "counts": tables.per_level(rows),
+        {"day": chosen, "rows": shown[(page - 1) * SILENT_PAGE : page * SILENT_PAGE],
+         "page": page, "pages": pages, "first": (page - 1) * SILENT_PAGE + 1,
+         "shown": len(shown), "all_rows": len(rows), "counts": tables.per_level(rows),
          "chosen_level": level.value if level else None, "sort": sort, "scope": scope.ref,
          "unit": unit or "", "never": never, "level_names": LEVEL_NAMES,
          **_kind_context(request, khoi)},
