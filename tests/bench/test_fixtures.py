@@ -34,7 +34,7 @@ async def test_reference_copy_holds_units_and_the_25(fresh_database: Fresh) -> N
         f"WHERE datname = '{TEMPLATE}'"
     )
     assert await query(url, comment) == _parameters()
-    officer = await bench_officer(url, hours=1)
+    officer = await bench_officer(url)
     assert len(officer.communes) == 3321 and officer.busiest == officer.communes[0]
     assert officer.busiest in officer.province_agencies
     assert await query(url, "SELECT count(*) FROM api_tokens") == 1

@@ -38,7 +38,7 @@ async def _base(url: str) -> BenchOfficer:
         )
 
     await reference_database(url, also=months)
-    return await bench_officer(url, hours=6)
+    return await bench_officer(url)
 
 
 # One dossier g: received (g % DAYS) days ago at its own minute, at the busiest commune one time

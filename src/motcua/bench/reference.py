@@ -5,10 +5,8 @@ reads) a handling officer at the first commune with a bearer token."""
 
 import asyncio
 import hashlib
-import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from importlib import resources
 
 import yaml
@@ -19,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from motcua.bench.bulk import connect
 from motcua.core.database import make_engine, recreate_postgres_database
 from motcua.core.migrate import upgrade
-from motcua.identity.models import ApiToken, Officer, Role
-from motcua.identity.service import hash_token
+from motcua.identity import service as identity
+from motcua.identity.models import Role
 from motcua.units.models import Agency, AgencyKind, AgencyLevel
 
 TEMPLATE = "motcua_bench_reference"
@@ -101,6 +99,9 @@ async def reference_database(
             await engine.dispose()
 
 
+OFFICER, PASSWORD = "bench_officer", "mat-khau-do-tai"  # synthetic, in a throwaway database
+
+
 @dataclass
 class BenchOfficer:
     """The handling officer of the busiest commune (the first by id) and what the fixture
@@ -115,8 +116,8 @@ class BenchOfficer:
     province_agencies: list[int] = field(default_factory=list)  # every agency of its province
 
 
-async def bench_officer(url: str, hours: float) -> BenchOfficer:
-    """Make the officer and a token valid for ``hours``."""
+async def bench_officer(url: str) -> BenchOfficer:
+    """Make the officer and a bearer token (valid for ``identity.service.TOKEN_LIFETIME``)."""
     from motcua.catalog.models import ProcedureVersion
 
     engine = make_engine(url)
@@ -133,27 +134,15 @@ async def bench_officer(url: str, hours: float) -> BenchOfficer:
                 )
             )
             busiest = communes[0]
-            officer = Officer(
-                username="bench_officer",
+            await identity.create_officer(
+                session,
+                username=OFFICER,
                 full_name="Cán bộ thử (dữ liệu tổng hợp)",
-                agency_id=busiest.id,
+                agency_code=busiest.code,
                 role=Role.handling_officer,
-                password_hash="-",
-                active=True,
-                created_at=datetime.now(UTC),
+                password=PASSWORD,
             )
-            session.add(officer)
-            await session.flush()
-            token = secrets.token_urlsafe(16)
-            session.add(
-                ApiToken(
-                    token_hash=hash_token(token),
-                    officer_id=officer.id,
-                    created_at=datetime.now(UTC),
-                    expires_at=datetime.now(UTC) + timedelta(hours=hours),
-                    revoked=False,
-                )
-            )
+            token, _ = await identity.issue_token(session, OFFICER, PASSWORD)
             version_id = await session.scalar(select(ProcedureVersion.id).limit(1))
             assert version_id is not None
             in_province = await session.scalars(

@@ -19,7 +19,7 @@ from motcua.core.database import get_session, make_engine
 
 async def _fixture(url: str, count: int) -> tuple[str, str, int]:
     await reference_database(url)
-    officer = await bench_officer(url, hours=2)
+    officer = await bench_officer(url)
     busiest_id, commune_ids, version_id = officer.busiest, officer.communes, officer.version_id
     connection = await bulk.connect(url)
     now = datetime.now(UTC)
