@@ -36,23 +36,19 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
 from motcua.bench import machine, run_as_served, write_section
-from motcua.catalog import service as catalog
-from motcua.catalog.formats import essential_services
+from motcua.bench.reference import reference_database
 from motcua.catalog.models import Procedure, ProcedureVersion
 from motcua.core.database import (
     dispose_autocommit_pools,
     make_engine,
     make_sessionmaker,
-    recreate_postgres_database,
 )
-from motcua.core.migrate import upgrade
 from motcua.core.process import freeze_startup_heap
 from motcua.dossiers import service
 from motcua.dossiers import uploads as dossier_uploads
 from motcua.dossiers.schemas import SubmissionIn
 from motcua.exchange.synthetic import recorded_reads
 from motcua.modules import import_parts
-from motcua.units import service as units
 from motcua.units.models import Agency, AgencyKind, AgencyLevel
 
 PROCEDURE = "1.001193"
@@ -114,13 +110,9 @@ async def _prepare(
     url: str,
 ) -> tuple[dict[str, str], dict[str, dict[str, int]], list[str], int, int]:
     """Database, catalog, one upload per client actor; (uploads, other agencies, ids)."""
-    await recreate_postgres_database(url)
-    await asyncio.to_thread(upgrade, url)
+    await reference_database(url)
     engine = make_engine(url)
     sessions = make_sessionmaker(engine)
-    async with sessions() as session, session.begin():
-        await units.load_units(session)
-        await catalog.import_document(session, essential_services())
     async with sessions() as session, session.begin():
         await session.execute(text("ANALYZE"))
         version_id = await session.scalar(
