@@ -26,17 +26,15 @@ class Share:
 @dataclass(frozen=True)
 class Clock:
     same_day: bool  # the whole dossier is decided on the day it is received
-    late_by: str | None  # words for how late, when overdue by less than a working day
+    late_by: tuple[int, int] | None  # (hours, minutes) late, when overdue since earlier today
     shares: list[Share]
 
 
-def late_words(late: timedelta) -> str:
-    """``2 giờ 15 phút``, ``40 phút``: how late, in hours and minutes."""
+def late_parts(late: timedelta) -> tuple[int, int]:
+    """How late, as (hours, minutes), at least a minute; the page words it."""
     minutes = max(1, int(late.total_seconds() // 60))
     hours, minutes = divmod(minutes, 60)
-    if hours and minutes:
-        return f"{hours} giờ {minutes} phút"
-    return f"{hours} giờ" if hours else f"{minutes} phút"
+    return hours, minutes
 
 
 def is_same_day(
@@ -76,9 +74,9 @@ def clock_of(view: CaseOut, now: datetime, processing_days: int, cutoff: bool = 
     return Clock(same_day, _late_by(view, now), shares)
 
 
-def _late_by(view: CaseOut, now: datetime) -> str | None:
+def _late_by(view: CaseOut, now: datetime) -> tuple[int, int] | None:
     """Overdue since earlier today (0 working days left, the time past): the hours and
     minutes, where a count of working days would say 0; later than that, days count."""
     if view.paused or view.due_at >= now or view.working_days_left != 0:
         return None
-    return late_words(now - view.due_at)
+    return late_parts(now - view.due_at)
