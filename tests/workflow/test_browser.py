@@ -5,7 +5,7 @@ import secrets
 from collections.abc import AsyncIterator
 
 import pytest
-from playwright.async_api import async_playwright
+from playwright.async_api import Page, async_playwright
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -68,6 +68,32 @@ async def dossier_code(engine: AsyncEngine) -> AsyncIterator[str]:
         await session.execute(delete(Officer).where(Officer.username == USERNAME))
 
 
+async def fits_a_phone(page: Page, name: str) -> list[str]:
+    """At 390 and 320 px: nothing wider than the window, and no table scrolling in its own box
+    (the queue is one card per dossier, every column kept and named)."""
+    problems = []
+    before = page.viewport_size or {"width": 1280, "height": 800}
+    for width in (390, 320):
+        await page.set_viewport_size({"width": width, "height": 800})
+        wide = await page.evaluate(
+            """() => [document.documentElement.scrollWidth, window.innerWidth,
+                [...document.querySelectorAll('main table, main pre, main form, main dl')]
+                  .filter(e => e.scrollWidth > e.clientWidth + 1)
+                  .map(e => e.tagName + '.' + e.className)]"""
+        )
+        if wide[0] > wide[1]:
+            problems.append(f"{name}: {wide[0]} px wide in a {wide[1]} px window")
+        problems += [f"{name} at {width} px: {e} scrolls sideways" for e in wide[2]]
+        labels = await page.evaluate(
+            """() => [...document.querySelectorAll('table.queue td[data-label]')].map(
+                td => getComputedStyle(td, '::before').content)"""
+        )
+        if any(label in ("none", "normal", "") for label in labels):
+            problems.append(f"{name} at {width} px: a queue cell without its column's name")
+    await page.set_viewport_size(before)
+    return problems
+
+
 async def test_officer_signs_in_and_claims_a_dossier_by_keyboard(
     server: str,
     dossier_code: str,
@@ -87,11 +113,13 @@ async def test_officer_signs_in_and_claims_a_dossier_by_keyboard(
         await page.wait_for_url("**/can-bo/ho-so")
         assert await page.get_by_role("heading", name="Hồ sơ cần xử lý").is_visible()
         problems += await look(page, "02-queue", "officer")
+        problems += await fits_a_phone(page, "02-queue")
         link = page.get_by_role("link", name=dossier_code)
         await link.focus()
         await page.keyboard.press("Enter")
         await page.wait_for_url(f"**/can-bo/ho-so/{dossier_code}")
         problems += await look(page, "03-dossier", "officer")
+        problems += await fits_a_phone(page, "03-dossier")
         claim = page.get_by_role("button", name="Nhận xử lý")
         await claim.focus()
         assert await page.evaluate("document.activeElement.id") == "claim"

@@ -15,6 +15,9 @@ def test_every_step_kind_has_its_help() -> None:
         found = guidance.for_step(kind)
         assert found is not None, kind
         assert found["title"] and found["meaning"] and found["checks"] and found["next"]
+        # every line is text a person reads (a line with a colon is no mapping to print raw)
+        lines = [found["title"], found["meaning"], found["next"], *found["checks"]]
+        assert all(isinstance(line, str) for line in lines + list(found.get("forms", []))), kind
     assert any("Mẫu 01" in form for form in guidance.for_step("receive")["forms"])  # type: ignore[index]
     assert guidance.for_step("no-such-step") is None
 

@@ -10,6 +10,11 @@ import yaml
 
 from motcua.web.i18n import gettext
 
+# Fields a registry delivers for machines, never shown to a person as they are: a signed
+# result's fingerprint and its verification address. A page shows a link to the verification
+# page (``/verify/{verify_code}``) instead, with the signer and the time in words.
+UNSEEN_FIELDS = frozenset({"sha256", "verify_url", "verify_code", "issuing_agency_code"})
+
 
 @cache
 def vietnamese_labels() -> dict[str, str]:

@@ -18,7 +18,13 @@ from jinja2.runtime import Context
 
 from motcua.core.calendar import get_calendar
 from motcua.core.masking import mask
-from motcua.exchange.labels import field_label, outcome_label, purpose_label, registry_name
+from motcua.exchange.labels import (
+    UNSEEN_FIELDS,
+    field_label,
+    outcome_label,
+    purpose_label,
+    registry_name,
+)
 from motcua.modules import domain_modules
 from motcua.units.service import any_unit_name, unit_name
 from motcua.web.i18n import LANGUAGES as LANGUAGES
@@ -45,6 +51,7 @@ def templates() -> Jinja2Templates:
     environment.env.filters["outcome_label"] = _localised(outcome_label)
     environment.env.filters["purpose_label"] = _localised(purpose_label)
     environment.env.globals["current_href"] = current_href
+    environment.env.globals["unseen_fields"] = UNSEEN_FIELDS  # a result's hash, its address
     environment.env.filters["unit_name"] = unit_name
     environment.env.filters["any_unit_name"] = any_unit_name  # a former commune's too
     environment.env.filters["origin_name"] = _origin_name

@@ -26,6 +26,7 @@ from motcua.dossiers.models import Dossier, DossierItem, ItemSource, Upload
 from motcua.dossiers.schemas import DossierOut, EventOut
 from motcua.dossiers.sources import origin_of
 from motcua.dossiers.storage import get_storage
+from motcua.exchange.labels import UNSEEN_FIELDS
 from motcua.exchange.models import AccessLogEntry
 from motcua.exchange.service import field_labels
 from motcua.identity.service import Forbidden, Subject
@@ -38,6 +39,7 @@ from motcua.workflow.schemas import (
     FieldOut,
     FileOut,
     ItemContentOut,
+    LinkedResultOut,
     RegistryReadOut,
     ResultOut,
     SupplementOut,
@@ -95,10 +97,12 @@ def in_words(value: Any, labels: Mapping[str, str]) -> str:
 
 def fields_of(value: Mapping[str, Any] | None, labels: Mapping[str, str]) -> list[FieldOut]:
     """Labelled values; personal numbers in them are masked like the applicant's own, unit
-    codes read as the unit's name."""
+    codes read as the unit's name; a result's fingerprint and verification address left out
+    (``linked_result`` links to the verification page instead)."""
     return [
         FieldOut(name=k, label=label_of(k, labels), value=in_words(_in_words_of(k, v), labels))
         for k, v in (value or {}).items()
+        if k not in UNSEEN_FIELDS
     ]
 
 
@@ -180,6 +184,7 @@ async def contents(
     )
     registry_labels = field_labels()
     files_open = may_open_files(case, officer)
+    linked = await linked_results(session, dossier.items)
     items = [
         _item(
             dossier,
@@ -191,7 +196,7 @@ async def contents(
             uploads.get(item.upload_id or ""),
             registry_labels,
             files_open,
-        )
+        ).model_copy(update={"linked_result": linked.get(_verify_code_of(item) or "")})
         for item in dossier.items
     ]
     asked = await repository.supplements(session, dossier.id)
@@ -237,6 +242,33 @@ async def contents(
             for d in shown
         ],
     )
+
+
+def _verify_code_of(item: DossierItem) -> str | None:
+    code = item.value.get("verify_code") if isinstance(item.value, dict) else None
+    return code if isinstance(code, str) and code else None
+
+
+async def linked_results(
+    session: AsyncSession, items: Sequence[DossierItem]
+) -> dict[str, LinkedResultOut]:
+    """The signed results handed to this dossier by another procedure (an e-birth certificate
+    read from the e-result store), by verification code: who signed each and when."""
+    from motcua.workflow.signing import signer_name  # signing reads this module
+
+    out: dict[str, LinkedResultOut] = {}
+    for code in {c for i in items if (c := _verify_code_of(i))}:
+        document = await repository.result(session, code)
+        if document is None:
+            continue
+        out[code] = LinkedResultOut(
+            verify_code=code,
+            verify_path=f"/verify/{code}",
+            signed_by=signer_name(document.signer_subject),
+            signed_at=document.issued_at,
+            revoked=document.revoked_at is not None,
+        )
+    return out
 
 
 def _item(

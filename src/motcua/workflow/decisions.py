@@ -21,8 +21,13 @@ from motcua.workflow.work import (
     ensure_here,
     ensure_open,
     ensure_role,
+    ensure_state,
     load_work,
 )
+
+# Refusing and putting off the date are decisions taken before the result: once a result is
+# signed (the dossier "result_ready"), the dossier is decided; a wrong result is revoked.
+UNDECIDED = {DossierState.received, DossierState.in_progress, DossierState.supplement_requested}
 
 # --- refusal (Mẫu 03) and delay (Mẫu 04) ----------------------------------------------------------
 
@@ -42,6 +47,7 @@ async def refuse(
         {Role.receiving_officer} if work.step.kind == StepKind.receive else set()
     )
     ensure_role(subject, allowed, "từ chối hồ sơ")
+    ensure_state(work, UNDECIDED, "từ chối hồ sơ")
     if len(reason.strip()) < 10:
         raise Invalid("Hãy ghi rõ lý do từ chối (ít nhất 10 ký tự).", code="reason-required")
     work.case.open = False
@@ -73,6 +79,7 @@ async def apologise(
     ensure_open(work)
     ensure_here(work, subject)
     ensure_role(subject, {Role.handling_officer, Role.approver}, "xin lỗi và hẹn lại ngày trả")
+    ensure_state(work, UNDECIDED, "xin lỗi và hẹn lại ngày trả")
     calendar = get_calendar()
     if len(reason.strip()) < 10:
         raise Invalid("Hãy ghi rõ lý do chậm (ít nhất 10 ký tự).", code="reason-required")

@@ -3,7 +3,6 @@ code opens. Every action goes through ``workflow.service``; a refusal is shown o
 page as the service's Vietnamese message, and changes nothing (the action runs in a savepoint)."""
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import quote, urlencode
@@ -14,13 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 
 from motcua.catalog import repository as catalog_repository
+from motcua.catalog.models import ProcedureVersion
 from motcua.core import clock
 from motcua.core.calendar import get_calendar
 from motcua.core.database import RequestSession, writes_on_read
 from motcua.core.errors import DomainError, Invalid, NotFound
 from motcua.dossiers import notices
 from motcua.dossiers import repository as dossiers_repository
-from motcua.dossiers.models import DossierState, ItemSource
+from motcua.dossiers.models import DossierState, ItemSource, PaymentState
 from motcua.identity.auth import OptionalOfficer
 from motcua.identity.models import Role
 from motcua.identity.service import Subject
@@ -28,7 +28,9 @@ from motcua.legacy import service as legacy
 from motcua.units.models import Agency
 from motcua.web.templating import render, templates
 from motcua.workflow import (
+    clock_view,
     contents,
+    decisions,
     guidance,
     hooks,
     practice_pages,
@@ -38,7 +40,7 @@ from motcua.workflow import (
 )
 from motcua.workflow.api import PDF_CAP, inline_file
 from motcua.workflow.definitions import StepKind
-from motcua.workflow.schemas import CaseOut, QueueItem, VisitOut
+from motcua.workflow.schemas import CaseOut, QueueItem
 
 router = APIRouter(include_in_schema=False)
 # Contextual help on each officer step (workflow.guidance), for the dossier page.
@@ -156,16 +158,6 @@ async def queue(
 # --- one dossier ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Share:
-    """One agency on the dossier's route: working days used and their share of the total."""
-
-    visit: VisitOut
-    used: int
-    percent: int
-    current: bool
-
-
 def _allowed(view: CaseOut, officer: Subject) -> set[str]:
     """The actions the service would accept from this officer now (it checks again)."""
     if view.current_agency != officer.agency_code or view.dossier.state in service.CLOSED:
@@ -180,8 +172,13 @@ def _allowed(view: CaseOut, officer: Subject) -> set[str]:
         actions.add("claim")
     if role in service.ASSIGNERS:
         actions.add("assign")
+    unpaid = view.step_index == 0 and view.dossier.payment_state == PaymentState.unpaid
     if step_role and free:
-        if kind in {StepKind.receive, StepKind.assess, StepKind.approve} and state in WORKING:
+        if (
+            kind in {StepKind.receive, StepKind.assess, StepKind.approve}
+            and state in WORKING
+            and not unpaid
+        ):
             actions.add("complete")
         if kind == StepKind.forward:
             actions.add("forward")
@@ -195,10 +192,11 @@ def _allowed(view: CaseOut, officer: Subject) -> set[str]:
         and state in WORKING
     ):
         actions.add("supplement")
-    if role == Role.approver or (role == Role.receiving_officer and kind == StepKind.receive):
-        actions.add("refuse")
-    if role in {Role.handling_officer, Role.approver}:
-        actions.add("apology")
+    if state in decisions.UNDECIDED:  # before the result is signed (decisions.refuse)
+        if role == Role.approver or (role == Role.receiving_officer and kind == StepKind.receive):
+            actions.add("refuse")
+        if role in {Role.handling_officer, Role.approver}:
+            actions.add("apology")
     return actions
 
 
@@ -224,19 +222,15 @@ async def _case_context(session: AsyncSession, officer: Subject, code: str) -> d
         candidates = [(a.code, a.name) for a in found if a.code != officer.agency_code]
     # The share of time each agency was given and used (working days); the current one so far.
     calendar = get_calendar()
-    today = calendar.localise(clock.now()).date()
-    used_days: list[int] = []
-    for visit in view.visits:
-        used = visit.used_days
-        if used is None:
-            end = calendar.localise(visit.left_at).date() if visit.left_at else today
-            used = service.working_days_between(calendar.localise(visit.entered_at).date(), end)
-        used_days.append(used)
-    total = sum(used_days) or 1
-    shares = [
-        Share(visit, used, round(100 * used / total), visit.left_at is None)
-        for visit, used in zip(view.visits, used_days, strict=True)
-    ]
+    now = clock.now()
+    today = calendar.localise(now).date()
+    version = await session.get(ProcedureVersion, dossier.procedure_version_id)
+    timing = clock_view.clock_of(
+        view,
+        now,
+        version.processing_days if version else 1,
+        bool(version and version.same_day_cutoff),
+    )
     names = await repository.officer_names(
         session, {view.assignee_id} if view.assignee_id else set()
     )
@@ -268,10 +262,13 @@ async def _case_context(session: AsyncSession, officer: Subject, code: str) -> d
         "actions": actions,
         "candidates": candidates,
         "assignable": assignable,
-        "shares": shares,
+        "shares": timing.shares,
+        "same_day": timing.same_day,
+        "late_by": timing.late_by,
+        "unpaid": view.step_index == 0 and view.dossier.payment_state == PaymentState.unpaid,
         "assignee": names.get(view.assignee_id or 0),
         "verify_code": result.verify_code if result else None,
-        "overdue": not view.paused and view.due_at < clock.now(),
+        "overdue": not view.paused and view.due_at < now,
         "min_new_date": today.isoformat(),
         "answer_by": _default_answer_by(today).isoformat(),
         "reasons": service.SUPPLEMENT_REASONS,

@@ -75,6 +75,17 @@ class FileOut(BaseModel):
     )
 
 
+class LinkedResultOut(BaseModel):
+    """A signed result another procedure handed to this dossier (an e-birth certificate), as
+    a person checks it: the verification page, who signed it and when."""
+
+    verify_code: str
+    verify_path: str = Field(description="The public verification page of the result.")
+    signed_by: str | None
+    signed_at: datetime | None
+    revoked: bool
+
+
 class ItemContentOut(BaseModel):
     position: int
     requirement_key: str
@@ -88,6 +99,7 @@ class ItemContentOut(BaseModel):
     fields: list[FieldOut]
     read: RegistryReadOut | None
     file: FileOut | None
+    linked_result: LinkedResultOut | None = None
 
 
 class SupplementOut(BaseModel):
