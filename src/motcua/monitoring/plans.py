@@ -12,7 +12,7 @@ import yaml
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.core.errors import Conflict, Invalid, NotFound
-from motcua.monitoring import repository, unit_queries
+from motcua.monitoring import repository, totals, unit_queries
 from motcua.monitoring.models import (
     Indicator,
     IndicatorKind,
@@ -136,6 +136,7 @@ async def set_exemption(
     found.exempt = reason is not None
     found.exempt_reason = reason
     await session.flush()
+    await totals.rebuild_expected(session)
 
 
 async def plans(session: AsyncSession) -> list[PlanOut]:

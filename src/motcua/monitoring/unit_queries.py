@@ -8,6 +8,7 @@ from sqlalchemy import case, false, literal, null, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.core.repository import conflict_insert
+from motcua.monitoring import totals
 from motcua.monitoring.models import Assignment, TaskLevel
 from motcua.units.models import (
     BLOC_OF_KIND,
@@ -87,6 +88,7 @@ async def assign_all(
     result = await session.execute(
         insert(Assignment).from_select(columns, rows).on_conflict_do_nothing()
     )
+    await totals.rebuild_expected(session)
     return int(getattr(result, "rowcount", 0) or 0)
 
 
