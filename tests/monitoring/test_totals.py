@@ -3,16 +3,21 @@ sequence of reports (on time, late, corrected the same day before or after the c
 People's Committees and organisations of every level, units that never report) and
 exemptions set or lifted; and the migration builds them for data already stored."""
 
+import asyncio
 from collections import defaultdict
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from motcua.core.database import make_engine
+from motcua.core.migrate import alembic_config, upgrade
 from motcua.monitoring import service, totals
 from motcua.monitoring.models import (
     Assignment,
@@ -25,6 +30,7 @@ from motcua.monitoring.models import (
     Task,
     UnitDay,
 )
+from motcua.units.models import Agency, AgencyKind, AgencyLevel, CodeStatus
 from tests.monitoring.conftest import DAY, GREEN_COMMUNE, PROVINCE, at
 from tests.monitoring.test_organisations import orgs  # noqa: F401 (fixture)
 
@@ -226,3 +232,134 @@ async def test_a_day_without_reports_counts_everyone_expected_and_no_one_reporte
         )
     )
     assert figures.total.expected == expected
+
+
+async def test_the_migration_counts_what_is_already_stored(tmp_path: Path) -> None:
+    """Snapshots and assignments written before the roll-up tables existed are counted by the
+    migration that creates them."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'before.db'}"
+    await asyncio.to_thread(upgrade, url)
+    await asyncio.to_thread(command.downgrade, alembic_config(url), "0019_orgs_units")
+    engine = make_engine(url)
+    day = date(2025, 9, 10)
+    snapshot = dict(day=day, level="commune", province_code=PROVINCE, first_submitted_at=at(day, 9),
+                    latest_report_id=1, latest_status="green", n_yellow=0, n_red=0,
+                    synthetic=True)  # fmt: skip
+    async with engine.connect() as connection:
+        await connection.execute(
+            insert(Agency),
+            [
+                dict(id=n, code=f"X.{n}", code_status=CodeStatus.provisional, name=f"Đơn vị {n}",
+                     level=AgencyLevel.commune, kind=kind)
+                for n, kind in ((1, AgencyKind.people_committee),
+                                (2, AgencyKind.people_committee),
+                                (3, AgencyKind.fatherland_front))
+            ],
+        )  # fmt: skip
+        await connection.execute(
+            insert(Plan),
+            [
+                dict(
+                    id=1,
+                    code="P",
+                    title="Kế hoạch",
+                    starts_on=date(2025, 7, 1),
+                    ends_on=date(2025, 12, 31),
+                    phases=[],
+                    rules={},
+                    synthetic=True,
+                    groups={},
+                )
+            ],
+        )
+        await connection.execute(
+            insert(Task),
+            [
+                dict(
+                    id=n,
+                    plan_id=1,
+                    code=f"T{n}",
+                    title="Nhiệm vụ",
+                    level="commune",
+                    starts_on=date(2025, 7, n),
+                    deadline=date(2025, 12, 1),
+                    done_criterion="Xong",
+                    milestone=False,
+                    unit_kinds=[],
+                )
+                for n in (1, 2)
+            ],
+        )
+        await connection.execute(
+            insert(Assignment),
+            [
+                dict(
+                    task_id=t,
+                    agency_id=a,
+                    level="commune",
+                    province_code=PROVINCE,
+                    bloc=b,
+                    exempt=(a, t) == (3, 2),
+                )
+                for a, b in ((1, "government"), (2, "government"), (3, "front"))
+                for t in (1, 2)
+            ],
+        )
+        await connection.execute(
+            insert(UnitDay),
+            [
+                {
+                    **snapshot,
+                    "agency_id": 1,
+                    "bloc": "government",
+                    "on_time": True,
+                    "cutoff_report_id": 1,
+                    "cutoff_status": "green",
+                    "n_green": 2,
+                },
+                {
+                    **snapshot,
+                    "agency_id": 2,
+                    "bloc": "government",
+                    "on_time": False,
+                    "cutoff_report_id": None,
+                    "cutoff_status": None,
+                    "n_green": 0,
+                },
+                {
+                    **snapshot,
+                    "agency_id": 3,
+                    "bloc": "front",
+                    "on_time": True,
+                    "cutoff_report_id": 1,
+                    "cutoff_status": "yellow",
+                    "n_green": 0,
+                },
+            ],
+        )
+        await connection.execute(
+            insert(ChecklistDay),
+            [
+                dict(
+                    day=day,
+                    agency_id=a,
+                    task_id=1,
+                    level="commune",
+                    province_code=PROVINCE,
+                    bloc="government",
+                    met=a == 1,
+                )
+                for a in (1, 2)
+            ],
+        )
+        await connection.commit()
+    await asyncio.to_thread(upgrade, url)
+    async with AsyncSession(engine) as session:
+        assert await stored_totals(session) == await from_snapshots(session)
+        assert await stored_expected(session) == await from_assignments(session)
+        days, lists = await stored_totals(session)
+        assert days[(day, "commune", PROVINCE, "government")] == (2, 1, 1, 0, 0, 2)
+        assert lists == {(day, 1, PROVINCE, "government", "commune"): (2, 1)}
+        units, _ = await stored_expected(session)
+        assert units[("commune", PROVINCE, "government", date(2025, 7, 1), date(2025, 12, 31))] == 2
+    await engine.dispose()
