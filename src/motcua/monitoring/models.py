@@ -149,10 +149,7 @@ class UnitDay(Base):
     __table_args__ = (
         Index("ix_monitoring_unit_days_scope", "day", "level", "province_code"),
         Index("ix_monitoring_unit_days_agency_day", "agency_id", "day"),
-        # the colours of every day of a plan, read from the index alone (monitoring/trends.py)
-        Index("ix_monitoring_unit_days_status", "day", "level", "cutoff_status"),
-        # the same per bloc, for the dashboards' kind filter
-        Index("ix_monitoring_unit_days_bloc", "day", "bloc", "level", "cutoff_status"),
+        # the colours per day, level and bloc are read from ``DayTotal``, not counted here
     )
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)

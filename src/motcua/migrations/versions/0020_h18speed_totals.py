@@ -1,5 +1,6 @@
 """monitoring: roll-up tables kept with the day snapshots (per day, level, province and bloc)
-and the counts of who is expected, built here from the snapshots and assignments already stored
+and the counts of who is expected, built here from the snapshots and assignments already stored;
+the two snapshot indexes the national colours were counted from are dropped
 
 Revision ID: 0020_h18speed_totals
 Revises: 0019_orgs_units
@@ -118,9 +119,21 @@ def upgrade() -> None:
     )
     for statement in FILL:
         op.execute(statement)
+    # the colours per day, level and bloc are now read from the day totals; these indexes only
+    # slowed every report and every bulk load
+    op.drop_index("ix_monitoring_unit_days_status", "monitoring_unit_days")
+    op.drop_index("ix_monitoring_unit_days_bloc", "monitoring_unit_days")
 
 
 def downgrade() -> None:
+    op.create_index(
+        "ix_monitoring_unit_days_bloc",
+        "monitoring_unit_days",
+        ["day", "bloc", "level", "cutoff_status"],
+    )
+    op.create_index(
+        "ix_monitoring_unit_days_status", "monitoring_unit_days", ["day", "level", "cutoff_status"]
+    )
     for table in ("monitoring_expected_tasks", "monitoring_expected_units",
                   "monitoring_checklist_totals", "monitoring_day_totals"):  # fmt: skip
         op.drop_table(table)
