@@ -11,6 +11,7 @@ percentiles over all samples.
 """
 
 import asyncio
+import os
 import random
 import statistics
 import time
@@ -149,6 +150,10 @@ async def sample(
     return samples
 
 
+def _load(values: Any) -> str:
+    return ", ".join(f"{v:.1f}" for v in values)
+
+
 def p95(values: list[float]) -> float:
     data = sorted(values)
     return data[min(len(data) - 1, round(0.95 * (len(data) - 1)))]
@@ -187,7 +192,9 @@ async def _run(
         )
         provinces = [p[0].code for p in await units.provinces(session)]
     facts["late"] = int(await _count_late(sessions))
+    facts["load_before"] = os.getloadavg()
     samples = await sample(sessions, start, days, rounds, provinces)
+    facts["load_after"] = os.getloadavg()
     await engine.dispose()
     return samples, facts
 
@@ -214,7 +221,8 @@ def run_monitoring_bench(postgres_url: str, days: int, rounds: int, output: Path
         "level, province and bloc) and the counts of who is expected (docs/monitoring.md).",
         "- Targets: national summary p95 < 300 ms; province drill-down p95 < 100 ms; for the "
         "People's Committees (the default) and for every kind of unit (`kind=all`).",
-        f"- Machine shared: {SHARED_NOTE}",
+        f"- Machine shared: {SHARED_NOTE} Load average (1, 5, 15 min) when the samples "
+        f"started: {_load(facts['load_before'])}; when they ended: {_load(facts['load_after'])}.",
         "",
         "| query | p50 (ms) | p95 (ms) | max (ms) | target met |",
         "|---|---:|---:|---:|---|",
