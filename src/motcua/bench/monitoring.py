@@ -28,7 +28,7 @@ from motcua.bench.monitoring_fixture import load_reports
 from motcua.core.database import make_engine, make_sessionmaker, recreate_postgres_database
 from motcua.core.migrate import upgrade
 from motcua.core.repository import analyze
-from motcua.monitoring import progress, service
+from motcua.monitoring import progress, service, totals
 from motcua.monitoring.models import Assignment, Report, UnitDay
 from motcua.monitoring.organisations import load_organisations
 from motcua.monitoring.schemas import PlanDocument
@@ -174,7 +174,8 @@ async def _run(
         document = bench_plan(days)
         await service.import_plan(session, document)
         for task in document.tasks:
-            await service.assign_task(session, task.code)
+            await service.assign_task(session, task.code, count_expected=False)
+        await totals.rebuild_expected(session)
     facts["setup_seconds"] = time.perf_counter() - started
     start = END - timedelta(days=days - 1)
     async with sessions() as session, session.begin():

@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from motcua.core.repository import conflict_insert
-from motcua.monitoring import totals
 from motcua.monitoring.models import Assignment, TaskLevel, UnitDay
 from motcua.units.models import (
     BLOC_OF_KIND,
@@ -90,7 +89,6 @@ async def assign_all(
     result = await session.execute(
         insert(Assignment).from_select(columns, rows).on_conflict_do_nothing()
     )
-    await totals.rebuild_expected(session)
     return int(getattr(result, "rowcount", 0) or 0)
 
 
