@@ -20,10 +20,10 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from motcua.core.models import Base
-from motcua.monitoring.models import Assignment, ChecklistDay, IndicatorKind, UnitDay
+from motcua.monitoring.models import Assignment, IndicatorKind
 from motcua.monitoring.plans import Catalogue, catalogue
 from motcua.monitoring.rules import Status, TaskSpec, is_done, task_status, unit_status
+from motcua.monitoring.totals import rebuild_days
 
 VARIANTS = 4
 REPORTING_PER_MILLE = 880
@@ -88,7 +88,7 @@ WHERE r < {reporting}
 _REPORTS = """
 INSERT INTO monitoring_reports (id, agency_id, day, version, values, submitted_at, source, late,
                                 synthetic)
-SELECT b.id, b.agency_id, b.day, 1, v.values::json,
+SELECT b.id, b.agency_id, b.day, 1, v.values,
        (b.day + CASE WHEN b.late THEN time '10:00' ELSE time '02:00' END) AT TIME ZONE 'UTC',
        'synthetic', b.late, true
 FROM bench_rows b JOIN bench_variants v USING (taskset, variant, day)
@@ -120,9 +120,41 @@ async def _copy(session: AsyncSession, table: str, columns: list[str], rows: lis
     await driver.copy_records_to_table(table, records=rows, columns=columns)
 
 
+TABLES = ("monitoring_reports", "monitoring_unit_days", "monitoring_checklist_days")
+_CONSTRAINTS = """
+SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
+WHERE conrelid = CAST(:table AS regclass) AND contype IN ('p', 'u', 'f')
+ORDER BY conname
+"""
+_INDEXES = """
+SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i
+JOIN pg_class c ON c.oid = i.indexrelid
+WHERE i.indrelid = CAST(:table AS regclass)
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
+ORDER BY c.relname
+"""
+
+
+async def _drop_keys(session: AsyncSession) -> list[str]:
+    """Drop the keys, foreign keys and indexes of the tables written (they are built once
+    over the loaded rows rather than row by row); the statements that put them back."""
+    restore: list[str] = []
+    for table in TABLES:
+        for name, definition in await session.execute(text(_CONSTRAINTS), {"table": table}):
+            await session.execute(text(f"ALTER TABLE {table} DROP CONSTRAINT {name}"))
+            restore.append(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
+        for name, definition in await session.execute(text(_INDEXES), {"table": table}):
+            await session.execute(text(f"DROP INDEX {name}"))
+            restore.append(definition)
+    # keys and indexes first, foreign keys last (checked once each, with a join)
+    return sorted(restore, key=lambda statement: " FOREIGN KEY " in statement)
+
+
 async def load_reports(session: AsyncSession, start: date, end: date) -> None:
-    """Reports, day snapshots and checklist rows for every assigned unit from ``start`` to
-    ``end`` (PostgreSQL only), in the caller's transaction."""
+    """Reports, day snapshots, checklist rows and their roll-ups for every assigned unit from
+    ``start`` to ``end`` (PostgreSQL only), in the caller's transaction."""
+    await session.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
+    await session.execute(text("SET LOCAL work_mem = '64MB'"))
     cat = await catalogue(session)
     units: dict[int, tuple[str, str | None, str, set[int]]] = {}
     for agency_id, level, province, bloc, task_id in await session.execute(
@@ -150,20 +182,21 @@ async def load_reports(session: AsyncSession, start: date, end: date) -> None:
     await _copy(session, "bench_variants", ["taskset", "variant", "day", "values", "status",
                 "n_green", "n_yellow", "n_red"], variants)  # fmt: skip
     await _copy(session, "bench_checks", ["taskset", "variant", "day", "task_id", "met"], checks)
+    # the values parsed once per variant, not once per report
+    await session.execute(text(
+        "ALTER TABLE bench_variants ALTER COLUMN values TYPE json USING values::json"
+    ))  # fmt: skip
     for table in ("bench_units", "bench_variants", "bench_checks"):
         await session.execute(text(f"ANALYZE {table}"))
     rows = _ROWS.format(variants=VARIANTS, late=LATE_EVERY, reporting=REPORTING_PER_MILLE)
     await session.execute(text(rows), {"start": start, "end": end})
-    # Secondary indexes are built once after the load rather than row by row.
-    tables = [Base.metadata.tables[m.__tablename__] for m in (UnitDay, ChecklistDay)]
-    indexes = [index for table in tables for index in table.indexes]
-    for index in indexes:
-        await session.execute(text(f"DROP INDEX {index.name}"))
+    await session.execute(text("ANALYZE bench_rows"))
+    restore = await _drop_keys(session)
     for statement in (_REPORTS, _UNIT_DAYS, _CHECKLISTS):
         await session.execute(text(statement))
-    connection = await session.connection()
-    for index in indexes:
-        await connection.run_sync(index.create)
+    for statement in restore:
+        await session.execute(text(statement))
+    await rebuild_days(session, start, end)
     await session.execute(text(
         "SELECT setval(pg_get_serial_sequence('monitoring_reports', 'id'), "
         "(SELECT COALESCE(MAX(id), 1) FROM monitoring_reports))"

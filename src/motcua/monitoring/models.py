@@ -149,10 +149,7 @@ class UnitDay(Base):
     __table_args__ = (
         Index("ix_monitoring_unit_days_scope", "day", "level", "province_code"),
         Index("ix_monitoring_unit_days_agency_day", "agency_id", "day"),
-        # the colours of every day of a plan, read from the index alone (monitoring/trends.py)
-        Index("ix_monitoring_unit_days_status", "day", "level", "cutoff_status"),
-        # the same per bloc, for the dashboards' kind filter
-        Index("ix_monitoring_unit_days_bloc", "day", "bloc", "level", "cutoff_status"),
+        # the colours per day, level and bloc are read from ``DayTotal``, not counted here
     )
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
@@ -207,3 +204,67 @@ class Contact(Base):
     name: Mapped[str] = mapped_column(String(120))
     channel: Mapped[Channel] = mapped_column(Enum(Channel, native_enum=False, length=16))
     address: Mapped[str] = mapped_column(String(320))
+
+
+# --- roll-ups kept with the snapshots (monitoring/totals.py) -------------------------------
+# ``province_code`` is "" for the units of no province (ministries, central organisations) so
+# that it can be part of the key.
+
+
+class DayTotal(Base):
+    """The unit-day snapshots of one day, level, province and bloc, counted: written in the
+    same transaction as every snapshot, so the national figures read 34 × 3 rows, not 23,000."""
+
+    __tablename__ = "monitoring_day_totals"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    level: Mapped[str] = mapped_column(String(16), primary_key=True)
+    province_code: Mapped[str] = mapped_column(String(5), primary_key=True)
+    bloc: Mapped[str] = mapped_column(String(12), primary_key=True)
+    reported: Mapped[int] = mapped_column(Integer, default=0)
+    on_time: Mapped[int] = mapped_column(Integer, default=0)
+    green: Mapped[int] = mapped_column(Integer, default=0)
+    yellow: Mapped[int] = mapped_column(Integer, default=0)
+    red: Mapped[int] = mapped_column(Integer, default=0)
+    tasks_green: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ChecklistTotal(Base):
+    """The checklist and milestone rows of one day, task, province and bloc, counted."""
+
+    __tablename__ = "monitoring_checklist_totals"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    task_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    province_code: Mapped[str] = mapped_column(String(5), primary_key=True)
+    bloc: Mapped[str] = mapped_column(String(12), primary_key=True)
+    level: Mapped[str] = mapped_column(String(16))
+    reporting: Mapped[int] = mapped_column(Integer, default=0)
+    met: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ExpectedUnits(Base):
+    """Units expected to report, per level, province, bloc and reporting window (from the
+    earliest start of a unit's tasks to the end of its latest plan): rebuilt whenever
+    assignments change."""
+
+    __tablename__ = "monitoring_expected_units"
+
+    level: Mapped[str] = mapped_column(String(16), primary_key=True)
+    province_code: Mapped[str] = mapped_column(String(5), primary_key=True)
+    bloc: Mapped[str] = mapped_column(String(12), primary_key=True)
+    starts_on: Mapped[date] = mapped_column(Date, primary_key=True)
+    ends_on: Mapped[date] = mapped_column(Date, primary_key=True)
+    units: Mapped[int] = mapped_column(Integer)
+
+
+class ExpectedTasks(Base):
+    """Non-exempt assignments per task, province and bloc: rebuilt with ``ExpectedUnits``."""
+
+    __tablename__ = "monitoring_expected_tasks"
+
+    task_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    province_code: Mapped[str] = mapped_column(String(5), primary_key=True)
+    bloc: Mapped[str] = mapped_column(String(12), primary_key=True)
+    level: Mapped[str] = mapped_column(String(16))
+    units: Mapped[int] = mapped_column(Integer)

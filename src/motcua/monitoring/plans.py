@@ -13,7 +13,7 @@ import yaml
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.core.errors import Conflict, Invalid, NotFound
-from motcua.monitoring import repository, unit_queries
+from motcua.monitoring import repository, totals, unit_queries
 from motcua.monitoring.models import (
     Indicator,
     IndicatorKind,
@@ -107,17 +107,25 @@ async def import_plan(session: AsyncSession, document: PlanDocument) -> Plan:
 
 
 async def assign_task(
-    session: AsyncSession, task_code: str, exceptions: Mapping[str, str] | None = None
+    session: AsyncSession,
+    task_code: str,
+    exceptions: Mapping[str, str] | None = None,
+    *,
+    count_expected: bool = True,
 ) -> int:
     """Assign a task to every unit of its level and kinds (the People's Committees, or the
     ministries, unless the plan names other kinds); ``exceptions`` maps unit codes to the reason
-    they are exempt. Safe to re-run: existing assignments stay as they are."""
+    they are exempt. Safe to re-run: existing assignments stay as they are. Who is expected is
+    counted again afterwards (``totals.rebuild_expected``); a caller assigning many tasks passes
+    ``count_expected=False`` and counts once at the end."""
     task = await repository.task_by_code(session, task_code)
     if task is None:
         raise NotFound(f"Không có nhiệm vụ {task_code}.", code="unknown-task")
     assigned = await unit_queries.assign_all(session, task.id, task.level, task.unit_kinds or [])
     for unit, reason in (exceptions or {}).items():
         await set_exemption(session, task_code, unit, reason)
+    if count_expected:
+        await totals.rebuild_expected(session)
     return assigned
 
 
@@ -137,6 +145,7 @@ async def set_exemption(
     found.exempt = reason is not None
     found.exempt_reason = reason
     await session.flush()
+    await totals.rebuild_expected(session)
 
 
 def _task_fields(task: Task, indicator: Indicator) -> dict[str, Any]:
@@ -212,7 +221,8 @@ async def import_plan_file(
     assigned = 0
     if assign:
         for task in document.tasks:
-            assigned += await assign_task(session, task.code)
+            assigned += await assign_task(session, task.code, count_expected=False)
+        await totals.rebuild_expected(session)
     return plan, assigned
 
 
@@ -226,7 +236,8 @@ async def seed_plan02(session: AsyncSession) -> str:
         await import_plan(session, document)
     assigned = 0
     for task in document.tasks:
-        assigned += await assign_task(session, task.code)
+        assigned += await assign_task(session, task.code, count_expected=False)
+    await totals.rebuild_expected(session)
     state = "imported" if created else "already present"
     return f"Plan {document.code} {state}; {assigned} new assignments."
 

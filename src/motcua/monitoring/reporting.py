@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from motcua.core.errors import Invalid, NotFound
 from motcua.core.observability import REPORTS_STORED
 from motcua.identity.service import Forbidden, Subject
-from motcua.monitoring import repository
+from motcua.monitoring import repository, totals
 from motcua.monitoring.cutoff import is_late, require_aware, zone
 from motcua.monitoring.models import (
     ChecklistDay,
@@ -162,6 +162,7 @@ async def _snapshot(
     level = TaskLevel(draft.agency.level.value)
     late, submitted_at = report.late, report.submitted_at
     snapshot = await repository.unit_day(session, draft.day, draft.agency.id)
+    before = totals.counted(snapshot)
     if snapshot is None:
         snapshot = UnitDay(
             day=draft.day,
@@ -191,6 +192,10 @@ async def _snapshot(
                 continue
             met = is_done(spec, draft.values[code])
             row = await repository.checklist_day(session, draft.day, draft.agency.id, spec.id)
+            await totals.add_checklist(
+                session, draft.day, spec.id, level.value, draft.province_code,
+                bloc_of(draft.agency), int(row is None), int(met) - int(bool(row and row.met)),
+            )  # fmt: skip
             if row is None:
                 session.add(
                     ChecklistDay(
@@ -205,6 +210,10 @@ async def _snapshot(
                 )
             else:
                 row.met = met
+    await totals.add_snapshot(
+        session, draft.day, level.value, draft.province_code, snapshot.bloc, before,
+        totals.counted(snapshot),
+    )  # fmt: skip
 
 
 async def _store(

@@ -8,8 +8,10 @@ from typing import Any
 
 from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
+from motcua.monitoring import totals
 from motcua.monitoring.models import (
     Assignment,
     ChecklistDay,
@@ -262,6 +264,8 @@ async def expected_by_level(
     session: AsyncSession, day: date, scope: Scope
 ) -> dict[TaskLevel, tuple[int, int]]:
     """(units expected to report, task assignments active) per level on ``day``."""
+    if scope.agency_id is None:
+        return await totals.expected_by_level(session, day, scope)
     windows = _unit_windows(scope)
     units = await session.execute(
         select(windows.c.level, func.count())
@@ -283,6 +287,8 @@ def _green(column: Any, value: str) -> Any:
 async def reported_by_level(
     session: AsyncSession, day: date, scope: Scope
 ) -> dict[TaskLevel, dict[str, int]]:
+    if scope.agency_id is None:
+        return await totals.reported_by_level(session, day, scope)
     rows = await session.execute(
         select(
             UnitDay.level,
@@ -307,6 +313,13 @@ async def checklist_figures(
     session: AsyncSession, day: date, scope: Scope
 ) -> list[tuple[Task, int, int, int]]:
     """(task, units expected, units reporting at the cut-off, units meeting every item)."""
+    if scope.agency_id is None:
+        expected = await totals.assignments_by_task(session, day, scope, checklists_only=True)
+        if not expected:
+            return []
+        counted = await totals.checklists_on(session, day, scope)
+        found = await session.scalars(select(Task).where(Task.id.in_(expected)).order_by(Task.code))
+        return [(t, expected[t.id], *counted.get(t.id, (0, 0))) for t in found]
     expected = dict(
         (task_id, int(n))
         for task_id, n in await session.execute(
@@ -358,6 +371,9 @@ async def province_grid(
         )
     ):
         own.setdefault(str(code), []).append(status)
+    if scope.agency_id is None:
+        found = await totals.expected_by_province(session, day, scope)
+        return own, found, await totals.communes_by_province(session, day, scope)
     windows = _unit_windows(scope)
     expected: dict[str, list[int]] = {}
     for code, level, n in await session.execute(
@@ -400,16 +416,21 @@ async def unit_days_on(
 async def last_reported(
     session: AsyncSession, day: date, agency_ids: Sequence[int]
 ) -> dict[int, date]:
-    """The last day on or before ``day`` each unit reported for."""
+    """The last day on or before ``day`` each unit reported for: one index probe per unit
+    (the latest of its snapshots up to ``day``), not all its days."""
     result: dict[int, date] = {}
     ids = list(agency_ids)
+    inner = aliased(UnitDay)
     for start in range(0, len(ids), 1000):
-        rows = await session.execute(
-            select(UnitDay.agency_id, func.max(UnitDay.day))
-            .where(UnitDay.agency_id.in_(ids[start : start + 1000]), UnitDay.day <= day)
-            .group_by(UnitDay.agency_id)
+        last = (
+            select(func.max(inner.day))
+            .where(inner.agency_id == Agency.id, inner.day <= day)
+            .scalar_subquery()
         )
-        result.update({agency_id: last for agency_id, last in rows})
+        rows = await session.execute(
+            select(Agency.id, last).where(Agency.id.in_(ids[start : start + 1000]))
+        )
+        result.update({agency_id: found for agency_id, found in rows if found is not None})
     return result
 
 
@@ -433,6 +454,8 @@ async def window_counts(
     session: AsyncSession, scope: Scope, level: TaskLevel | None
 ) -> Sequence[tuple[date, date, int]]:
     """(window start, window end, units) — enough to count expected units on any day."""
+    if scope.agency_id is None:
+        return await totals.window_counts(session, scope, level)
     windows = _unit_windows(scope)
     statement = select(windows.c.starts_on, windows.c.ends_on, func.count()).group_by(
         windows.c.starts_on, windows.c.ends_on
@@ -446,6 +469,8 @@ async def daily_counts(
     session: AsyncSession, start: date, end: date, scope: Scope, level: TaskLevel | None
 ) -> dict[date, tuple[int, int, int]]:
     """Per day: (reported, on time, green at the cut-off)."""
+    if scope.agency_id is None:
+        return await totals.daily_counts(session, start, end, scope, level)
     statement = (
         select(
             UnitDay.day,
@@ -490,30 +515,24 @@ async def checklist_by_province(
         return {}
     ids = list(task_ids)
     out: dict[tuple[int, str], list[int]] = {}
-    assigned = select(Assignment.task_id, Assignment.province_code, func.count()).where(
-        Assignment.task_id.in_(ids), Assignment.exempt.is_(False)
-    )
+    for key, n in (await totals.assigned_by_province(session, ids)).items():
+        out.setdefault(key, [0, 0, 0, 0])[0] = n
     ever = select(UnitDay.agency_id).where(
         UnitDay.agency_id == Assignment.agency_id, UnitDay.day <= day
     )
-    never = assigned.where(~ever.exists())
-    for index, statement in ((0, assigned), (3, never)):
-        grouped = statement.group_by(Assignment.task_id, Assignment.province_code)
-        for task_id, province, n in await session.execute(grouped):
-            out.setdefault((task_id, str(province)), [0, 0, 0, 0])[index] = int(n)
-    rows = await session.execute(
-        select(
-            ChecklistDay.task_id,
-            ChecklistDay.province_code,
-            func.count(),
-            func.sum(case((ChecklistDay.met, 1), else_=0)),
-        )
-        .where(ChecklistDay.day == day, ChecklistDay.task_id.in_(ids))
-        .group_by(ChecklistDay.task_id, ChecklistDay.province_code)
+    province = totals.province_key(Assignment.province_code)
+    never = (
+        select(Assignment.task_id, province, func.count())
+        .where(Assignment.task_id.in_(ids), Assignment.exempt.is_(False), ~ever.exists())
+        .group_by(Assignment.task_id, province)
     )
-    for task_id, province, n, met in rows:
-        counts = out.setdefault((task_id, str(province)), [0, 0, 0, 0])
-        counts[1], counts[2] = int(n), int(met or 0)
+    for task_id, province, n in await session.execute(never):
+        out.setdefault((task_id, str(province)), [0, 0, 0, 0])[3] = int(n)
+    counted = await totals.checklists_on(session, day, Scope(blocs=None), by_province=True)
+    for key, (n, met) in counted.items():
+        if key[0] in ids:
+            counts = out.setdefault(key, [0, 0, 0, 0])
+            counts[1], counts[2] = n, met
     return {key: (c[0], c[1], c[2], c[3]) for key, c in out.items()}
 
 
@@ -533,6 +552,8 @@ async def active_assignments_by_task(
     session: AsyncSession, day: date | None, scope: Scope
 ) -> dict[int, int]:
     """Non-exempt assignments per task: those active on ``day``, or all of them (None)."""
+    if scope.agency_id is None:
+        return await totals.assignments_by_task(session, day, scope)
     active = [] if day is None else [Task.starts_on <= day, Plan.ends_on >= day]
     rows = await session.execute(
         select(Assignment.task_id, func.count())

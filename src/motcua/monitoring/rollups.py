@@ -157,26 +157,22 @@ async def communes(
     if found is None or found[0].level.value != "province":
         raise NotFound(f"Không có tỉnh/thành phố mã {province!r}.", code="unknown-province")
     kinds = kinds_of(blocs_of(kind))
-    units = await unit_queries.province_units(session, province, kinds)
-    ids = [agency.id for agency, _ in units]
-    snapshots = await repository.unit_days_on(session, day, ids)
-    last = await repository.last_reported(session, day, ids)
     rows = []
-    for agency, unit in units:
-        snap = snapshots.get(agency.id)
-        committee = agency.kind == AgencyKind.people_committee
+    for unit in await unit_queries.province_rows(session, province, kinds, day):
+        committee = unit.kind == AgencyKind.people_committee
+        reported = unit.reported is not None
         rows.append(
             UnitRow(
-                code=unit.code if committee else agency.code,
-                name=unit.name if committee else agency.name,
-                status=(snap.cutoff_status if snap else None) or Status.grey.value,
-                reported=snap is not None,
-                on_time=snap.on_time if snap else None,
-                first_submitted_at=snap.first_submitted_at if snap else None,
-                tasks_green=snap.n_green if snap else 0,
-                last_reported_on=last.get(agency.id),
-                kind=agency.kind.value,
-                code_provisional=not committee and agency.code_status == CodeStatus.provisional,
+                code=unit.unit_code if committee else unit.code,
+                name=unit.unit_name if committee else unit.name,
+                status=unit.cutoff_status or Status.grey.value,
+                reported=reported,
+                on_time=unit.on_time if reported else None,
+                first_submitted_at=unit.first_submitted_at,
+                tasks_green=unit.n_green or 0,
+                last_reported_on=unit.last_day,
+                kind=unit.kind.value,
+                code_provisional=not committee and unit.code_status == CodeStatus.provisional,
             )
         )
     return rows

@@ -30,7 +30,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.core.errors import Conflict, Invalid, NotFound
-from motcua.monitoring import repository
+from motcua.monitoring import repository, totals
 from motcua.monitoring.cutoff import zone
 from motcua.monitoring.models import (
     Assignment,
@@ -286,6 +286,7 @@ async def load(session: AsyncSession, name: str) -> Loaded:
     await bulk_insert(session, Report, reports)
     await bulk_insert(session, UnitDay, unit_days)
     await bulk_insert(session, ChecklistDay, checklists)
+    await totals.rebuild_days(session, spec.day, spec.day)
     await fix_sequence(session, Report)
     return Loaded(name, spec.day, len(unit_days), len(reports), organisations)
 

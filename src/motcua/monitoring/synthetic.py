@@ -36,6 +36,7 @@ from motcua.monitoring.rules import (
     task_status,
     unit_status,
 )
+from motcua.monitoring.totals import rebuild_days
 from motcua.units.models import Bloc
 
 # Provinces whose communes' organisations the demo simulates: Lai Châu (38 communes) and Huế
@@ -182,6 +183,7 @@ async def simulate(
         await bulk_insert(session, UnitDay, unit_days)
         await bulk_insert(session, ChecklistDay, checklists)
         day += timedelta(days=1)
+    await rebuild_days(session, start, end)
     await fix_sequence(session, Report)
     return SimulationReport(start, end, len(units), totals["reports"], totals["late"], silent)
 

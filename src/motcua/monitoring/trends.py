@@ -14,7 +14,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.core.errors import Invalid
-from motcua.monitoring import repository
+from motcua.monitoring import repository, totals
 from motcua.monitoring.models import TaskLevel, UnitDay
 from motcua.monitoring.scope import DEFAULT_KIND, resolve_scope
 
@@ -48,17 +48,21 @@ async def status_series(
         raise Invalid("Khoảng ngày tối đa 366 ngày.", code="range-too-long")
     resolved = await resolve_scope(session, unit, kind)
     counts: dict[tuple[TaskLevel, date], dict[str, int]] = defaultdict(dict)
-    rows = await session.execute(
-        select(UnitDay.level, UnitDay.day, UnitDay.cutoff_status, func.count())
-        .where(
-            and_(UnitDay.day >= start, UnitDay.day <= end),
-            UnitDay.cutoff_status.is_not(None),
-            *resolved.scope.where(UnitDay),
+    if resolved.scope.agency_id is None:  # the country or a province: the day totals
+        for level_, day_, found in await totals.colours(session, start, end, resolved.scope):
+            counts[(TaskLevel(level_), day_)] = found
+    else:
+        rows = await session.execute(
+            select(UnitDay.level, UnitDay.day, UnitDay.cutoff_status, func.count())
+            .where(
+                and_(UnitDay.day >= start, UnitDay.day <= end),
+                UnitDay.cutoff_status.is_not(None),
+                *resolved.scope.where(UnitDay),
+            )
+            .group_by(UnitDay.level, UnitDay.day, UnitDay.cutoff_status)
         )
-        .group_by(UnitDay.level, UnitDay.day, UnitDay.cutoff_status)
-    )
-    for level, day, status, n in rows:
-        counts[(TaskLevel(level), day)][str(status)] = int(n)
+        for level, day, status, n in rows:
+            counts[(TaskLevel(level), day)][str(status)] = int(n)
     out = []
     for level in TaskLevel:
         windows = await repository.window_counts(session, resolved.scope, level)

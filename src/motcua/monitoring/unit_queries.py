@@ -2,13 +2,15 @@
 task goes to (by level and kind), and a province's commune-level units of chosen blocs."""
 
 from collections.abc import Collection, Sequence
+from datetime import date
 from typing import Any
 
-from sqlalchemy import case, false, literal, null, select
+from sqlalchemy import and_, case, false, func, literal, null, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from motcua.core.repository import conflict_insert
-from motcua.monitoring.models import Assignment, TaskLevel
+from motcua.monitoring.models import Assignment, TaskLevel, UnitDay
 from motcua.units.models import (
     BLOC_OF_KIND,
     ORGANISATION_KINDS,
@@ -106,3 +108,46 @@ async def province_units(
         .order_by(AdminUnit.code, Agency.kind != AgencyKind.people_committee, Agency.code)
     )
     return [(agency, unit) for agency, unit in rows]
+
+
+async def province_rows(
+    session: AsyncSession, province_code: str, kinds: Collection[AgencyKind], day: date
+) -> Sequence[Any]:
+    """The drill-down in one query: per commune-level unit of the province of the given
+    kinds, its names and codes, its snapshot of ``day`` (or nulls) and the last day it
+    reported for up to ``day``: ``day`` itself when it has a snapshot, else one index probe
+    for its latest earlier one (not all its days)."""
+    snap = aliased(UnitDay)
+    earlier = aliased(UnitDay)
+    probe = (
+        select(func.max(earlier.day))
+        .where(earlier.agency_id == Agency.id, earlier.day <= day)
+        .scalar_subquery()
+    )
+    statement = (
+        select(
+            Agency.id, Agency.kind, Agency.code, Agency.name, Agency.code_status,
+            AdminUnit.code.label("unit_code"), AdminUnit.name.label("unit_name"),
+            snap.agency_id.label("reported"), snap.cutoff_status, snap.on_time,
+            snap.first_submitted_at, snap.n_green,
+            case((snap.agency_id.is_not(None), literal(day)), else_=probe).label("last_day"),
+        )
+        .join(AdminUnit, AdminUnit.code == Agency.unit_code)
+        .outerjoin(
+            snap,  # the day's snapshots of the province's communes: one range of an index
+            and_(
+                snap.day == day,
+                snap.level == TaskLevel.commune,
+                snap.province_code == province_code,
+                snap.agency_id == Agency.id,
+            ),
+        )
+        .where(
+            AdminUnit.province_code == province_code,
+            AdminUnit.level == UnitLevel.commune,
+            Agency.level == AgencyLevel.commune,
+            Agency.kind.in_(list(kinds)),
+        )
+        .order_by(AdminUnit.code, Agency.kind != AgencyKind.people_committee, Agency.code)
+    )  # fmt: skip
+    return (await session.execute(statement)).all()

@@ -1,0 +1,364 @@
+"""Roll-ups kept beside the day snapshots, so a national or provincial figure reads a few
+hundred counted rows instead of every unit's snapshot (docs/monitoring.md, "Roll-up tables").
+
+- ``monitoring_day_totals``: per day, level, province and bloc, the snapshots counted
+  (reported, on time, green, yellow, red at the cut-off, tasks green). A report changes its
+  unit's snapshot and adds the difference to its row in the same transaction
+  (``add_snapshot``), with an upsert that adds to the row in place, so two units reporting at
+  once both count.
+- ``monitoring_checklist_totals``: the same for the checklist and milestone rows.
+- ``monitoring_expected_units`` and ``monitoring_expected_tasks``: who is expected, per
+  level, province, bloc and reporting window, and the assignments per task; rebuilt from the
+  assignments whenever they change (a task assigned, an exemption set or lifted).
+
+Bulk writers (synthetic data, scenarios, the benchmark) insert snapshots directly and then
+rebuild the days they wrote (``rebuild_days``). ``rebuild_days`` over every day gives what
+the incremental upkeep must equal (tests/monitoring/test_totals.py).
+
+Only the country and a province are read from here; one unit's own figures are read from its
+snapshots (a handful of rows).
+"""
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Integer, and_, case, cast, delete, func, insert, literal_column, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from motcua.core.repository import conflict_insert
+from motcua.monitoring.models import (
+    Assignment,
+    ChecklistDay,
+    ChecklistTotal,
+    DayTotal,
+    ExpectedTasks,
+    ExpectedUnits,
+    Indicator,
+    IndicatorKind,
+    Plan,
+    Task,
+    TaskLevel,
+    UnitDay,
+)
+
+NO_PROVINCE = ""  # the key of the units of no province (ministries, central organisations)
+COUNTS = ("reported", "on_time", "green", "yellow", "red", "tasks_green")
+
+
+# --- upkeep ----------------------------------------------------------------------------------
+
+
+def counted(snapshot: UnitDay | None) -> dict[str, int]:
+    """What one snapshot adds to its day total (nothing when there is none)."""
+    if snapshot is None:
+        return dict.fromkeys(COUNTS, 0)
+    status = snapshot.cutoff_status
+    return {
+        "reported": 1,
+        "on_time": int(bool(snapshot.on_time)),
+        "green": int(status == "green"),
+        "yellow": int(status == "yellow"),
+        "red": int(status == "red"),
+        "tasks_green": int(snapshot.n_green or 0),
+    }
+
+
+async def _add(
+    session: AsyncSession, model: Any, key: Mapping[str, Any], delta: Mapping[str, int]
+) -> None:
+    if not any(delta.values()):
+        return
+    table = model.__table__
+    insert = conflict_insert(session.get_bind().dialect.name)
+    statement = insert(table).values(**key, **delta)
+    statement = statement.on_conflict_do_update(
+        index_elements=[c.name for c in table.primary_key.columns],
+        set_={name: table.c[name] + statement.excluded[name] for name in delta},
+    )
+    await session.execute(statement)
+
+
+async def add_snapshot(
+    session: AsyncSession,
+    day: date,
+    level: str,
+    province_code: str | None,
+    bloc: str,
+    before: Mapping[str, int],
+    after: Mapping[str, int],
+) -> None:
+    """Add the change of one unit's snapshot (``counted`` before and after) to its total."""
+    key = {"day": day, "level": level, "province_code": province_code or NO_PROVINCE,
+           "bloc": bloc}  # fmt: skip
+    await _add(session, DayTotal, key, {k: after[k] - before[k] for k in COUNTS})
+
+
+async def add_checklist(
+    session: AsyncSession,
+    day: date,
+    task_id: int,
+    level: str,
+    province_code: str | None,
+    bloc: str,
+    reporting: int,
+    met: int,
+) -> None:
+    """Add one checklist row's change (a new row: reporting 1; met turned on or off: ±1)."""
+    key = {"day": day, "task_id": task_id, "province_code": province_code or NO_PROVINCE,
+           "bloc": bloc, "level": level}  # fmt: skip
+    await _add(session, ChecklistTotal, key, {"reporting": reporting, "met": met})
+
+
+def _ones(condition: Any) -> Any:
+    return func.sum(case((condition, 1), else_=0))
+
+
+def province_key(column: Any) -> Any:
+    """``column``, or "" for none (the same SQL text wherever it is grouped by)."""
+    return func.coalesce(column, literal_column("''"))
+
+
+async def rebuild_days(session: AsyncSession, start: date, end: date) -> None:
+    """Count the snapshots and checklist rows of ``start``..``end`` again from scratch."""
+    for model in (DayTotal, ChecklistTotal):
+        await session.execute(delete(model).where(model.day >= start, model.day <= end))
+    days = select(
+        UnitDay.day, UnitDay.level, province_key(UnitDay.province_code), UnitDay.bloc,
+        func.count(), _ones(UnitDay.on_time), _ones(UnitDay.cutoff_status == "green"),
+        _ones(UnitDay.cutoff_status == "yellow"), _ones(UnitDay.cutoff_status == "red"),
+        func.coalesce(func.sum(UnitDay.n_green), 0),
+    ).where(UnitDay.day >= start, UnitDay.day <= end).group_by(
+        UnitDay.day, UnitDay.level, province_key(UnitDay.province_code), UnitDay.bloc
+    )  # fmt: skip
+    await session.execute(
+        insert(DayTotal).from_select(["day", "level", "province_code", "bloc", *COUNTS], days)
+    )
+    lists = select(
+        ChecklistDay.day, ChecklistDay.task_id, province_key(ChecklistDay.province_code),
+        ChecklistDay.bloc, func.min(ChecklistDay.level), func.count(), _ones(ChecklistDay.met),
+    ).where(ChecklistDay.day >= start, ChecklistDay.day <= end).group_by(
+        ChecklistDay.day, ChecklistDay.task_id, province_key(ChecklistDay.province_code),
+        ChecklistDay.bloc,
+    )  # fmt: skip
+    await session.execute(
+        insert(ChecklistTotal).from_select(
+            ["day", "task_id", "province_code", "bloc", "level", "reporting", "met"], lists
+        )
+    )
+
+
+async def rebuild_all_days(session: AsyncSession) -> None:
+    first, last = (
+        await session.execute(select(func.min(UnitDay.day), func.max(UnitDay.day)))
+    ).one()
+    await session.execute(delete(DayTotal))
+    await session.execute(delete(ChecklistTotal))
+    if first is not None:
+        await rebuild_days(session, first, last)
+
+
+async def rebuild_expected(session: AsyncSession) -> None:
+    """Count who is expected again from the assignments (after any change to them)."""
+    await session.execute(delete(ExpectedUnits))
+    await session.execute(delete(ExpectedTasks))
+    province = province_key(Assignment.province_code)
+    windows = (
+        select(
+            Assignment.level.label("level"),
+            province.label("province_code"),
+            Assignment.bloc.label("bloc"),
+            func.min(Task.starts_on).label("starts_on"),
+            func.max(Plan.ends_on).label("ends_on"),
+        )
+        .join(Task, Task.id == Assignment.task_id)
+        .join(Plan, Plan.id == Task.plan_id)
+        .where(Assignment.exempt.is_(False))
+        .group_by(Assignment.agency_id, Assignment.level, province, Assignment.bloc)
+        .subquery()
+    )
+    w = windows.c
+    units = select(w.level, w.province_code, w.bloc, w.starts_on, w.ends_on, func.count())
+    units = units.group_by(w.level, w.province_code, w.bloc, w.starts_on, w.ends_on)
+    await session.execute(
+        insert(ExpectedUnits).from_select(
+            ["level", "province_code", "bloc", "starts_on", "ends_on", "units"], units
+        )
+    )
+    tasks = (
+        select(Assignment.task_id, province, Assignment.bloc, func.min(Assignment.level),
+               func.count())
+        .where(Assignment.exempt.is_(False))
+        .group_by(Assignment.task_id, province, Assignment.bloc)
+    )  # fmt: skip
+    await session.execute(
+        insert(ExpectedTasks).from_select(
+            ["task_id", "province_code", "bloc", "level", "units"], tasks
+        )
+    )
+
+
+# --- reads (the country or a province; ``scope`` has no single unit) -------------------------
+
+
+def _sums(*columns: Any) -> list[Any]:
+    return [cast(func.coalesce(func.sum(c), 0), Integer) for c in columns]
+
+
+async def reported_by_level(
+    session: AsyncSession, day: date, scope: Any
+) -> dict[TaskLevel, dict[str, int]]:
+    t = DayTotal
+    rows = await session.execute(
+        select(t.level, *_sums(t.reported, t.on_time, t.green, t.yellow, t.red, t.tasks_green))
+        .where(t.day == day, *scope.where(t))
+        .group_by(t.level)
+    )
+    keys = ("reported", "on_time", "green", "yellow", "red", "assignments_green")
+    return {
+        TaskLevel(level): dict(zip(keys, (int(v) for v in values), strict=True))
+        for level, *values in rows
+    }
+
+
+def _active_tasks(day: date) -> list[Any]:
+    return [Task.starts_on <= day, Plan.ends_on >= day]
+
+
+def _tasks(*columns: Any) -> Any:
+    return (
+        select(*columns)
+        .join(Task, Task.id == ExpectedTasks.task_id)
+        .join(Plan, Plan.id == Task.plan_id)
+    )
+
+
+async def expected_by_level(
+    session: AsyncSession, day: date, scope: Any
+) -> dict[TaskLevel, tuple[int, int]]:
+    e = ExpectedUnits
+    units = await session.execute(
+        select(e.level, *_sums(e.units))
+        .where(e.starts_on <= day, e.ends_on >= day, *scope.where(e))
+        .group_by(e.level)
+    )
+    active = await session.execute(
+        _tasks(ExpectedTasks.level, *_sums(ExpectedTasks.units))
+        .where(*_active_tasks(day), *scope.where(ExpectedTasks))
+        .group_by(ExpectedTasks.level)
+    )
+    assignments = {TaskLevel(level): int(n) for level, n in active}
+    return {TaskLevel(level): (int(n), assignments.get(TaskLevel(level), 0)) for level, n in units}
+
+
+async def assignments_by_task(
+    session: AsyncSession, day: date | None, scope: Any, checklists_only: bool = False
+) -> dict[int, int]:
+    statement = _tasks(ExpectedTasks.task_id, *_sums(ExpectedTasks.units)).where(
+        *(_active_tasks(day) if day is not None else []), *scope.where(ExpectedTasks)
+    )
+    if checklists_only:
+        statement = statement.join(Indicator, Indicator.task_id == Task.id).where(
+            Indicator.kind == IndicatorKind.checklist
+        )
+    rows = await session.execute(statement.group_by(ExpectedTasks.task_id))
+    return {task_id: int(n) for task_id, n in rows if n}
+
+
+async def checklists_on(
+    session: AsyncSession, day: date, scope: Any, by_province: bool = False
+) -> dict[Any, tuple[int, int]]:
+    """(units reporting at the cut-off, units meeting it) per task, or per (task, province)."""
+    c = ChecklistTotal
+    keys = [c.task_id, c.province_code] if by_province else [c.task_id]
+    rows = await session.execute(
+        select(*keys, *_sums(c.reporting, c.met))
+        .where(c.day == day, *scope.where(c))
+        .group_by(*keys)
+    )
+    out: dict[Any, tuple[int, int]] = {}
+    for row in rows:
+        key = (row[0], row[1]) if by_province else row[0]
+        out[key] = (int(row[-2]), int(row[-1]))
+    return out
+
+
+async def assigned_by_province(
+    session: AsyncSession, task_ids: list[int]
+) -> dict[tuple[int, str], int]:
+    t = ExpectedTasks
+    rows = await session.execute(
+        select(t.task_id, t.province_code, *_sums(t.units))
+        .where(t.task_id.in_(task_ids))
+        .group_by(t.task_id, t.province_code)
+    )
+    return {(task_id, province): int(n) for task_id, province, n in rows}
+
+
+async def expected_by_province(
+    session: AsyncSession, day: date, scope: Any
+) -> dict[str, tuple[int, int]]:
+    """(province-level units, commune-level units) expected per province on ``day``."""
+    e = ExpectedUnits
+    out: dict[str, list[int]] = {}
+    for code, level, n in await session.execute(
+        select(e.province_code, e.level, *_sums(e.units))
+        .where(e.level != TaskLevel.ministry.value, e.starts_on <= day, e.ends_on >= day,
+               *scope.where(e))
+        .group_by(e.province_code, e.level)
+    ):  # fmt: skip
+        out.setdefault(str(code), [0, 0])[level == TaskLevel.commune.value] = int(n)
+    return {k: (v[0], v[1]) for k, v in out.items()}
+
+
+async def communes_by_province(
+    session: AsyncSession, day: date, scope: Any
+) -> dict[str, tuple[int, int, int]]:
+    """(commune-level units reported, on time, green) per province on ``day``."""
+    t = DayTotal
+    rows = await session.execute(
+        select(t.province_code, *_sums(t.reported, t.on_time, t.green))
+        .where(t.day == day, t.level == TaskLevel.commune.value, *scope.where(t))
+        .group_by(t.province_code)
+    )
+    return {str(code): (int(n), int(on_time), int(g)) for code, n, on_time, g in rows}
+
+
+async def window_counts(
+    session: AsyncSession, scope: Any, level: TaskLevel | None
+) -> list[tuple[date, date, int]]:
+    e = ExpectedUnits
+    statement = select(e.starts_on, e.ends_on, *_sums(e.units)).where(*scope.where(e))
+    if level is not None:
+        statement = statement.where(e.level == level.value)
+    rows = await session.execute(statement.group_by(e.starts_on, e.ends_on))
+    return [(s, end, int(n)) for s, end, n in rows]
+
+
+async def daily_counts(
+    session: AsyncSession, start: date, end: date, scope: Any, level: TaskLevel | None
+) -> dict[date, tuple[int, int, int]]:
+    t = DayTotal
+    statement = select(t.day, *_sums(t.reported, t.on_time, t.green)).where(
+        and_(t.day >= start, t.day <= end), *scope.where(t)
+    )
+    if level is not None:
+        statement = statement.where(t.level == level.value)
+    rows = await session.execute(statement.group_by(t.day))
+    return {d: (int(n), int(on_time), int(g)) for d, n, on_time, g in rows}
+
+
+async def colours(
+    session: AsyncSession, start: date, end: date, scope: Any
+) -> list[tuple[str, date, dict[str, int]]]:
+    """(level, day, {colour: units}) at the cut-off over a range."""
+    t = DayTotal
+    rows = await session.execute(
+        select(t.level, t.day, *_sums(t.green, t.yellow, t.red))
+        .where(and_(t.day >= start, t.day <= end), *scope.where(t))
+        .group_by(t.level, t.day)
+    )
+    return [
+        (level, day, {"green": int(g), "yellow": int(y), "red": int(r)})
+        for level, day, g, y, r in rows
+    ]
