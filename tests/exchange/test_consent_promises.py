@@ -87,9 +87,7 @@ async def test_the_old_identity_card_number_is_shown_masked(
 ) -> None:
     me = as_citizen(AN)
     token = await token_from(client, "/du-lieu/thu-tuc/0.000001", me)
-    started = await client.post(
-        "/du-lieu/thu-tuc/0.000001", data={"csrf_token": token}, headers=me
-    )
+    started = await client.post("/du-lieu/thu-tuc/0.000001", data={"csrf_token": token}, headers=me)
     consent_url = started.headers["location"]
     fetched = await client.post(
         consent_url, data={"csrf_token": await token_from(client, consent_url, me)}, headers=me
