@@ -71,3 +71,12 @@ async def test_declining_from_the_personal_page_returns_there_and_unlists_it(
         headers=ME,
     )
     assert elsewhere.status_code == 303 and elsewhere.headers["location"] == "/ho-so-cua-toi"
+
+
+async def test_the_personal_page_says_the_level_in_words(client: httpx.AsyncClient) -> None:
+    page = await client.get("/ca-nhan", headers=ME)
+    assert page.status_code == 200
+    who = re.search(r'<dl class="facts" id="who">(.*?)</dl>', page.text, re.S)
+    assert who is not None
+    assert re.search(r"<dt>Mức định danh điện tử</dt><dd>Mức 2</dd>", who.group(1))
+    assert HOA not in page.text  # the personal number masked
