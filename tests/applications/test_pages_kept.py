@@ -65,3 +65,64 @@ async def test_a_refused_upload_keeps_the_declaration(client: httpx.AsyncClient)
     stored = await client.get(form_url, headers=ME)
     assert "Phạm Thị Bông" not in stored.text
     assert 'value="hoa@example.test"' not in stored.text
+
+
+async def _another_centre(client: httpx.AsyncClient, url: str) -> str:
+    """A centre of the receiving page's province other than the one the draft has."""
+    page = await client.get(url, headers=ME)
+    assert page.status_code == 200
+    if 'id="agency"' not in page.text:  # no centre yet: the province is chosen first
+        page = await client.get(f"{url}?tinh=79", headers=ME)
+    current = re.search(r'<option value="([^"]+)" selected>', page.text.split('id="agency"')[1])
+    codes = re.findall(r'<option value="([^"]+)"', page.text.split('id="agency"')[1])
+    others = [c for c in codes if current is None or c != current.group(1)]
+    assert others, "the province has another centre"
+    return others[0]
+
+
+async def test_choosing_another_centre_after_a_refusal_keeps_what_was_typed(
+    client: httpx.AsyncClient,
+) -> None:
+    form_url, page = await _form(client)
+    assert 'name="action" value="receiving"' in page, "the choice is a button of the form"
+    assert f'href="{form_url}/noi-tiep-nhan"' not in page, "a link would drop what is typed"
+    typed = {
+        "field-to_khai_dang_ky_khai_sinh-ho_ten_tre": "Phạm Thị Bông",
+        "field-to_khai_dang_ky_khai_sinh-noi_sinh": "Trạm y tế xã (dữ liệu thử)",
+        "field-to_khai_dang_ky_khai_sinh-cam_doan": "1",
+        "contact_email": "hoa@example.test",
+        "csrf_token": token_in(page),
+    }
+    # filing without the birth paper is refused; what was typed is on the page again
+    refused = await client.post(form_url, data=typed | {"action": "submit"}, headers=ME)
+    assert refused.status_code == 422
+    assert 'value="Phạm Thị Bông"' in refused.text
+    assert 'name="action" value="receiving"' in refused.text
+    # from the refused page, the person goes to choose another receiving centre
+    going = await client.post(
+        form_url, data=typed | {"action": "receiving", "csrf_token": token_in(refused.text)},
+        headers=ME,
+    )  # fmt: skip
+    assert going.status_code == 303
+    assert going.headers["location"] == f"{form_url}/noi-tiep-nhan"
+    centre = await _another_centre(client, going.headers["location"])
+    choice = going.headers["location"]
+    token = await token_from(client, choice, ME)
+    chosen = await client.post(choice, data={"agency": centre, "csrf_token": token}, headers=ME)
+    assert chosen.status_code == 303
+    back = await client.get(form_url, headers=ME)
+    assert 'value="Phạm Thị Bông"' in back.text
+    assert 'value="Trạm y tế xã (dữ liệu thử)"' in back.text
+    assert 'value="hoa@example.test"' in back.text
+    assert re.search(
+        r'name="field-to_khai_dang_ky_khai_sinh-cam_doan" value="1"\s+checked', back.text
+    )
+    assert "(theo nơi cư trú trong dữ liệu đã lấy" not in back.text, "the chosen centre is kept"
+
+
+async def test_enter_in_a_field_still_saves_the_draft(client: httpx.AsyncClient) -> None:
+    """The first submit button of the form (the one Enter presses) is "save"."""
+    _, page = await _form(client)
+    form = page.split('enctype="multipart/form-data">', 1)[1]
+    first = re.search(r'<button type="submit" name="action" value="(\w+)"', form)
+    assert first is not None and first.group(1) == "save"

@@ -130,6 +130,12 @@ async def test_a_mother_accepts_the_birth_offer_on_her_phone(
         cookie = encode_session(Citizen(HOA, NAME, "2", 2))
         await context.add_cookies([{"name": SESSION_COOKIE, "value": cookie, "url": server}])
         page = await context.new_page()
+        await page.goto(server + "/ca-nhan")  # where signing in lands: the offer is there too
+        here = page.locator("#offers")
+        assert "Chờ bạn xác nhận" in await here.inner_text()
+        assert await here.get_by_role("link", name="Xem và xác nhận").count() == 1
+        assert await here.get_by_role("button", name="Từ chối đề nghị").count() == 1
+        problems = await look(page, "offer-personal-page", "offers")
         await page.goto(server + "/ho-so-cua-toi")
         offers = page.locator("#offers")
         assert "Chờ bạn xác nhận" in await offers.inner_text()
@@ -144,7 +150,7 @@ async def test_a_mother_accepts_the_birth_offer_on_her_phone(
         assert await page.evaluate("document.querySelector('main').scrollWidth") <= 390
         chosen = page.get_by_label("Cả 3 thủ tục: khai sinh, thường trú và thẻ bảo hiểm y tế")
         assert await chosen.is_checked()
-        problems = await look(page, "offer-page", "offers")
+        problems += await look(page, "offer-page", "offers")
         await page.screenshot(path=str(ARTIFACTS / "offer-page-390.png"), full_page=True)
         await page.get_by_label("Họ, chữ đệm và tên của trẻ").fill(BABY)
         await page.get_by_role("button", name="Xác nhận và nộp hồ sơ").click()
@@ -183,8 +189,18 @@ async def test_a_mother_accepts_the_birth_offer_on_her_phone(
         main = await page.locator("main").inner_text()
         assert "Đang giải quyết" in main and "Chờ kết quả của thủ tục trước" in main
         assert "Đăng ký khai sinh" in main and "Công an" in main and "Bảo hiểm xã hội" in main
+        waiting = await page.locator("#member-thuong_tru .member-due").inner_text()
+        assert "Bắt đầu khi thủ tục đăng ký khai sinh có kết quả" in waiting
+        assert "2 ngày làm việc" in waiting
         problems += await look(page, "offer-group", "offers")
         await page.screenshot(path=str(ARTIFACTS / "offer-filed-390.png"), full_page=True)
+        await page.locator("#member-khai_sinh a").click()
+        await page.wait_for_url("**/ho-so-cua-toi/*")
+        group = await page.locator("#group").inner_text()
+        assert "Thuộc nhóm thủ tục" in group and "thủ tục thứ 1 trong 3" in group
+        problems += await look(page, "offer-member", "offers")
+        await page.locator("#group a").click()
+        await page.wait_for_url("**/ho-so-lien-thong/*")
         await page.goto(server + "/ho-so-cua-toi")
         assert await page.locator("#offers").count() == 0
         await browser.close()

@@ -155,7 +155,9 @@ async def _read_form(
 async def save_or_submit(
     request: Request, application_id: ApplicationId, session: RequestSession, citizen: PageCitizen
 ) -> Response:
-    """``action=save`` keeps the draft; ``action=submit`` files it. All problems at once."""
+    """``action=save`` keeps the draft; ``action=submit`` files it; ``action=receiving`` keeps
+    it and opens the choice of the receiving centre, so nothing typed is lost on the way. All
+    problems at once."""
     draft = await service.view(session, application_id, citizen.personal_id)
     if draft.state == ApplicationState.submitted:
         return RedirectResponse(f"/ho-so/{application_id}/bien-nhan", status_code=303)
@@ -177,6 +179,8 @@ async def save_or_submit(
                 await assisted_service.record_filing(session, assist, filed.dossier_code)
             return RedirectResponse(f"/ho-so/{application_id}/bien-nhan", status_code=303)
         await service.save(session, application_id, citizen.personal_id, body)
+        if action == "receiving":  # what was typed is kept in the draft, then the choice
+            return RedirectResponse(f"/ho-so/{application_id}/noi-tiep-nhan", status_code=303)
         return RedirectResponse(f"/ho-so/{application_id}?da-luu=1", status_code=303)
     except DomainError as error:
         problems = error.details.get("problems") or []

@@ -152,6 +152,7 @@ async def _dossier_page(
     rating_typed: dict[str, str] | None = None,
     rating_error: str | None = None,
 ) -> HTMLResponse:
+    from motcua.groups import view as group_filings
     from motcua.workflow import applicant
 
     found = await applicant.view(session, code, citizen.personal_id)
@@ -164,6 +165,7 @@ async def _dossier_page(
             "citizen": citizen,
             "view": found,
             "d": found.dossier,
+            "group": await group_filings.membership(session, found.dossier.id),
             "events": events,
             "state_names": service.STATE_NAMES,
             "next_step": _next_step,

@@ -39,6 +39,14 @@ class MemberOut(BaseModel):
     dossier_code: str | None
     due_at: datetime | None
     reason: str | None
+    position: int = Field(default=1, description="The member's place in the group, from 1.")
+    working_days: int | None = Field(
+        default=None, description="The member's own limit in working days, from its start."
+    )
+    after: str | None = Field(
+        default=None, description="The member whose result it starts from (its key)."
+    )
+    after_name: str | None = Field(default=None, description="That member's procedure name.")
 
 
 class TimelineEntry(BaseModel):

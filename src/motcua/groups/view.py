@@ -1,6 +1,8 @@
 """The one view of a group filing: one status, the group's deadline beside each member's, and
 one timeline made of the group's own history and every member dossier's."""
 
+from dataclasses import dataclass
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.catalog.schemas import GroupDoc
@@ -52,8 +54,10 @@ async def of_filing(session: AsyncSession, filing: GroupFiling, created: bool = 
     ids = {r.dossier_id for r in rows if r.dossier_id is not None}
     dossiers = await repository.dossiers(session, ids)
     agencies = await repository.agencies(session, {r.agency_id for r in rows})
+    limits = {m.key: m.working_days for m in group.members}
+    names = {r.key: r.procedure_name for r in rows}
     members = []
-    for row in rows:
+    for position, row in enumerate(rows, start=1):
         dossier = dossiers.get(row.dossier_id or 0)
         if dossier is not None:
             state, name = dossier.state.value, STATE_NAMES[dossier.state]
@@ -73,10 +77,13 @@ async def of_filing(session: AsyncSession, filing: GroupFiling, created: bool = 
                 dossier_code=dossier.code if dossier else None,
                 due_at=row.due_at,
                 reason=row.reason,
+                position=position,
+                working_days=limits.get(row.key),
+                after=row.after_key,
+                after_name=names.get(row.after_key or ""),
             )
         )
     status = _status(filing, [m.state for m in members])
-    names = {r.key: r.procedure_name for r in rows}
     by_dossier = {
         d.id: (d.code, names.get(r.key, "")) for r in rows if (d := dossiers.get(r.dossier_id or 0))
     }
@@ -144,3 +151,27 @@ async def mine(session: AsyncSession, person: str, limit: int = 20) -> list[Grou
         await of_filing(session, f, created=False)
         for f in await repository.filings_of(session, person, limit)
     ]
+
+
+@dataclass(frozen=True)
+class Membership:
+    """Where a member dossier stands in its group, for the dossier's own page."""
+
+    code: str
+    group_name: str
+    status_name: str
+    position: int
+    total: int
+
+
+async def membership(session: AsyncSession, dossier_id: int) -> Membership | None:
+    """The group a dossier is a member of, if any (the caller has shown the dossier is theirs:
+    the group filing's applicant is the member dossier's)."""
+    member = await repository.member_of_dossier(session, dossier_id)
+    if member is None:
+        return None
+    filing = await session.get(GroupFiling, member.filing_id)
+    assert filing is not None
+    out = await of_filing(session, filing, created=False)
+    place = next(m.position for m in out.members if m.key == member.key)
+    return Membership(out.code, out.group_name, out.status_name, place, len(out.members))

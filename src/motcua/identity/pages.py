@@ -146,9 +146,16 @@ async def citizen_logout() -> Response:
 @router.get("/ca-nhan", response_class=HTMLResponse)
 async def citizen_home(request: Request, citizen: PageCitizen, session: RequestSession) -> Response:
     """The signed-in person's page; it says when someone waits for them to confirm a read of
-    their data (the partner in a marriage, the other parent)."""
+    their data (the partner in a marriage, the other parent), and shows the services the state
+    offers them that they have not answered yet (as "Hồ sơ của tôi" does)."""
     from motcua.exchange import subjects  # a page of the identity module, not its service
+    from motcua.offers import service as offers
 
     waiting = await subjects.waiting_for(session, citizen.personal_id)
-    context = {"citizen": citizen, "error": None, "waiting": len(waiting)}
+    context = {
+        "citizen": citizen,
+        "error": None,
+        "waiting": len(waiting),
+        "offers": await offers.mine(session, citizen.personal_id),
+    }
     return render(request, "identity/citizen.html", context)

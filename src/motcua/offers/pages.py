@@ -17,6 +17,7 @@ from motcua.web.templating import render
 router = APIRouter(include_in_schema=False)
 OfferId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 FIELD = "field-"
+BACK = ("/ca-nhan", "/ho-so-cua-toi")  # where a decline from a list returns to
 
 
 async def _page(
@@ -92,4 +93,5 @@ async def decline_page(
     request: Request, offer_id: OfferId, session: RequestSession, citizen: PageCitizen
 ) -> Response:
     await service.decline(session, offer_id, citizen.personal_id)
-    return RedirectResponse("/ho-so-cua-toi", status_code=303)
+    back = (await request.form()).get("ve")
+    return RedirectResponse(back if back in BACK else "/ho-so-cua-toi", status_code=303)

@@ -34,6 +34,14 @@ def _alive(pop: Population, pid: str) -> Person | None:
     return pop.people.get(pid)
 
 
+def _old_id(p: Person) -> dict[str, str]:
+    """The 9-digit identity card number (CMND) of someone 14 or over before the citizen card
+    replaced it (2016): synthetic, derived from the personal number; nobody younger had one."""
+    if p.personal_id is None or p.date_of_birth >= "2002-01-01":
+        return {}
+    return {"old_id_number": f"{int(p.personal_id) * 7919 % 10**9:09d}"}
+
+
 def population_person(pop: Population, pid: str) -> list[Record]:
     p = pop.people.get(pid)
     if p is None:
@@ -65,6 +73,7 @@ def population_person(pop: Population, pid: str) -> list[Record]:
         "household_head": _name(pop, household["head_id"]) if household else None,
         "date_of_death_or_missing": p.date_of_death,
         "card_issue_date": p.card_issue_date,
+        **_old_id(p),
         # A synthetic mobile number (Vietnamese 10-digit form), derived from the person's own.
         "mobile_number": f"09{pid[-8:]}",
         # A synthetic e-mail address, on a domain reserved for examples.
@@ -85,6 +94,7 @@ def identity_card(pop: Population, pid: str) -> list[Record]:
         "nationality": p.nationality,
         "card_issue_date": p.card_issue_date,
         "card_issue_place": "Cục Cảnh sát quản lý hành chính về trật tự xã hội",
+        **_old_id(p),
     }
     return [_record(pid, p.full_name, p.card_issue_date, _over(p, "identity", fields))]
 
