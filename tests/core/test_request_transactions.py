@@ -84,6 +84,11 @@ def _app() -> FastAPI:
         await session.execute(text(f"INSERT INTO {TABLE} (n) VALUES (3)"))
         return {"ok": True}
 
+    @app.get("/stream")
+    async def stream(session: RequestSession) -> dict[str, int]:
+        rows = await session.stream(text(f"SELECT n FROM {TABLE}"))  # a server-side cursor
+        return {"rows": len([n async for n in rows.scalars()])}
+
     @app.post("/write")
     async def write(session: RequestSession, fail: bool = False) -> dict[str, bool]:
         await session.execute(text(f"INSERT INTO {TABLE} (n) VALUES (4)"))
@@ -133,6 +138,10 @@ async def test_a_read_only_get_sends_no_begin_and_no_commit(sent: list[str], tab
             assert (await client.get("/read")).json() == {"rows": 0}
             assert len([s for s in sent if s.upper().startswith("SELECT")]) == 2
             assert _transaction_words(sent) == []
+        # a server-side cursor needs a transaction: the read that opens one begins it
+        sent.clear()
+        assert (await client.get("/stream")).json() == {"rows": 0}
+        assert _transaction_words(sent) == ["BEGIN", "COMMIT"]
     await database.get_engine().dispose()
 
 

@@ -68,11 +68,22 @@ def _only_reads(statement: str) -> bool:
     return not any(word in upper for word in _LOCKING)
 
 
-def _begin_before_write(connection: Connection, _cursor: Any, statement: str, *_: Any) -> None:
+def _begin_before_write(
+    connection: Connection,
+    _cursor: Any,
+    statement: str,
+    _parameters: Any,
+    context: Any,
+    _executemany: bool,
+) -> None:
     if not connection.get_execution_options().get("motcua_lazy_begin"):
         return
     driver = connection.connection.dbapi_connection
-    if getattr(driver, "isolation_level", None) == "autocommit" and not _only_reads(statement):
+    if getattr(driver, "isolation_level", None) != "autocommit":
+        return
+    # a server-side cursor lives only inside a transaction
+    streamed = context is not None and context.execution_options.get("stream_results", False)
+    if streamed or not _only_reads(statement):
         # asyncpg's adapter begins a transaction before its next statement, this one; the
         # isolation level goes back to the pool's default when the connection is returned.
         driver.isolation_level = None  # type: ignore[union-attr]
