@@ -21,6 +21,7 @@ from prometheus_client.mmap_dict import MmapedDict
 from sqlalchemy import select
 
 from motcua.bench.dossiers import AGENCY, PROCEDURE
+from motcua.bench.names import child_named
 from motcua.catalog.models import Procedure, ProcedureVersion
 from motcua.core.database import make_engine, make_sessionmaker, recreate_postgres_database
 from motcua.exchange import service as exchange
@@ -60,7 +61,7 @@ COUNTER_DECLARATION = {
 }
 
 
-def counter_body() -> dict[str, Any]:
+def counter_body(child: str = COUNTER_DECLARATION["ho_ten_tre"]) -> dict[str, Any]:
     """A birth registration typed at the counter for a synthetic mother: 4 items."""
     note = {"nguon": "dữ liệu tổng hợp"}
     return {
@@ -72,7 +73,7 @@ def counter_body() -> dict[str, Any]:
             {
                 "requirement_key": "to_khai_dang_ky_khai_sinh",
                 "source": "counter",
-                "value": COUNTER_DECLARATION,
+                "value": COUNTER_DECLARATION | {"ho_ten_tre": child},
             },
             {
                 "requirement_key": "giay_chung_sinh",
@@ -327,7 +328,7 @@ def fixture(served: Served, monitors: dict[str, str], communes: list[tuple[str, 
         for n in range(60):
             answer = client.post(
                 "/api/v1/dossiers",
-                json=counter_body(),
+                json=counter_body(child_named(uuid.uuid4().int % 10**15)),
                 headers=bearer | {"Idempotency-Key": f"warm-{uuid.uuid4().hex}-{n}"},
             )
             if answer.status_code != 201:

@@ -22,6 +22,8 @@ import gevent  # type: ignore[import-untyped]
 from locust import FastHttpUser, User, constant, constant_throughput, events, task
 from locust.env import Environment
 
+from motcua.bench.names import child_named
+
 Fixture = dict[str, Any]
 # Each load process's own prefix of Idempotency-Keys: two processes (this version and the
 # earlier one, or two runs on one database) never send the same key.
@@ -88,6 +90,8 @@ class ProcedurePage(Base):
 class CounterSubmission(Base):
     abstract = True
     serial = itertools.count()
+    # a distinct child each time (the same child filed twice is refused), across processes
+    children = itertools.count(int(PROCESS, 16) % 10**12 * 10**6)
 
     @task
     def submit(self) -> None:
@@ -95,9 +99,13 @@ class CounterSubmission(Base):
             "Authorization": f"Bearer {self.fixture['officer_token']}",
             "Idempotency-Key": f"http-{PROCESS}-{next(self.serial):09d}",
         }
+        body = self.fixture["counter_body"]
+        declaration = body["items"][0] | {
+            "value": body["items"][0]["value"] | {"ho_ten_tre": child_named(next(self.children))}
+        }
         with self.client.post(
             "/api/v1/dossiers",
-            json=self.fixture["counter_body"],
+            json=body | {"items": [declaration, *body["items"][1:]]},
             headers=headers,
             name="submit",
             catch_response=True,
