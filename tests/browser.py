@@ -6,10 +6,17 @@ and saves full-page screenshots at 1280 and 390 px under ``test-artifacts/`` (gi
 a person to look at."""
 
 import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Browser, Page, Playwright
+
+from motcua.core.settings import get_settings
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -74,3 +81,51 @@ async def look(page: Page, name: str, folder: str = "journeys") -> list[str]:
             await page.screenshot(path=str(path), full_page=True)
     await page.set_viewport_size(before)
     return problems
+
+
+def run_cli(env: dict[str, str], *args: str) -> None:
+    """``motcua …`` as the demo runs it, in a process of its own."""
+    command = [str(Path(sys.executable).parent / "motcua"), *args]
+    subprocess.run(command, env=env, check=True, capture_output=True, timeout=300)
+
+
+@contextmanager
+def storage_folder(folder: Path) -> Iterator[Path]:
+    """MOTCUA_STORAGE_DIR pointed at ``folder`` (uploads, signing keys) for a test module and
+    the server it starts; the setting before it comes back afterwards."""
+    before = os.environ.get("MOTCUA_STORAGE_DIR")
+    os.environ["MOTCUA_STORAGE_DIR"] = str(folder)
+    get_settings.cache_clear()
+    try:
+        yield folder
+    finally:
+        if before is None:
+            os.environ.pop("MOTCUA_STORAGE_DIR", None)
+        else:
+            os.environ["MOTCUA_STORAGE_DIR"] = before
+        get_settings.cache_clear()
+
+
+def record_only_procedure(code: str, name: str, **extra: Any) -> dict[str, Any]:
+    """A synthetic province procedure whose data all come from registries (identity and
+    residence) beside one declaration, as a catalog document's procedure."""
+    return {
+        "code": code,
+        "name": name,
+        "sector": "Lý lịch tư pháp",
+        "levels": ["province"],
+        "managing_agency": "000.00.00.G01",
+        "processing_days": 10,
+        "online_level": "full",
+        "synthetic": True,
+        "legal_basis": ["Văn bản mô phỏng (dữ liệu thử)"],
+        "requirements": [
+            {"key": "to_khai", "name": "Tờ khai", "form_template": "Tờ khai (mẫu thử)"},
+            {"key": "nhan_than", "name": "Thông tin nhân thân",
+             "evidence_type": "population.person",
+             "fields": ["personal_id", "full_name", "date_of_birth"]},
+            {"key": "noi_cu_tru", "name": "Nơi cư trú", "evidence_type": "residence.record",
+             "fields": ["personal_id", "permanent_address", "residence_unit_code"]},
+        ],
+        **extra,
+    }  # fmt: skip

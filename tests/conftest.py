@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 
 from motcua.app import create_app
 from motcua.catalog import service as catalog
+from motcua.catalog.formats import essential_services
 from motcua.catalog.synthetic import synthetic_document
-from motcua.cli import essential_services
 from motcua.core.database import (
     dispose_autocommit_pools,
     get_engine,

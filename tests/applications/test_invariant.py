@@ -10,7 +10,7 @@ from motcua.applications.schemas import DraftIn
 from motcua.catalog import repository as catalog_repository
 from motcua.catalog.models import OnlineLevel, Procedure
 from motcua.core import clock
-from motcua.dossiers import service as dossiers
+from motcua.dossiers import uploads as dossier_uploads
 from motcua.exchange import service as exchange
 from motcua.exchange.connectors import Fetcher
 from tests.applications.conftest import AN
@@ -23,7 +23,7 @@ async def test_nothing_a_registry_delivered_is_asked_on_any_procedure(
     session: AsyncSession, fetcher: Fetcher
 ) -> None:
     codes = list(await session.scalars(select(Procedure.code).order_by(Procedure.code)))
-    upload = await dossiers.upload(session, owner=AN, file_name="x.pdf", data=pdf_bytes())
+    upload = await dossier_uploads.upload(session, owner=AN, file_name="x.pdf", data=pdf_bytes())
     checked = essential = refused = delivered_total = 0
     for code in codes:
         version = await catalog_repository.current_version(session, code, clock.today())

@@ -8,8 +8,6 @@ it. Every page passes axe-core (tests/browser.py) and speaks Vietnamese."""
 import asyncio
 import os
 import re
-import subprocess
-import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -22,7 +20,7 @@ from motcua.catalog import service as catalog
 from motcua.catalog.schemas import CatalogDocument, ProcedureDoc
 from motcua.core.database import make_engine
 from motcua.units.models import Agency, AgencyKind, AgencyLevel
-from tests.browser import CHROMIUM, launch, look
+from tests.browser import CHROMIUM, launch, look, record_only_procedure, run_cli
 from tests.served import free_port, served
 
 pytestmark = pytest.mark.browser
@@ -33,34 +31,11 @@ SNAKE = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")
 ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 
 
-def _cli(env: dict[str, str], *args: str) -> None:
-    command = [str(Path(sys.executable).parent / "motcua"), *args]
-    subprocess.run(command, env=env, check=True, capture_output=True, timeout=300)
-
-
 async def _extras(url: str) -> str:
     """A procedure with only registry data and a declaration; the commune agency's code."""
     engine = make_engine(url)
     async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
-        doc = {
-            "code": PROCEDURE,
-            "name": "Cấp phiếu lý lịch tư pháp (dữ liệu mô phỏng)",
-            "sector": "Lý lịch tư pháp",
-            "levels": ["province"],
-            "managing_agency": "000.00.00.G01",
-            "processing_days": 10,
-            "online_level": "full",
-            "synthetic": True,
-            "legal_basis": ["Văn bản mô phỏng (dữ liệu thử)"],
-            "requirements": [
-                {"key": "to_khai", "name": "Tờ khai", "form_template": "Tờ khai (mẫu thử)"},
-                {"key": "nhan_than", "name": "Thông tin nhân thân",
-                 "evidence_type": "population.person",
-                 "fields": ["personal_id", "full_name", "date_of_birth"]},
-                {"key": "noi_cu_tru", "name": "Nơi cư trú", "evidence_type": "residence.record",
-                 "fields": ["personal_id", "permanent_address", "residence_unit_code"]},
-            ],
-        }  # fmt: skip
+        doc = record_only_procedure(PROCEDURE, "Cấp phiếu lý lịch tư pháp (dữ liệu mô phỏng)")
         document = CatalogDocument(procedures=[ProcedureDoc.model_validate(doc)])
         await catalog.import_document(session, document)
         commune = await session.scalar(
@@ -89,9 +64,9 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "MOTCUA_EXCHANGE_REGISTRIES_URL": f"{served_at}/sandbox/registries",
         "MOTCUA_SANDBOX": "true",
     }
-    _cli(env, "seed", "--synthetic", "0")
+    run_cli(env, "seed", "--synthetic", "0")
     commune = asyncio.run(_extras(url))
-    _cli(env, "identity", "create-officer", "--username", "tocongnghe.thu",
+    run_cli(env, "identity", "create-officer", "--username", "tocongnghe.thu",
          "--agency-code", commune, "--role", "community_helper",
          "--full-name", "Thành viên Tổ công nghệ số (dữ liệu mô phỏng)",
          "--password", PASSWORD, "--personal-id", "001090099901")  # fmt: skip

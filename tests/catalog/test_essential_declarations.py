@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from motcua.catalog import declarations
-from motcua.cli import essential_services
+from motcua.catalog.formats import essential_services
 
 TODAY = date(2025, 10, 15)
 

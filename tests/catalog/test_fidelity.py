@@ -16,11 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.catalog import formats, service
-from motcua.catalog.formats import UnreadableCatalog
+from motcua.catalog.formats import UnreadableCatalog, essential_services
 from motcua.catalog.models import Procedure, ProcedureVersion
 from motcua.catalog.synthetic import SYNTHETIC_EFFECTIVE_FROM
 from motcua.catalog.wording import code_label, internal_labels, is_provisional, processing_time
-from motcua.cli import essential_services
 from motcua.core import clock
 from motcua.web.templating import WEB
 

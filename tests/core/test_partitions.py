@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 
 from motcua.core import partitions
 from motcua.core.migrate import alembic_config, upgrade
-from motcua.dossiers import service as dossiers
+from motcua.dossiers import reading as dossier_reading
 from motcua.dossiers.service import hash_secret
 
 # The revision partitioning follows: a database down to it is one from before partitioning.
@@ -309,9 +309,9 @@ async def test_a_closed_year_is_archived_and_its_dossiers_answer_clearly(
                 "monitoring_reports": 1,
             }
             with pytest.raises(partitions.HistoryArchived) as refused:
-                await dossiers.track(session, "H01.90-240305-0001", "bi-mat-01")
+                await dossier_reading.track(session, "H01.90-240305-0001", "bi-mat-01")
             with pytest.raises(partitions.HistoryArchived):
-                await dossiers.view(session, "H01.90-240305-0001", "001090000001")
+                await dossier_reading.view(session, "H01.90-240305-0001", "001090000001")
         assert refused.value.status_code == 410
         assert "03/2024" in refused.value.message and "lưu trữ" in refused.value.message
         # a second run finds nothing left to do

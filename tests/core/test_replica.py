@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from motcua.app import create_app
 from motcua.catalog import service as catalog
+from motcua.catalog.formats import essential_services
 from motcua.catalog.synthetic import synthetic_document
-from motcua.cli import essential_services
 from motcua.core.database import (
     READ_PRIMARY_COOKIE,
     get_engine,

@@ -11,7 +11,7 @@ from sqlalchemy import event, func, select, text
 
 from motcua.app import create_app
 from motcua.catalog import service as catalog
-from motcua.cli import essential_services
+from motcua.catalog.formats import essential_services
 from motcua.core.database import RequestSession, get_engine, get_sessionmaker, writes_on_read
 from motcua.core.migrate import upgrade
 from motcua.core.settings import get_settings

@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from motcua.dossiers import service
+from motcua.dossiers import uploads as dossier_uploads
 from motcua.dossiers.models import Dossier, DossierCounter, DossierEvent, DossierItem, Upload
 from motcua.dossiers.schemas import SubmissionIn
 from tests.dossiers.conftest import pdf_bytes
@@ -59,7 +60,7 @@ async def test_concurrent_duplicates_create_exactly_one_dossier(
     committed: async_sessionmaker[AsyncSession],
 ) -> None:
     async with committed() as session, session.begin():
-        upload = await service.upload(
+        upload = await dossier_uploads.upload(
             session, owner=ACTOR, file_name="to-khai.pdf", data=pdf_bytes()
         )
     body = submission(upload.id)
@@ -98,7 +99,7 @@ async def test_concurrent_different_submissions_get_distinct_codes(
     committed: async_sessionmaker[AsyncSession],
 ) -> None:
     async with committed() as session, session.begin():
-        upload = await service.upload(
+        upload = await dossier_uploads.upload(
             session, owner=ACTOR, file_name="to-khai.pdf", data=pdf_bytes()
         )
     body = submission(upload.id)
@@ -123,7 +124,7 @@ async def test_a_number_never_waits_for_another_submission_to_commit(
     open, and the earlier one's number is not given back when it rolls back (a gap, as with a
     sequence). SQLite writes one transaction at a time: the number is given back."""
     async with committed() as session, session.begin():
-        upload = await service.upload(
+        upload = await dossier_uploads.upload(
             session, owner=ACTOR, file_name="to-khai.pdf", data=pdf_bytes()
         )
     body = submission(upload.id)

@@ -9,7 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from motcua.catalog import service as catalog
 from motcua.catalog.schemas import PublishedTerms
 from motcua.core import clock
-from motcua.dossiers import repository, service
+from motcua.dossiers import repository
+from motcua.dossiers import uploads as dossier_uploads
 from motcua.units.models import Agency
 from tests.catalog.test_versions import doc
 from tests.dossiers.conftest import AGENCY, APPLICANT, OTHER, pdf_bytes
@@ -24,8 +25,12 @@ async def terms_checked(session: AsyncSession, code: str, on: date) -> Published
 async def test_one_read_gives_the_version_the_files_and_the_agency(
     session: AsyncSession, procedures: dict[str, str]
 ) -> None:
-    mine = await service.upload(session, owner=APPLICANT, file_name="a.pdf", data=pdf_bytes("a"))
-    theirs = await service.upload(session, owner=OTHER, file_name="b.pdf", data=pdf_bytes("b"))
+    mine = await dossier_uploads.upload(
+        session, owner=APPLICANT, file_name="a.pdf", data=pdf_bytes("a")
+    )
+    theirs = await dossier_uploads.upload(
+        session, owner=OTHER, file_name="b.pdf", data=pdf_bytes("b")
+    )
     today = clock.today()
 
     facts = await repository.submission_facts(

@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from motcua.core.errors import Conflict
 from motcua.core.migrate import upgrade
+from motcua.dossiers import history as dossier_history
+from motcua.dossiers import reading as dossier_reading
 from motcua.dossiers import repository, service
 from motcua.dossiers.models import DossierState, HistoryIsAppendOnly
 from motcua.dossiers.schemas import SubmissionIn
@@ -112,21 +114,23 @@ async def test_the_state_is_what_the_history_says(
         ("decided", DossierState.result_ready),
     ]
     for kind, state in steps:
-        dossier = await service.record(session, code, actor=OFFICER, kind=kind, to_state=state)
-        assert dossier.state == state == service.replay(dossier.events)
+        dossier = await dossier_history.record(
+            session, code, actor=OFFICER, kind=kind, to_state=state
+        )
+        assert dossier.state == state == dossier_history.replay(dossier.events)
     session.expunge_all()
     reloaded = await repository.by_code(session, code)
     assert reloaded is not None
     assert [e.seq for e in reloaded.events] == [1, 2, 3, 4, 5]
-    assert service.replay(reloaded.events) == reloaded.state == DossierState.result_ready
+    assert dossier_history.replay(reloaded.events) == reloaded.state == DossierState.result_ready
     assert reloaded.version == 5
     with pytest.raises(Conflict) as refused:
-        await service.record(
+        await dossier_history.record(
             session, code, actor=OFFICER, kind="again", to_state=DossierState.in_progress
         )
     assert refused.value.code == "transition-not-allowed"
     with pytest.raises(Conflict) as stale:
-        await service.record(
+        await dossier_history.record(
             session,
             code,
             actor=OFFICER,
@@ -158,9 +162,9 @@ def test_a_broken_history_is_detected() -> None:
         ),
     ]
     with pytest.raises(ValueError, match="event 2"):
-        service.replay(events)
+        dossier_history.replay(events)
     with pytest.raises(ValueError):
-        service.replay([])
+        dossier_history.replay([])
 
 
 async def test_secrets_handed_out_before_the_salt_column_still_track(tmp_path: Path) -> None:
@@ -190,6 +194,6 @@ async def test_secrets_handed_out_before_the_salt_column_still_track(tmp_path: P
         dossier = await repository.plain_by_code(session, code)
         assert dossier is not None and dossier.tracking_salt == code
         assert service.secret_of(dossier) == old_secret
-        view = await service.track(session, code, old_secret)
+        view = await dossier_reading.track(session, code, old_secret)
         assert view.code == code
     await engine.dispose()

@@ -12,7 +12,7 @@ import uvicorn
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from motcua.exchange import service
+from motcua.exchange import registries as exchange_registries
 from motcua.exchange.connectors import Breakers, Fetcher, new_registry_transport
 from motcua.exchange.models import Registry
 from motcua.sandbox.population import Population, generate
@@ -76,7 +76,7 @@ async def faults(sandbox: LiveSandbox) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 async def registries(session: AsyncSession, sandbox: LiveSandbox) -> None:
     """Registries seeded in the test's transaction, pointing at the live sandbox, short timeouts."""
-    await service.seed_registries(session, sandbox.url)
+    await exchange_registries.seed_registries(session, sandbox.url)
     await session.execute(update(Registry).values(base_url=sandbox.url, timeout_ms=1500))
 
 

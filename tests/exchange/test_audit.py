@@ -5,7 +5,8 @@ import asyncio
 from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from motcua.exchange import audit, service
+from motcua.exchange import access as exchange_access
+from motcua.exchange import audit
 from motcua.exchange.audit import Access
 from motcua.exchange.models import AccessLogEntry
 from motcua.exchange.tasks import seal_access_log
@@ -37,7 +38,7 @@ async def test_chain_links_and_verifies(session: AsyncSession) -> None:
     written = await sealed(session, 3)
     assert written[1].prev_hash == written[0].hash
     assert written[2].prev_hash == written[1].hash
-    assert (await service.verify_access_log(session)).ok
+    assert (await exchange_access.verify_access_log(session)).ok
 
 
 async def test_changed_record_is_named(session: AsyncSession) -> None:
@@ -49,7 +50,7 @@ async def test_changed_record_is_named(session: AsyncSession) -> None:
         .values(outcome="not_found")
     )
     session.expire_all()
-    report = await service.verify_access_log(session)
+    report = await exchange_access.verify_access_log(session)
     assert not report.ok and report.first_broken_seq == target
     assert report.problem and "thay đổi" in report.problem
 
@@ -58,7 +59,7 @@ async def test_removed_record_is_named(session: AsyncSession) -> None:
     written = await sealed(session, 4)
     await session.execute(delete(AccessLogEntry).where(AccessLogEntry.seq == written[2].seq))
     session.expire_all()
-    report = await service.verify_access_log(session)
+    report = await exchange_access.verify_access_log(session)
     assert not report.ok and report.first_broken_seq == written[2].chain_seq
 
 
@@ -66,7 +67,7 @@ async def test_truncated_tail_is_found(session: AsyncSession) -> None:
     written = await sealed(session, 3)
     await session.execute(delete(AccessLogEntry).where(AccessLogEntry.seq == written[-1].seq))
     session.expire_all()
-    report = await service.verify_access_log(session)
+    report = await exchange_access.verify_access_log(session)
     assert not report.ok and report.first_broken_seq == written[-1].chain_seq
 
 
@@ -84,7 +85,7 @@ async def test_concurrent_writers_and_sealers_do_not_fork(engine: AsyncEngine) -
     )
     await seal_access_log(sessions)
     async with sessions() as session:
-        report = await service.verify_access_log(session)
+        report = await exchange_access.verify_access_log(session)
     assert report.ok and report.records >= 20 and report.unsealed == 0
 
 
@@ -101,4 +102,4 @@ async def test_a_record_is_sealed_after_its_transaction_commits(engine: AsyncEng
         await reading.refresh(record)
         assert record.chain_seq is not None and record.hash is not None
     async with sessions() as session:
-        assert (await service.verify_access_log(session)).ok
+        assert (await exchange_access.verify_access_log(session)).ok

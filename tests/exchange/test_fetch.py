@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.core.errors import Invalid
+from motcua.exchange import access as exchange_access
 from motcua.exchange import service
 from motcua.exchange.connectors import Fetcher
 from motcua.exchange.models import AccessLogEntry, EvidenceItem, ItemStatus
@@ -64,7 +65,7 @@ async def test_delivered_fields_carry_source_and_date(
     assert status["land.certificate"].status == ItemStatus.delivered
     assert status["civil_status.birth"].status == ItemStatus.not_found
     assert status["civil_status.marriage"].status == ItemStatus.delivered
-    page = await service.data_access(session, personas.COMPLETE)
+    page = await exchange_access.data_access(session, personas.COMPLETE)
     assert len(page.items) == len(result.items)
     assert page.items[0].seq > page.items[-1].seq
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from motcua.applications.models import Application
 from motcua.core.models import OutboxMessage
-from motcua.exchange import service as exchange
+from motcua.exchange import registries as exchange_registries
 from motcua.exchange.models import (
     AccessLogEntry,
     Consent,
@@ -52,7 +52,7 @@ async def live(engine: AsyncEngine, sandbox: LiveSandbox) -> AsyncIterator[None]
             "log": await _last(session, AccessLogEntry.seq),
             "notifications": await _last(session, Notification.id),
         }
-        await exchange.seed_registries(session, sandbox.url)
+        await exchange_registries.seed_registries(session, sandbox.url)
     yield
     async with AsyncSession(engine) as session, session.begin():
         mine = select(Consent.reference).where(Consent.actor_personal_id == HOA)

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from motcua.exchange import service
+from motcua.exchange import registries as exchange_registries
 from motcua.exchange.config import get_exchange_settings
 from motcua.exchange.models import Registry
 
@@ -29,7 +29,7 @@ async def test_a_changed_setting_moves_every_registry(
 ) -> None:
     monkeypatch.setenv("MOTCUA_EXCHANGE_REGISTRIES_URL", "http://127.0.0.1:8100/sandbox/registries")
     monkeypatch.setenv("MOTCUA_EXCHANGE_RESULTS_URL", "http://127.0.0.1:8100/ket-qua")
-    await service.seed_registries(session)
+    await exchange_registries.seed_registries(session)
     before = await _addresses(session)
     assert before.pop("ket_qua") == "http://127.0.0.1:8100/ket-qua"
     assert set(before.values()) == {"http://127.0.0.1:8100/sandbox/registries"}
@@ -37,7 +37,7 @@ async def test_a_changed_setting_moves_every_registry(
     monkeypatch.setenv("MOTCUA_EXCHANGE_REGISTRIES_URL", "https://xroad.example.gov.vn")
     monkeypatch.setenv("MOTCUA_EXCHANGE_RESULTS_URL", "https://motcua.example.gov.vn/kho")
     get_exchange_settings.cache_clear()
-    await service.seed_registries(session)
+    await exchange_registries.seed_registries(session)
     after = await _addresses(session)
     assert after.pop("ket_qua") == "https://motcua.example.gov.vn/kho"
     assert set(after.values()) == {"https://xroad.example.gov.vn"}

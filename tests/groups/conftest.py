@@ -16,10 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.catalog import repository as catalog_repository
 from motcua.catalog import service as catalog
-from motcua.cli import life_event_groups
+from motcua.catalog.formats import life_event_groups
 from motcua.core import clock
 from motcua.core.settings import get_settings
-from motcua.exchange import service as exchange
+from motcua.exchange import registries as exchange_registries
 from motcua.exchange.models import (
     Consent,
     ConsentState,
@@ -92,7 +92,7 @@ async def _of(session: AsyncSession, unit: str, kind: AgencyKind) -> Agency:
 async def place(session: AsyncSession, storage: Path) -> Place:
     """The groups catalog, and one commune's three agencies with their officers and keys."""
     await catalog.import_document(session, life_event_groups())
-    await exchange.seed_registries(session)
+    await exchange_registries.seed_registries(session)
     committee = await session.scalar(
         select(Agency)
         .where(Agency.level == AgencyLevel.commune, Agency.kind == AgencyKind.people_committee)

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.applications.models import Application, ApplicationState
 from motcua.catalog import service as catalog
-from motcua.cli import life_event_groups
+from motcua.catalog.formats import life_event_groups
 from motcua.groups.models import GroupFiling, GroupMember
 from tests.exchange.conftest import registries, sandbox  # noqa: F401  (fixtures)
 from tests.groups.test_journey import DECLARED, ME, _start_and_fetch

@@ -71,6 +71,17 @@ async def test_parents_whose_records_disagree(session: AsyncSession, place: Plac
     refused = await _refused(session, file_birth(session, place, values=values))
     assert refused.code == "parents-disagree" and "đăng ký kết hôn" in _messages(refused)
 
+    # the other parent who confirmed is not the spouse of the marriage record read
+    values = birth_values(place.committee.unit_code)
+    values["dang_ky_ket_hon_cha_me"] = {
+        "spouse_1_personal_id": "001080000222",
+        "spouse_2_personal_id": MOTHER,
+    }
+    values["nhan_than_cha_me_con_lai"] = {"personal_id": "001085000333", "full_name": "Cha"}
+    refused = await _refused(session, file_birth(session, place, values=values))
+    assert refused.code == "parents-disagree"
+    assert "Người cha, mẹ còn lại" in _messages(refused)
+
 
 async def test_an_address_outside_the_province(session: AsyncSession, place: Place) -> None:
     assert place.committee.unit_code is not None

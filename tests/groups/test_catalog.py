@@ -6,8 +6,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.catalog import groups as catalog_groups
 from motcua.catalog import service as catalog
+from motcua.catalog.formats import life_event_groups
 from motcua.catalog.schemas import CatalogDocument
-from motcua.cli import life_event_groups
 
 
 async def test_the_groups_round_trip_through_the_export(session: AsyncSession) -> None:

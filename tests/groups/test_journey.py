@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.catalog import service as catalog
-from motcua.cli import life_event_groups
+from motcua.catalog.formats import life_event_groups
 from motcua.dossiers.models import Dossier
 from motcua.groups.models import GroupFiling, GroupMember
 from motcua.units.models import Agency, AgencyKind

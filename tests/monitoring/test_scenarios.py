@@ -50,7 +50,8 @@ async def test_seed_2025_07_07_gives_every_published_figure(
     session: AsyncSession, client: httpx.AsyncClient
 ) -> None:
     loaded = await scenarios.load(session, "seed-2025-07-07")
-    assert loaded.day == date(2025, 7, 7) and loaded.reports == 34 + 2982 + 17
+    assert loaded.day == date(2025, 7, 7)
+    assert loaded.reports - loaded.organisation_reports == 34 + 2982 + 17
     levels, checklist, grid = await figures(client, "2025-07-07")
     provinces, communes = levels["province"], levels["commune"]
     # 32/34 provinces (94%) green
@@ -75,6 +76,32 @@ async def test_seed_2025_07_07_gives_every_published_figure(
     reports = (await session.scalars(select(Report).where(Report.day == loaded.day))).all()
     assert len(reports) == loaded.reports
     assert all(r.synthetic and r.source == "scenario" and not r.late for r in reports)
+
+
+async def test_the_organisations_report_on_the_seeds_days_too(
+    session: AsyncSession, client: httpx.AsyncClient
+) -> None:
+    """Filtered to the Party committees or the Front, the seeds' day is not empty; their rows
+    carry their own bloc, so the published figures (the committees') stay exact."""
+    loaded = await scenarios.load(session, "seed-2025-07-31")
+    assert loaded.organisation_reports > 0
+    day = {"date": "2025-07-31"}
+    for kind, khoi in (("party", "dang"), ("front", "mat-tran")):
+        summary = await client.get("/api/v1/monitoring/summary", params={**day, "kind": kind})
+        levels = {f["level"]: f for f in summary.json()["levels"]}
+        assert levels["province"]["reported"] == levels["province"]["expected"] > 0
+        assert levels["commune"]["reported"] > 0
+        page = await client.get("/monitoring", params={**day, "khoi": khoi})
+        assert page.status_code == 200 and "dữ liệu tổng hợp minh hoạ" in page.text
+    levels, checklist, _ = await figures(client, "2025-07-31")
+    assert (levels["province"]["green"], levels["province"]["expected"]) == (34, 34)
+    assert (checklist["expected"], checklist["met"]) == (3321, 1981)
+    organisation_rows = await session.scalar(
+        select(func.count())
+        .select_from(UnitDay)
+        .where(UnitDay.day == loaded.day, UnitDay.bloc != "government")
+    )
+    assert organisation_rows == loaded.organisation_reports
 
 
 async def test_seed_2025_07_31_gives_every_published_figure(

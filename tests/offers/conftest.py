@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.catalog import service as catalog
-from motcua.cli import life_event_groups
+from motcua.catalog.formats import life_event_groups
 from tests.exchange.conftest import (  # noqa: F401  (fixtures)
     LiveSandbox,
     faults,

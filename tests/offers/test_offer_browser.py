@@ -1,9 +1,10 @@
 """An accepted offer in a real Chromium (Debian's), on a phone-sized window: the health registry
 publishes the e-birth notice of Hoa's baby, the platform reads the feed, Hoa finds the offer in
 "Hồ sơ của tôi", sees the combination pre-selected (all three procedures), types the baby's
-name, forgets the oath (refused, nothing typed lost), swears, and lands on the birth group's one
-timeline. axe-core on each page. The data is committed (the server is another process) and
-removed afterwards."""
+name, forgets the oath (refused, nothing typed lost), swears; the offer waits for her husband
+Khánh, the child's father, who agrees on his own phone; filed by the worker, she lands on the
+birth group's one timeline. axe-core on each page. The data is committed (the server is
+another process) and removed afterwards."""
 
 from collections.abc import AsyncIterator, Iterator
 
@@ -11,12 +12,13 @@ import httpx
 import pytest
 from playwright.async_api import async_playwright
 from sqlalchemy import delete, func, select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from motcua.applications.models import Application
 from motcua.catalog import service as catalog
+from motcua.catalog.formats import life_event_groups
 from motcua.catalog.models import Procedure, ProcedureGroup, ProcedureVersion, Requirement
-from motcua.cli import life_event_groups
+from motcua.core import outbox
 from motcua.core.models import OutboxMessage
 from motcua.dossiers.models import (
     Dossier,
@@ -25,7 +27,7 @@ from motcua.dossiers.models import (
     RegistrationClaim,
     Upload,
 )
-from motcua.exchange import service as exchange
+from motcua.exchange import registries as exchange_registries
 from motcua.exchange.models import (
     AccessLogEntry,
     Consent,
@@ -37,7 +39,10 @@ from motcua.exchange.models import (
 from motcua.groups.models import GroupEvent, GroupFiling, GroupMember
 from motcua.identity.citizens import SESSION_COOKIE, Citizen, encode_session
 from motcua.notify.models import Notification
-from motcua.offers import events
+from motcua.offers import (
+    events,
+    tasks,  # noqa: F401  (the outbox handler that files an offer again)
+)
 from motcua.offers.models import FeedCursor, Offer, RegistryEvent
 from motcua.sandbox import personas
 from motcua.workflow.models import WorkflowCase, WorkflowVisit
@@ -46,7 +51,7 @@ from tests.exchange.conftest import LiveSandbox
 from tests.served import served
 
 pytestmark = pytest.mark.browser
-HOA = personas.NEW_MOTHER
+HOA, KHANH = personas.NEW_MOTHER, personas.NEW_FATHER
 NAME = "Lê Thị Hoa"
 BABY = "Phạm Lê Minh Anh"
 
@@ -72,7 +77,7 @@ async def offer_id(engine: AsyncEngine, sandbox: LiveSandbox) -> AsyncIterator[s
             "log": await _last(session, AccessLogEntry.seq),
             "notifications": await _last(session, Notification.id),
         }
-        await exchange.seed_registries(session, sandbox.url)
+        await exchange_registries.seed_registries(session, sandbox.url)
         await catalog.import_document(session, life_event_groups())
         async with httpx.AsyncClient(base_url=sandbox.url) as control:
             published = await control.post("/_events", json={"kind": "birth", "personal_id": HOA})
@@ -150,6 +155,30 @@ async def test_a_mother_accepts_the_birth_offer_on_her_phone(
         problems += await look(page, "offer-refused", "offers")
         await page.get_by_label("Tôi cam đoan", exact=False).check()
         await page.get_by_role("button", name="Xác nhận và nộp hồ sơ").click()
+        # her husband, the child's father, has to confirm the read of his data first
+        await page.wait_for_url(f"**/de-nghi/{offer_id}")
+        waiting = await page.locator("#offer-message").inner_text()
+        assert "Đang chờ Phạm Văn Khánh" in waiting and "nộp tự động" in waiting
+        assert await page.get_by_role(
+            "button", name="Nộp ngay, không chờ người cha xác nhận"
+        ).count()
+        assert await page.evaluate("document.querySelector('main').scrollWidth") <= 390
+        problems += await look(page, "offer-waiting", "offers")
+        await page.screenshot(path=str(ARTIFACTS / "offer-waiting-390.png"), full_page=True)
+        await page.goto(server + "/ho-so-cua-toi")
+        assert "Đang chờ người cha xác nhận" in await page.locator("#offers").inner_text()
+        # Khánh, on his own phone, signed in with his own e-ID, agrees
+        his = await browser.new_context(viewport={"width": 390, "height": 844})
+        mine = encode_session(Citizen(KHANH, "Phạm Văn Khánh", "2", 2))
+        await his.add_cookies([{"name": SESSION_COOKIE, "value": mine, "url": server}])
+        father = await his.new_page()
+        await father.goto(server + "/du-lieu/xac-nhan")
+        await father.get_by_role("button", name="Tôi đồng ý cho đọc").first.click()
+        await father.wait_for_load_state()
+        await his.close()
+        # the worker files the offer by itself
+        assert await outbox.run_until_idle(async_sessionmaker(engine, expire_on_commit=False))
+        await page.goto(server + f"/de-nghi/{offer_id}")
         await page.wait_for_url("**/ho-so-lien-thong/*")
         main = await page.locator("main").inner_text()
         assert "Đang giải quyết" in main and "Chờ kết quả của thủ tục trước" in main

@@ -70,7 +70,7 @@ async def _offer(session: AsyncSession, control: httpx.AsyncClient) -> Offer:
 async def _confirm(client: httpx.AsyncClient, offer: Offer, name: str) -> dict[str, Any]:
     answer = await client.post(
         f"/api/v1/me/offers/{offer.id}/confirm",
-        json={"answers": {"ho_ten_tre": name, "cam_doan": True}},
+        json={"answers": {"ho_ten_tre": name, "cam_doan": True}, "without_other_parent": True},
         headers=ME,
     )
     assert answer.status_code == 200, answer.text

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from motcua.core import clock, outbox
+from motcua.dossiers import repository as dossiers_repository
 from motcua.dossiers.models import Dossier, DossierItem, DossierState, ItemSource
 from motcua.groups import (
     handover,  # noqa: F401  (the workflow hooks of the groups)
@@ -20,16 +21,22 @@ from motcua.groups import (
 from motcua.groups.models import GroupFiling, GroupMember, MemberState
 from motcua.identity.models import Officer, Role
 from motcua.identity.service import Subject
-from motcua.offers import events
-from motcua.offers.models import Offer
+from motcua.offers import (
+    events,
+    tasks,  # noqa: F401  (the outbox handler that files an offer again)
+)
+from motcua.offers.models import Offer, OfferState
 from motcua.sandbox import personas, pki
 from motcua.units.models import Agency, AgencyKind
+from motcua.workflow import results
 from motcua.workflow import service as workflow
+from motcua.workflow import subjects as result_subjects
 from motcua.workflow.models import ResultDocument
 from tests.groups.conftest import storage  # noqa: F401  (fixture)
 from tests.identity.helpers import as_citizen
 
 HOA = personas.NEW_MOTHER
+KHANH = personas.NEW_FATHER
 pytestmark = pytest.mark.usefixtures("registries", "feed", "life_groups")
 
 
@@ -100,13 +107,27 @@ async def test_a_mother_confirms_the_birth_offer_and_three_agencies_settle_the_g
     offer = await session.scalar(select(Offer).where(Offer.person_personal_id == HOA))
     assert offer is not None and offer.procedure_code == "0.000015"
     me = as_citizen(HOA)
-    confirmed = await client.post(
-        f"/api/v1/me/offers/{offer.id}/confirm",
-        json={"answers": {"ho_ten_tre": "Phạm Lê Minh Anh", "cam_doan": True}},
-        headers=me,
+    body = {"answers": {"ho_ten_tre": "Phạm Lê Minh Anh", "cam_doan": True}}
+    confirmed = await client.post(f"/api/v1/me/offers/{offer.id}/confirm", json=body, headers=me)
+    # her husband, the child's father, confirms the read of his data with his own e-ID first
+    assert confirmed.status_code == 200 and confirmed.json()["state"] == "waiting", confirmed.text
+    assert "Phạm Văn Khánh" in confirmed.json()["message"]
+    asked = (await client.get("/api/v1/me/confirmations", headers=as_citizen(KHANH))).json()
+    [request] = [a for a in asked if a["requested_by"] == HOA]
+    yes = await client.post(
+        f"/api/v1/me/confirmations/{request['reference']}/{request['role']}",
+        json={"accept": True},
+        headers=as_citizen(KHANH),
     )
-    assert confirmed.status_code == 200 and confirmed.json()["state"] == "filed", confirmed.text
-    code = confirmed.json()["dossier_code"]
+    assert yes.status_code == 200, yes.text
+    await session.flush()
+    assert await outbox.run_until_idle(sessions) >= 1  # filed by itself once he confirmed
+    await session.refresh(offer)
+    assert offer.state == OfferState.filed, offer.message
+    again = await client.post(f"/api/v1/me/offers/{offer.id}/confirm", json=body, headers=me)
+    assert again.json()["dossier_code"] == offer.dossier_code  # confirmed twice: one group
+    code = offer.dossier_code
+    assert code is not None
     filing = await session.scalar(select(GroupFiling).where(GroupFiling.code == code))
     assert filing is not None and filing.combination == "ba-trong-mot"
 
@@ -159,6 +180,29 @@ async def test_a_mother_confirms_the_birth_offer_and_three_agencies_settle_the_g
     ids = [m.dossier_id for m in (await _members(session, filing)).values()]
     dossiers = list(await session.scalars(select(Dossier).where(Dossier.id.in_(ids))))
     assert {d.procedure_code for d in dossiers} == {"1.001193", "0.000003", "0.000101"}
+    by_code = {d.procedure_code: d for d in dossiers}
+    # the e-birth certificate names the child and both parents, from the registries
+    birth_items = await dossiers_repository.items_of(session, by_code["1.001193"].id)
+    assert result_subjects.child_name(birth_items) == "Phạm Lê Minh Anh"
+    assert [(p.role, p.name) for p in result_subjects.parents(birth_items)] == [
+        ("Mẹ", "Lê Thị Hoa"),
+        ("Cha", "Phạm Văn Khánh"),
+    ]
+    lines = results.people_lines(birth_items)
+    assert any("Phạm Văn Khánh" in line for line in lines), lines
+    # the police's residence member is the child's: name, date of birth, relation to the
+    # head of household (her father, as the residence registry says)
+    residence = await dossiers_repository.items_of(session, by_code["0.000003"].id)
+    [declared] = [i.value for i in residence if i.requirement_key == "to_khai_thay_doi_cu_tru"]
+    assert declared is not None
+    assert declared["ho_ten_tre"] == "Phạm Lê Minh Anh" and declared["ngay_sinh"] == "2025-09-20"
+    assert declared["quan_he_chu_ho"] == "Con" and declared["gioi_tinh"] == "Nữ"
+    assert result_subjects.child_name(residence) == "Phạm Lê Minh Anh"
+    # the health-insurance card is the child's too
+    card = await dossiers_repository.items_of(session, by_code["0.000101"].id)
+    [insured] = [i.value for i in card if i.requirement_key == "to_khai_tham_gia_bhyt"]
+    assert insured is not None and insured["ho_ten_tre"] == "Phạm Lê Minh Anh"
+    assert result_subjects.child_name(card) == "Phạm Lê Minh Anh"
     for dossier in dossiers:
         assert dossier.state == DossierState.returned
         [result] = await session.scalars(

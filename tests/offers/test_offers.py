@@ -149,6 +149,7 @@ async def test_confirmed_twice_files_one_group_with_registry_items(
         "ho_ten_tre",
         "que_quan",
         "noi_thuong_tru_cua_tre",
+        "so_dinh_danh_cha",
         "cam_doan",
     ]
     assert not asked[2]["required"] and "thường trú của mẹ" in asked[2]["hint"]
@@ -159,7 +160,11 @@ async def test_confirmed_twice_files_one_group_with_registry_items(
     ]
     assert listed[0]["combination"] == "ba-trong-mot"  # pre-selected: the full group
     url = f"/api/v1/me/offers/{offer.id}/confirm"
-    body = {"answers": {"ho_ten_tre": "Phạm Lê Minh Anh", "cam_doan": True}}
+    # filed now, without waiting for the father (test_offer_parents.py waits for him)
+    body = {
+        "answers": {"ho_ten_tre": "Phạm Lê Minh Anh", "cam_doan": True},
+        "without_other_parent": True,
+    }
     first = await client.post(url, json=body, headers=me)
     assert first.status_code == 200, first.text
     assert first.json()["state"] == "filed", first.json()["message"]
@@ -197,6 +202,7 @@ async def test_an_unknown_combination_is_refused_and_changes_nothing(
     body = {
         "answers": {"ho_ten_tre": "Phạm Lê Minh Anh", "cam_doan": True},
         "combination": "tat-ca",
+        "without_other_parent": True,
     }
     url = f"/api/v1/me/offers/{offer.id}/confirm"
     refused = await client.post(url, json=body, headers=as_citizen(HOA))
@@ -255,7 +261,10 @@ async def test_registry_down_at_confirmation_pauses_then_files_by_itself(
     offer = await _birth_offer(session, control)
     await faults.put("/_faults/health", json={"outage": True})
     me = as_citizen(HOA)
-    body = {"answers": {"ho_ten_tre": "Phạm Lê Minh Anh", "cam_doan": True}}
+    body = {
+        "answers": {"ho_ten_tre": "Phạm Lê Minh Anh", "cam_doan": True},
+        "without_other_parent": True,
+    }
     paused = await client.post(f"/api/v1/me/offers/{offer.id}/confirm", json=body, headers=me)
     assert paused.status_code == 200 and paused.json()["state"] == "paused"
     assert "tự nộp lại" in paused.json()["message"]
@@ -293,22 +302,26 @@ async def test_death_card_and_identity_card_offer_the_person_concerned(
     assert results["insurance"].offered == 1 and results["population"].offered == 1
     [death] = await _offers(session, LUA)  # the widow, as his population record says
     assert (death.concerns_personal_id, death.concerns_role) == (CUONG, "deceased")
-    assert death.prefill["quan_he"] == "Vợ" and death.procedure_code == "0.000010"
+    assert death.prefill["quan_he"] == "Vợ" and death.procedure_code == "1.011537"
+    # a pensioner: the funeral and survivor allowances pre-selected (test_offer_death_group.py)
+    assert death.combination == "bon-thu-tuc"
     [card] = await _offers(session, BINH)  # the child's mother
     assert card.procedure_code == "0.000017" and card.concerns_personal_id == CHAU
     [identity] = await _offers(session, teen)
     assert identity.procedure_code == "0.000002"
-    # the widow confirms in one step: the death is registered with her late husband's data
+    # the widow confirms in one step: the death group, its registration at once
     me = as_citizen(LUA)
     view = (await client.get(f"/api/v1/me/offers/{death.id}", headers=me)).json()
-    assert [a["name"] for a in view["asked"]] == ["nguyen_nhan", "cam_doan"]
+    assert [a["name"] for a in view["asked"]] == ["nguyen_nhan", "so_tai_khoan", "cam_doan"]
     filed = await client.post(
         f"/api/v1/me/offers/{death.id}/confirm",
         json={"answers": {"nguyen_nhan": "Bệnh", "cam_doan": True}},
         headers=me,
     )
     assert filed.status_code == 200 and filed.json()["state"] == "filed", filed.json()
+    assert filed.json()["dossier_code"].startswith("LT-")
     [dossier] = await session.scalars(select(Dossier).where(Dossier.actor_number == LUA))
+    assert dossier.procedure_code == "0.000010"
     items = {
         i.requirement_key: i
         for i in await session.scalars(

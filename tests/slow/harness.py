@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from motcua.bench.dossiers import AGENCY, PDF, PROCEDURE, READ_KEYS
 from motcua.catalog import service as catalog
-from motcua.cli import essential_services
+from motcua.catalog.formats import essential_services
 from motcua.core.database import (
     dispose_autocommit_pools,
     make_engine,
@@ -34,6 +34,7 @@ from motcua.core.database import (
 )
 from motcua.core.migrate import upgrade
 from motcua.dossiers import service as dossiers
+from motcua.dossiers import uploads as dossier_uploads
 from motcua.dossiers.models import Dossier, DossierItem
 from motcua.exchange.synthetic import recorded_reads
 from motcua.units import service as units
@@ -63,7 +64,9 @@ async def prepare(url: str, people: list[str]) -> dict[str, dict[str, Any]]:
     bodies = {}
     for n, actor in enumerate(people):
         async with sessions() as session, session.begin():
-            upload = await dossiers.upload(session, owner=actor, file_name="to-khai.pdf", data=PDF)
+            upload = await dossier_uploads.upload(
+                session, owner=actor, file_name="to-khai.pdf", data=PDF
+            )
             reads = await recorded_reads(
                 session, actor=actor, procedure_code=PROCEDURE, keys=READ_KEYS
             )

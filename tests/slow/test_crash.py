@@ -105,11 +105,13 @@ async def crash(
         get_exchange_settings.cache_clear()
         bodies = await prepare(url, actors(PEOPLE))
         from motcua.core.database import make_sessionmaker
-        from motcua.exchange import service as exchange
+        from motcua.exchange import registries as exchange_registries
 
         engine = make_engine(url)
         async with make_sessionmaker(engine)() as session, session.begin():
-            await exchange.seed_registries(session, env["MOTCUA_EXCHANGE_REGISTRIES_URL"])
+            await exchange_registries.seed_registries(
+                session, env["MOTCUA_EXCHANGE_REGISTRIES_URL"]
+            )
         await engine.dispose()
         get_settings.cache_clear()
         get_exchange_settings.cache_clear()

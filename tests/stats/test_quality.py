@@ -4,7 +4,7 @@ from what the dossiers and the exchange's access log recorded."""
 import httpx
 from sqlalchemy import insert
 
-from motcua.exchange import service as exchange
+from motcua.exchange import registries as exchange_registries
 from motcua.exchange.models import AccessLogEntry, Consent, EvidenceItem
 from tests.stats.conftest import World, hours, local
 
@@ -16,7 +16,7 @@ FORM, CARD, OLD_ID = "to_khai_de_nghi", "thong_tin_the_can_cuoc", "so_cmnd_cu"
 async def test_papers_not_cut_per_procedure_agency_and_channel(
     client: httpx.AsyncClient, world: World
 ) -> None:
-    await exchange.seed_registries(world.session)
+    await exchange_registries.seed_registries(world.session)
     place = world.places[0]
     r = local(2025, 12, 3)
     keys = (FORM, CARD, OLD_ID)
@@ -45,7 +45,7 @@ async def test_papers_not_cut_per_procedure_agency_and_channel(
 async def test_registry_quality_from_the_access_log(
     client: httpx.AsyncClient, world: World
 ) -> None:
-    await exchange.seed_registries(world.session)
+    await exchange_registries.seed_registries(world.session)
     at = local(2025, 12, 5)
     outcomes = ["delivered"] * 6 + ["unavailable"] * 2 + ["not_found", "refused"]
     for n, outcome in enumerate(outcomes):

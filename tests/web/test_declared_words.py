@@ -13,8 +13,8 @@ from pypdf import PdfReader
 
 from motcua.applications.forms import declaration_fields
 from motcua.catalog import declarations
+from motcua.catalog.formats import essential_services, life_event_groups
 from motcua.catalog.models import Requirement
-from motcua.cli import essential_services, life_event_groups
 from motcua.core.text import fold
 from motcua.dossiers.models import Dossier
 from motcua.exchange.labels import vietnamese_labels

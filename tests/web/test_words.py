@@ -9,7 +9,7 @@ import httpx
 import pytest
 import yaml
 
-from motcua.cli import essential_services
+from motcua.catalog.formats import essential_services
 from motcua.exchange import labels
 from motcua.sandbox import personas
 from motcua.web import navigation

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from motcua.core import clock
 from motcua.core.settings import get_settings
 from motcua.dossiers import service as dossiers
+from motcua.dossiers import uploads as dossier_uploads
 from motcua.dossiers.schemas import SubmissionIn
 from motcua.identity.models import ApiToken, Officer, Role
 from motcua.identity.service import Subject, hash_token
@@ -206,5 +207,5 @@ async def upload_pdf(
     session: AsyncSession, owner: str = APPLICANT, name: str = "ban-sao.pdf"
 ) -> str:
     """A file the applicant uploaded, as ``POST /api/v1/uploads`` stores it."""
-    out = await dossiers.upload(session, owner=owner, file_name=name, data=pdf_bytes())
+    out = await dossier_uploads.upload(session, owner=owner, file_name=name, data=pdf_bytes())
     return out.id

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from motcua.core import clock
 from motcua.core.errors import DomainError
+from motcua.dossiers import history as dossier_history
 from motcua.dossiers import repository as dossiers_repository
 from motcua.dossiers import service as dossiers
 from motcua.dossiers.models import Dossier, DossierCounter, DossierEvent, DossierItem
@@ -99,7 +100,7 @@ async def test_two_officers_completing_one_step_exactly_one_wins(
         assert dossier is not None
         events = await dossiers_repository.events_of(session, dossier.id)
         assert [e.kind for e in events] == ["submitted", "step-completed"]
-        assert dossier.version == 2 and dossiers.replay(events) == dossier.state
+        assert dossier.version == 2 and dossier_history.replay(events) == dossier.state
     async with committed() as session, session.begin():
         await session.execute(
             delete(DossierCounter).where(DossierCounter.agency_code == agency_code)

@@ -9,8 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.core.errors import DomainError
 from motcua.core.settings import get_settings
+from motcua.dossiers import history as dossier_history
+from motcua.dossiers import reading as dossier_reading
 from motcua.dossiers import repository as dossiers_repository
-from motcua.dossiers import service as dossiers
 from motcua.dossiers.models import DossierState
 from motcua.sandbox import pki
 from motcua.workflow import repository, results, service
@@ -28,7 +29,7 @@ async def _history_matches(session: AsyncSession, code: str) -> None:
     dossier = await dossiers_repository.by_code(session, code)
     assert dossier is not None
     events = await dossiers_repository.events_of(session, dossier.id)
-    assert dossiers.replay(events) == dossier.state
+    assert dossier_history.replay(events) == dossier.state
 
 
 async def walk_group(session: AsyncSession, team: Team) -> tuple[str, str]:
@@ -68,7 +69,7 @@ async def test_interconnected_group_walks_commune_province_and_back(
     assert await repository.readable_by_code(session, team["p_handling_officer"], code)
     assert await repository.readable_by_code(session, team["o_receiving_officer"], code) is None
     # the applicant's own view shows where it went
-    mine = await dossiers.view(session, code, APPLICANT)
+    mine = await dossier_reading.view(session, code, APPLICANT)
     assert any(e.data.get("to_agency") == team.province.code for e in mine.history)
     verified = await service.verify(session, verify_code)
     assert verified.dossier_code == code and not verified.revoked

@@ -5,7 +5,6 @@ and sign in their own windows; the citizen downloads the signed result and check
 on the way gets a look (tests/browser.py: axe-core, 320 px, screenshots in test-artifacts/birth).
 The data is committed (the server is another process) and removed afterwards."""
 
-import os
 import re
 import secrets
 from collections.abc import AsyncIterator, Iterator
@@ -16,7 +15,6 @@ from playwright.async_api import Browser, Page, async_playwright
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from motcua.core.settings import get_settings
 from motcua.dossiers import service as dossiers
 from motcua.dossiers.models import Dossier, DossierEvent, DossierItem, DossierState, Upload
 from motcua.dossiers.schemas import SubmissionIn
@@ -34,7 +32,7 @@ from motcua.workflow.models import (
     WorkflowCase,
     WorkflowVisit,
 )
-from tests.browser import launch, look
+from tests.browser import launch, look, storage_folder
 from tests.fetched import fetched_evidence
 from tests.served import served
 from tests.workflow.conftest import CHILD, pdf_bytes
@@ -54,16 +52,8 @@ FOLDER = "birth"  # test-artifacts/birth: a screenshot of every step at 1280 and
 @pytest.fixture(scope="module")
 def storage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """One storage folder (uploads, signing keys) for this test and the server it starts."""
-    folder = tmp_path_factory.mktemp("journey-storage")
-    before = os.environ.get("MOTCUA_STORAGE_DIR")
-    os.environ["MOTCUA_STORAGE_DIR"] = str(folder)
-    get_settings.cache_clear()
-    yield folder
-    if before is None:
-        os.environ.pop("MOTCUA_STORAGE_DIR", None)
-    else:
-        os.environ["MOTCUA_STORAGE_DIR"] = before
-    get_settings.cache_clear()
+    with storage_folder(tmp_path_factory.mktemp("journey-storage")) as folder:
+        yield folder
 
 
 @pytest.fixture(scope="module")

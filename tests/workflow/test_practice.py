@@ -9,7 +9,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from motcua.catalog import groups as catalog_groups
+from motcua.catalog import service as catalog
+from motcua.catalog.formats import life_event_groups
+from motcua.catalog.schemas import MemberAgency
 from motcua.core.errors import Conflict, Invalid, NotFound
+from motcua.dossiers import reading as dossier_reading
 from motcua.dossiers import repository as dossiers_repository
 from motcua.dossiers import service as dossiers
 from motcua.dossiers.models import Dossier, DossierState
@@ -19,7 +24,7 @@ from motcua.sandbox.pki import generate
 from motcua.stats import service as stats
 from motcua.stats.models import DossierFact
 from motcua.units import repository as units
-from motcua.units.models import Agency
+from motcua.units.models import Agency, AgencyKind
 from motcua.workflow import practice, repository, service
 from motcua.workflow.models import Violation, WorkflowCase
 from tests.workflow.conftest import APPLICANT, SIMPLE, Team, file_dossier, registry_items
@@ -97,7 +102,7 @@ async def test_a_practice_dossier_is_never_visible_outside_practice(
     assert other.status_code == 403 and other.json()["code"] == "practice-dossier"
     # Tracking and statistics.
     with pytest.raises(NotFound) as refused:
-        await dossiers.track(session, one, "ABCDEFGH")
+        await dossier_reading.track(session, one, "ABCDEFGH")
     assert refused.value.code == "practice-dossier"
     tracked = await client.post("/tra-cuu", data={"code": one, "secret": "ABCDEFGH"})
     assert tracked.status_code == 404 and "hồ sơ thực hành" in tracked.text
@@ -258,3 +263,31 @@ async def test_the_deadline_sweep_never_flags_or_tells_about_practice(
     await tasks.sweep(session)
     await session.refresh(case)
     assert case.flag is None
+
+
+async def test_a_practice_set_takes_only_procedures_the_agency_handles(
+    session: AsyncSession, team: Team
+) -> None:
+    """A ward People's Committee never practises the police's residence procedures; the
+    commune police practise exactly those."""
+    await catalog.import_document(session, life_event_groups())
+    police_codes = {
+        m.procedure_code
+        for g in await catalog_groups.all_groups(session)
+        for m in g.members
+        if m.agency == MemberAgency.commune_police
+    }
+    assert police_codes
+    police = await session.scalar(
+        select(Agency).where(Agency.kind == AgencyKind.police).order_by(Agency.code).limit(1)
+    )
+    assert police is not None
+
+    async def practised(agency: Agency) -> set[str]:
+        codes = await practice.write_set(session, await practice.twin_of(session, agency), None)
+        rows = await session.scalars(select(Dossier.procedure_code).where(Dossier.code.in_(codes)))
+        return set(rows)
+
+    at_committee = await practised(team.commune)
+    assert at_committee and not at_committee & police_codes
+    assert await practised(police) <= police_codes

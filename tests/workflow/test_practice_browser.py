@@ -5,7 +5,6 @@ says it is a practice document, not valid. Every page gets a look (tests/browser
 320 px, screenshots in test-artifacts/practice). The data is committed (the server is another
 process) and removed afterwards."""
 
-import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -14,7 +13,6 @@ from playwright.async_api import Browser, Page, async_playwright
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from motcua.core.settings import get_settings
 from motcua.dossiers.models import Dossier, DossierEvent, DossierItem
 from motcua.identity import service as identity
 from motcua.identity.models import ApiToken, Officer, Role
@@ -25,7 +23,7 @@ from motcua.workflow.models import (
     WorkflowCase,
     WorkflowVisit,
 )
-from tests.browser import PHONE, launch, look
+from tests.browser import PHONE, launch, look, storage_folder
 from tests.served import served
 
 pytestmark = pytest.mark.browser
@@ -42,16 +40,8 @@ BAND = "THỰC HÀNH"
 @pytest.fixture(scope="module")
 def storage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """One storage folder (the practice certificate) for this test and the server it starts."""
-    folder = tmp_path_factory.mktemp("practice-storage")
-    before = os.environ.get("MOTCUA_STORAGE_DIR")
-    os.environ["MOTCUA_STORAGE_DIR"] = str(folder)
-    get_settings.cache_clear()
-    yield folder
-    if before is None:
-        os.environ.pop("MOTCUA_STORAGE_DIR", None)
-    else:
-        os.environ["MOTCUA_STORAGE_DIR"] = before
-    get_settings.cache_clear()
+    with storage_folder(tmp_path_factory.mktemp("practice-storage")) as folder:
+        yield folder
 
 
 @pytest.fixture(scope="module")

@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.core.calendar import get_calendar
 from motcua.core.errors import DomainError
+from motcua.dossiers import history as dossier_history
 from motcua.dossiers import repository as dossiers_repository
-from motcua.dossiers import service as dossiers
 from motcua.dossiers.models import Dossier, DossierEvent, DossierState
 from motcua.identity.models import Role
 from motcua.units.models import Agency
@@ -165,7 +165,7 @@ def steps_of(procedure: str) -> list[definitions.Step]:
 
 def implied(events: list[Any], receiving: str) -> tuple[Any, ...]:
     """State, step, assignee, agency and valid result, derived from the history alone."""
-    state = dossiers.replay(events)
+    state = dossier_history.replay(events)
     step, assignee, agency, result = 0, None, receiving, False
     for event in events:
         data = event.data

@@ -31,6 +31,7 @@ from motcua.dossiers import repository as dossiers_repository
 from motcua.dossiers import service as dossiers
 from motcua.dossiers.models import ItemSource
 from motcua.dossiers.schemas import SubmissionIn
+from motcua.exchange import access as exchange_access
 from motcua.exchange import service as exchange
 from motcua.exchange.config import RESULTS_PATH, ExchangeSettings, get_exchange_settings
 from motcua.exchange.connectors import Breakers, Fetcher
@@ -187,7 +188,7 @@ async def test_a_signed_result_is_delivered_evidence_and_never_asked(
     assert [p.code for p in refused.value.problems] == ["requirement-from-registry"]
 
     # The read is in the access log like any registry read, bound to the application.
-    access = await exchange.data_access(session, HOA)
+    access = await exchange_access.data_access(session, HOA)
     read = next(e for e in access.items if e.registry_code == "ket_qua")
     assert read.evidence_type_code == KIND and read.outcome == "delivered"
     assert read.consent_reference == view.consent_reference and read.procedure_code == RESIDENCE
@@ -294,7 +295,7 @@ async def test_another_consumers_read_is_in_the_access_log(
         async with httpx.AsyncClient() as client:
             silent = await client.get(url, params={"subject": HOA}, headers=headers)
             assert silent.status_code == 422 and silent.json()["code"] == "purpose-required"
-            assert not [e for e in (await exchange.data_access(session, HOA)).items]
+            assert not [e for e in (await exchange_access.data_access(session, HOA)).items]
             read = await client.get(
                 url,
                 params={"subject": HOA},
@@ -304,7 +305,7 @@ async def test_another_consumers_read_is_in_the_access_log(
         store_module.get_store_settings.cache_clear()
     assert read.status_code == 200
     assert [r["id"] for r in read.json()["records"]] == [verify_code]
-    logged = [e for e in (await exchange.data_access(session, HOA)).items]
+    logged = [e for e in (await exchange_access.data_access(session, HOA)).items]
     assert len(logged) == 1
     assert logged[0].registry_code == "ket_qua" and logged[0].agency_code == "so-tu-phap"
     assert logged[0].evidence_type_code == KIND and logged[0].outcome == "read"

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.core.errors import DomainError
+from motcua.dossiers import history as dossier_history
 from motcua.dossiers import repository as dossiers_repository
-from motcua.dossiers import service as dossiers
 from motcua.dossiers.models import DossierState
 from motcua.notify.models import Notification
 from motcua.workflow import service
@@ -72,7 +72,7 @@ async def test_the_signing_agency_revokes_and_the_qr_page_says_so(
     history = await dossiers_repository.events_of(session, dossier.id)
     assert history[-1].kind == "result-revoked" and history[-1].data["reason"] == REASON
     assert history[-1].data["officer"] == team["p_approver"].username
-    assert dossiers.replay(history) == state
+    assert dossier_history.replay(history) == state
 
     again = await revoke(client, team, "p_approver", code)
     assert again.status_code == 409 and again.json()["code"] == "already-revoked"

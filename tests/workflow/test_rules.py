@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from motcua.core import clock
 from motcua.core.calendar import get_calendar
 from motcua.core.errors import DomainError
+from motcua.dossiers import history as dossier_history
 from motcua.dossiers import repository as dossiers_repository
-from motcua.dossiers import service as dossiers
 from motcua.dossiers.models import DossierState
 from motcua.identity.models import Role
 from motcua.workflow import service, tasks
@@ -117,7 +117,7 @@ async def test_state_machine_walk_refuses_every_out_of_step_action(
         dossier = await dossiers_repository.plain_by_code(session, code)
         assert dossier is not None
         events = await dossiers_repository.events_of(session, dossier.id)
-        assert dossiers.replay(events) == dossier.state
+        assert dossier_history.replay(events) == dossier.state
     # closed dossiers accept nothing
     await service.refuse(session, team["p_approver"], code, "Không đủ điều kiện (thử nghiệm)")
     with pytest.raises(DomainError) as closed:

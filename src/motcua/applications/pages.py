@@ -23,7 +23,9 @@ from motcua.core.calendar import get_calendar
 from motcua.core.database import RequestSession, writes_on_read
 from motcua.core.errors import DomainError
 from motcua.core.settings import get_settings
+from motcua.dossiers import reading as dossier_reading
 from motcua.dossiers import service as dossiers
+from motcua.dossiers import uploads as dossier_uploads
 from motcua.dossiers.models import PaymentState
 from motcua.identity.auth import PageCitizen
 from motcua.identity.citizens import Citizen, require_level
@@ -134,7 +136,7 @@ async def _read_form(
                 cap = get_settings().upload_max_bytes
                 data = await file.read(cap + 1)
                 try:
-                    out = await dossiers.upload(
+                    out = await dossier_uploads.upload(
                         session, owner=citizen.personal_id, file_name=file.filename, data=data
                     )
                     uploads[item.key] = out.id
@@ -196,7 +198,7 @@ async def receipt(
         return RedirectResponse(f"/ho-so/{application_id}", status_code=303)
     if draft.dossier_code.startswith("LT-"):  # filed as a group: its one page
         return RedirectResponse(f"/ho-so-lien-thong/{draft.dossier_code}", status_code=303)
-    dossier, secret = await dossiers.view_with_secret(
+    dossier, secret = await dossier_reading.view_with_secret(
         session, draft.dossier_code, citizen.personal_id
     )
     return render(

@@ -25,8 +25,9 @@ from motcua.core import clock
 from motcua.core.errors import Conflict, DomainError, NotFound
 from motcua.core.plugins import PluginRegistry
 from motcua.core.settings import Settings, get_settings
+from motcua.dossiers import history as dossier_history
+from motcua.dossiers import reading as dossier_reading
 from motcua.dossiers import repository as dossiers_repository
-from motcua.dossiers import service as dossiers
 from motcua.dossiers.models import Dossier, PaymentState
 
 
@@ -97,7 +98,7 @@ def _out(payment: Payment, dossier_code: str) -> PaymentOut:
 
 async def request_payment(session: AsyncSession, dossier_code: str, person: str) -> PaymentOut:
     """The payment request of a dossier with an unpaid fee; the same one when asked again."""
-    dossier, _ = await dossiers.for_person(session, dossier_code, person)
+    dossier, _ = await dossier_reading.for_person(session, dossier_code, person)
     existing = await repository.payment_of(session, dossier.id)
     if existing is not None:
         return _out(existing, dossier.code)
@@ -196,6 +197,8 @@ async def confirm(
         )
         loaded.payment_state = PaymentState.paid
     actor = loaded.applicant_number
-    dossiers.append(session, loaded, actor=actor, kind=kind, to_state=loaded.state, data=facts)
+    dossier_history.append(
+        session, loaded, actor=actor, kind=kind, to_state=loaded.state, data=facts
+    )
     await session.flush()
     return CallbackOut(reference=found.reference, outcome=outcome, status=found.status)

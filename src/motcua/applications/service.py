@@ -32,6 +32,7 @@ from motcua.core.errors import Conflict, Invalid, NotFound
 from motcua.dossiers import receiving
 from motcua.dossiers import repository as dossiers_repository
 from motcua.dossiers import service as dossiers
+from motcua.dossiers import uploads as dossier_uploads
 from motcua.dossiers.models import Channel, ItemSource
 from motcua.dossiers.schemas import ItemIn, Problem, SubmissionIn
 from motcua.dossiers.service import fee_of
@@ -503,7 +504,7 @@ async def _declaration_upload(session: AsyncSession, ctx: Context, item: FormIte
         answers=answers,
         signed_at=clock.now(),
     )
-    out = await dossiers.upload(
+    out = await dossier_uploads.upload(
         session, owner=ctx.app.actor_number, file_name=f"{item.key}.pdf", data=pdf
     )
     return out.id

@@ -49,6 +49,6 @@ def demo(
     ] = "tocongnghe-demo",
 ) -> None:
     """Create the demo's community helper account (synthetic), unless it exists."""
-    from motcua.cli import _in_session
+    from motcua.core.cli import in_session
 
-    typer.echo(_in_session(lambda session: demo_helper(session, password)))
+    typer.echo(in_session(lambda session: demo_helper(session, password)))

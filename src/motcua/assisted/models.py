@@ -44,3 +44,6 @@ class AssistedFiling(Base):
         ForeignKey("dossiers.id"), unique=True, default=None
     )
     filed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    # A group of procedures filed at once (hồ sơ liên thông): its code; ``dossier_id`` is then
+    # its first member's dossier.
+    group_code: Mapped[str | None] = mapped_column(String(64), default=None)

@@ -111,6 +111,18 @@ def _signed_in_at(request: Request) -> datetime | None:
     return session_signed_at(request.cookies.get(SESSION_COOKIE, ""))
 
 
+def _back_to_sign_in(request: Request) -> RedirectResponse:
+    """The citizen signs in with their own e-ID on the device, then comes back here."""
+    return RedirectResponse(f"/dang-nhap?next={quote(request.url.path, safe='')}", status_code=303)
+
+
+def _refused_on_device(request: Request, error: DomainError) -> Response:
+    """A wrong or stale sign-in leaves the device with the refusal."""
+    response = _refused(request, error)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
 @router.get(HOME + "/{filing_id}/xac-nhan", response_class=HTMLResponse)
 async def confirm_page(
     request: Request, filing_id: FilingId, session: RequestSession, officer: OptionalOfficer
@@ -120,15 +132,11 @@ async def confirm_page(
         return _login(request)
     citizen, signed_at = citizen_from(request), _signed_in_at(request)
     if citizen is None or signed_at is None:
-        return RedirectResponse(
-            f"/dang-nhap?next={quote(request.url.path, safe='')}", status_code=303
-        )
+        return _back_to_sign_in(request)
     try:
         row = await service.confirmable(session, officer, filing_id, citizen, signed_at)
     except DomainError as error:
-        response = _refused(request, error)
-        response.delete_cookie(SESSION_COOKIE)  # a wrong or stale sign-in leaves the device
-        return response
+        return _refused_on_device(request, error)
     context = {"row": row, "citizen": citizen, "officer": officer}
     return render(request, "assisted/confirm.html", context)
 
@@ -141,16 +149,12 @@ async def confirm(
         return _login(request)
     citizen, signed_at = citizen_from(request), _signed_in_at(request)
     if citizen is None or signed_at is None:
-        return RedirectResponse(
-            f"/dang-nhap?next={quote(request.url.path, safe='')}", status_code=303
-        )
+        return _back_to_sign_in(request)
     try:
         row = await service.confirm(session, officer, filing_id, citizen, signed_at)
     except DomainError as error:
         await session.rollback()
-        response = _refused(request, error)
-        response.delete_cookie(SESSION_COOKIE)
-        return response
+        return _refused_on_device(request, error)
     confirmed = RedirectResponse(f"{HOME}/{row.id}", status_code=303)
     cookie.set_cookie(confirmed, request, row.id)
     return confirmed

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from motcua.assisted.models import AssistedFiling
 from motcua.dossiers import repository as dossiers_repository
 from motcua.dossiers.models import Dossier
+from motcua.groups.models import GroupFiling
 from motcua.units.models import AdminUnit
 
 
@@ -25,17 +26,18 @@ async def filing(
 
 async def of_helper(
     session: AsyncSession, helper_id: int, limit: int
-) -> Sequence[tuple[AssistedFiling, Dossier | None]]:
+) -> Sequence[tuple[AssistedFiling, Dossier | None, str | None]]:
     """The helper's own assisted filings, newest first, with the dossier where one was filed
-    (only these dossiers: the helper reaches nothing else)."""
+    and, for a group, the group's name (only these: the helper reaches nothing else)."""
     result = await session.execute(
-        select(AssistedFiling, Dossier)
+        select(AssistedFiling, Dossier, GroupFiling.group_name)
         .outerjoin(Dossier, Dossier.id == AssistedFiling.dossier_id)
+        .outerjoin(GroupFiling, GroupFiling.code == AssistedFiling.group_code)
         .where(AssistedFiling.helper_id == helper_id)
         .order_by(AssistedFiling.created_at.desc(), AssistedFiling.id)
         .limit(limit)
     )
-    return [(row, dossier) for row, dossier in result.all()]
+    return [(row, dossier, group) for row, dossier, group in result.all()]
 
 
 async def per_commune(

@@ -214,13 +214,16 @@ async def for_submission(
     return row
 
 
-async def record_filing(session: AsyncSession, row: AssistedFiling, dossier_code: str) -> None:
-    """After the submission, in its transaction: the dossier is the one assisted, and the
-    confirmation is spent."""
+async def record_filing(
+    session: AsyncSession, row: AssistedFiling, dossier_code: str, group_code: str | None = None
+) -> None:
+    """After the submission, in its transaction: the dossier is the one assisted (for a group,
+    its first member's, with the group's code), and the confirmation is spent."""
     dossier = await dossiers_repository.plain_by_code(session, dossier_code)
     if dossier is None:  # pragma: no cover - the submission just made it
         raise NotFound(f"Không có hồ sơ mã {dossier_code}.", code="unknown-dossier")
     row.state, row.dossier_id, row.filed_at = AssistState.filed, dossier.id, clock.now()
+    row.group_code = group_code
     await session.flush()
 
 
@@ -249,7 +252,7 @@ class Assisted:
     received_at: datetime | None
 
 
-def _line(row: AssistedFiling, dossier: Dossier | None) -> Assisted:
+def _line(row: AssistedFiling, dossier: Dossier | None, group_name: str | None = None) -> Assisted:
     return Assisted(
         id=row.id,
         state=row.state,
@@ -257,8 +260,8 @@ def _line(row: AssistedFiling, dossier: Dossier | None) -> Assisted:
         citizen_name=row.citizen_name,
         created_at=row.created_at,
         method=row.method,
-        dossier_code=dossier.code if dossier else None,
-        procedure_name=dossier.procedure_name if dossier else None,
+        dossier_code=row.group_code or (dossier.code if dossier else None),
+        procedure_name=group_name or (dossier.procedure_name if dossier else None),
         dossier_state=dossier.state.value if dossier else None,
         received_at=dossier.received_at if dossier else None,
     )
@@ -266,6 +269,6 @@ def _line(row: AssistedFiling, dossier: Dossier | None) -> Assisted:
 
 async def mine(session: AsyncSession, helper: Subject, limit: int = 50) -> list[Assisted]:
     _helper(helper)
-    return [_line(row, dossier) for row, dossier in await repository.of_helper(
+    return [_line(row, dossier, group) for row, dossier, group in await repository.of_helper(
         session, helper.officer_id, limit
     )]  # fmt: skip

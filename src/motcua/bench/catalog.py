@@ -18,11 +18,12 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.bench import machine, write_section
+from motcua.bench.reference import reference_database
 from motcua.catalog import service as catalog
 from motcua.catalog.models import Level, OnlineLevel
 from motcua.catalog.schemas import CatalogDocument
 from motcua.catalog.synthetic import synthetic_document
-from motcua.core.database import make_engine, make_sessionmaker, recreate_postgres_database
+from motcua.core.database import make_engine, make_sessionmaker
 from motcua.core.migrate import upgrade
 from motcua.core.repository import analyze
 from motcua.units import service as units
@@ -60,15 +61,22 @@ class Result:
         return data[min(len(data) - 1, round(q * (len(data) - 1)))]
 
 
+async def _synthetic(session: AsyncSession) -> None:
+    await catalog.import_document(session, synthetic_document(SYNTHETIC))
+    await analyze(session)
+
+
 async def _measure(url: str, label: str, rounds: int, essential: CatalogDocument) -> Result:
-    await asyncio.to_thread(upgrade, url)
+    if label != "SQLite":  # the migrated database with units and the 25 from the template
+        await reference_database(url, also=_synthetic)
     engine = make_engine(url)
     sessions = make_sessionmaker(engine)
-    async with sessions() as session, session.begin():
-        await units.load_units(session)
-        await catalog.import_document(session, essential)
-        await catalog.import_document(session, synthetic_document(SYNTHETIC))
-        await analyze(session)
+    if label == "SQLite":
+        await asyncio.to_thread(upgrade, url)
+        async with sessions() as session, session.begin():
+            await units.load_units(session)
+            await catalog.import_document(session, essential)
+            await _synthetic(session)
     async with sessions() as session:
         total = (await catalog.search(session, "")).total
         version_sql = "select sqlite_version()" if label == "SQLite" else "show server_version"
@@ -88,7 +96,7 @@ async def _measure(url: str, label: str, rounds: int, essential: CatalogDocument
 
 
 def run_catalog_bench(postgres_url: str, rounds: int, output: Path) -> str:
-    from motcua.cli import essential_services
+    from motcua.catalog.formats import essential_services
 
     essential = essential_services()
 
@@ -96,7 +104,6 @@ def run_catalog_bench(postgres_url: str, rounds: int, output: Path) -> str:
         with tempfile.TemporaryDirectory() as folder:
             sqlite_url = f"sqlite+aiosqlite:///{folder}/bench.db"
             results = [await _measure(sqlite_url, "SQLite", rounds, essential)]
-        await recreate_postgres_database(postgres_url)
         results.append(await _measure(postgres_url, "PostgreSQL", rounds, essential))
         return results
 

@@ -36,22 +36,19 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
 from motcua.bench import machine, run_as_served, write_section
-from motcua.catalog import service as catalog
+from motcua.bench.reference import reference_database
 from motcua.catalog.models import Procedure, ProcedureVersion
-from motcua.cli import essential_services
 from motcua.core.database import (
     dispose_autocommit_pools,
     make_engine,
     make_sessionmaker,
-    recreate_postgres_database,
 )
-from motcua.core.migrate import upgrade
 from motcua.core.process import freeze_startup_heap
 from motcua.dossiers import service
+from motcua.dossiers import uploads as dossier_uploads
 from motcua.dossiers.schemas import SubmissionIn
 from motcua.exchange.synthetic import recorded_reads
 from motcua.modules import import_parts
-from motcua.units import service as units
 from motcua.units.models import Agency, AgencyKind, AgencyLevel
 
 PROCEDURE = "1.001193"
@@ -113,13 +110,9 @@ async def _prepare(
     url: str,
 ) -> tuple[dict[str, str], dict[str, dict[str, int]], list[str], int, int]:
     """Database, catalog, one upload per client actor; (uploads, other agencies, ids)."""
-    await recreate_postgres_database(url)
-    await asyncio.to_thread(upgrade, url)
+    await reference_database(url)
     engine = make_engine(url)
     sessions = make_sessionmaker(engine)
-    async with sessions() as session, session.begin():
-        await units.load_units(session)
-        await catalog.import_document(session, essential_services())
     async with sessions() as session, session.begin():
         await session.execute(text("ANALYZE"))
         version_id = await session.scalar(
@@ -141,7 +134,9 @@ async def _prepare(
     uploads, reads = {}, {}
     for actor in ACTORS:
         async with sessions() as session, session.begin():
-            upload = await service.upload(session, owner=actor, file_name="to-khai.pdf", data=PDF)
+            upload = await dossier_uploads.upload(
+                session, owner=actor, file_name="to-khai.pdf", data=PDF
+            )
             reads[actor] = await recorded_reads(
                 session, actor=actor, procedure_code=PROCEDURE, keys=READ_KEYS
             )

@@ -19,12 +19,14 @@ from typing import Any
 
 import httpx
 from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.bench import machine, run_as_served, write_section
-from motcua.catalog import service as catalog
-from motcua.core.database import make_engine, make_sessionmaker, recreate_postgres_database
-from motcua.core.migrate import upgrade
+from motcua.bench.reference import reference_database
+from motcua.core.database import make_engine, make_sessionmaker
 from motcua.core.process import freeze_startup_heap
+from motcua.exchange import access as exchange_access
+from motcua.exchange import registries as exchange_registries
 from motcua.exchange import service
 from motcua.exchange.connectors import (
     Breakers,
@@ -36,7 +38,6 @@ from motcua.exchange.models import Registry
 from motcua.exchange.schemas import ChainReport
 from motcua.exchange.tasks import keep_sealing, seal_access_log
 from motcua.sandbox import personas
-from motcua.units import service as units
 
 PROCEDURE = "0.000003"  # population, residence, land, civil status
 REGISTRIES = ("population", "residence", "land", "civil_status")
@@ -84,20 +85,15 @@ def _serve() -> tuple[str, subprocess.Popen[bytes]]:
 
 
 async def _seed(url: str, database_url: str) -> None:
-    from motcua.cli import essential_services
-
-    await asyncio.to_thread(upgrade, database_url)
-    engine = make_engine(database_url)
-    async with make_sessionmaker(engine)() as session, session.begin():
-        await units.load_units(session)
-        await catalog.import_document(session, essential_services())
-        await service.seed_registries(session, url)
+    async def registries(session: AsyncSession) -> None:
+        await exchange_registries.seed_registries(session, url)
         await session.execute(update(Registry).values(timeout_ms=TIMEOUT_MS))
         # The persona has no signed results: the platform's own result store is not asked.
         await session.execute(
             update(Registry).where(Registry.code == RESULT_STORE).values(enabled=False)
         )
-    await engine.dispose()
+
+    await reference_database(database_url, also=registries)
 
 
 async def _worker_rounds(
@@ -203,7 +199,7 @@ async def _sealed_and_verified(database_url: str) -> ChainReport:
     sessions = make_sessionmaker(engine)
     await seal_access_log(sessions)
     async with sessions() as session:
-        report = await service.verify_access_log(session)
+        report = await exchange_access.verify_access_log(session)
     await engine.dispose()
     return report
 
@@ -220,7 +216,6 @@ def run_exchange_bench(samples: int, output: Path, postgres_url: str) -> str:
     figures: dict[tuple[int, int], tuple[list[float], list[float]]] = {}
     try:
         for workers, concurrent in runs:
-            asyncio.run(recreate_postgres_database(postgres_url))
             rounds = samples * 3 if concurrent == 1 else samples  # as many samples as can be
             figures[(workers, concurrent)] = _bench(url, postgres_url, rounds, workers, concurrent)
     finally:

@@ -12,113 +12,33 @@ import re
 import secrets
 import statistics
 import time
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from importlib import resources
 from pathlib import Path
 
 import httpx
-import yaml
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from motcua.bench import machine, write_section
+from motcua.bench import bulk, machine, write_section
+from motcua.bench.reference import BenchOfficer, bench_officer, reference_database
 from motcua.core import partitions
-from motcua.core.database import (
-    get_session,
-    make_engine,
-    make_sessionmaker,
-    recreate_postgres_database,
-)
-from motcua.core.migrate import upgrade
-from motcua.identity.models import ApiToken, Officer, Role
-from motcua.identity.service import hash_token
-from motcua.units.models import Agency, AgencyKind, AgencyLevel
+from motcua.core.database import get_session, make_engine, make_sessionmaker
 
 SECRET = "BIMAT-0001"
 DAYS = 360  # dossiers received over the last year
 REPORT_DAYS = 30  # monitoring reports of the first size: every commune, 30 days
 
 
-@dataclass
-class Fixture:
-    token: str
-    busiest: int
-    communes: list[int]
-    version_id: int
-    province: str
-    province_agencies: list[int] = field(default_factory=list)
-
-
-async def _base(url: str) -> Fixture:
-    from motcua.catalog import service as catalog
-    from motcua.catalog.models import ProcedureVersion
-    from motcua.catalog.schemas import CatalogDocument
-    from motcua.units import service as units
-
-    await recreate_postgres_database(url)
-    await asyncio.to_thread(upgrade, url)
-    engine = make_engine(url)
-    essential = resources.files("motcua.catalog").joinpath("data", "essential_services.yaml")
-    async with AsyncSession(engine) as session, session.begin():
-        await units.load_units(session)
-        await catalog.import_document(
-            session, CatalogDocument.model_validate(yaml.safe_load(essential.read_text("utf-8")))
-        )
+async def _base(url: str) -> BenchOfficer:
+    async def months(session: AsyncSession) -> None:
         # the year of history about to be loaded gets its months' partitions first
         today = datetime.now(UTC).date()
         await partitions.ensure_months(
             session, partitions.months_from(today - timedelta(days=DAYS + 31), 16)
         )
-    async with AsyncSession(engine) as session, session.begin():
-        communes = list(
-            await session.scalars(
-                select(Agency)
-                .where(
-                    Agency.level == AgencyLevel.commune,
-                    Agency.kind == AgencyKind.people_committee,
-                )
-                .order_by(Agency.id)
-            )
-        )
-        busiest = communes[0]
-        officer = Officer(
-            username="bench_officer",
-            full_name="Cán bộ thử (dữ liệu tổng hợp)",
-            agency_id=busiest.id,
-            role=Role.handling_officer,
-            password_hash="-",
-            active=True,
-            created_at=datetime.now(UTC),
-        )
-        session.add(officer)
-        await session.flush()
-        token = secrets.token_urlsafe(16)
-        session.add(
-            ApiToken(
-                token_hash=hash_token(token),
-                officer_id=officer.id,
-                created_at=datetime.now(UTC),
-                expires_at=datetime.now(UTC) + timedelta(hours=6),
-                revoked=False,
-            )
-        )
-        version_id = await session.scalar(select(ProcedureVersion.id).limit(1))
-        assert version_id is not None
-        # every agency of the busiest commune's province
-        in_province = await session.scalars(
-            text(
-                "SELECT a.id FROM agencies a JOIN admin_units u ON u.code = a.unit_code "
-                "WHERE coalesce(u.province_code, u.code) = (SELECT coalesce(province_code, code) "
-                "FROM admin_units WHERE code = :unit)"
-            ),
-            {"unit": busiest.unit_code},
-        )
-        province = str(busiest.unit_code)
-        fixture = Fixture(token, busiest.id, [c.id for c in communes], version_id, province)
-        fixture.province_agencies = list(in_province)
-    await engine.dispose()
-    return fixture
+
+    await reference_database(url, also=months)
+    return await bench_officer(url)
 
 
 # One dossier g: received (g % DAYS) days ago at its own minute, at the busiest commune one time
@@ -183,13 +103,11 @@ REPORTS = """
 """
 
 
-async def _grow(engine: AsyncEngine, fx: Fixture, first: int, last: int) -> None:
+async def _grow(engine: AsyncEngine, fx: BenchOfficer, first: int, last: int) -> None:
     from motcua.dossiers.service import hash_secret
 
     now = datetime.now(UTC)
     params = {
-        "first": first,
-        "last": last,
         "secret_hash": hash_secret("salt", SECRET),
         "version": fx.version_id,
         "busiest": fx.busiest,
@@ -197,12 +115,19 @@ async def _grow(engine: AsyncEngine, fx: Fixture, first: int, last: int) -> None
         "now": now,
         "days": DAYS,
     }
-    for statement in GROW:
-        async with engine.begin() as c:
-            await c.execute(text(statement), params)
+
+    async def part(first: int, last: int) -> None:
+        for statement in GROW:
+            async with engine.begin() as c:
+                await c.execute(text("SET LOCAL synchronous_commit = off"))
+                await c.execute(text(statement), params | {"first": first, "last": last})
+
+    # One range of dossiers per core, each on its own connection (serial ids, as of events,
+    # interleave between the ranges; every row's content depends on its dossier number only).
+    await asyncio.gather(*(part(a, b) for a, b in bulk.ranges(first, last, bulk.workers())))
 
 
-async def _double_reports(engine: AsyncEngine, fx: Fixture, days_now: int) -> int:
+async def _double_reports(engine: AsyncEngine, fx: BenchOfficer, days_now: int) -> int:
     """Reports for days ``days_now`` .. ``2 * days_now - 1`` back (the first call: 0 ..)."""
     start, stop = (0, REPORT_DAYS - 1) if days_now == 0 else (days_now, 2 * days_now - 1)
     async with engine.begin() as c:
@@ -233,9 +158,9 @@ PERSON_LOG = """
 """
 
 
-async def _measure(url: str, fx: Fixture, size: int, samples: int) -> dict[str, list[float]]:
+async def _measure(url: str, fx: BenchOfficer, size: int, samples: int) -> dict[str, list[float]]:
     from motcua.app import create_app
-    from motcua.dossiers import service as dossiers
+    from motcua.dossiers import reading as dossier_reading
 
     engine = make_engine(url)
     sessions = make_sessionmaker(engine)
@@ -269,11 +194,11 @@ async def _measure(url: str, fx: Fixture, size: int, samples: int) -> dict[str, 
             assert answer.status_code == 200, answer.text
             async with sessions() as session:
                 started = time.perf_counter()
-                await dossiers.view(session, code, person)
+                await dossier_reading.view(session, code, person)
                 view = time.perf_counter() - started
             async with sessions() as session:
                 started = time.perf_counter()
-                await dossiers.track(session, code, SECRET)
+                await dossier_reading.track(session, code, SECRET)
                 await session.commit()
                 track = time.perf_counter() - started
             month = (today - timedelta(days=rng.randint(0, DAYS - 30))).replace(day=1)
@@ -349,7 +274,7 @@ def compact(plan: str) -> str:
     return "\n".join(out)
 
 
-async def _plans(url: str, fx: Fixture, size: int) -> dict[str, str]:
+async def _plans(url: str, fx: BenchOfficer, size: int) -> dict[str, str]:
     engine = make_engine(url)
     month = datetime.now(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     values = {

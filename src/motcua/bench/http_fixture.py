@@ -19,12 +19,13 @@ from typing import Any
 import httpx
 from prometheus_client.mmap_dict import MmapedDict
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.bench.dossiers import AGENCY, PROCEDURE
-from motcua.bench.names import child_named
+from motcua.bench.reference import reference_database
 from motcua.catalog.models import Procedure, ProcedureVersion
-from motcua.core.database import make_engine, make_sessionmaker, recreate_postgres_database
-from motcua.exchange import service as exchange
+from motcua.core.database import make_engine, make_sessionmaker
+from motcua.exchange import registries as exchange_registries
 from motcua.identity import service as identity
 from motcua.identity.models import Officer, Role
 from motcua.sandbox import personas
@@ -51,7 +52,6 @@ QUERIES = [
     "doanh nghiệp",
 ]
 COUNTER_DECLARATION = {
-    "ho_ten_tre": "Trần Bảo An (dữ liệu tổng hợp)",
     "ngay_sinh": "2025-09-20",
     "gioi_tinh": "Nữ",
     "noi_sinh": "Bệnh viện Phụ sản (dữ liệu tổng hợp)",
@@ -61,8 +61,10 @@ COUNTER_DECLARATION = {
 }
 
 
-def counter_body(child: str = COUNTER_DECLARATION["ho_ten_tre"]) -> dict[str, Any]:
-    """A birth registration typed at the counter for a synthetic mother: 4 items."""
+def counter_body(child: str = "") -> dict[str, Any]:
+    """A birth registration typed at the counter for a synthetic mother: 4 items. ``child``
+    tells this child from the mother's others: one birth is registered once (the same
+    mother, date of birth and name is refused), so every submission names its own."""
     note = {"nguon": "dữ liệu tổng hợp"}
     return {
         "procedure_code": PROCEDURE,
@@ -73,7 +75,7 @@ def counter_body(child: str = COUNTER_DECLARATION["ho_ten_tre"]) -> dict[str, An
             {
                 "requirement_key": "to_khai_dang_ky_khai_sinh",
                 "source": "counter",
-                "value": COUNTER_DECLARATION | {"ho_ten_tre": child},
+                "value": COUNTER_DECLARATION | {"ho_ten_tre": child_name(child)},
             },
             {
                 "requirement_key": "giay_chung_sinh",
@@ -84,6 +86,10 @@ def counter_body(child: str = COUNTER_DECLARATION["ho_ten_tre"]) -> dict[str, An
             {"requirement_key": "noi_cu_tru_cha_me", "source": "counter", "value": note},
         ],
     }
+
+
+def child_name(child: str) -> str:
+    return f"Trần Bảo An {child} (dữ liệu tổng hợp)".replace("  ", " ")
 
 
 JOURNEY_FORM = {
@@ -139,12 +145,6 @@ def environment(url: str, storage: Path, base: str) -> dict[str, str]:
         "MOTCUA_RATE_LIMIT_ENABLED": "false",  # every client comes from 127.0.0.1
         "MOTCUA_JSON_LOGS": "false",
     }
-
-
-def _cli(env: dict[str, str], *args: str) -> None:
-    subprocess.run(
-        [MOTCUA, *args], env=os.environ | env, check=True, capture_output=True, timeout=900
-    )
 
 
 async def _accounts(url: str) -> tuple[dict[str, str], int, int]:
@@ -232,16 +232,29 @@ def start_server(
     raise RuntimeError(f"the server did not start; see {log}")
 
 
+async def _as_the_demo(session: AsyncSession) -> None:
+    """What ``motcua seed`` and ``motcua monitoring seed`` add to the units and the 25 (the
+    reference database): the two groups, the synthetic procedures, the registries, Plan 02."""
+    from motcua.catalog import service as catalog
+    from motcua.catalog.formats import life_event_groups
+    from motcua.catalog.synthetic import synthetic_document
+    from motcua.core.repository import analyze
+    from motcua.monitoring import service as monitoring
+
+    await catalog.import_document(session, life_event_groups())
+    await catalog.import_document(session, synthetic_document(2500))
+    await exchange_registries.seed_registries(session)
+    await monitoring.seed_plan02(session)
+    await analyze(session)
+
+
 def prepare(
     url: str, folder: Path, fresh: bool = True
 ) -> tuple[dict[str, str], int, int, list[tuple[str, str]]]:
     """A fresh database seeded as the demo is, and the bench's accounts; ``fresh=False``
     takes the database an earlier run left (its accounts and dossiers stay)."""
     if fresh:
-        asyncio.run(recreate_postgres_database(url))
-        env = environment(url, folder / "storage", "http://127.0.0.1:1")
-        _cli(env, "seed")
-        _cli(env, "monitoring", "seed")
+        asyncio.run(reference_database(url, also=_as_the_demo))
         monitors, version_id, agency_id = asyncio.run(_accounts(url))
     else:
         monitors, version_id, agency_id = asyncio.run(_existing_accounts(url))
@@ -269,13 +282,19 @@ def _token(client: httpx.Client, username: str) -> str:
     return str(answer.json()["access_token"])
 
 
+def _commune_committee(task: dict[str, Any]) -> bool:
+    """A task of the communes' People's Committees (the others name the kinds of unit they
+    are for: Party committees, the Fatherland Front, …)."""
+    return bool(task["level"] == "commune" and not task.get("units"))
+
+
 def commune_values(client: httpx.Client, day: date) -> dict[str, Any]:
-    """Every commune task in force on the day answered: done, every item ticked, figures at
-    their target."""
+    """Every task of the communes' People's Committees in force on the day answered: done,
+    every item ticked, figures at their target."""
     values: dict[str, Any] = {}
     for plan in client.get("/api/v1/monitoring/plans").json():
         for task in plan["tasks"]:
-            if task["level"] != "commune" or not (
+            if not _commune_committee(task) or not (
                 date.fromisoformat(task["starts_on"]) <= day <= date.fromisoformat(task["deadline"])
             ):
                 continue
@@ -293,7 +312,7 @@ async def _registries_at(url: str, base: str) -> None:
     """The registries' address: the sandbox this server mounts."""
     engine = make_engine(url)
     async with make_sessionmaker(engine)() as session, session.begin():
-        await exchange.seed_registries(session, f"{base}/sandbox/registries")
+        await exchange_registries.seed_registries(session, f"{base}/sandbox/registries")
     await engine.dispose()
 
 
@@ -304,7 +323,7 @@ def rush_day(plans: list[dict[str, Any]], today: date) -> date:
         (date.fromisoformat(t["starts_on"]), date.fromisoformat(t["deadline"]))
         for plan in plans
         for t in plan["tasks"]
-        if t["level"] == "commune"
+        if _commune_committee(t)
     ]
     days = {min(end, today) for _, end in spans}
     return max(days, key=lambda day: (sum(s <= day <= e for s, e in spans), day))
@@ -325,10 +344,11 @@ def fixture(served: Served, monitors: dict[str, str], communes: list[tuple[str, 
             answer.raise_for_status()
         codes = []
         bearer = {"Authorization": f"Bearer {officer}"}
+        run = uuid.uuid4().hex[:8]
         for n in range(60):
             answer = client.post(
                 "/api/v1/dossiers",
-                json=counter_body(child_named(uuid.uuid4().int % 10**15)),
+                json=counter_body(f"{run}-{n}"),
                 headers=bearer | {"Idempotency-Key": f"warm-{uuid.uuid4().hex}-{n}"},
             )
             if answer.status_code != 201:
@@ -340,7 +360,7 @@ def fixture(served: Served, monitors: dict[str, str], communes: list[tuple[str, 
         ]
     served.fixture = {
         "base": served.base,
-        "run": uuid.uuid4().hex[:8],
+        "run": run,
         "queries": QUERIES,
         "procedures": procedures,
         "officer_token": officer,

@@ -14,15 +14,13 @@ import random
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlsplit
 
 import gevent  # type: ignore[import-untyped]
 from locust import FastHttpUser, User, constant, constant_throughput, events, task
 from locust.env import Environment
-
-from motcua.bench.names import child_named
 
 Fixture = dict[str, Any]
 # Each load process's own prefix of Idempotency-Keys: two processes (this version and the
@@ -63,83 +61,83 @@ class Base(FastHttpUser):
             response.success()
 
 
-class CatalogSearch(Base):
+Call = tuple[str, str, dict[str, Any]]  # method, path, keyword arguments of the request
+SERIAL = itertools.count()
+
+
+def _bearer(fixture: Fixture, token: str | None = None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token or fixture['officer_token']}"}
+
+
+def _submission(user: "Single") -> Call:
+    """The counter's birth registration, each of its own child (one birth is registered once)
+    and with its own Idempotency-Key."""
+    serial = f"{PROCESS}-{next(SERIAL):09d}"
+    body = user.fixture["counter_body"]
+    first = body["items"][0]
+    child = first["value"] | {"ho_ten_tre": f"{first['value']['ho_ten_tre']} {serial}"}
+    body = body | {"items": [first | {"value": child}, *body["items"][1:]]}
+    headers = _bearer(user.fixture) | {"Idempotency-Key": f"http-{serial}"}
+    return "POST", "/api/v1/dossiers", {"json": body, "headers": headers}
+
+
+def _daily_report(user: "Single") -> Call | None:
+    """A commune's daily report, sent by its province's monitor account; None when every
+    commune has reported."""
+    try:
+        unit, province = next(user.communes)
+    except StopIteration:
+        return None
+    body = {"unit": unit, "day": user.fixture["rush_day"], "values": user.fixture["values"]}
+    headers = _bearer(user.fixture, user.fixture["monitors"][province])
+    return "POST", "/api/v1/monitoring/reports", {"json": body, "headers": headers}
+
+
+# Each single-request scenario: the load generator's name of its request, the status of a good
+# answer, and the request a user sends next.
+CALLS: dict[str, tuple[str, int, Callable[["Single"], Call | None]]] = {
+    "search": ("search", 200, lambda u: (
+        "GET", "/", {"params": {"q": random.choice(u.fixture["queries"])}}
+    )),
+    "procedure": ("procedure", 200, lambda u: (
+        "GET", f"/procedures/{random.choice(u.fixture['procedures'])}", {}
+    )),
+    "submit": ("submit", 201, _submission),
+    "queue": ("queue", 200, lambda u: (
+        "GET", "/api/v1/workflow/queue", {"params": {"limit": 50}, "headers": _bearer(u.fixture)}
+    )),
+    "dossier": ("dossier page", 200, lambda u: (
+        "GET", f"/can-bo/ho-so/{random.choice(u.fixture['dossier_codes'])}",
+        {"headers": _bearer(u.fixture)},
+    )),
+    # The 16:00 rush: communes' daily reports at a paced rate, and people watching the
+    # national dashboard again and again.
+    "report": ("daily report", 201, _daily_report),
+    "dashboard": ("national dashboard", 200, lambda u: (
+        "GET", "/monitoring", {"params": {"day": u.fixture["rush_day"]}}
+    )),
+}  # fmt: skip
+
+
+class Single(Base):
+    """One request a task: the scenario's (``CALLS[call]``)."""
+
     abstract = True
+    call: ClassVar[str] = ""
+    communes: Iterator[tuple[str, str]] = iter(())
 
     @task
-    def search(self) -> None:
-        query = random.choice(self.fixture["queries"])
-        with self.client.get(
-            "/", params={"q": query}, name="search", catch_response=True
+    def send(self) -> None:
+        name, expected, make = CALLS[self.call]
+        request = make(self)
+        if request is None:  # nothing left to send: idle until the step ends
+            gevent.sleep(0.05)
+            return
+        method, path, options = request
+        with self.client.request(
+            method, path, name=name, catch_response=True, **options
         ) as response:
-            self.check(response, 200)
-
-
-class ProcedurePage(Base):
-    abstract = True
-
-    @task
-    def page(self) -> None:
-        code = random.choice(self.fixture["procedures"])
-        with self.client.get(
-            f"/procedures/{code}", name="procedure", catch_response=True
-        ) as response:
-            self.check(response, 200)
-
-
-class CounterSubmission(Base):
-    abstract = True
-    serial = itertools.count()
-    # a distinct child each time (the same child filed twice is refused), across processes
-    children = itertools.count(int(PROCESS, 16) % 10**12 * 10**6)
-
-    @task
-    def submit(self) -> None:
-        headers = {
-            "Authorization": f"Bearer {self.fixture['officer_token']}",
-            "Idempotency-Key": f"http-{PROCESS}-{next(self.serial):09d}",
-        }
-        body = self.fixture["counter_body"]
-        declaration = body["items"][0] | {
-            "value": body["items"][0]["value"] | {"ho_ten_tre": child_named(next(self.children))}
-        }
-        with self.client.post(
-            "/api/v1/dossiers",
-            json=body | {"items": [declaration, *body["items"][1:]]},
-            headers=headers,
-            name="submit",
-            catch_response=True,
-        ) as response:
-            self.check(response, 201)
-
-
-class OfficerQueue(Base):
-    abstract = True
-
-    @task
-    def queue(self) -> None:
-        headers = {"Authorization": f"Bearer {self.fixture['officer_token']}"}
-        with self.client.get(
-            "/api/v1/workflow/queue",
-            params={"limit": 50},
-            headers=headers,
-            name="queue",
-            catch_response=True,
-        ) as response:
-            self.check(response, 200)
-
-
-class OfficerDossierPage(Base):
-    abstract = True
-
-    @task
-    def page(self) -> None:
-        code = random.choice(self.fixture["dossier_codes"])
-        headers = {"Authorization": f"Bearer {self.fixture['officer_token']}"}
-        with self.client.get(
-            f"/can-bo/ho-so/{code}", headers=headers, name="dossier page", catch_response=True
-        ) as response:
-            self.check(response, 200)
+            self.check(response, expected)
 
 
 class CitizenJourney(Base):
@@ -213,86 +211,34 @@ class StopJourney(Exception):
     pass
 
 
-class RushReport(Base):
-    """A commune's daily report, sent by its province's monitor account, at a paced rate."""
-
-    abstract = True
-    communes: Iterator[tuple[str, str]] = iter(())
-
-    @task
-    def report(self) -> None:
-        try:
-            unit, province = next(self.communes)
-        except StopIteration:
-            gevent.sleep(0.05)
-            return
-        body = {"unit": unit, "day": self.fixture["rush_day"], "values": self.fixture["values"]}
-        headers = {"Authorization": f"Bearer {self.fixture['monitors'][province]}"}
-        with self.client.post(
-            "/api/v1/monitoring/reports",
-            json=body,
-            headers=headers,
-            name="daily report",
-            catch_response=True,
-        ) as response:
-            self.check(response, 201)
-
-
-class RushDashboard(Base):
-    """The national dashboard page, opened again and again by people watching the rush."""
-
-    abstract = True
-
-    @task
-    def dashboard(self) -> None:
-        with self.client.get(
-            "/monitoring",
-            params={"day": self.fixture["rush_day"]},
-            name="national dashboard",
-            catch_response=True,
-        ) as response:
-            self.check(response, 200)
-
-
-SCENARIOS: dict[str, type[Base]] = {
-    "search": CatalogSearch,
-    "procedure": ProcedurePage,
-    "submit": CounterSubmission,
-    "queue": OfficerQueue,
-    "dossier": OfficerDossierPage,
-    "journey": CitizenJourney,
-}
+def _user(base: type[Base], fixture: Fixture, **attributes: Any) -> type[User]:
+    """A concrete user class, named after its scenario (locust tells classes by name)."""
+    name = f"{base.__name__}_{attributes.get('call', '')}"
+    return type(name, (base,), {"abstract": False, "fixture": fixture, **attributes})
 
 
 def _users(step: dict[str, Any], fixture: Fixture) -> tuple[list[type[User]], int]:
+    if step["scenario"] == "journey":
+        return [_user(CitizenJourney, fixture)], step["users"]
     if step["scenario"] != "rush":
-        base = SCENARIOS[step["scenario"]]
-        return [type(base.__name__, (base,), {"abstract": False, "fixture": fixture})], step[
-            "users"
-        ]
+        return [_user(Single, fixture, call=step["scenario"])], step["users"]
     reporters, readers = step["users"], step["readers"]
     communes = [tuple(pair) for pair in fixture["communes"]]
     random.shuffle(communes)
-    report = type(
-        "RushReport",
-        (RushReport,),
-        {
-            "abstract": False,
-            "fixture": fixture,
-            "fixed_count": reporters,
-            "communes": iter(communes),
-            "wait_time": constant_throughput(step["rate"] / reporters),
-        },
+    report = _user(
+        Single,
+        fixture,
+        call="report",
+        fixed_count=reporters,
+        communes=iter(communes),
+        wait_time=constant_throughput(step["rate"] / reporters),
     )
-    read = type(
-        "RushDashboard",
-        (RushDashboard,),
-        {
-            "abstract": False,
-            "fixture": fixture,
-            "fixed_count": readers,
-            "wait_time": constant_throughput(step["read_rate"] / readers),
-        },
+    read = _user(
+        Single,
+        fixture,
+        call="dashboard",
+        fixed_count=readers,
+        wait_time=constant_throughput(step["read_rate"] / readers),
     )
     return [report, read], reporters + readers
 

@@ -5,82 +5,23 @@ the real HTTP route (bearer token, ``readable`` filter, keyset page) through the
 """
 
 import asyncio
-import secrets
 import statistics
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import asyncpg
 import httpx
-from sqlalchemy import select
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from motcua.bench import machine, write_section
-from motcua.core.database import get_session, make_engine, recreate_postgres_database
-from motcua.core.migrate import upgrade
-from motcua.identity.models import ApiToken, Officer, Role
-from motcua.identity.service import hash_token
-from motcua.units.models import Agency, AgencyKind, AgencyLevel
+from motcua.bench import bulk, machine, write_section
+from motcua.bench.reference import bench_officer, reference_database
+from motcua.core.database import get_session, make_engine
 
 
 async def _fixture(url: str, count: int) -> tuple[str, str, int]:
-    from motcua.catalog import service as catalog
-    from motcua.cli import essential_services
-    from motcua.units import service as units
-
-    await recreate_postgres_database(url)
-    await asyncio.to_thread(upgrade, url)
-    engine = make_engine(url)
-    async with AsyncSession(engine) as session, session.begin():
-        await units.load_units(session)
-        await catalog.import_document(session, essential_services())
-    async with AsyncSession(engine) as session, session.begin():
-        communes = list(
-            await session.scalars(
-                select(Agency).where(
-                    Agency.level == AgencyLevel.commune,
-                    Agency.kind == AgencyKind.people_committee,
-                )
-            )
-        )
-        busiest = communes[0]
-        officer = Officer(
-            username="bench_officer",
-            full_name="Cán bộ thử (dữ liệu tổng hợp)",
-            agency_id=busiest.id,
-            role=Role.handling_officer,
-            password_hash="-",
-            active=True,
-            created_at=datetime.now(UTC),
-        )
-        session.add(officer)
-        await session.flush()
-        token = secrets.token_urlsafe(16)
-        session.add(
-            ApiToken(
-                token_hash=hash_token(token),
-                officer_id=officer.id,
-                created_at=datetime.now(UTC),
-                expires_at=datetime.now(UTC) + timedelta(hours=2),
-                revoked=False,
-            )
-        )
-        commune_ids = [c.id for c in communes]
-        busiest_id, busiest_code = busiest.id, busiest.code
-        version_id = await session.scalar(
-            select(
-                __import__(
-                    "motcua.catalog.models", fromlist=["ProcedureVersion"]
-                ).ProcedureVersion.id
-            ).limit(1)
-        )
-    await engine.dispose()
-    parsed = make_url(url)
-    connection = await asyncpg.connect(
-        host=parsed.host, port=parsed.port or 5432, user=parsed.username, database=parsed.database
-    )
+    await reference_database(url)
+    officer = await bench_officer(url)
+    busiest_id, commune_ids, version_id = officer.busiest, officer.communes, officer.version_id
+    connection = await bulk.connect(url)
     now = datetime.now(UTC)
     # 2% of all dossiers at the busiest commune (~2,000), the rest spread over every commune
     agency_of = [
@@ -161,7 +102,7 @@ async def _fixture(url: str, count: int) -> tuple[str, str, int]:
     await connection.execute("SELECT setval('dossiers_id_seq', $1)", count)
     await connection.execute("ANALYZE")
     await connection.close()
-    return token, busiest_code, agency_of.count(busiest_id)
+    return officer.token, officer.busiest_code, agency_of.count(busiest_id)
 
 
 async def _measure(url: str, token: str, samples: int) -> dict[str, list[float]]:

@@ -6,6 +6,7 @@ location (``procedures[3].code``) to the line or row it came from, or a list of 
 
 import io
 import json
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -359,3 +360,19 @@ def _cpsv_service(p: ProcedureDoc, evidence: dict[str, Any], base: str) -> dict[
             "dct:identifier": p.managing_agency,
         }
     return service
+
+
+# --- the documents the platform ships ------------------------------------------------------
+
+
+def essential_services() -> CatalogDocument:
+    """The 25 essential services as the platform ships them (data/essential_services.yaml)."""
+    text = resources.files("motcua.catalog").joinpath("data", "essential_services.yaml")
+    return CatalogDocument.model_validate(yaml.safe_load(text.read_text("utf-8")))
+
+
+def life_event_groups() -> CatalogDocument:
+    """The two groups of interconnected procedures and their members that are not among the
+    25 (imported after them: the groups name procedures of both documents)."""
+    text = resources.files("motcua.catalog").joinpath("data", "groups.yaml")
+    return CatalogDocument.model_validate(yaml.safe_load(text.read_text("utf-8")))

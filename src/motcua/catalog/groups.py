@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.catalog import repository
 from motcua.catalog.models import ProcedureGroup
-from motcua.catalog.schemas import CatalogDocument, GroupDoc, GroupMemberDoc
+from motcua.catalog.schemas import DERIVATIONS, CatalogDocument, GroupDoc, GroupMemberDoc
 from motcua.core import clock
 from motcua.core.repository import conflict_insert
 
@@ -128,6 +128,11 @@ def _check_member(
     for mine in member.declaration.fixed:
         if mine not in questions:
             problem(f"{where}.declaration.fixed", f"tờ khai thành viên không có mục “{mine}”")
+    for mine, rule in member.declaration.derived.items():
+        if mine not in questions:
+            problem(f"{where}.declaration.derived", f"tờ khai thành viên không có mục “{mine}”")
+        if rule not in DERIVATIONS:
+            problem(f"{where}.declaration.derived", f"không có cách suy ra “{rule}”")
     filled = set(member.declaration.fields) | set(member.declaration.fixed)
     missing = [q for q in own.get("required", []) if q not in filled]
     if missing:

@@ -143,11 +143,20 @@ class MemberAgency(enum.StrEnum):
 
 class MemberDeclaration(Strict):
     """How the group's one declaration fills this member's own: ``fields`` maps the member's
-    question to the group's; ``fixed`` answers a question the same way for every filing."""
+    question to the group's; ``fixed`` answers a question the same way for every filing;
+    ``derived`` answers a question from the group's reads by a named rule
+    (``DERIVATIONS``), left unanswered when the reads do not settle it."""
 
     requirement: Key
     fields: dict[str, str] = {}
     fixed: dict[str, str] = {}
+    derived: dict[str, str] = {}
+
+
+# Rules a member's ``derived`` answer may name (computed in ``groups.members``).
+DERIVATIONS = {
+    "quan_he_tre_voi_chu_ho": "quan hệ của trẻ với chủ hộ nơi trẻ đăng ký thường trú",
+}
 
 
 class GroupMemberDoc(Strict):

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse, Response
 
 from motcua.core.database import RequestSession, writes_on_read
 from motcua.core.settings import get_settings
-from motcua.dossiers import ratings, service
+from motcua.dossiers import ratings, reading, service, uploads
 from motcua.dossiers.files import EXTENSIONS
 from motcua.dossiers.models import Channel
 from motcua.dossiers.schemas import (
@@ -106,7 +106,7 @@ async def submit(
 ) -> JSONResponse:
     result = await service.submit(session, body, actor=actor, idempotency_key=idempotency_key)
     out = SubmissionOut(
-        **service.to_out(result.dossier, result.agency_code).model_dump(),
+        **reading.to_out(result.dossier, result.agency_code).model_dump(),
         tracking_secret=result.tracking_secret,
         receipt_url=f"/api/v1/dossiers/{result.dossier.code}/receipt.pdf",
         created=result.created,
@@ -127,7 +127,7 @@ async def upload(
     data = bytearray()
     while len(data) <= cap and (chunk := await file.read(CHUNK)):
         data += chunk
-    return await service.upload(
+    return await uploads.upload(
         session, owner=person, file_name=file.filename or "", data=bytes(data)
     )
 
@@ -157,14 +157,14 @@ async def upload_content(
         if officer.personal_id is not None:
             try:
                 return _attachment(
-                    *await service.read_upload(session, upload_id, officer.personal_id)
+                    *await uploads.read_upload(session, upload_id, officer.personal_id)
                 )
             except NotFound:
                 pass
         row, data = await contents.open_any_file(session, officer, upload_id)
         return inline_file(row.media_type, row.file_name, row.sha256, data)
     person = citizen.personal_id if citizen else (await current_citizen(request)).personal_id
-    return _attachment(*await service.read_upload(session, upload_id, person))
+    return _attachment(*await uploads.read_upload(session, upload_id, person))
 
 
 def _attachment(meta: UploadOut, data: bytes) -> Response:
@@ -181,12 +181,12 @@ def _attachment(meta: UploadOut, data: bytes) -> Response:
 
 @router.get("/dossiers/{code}", response_model=DossierOut)
 async def dossier(code: Code, session: RequestSession, person: Person) -> DossierOut:
-    return await service.view(session, code, person)
+    return await reading.view(session, code, person)
 
 
 @router.get("/dossiers/{code}/receipt.pdf", response_class=Response)
 async def receipt(code: Code, session: RequestSession, person: Person) -> Response:
-    pdf = await service.receipt(session, code, person)
+    pdf = await reading.receipt(session, code, person)
     return Response(
         pdf,
         media_type="application/pdf",
@@ -201,7 +201,7 @@ async def my_dossiers(
     before: Annotated[datetime | None, Query(description="next_before of the last page")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> DossierPage:
-    return await service.mine(session, citizen.personal_id, before, limit)
+    return await reading.mine(session, citizen.personal_id, before, limit)
 
 
 @router.post("/me/dossiers/{code}/rating", response_model=RatingOut, status_code=201)

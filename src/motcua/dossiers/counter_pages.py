@@ -14,13 +14,14 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
+from motcua.catalog import groups as catalog_groups
 from motcua.catalog import service as catalog
 from motcua.catalog.models import Level
 from motcua.core.calendar import get_calendar
 from motcua.core.database import RequestSession
 from motcua.core.errors import DomainError
 from motcua.core.settings import get_settings
-from motcua.dossiers import desk, service
+from motcua.dossiers import desk, reading, service, uploads
 from motcua.dossiers.models import IdentityCheck
 from motcua.identity.auth import OptionalOfficer
 from motcua.identity.service import Subject
@@ -158,9 +159,17 @@ async def visit(
     if officer is None:
         return _login(request)
     view = await desk.desk(session, officer, visit_id)
+    if await _is_group(session, view.visit.procedure_code):
+        return RedirectResponse(f"{HOME}/{visit_id}/lien-thong", status_code=303)
     if view.visit.dossier_code:
         return RedirectResponse(f"{HOME}/{visit_id}/bien-nhan", status_code=303)
     return _visit_page(request, view)
+
+
+async def _is_group(session: RequestSession, procedure_code: str) -> bool:
+    """A group procedure (0.000015, 1.011537) is received as a group, never as one linear
+    dossier: its visit goes to the group's counter page (``groups.counter_pages``)."""
+    return await catalog_groups.of_procedure(session, procedure_code) is not None
 
 
 @router.post(HOME + "/{visit_id}", response_class=HTMLResponse)
@@ -171,6 +180,8 @@ async def receive(
     if officer is None:
         return _login(request)
     view = await desk.desk(session, officer, visit_id)
+    if await _is_group(session, view.visit.procedure_code):
+        return RedirectResponse(f"{HOME}/{visit_id}/lien-thong", status_code=303)
     form = await request.form()
     typed: dict[str, dict[str, Any]] = {}
     for item in view.items:
@@ -195,7 +206,7 @@ async def receive(
             continue
         chosen = True
         try:
-            out = await service.upload(
+            out = await uploads.upload(
                 session, owner=actor, file_name=file.filename, data=await file.read(cap + 1)
             )
         except DomainError as error:
@@ -252,7 +263,9 @@ async def receipt(
     found = await desk.own_visit(session, officer, visit_id)
     if found.dossier_code is None:
         return RedirectResponse(f"{HOME}/{visit_id}", status_code=303)
-    dossier, secret = await service.view_with_secret(
+    if await _is_group(session, found.procedure_code):
+        return RedirectResponse(f"{HOME}/{visit_id}/lien-thong/bien-nhan", status_code=303)
+    dossier, secret = await reading.view_with_secret(
         session, found.dossier_code, found.officer_number
     )
     return render(

@@ -86,7 +86,7 @@ class Upload(Base):
 
 
 class Dossier(Base):
-    """hồ sơ: one application. ``state`` is a projection of its history (see service.replay)."""
+    """hồ sơ: one application. ``state`` is a projection of its history (see history.replay)."""
 
     __tablename__ = "dossiers"
     __table_args__ = (

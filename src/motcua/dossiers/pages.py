@@ -18,7 +18,7 @@ from motcua.core.calendar import get_calendar
 from motcua.core.database import RequestSession
 from motcua.core.errors import Conflict, DomainError, Invalid, NotFound
 from motcua.core.settings import get_settings
-from motcua.dossiers import notices, ratings, service
+from motcua.dossiers import notices, ratings, reading, service, uploads
 from motcua.dossiers.models import DossierState
 from motcua.identity.auth import PageCitizen
 from motcua.identity.citizens import Citizen
@@ -58,7 +58,7 @@ async def tracking(
     if errors:
         return render(request, "dossiers/tracking.html", context, 422)
     try:
-        found = await service.track(session, await legacy.current_code(session, code), secret)
+        found = await reading.track(session, await legacy.current_code(session, code), secret)
     except NotFound as error:
         context["errors"] = [("code", error.message)]
         return render(request, "dossiers/tracking.html", context, 404)
@@ -118,7 +118,7 @@ async def my_dossiers(request: Request, session: RequestSession, citizen: PageCi
     from motcua.groups import view as group_filings
     from motcua.offers import service as offers
 
-    page = await service.mine(session, citizen.personal_id, None, 100)
+    page = await reading.mine(session, citizen.personal_id, None, 100)
     drafts = [
         d
         for d in await applications.mine(session, citizen.personal_id)
@@ -216,7 +216,7 @@ async def answer_supplement(
             continue
         data = await file.read(cap + 1)
         try:
-            out = await service.upload(
+            out = await uploads.upload(
                 session, owner=citizen.personal_id, file_name=file.filename, data=data
             )
         except DomainError as error:

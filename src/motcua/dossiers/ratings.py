@@ -8,7 +8,7 @@ from motcua.core import clock
 from motcua.core.errors import Conflict, Invalid
 from motcua.core.repository import conflict_insert
 from motcua.dossiers.models import DossierRating, DossierState
-from motcua.dossiers.service import for_person
+from motcua.dossiers.reading import for_person
 
 LEVELS = {
     "very_satisfied": "Rất hài lòng",

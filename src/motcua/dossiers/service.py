@@ -1,10 +1,10 @@
-"""Dossier logic: submission (idempotent, all problems at once), history, tracking, uploads.
+"""Dossier logic: submission (idempotent, all problems at once) and tracking secrets; the
+history is in ``history``, reading in ``reading``, uploads in ``uploads``.
 
 Until e-ID login exists, the person acting (the citizen online, the officer at a counter) and
 the applicant are passed in as 12-digit personal numbers; nothing here trusts more than that.
 """
 
-import asyncio
 import hashlib
 import hmac
 import json
@@ -15,19 +15,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.exc import StaleDataError
 
 from motcua.catalog import repository as catalog_repository
 from motcua.catalog import service as catalog
-from motcua.catalog.models import OnlineLevel, ProcedureVersion
+from motcua.catalog.models import OnlineLevel
 from motcua.catalog.schemas import PublishedTerms
-from motcua.core import clock, identifiers, partitions
+from motcua.core import clock, identifiers
 from motcua.core.calendar import get_calendar
-from motcua.core.errors import Conflict, DomainError, Invalid, NotFound
+from motcua.core.errors import Conflict, Invalid
 from motcua.core.settings import get_settings
-from motcua.dossiers import counter, duplicates, evidence, files, receiving, repository
+from motcua.dossiers import counter, duplicates, evidence, receiving, repository
 from motcua.dossiers.models import (
     Channel,
     Dossier,
@@ -36,24 +34,13 @@ from motcua.dossiers.models import (
     DossierState,
     ItemSource,
     PaymentState,
-    Upload,
 )
 from motcua.dossiers.schemas import (
-    DossierOut,
-    DossierPage,
-    DossierSummary,
-    EventOut,
-    ItemOut,
     Problem,
     SubmissionIn,
-    TrackingStep,
-    TrackingView,
-    UploadOut,
 )
-from motcua.dossiers.storage import get_storage
 from motcua.notify import service as notify
 from motcua.notify.models import Channel as NotifyChannel
-from motcua.units.models import Agency
 from motcua.units.schemas import AgencyKey
 
 SECRET_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at a counter
@@ -110,11 +97,6 @@ class DossierRefused(Invalid):
             problems=[p.model_dump() for p in problems],
         )
         self.problems = list(problems)
-
-
-class TooLarge(DomainError):
-    status_code = 413
-    code = "file-too-large"
 
 
 def check_personal_number(value: str | None, field: str) -> Problem | None:
@@ -402,7 +384,8 @@ def _check_items(
         problem(
             "items",
             "dossier-too-large",
-            f"Tổng dung lượng các tệp ({_size(total)}) vượt giới hạn {_size(limit)} cho một hồ sơ.",
+            f"Tổng dung lượng các tệp ({file_size_words(total)}) vượt giới hạn "
+            f"{file_size_words(limit)} cho một hồ sơ.",
         )
 
 
@@ -530,293 +513,6 @@ def _local(moment: datetime) -> str:
     return get_calendar().localise(moment).strftime("%H:%M ngày %d/%m/%Y")
 
 
-def _size(n: int) -> str:
+def file_size_words(n: int) -> str:
+    """A size as a person reads it: KB below a megabyte, MB with one decimal above."""
     return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{n / 1024:.0f} KB"
-
-
-# --- history --------------------------------------------------------------------------------------
-
-
-def replay(events: Sequence[DossierEvent]) -> DossierState:
-    """The state is what the history says: follow the events in order, checking each step."""
-    state: DossierState | None = None
-    for expected_seq, event in enumerate(events, start=1):
-        if event.seq != expected_seq or event.from_state != state:
-            raise ValueError(f"history broken at event {event.seq}")
-        state = event.to_state
-    if state is None:
-        raise ValueError("a dossier without history")
-    return state
-
-
-async def record(
-    session: AsyncSession,
-    code: str,
-    *,
-    actor: str,
-    kind: str,
-    to_state: DossierState,
-    data: dict[str, Any] | None = None,
-    expected_version: int | None = None,
-) -> Dossier:
-    """Append one event and move the state with it; a concurrent change is a 409."""
-    actor = require_person(actor, "actor")
-    dossier = await repository.by_code(session, code)
-    if dossier is None:
-        raise NotFound(f"Không có hồ sơ mã {code}.", code="unknown-dossier")
-    if expected_version is not None and dossier.version != expected_version:
-        raise _changed()
-    if to_state not in TRANSITIONS[dossier.state]:
-        raise _not_allowed(dossier.state, to_state)
-    append(session, dossier, actor=actor, kind=kind, to_state=to_state, data=data)
-    try:
-        await session.flush()
-    except (StaleDataError, IntegrityError) as error:
-        raise _changed() from error
-    return dossier
-
-
-def append(
-    session: AsyncSession,
-    dossier: Dossier,
-    *,
-    actor: str,
-    kind: str,
-    to_state: DossierState,
-    data: dict[str, Any] | None = None,
-) -> DossierEvent:
-    """Append one event to a dossier loaded with its events, for callers that act on the
-    dossier without moving its state (an officer claiming it, forwarding it): the state may
-    stay, or move along ``TRANSITIONS``. The version is bumped either way, so two concurrent
-    actions on one dossier cannot both flush (the caller turns ``StaleDataError`` into 409)."""
-    from sqlalchemy.orm.attributes import flag_modified
-
-    if to_state != dossier.state and to_state not in TRANSITIONS[dossier.state]:
-        raise _not_allowed(dossier.state, to_state)
-    event = DossierEvent(
-        dossier_id=dossier.id,
-        seq=len(dossier.events) + 1,
-        at=clock.now(),
-        actor_number=actor,
-        kind=kind,
-        from_state=dossier.state,
-        to_state=to_state,
-        data=data or {},
-    )
-    session.add(event)
-    dossier.state = to_state
-    flag_modified(dossier, "state")
-    set_committed(dossier, list(dossier.items), [*dossier.events, event])
-    return event
-
-
-def _not_allowed(state: DossierState, to_state: DossierState) -> Conflict:
-    return Conflict(
-        f"Hồ sơ đang ở trạng thái “{STATE_NAMES[state]}”, "
-        f"không chuyển sang “{STATE_NAMES[to_state]}” được.",
-        code="transition-not-allowed",
-    )
-
-
-def _changed() -> Conflict:
-    return Conflict(
-        "Hồ sơ vừa được người khác cập nhật; hãy tải lại rồi thực hiện lại.",
-        code="dossier-changed",
-    )
-
-
-# --- reading --------------------------------------------------------------------------------------
-
-
-async def for_person(session: AsyncSession, code: str, person: str) -> tuple[Dossier, Agency]:
-    """The applicant, or whoever filed it (the officer at the counter), sees the dossier;
-    anyone else gets the same answer as for a code that does not exist."""
-    person = require_person(person)
-    dossier = await repository.by_code(session, code)
-    if dossier is None or person not in (dossier.applicant_number, dossier.actor_number):
-        raise NotFound(f"Không có hồ sơ mã {code} của bạn.", code="unknown-dossier")
-    agencies = await repository.agencies_by_id(session, {dossier.receiving_agency_id})
-    return dossier, agencies[dossier.receiving_agency_id]
-
-
-async def view(session: AsyncSession, code: str, person: str) -> DossierOut:
-    dossier, agency = await for_person(session, code, person)
-    await history_kept(session, dossier)
-    return to_out(dossier, agency.code)
-
-
-async def history_kept(session: AsyncSession, dossier: Dossier) -> None:
-    """A dossier whose first months of history went to the archive says so (410) instead of
-    showing a history with its beginning missing."""
-    events = sorted(dossier.events, key=lambda e: e.seq)
-    if not events or events[0].seq != 1:
-        await partitions.refuse_if_archived(session, dossier.code, dossier.received_at)
-
-
-async def view_with_secret(
-    session: AsyncSession, code: str, person: str
-) -> tuple[DossierOut, str | None]:
-    """The dossier and the tracking secret its receipt shows, from one lookup."""
-    dossier, agency = await for_person(session, code, person)
-    return to_out(dossier, agency.code), secret_of(dossier)
-
-
-def to_summary(dossier: Dossier, agency_code: str) -> DossierSummary:
-    return DossierSummary(
-        code=dossier.code,
-        procedure_code=dossier.procedure_code,
-        procedure_name=dossier.procedure_name,
-        receiving_agency=agency_code,
-        channel=dossier.channel,
-        state=dossier.state,
-        received_at=dossier.received_at,
-        due_at=dossier.due_at,
-        payment_state=dossier.payment_state,
-    )
-
-
-def to_out(dossier: Dossier, agency_code: str) -> DossierOut:
-    return DossierOut(
-        **to_summary(dossier, agency_code).model_dump(),
-        applicant=dossier.applicant_number,
-        actor=dossier.actor_number,
-        on_behalf=dossier.on_behalf,
-        fee_vnd=dossier.fee_vnd,
-        items=[ItemOut.model_validate(i) for i in dossier.items],
-        history=[
-            EventOut(
-                seq=e.seq,
-                at=e.at,
-                actor=e.actor_number,
-                kind=e.kind,
-                from_state=e.from_state,
-                to_state=e.to_state,
-                data=e.data,
-            )
-            for e in dossier.events
-        ],
-    )
-
-
-async def mine(
-    session: AsyncSession, person: str, before: datetime | None = None, limit: int = 20
-) -> DossierPage:
-    person = require_person(person)
-    rows = await repository.of_person(session, person, before, limit + 1)
-    agencies = await repository.agencies_by_id(session, {d.receiving_agency_id for d in rows})
-    page = rows[:limit]
-    return DossierPage(
-        items=[to_summary(d, agencies[d.receiving_agency_id].code) for d in page],
-        next_before=page[-1].received_at if len(rows) > limit else None,
-    )
-
-
-async def track(session: AsyncSession, code: str, secret: str) -> TrackingView:
-    """Public tracking: a wrong code and a wrong secret get the same answer."""
-    dossier = await repository.plain_by_code(session, code.strip())
-    if dossier is not None and dossier.practice:
-        raise NotFound(
-            "Mã này là mã hồ sơ thực hành của cán bộ (dữ liệu mẫu), không phải hồ sơ của người "
-            "dân; hãy nhập mã hồ sơ ghi trên giấy tiếp nhận.",
-            code="practice-dossier",
-        )
-    if dossier is None or not hmac.compare_digest(
-        hash_secret(dossier.tracking_salt, secret), dossier.secret_hash
-    ):
-        raise NotFound(
-            "Không tìm thấy hồ sơ với mã hồ sơ và mã tra cứu này; hãy kiểm tra lại giấy tiếp nhận.",
-            code="tracking-not-found",
-        )
-    events = await repository.events_of(session, dossier.id)
-    if not events or events[0].seq != 1:  # its first months' history may be in the archive
-        await partitions.refuse_if_archived(session, dossier.code, dossier.received_at)
-    return TrackingView(
-        code=dossier.code,
-        procedure_name=dossier.procedure_name,
-        state=dossier.state,
-        received_at=dossier.received_at,
-        due_at=dossier.due_at,
-        steps=[TrackingStep(at=e.at, state=e.to_state) for e in events],
-    )
-
-
-# --- uploads --------------------------------------------------------------------------------------
-
-
-async def upload(session: AsyncSession, *, owner: str, file_name: str, data: bytes) -> UploadOut:
-    """Store a file once per content; refuse anything that is not really PDF, JPEG or PNG."""
-    owner = require_person(owner)
-    settings = get_settings()
-    shown = file_name or "tệp"
-    if len(data) > settings.upload_max_bytes:
-        raise TooLarge(
-            f"Tệp “{shown}” lớn hơn giới hạn {_size(settings.upload_max_bytes)} cho mỗi tệp.",
-            file_name=shown,
-            limit_bytes=settings.upload_max_bytes,
-        )
-    if not data:
-        raise Invalid(f"Tệp “{shown}” rỗng.", code="empty-file", file_name=shown)
-    media_type = files.detect_media_type(data)
-    if media_type is None:
-        raise Invalid(
-            f"Tệp “{shown}” không phải PDF, JPEG hay PNG (kiểm tra theo nội dung tệp, "
-            "không theo đuôi tên); hãy quét hoặc lưu lại đúng định dạng.",
-            code="file-type-not-allowed",
-            file_name=shown,
-            allowed=sorted(files.EXTENSIONS),
-        )
-    problem = files.inspect(
-        data,
-        media_type,
-        max_decoded=settings.upload_max_decoded_bytes,
-        max_pixels=settings.upload_max_pixels,
-    )
-    if problem is not None:
-        raise Invalid(f"Tệp “{shown}”: {problem}", code="file-content-refused", file_name=shown)
-    sha256 = hashlib.sha256(data).hexdigest()
-    await get_storage().put(sha256, data)
-    row = Upload(
-        id=secrets.token_hex(16),
-        owner_number=owner,
-        sha256=sha256,
-        media_type=media_type,
-        size=len(data),
-        file_name=files.sanitise_file_name(file_name, media_type),
-        created_at=clock.now(),
-    )
-    session.add(row)
-    await session.flush()
-    return UploadOut.model_validate(row)
-
-
-async def read_upload(
-    session: AsyncSession, upload_id: str, person: str
-) -> tuple[UploadOut, bytes]:
-    """The bytes of an upload, for the person who uploaded it; anyone else gets the same 404
-    as for an unknown id. The bytes are checked against the recorded hash on the way out."""
-    person = require_person(person, "person")
-    row = await session.get(Upload, upload_id)
-    if row is None or row.owner_number != person:
-        raise NotFound("Không có tệp này trong các tệp bạn đã tải lên.", code="upload-not-found")
-    return UploadOut.model_validate(row), await get_storage().get(row.sha256)
-
-
-# --- receipt slip ---------------------------------------------------------------------------------
-
-
-async def receipt(session: AsyncSession, code: str, person: str) -> bytes:
-    """Mẫu 01 as PDF for the applicant or whoever filed the dossier (any channel)."""
-    from motcua.dossiers import receipt as slip
-
-    dossier, agency = await for_person(session, code, person)
-    version = await session.get(ProcedureVersion, dossier.procedure_version_id)
-    assert version is not None
-    requirements = list(await catalog_repository.requirements_of(session, version.id))
-    return await asyncio.to_thread(
-        slip.render,
-        dossier,
-        agency,
-        requirements,
-        secret_of(dossier),
-        version.processing_days,
-    )

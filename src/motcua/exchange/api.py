@@ -9,7 +9,17 @@ from fastapi import APIRouter, Body, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from motcua.core.database import RequestSession
-from motcua.exchange import choices, representation, service, statement, subjects
+from motcua.exchange import (
+    access,
+    choices,
+    representation,
+    service,
+    statement,
+    subjects,
+)
+from motcua.exchange import (
+    registries as registry_setup,
+)
 from motcua.exchange.schemas import (
     AccessPage,
     ChoiceBody,
@@ -44,7 +54,7 @@ def _refused(error: service.ReadRefused) -> JSONResponse:
 
 @router.get("/exchange/registries", response_model=list[RegistryOut])
 async def registries(session: RequestSession) -> list[RegistryOut]:
-    return await service.list_registries(session)
+    return await registry_setup.list_registries(session)
 
 
 @router.post("/exchange/consents", response_model=ConsentView, status_code=201)
@@ -184,7 +194,7 @@ async def data_access(
     before: Annotated[int | None, Query(ge=1)] = None,
 ) -> AccessPage:
     """Every access to the signed-in person's data, newest first."""
-    return await service.data_access(session, citizen.personal_id, limit, before)
+    return await access.data_access(session, citizen.personal_id, limit, before)
 
 
 @router.get("/me/data-access/record")

@@ -15,21 +15,16 @@ import unicodedata
 import uuid
 from collections.abc import Sequence
 from datetime import date
-from importlib import resources
 from typing import Any
 
-import yaml
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.catalog import repository as catalog_repository
 from motcua.core import clock, identifiers
 from motcua.core.errors import Conflict, DomainError, Invalid, NotFound
 from motcua.core.observability import read_id
-from motcua.core.repository import insert_missing
 from motcua.exchange import audit, labels, repository, subjects
 from motcua.exchange.audit import Access
-from motcua.exchange.config import get_exchange_settings
 from motcua.exchange.connectors import (
     REASONS,
     Fetcher,
@@ -45,13 +40,8 @@ from motcua.exchange.models import (
     Decision,
     EvidenceItem,
     ItemStatus,
-    Registry,
-    RegistryService,
 )
 from motcua.exchange.schemas import (
-    AccessPage,
-    AccessRecord,
-    ChainReport,
     ConsentView,
     Disagreement,
     FetchResult,
@@ -60,10 +50,8 @@ from motcua.exchange.schemas import (
     Option,
     PlannedRead,
     RecheckResult,
-    RegistryOut,
     SourcedField,
 )
-from motcua.units.models import Agency
 
 
 class ReadRefused(DomainError):
@@ -71,82 +59,6 @@ class ReadRefused(DomainError):
 
     status_code = 403
     code = "read-refused"
-
-
-# --- registries -------------------------------------------------------------------------------
-
-
-def registry_document() -> dict[str, Any]:
-    text = resources.files("motcua.exchange").joinpath("data", "registries.yaml")
-    data: dict[str, Any] = yaml.safe_load(text.read_text("utf-8"))
-    return data
-
-
-async def seed_registries(session: AsyncSession, registries_url: str | None = None) -> int:
-    """Registries and their services from data/registries.yaml: existing rows stay untouched but
-    for their address, which follows the settings (``MOTCUA_EXCHANGE_REGISTRIES_URL``, or the
-    e-result store's own), so a changed setting never leaves reads going to the old server."""
-    base = registries_url or get_exchange_settings().registries_url
-    document = registry_document()
-    codes = {r["operator"] for r in document["registries"]}
-    agencies = {
-        a.code: a.id for a in await session.scalars(select(Agency).where(Agency.code.in_(codes)))
-    }
-    known = set(await catalog_repository.evidence_types(session))
-    registries, services = [], []
-    for r in document["registries"]:
-        registries.append(
-            {
-                "code": r["code"],
-                "name": r["name"],
-                "operator_agency_id": agencies.get(r["operator"]),
-                "base_url": get_exchange_settings().results_root() if r.get("own") else base,
-                "protocol": r["protocol"],
-                "xroad_subsystem": r.get("xroad_subsystem"),
-                "timeout_ms": r["timeout_ms"],
-                "enabled": r["enabled"],
-            }
-        )
-        for evidence, service in r["services"].items():
-            if evidence in known:
-                services.append(
-                    {
-                        "evidence_type_code": evidence,
-                        "registry_code": r["code"],
-                        "service_code": service,
-                        "fields": [],
-                    }
-                )
-    await insert_missing(session, Registry, registries)
-    for row in registries:  # the settings say where personal data goes: a re-seed applies them
-        await session.execute(
-            update(Registry).where(Registry.code == row["code"]).values(base_url=row["base_url"])
-        )
-    await insert_missing(session, RegistryService, services)
-    evidence = await catalog_repository.evidence_types(session)
-    for service_row in await repository.registry_services(session):
-        if not service_row.fields and service_row.evidence_type_code in evidence:
-            service_row.fields = list(evidence[service_row.evidence_type_code].fields)
-    await session.flush()
-    return len(registries)
-
-
-async def list_registries(session: AsyncSession) -> list[RegistryOut]:
-    services: dict[str, dict[str, str]] = {}
-    for s in await repository.registry_services(session):
-        services.setdefault(s.registry_code, {})[s.evidence_type_code] = s.service_code
-    return [
-        RegistryOut(
-            code=r.code,
-            name=r.name,
-            protocol=r.protocol.value,
-            operator_agency_code=agency,
-            enabled=r.enabled,
-            timeout_ms=r.timeout_ms,
-            services=services.get(r.code, {}),
-        )
-        for r, agency in await repository.registries(session)
-    ]
 
 
 # --- consent and preview ----------------------------------------------------------------------
@@ -667,44 +579,6 @@ async def close_application(session: AsyncSession, reference: str, actor: str) -
     await repository.delete_items(session, reference, keys)
     consent.state = ConsentState.closed
     await session.flush()
-
-
-# --- who used my data -------------------------------------------------------------------------
-
-
-async def data_access(
-    session: AsyncSession, person: str, limit: int = 50, before: int | None = None
-) -> AccessPage:
-    """Every access to the person's data, newest first, with purpose and agency."""
-    person = identifiers.parse(person).value
-    rows = await repository.accesses_of(session, person, limit, before)
-    return AccessPage(
-        personal_id=person,
-        items=[
-            AccessRecord(
-                seq=e.seq,
-                at=e.at,
-                actor_personal_id=e.actor_personal_id,
-                on_behalf_of=e.on_behalf_of,
-                agency_code=e.agency_code,
-                registry_code=e.registry_code,
-                registry_name=name,
-                evidence_type_code=e.evidence_type_code,
-                purpose=e.purpose,
-                procedure_code=e.procedure_code,
-                legal_basis=e.legal_basis,
-                consent_reference=e.consent_reference,
-                outcome=e.outcome,
-                reason=e.reason,
-                hash=e.hash,
-            )
-            for e, name in rows
-        ],
-    )
-
-
-async def verify_access_log(session: AsyncSession) -> ChainReport:
-    return await audit.verify(session)
 
 
 def field_labels() -> dict[str, str]:

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from motcua.catalog import repository as catalog_repository
 from motcua.core import clock
 from motcua.core.settings import get_settings
-from motcua.exchange import service
+from motcua.exchange import access
 from motcua.exchange.schemas import AccessRecord
 from motcua.units.models import Agency
 
@@ -92,7 +92,7 @@ async def all_accesses(session: AsyncSession, person: str) -> tuple[str, list[Ac
     before: int | None = None
     personal_id = person
     while len(records) < MAX_RECORDS:
-        page = await service.data_access(session, person, PAGE, before)
+        page = await access.data_access(session, person, PAGE, before)
         personal_id = page.personal_id
         records.extend(page.items)
         if len(page.items) < PAGE:

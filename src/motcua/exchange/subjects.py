@@ -12,6 +12,7 @@ to one person before anything of theirs is read:
   applicant when the population registry records the applicant as that parent.
 """
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -539,4 +540,12 @@ async def answer(
     row.state = SubjectState.confirmed if accept else SubjectState.declined
     row.answered_at = clock.now()
     await session.flush()
+    for hook in ANSWERED:
+        await hook(session, reference, role)
     return _view(row)
+
+
+# Called in the same transaction when a person answers a request to read their data (the
+# offers module files a birth offer that waited for the other parent).
+Answered = Callable[[AsyncSession, str, str], Awaitable[None]]
+ANSWERED: list[Answered] = []

@@ -10,7 +10,7 @@ its workflow case at the member's agency), under a key of its own that a retry c
 import hashlib
 import json
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from motcua.catalog.models import ProcedureVersion
 from motcua.catalog.schemas import GroupMemberDoc
 from motcua.core.calendar import get_calendar
+from motcua.core.text import fold
 from motcua.dossiers import repository as dossiers_repository
 from motcua.dossiers import service as dossiers
 from motcua.dossiers.models import Channel, Dossier, DossierState, ItemSource
@@ -33,13 +34,67 @@ def value_hash(value: Mapping[str, Any] | None) -> str | None:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def member_declaration(member: GroupMemberDoc, answers: Mapping[str, Any]) -> dict[str, Any]:
-    """The member's own declaration, filled from the group's one declaration."""
+def _values(reads: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """Each read's role and value."""
+    out = []
+    for read in reads.values():
+        value, evidence = read.get("value"), read.get("evidence") or {}
+        if isinstance(value, dict):
+            out.append((str(evidence.get("subject_role") or "applicant"), value))
+    return out
+
+
+def child_relation_to_head(answers: Mapping[str, Any], reads: Mapping[str, Any]) -> str | None:
+    """The child's relation to the head of the household it is registered into, from the
+    residence registry: "Con" when the parent filing is the head, or the head is the other
+    parent (the one whose data was read with their confirmation, or the spouse in the parents'
+    marriage record); "Cháu" when a grandparent filing is the head. ``None`` when the reads do
+    not settle it (another address than the parent's, another head): the police ask."""
+    values = _values(reads)
+    home = next((v for r, v in values if r == "applicant" and "household_head" in v), None)
+    if home is None:
+        return None
+    address = str(answers.get("noi_thuong_tru_cua_tre") or "")
+    if address and fold(address) != fold(str(home.get("permanent_address") or "")):
+        return None
+    parent = answers.get("quan_he") in ("Cha", "Mẹ")
+    if home.get("relation_to_household_head") == "Chủ hộ":
+        return "Con" if parent else ("Cháu" if answers.get("quan_he") in ("Ông", "Bà") else None)
+    head = fold(str(home.get("household_head") or ""))
+    if not head or not parent:
+        return None
+    me = str(home.get("personal_id") or "")
+    others = {
+        fold(str(v.get("full_name") or ""))
+        for r, v in values
+        if r in ("spouse", "father", "mother")
+    }
+    for _, v in values:
+        for n in ("1", "2"):
+            if v.get(f"spouse_{n}_personal_id") and v.get(f"spouse_{n}_personal_id") != me:
+                others.add(fold(str(v.get(f"spouse_{n}_full_name") or "")))
+    return "Con" if head in others else None
+
+
+DERIVED: dict[str, Callable[[Mapping[str, Any], Mapping[str, Any]], str | None]] = {
+    "quan_he_tre_voi_chu_ho": child_relation_to_head,
+}
+
+
+def member_declaration(
+    member: GroupMemberDoc, answers: Mapping[str, Any], reads: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The member's own declaration, filled from the group's one declaration (and, for a
+    derived answer, from the group's reads)."""
     filled = {
         mine: answers[theirs]
         for mine, theirs in member.declaration.fields.items()
         if answers.get(theirs) not in (None, "")
     }
+    for mine, rule in member.declaration.derived.items():
+        found = DERIVED[rule](answers, reads or {})
+        if found:
+            filled[mine] = found
     return {**filled, **member.declaration.fixed}
 
 
@@ -51,7 +106,7 @@ def items_of(
 ) -> list[dict[str, Any]]:
     """The declaration, the group's reads this member uses, and the e-result handed over."""
     source = ItemSource.counter if filing.channel != Channel.online else ItemSource.upload
-    declaration = member_declaration(member, filing.declaration)
+    declaration = member_declaration(member, filing.declaration, filing.reads)
     rows: list[dict[str, Any]] = [
         {"requirement_key": member.declaration.requirement, "source": source,
          "value": declaration, "evidence": None}

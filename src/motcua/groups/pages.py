@@ -8,19 +8,26 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from motcua.assisted import cookie as assisted
+from motcua.assisted import service as assisted_service
+from motcua.assisted.models import AssistedFiling
 from motcua.catalog import declarations
 from motcua.catalog import repository as catalog_repository
 from motcua.core import clock
 from motcua.core.calendar import get_calendar
 from motcua.core.database import RequestSession
 from motcua.core.errors import DomainError
+from motcua.dossiers.models import Dossier
 from motcua.groups import (
     applications,
     handover,  # noqa: F401  (registers the workflow hooks)
     officers,
+    repository,
     view,
 )
+from motcua.groups.models import GroupFiling
 from motcua.identity.auth import PageCitizen
 from motcua.web.templating import render
 from motcua.workflow import hooks
@@ -106,9 +113,12 @@ async def file(
     form = await request.form()
     chosen = str(form.get("lua_chon") or "")[:40]
     try:
+        assist = await assisted.for_request(request, session, citizen)
         filed = await applications.file_from_application(
             session, application_id, citizen.personal_id, chosen
         )
+        if assist is not None:  # filed with a community helper: the group records it
+            await _record_assisted(session, assist, filed.filing)
     except DomainError as refusal:
         if refusal.code in ("application-not-found", "not-a-group"):
             raise
@@ -117,3 +127,21 @@ async def file(
         found = await applications.draft_of(session, application_id, citizen.personal_id)
         return await _choice_page(request, session, found, chosen, messages, refusal.status_code)
     return RedirectResponse(f"/ho-so-lien-thong/{filed.filing.code}", status_code=303)
+
+
+async def _record_assisted(
+    session: AsyncSession, assist: AssistedFiling, filing: GroupFiling
+) -> None:
+    """The help is recorded on the group, against its first member's dossier."""
+    first = next(
+        (m for m in await repository.members(session, filing.id) if m.dossier_id is not None), None
+    )
+    dossier = await session.get(Dossier, first.dossier_id) if first is not None else None
+    if dossier is not None:
+        await assisted_service.record_filing(session, assist, dossier.code, filing.code)
+
+
+# The counter's pages for a group live beside the applicant's (groups.counter_pages).
+from motcua.groups.counter_pages import router as counter_router  # noqa: E402
+
+router.include_router(counter_router)

@@ -361,6 +361,26 @@ def _agreement(
                 "Người đăng ký không có tên trong đăng ký kết hôn đã lấy từ dữ liệu hộ tịch; hãy "
                 "kiểm tra lại thông tin của cha, mẹ.",
             )
+        elif spouses and (other := _other_parent(reads, applicant)) and other not in spouses:
+            problem(
+                "items.nhan_than_cha_me_con_lai",
+                "parents-disagree",
+                "Người cha, mẹ còn lại đã xác nhận cho đọc dữ liệu không có tên trong đăng ký kết "
+                "hôn đã lấy từ dữ liệu hộ tịch; hãy kiểm tra lại thông tin của cha, mẹ.",
+            )
+
+
+def _other_parent(reads: Mapping[str, Any], applicant: str) -> str:
+    """The other parent's number, from their own read (confirmed by them); empty if none."""
+    for read in reads.values():
+        evidence = read.get("evidence") or {}
+        number = str((read.get("value") or {}).get("personal_id") or "")
+        if evidence.get("subject_role") in ("spouse", "father", "mother") and number not in (
+            "",
+            applicant,
+        ):
+            return number
+    return ""
 
 
 def _identity(

@@ -24,13 +24,13 @@ def legacy_import(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
 ) -> None:
     """Import open dossiers (JSON, CSV or XLSX); all or nothing, every problem named by row."""
-    from motcua.cli import _in_session
+    from motcua.core.cli import in_session
 
     async def work(session: AsyncSession) -> list[Imported]:
         return await service.import_file(session, file.name, file.read_bytes())
 
     try:
-        imported = _in_session(work)
+        imported = in_session(work)
     except ImportRefused as refused:
         typer.secho(refused.message, fg=typer.colors.RED, err=True)
         for p in refused.details["problems"]:
@@ -43,9 +43,9 @@ def legacy_import(
 @legacy_app.command("demo")
 def legacy_demo() -> None:
     """Import a small synthetic file of a former system (once), for the demo."""
-    from motcua.cli import _in_session
+    from motcua.core.cli import in_session
 
-    _print(_in_session(demo.seed_demo))
+    _print(in_session(demo.seed_demo))
 
 
 @legacy_app.command("schema")

@@ -131,23 +131,28 @@ async def non_reporters(
 
 
 @router.get("/readiness", response_model=list[Readiness])
-async def readiness(session: RequestSession, day: Day = None) -> list[Readiness]:
-    """Checklist tasks (the commune centre's basic conditions): national and per province."""
-    return await progress.readiness(session, day or clock.today())
+async def readiness(
+    session: RequestSession, day: Day = None, kind: Kind = "government"
+) -> list[Readiness]:
+    """Checklist tasks (the commune centre's basic conditions) of the units of ``kind``:
+    national and per province."""
+    return await progress.readiness(session, day or clock.today(), kind)
 
 
 @router.get("/groups", response_model=list[GroupFigures])
-async def groups(session: RequestSession, day: Day = None, unit: Unit = None) -> list[GroupFigures]:
+async def groups(
+    session: RequestSession, day: Day = None, unit: Unit = None, kind: Kind = "government"
+) -> list[GroupFigures]:
     """Completion per task group and level: tasks green over active assignments."""
-    return await progress.groups(session, day or clock.today(), unit)
+    return await progress.groups(session, day or clock.today(), unit, kind)
 
 
 @router.get("/milestones", response_model=list[Milestone])
 async def milestones(
-    session: RequestSession, start: date, end: date, unit: Unit = None
+    session: RequestSession, start: date, end: date, unit: Unit = None, kind: Kind = "government"
 ) -> list[Milestone]:
     """Milestone tasks day by day: units that met them at the cut-off."""
-    return await progress.milestones(session, start, end, unit)
+    return await progress.milestones(session, start, end, unit, kind)
 
 
 @router.get("/trend", response_model=Trend)

@@ -1,7 +1,8 @@
-"""The report form: the tasks due on a day, or why there are none and the last open day."""
+"""The report form: the tasks due on a day, or why there are none and the last open day; on a
+day already reported, the last version sent, to edit."""
 
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,6 +40,20 @@ class ReportForm:
     plans: list[FormPlan]
     reason: str | None
     last_open_day: date | None
+    # the last version sent for the day, as the form's fields hold it (empty: none yet)
+    sent_at: datetime | None = None
+    sent_values: dict[str, Any] = field(default_factory=dict)
+    sent_note: str | None = None
+
+
+def form_value(kind: str, value: Any) -> Any:
+    """A stored value as the form's field holds it: yes/no, the items met, or the number."""
+    if kind == "yes_no":
+        return "yes" if value else "no"
+    if kind == "checklist":
+        return [item for item, met in dict(value or {}).items() if met]
+    number = float(value)
+    return str(int(number)) if number.is_integer() else str(number).replace(".", ",")
 
 
 def _no_tasks_reason(day: date, spans: list[tuple[date, date, str]]) -> str:
@@ -82,6 +97,12 @@ async def report_form(
                     indicator.unit_label, list(indicator.items), task.deadline,
                 )
             )  # fmt: skip
+    sent = max(
+        await repository.reports_of(session, agency.id, day, day),
+        key=lambda report: report.version,
+        default=None,
+    )
+    kinds = {task.code: task.kind for task in tasks}
     last_open = None
     if not tasks:
         open_days = [min(end, today) for start, end, _ in spans if start <= min(end, today)]
@@ -92,4 +113,11 @@ async def report_form(
         plans=list(plans.values()),
         reason=None if tasks else _no_tasks_reason(day, spans),
         last_open_day=last_open if last_open != day else None,
+        sent_at=sent.submitted_at if sent else None,
+        sent_values={
+            code: form_value(kinds[code], value)
+            for code, value in (sent.values if sent else {}).items()
+            if code in kinds
+        },
+        sent_note=sent.note if sent else None,
     )

@@ -25,6 +25,7 @@ UnitCode = Annotated[str | None, Query(pattern=r"^[0-9A-Z.]{1,35}$")]
 TREND_DAYS = 14
 LEVEL_NAMES = {"ministry": "Bộ, cơ quan", "province": "Cấp tỉnh", "commune": "Cấp xã"}
 MAX_UPLOAD = 5 * 1024 * 1024
+SILENT_PAGE = 200  # non-reporters a page: a phone gets a page it can scroll, not thousands
 
 
 def _labels() -> dict[str, str]:
@@ -53,6 +54,7 @@ def _kind_context(request: Request, khoi: str, anchor: str = "") -> dict[str, ob
         "khoi_suffix": kinds.suffix(khoi),
         "kind_links": kinds.links(request.url.path, params, khoi, anchor),
         "kind_names": kinds.KIND_NAMES,
+        "counted": kinds.COUNTED[khoi],
     }
 
 
@@ -75,11 +77,11 @@ def _milestone_chart(points: list[MilestonePoint], span: tuple[date, date]) -> c
 async def overview(
     request: Request,
     session: RequestSession,
+    khoi: kinds.Chosen,
     day: Day = None,
     status: StatusFilter = None,
     name: NameFilter = "",
     sort: Annotated[ProvinceSort, Query(alias="sap-xep")] = "trang-thai",
-    khoi: kinds.Khoi = "chinh-quyen",
 ) -> HTMLResponse:
     chosen = await _day(session, day)
     kind = kinds.KHOI[khoi]
@@ -87,7 +89,9 @@ async def overview(
     grid = await service.province_grid(session, chosen, kind)
     start = chosen - timedelta(days=TREND_DAYS - 1)
     trend = await service.trend(session, None, start, chosen, None, kind)
-    milestones = await progress.milestones(session, chosen - timedelta(days=366), chosen, None)
+    milestones = await progress.milestones(
+        session, chosen - timedelta(days=366), chosen, None, kind
+    )
     plans = await trends.period(session, chosen)
     span = trends.chart_range(chosen, plans)
     return render(
@@ -110,7 +114,7 @@ async def overview(
             "period": plans,
             "labels": _labels(),
             **_kind_context(request, khoi),
-            "groups": await progress.groups(session, chosen, None),
+            "groups": await progress.groups(session, chosen, None, kind),
             "milestones": [
                 (m, m.points, _milestone_chart(m.points, span or (m.points[0].day, chosen)))
                 for m in milestones
@@ -124,26 +128,26 @@ async def overview(
 
 
 @router.get("/readiness", response_class=HTMLResponse)
-async def readiness(request: Request, session: RequestSession, day: Day = None) -> HTMLResponse:
+async def readiness(
+    request: Request, session: RequestSession, khoi: kinds.Chosen, day: Day = None
+) -> HTMLResponse:
     """The commune centre's basic conditions: nationally, per province, never-reported."""
     chosen = await _day(session, day)
-    return render(
-        request,
-        "monitoring/readiness.html",
-        {"day": chosen, "tasks": await progress.readiness(session, chosen)},
-    )
+    tasks = await progress.readiness(session, chosen, kinds.KHOI[khoi])
+    context = {"day": chosen, "tasks": tasks, **_kind_context(request, khoi)}
+    return render(request, "monitoring/readiness.html", context)
 
 
 @router.get("/provinces/{code}", response_class=HTMLResponse)
 async def province(
     request: Request,
     session: RequestSession,
+    khoi: kinds.Chosen,
     code: Annotated[str, Path(pattern=r"^\d{2}$")],
     day: Day = None,
     status: StatusFilter = None,
     name: NameFilter = "",
     sort: Annotated[CommuneSort, Query(alias="sap-xep")] = "trang-thai",
-    khoi: kinds.Khoi = "chinh-quyen",
 ) -> HTMLResponse:
     chosen = await _day(session, day)
     kind = kinds.KHOI[khoi]
@@ -178,6 +182,7 @@ async def unit_history(
     request: Request,
     session: RequestSession,
     unit: Annotated[str, Path(pattern=r"^[0-9A-Z.]{1,35}$")],
+    khoi: kinds.Chosen,
     day: Day = None,
 ) -> HTMLResponse:
     chosen = await _day(session, day)
@@ -189,7 +194,7 @@ async def unit_history(
         request,
         "monitoring/unit.html",
         {"day": chosen, "start": start, "unit": scope.ref, "versions": versions,
-         "labels": _labels(), "titles": titles, "kind_names": kinds.KIND_NAMES},
+         "labels": _labels(), "titles": titles, **_kind_context(request, khoi)},
     )  # fmt: skip
 
 
@@ -197,24 +202,30 @@ async def unit_history(
 async def non_reporters(
     request: Request,
     session: RequestSession,
+    khoi: kinds.Chosen,
     day: Day = None,
     unit: UnitCode = None,
     never: bool = False,
     level: Annotated[TaskLevel | None, Query(alias="cap")] = None,
     sort: Annotated[SilentSort, Query(alias="sap-xep")] = "im-lang",
-    khoi: kinds.Khoi = "chinh-quyen",
+    page: Annotated[int, Query(alias="trang", ge=1, le=1000)] = 1,
 ) -> HTMLResponse:
-    """Longest silence first (the service's order), or by name or province; one level only."""
+    """Longest silence first (the service's order), or by name or province; one level only;
+    ``SILENT_PAGE`` units a page."""
     chosen = await _day(session, day)
     rows = await service.non_reporters(
         session, chosen, unit, 5000, never=never, kind=kinds.KHOI[khoi]
     )
     scope = await service.resolve_scope(session, unit)
     shown = tables.silent(rows, level, sort)
+    pages = max(1, -(-len(shown) // SILENT_PAGE))
+    page = min(page, pages)
     return render(
         request,
         "monitoring/non_reporters.html",
-        {"day": chosen, "rows": shown, "all_rows": len(rows), "counts": tables.per_level(rows),
+        {"day": chosen, "rows": shown[(page - 1) * SILENT_PAGE : page * SILENT_PAGE],
+         "page": page, "pages": pages, "first": (page - 1) * SILENT_PAGE + 1,
+         "shown": len(shown), "all_rows": len(rows), "counts": tables.per_level(rows),
          "chosen_level": level.value if level else None, "sort": sort, "scope": scope.ref,
          "unit": unit or "", "never": never, "level_names": LEVEL_NAMES,
          **_kind_context(request, khoi)},
@@ -226,21 +237,27 @@ async def export(
     session: RequestSession,
     table: Literal["provinces", "communes", "non-reporters"],
     fmt: Literal["csv", "xlsx"],
+    khoi: kinds.Chosen,
     day: Day = None,
     unit: UnitCode = None,
 ) -> Response:
+    """The table of a dashboard as a file, for the kind of units the dashboard shows."""
     chosen = await _day(session, day)
+    kind = kinds.KHOI[khoi]
     if table == "provinces":
-        data = exports.provinces_table(await service.province_grid(session, chosen))
+        units = "xã" if khoi == "chinh-quyen" else kinds.COUNTED[khoi][0]
+        data = exports.provinces_table(await service.province_grid(session, chosen, kind), units)
     elif table == "communes":
         if unit is None:
             raise Invalid("Cần chọn một tỉnh, thành phố để tải bảng các xã.", code="unit-required")
-        data = exports.communes_table(await service.communes(session, unit, chosen))
+        rows = await service.communes(session, unit, chosen, kind)
+        data = exports.communes_table(rows, committees_only=khoi == "chinh-quyen")
     else:
         data = exports.non_reporters_table(
-            await service.non_reporters(session, chosen, unit, 100_000)
+            await service.non_reporters(session, chosen, unit, 100_000, kind=kind)
         )
-    name = f"{table}-{unit + '-' if unit else ''}{chosen.isoformat()}"
+    parts = [table, unit or "", "" if khoi == "chinh-quyen" else khoi, chosen.isoformat()]
+    name = "-".join(part for part in parts if part)
     if fmt == "xlsx":
         return Response(
             exports.to_xlsx(data, table),
@@ -268,11 +285,13 @@ async def report_form(
     today = clock.now().astimezone(service.zone()).date()
     chosen = day or today
     form = await service.report_form(session, officer, chosen_unit, chosen, today)
+    sent_at = form.sent_at.astimezone(service.zone()) if form.sent_at else None
     return render(
         request,
         "monitoring/report_form.html",
         {"officer": officer, "unit": chosen_unit, "unit_name": form.unit_name, "day": chosen,
-         "tasks": form.tasks, "form": form},
+         "tasks": form.tasks, "form": form, "values": form.sent_values,
+         "note": form.sent_note, "sent_at": sent_at},
     )  # fmt: skip
 
 

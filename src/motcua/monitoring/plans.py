@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from importlib import resources
+from typing import Any
 
 import yaml
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -138,31 +139,34 @@ async def set_exemption(
     await session.flush()
 
 
+def _task_fields(task: Task, indicator: Indicator) -> dict[str, Any]:
+    """A stored task as the fields of its document: one reading for the plan list and export."""
+    return dict(
+        code=task.code,
+        title=task.title,
+        level=task.level,
+        starts_on=task.starts_on,
+        deadline=task.deadline,
+        done_criterion=task.done_criterion,
+        indicator=IndicatorIn.model_validate(
+            dict(
+                kind=indicator.kind,
+                target=indicator.target,
+                unit_label=indicator.unit_label,
+                items=indicator.items,
+            )
+        ),
+        group=task.group_key,
+        milestone=task.milestone,
+        units=list(task.unit_kinds or []),
+    )
+
+
 async def plans(session: AsyncSession) -> list[PlanOut]:
     tasks = await repository.tasks_with_indicators(session)
     by_plan: dict[int, list[TaskOut]] = defaultdict(list)
     for task, indicator, _ in tasks:
-        by_plan[task.plan_id].append(
-            TaskOut(
-                code=task.code,
-                title=task.title,
-                level=task.level,
-                starts_on=task.starts_on,
-                deadline=task.deadline,
-                done_criterion=task.done_criterion,
-                indicator=IndicatorIn.model_validate(
-                    dict(
-                        kind=indicator.kind,
-                        target=indicator.target,
-                        unit_label=indicator.unit_label,
-                        items=indicator.items,
-                    )
-                ),
-                group=task.group_key,
-                milestone=task.milestone,
-                units=list(task.unit_kinds or []),
-            )
-        )
+        by_plan[task.plan_id].append(TaskOut(**_task_fields(task, indicator)))
     return [
         PlanOut(
             code=p.code,
@@ -195,28 +199,7 @@ async def plan_document(session: AsyncSession, code: str) -> PlanDocument:
         rules=dict(plan.rules),
         synthetic=plan.synthetic,
         groups=dict(plan.groups or {}),
-        tasks=[
-            TaskIn(
-                code=task.code,
-                title=task.title,
-                level=task.level,
-                starts_on=task.starts_on,
-                deadline=task.deadline,
-                done_criterion=task.done_criterion,
-                indicator=IndicatorIn.model_validate(
-                    dict(
-                        kind=indicator.kind,
-                        target=indicator.target,
-                        unit_label=indicator.unit_label,
-                        items=indicator.items,
-                    )
-                ),
-                group=task.group_key,
-                milestone=task.milestone,
-                units=list(task.unit_kinds or []),
-            )
-            for task, indicator, _ in rows
-        ],
+        tasks=[TaskIn(**_task_fields(task, indicator)) for task, indicator, _ in rows],
     )
 
 

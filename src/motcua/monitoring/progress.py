@@ -12,7 +12,7 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.core.errors import Invalid
-from motcua.monitoring import repository
+from motcua.monitoring import kind_queries, repository
 from motcua.monitoring.models import IndicatorKind, TaskLevel
 from motcua.monitoring.plans import catalogue
 from motcua.monitoring.rollups import ratio
@@ -25,7 +25,7 @@ from motcua.monitoring.schemas import (
     Readiness,
     ReadinessRow,
 )
-from motcua.monitoring.scope import resolve_scope
+from motcua.monitoring.scope import DEFAULT_KIND, blocs_of, resolve_scope
 
 
 def _row(code: str, name: str, counts: tuple[int, int, int, int]) -> ReadinessRow:
@@ -42,18 +42,24 @@ def _row(code: str, name: str, counts: tuple[int, int, int, int]) -> ReadinessRo
     )
 
 
-async def readiness(session: AsyncSession, day: date) -> list[Readiness]:
-    """Each checklist task active on ``day``: nationally and per province, the share meeting
-    every item over the units reporting and over all units, and how many never reported."""
+async def readiness(session: AsyncSession, day: date, kind: str = DEFAULT_KIND) -> list[Readiness]:
+    """Each checklist task active on ``day`` and assigned to units of the blocs ``kind``
+    names: nationally and per province, the share meeting every item over the units
+    reporting and over all units, and how many never reported."""
+    blocs = blocs_of(kind)
     tasks = [
         (task, indicator)
         for task, indicator, plan in await repository.tasks_with_indicators(session)
         if indicator.kind == IndicatorKind.checklist and task.starts_on <= day <= plan.ends_on
     ]
-    counts = await repository.checklist_by_province(session, day, [t.id for t, _ in tasks])
+    counts = await kind_queries.checklist_by_province_in(
+        session, day, [t.id for t, _ in tasks], blocs
+    )
     provinces = await repository.provinces(session)
     out = []
     for task, indicator in tasks:
+        if not any(key[0] == task.id and got[0] for key, got in counts.items()):
+            continue  # no unit of these blocs has the task
         national = [0, 0, 0, 0]
         rows = []
         for province in provinces:
@@ -78,9 +84,12 @@ async def readiness(session: AsyncSession, day: date) -> list[Readiness]:
     return out
 
 
-async def groups(session: AsyncSession, day: date, unit: str | None) -> list[GroupFigures]:
-    """Per task group and level: tasks green at the cut-off over active assignments."""
-    resolved = await resolve_scope(session, unit)
+async def groups(
+    session: AsyncSession, day: date, unit: str | None, kind: str = DEFAULT_KIND
+) -> list[GroupFigures]:
+    """Per task group and level: tasks green at the cut-off over active assignments, of the
+    units of the blocs ``kind`` names."""
+    resolved = await resolve_scope(session, unit, kind)
     cat = await catalogue(session)
     assignments = await repository.active_assignments_by_task(session, day, resolved.scope)
     green: dict[int, int] = defaultdict(int)
@@ -125,16 +134,16 @@ async def groups(session: AsyncSession, day: date, unit: str | None) -> list[Gro
 
 
 async def milestones(
-    session: AsyncSession, start: date, end: date, unit: str | None
+    session: AsyncSession, start: date, end: date, unit: str | None, kind: str = DEFAULT_KIND
 ) -> list[Milestone]:
-    """For each milestone task, day by day: units that have met it at a cut-off on or before
-    that day (reached stays reached), over the units assigned it. Only days with reports are
-    listed."""
+    """For each milestone task, day by day: units (of the blocs ``kind`` names) that have met
+    it at a cut-off on or before that day (reached stays reached), over the units assigned
+    it. Only days with reports are listed."""
     if end < start:
         raise Invalid("Ngày bắt đầu phải trước ngày kết thúc.", code="invalid-range")
     if (end - start).days > 366:
         raise Invalid("Khoảng ngày tối đa 366 ngày.", code="range-too-long")
-    resolved = await resolve_scope(session, unit)
+    resolved = await resolve_scope(session, unit, kind)
     cat = await catalogue(session)
     ids = [t for t, spec in sorted(cat.specs.items(), key=lambda i: i[1].code) if spec.milestone]
     firsts: dict[int, list[date]] = defaultdict(list)

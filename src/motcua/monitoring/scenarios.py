@@ -6,6 +6,14 @@ the dashboards and the API read it like any other day. It loads into a day that 
 report yet, whole or not at all: a second load, or a day someone already reported for, is
 refused before anything is written. Which units are green, report or meet the checklist is
 drawn from a generator seeded with the scenario's name, so every load is the same.
+
+The organisations (Party committees, the Fatherland Front, the mass organisations) get
+reports on the scenario's day too, so the dashboards filtered to them are not empty. Nothing
+was published about them: their values are this project's own (``organisations_done``, the
+share of their tasks done), drawn from a separate generator after the People's Committees'
+and ministries', and their rows carry their own bloc, so the published figures (which count
+the People's Committees) are exactly what they were. As in the simulation, their commune-level
+units report only in the demo's organisation provinces.
 """
 
 import random
@@ -34,7 +42,13 @@ from motcua.monitoring.models import (
 )
 from motcua.monitoring.plans import Catalogue, catalogue, seed_plan02
 from motcua.monitoring.rules import TaskSpec
-from motcua.monitoring.synthetic import bulk_insert, fix_sequence, snapshot_rows
+from motcua.monitoring.synthetic import (
+    DEMO_ORGANISATION_PROVINCES,
+    bulk_insert,
+    fix_sequence,
+    snapshot_rows,
+)
+from motcua.units.models import Bloc
 
 
 class ScenarioSpec(BaseModel):
@@ -50,6 +64,8 @@ class ScenarioSpec(BaseModel):
     communes_meeting: int = Field(ge=0)
     provinces_all_communes_green: int = Field(ge=0)
     ministries_plan_issued: int = Field(ge=0)
+    # not published: the share of the organisations' tasks done that day (this project's own)
+    organisations_done: float = Field(default=0.5, ge=0, le=1)
 
 
 @cache
@@ -75,6 +91,7 @@ class Loaded:
     day: date
     units: int
     reports: int
+    organisation_reports: int = 0  # of ``reports``: the organisations' (not published)
 
 
 @dataclass(frozen=True)
@@ -248,24 +265,78 @@ async def load(session: AsyncSession, name: str) -> Loaded:
         values = {code: all_values[code] for code in specs}
         if not specs:
             continue
-        minutes = rng.randint(8 * 60, 15 * 60 + 30)  # every report before the cut-off
-        local = datetime.combine(spec.day, time(minutes // 60, minutes % 60), tzinfo=zone())
-        report = dict(
-            id=next_id, agency_id=agency_id, day=spec.day, version=1, values=values,
-            note=None, submitted_at=local.astimezone(UTC), officer_id=None,
-            source="scenario", late=False, synthetic=True,
-        )  # fmt: skip
+        report = _report(next_id, agency_id, spec.day, values, rng)
         next_id += 1
         reports.append(report)
         row, lists = snapshot_rows(cat, specs, agency_id, level, province, spec.day, [report])
         unit_days.append(row)
         checklists.extend(lists)
     _check(spec, unit_days, checklists, checklist_ids)
+    organisations = 0
+    for agency_id, level, province, bloc, specs in await _organisation_units(session, cat, spec):
+        own = random.Random(f"{name}:organisations:{agency_id}")
+        values = _organisation_values(specs, spec.organisations_done, own)
+        report = _report(next_id, agency_id, spec.day, values, own)
+        next_id += 1
+        organisations += 1
+        reports.append(report)
+        row, lists = snapshot_rows(cat, specs, agency_id, level, province, spec.day, [report], bloc)
+        unit_days.append(row)
+        checklists.extend(lists)
     await bulk_insert(session, Report, reports)
     await bulk_insert(session, UnitDay, unit_days)
     await bulk_insert(session, ChecklistDay, checklists)
     await fix_sequence(session, Report)
-    return Loaded(name, spec.day, len(unit_days), len(reports))
+    return Loaded(name, spec.day, len(unit_days), len(reports), organisations)
+
+
+def _report(
+    report_id: int, agency_id: int, day: date, values: dict[str, Any], rng: random.Random
+) -> dict[str, Any]:
+    """One synthetic first version, sent before the cut-off."""
+    minutes = rng.randint(8 * 60, 15 * 60 + 30)
+    local = datetime.combine(day, time(minutes // 60, minutes % 60), tzinfo=zone())
+    return dict(
+        id=report_id, agency_id=agency_id, day=day, version=1, values=values, note=None,
+        submitted_at=local.astimezone(UTC), officer_id=None, source="scenario", late=False,
+        synthetic=True,
+    )  # fmt: skip
+
+
+async def _organisation_units(
+    session: AsyncSession, cat: Catalogue, spec: ScenarioSpec
+) -> list[tuple[int, TaskLevel, str | None, str, dict[str, TaskSpec]]]:
+    """The organisations' units with tasks active on the day: (agency, level, province,
+    bloc, tasks); the commune-level ones only in the demo's organisation provinces."""
+    units: dict[int, tuple[TaskLevel, str | None, str, set[int]]] = {}
+    for agency_id, level, province, bloc, task_id in await session.execute(
+        select(
+            Assignment.agency_id,
+            Assignment.level,
+            Assignment.province_code,
+            Assignment.bloc,
+            Assignment.task_id,
+        )
+        .where(Assignment.exempt.is_(False), Assignment.bloc != Bloc.government.value)
+        .order_by(Assignment.agency_id)
+    ):
+        if level == TaskLevel.commune and province not in DEMO_ORGANISATION_PROVINCES:
+            continue
+        units.setdefault(agency_id, (TaskLevel(level), province, bloc, set()))[3].add(task_id)
+    out = []
+    for agency_id, (level, province, bloc, task_ids) in units.items():
+        specs = cat.active(task_ids, spec.day)
+        if specs:
+            out.append((agency_id, level, province, bloc, specs))
+    return out
+
+
+def _organisation_values(
+    specs: dict[str, TaskSpec], done: float, rng: random.Random
+) -> dict[str, Any]:
+    return {
+        code: _done(s) if rng.random() < done else _in_progress(s, rng) for code, s in specs.items()
+    }
 
 
 def _check(

@@ -38,6 +38,7 @@ def out(view: service.OfferView) -> OfferOut:
         combinations=[ChoiceOut(key=c.key, name=c.name) for c in view.choices],
         combination=view.combination,
         url=view.url,
+        without_other_parent=offer.without_other_parent,
         message=offer.message,
         dossier_code=offer.dossier_code,
         created_at=offer.created_at,
@@ -63,7 +64,12 @@ async def confirm(
     offered = await service.get(session, offer_id, citizen.personal_id)
     require_level(citizen, offered.offer.procedure_code)
     await filing.confirm(
-        session, offer_id, citizen.personal_id, body.answers, combination=body.combination
+        session,
+        offer_id,
+        citizen.personal_id,
+        body.answers,
+        combination=body.combination,
+        without_other_parent=body.without_other_parent,
     )
     return out(await service.get(session, offer_id, citizen.personal_id))
 

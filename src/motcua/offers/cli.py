@@ -21,9 +21,9 @@ def _echo(results: list[events.PollResult]) -> None:
 @offers_app.command("poll")
 def poll() -> None:
     """Read every registry's event feed once (the worker does it every ``poll_seconds``)."""
-    from motcua.cli import _in_session
+    from motcua.core.cli import in_session
 
-    _echo(_in_session(lambda session: events.poll_all(session)))
+    _echo(in_session(lambda session: events.poll_all(session)))
 
 
 @offers_app.command("demo")
@@ -31,7 +31,7 @@ def demo() -> None:
     """The health registry (sandbox, synthetic data) publishes the e-birth notice of Lê Thị Hoa's
     baby, and the platform reads its feed: Hoa has a pending offer to register the birth.
     The sandbox runs in this process, at the address the registries have in the database."""
-    from motcua.cli import _in_session
+    from motcua.core.cli import in_session
 
     async def work(session: AsyncSession) -> list[events.PollResult]:
         import httpx
@@ -69,4 +69,4 @@ def demo() -> None:
             setattr(result, outcome, getattr(result, outcome) + 1)
         return [result]
 
-    _echo(_in_session(work))
+    _echo(in_session(work))

@@ -32,7 +32,7 @@ from motcua.exchange.audit import Access
 from motcua.exchange.config import get_exchange_settings
 from motcua.exchange.connectors import Fetcher
 from motcua.exchange.models import Registry
-from motcua.offers import service
+from motcua.offers import reads, service
 from motcua.offers.config import get_offers_settings
 from motcua.offers.models import FeedCursor, RegistryEvent
 
@@ -132,7 +132,7 @@ def _claimed_subject(delivery: Any) -> tuple[str, str]:
 async def ingest(
     session: AsyncSession, registry: str, delivery: Any, *, fetcher: Fetcher | None = None
 ) -> str:
-    """One delivery: ``offered``, ``repeated`` or ``refused``. Raises ``service.Deferred`` when
+    """One delivery: ``offered``, ``repeated`` or ``refused``. Raises ``reads.Deferred`` when
     whom to offer cannot be found out now (a registry down): the caller stops its cursor."""
     now = clock.now()
     try:
@@ -252,7 +252,7 @@ async def poll(
     for delivery in deliveries:
         try:
             outcome = await ingest(session, registry_code, delivery, fetcher=fetcher)
-        except service.Deferred as deferred:
+        except reads.Deferred as deferred:
             result.error = deferred.reason
             break
         setattr(result, outcome, getattr(result, outcome) + 1)

@@ -18,6 +18,7 @@ from motcua.applications import repository as applications_repository
 from motcua.applications import service as applications
 from motcua.applications.forms import OATH
 from motcua.applications.schemas import DraftIn
+from motcua.catalog import groups as catalog_groups
 from motcua.catalog.models import SubjectRole
 from motcua.core import clock, outbox
 from motcua.core.errors import Conflict, DomainError
@@ -28,7 +29,7 @@ from motcua.exchange import subjects
 from motcua.exchange.connectors import REASONS, Fetcher
 from motcua.exchange.models import ItemStatus
 from motcua.groups import applications as group_applications
-from motcua.offers import service
+from motcua.offers import parents, service
 from motcua.offers.config import get_offers_settings
 from motcua.offers.models import Offer, OfferState
 
@@ -72,6 +73,8 @@ async def _prepare(session: AsyncSession, offer: Offer, fetcher: Fetcher | None)
         await subjects.choose(
             session, reference, actor, role, offer.concerns_personal_id, fetcher=fetcher
         )
+    if service.KINDS[offer.kind].asks_other_parent:
+        await parents.name(session, offer, reference, fetcher)
     return reference
 
 
@@ -79,7 +82,11 @@ def _values(offer: Offer) -> dict[str, dict[str, Any]]:
     key = service.KINDS[offer.kind].declaration_key
     if key is None:
         return {}
-    answers: dict[str, Any] = {k: v for k, v in offer.answers.items() if v not in (None, "")}
+    answers: dict[str, Any] = {
+        k: v
+        for k, v in offer.answers.items()
+        if v not in (None, "") and k != service.OTHER_PARENT_FIELD  # not a declaration's
+    }
     if OATH.name in answers:  # checked at confirmation: the person swore to the declaration
         answers[OATH.name] = True
     return {key: {**offer.prefill, **answers}}
@@ -192,7 +199,15 @@ async def file_group(session: AsyncSession, offer: Offer, fetcher: Fetcher | Non
         return
     actor = offer.person_personal_id
     assert offer.application_id is not None
+    row = await applications_repository.application(session, offer.application_id)
+    assert row is not None
+    if kind.asks_other_parent and not await parents.ready(session, offer, row.consent_reference):
+        return
     combination = offer.combination or (await service.view_of(session, offer)).combination
+    missing = await _unread(session, offer, kind.group, combination or "")
+    if missing:
+        offer.state, offer.message = OfferState.pending, missing
+        return
     try:
         async with session.begin_nested():  # refused: nothing of the filing is written
             values = await _with_defaults(session, offer, _values(offer))
@@ -204,12 +219,40 @@ async def file_group(session: AsyncSession, offer: Offer, fetcher: Fetcher | Non
         problems = refused.details.get("problems") or []
         offer.state = OfferState.pending
         offer.message = " ".join(str(p["message"]) for p in problems) or refused.message
-        if refused.code not in ("child-already-registered", "death-already-recorded"):
+        codes = {refused.code, *(str(p.get("code")) for p in problems)}
+        if not codes & {"child-already-registered", "death-already-recorded", "parents-disagree"}:
             offer.message = "Hồ sơ còn thiếu: " + offer.message
         return
     offer.state, offer.dossier_code = OfferState.filed, filed.filing.code
     offer.combination = filed.filing.combination
     offer.message, offer.decided_at = None, clock.now()
+
+
+async def _unread(session: AsyncSession, offer: Offer, group_code: str, combination: str) -> str:
+    """What a chosen member needs that no registry delivered (an allowance for a death whose
+    insurance or social-protection record does not exist), said so the person can choose
+    another combination; empty when nothing is missing."""
+    group = await catalog_groups.get(session, group_code)
+    chosen = next((c for c in group.combinations if c.key == combination), None) if group else None
+    if group is None or chosen is None or offer.application_id is None:
+        return ""
+    draft = await applications.view(session, offer.application_id, offer.person_personal_id)
+    read = {f.key: f for f in draft.form}
+    lacking = []
+    for member in group.members:
+        if member.key not in chosen.members or member.after is None:
+            continue
+        for theirs in member.evidence.values():
+            field = read.get(theirs)
+            if field is not None and not field.verified:
+                lacking.append(field.name)
+    if not lacking:
+        return ""
+    names = ", ".join(f"“{n}”" for n in sorted(set(lacking)))
+    return (
+        f"Cơ sở dữ liệu chưa có {names}, nên chưa nộp được lựa chọn này. Hãy chọn lựa chọn khác "
+        "(ít thủ tục hơn), hoặc nộp tại Bộ phận Một cửa kèm giấy tờ chứng minh."
+    )
 
 
 # How each kind is filed: a filer takes the locked offer (its pre-fill and the person's
@@ -219,6 +262,7 @@ async def file_group(session: AsyncSession, offer: Offer, fetcher: Fetcher | Non
 Filer = Callable[[AsyncSession, Offer, Fetcher | None], Awaitable[None]]
 FILERS: dict[str, Filer] = {kind: file_procedure for kind in service.KINDS}
 FILERS["birth-notice-issued"] = file_group
+FILERS["death-notified"] = file_group
 
 
 async def confirm(
@@ -228,6 +272,7 @@ async def confirm(
     answers: Mapping[str, Any] | None = None,
     *,
     combination: str | None = None,
+    without_other_parent: bool = False,
     fetcher: Fetcher | None = None,
 ) -> Offer:
     """The one step: check what was typed (refused whole, nothing changed), then file. A
@@ -249,6 +294,8 @@ async def confirm(
     offer.answers = {**offer.answers, **answers}
     if view.choices:
         offer.combination = combination or view.combination
+    if without_other_parent:
+        offer.without_other_parent = True
     await FILERS[offer.kind](session, offer, fetcher)
     await session.flush()
     return offer

@@ -4,7 +4,18 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from motcua.core.models import Base, UtcDateTime
@@ -42,10 +53,13 @@ class FeedCursor(Base):
 
 class OfferState(enum.StrEnum):
     """``pending``: waits for the person; ``paused``: confirmed, a registry did not answer, the
-    filing is retried by itself; ``filed``: the dossier exists; ``declined``: the person said no."""
+    filing is retried by itself; ``waiting``: confirmed, waiting for the other parent to confirm
+    the read of their data (filed by itself when they answer); ``filed``: the dossier exists;
+    ``declined``: the person said no."""
 
     pending = "pending"
     paused = "paused"
+    waiting = "waiting"
     filed = "filed"
     declined = "declined"
 
@@ -79,6 +93,11 @@ class Offer(Base):
     # For a service filed as a group (the birth group): the combination the person chose.
     combination: Mapped[str | None] = mapped_column(String(40), default=None)
     dossier_code: Mapped[str | None] = mapped_column(String(64), default=None)
+    # A birth offer the mother chose to file without the other parent's confirmation: the
+    # certificate leaves that parent blank.
+    without_other_parent: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from motcua.core.database import RequestSession
 from motcua.identity.auth import PageCitizen
 from motcua.identity.citizens import require_level
-from motcua.offers import filing, service
+from motcua.offers import filing, parents, service
 from motcua.offers.models import OfferState
 from motcua.web.templating import render
 
@@ -19,8 +19,9 @@ OfferId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 FIELD = "field-"
 
 
-def _page(
+async def _page(
     request: Request,
+    session: RequestSession,
     view: service.OfferView,
     errors: list[tuple[str, str]] | None = None,
     typed: dict[str, str] | None = None,
@@ -35,6 +36,7 @@ def _page(
             "errors": errors or [],
             "typed": typed if typed is not None else view.offer.answers,
             "states": OfferState,
+            "without_other_parent": await parents.unconfirmed(session, view.offer),
         },
         status_code,
     )
@@ -47,7 +49,7 @@ async def offer_page(
     view = await service.get(session, offer_id, citizen.personal_id)
     if view.offer.state == OfferState.filed and view.url:
         return RedirectResponse(view.url, status_code=303)
-    return _page(request, view)
+    return await _page(request, session, view)
 
 
 @router.post("/de-nghi/{offer_id}", response_class=HTMLResponse)
@@ -60,17 +62,25 @@ async def confirm_page(
         for k, v in form.items()
         if str(k).startswith(FIELD) and isinstance(v, str)
     }
+    without = form.get("khong_cho_cha") == "1"
     chosen = form.get("lua_chon")
     combination = chosen[:40] if isinstance(chosen, str) and chosen else None
     offered = await service.get(session, offer_id, citizen.personal_id)
     require_level(citizen, offered.offer.procedure_code)
     try:
-        await filing.confirm(session, offer_id, citizen.personal_id, typed, combination=combination)
+        await filing.confirm(
+            session,
+            offer_id,
+            citizen.personal_id,
+            typed,
+            combination=combination,
+            without_other_parent=without,
+        )
     except service.OfferRefused as refused:
         view = await service.get(session, offer_id, citizen.personal_id)
         if combination:
             view.combination = combination
-        return _page(request, view, refused.problems, typed, 422)
+        return await _page(request, session, view, refused.problems, typed, 422)
     view = await service.get(session, offer_id, citizen.personal_id)
     if view.offer.state == OfferState.filed and view.url:
         return RedirectResponse(view.url, status_code=303)

@@ -31,7 +31,7 @@ async def open_of(session: AsyncSession, person: str, limit: int = 20) -> Sequen
             select(Offer)
             .where(
                 Offer.person_personal_id == person,
-                Offer.state.in_([OfferState.pending, OfferState.paused]),
+                Offer.state.in_([OfferState.pending, OfferState.paused, OfferState.waiting]),
             )
             .order_by(Offer.created_at.desc())
             .limit(limit)

@@ -40,6 +40,7 @@ class OfferOut(BaseModel):
         default=None, description="the chosen combination, else the one pre-selected"
     )
     url: str | None = Field(default=None, description="the page that follows the filing")
+    without_other_parent: bool = False
     created_at: datetime
 
 
@@ -52,4 +53,9 @@ class ConfirmIn(BaseModel):
         default=None,
         max_length=40,
         description="for an offer filed as a group: the combination (default: the pre-selected)",
+    )
+    without_other_parent: bool = Field(
+        default=False,
+        description="a birth offer filed now, without the other parent's confirmation "
+        "(the certificate leaves that parent blank)",
     )

@@ -12,7 +12,6 @@ holds read server-side (``filing``); a second confirmation returns the same doss
 """
 
 import secrets
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,20 +25,14 @@ from motcua.catalog import groups as catalog_groups
 from motcua.catalog import repository as catalog_repository
 from motcua.core import clock
 from motcua.core.errors import Conflict, Invalid, NotFound
-from motcua.exchange import audit
-from motcua.exchange import repository as exchange_repository
-from motcua.exchange.audit import Access
 from motcua.exchange.connectors import (
     Fetcher,
-    ReadContext,
-    RegistryUnavailable,
-    Target,
-    registry_transport,
 )
 from motcua.notify.models import Channel
 from motcua.notify.service import notify
-from motcua.offers import repository
+from motcua.offers import death, reads, repository
 from motcua.offers.models import Offer, OfferState, RegistryEvent
+from motcua.offers.reads import Deferred
 
 
 @dataclass(frozen=True)
@@ -56,6 +49,9 @@ class Kind:
     # Declaration fields the person may leave empty: filled at filing from a registry read
     # (field -> (requirement key, read field)), with the words saying so.
     defaults: Mapping[str, tuple[str, str, str]] = field(default_factory=dict)
+    # The birth offer: the mother may name the child's father by his personal number when
+    # no registry names him (he confirms the read of his data with his own e-ID).
+    asks_other_parent: bool = False
 
 
 # What each kind of event offers. The birth offer files the birth group (0.000015: birth
@@ -69,6 +65,7 @@ KINDS: dict[str, Kind] = {
         title="Đăng ký khai sinh cho con",
         declaration_key="to_khai_lien_thong",
         group="khai-sinh",
+        asks_other_parent=True,
         defaults={
             "noi_thuong_tru_cua_tre": (
                 "noi_cu_tru_cha_me",
@@ -80,10 +77,11 @@ KINDS: dict[str, Kind] = {
     "death-notified": Kind(
         publisher="health",
         evidence_type="health.death_notice",
-        procedure_code="0.000010",
+        procedure_code="1.011537",
         title="Đăng ký khai tử cho người thân",
-        declaration_key="to_khai_dang_ky_khai_tu",
+        declaration_key="to_khai_lien_thong",
         concerns_role="deceased",
+        group="khai-tu",
     ),
     "health-card-expiring": Kind(
         publisher="insurance",
@@ -98,14 +96,6 @@ KINDS: dict[str, Kind] = {
         title="Đổi thẻ căn cước khi đủ 14 tuổi",
     ),
 }
-
-
-class Deferred(Exception):
-    """Whom to offer cannot be found out now; the event is read again later."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 class OfferRefused(Invalid):
@@ -128,76 +118,7 @@ class Plan:
     concerns: str | None = None
     facts: dict[str, Any] = field(default_factory=dict)
     prefill: dict[str, Any] = field(default_factory=dict)
-
-
-# --- reads of the population registry on behalf of an event -------------------------------
-
-
-async def _population(
-    session: AsyncSession,
-    person: str,
-    fields: tuple[str, ...],
-    purpose: str,
-    fetcher: Fetcher | None,
-) -> dict[str, Any] | None:
-    """One read of a person's population record for an event, logged; ``Deferred`` when the
-    registry does not answer."""
-    served = await exchange_repository.services_for(session, ["population.person"])
-    service, registry = served.get("population.person", (None, None))
-    if service is None or registry is None or not registry.enabled:
-        raise Deferred("registry-disabled")
-    target = Target(
-        registry.code,
-        registry.base_url,
-        registry.protocol,
-        service.service_code,
-        registry.timeout_ms,
-        fields,
-        registry.xroad_subsystem,
-    )
-    context = ReadContext(
-        subject=person,
-        actor=person,
-        application_id=purpose,
-        purpose=purpose,
-        legal_basis=(LEGAL_BASIS,),
-        consent_reference="",
-        request_id=str(uuid.uuid4()),
-    )
-    found: dict[str, Any] | None = None
-    reason = None
-    try:
-        records = await (fetcher or Fetcher(registry_transport())).read(target, context)
-    except RegistryUnavailable as error:
-        outcome, reason = "unavailable", error.reason
-    else:
-        found = {k: v.value for k, v in records[0].fields.items()} if records else None
-        outcome = "delivered" if found else "not_found"
-    await audit.append(
-        session,
-        [
-            Access(
-                actor_personal_id=person,
-                subject_personal_id=person,
-                evidence_type_code="population.person",
-                purpose=purpose,
-                outcome=outcome,
-                registry_code=registry.code,
-                legal_basis=(LEGAL_BASIS,),
-                reason=reason,
-                fields=fields,
-            )
-        ],
-    )
-    if outcome == "unavailable":
-        raise Deferred(reason or "unavailable")
-    return found
-
-
-LEGAL_BASIS = (
-    "Nghị định 45/2020/NĐ-CP, Điều 4: cơ quan chủ động cung cấp dịch vụ công trên cơ sở dữ "
-    "liệu sẵn có; đề nghị chỉ được nộp khi người dân xác nhận."
-)
+    combination: str | None = None  # pre-selected, for an offer filed as a group
 
 
 # --- whom to offer -------------------------------------------------------------------------
@@ -232,7 +153,7 @@ async def plan_offers(
         }
         return [Plan(subject, None, facts, {k: v for k, v in prefill.items() if v})]
     if kind == "death-notified":
-        record = await _population(
+        record = await reads.read(
             session, subject, ("sex", "spouse_personal_id", "children"), purpose, fetcher
         )
         record = record or {}
@@ -243,13 +164,17 @@ async def plan_offers(
         }
         base = {"ngay_chet": data.get("date_of_death"), "noi_chet": data.get("place_of_death")}
         spouse = record.get("spouse_personal_id")
+        children = [c["personal_id"] for c in record.get("children") or [] if c.get("personal_id")]
+        if not spouse and not children:
+            return []
+        combination, claims = await death.suggest(session, subject, purpose, fetcher)
+        facts = {**facts, **claims}
         if spouse:
             relation = "Vợ" if record.get("sex") == "Nam" else "Chồng"
-            return [Plan(spouse, subject, facts, {**base, "quan_he": relation})]
-        children = [c["personal_id"] for c in record.get("children") or [] if c.get("personal_id")]
-        return [Plan(c, subject, facts, {**base, "quan_he": "Con"}) for c in children]
+            return [Plan(spouse, subject, facts, {**base, "quan_he": relation}, combination)]
+        return [Plan(c, subject, facts, {**base, "quan_he": "Con"}, combination) for c in children]
     if kind == "health-card-expiring":
-        record = await _population(
+        record = await reads.read(
             session, subject, ("mother_personal_id", "father_personal_id"), purpose, fetcher
         )
         record = record or {}
@@ -289,6 +214,7 @@ async def make_offers(
             facts={k: v for k, v in plan.facts.items() if v},
             prefill=plan.prefill,
             answers={},
+            combination=plan.combination,
             state=OfferState.pending,
             attempts=0,
             created_at=clock.now(),
@@ -304,7 +230,7 @@ async def _tell(session: AsyncSession, offer: Offer, kind: Kind, fetcher: Fetche
     """An SMS to the number the population registry holds; the offer shows in "Hồ sơ của tôi"
     whether or not it can be sent."""
     try:
-        record = await _population(
+        record = await reads.read(
             session,
             offer.person_personal_id,
             ("full_name", "mobile_number"),
@@ -402,6 +328,8 @@ async def view_of(session: AsyncSession, offer: Offer) -> OfferView:
                 )
             )
     asked = [a for a in asked if a.kind != "checkbox"]
+    if kind.asks_other_parent:
+        asked.append(OTHER_PARENT)
     if schema is not None:  # the person swears to the declaration, as on the form
         asked.append(Asked(OATH.name, OATH.label, "checkbox", (), OATH.max_length))
     choices = await _choices(session, offer)
@@ -425,6 +353,22 @@ async def _choices(session: AsyncSession, offer: Offer) -> list[Choice]:
         return []
     group = await catalog_groups.get(session, kind.group)
     return [Choice(c.key, c.name) for c in group.combinations] if group else []
+
+
+OTHER_PARENT_FIELD = "so_dinh_danh_cha"
+OTHER_PARENT = Asked(
+    OTHER_PARENT_FIELD,
+    "Số định danh cá nhân của cha của trẻ",
+    "personal-id",
+    (),
+    12,
+    required=False,
+    hint=(
+        "Để trống nếu cha của trẻ là chồng của bạn theo Cơ sở dữ liệu quốc gia về dân cư, "
+        "hoặc nếu bạn không khai về người cha. Người cha xác nhận bằng tài khoản định danh "
+        "điện tử của mình trước khi hệ thống đọc dữ liệu của anh ấy."
+    ),
+)
 
 
 def check_combination(view: OfferView, combination: str | None) -> list[tuple[str, str]]:
@@ -476,6 +420,8 @@ def check_answers(view: OfferView, answers: Mapping[str, Any]) -> list[tuple[str
             problems.append((a.name, f"“{a.label}” phải là chữ."))
         elif len(value) > a.max_length:
             problems.append((a.name, f"“{a.label}” dài quá {a.max_length} ký tự."))
+        elif a.name == OTHER_PARENT_FIELD and not (len(value) == 12 and value.isdigit()):
+            problems.append((a.name, "Số định danh cá nhân phải gồm 12 chữ số."))
         elif a.options and value not in a.options:
             problems.append((a.name, f"“{a.label}”: hãy chọn một trong các mục có sẵn."))
     return problems

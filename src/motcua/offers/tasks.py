@@ -39,9 +39,10 @@ class FeedPoll:
 
 @outbox.handles(filing.RETRY)
 async def file_again(session: AsyncSession, payload: dict[str, Any]) -> None:
-    """File a paused offer again (queued with a delay by ``filing``)."""
+    """File a paused offer again (queued with a delay by ``filing``), or one that waited for
+    the other parent, who answered (queued by ``parents``)."""
     offer = await service.opened(session, str(payload["offer"]))
-    if offer is None or offer.state != OfferState.paused:
+    if offer is None or offer.state not in (OfferState.paused, OfferState.waiting):
         return
     await filing.FILERS[offer.kind](session, offer, None)
     await session.flush()

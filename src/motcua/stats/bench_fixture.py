@@ -7,22 +7,24 @@ provinces (so a province weighs as many communes as it has), one of the 25 essen
 (a few carry most filings), a channel, a day of the year, an outcome and the other counters.
 A marker table records the parameters of a finished build, so a second run with the same
 parameters (and the same schema) reuses the database instead of writing it again.
+
+The load is the bulk path of ``motcua.bench.bulk``: UNLOGGED tables without their indexes and
+keys, one connection per core each writing its own ranges of dossier numbers (the facts) and
+then of days (the daily roll-up) and months (the monthly one), indexes and keys made again
+after, VACUUM ANALYZE. Every row depends only on its dossier number, so the split changes no
+figure.
 """
 
 import asyncio
-import sys
-import time
-from datetime import date
-from importlib import resources
+from collections.abc import Awaitable, Callable
+from datetime import date, timedelta
 
-import asyncpg
-import yaml
 from sqlalchemy import select, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from motcua.core.database import make_engine, recreate_postgres_database
-from motcua.core.migrate import upgrade
+from motcua.bench import bulk
+from motcua.bench.reference import reference_database
+from motcua.core.database import make_engine
 from motcua.stats import monthly, repository
 from motcua.stats.facts import Channel, essential_codes
 from motcua.units.models import AdminUnit, Agency, AgencyKind, AgencyLevel
@@ -30,11 +32,8 @@ from motcua.units.models import AdminUnit, Agency, AgencyKind, AgencyLevel
 FIRST_DAY = date(2025, 1, 1)
 DAYS = 365
 GENERATOR = "facts-v1"  # change when the generator's SQL changes, so old fixtures are rebuilt
-CHUNK = 1_000_000
-
-MARKER = """CREATE TABLE IF NOT EXISTS bench_fixture (
-    name text PRIMARY KEY, parameters text NOT NULL, built_at timestamptz NOT NULL,
-    seconds double precision NOT NULL)"""
+CHUNK = 1_000_000  # dossiers at most in one statement
+TABLES = ("stats_dossier_facts", "stats_daily", "stats_monthly")
 
 # Columns of stats_dossier_facts and the expression that fills each; ``s`` holds the drawn
 # attributes of dossier ``g`` (see ``DRAWS``). Shares: channels 45/25/27/3 %, outcomes
@@ -107,40 +106,6 @@ def parameters(count: int) -> str:
     return f"{GENERATOR};count={count};first={FIRST_DAY};days={DAYS};schema={heads}"
 
 
-async def _connect(url: str, database: str | None = None) -> asyncpg.Connection:
-    parsed = make_url(url)
-    return await asyncpg.connect(
-        host=parsed.host,
-        port=parsed.port or 5432,
-        user=parsed.username,
-        password=parsed.password,
-        database=database or parsed.database,
-    )
-
-
-async def _built(url: str, wanted: str) -> bool:
-    """Whether the database holds a finished fixture of exactly these parameters."""
-    admin = await _connect(url, "postgres")
-    try:
-        exists = await admin.fetchval(
-            "SELECT 1 FROM pg_database WHERE datname = $1", make_url(url).database
-        )
-    finally:
-        await admin.close()
-    if not exists:
-        return False
-    connection = await _connect(url)
-    try:
-        if not await connection.fetchval("SELECT to_regclass('bench_fixture') IS NOT NULL"):
-            return False
-        found = await connection.fetchval(
-            "SELECT parameters FROM bench_fixture WHERE name = 'stats'"
-        )
-        return bool(found == wanted)
-    finally:
-        await connection.close()
-
-
 async def _communes(url: str) -> list[tuple[int, str, str]]:
     engine = make_engine(url)
     async with AsyncSession(engine) as session:
@@ -159,62 +124,13 @@ async def _communes(url: str) -> list[tuple[int, str, str]]:
     return [(int(a), str(c), str(p)) for a, c, p in rows if p]
 
 
-async def _load_reference(url: str) -> None:
-    from motcua.catalog import service as catalog
-    from motcua.catalog.schemas import CatalogDocument
-    from motcua.units import service as units
-
-    await recreate_postgres_database(url)
-    await asyncio.to_thread(upgrade, url)
-    engine = make_engine(url)
-    document = resources.files("motcua.catalog").joinpath("data", "essential_services.yaml")
-    async with AsyncSession(engine) as session, session.begin():
-        await units.load_units(session)
-        await catalog.import_document(
-            session, CatalogDocument.model_validate(yaml.safe_load(document.read_text("utf-8")))
-        )
-    await engine.dispose()
-
-
-def _progress(what: str, started: float) -> None:
-    print(f"{what}: {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
-
-
-async def _drop_secondary_indexes(connection: asyncpg.Connection) -> list[str]:
-    """Drop the facts' and roll-up's indexes other than their keys, and return the statements
-    that make them again: building an index once after the load is much faster than keeping
-    it up to date row by row."""
-    rows = await connection.fetch(
-        "SELECT i.indexname, i.indexdef FROM pg_indexes i JOIN pg_class c ON c.relname = "
-        "i.indexname JOIN pg_index x ON x.indexrelid = c.oid WHERE i.tablename IN "
-        "('stats_dossier_facts', 'stats_daily') AND NOT x.indisprimary"
-    )
-    for row in rows:
-        await connection.execute(f'DROP INDEX "{row["indexname"]}"')
-    return [str(row["indexdef"]) for row in rows]
-
-
-async def build(url: str, count: int) -> tuple[list[str], float, bool]:
-    """The provinces, the seconds the build took (facts and roll-up) and whether an earlier
-    build was reused."""
-    wanted = parameters(count)
-    if await _built(url, wanted):
-        communes = await _communes(url)
-        connection = await _connect(url)
-        seconds = float(
-            await connection.fetchval("SELECT seconds FROM bench_fixture WHERE name = 'stats'")
-        )
-        await connection.close()
-        return sorted({p for _, _, p in communes}), seconds, True
-    await _load_reference(url)
-    communes = await _communes(url)
+async def _write_facts(url: str, count: int, communes: list[tuple[int, str, str]]) -> None:
     procedures = sorted(essential_codes())
-    started = time.perf_counter()
-    connection = await _connect(url)
+    connection = await bulk.load_connection(url)
     try:
         # The communes as a table numbered from 1, joined on the drawn number.
         await connection.execute(
-            "CREATE TEMP TABLE bench_communes AS SELECT * FROM unnest($1::int[], $2::int[], "
+            "CREATE UNLOGGED TABLE bench_communes AS SELECT * FROM unnest($1::int[], $2::int[], "
             "$3::text[], $4::text[]) AS u(n, agency_id, commune_code, province_code)",
             list(range(1, len(communes) + 1)),
             [a for a, _, _ in communes],
@@ -222,44 +138,72 @@ async def build(url: str, count: int) -> tuple[list[str], float, bool]:
             [p for _, _, p in communes],
         )
         await connection.execute("ANALYZE bench_communes")
-        indexes = await _drop_secondary_indexes(connection)
-        statement = generator_sql()
-        for first in range(1, count + 1, CHUNK):
-            await connection.execute(
-                statement,
-                procedures,
-                list(Channel.ALL),
-                len(communes),
-                FIRST_DAY,
-                DAYS,
-                len(procedures),
-                first,
-                min(count, first + CHUNK - 1),
-            )
     finally:
         await connection.close()
-    _progress(f"{count:,} facts written", started)
-    engine = make_engine(url)
-    async with AsyncSession(engine) as session, session.begin():
-        # The GROUP BY of millions of facts sorts in memory rather than in temporary files.
-        await session.execute(text("SET LOCAL work_mem = '256MB'"))
-        await repository.rollup_from_facts(session)
-        await monthly.from_daily(session)
-    await engine.dispose()
-    _progress("roll-up built", started)
-    connection = await _connect(url)
+    parts = bulk.workers() * -(-count // (CHUNK * bulk.workers()))
+    arguments = (procedures, list(Channel.ALL), len(communes), FIRST_DAY, DAYS, len(procedures))
+    chunks = bulk.ranges(1, count, parts)
+    await bulk.run_all(url, [(generator_sql(), (*arguments, a, b)) for a, b in chunks])
+    connection = await bulk.connect(url)
     try:
-        await connection.execute("SET maintenance_work_mem = '256MB'")
-        for definition in indexes:
-            await connection.execute(definition)
-        _progress("indexes made again", started)
-        await connection.execute("VACUUM ANALYZE stats_dossier_facts")
-        await connection.execute("VACUUM ANALYZE stats_daily")
-        seconds = time.perf_counter() - started
-        await connection.execute(MARKER)
-        await connection.execute(
-            "INSERT INTO bench_fixture VALUES ('stats', $1, now(), $2)", wanted, seconds
-        )
+        await connection.execute("DROP TABLE bench_communes")
     finally:
         await connection.close()
-    return sorted({p for _, _, p in communes}), seconds, False
+
+
+async def _roll_up(url: str) -> None:
+    """The daily roll-up by ranges of days, then the monthly one by ranges of months, each
+    range on its own connection: the rebuild's own statements, restricted."""
+    engine = make_engine(url)
+    gate = asyncio.Semaphore(bulk.workers())
+
+    async def one(work: Callable[[AsyncSession], Awaitable[None]]) -> None:
+        async with gate, AsyncSession(engine) as session, session.begin():
+            await session.execute(text("SET LOCAL work_mem = '256MB'"))
+            await session.execute(text("SET LOCAL synchronous_commit = off"))
+            await work(session)
+
+    def daily(first: int, last: int) -> Callable[[AsyncSession], Awaitable[None]]:
+        span = (FIRST_DAY + timedelta(days=first), FIRST_DAY + timedelta(days=last))
+        return lambda session: repository.rollup_from_facts(session, days=span)
+
+    def months(first: date, last: date) -> Callable[[AsyncSession], Awaitable[None]]:
+        return lambda session: monthly.from_daily(session, months=(first, last))
+
+    try:
+        # As many ranges as connections: each range reads the whole table once.
+        parts = bulk.ranges(0, DAYS - 1, bulk.workers())
+        await asyncio.gather(*(one(daily(first, last)) for first, last in parts))
+        first_months = sorted({(FIRST_DAY + timedelta(days=n)).replace(day=1) for n in range(DAYS)})
+        spans = bulk.ranges(0, len(first_months) - 1, bulk.workers())
+        await asyncio.gather(*(one(months(first_months[a], first_months[b])) for a, b in spans))
+    finally:
+        await engine.dispose()
+
+
+async def build(url: str, count: int) -> tuple[list[str], float, bool]:
+    """The provinces, the seconds the build took (facts and roll-up) and whether an earlier
+    build was reused."""
+    wanted = parameters(count)
+    earlier = await bulk.built(url, "stats", wanted)
+    if earlier is not None:
+        communes = await _communes(url)
+        return sorted({p for _, _, p in communes}), earlier, True
+    clock = bulk.Stopwatch("stats fixture")
+    await reference_database(url)
+    communes = await _communes(url)
+    clock.lap("database, units and catalog")
+    connection = await bulk.connect(url)
+    try:
+        await bulk.unlogged(connection, TABLES)
+        remake = await bulk.drop_indexes(connection, TABLES)
+    finally:
+        await connection.close()
+    await _write_facts(url, count, communes)
+    clock.lap(f"{count:,} facts written")
+    await _roll_up(url)
+    clock.lap("roll-ups built")
+    await bulk.finish(url, remake, TABLES)
+    clock.lap("indexes and keys made again, tables analysed")
+    await bulk.mark(url, "stats", wanted, clock.total)
+    return sorted({p for _, _, p in communes}), clock.total, False

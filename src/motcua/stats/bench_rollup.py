@@ -26,10 +26,11 @@ import asyncpg
 from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from motcua.bench import machine, write_section
+from motcua.bench import bulk, machine, write_section
+from motcua.bench.reference import reference_database
 from motcua.core.database import make_engine
 from motcua.dossiers.models import Dossier, DossierEvent
-from motcua.stats import bench_fixture, repository, service, synthetic
+from motcua.stats import repository, service, synthetic
 from motcua.stats.facts import SYNTHETIC_PREFIX
 
 BATCHES_PER_SECOND = 10
@@ -54,7 +55,7 @@ def _path(rng: random.Random) -> list[tuple[str, str]]:
 
 async def _file(url: str, count: int, seed: int) -> list[int]:
     """``count`` filed dossiers received over the last ten days, counted by a rebuild."""
-    await bench_fixture._load_reference(url)
+    await reference_database(url)
     engine = make_engine(url)
     rng = random.Random(seed)
     now = datetime.now(UTC)
@@ -178,8 +179,8 @@ SEEN = (
 
 async def _round(url: str, generator: Generator, seconds: float, rate: int) -> Round:
     result = Round(seconds, rate)
-    writer = await bench_fixture._connect(url)
-    watcher = await bench_fixture._connect(url)
+    writer = await bulk.connect(url)
+    watcher = await bulk.connect(url)
     committed: dict[int, float] = {}  # event id → when its transaction committed
     done = asyncio.Event()
 

@@ -105,20 +105,19 @@ async def add(session: AsyncSession, daily_rows: Sequence[dict[str, Any]]) -> No
     )
 
 
-async def from_daily(session: AsyncSession) -> None:
-    """The monthly rows made again from the daily roll-up (after ``clear``)."""
+async def from_daily(session: AsyncSession, months: tuple[date, date] | None = None) -> None:
+    """The monthly rows made again from the daily roll-up (after ``clear``); of the months
+    ``months`` only, first and last included, when given (a bulk load splits the work)."""
     essential = (
         func.bool_or(DAILY.c.essential)
         if session.get_bind().dialect.name == "postgresql"
         else func.max(DAILY.c.essential)
     )
     keys = [DAILY.c[k] for k in KEYS]
-    await session.execute(
-        MONTHLY.insert().from_select(
-            [*KEYS, "essential", *COUNTERS],
-            select(*keys, essential, *[func.sum(DAILY.c[n]) for n in COUNTERS]).group_by(*keys),
-        )
-    )
+    query = select(*keys, essential, *[func.sum(DAILY.c[n]) for n in COUNTERS]).group_by(*keys)
+    if months is not None:
+        query = query.where(DAILY.c.month.between(*months))
+    await session.execute(MONTHLY.insert().from_select([*KEYS, "essential", *COUNTERS], query))
 
 
 async def clear(session: AsyncSession) -> None:

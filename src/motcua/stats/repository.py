@@ -265,8 +265,11 @@ async def clear(session: AsyncSession) -> None:
     await session.execute(delete(Cursor).where(Cursor.name.in_(("events", "violations"))))
 
 
-async def rollup_from_facts(session: AsyncSession, revision: int = 0) -> None:
-    """The roll-up made again as one INSERT … SELECT … GROUP BY over the facts."""
+async def rollup_from_facts(
+    session: AsyncSession, revision: int = 0, days: tuple[date, date] | None = None
+) -> None:
+    """The roll-up made again as one INSERT … SELECT … GROUP BY over the facts (of the days
+    ``days`` only, first and last included, when given: a bulk load splits the work)."""
     # Week, month, unit and "essential" follow from day, agency and procedure: grouping by
     # them adds no rows.
     keys = [
@@ -274,11 +277,11 @@ async def rollup_from_facts(session: AsyncSession, revision: int = 0) -> None:
         FACTS.c.month, FACTS.c.province_code, FACTS.c.commune_code, FACTS.c.essential,
     ]  # fmt: skip
     sums = [func.sum(FACTS.c[name]) for name in COUNTERS]
+    query = select(*keys, *sums, literal(revision)).group_by(*keys)
+    if days is not None:
+        query = query.where(FACTS.c.day.between(*days))
     await session.execute(
-        DAILY.insert().from_select(
-            [k.name for k in keys] + list(COUNTERS) + ["revision"],
-            select(*keys, *sums, literal(revision)).group_by(*keys),
-        )
+        DAILY.insert().from_select([k.name for k in keys] + list(COUNTERS) + ["revision"], query)
     )
 
 

@@ -37,6 +37,7 @@ def gettext(message: str, language: str) -> str:
 # forms are the code's, never shown).
 PARAMETER_NAMES = {
     "page": "Số trang",
+    "trang": "Số trang",
     "q": "Từ khóa tìm kiếm",
     "date": "Ngày",
     "day": "Ngày",

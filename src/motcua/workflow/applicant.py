@@ -1,7 +1,7 @@
 """What the applicant reads of their own dossier's handling: the supplement request (which
 papers, why, by when), the signed result to download and verify, the reason of a refusal, and
 the next thing to do. Only the applicant or whoever filed the dossier reads it
-(``dossiers.service.for_person``); anyone else gets the 404 of an unknown code."""
+(``dossiers.reading.for_person``); anyone else gets the 404 of an unknown code."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.catalog import repository as catalog_repository
 from motcua.core.errors import NotFound
-from motcua.dossiers import service as dossiers
+from motcua.dossiers import reading as dossier_reading
 from motcua.dossiers.models import Dossier, DossierState
 from motcua.workflow import repository
 from motcua.workflow.supplements import SUPPLEMENT_REASONS
@@ -53,7 +53,7 @@ class ApplicantView:
 
 
 async def view(session: AsyncSession, code: str, person: str) -> ApplicantView:
-    dossier, agency = await dossiers.for_person(session, code, person)
+    dossier, agency = await dossier_reading.for_person(session, code, person)
     requirements = await catalog_repository.requirements_of(session, dossier.procedure_version_id)
     by_key = {r.key: r for r in requirements}
     supplement = None
@@ -106,7 +106,7 @@ def _refusal(dossier: Dossier) -> str | None:
 
 async def result_pdf(session: AsyncSession, code: str, person: str) -> bytes:
     """The signed result of the person's own dossier (a revoked one is not handed out)."""
-    dossier, _ = await dossiers.for_person(session, code, person)
+    dossier, _ = await dossier_reading.for_person(session, code, person)
     document = await repository.result_of(session, dossier.id)
     if document is None:
         raise NotFound("Hồ sơ này chưa có kết quả đã ký.", code="no-result")

@@ -7,8 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.core import clock
 from motcua.core.calendar import get_calendar
+from motcua.dossiers import reading as dossier_reading
 from motcua.dossiers import repository as dossiers_repository
-from motcua.dossiers import service as dossiers
 from motcua.identity.service import Subject
 from motcua.workflow import repository
 from motcua.workflow.schemas import (
@@ -85,7 +85,7 @@ async def case_view(session: AsyncSession, subject: Subject, code: str) -> CaseO
         )
     return CaseOut(
         dossier=contents.masked_history(
-            dossiers.to_out(work.dossier, agencies[visits[0].agency_id].code)
+            dossier_reading.to_out(work.dossier, agencies[visits[0].agency_id].code)
         ),
         applicant=read.applicant,
         contents=read.items,

@@ -20,11 +20,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from motcua.catalog import groups as catalog_groups
 from motcua.catalog import repository as catalog_repository
 from motcua.catalog.models import ProcedureVersion, Requirement
+from motcua.catalog.schemas import MemberAgency
 from motcua.core import clock
 from motcua.core.calendar import get_calendar
 from motcua.core.errors import Conflict, NotFound
+from motcua.dossiers import history as dossier_history
+from motcua.dossiers import receiving
 from motcua.dossiers import repository as dossiers_repository
 from motcua.dossiers import service as dossiers
 from motcua.dossiers.models import (
@@ -40,7 +44,7 @@ from motcua.identity import repository as identity_repository
 from motcua.identity.models import Officer
 from motcua.identity.service import Forbidden, Subject, Unauthenticated, hash_token
 from motcua.units import repository as units
-from motcua.units.models import Agency
+from motcua.units.models import Agency, AgencyKind
 from motcua.workflow.definitions import Definition, StepKind
 from motcua.workflow.models import SupplementRequest, WorkflowCase, WorkflowVisit
 from motcua.workflow.versions import current_definition
@@ -160,7 +164,7 @@ async def reset(session: AsyncSession, subject: Subject) -> list[str]:
         assert dossier is not None
         case.open = False
         case.updated_at = clock.now()
-        dossiers.append(
+        dossier_history.append(
             session,
             dossier,
             actor=f"CB{subject.officer_id:010d}",
@@ -198,28 +202,62 @@ class _Sample:
     requirements: list[Requirement]
 
 
-async def _samples(session: AsyncSession) -> list[_Sample]:
-    """Procedures in force today: the essential services first (those officers meet most),
-    then any, up to one per stage of a set."""
+# Which kind of agency settles a group's member (catalog/groups.py); every other procedure is
+# settled where it is received.
+_MEMBER_KINDS = {
+    MemberAgency.commune_committee: AgencyKind.people_committee,
+    MemberAgency.commune_social_affairs: AgencyKind.people_committee,
+    MemberAgency.commune_police: AgencyKind.police,
+    MemberAgency.social_insurance: AgencyKind.social_insurance,
+}
+
+
+async def _settled_by(session: AsyncSession) -> dict[str, set[AgencyKind]]:
+    """Procedure code -> the kinds of agency the groups name as settling it."""
+    kinds: dict[str, set[AgencyKind]] = {}
+    for group in await catalog_groups.all_groups(session):
+        for member in group.members:
+            kinds.setdefault(member.procedure_code, set()).add(_MEMBER_KINDS[member.agency])
+    return kinds
+
+
+def _handled_by(agency: Agency, version: ProcedureVersion, settled: set[AgencyKind] | None) -> bool:
+    """Whether the agency meets this procedure at work: a group member where the groups send it
+    (the commune police get residence, social insurance the health card), anything else where
+    it may be received (a ward People's Committee never gets the police's identity card)."""
+    if settled is not None:
+        return agency.kind in settled
+    if agency.kind in (AgencyKind.police, AgencyKind.social_insurance):
+        return False
+    return receiving.may_receive(agency.id, agency.level, receiving.Rules.of(version))
+
+
+async def _samples(session: AsyncSession, agency: Agency) -> list[_Sample]:
+    """Procedures in force today that the agency itself handles: the essential services first
+    (those officers meet most), then any it handles, up to one per stage of a set."""
     from motcua.dossiers.counter import essential_codes
 
     today = get_calendar().localise(clock.now()).date()
+    settled = await _settled_by(session)
     found: list[_Sample] = []
-    for code in sorted(essential_codes()):
+    for code in sorted(essential_codes() | settled.keys()):
         version = await catalog_repository.current_version(session, code, today)
-        if version is not None:
+        if version is not None and _handled_by(agency, version, settled.get(code)):
             found.append(_Sample(version, list(version.requirements)))
         if len(found) == PROCEDURES_PER_SET:
             return found
     if not found:
         versions = await catalog_repository.current_versions(session, today)
-        found = [_Sample(v, list(v.requirements)) for v in versions[:PROCEDURES_PER_SET]]
-    return found
+        handled = [v for v in versions if _handled_by(agency, v, settled.get(v.procedure.code))]
+        # An agency with nothing of its own in force (a ministry whose procedures are not yet
+        # in the catalog) still practises the steps, on any procedure in force.
+        found = [_Sample(v, list(v.requirements)) for v in (handled or versions)]
+    return found[:PROCEDURES_PER_SET]
 
 
 async def write_set(session: AsyncSession, twin: Agency, officer_id: int | None) -> list[str]:
     """One synthetic dossier per stage of ``STAGES`` at the twin; their codes."""
-    samples = await _samples(session)
+    samples = await _samples(session, twin)
     if not samples:
         raise Conflict(
             "Danh mục chưa có thủ tục nào đang có hiệu lực để lập hồ sơ thực hành.",
@@ -329,7 +367,7 @@ def _advance(
     for index in range(kinds.index(target)):
         case.step_index = index + 1
         case.step_kind = kinds[index + 1].value
-        dossiers.append(
+        dossier_history.append(
             session,
             dossier,
             actor=actor,
@@ -356,7 +394,7 @@ def _advance(
             )
         )
         case.paused_at = now
-        dossiers.append(
+        dossier_history.append(
             session,
             dossier,
             actor=actor,

@@ -1,7 +1,7 @@
 """Officer workflow: steps, claim and assignment, forwarding, supplements, refusal, delay,
 results. Every action checks state, role, agency and step first; a refusal changes nothing.
 
-Each action appends one event to the dossier's own history (``dossiers.service.append``) with
+Each action appends one event to the dossier's own history (``dossiers.history.append``) with
 who, what, and from which step to which; the dossier's version guards concurrent actions.
 
 This module is the one face the routes, the CLI and the tests call; the logic lives in one

@@ -14,6 +14,8 @@ from motcua.catalog.models import Requirement
 from motcua.core import clock
 from motcua.core.calendar import get_calendar
 from motcua.core.errors import Conflict, Invalid
+from motcua.dossiers import history as dossier_history
+from motcua.dossiers import reading as dossier_reading
 from motcua.dossiers import repository as dossiers_repository
 from motcua.dossiers import service as dossiers
 from motcua.dossiers.models import (
@@ -230,7 +232,7 @@ async def answer_supplement(
     becomes an item of the dossier. The clock resumes and the due date moves by the working
     days it was paused (the request's day not counted, the answer's day counted)."""
     await dossiers_repository.take_write_lock(session)
-    dossier, _ = await dossiers.for_person(session, code, person)
+    dossier, _ = await dossier_reading.for_person(session, code, person)
     if dossier.state != DossierState.supplement_requested:
         raise Conflict("Hồ sơ không chờ bổ sung.", code="wrong-state")
     case = await repository.case_of(session, dossier.id)
@@ -267,7 +269,7 @@ async def answer_supplement(
             )
         )
     session.add_all(added)
-    dossiers.append(
+    dossier_history.append(
         session,
         dossier,
         actor=person,

@@ -13,6 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from motcua.core import clock
 from motcua.core.calendar import get_calendar
 from motcua.core.errors import Conflict, NotFound
+from motcua.dossiers import history as dossier_history
 from motcua.dossiers import repository as dossiers_repository
 from motcua.dossiers import service as dossiers
 from motcua.dossiers.models import (
@@ -163,7 +164,7 @@ async def commit_event(
     optimistic version check; a concurrent winner makes this a 409 ``dossier-changed``."""
     steps = work.definition.steps
     before = work.case.step_index if from_step is None else from_step
-    dossiers.append(
+    dossier_history.append(
         session,
         work.dossier,
         actor=officer_actor(subject),

@@ -1,33 +1,18 @@
 """The ``motcua stats`` commands, ``motcua brief`` and ``motcua bench stats`` (registered by
 the CLI; kept here so the statistics' commands live with the statistics)."""
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from motcua.core.database import dispose_autocommit_pools, get_engine, get_sessionmaker
+from motcua.core.cli import in_session
 from motcua.core.migrate import upgrade
 from motcua.core.settings import get_settings
 
-T = TypeVar("T")
 stats_app = typer.Typer(help="Dossier statistics: roll-ups, demo dossiers.", no_args_is_help=True)
-
-
-def _in_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    async def run() -> T:
-        try:
-            async with get_sessionmaker()() as session, session.begin():
-                return await work(session)
-        finally:
-            await dispose_autocommit_pools()
-            await get_engine().dispose()
-
-    return asyncio.run(run())
 
 
 @stats_app.command("rebuild")
@@ -35,7 +20,7 @@ def rebuild() -> None:
     """Make the per-dossier facts and the daily roll-up again from every dossier's history."""
     from motcua.stats import service
 
-    typer.echo(f"Statistics rebuilt from {_in_session(service.rebuild):,} dossiers.")
+    typer.echo(f"Statistics rebuilt from {in_session(service.rebuild):,} dossiers.")
 
 
 @stats_app.command("refresh")
@@ -43,7 +28,7 @@ def refresh() -> None:
     """Bring the roll-up up to the dossiers' history now (the worker does it every 5 s)."""
     from motcua.stats import service
 
-    result = _in_session(service.refresh)
+    result = in_session(service.refresh)
     typer.echo(f"{result.dossiers} dossiers read, {result.changed} facts changed.")
 
 
@@ -73,7 +58,7 @@ def demo(
             f"statistics rebuilt; {processes:,} synthetic internal processes for the roadmap."
         )
 
-    typer.echo(_in_session(work))
+    typer.echo(in_session(work))
 
 
 @stats_app.command("feed-client")
@@ -92,10 +77,10 @@ def feed_client(
         raise typer.BadParameter("a province code has 2 digits", param_hint="--province")
     try:
         if revoke:
-            _in_session(lambda session: feed.revoke_client(session, name))
+            in_session(lambda session: feed.revoke_client(session, name))
             typer.echo(f"Revoked the feed token of {name}.")
             return
-        token = _in_session(lambda session: feed.create_client(session, name, province))
+        token = in_session(lambda session: feed.create_client(session, name, province))
     except DomainError as error:
         typer.echo(error.message, err=True)
         raise typer.Exit(1) from error
@@ -113,7 +98,7 @@ def brief(
     from motcua.stats import brief as briefs
 
     chosen: date | None = day.date() if day else None
-    written = briefs.write(_in_session(lambda session: briefs.compose(session, chosen)), output)
+    written = briefs.write(in_session(lambda session: briefs.compose(session, chosen)), output)
     for path in written:
         typer.echo(f"Written {path}")
 
