@@ -126,11 +126,12 @@ def serve(
             "before it is replaced.",
         ),
     ] = 30,
-    reuse_port: Annotated[
+    balance: Annotated[
         bool,
         typer.Option(
-            help="With several workers: each listens on a socket of its own (SO_REUSEPORT, "
-            "Linux), so that connections spread over the workers; without it they share one.",
+            help="With several workers: a worker holding more open connections than another "
+            "stops accepting until it no longer does, so connections spread evenly; without "
+            "it the first worker to wake takes them.",
         ),
     ] = True,
 ) -> None:
@@ -140,7 +141,7 @@ def serve(
     from motcua.core.production import refuse_public_defaults
 
     refuse_public_defaults()  # said once here, before any worker process starts
-    from motcua.core.serving import reuse_port_available, run_reuse_port
+    from motcua.core.serving import run_balanced
 
     settings = get_settings()
     if workers > 1 and not reload:
@@ -155,8 +156,8 @@ def serve(
         # and the server never serves (seen restarting after a SIGKILL on 2 loaded cores).
         timeout_worker_healthcheck=healthcheck_seconds,
     )
-    if workers > 1 and not reload and reuse_port and reuse_port_available():
-        run_reuse_port(uvicorn.Config("motcua.app:create_app", workers=workers, **options))
+    if workers > 1 and not reload and balance:
+        run_balanced(uvicorn.Config("motcua.app:create_app", workers=workers, **options))
         return
     uvicorn.run(
         "motcua.app:create_app", reload=reload, workers=None if reload else workers, **options

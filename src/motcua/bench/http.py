@@ -147,15 +147,22 @@ def _measured(
     return out
 
 
-def _balance(url: str, folder: Path, seconds: float) -> dict[str, list[list[int]]]:
-    """4 keep-alive connections, the queue read as fast as they go: each worker's share of the
-    requests, with one socket shared by the workers (uvicorn's own way) and with a socket of
-    their own each (``motcua serve``'s way), ``BALANCE_RUNS`` runs each, alternating."""
-    shares: dict[str, list[list[int]]] = {"shared socket": [], "own sockets": []}
+def _balance(
+    url: str, folder: Path, seconds: float, baseline: Path | None = None
+) -> dict[str, list[list[int]]]:
+    """4 keep-alive connections, procedure pages read as fast as they go: each worker's share of
+    the requests with the workers balancing at accept (``motcua serve``'s way), with uvicorn's
+    own way (one socket, the first worker to wake accepts) and, with ``baseline``, the earlier
+    version's way; ``BALANCE_RUNS`` runs each, alternating."""
     servers = {
-        "shared socket": start_server(url, folder / "shared", 2, reuse_port=False),
-        "own sockets": start_server(url, folder / "own", 2, reuse_port=True),
+        "balanced at accept": start_server(url, folder / "balanced", 2),
+        "first to wake": start_server(url, folder / "shared", 2, balance=False),
     }
+    if baseline is not None:
+        servers[f"earlier version (`{baseline.name}`)"] = start_server(
+            url, folder / "earlier", 2, source=baseline
+        )
+    shares: dict[str, list[list[int]]] = {mode: [] for mode in servers}
     drivers = {}
     try:
         for mode, served in servers.items():
@@ -346,9 +353,10 @@ def _report(
         "## Whole journeys over HTTP (`motcua bench http`)",
         "",
         f"- Measured: {began:%Y-%m-%d %H:%M} UTC on {machine()}; {load}",
-        "- Server: `motcua serve --workers 2` (uvicorn, uvloop, httptools; each worker on its "
-        "own SO_REUSEPORT socket) on PostgreSQL, its own database seeded as the demo is "
-        "(3,321 communes, 2,525 procedures, Plan 02 for every unit; synthetic data), the "
+        "- Server: `motcua serve --workers 2` (uvicorn, uvloop, httptools; the workers share "
+        "one socket and balance their connections at accept) on PostgreSQL, its own database "
+        "seeded as the demo is (3,321 communes, 2,525 procedures, Plan 02 for every unit; "
+        "synthetic data), the "
         f"sandbox registries it mounts answering in {LATENCY_MS} ms, rate limits off (every "
         "client is 127.0.0.1). Outbox worker not running (its work is not in these paths).",
         "- Client: locust (FastHttpUser, headless through its Python API) in a process of its "
@@ -478,7 +486,7 @@ def run_http_bench(
     began = datetime.now(UTC)
     load = _load()
     monitors, version_id, agency_id, communes = prepare(url, folder, fresh)
-    balance = _balance(url, folder, seconds)
+    balance = _balance(url, folder, seconds, baseline)
     served = start_server(url, folder, 2)
     before = start_server(url, folder / "before", 2, source=baseline) if baseline else None
     try:

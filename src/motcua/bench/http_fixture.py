@@ -198,7 +198,7 @@ async def _communes(url: str) -> list[tuple[str, str]]:
 
 
 def start_server(
-    url: str, folder: Path, workers: int, reuse_port: bool = True, source: Path | None = None
+    url: str, folder: Path, workers: int, balance: bool = True, source: Path | None = None
 ) -> Served:
     """``motcua serve``; with ``source``, the platform's code from that tree (``src`` inside
     it) instead of the installed one, to compare two versions in one spell."""
@@ -211,8 +211,8 @@ def start_server(
         env["PYTHONPATH"] = str((source / "src").resolve())
     log = folder / "server.log"
     args = [MOTCUA, "serve", "--port", str(port), "--workers", str(workers)]
-    if not reuse_port:
-        args.append("--no-reuse-port")
+    if not balance:
+        args.append("--no-balance")
     with log.open("ab") as out:
         process = subprocess.Popen(
             args, env=os.environ | env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True

@@ -1,5 +1,6 @@
 """The officer's queue and the full view of one dossier they decide on."""
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,30 +33,37 @@ async def queue(
 ) -> QueuePage:
     after = (after_due, after_id) if after_due is not None and after_id is not None else None
     rows = await repository.queue(session, subject, after=after, limit=limit + 1, mine=mine)
-    now = clock.now()
-    page = rows[:limit]
-    items = [
-        QueueItem(
-            code=d.code,
-            procedure_code=d.procedure_code,
-            procedure_name=d.procedure_name,
-            state=d.state,
-            step=c.step_kind,
-            due_at=c.due_at,
-            overdue=c.paused_at is None and c.due_at < now,
-            paused=c.paused_at is not None,
-            flag=c.flag,
-            assignee_id=c.assignee_id,
-            version=d.version,
-        )
-        for c, d in page
-    ]
-    last = page[-1][0] if len(rows) > limit else None
+    items, last = queue_items(rows, limit, clock.now())
     return QueuePage(
         items=items,
         next_after_due=last.due_at if last else None,
         next_after_id=last.dossier_id if last else None,
     )
+
+
+def queue_items(
+    rows: Sequence[repository.QueueRow], limit: int, now: datetime
+) -> tuple[list[QueueItem], repository.QueueRow | None]:
+    """A queue page's items from ``repository.queue``'s rows (read one more than ``limit``),
+    and the row the next page starts after, when there is one (the API and the page alike)."""
+    page = rows[:limit]
+    items = [
+        QueueItem(
+            code=r.code,
+            procedure_code=r.procedure_code,
+            procedure_name=r.procedure_name,
+            state=r.state,
+            step=r.step_kind,
+            due_at=r.due_at,
+            overdue=r.paused_at is None and r.due_at < now,
+            paused=r.paused_at is not None,
+            flag=r.flag,
+            assignee_id=r.assignee_id,
+            version=r.version,
+        )
+        for r in page
+    ]
+    return items, page[-1] if len(rows) > limit else None
 
 
 async def case_view(session: AsyncSession, subject: Subject, code: str) -> CaseOut:

@@ -40,7 +40,8 @@ from motcua.workflow import (
 )
 from motcua.workflow.api import PDF_CAP, inline_file
 from motcua.workflow.definitions import StepKind
-from motcua.workflow.schemas import CaseOut, QueueItem
+from motcua.workflow.listing import queue_items
+from motcua.workflow.schemas import CaseOut
 
 router = APIRouter(include_in_schema=False)
 # Contextual help on each officer step (workflow.guidance), for the dossier page.
@@ -108,23 +109,7 @@ async def queue(
         flag="due_soon" if flag == "due_soon" else None,
         overdue_at=now if flag == "overdue" else None,
     )
-    page = rows[:QUEUE_PAGE]
-    items = [
-        QueueItem(
-            code=d.code,
-            procedure_code=d.procedure_code,
-            procedure_name=d.procedure_name,
-            state=d.state,
-            step=c.step_kind,
-            due_at=c.due_at,
-            overdue=c.paused_at is None and c.due_at < now,
-            paused=c.paused_at is not None,
-            flag=c.flag,
-            assignee_id=c.assignee_id,
-            version=d.version,
-        )
-        for c, d in page
-    ]
+    items, last = queue_items(rows, QUEUE_PAGE, now)
     filters: dict[str, str] = {}
     if mine:
         filters["mine"] = "true"
@@ -133,8 +118,7 @@ async def queue(
     if flag:
         filters["flag"] = flag
     next_link = None
-    if len(rows) > QUEUE_PAGE:
-        last = page[-1][0]
+    if last is not None:
         cursor = {"after_due": last.due_at.isoformat(), "after_id": str(last.dossier_id)}
         next_link = "/can-bo/ho-so?" + urlencode({**filters, **cursor})
     return render(

@@ -2,8 +2,9 @@
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Exists, Select, exists, false, func, or_, select, tuple_, update
+from sqlalchemy import Exists, Row, Select, exists, false, func, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer, selectinload
 
@@ -55,6 +56,23 @@ async def case_of(session: AsyncSession, dossier_id: int) -> WorkflowCase | None
     return await session.get(WorkflowCase, dossier_id)
 
 
+QUEUE_COLUMNS = (
+    WorkflowCase.dossier_id,
+    WorkflowCase.step_kind,
+    WorkflowCase.due_at,
+    WorkflowCase.paused_at,
+    WorkflowCase.flag,
+    WorkflowCase.assignee_id,
+    Dossier.code,
+    Dossier.procedure_code,
+    Dossier.procedure_name,
+    Dossier.state,
+    Dossier.version,
+)
+
+QueueRow = Row[*tuple[Any, ...]]
+
+
 async def queue(
     session: AsyncSession,
     subject: Subject,
@@ -65,14 +83,15 @@ async def queue(
     step: str | None = None,
     flag: str | None = None,
     overdue_at: datetime | None = None,
-) -> Sequence[tuple[WorkflowCase, Dossier]]:
+) -> Sequence[QueueRow]:
     """Open dossiers now at the officer's agency, earliest due first (overdue on top), keyset
-    paged on (due_at, dossier_id) along ``ix_workflow_cases_queue``; no COUNT(*).
+    paged on (due_at, dossier_id) along ``ix_workflow_cases_queue``; no COUNT(*). Only the
+    columns a queue shows (``QUEUE_COLUMNS``), as plain rows: no ORM objects to build.
 
     The page's filters narrow the same walk: ``overdue_at`` (running and due before that
     moment) is a range on the index; ``step`` and ``flag`` are checked on the rows it reads."""
     statement = (
-        select(WorkflowCase, Dossier)
+        select(*QUEUE_COLUMNS)
         .join(Dossier, Dossier.id == WorkflowCase.dossier_id)
         .where(WorkflowCase.current_agency_id == subject.agency_id, WorkflowCase.open.is_(True))
     )
@@ -95,7 +114,7 @@ async def queue(
     rows = await session.execute(
         statement.order_by(WorkflowCase.due_at, WorkflowCase.dossier_id).limit(limit)
     )
-    return [(row[0], row[1]) for row in rows]
+    return rows.all()
 
 
 async def definition(
