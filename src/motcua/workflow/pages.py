@@ -2,6 +2,7 @@
 code opens. Every action goes through ``workflow.service``; a refusal is shown on the dossier
 page as the service's Vietnamese message, and changes nothing (the action runs in a savepoint)."""
 
+import re
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
@@ -487,6 +488,23 @@ async def _verify_page(
         {"result": result, "day": _day, "check": check},
         status_code,
     )
+
+
+@router.get("/verify", response_class=HTMLResponse)
+async def verify_start(request: Request, ma: str | None = None) -> Response:
+    """Where a person holding a paper result types the code printed under its QR code."""
+    typed = (ma or "").strip()
+    code = typed.rsplit("/verify/", 1)[-1].strip("/ ")  # the printed address pasted whole
+    if code and re.fullmatch(r"[A-Za-z0-9_-]{8,32}", code):
+        return RedirectResponse(f"/verify/{code}", status_code=303)
+    error = (
+        "Mã kiểm tra gồm từ 8 đến 32 chữ cái, chữ số, dấu gạch; hãy gõ lại đúng như in trên "
+        "văn bản."
+        if typed
+        else None
+    )
+    context = {"typed": typed, "error": error}
+    return render(request, "workflow/verify_start.html", context, 422 if error else 200)
 
 
 @router.get("/verify/{verify_code}", response_class=HTMLResponse)
