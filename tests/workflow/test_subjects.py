@@ -37,8 +37,8 @@ def test_a_birth_certificate_is_the_childs_and_names_both_parents_once() -> None
     assert subjects.holder(items) == "Phạm L. A. N."
     parents = subjects.parents(items)
     assert [(p.role, p.name, p.number) for p in parents] == [
-        ("Mẹ", "Lê Thị Hoa", "079******201"),
-        ("Cha", "Phạm Văn Khánh", "079******202"),
+        ("Mẹ", "Lê Thị Hoa", "079195000201"),
+        ("Cha", "Phạm Văn Khánh", "079093000202"),
     ]
     lines = results.people_lines(items)
     dossier = Dossier(
@@ -54,10 +54,11 @@ def test_a_birth_certificate_is_the_childs_and_names_both_parents_once() -> None
     )  # fmt: skip
     text = " ".join("".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).split())
     assert "GIẤY KHAI SINH ĐIỆN TỬ" in text
-    assert "Họ, chữ đệm và tên mẹ: Lê Thị Hoa; số định danh cá nhân 079******201" in text
-    assert "Họ, chữ đệm và tên cha: Phạm Văn Khánh; số định danh cá nhân 079******202" in text
+    assert "Họ, chữ đệm và tên mẹ: Lê Thị Hoa; số định danh cá nhân 079195000201" in text
+    assert "Họ, chữ đệm và tên cha: Phạm Văn Khánh; số định danh cá nhân 079093000202" in text
     assert "quốc tịch Việt Nam" in text
-    assert "079195000201" not in text and "079093000202" not in text
+    assert "Người nộp (số định danh cá nhân): 079195000201" in text  # the legal record, in full
+    assert "******" not in text
 
 
 def test_a_death_extract_is_the_deceaseds_a_marriage_both_partners() -> None:

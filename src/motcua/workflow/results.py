@@ -32,7 +32,6 @@ from motcua.catalog.wording import code_label
 from motcua.core import clock
 from motcua.core.calendar import get_calendar
 from motcua.core.errors import Conflict, DomainError
-from motcua.core.masking import mask
 from motcua.core.settings import get_settings
 from motcua.dossiers import repository as dossiers_repository
 from motcua.dossiers.models import Dossier, DossierItem
@@ -73,7 +72,7 @@ async def declared(session: AsyncSession, dossier: Dossier) -> list[tuple[str, s
 
 def people_lines(items: Sequence[DossierItem]) -> list[str]:
     """The people a result names beside its subject, as the real form prints them: a birth
-    certificate's mother and father (name, masked number, nationality when held)."""
+    certificate's mother and father (name, personal number, nationality when held)."""
     if subjects.child_name(items) is None:
         return []
     lines = []
@@ -126,7 +125,7 @@ def render(
     pdf.ln(4)
     line(f"Thủ tục: {dossier.procedure_name} ({code_label(dossier.procedure_code)})")
     line(f"Mã hồ sơ: {dossier.code}")
-    line(f"Người nộp (số định danh cá nhân): {mask(dossier.applicant_number)}")
+    line(f"Người nộp (số định danh cá nhân): {dossier.applicant_number}")
     issued = get_calendar().localise(clock.now())
     line(f"Ngày ban hành: {issued:%d/%m/%Y}")
     pdf.ln(3)

@@ -11,7 +11,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from motcua.core.masking import mask
 from motcua.dossiers import repository as dossiers_repository
 from motcua.dossiers.models import DossierItem, ItemSource
 from motcua.workflow import contents
@@ -23,7 +22,8 @@ PARENT_ROLES = ("applicant", "spouse", "mother", "father")
 
 @dataclass(frozen=True)
 class Person:
-    """One person a result names: who they are to it, the name, the masked number."""
+    """One person a result names: who they are to it, the name, the personal number (in full:
+    the signed document is the legal record; pages that show a Person mask it)."""
 
     role: str
     name: str
@@ -49,7 +49,7 @@ def _named(role: str, values: dict[str, Any], prefix: str = "") -> Person | None
         return None
     number = values.get(f"{prefix}personal_id")
     nationality = values.get("nationality") if not prefix else None
-    return Person(role, name.strip(), mask(str(number)) if number else "", nationality or "")
+    return Person(role, name.strip(), str(number) if number else "", nationality or "")
 
 
 def child_name(items: Sequence[DossierItem]) -> str | None:
