@@ -46,8 +46,9 @@ class DuplicateRegistration(Conflict):
         if event == "birth":
             message = (
                 f"Trẻ này đã được đăng ký khai sinh hoặc đang được giải quyết trong hồ sơ {code}; "
-                "không nộp lại. Xem hồ sơ đó trong “Hồ sơ của tôi”, hoặc liên hệ cơ quan đang "
-                "giải quyết nếu thông tin có sai sót."
+                "không nộp lại. Người đã nộp theo dõi hồ sơ đó bằng mã hồ sơ (trong “Hồ sơ của "
+                "tôi” hoặc trang tra cứu); nếu thông tin có sai sót, liên hệ cơ quan đang giải "
+                "quyết."
             )
             error = "child-already-registered"
         else:
