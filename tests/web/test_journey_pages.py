@@ -331,6 +331,8 @@ async def test_the_phone_menu_opens_without_javascript(demo: Demo) -> None:
         page = await context.new_page()
         await page.goto(f"{demo.base}/")
         assert not await page.locator("nav.main-nav").is_visible()
+        # the header's full menu folds away, the page's own wide fields do not
+        assert await page.locator("input#q").is_visible()
         english = page.get_by_role("link", name="English")
         box = await english.bounding_box()
         assert box is not None and box["x"] + box["width"] <= 320  # not cut off
@@ -340,4 +342,6 @@ async def test_the_phone_menu_opens_without_javascript(demo: Demo) -> None:
         heights = [(await links.nth(i).bounding_box() or {}).get("height", 0) for i in range(3)]
         assert all(0 < h < 60 for h in heights)  # one line each, not one word per line
         await page.screenshot(path=str(ARTIFACTS / "00-menu-320.png"), full_page=True)
+        await page.goto(f"{demo.base}/tra-cuu")
+        assert await page.locator("input#code").is_visible()
         await browser.close()
