@@ -197,3 +197,32 @@ async def test_secrets_handed_out_before_the_salt_column_still_track(tmp_path: P
         view = await dossier_reading.track(session, code, old_secret)
         assert view.code == code
     await engine.dispose()
+
+
+async def test_public_tracking_lists_each_change_of_state_once(
+    session: AsyncSession, procedures: dict[str, str]
+) -> None:
+    """An officer's claim and steps inside one state do not repeat "Đang giải quyết"."""
+    result = await submitted(session, procedures["online"])
+    code = result.dossier.code
+    dossier = await dossier_history.record(
+        session, code, actor=OFFICER, kind="taken_up", to_state=DossierState.in_progress
+    )
+    for _ in range(2):  # steps inside the same state
+        dossier_history.append(
+            session,
+            dossier,
+            actor=OFFICER,
+            kind="step-completed",
+            to_state=DossierState.in_progress,
+        )
+        await session.flush()
+    await dossier_history.record(
+        session, code, actor=OFFICER, kind="decided", to_state=DossierState.result_ready
+    )
+    view = await dossier_reading.track(session, code, result.tracking_secret)
+    assert [s.state for s in view.steps] == [
+        DossierState.received,
+        DossierState.in_progress,
+        DossierState.result_ready,
+    ]

@@ -3,6 +3,7 @@ secret, and the receipt slip."""
 
 import asyncio
 import hmac
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,7 +13,7 @@ from motcua.catalog.models import ProcedureVersion
 from motcua.core import partitions
 from motcua.core.errors import NotFound
 from motcua.dossiers import repository
-from motcua.dossiers.models import Dossier
+from motcua.dossiers.models import Dossier, DossierEvent
 from motcua.dossiers.schemas import (
     DossierOut,
     DossierPage,
@@ -134,7 +135,7 @@ async def track(session: AsyncSession, code: str, secret: str) -> TrackingView:
         state=dossier.state,
         received_at=dossier.received_at,
         due_at=dossier.due_at,
-        steps=[TrackingStep(at=e.at, state=e.to_state) for e in events],
+        steps=_state_changes(events),
     )
 
 
@@ -154,3 +155,13 @@ async def receipt(session: AsyncSession, code: str, person: str) -> bytes:
         secret_of(dossier),
         version.processing_days,
     )
+
+
+def _state_changes(events: Sequence[DossierEvent]) -> list[TrackingStep]:
+    """The public timeline: when the state changed (an officer's steps inside one state, a
+    claim, a forward, are the agency's own work and would repeat the same words)."""
+    steps: list[TrackingStep] = []
+    for event in events:
+        if not steps or steps[-1].state != event.to_state:
+            steps.append(TrackingStep(at=event.at, state=event.to_state))
+    return steps
