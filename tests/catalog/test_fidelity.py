@@ -19,7 +19,13 @@ from motcua.catalog import formats, service
 from motcua.catalog.formats import UnreadableCatalog, essential_services
 from motcua.catalog.models import Procedure, ProcedureVersion
 from motcua.catalog.synthetic import SYNTHETIC_EFFECTIVE_FROM
-from motcua.catalog.wording import code_label, internal_labels, is_provisional, processing_time
+from motcua.catalog.wording import (
+    code_label,
+    internal_labels,
+    is_provisional,
+    named_with_code,
+    processing_time,
+)
 from motcua.core import clock
 from motcua.web.templating import WEB
 
@@ -141,6 +147,10 @@ def test_every_template_prints_a_procedure_code_with_the_badge() -> None:
 def test_slips_and_messages_word_codes_and_times_the_same_way() -> None:
     assert code_label("0.000003") == "0.000003 (mã tạm)"
     assert code_label("1.001193") == "1.001193"
+    assert named_with_code("Đăng ký thường trú", "0.000003") == (
+        "Đăng ký thường trú (mã 0.000003, mã tạm)"  # one pair of parentheses, not nested
+    )
+    assert named_with_code("Đăng ký khai sinh", "1.001193") == "Đăng ký khai sinh (mã 1.001193)"
     assert processing_time(0) == "Trong ngày" and processing_time(7) == "7 ngày làm việc"
     assert internal_labels("DOMAIN.md §1.1 [P] [V-local gov] [UNVERIFIED] của motcua") == [
         "DOMAIN.md",

@@ -27,6 +27,12 @@ def code_label(code: str) -> str:
     return f"{code} (mã tạm)" if is_provisional(code) else code
 
 
+def named_with_code(name: str, code: str) -> str:
+    """``Đăng ký thường trú (mã 0.000003, mã tạm)``: a procedure's name with its code in one
+    pair of parentheses, as slips and results print it."""
+    return f"{name} (mã {code}, mã tạm)" if is_provisional(code) else f"{name} (mã {code})"
+
+
 def processing_time(days: int) -> str:
     """``Trong ngày`` for a same-day procedure, never "0 ngày làm việc"."""
     return "Trong ngày" if days == 0 else f"{days} ngày làm việc"

@@ -10,7 +10,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from motcua.catalog.models import Requirement
-from motcua.catalog.wording import code_label, processing_time
+from motcua.catalog.wording import named_with_code, processing_time
 from motcua.core.calendar import get_calendar
 from motcua.core.errors import DomainError
 from motcua.core.masking import mask
@@ -96,7 +96,7 @@ def render(
     if dossier.on_behalf:
         line(f"Người nộp thay: số định danh cá nhân {mask(dossier.actor_number)}")
     line(f"Hình thức nộp: {CHANNEL_NAMES[dossier.channel.value]}")
-    procedure = f"{dossier.procedure_name} ({code_label(dossier.procedure_code)})"
+    procedure = named_with_code(dossier.procedure_name, dossier.procedure_code)
     line(f"Nội dung yêu cầu giải quyết: {procedure}")
     line("1. Thành phần hồ sơ nộp gồm:")
     names = {r.key: r.name for r in requirements}

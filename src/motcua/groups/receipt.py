@@ -7,7 +7,7 @@ from datetime import datetime
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from motcua.catalog.wording import code_label
+from motcua.catalog.wording import named_with_code
 from motcua.core.calendar import get_calendar
 from motcua.core.errors import DomainError
 from motcua.core.masking import mask
@@ -69,7 +69,7 @@ def render(group: GroupOut, agency_name: str, applicant: str) -> bytes:
     line(f"Nội dung yêu cầu giải quyết: {group.group_name} ({group.combination_name})")
     line("1. Các thủ tục trong nhóm, mỗi thủ tục là một hồ sơ tại cơ quan giải quyết:")
     for i, member in enumerate(group.members, start=1):
-        line(f"   {i}) {member.procedure_name} ({code_label(member.procedure_code)})", 8.5)
+        line(f"   {i}) {named_with_code(member.procedure_name, member.procedure_code)}", 8.5)
         line(f"       Cơ quan giải quyết: {member.agency_name}", 8.5)
         if member.dossier_code and member.due_at:
             line(f"       Mã hồ sơ: {member.dossier_code}; hẹn trả: {_when(member.due_at)}", 8.5)

@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.catalog import declarations
 from motcua.catalog.models import ProcedureVersion, Requirement
-from motcua.catalog.wording import code_label
+from motcua.catalog.wording import named_with_code
 from motcua.core import clock
 from motcua.core.calendar import get_calendar
 from motcua.core.errors import Conflict, DomainError
@@ -123,7 +123,7 @@ def render(
     pdf.ln(6)
     line((title or "Kết quả giải quyết thủ tục hành chính").upper(), 14, "B", "C")
     pdf.ln(4)
-    line(f"Thủ tục: {dossier.procedure_name} ({code_label(dossier.procedure_code)})")
+    line(f"Thủ tục: {named_with_code(dossier.procedure_name, dossier.procedure_code)}")
     line(f"Mã hồ sơ: {dossier.code}")
     line(f"Người nộp (số định danh cá nhân): {dossier.applicant_number}")
     issued = get_calendar().localise(clock.now())
