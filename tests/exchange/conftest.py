@@ -13,7 +13,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.exchange import registries as exchange_registries
-from motcua.exchange.connectors import Breakers, Fetcher, new_registry_transport
+from motcua.exchange.connectors import Breakers, Fetcher, breakers, new_registry_transport
 from motcua.exchange.models import Registry
 from motcua.sandbox.population import Population, generate
 from motcua.sandbox.registries import SandboxState, create_sandbox_app
@@ -74,10 +74,14 @@ async def faults(sandbox: LiveSandbox) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-async def registries(session: AsyncSession, sandbox: LiveSandbox) -> None:
-    """Registries seeded in the test's transaction, pointing at the live sandbox, short timeouts."""
+async def registries(session: AsyncSession, sandbox: LiveSandbox) -> AsyncIterator[None]:
+    """Registries seeded in the test's transaction, pointing at the live sandbox, short timeouts;
+    the app's circuit breakers start closed (an earlier test's outage does not carry over)."""
+    breakers.by_registry.clear()
     await exchange_registries.seed_registries(session, sandbox.url)
     await session.execute(update(Registry).values(base_url=sandbox.url, timeout_ms=1500))
+    yield
+    breakers.by_registry.clear()
 
 
 @pytest.fixture

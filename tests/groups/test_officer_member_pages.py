@@ -120,7 +120,8 @@ async def test_the_group_badge_says_who_holds_the_member_dossier(
     assert badge(unclaimed) == "Hồ sơ chưa có người nhận xử lý"
     assert "Hồ sơ bạn đang xử lý" not in unclaimed
     group = unclaimed.split('id="group"')[1].split("</section>")[0]
-    assert f'action="/can-bo/ho-so/{police_code}/claim"' in group  # claim from the panel
+    assert 'href="#claim"' in group  # the panel leads to the one claim action
+    assert f'action="/can-bo/ho-so/{police_code}/claim"' in unclaimed
     await workflow.claim(session, place["ca_receiving_officer"], police_code)
     mine = (await client.get(f"/can-bo/ho-so/{police_code}", headers=me)).text
     assert badge(mine) == "Hồ sơ bạn đang xử lý"
