@@ -4,6 +4,7 @@ The same slip for every channel: online it is the electronic copy, at a counter 
 prints it. DejaVu Sans carries every Vietnamese letter; it is embedded in the file.
 """
 
+from collections.abc import Callable
 from datetime import datetime
 
 from fpdf import FPDF
@@ -32,18 +33,12 @@ CHANNEL_NAMES = {
 }
 
 
-def _when(moment: datetime) -> str:
-    local = get_calendar().localise(moment)
-    return f"{local:%H} giờ {local:%M} phút, ngày {local:%d} tháng {local:%m} năm {local:%Y}"
+Line = Callable[..., None]
 
 
-def render(
-    dossier: Dossier,
-    agency: Agency,
-    requirements: list[Requirement],
-    tracking_secret: str | None,
-    processing_days: int,
-) -> bytes:
+def new_slip(title: str, agency_name: str) -> tuple[FPDF, Line]:
+    """An A5 slip with the agency and the national motto at its head, and how it writes a
+    line (the single dossier's receipt and the group's share them)."""
     settings = get_settings()
     regular = settings.font_dir / "DejaVuSans.ttf"
     bold = settings.font_dir / "DejaVuSans-Bold.ttf"
@@ -53,8 +48,8 @@ def render(
             code="receipt-font-missing",
         )
     pdf = FPDF(format=(148, 210))  # A5 in millimetres
-    pdf.set_title(f"Giấy tiếp nhận hồ sơ và hẹn trả kết quả {dossier.code}")
-    pdf.set_author(agency.name)
+    pdf.set_title(title)
+    pdf.set_author(agency_name)
     pdf.set_lang("vi")
     pdf.add_font("DejaVu", "", str(regular))
     pdf.add_font("DejaVu", "B", str(bold))
@@ -70,7 +65,7 @@ def render(
     half = width / 2
     pdf.set_font("DejaVu", "B", 8)
     top = pdf.get_y()
-    pdf.multi_cell(half, 4, agency.name.upper(), align="C", new_x=XPos.RIGHT, new_y=YPos.TOP)
+    pdf.multi_cell(half, 4, agency_name.upper(), align="C", new_x=XPos.RIGHT, new_y=YPos.TOP)
     pdf.set_xy(pdf.l_margin + half, top)
     pdf.multi_cell(
         half,
@@ -81,6 +76,23 @@ def render(
         new_y=YPos.NEXT,
     )
     pdf.ln(3)
+    return pdf, line
+
+
+def _when(moment: datetime) -> str:
+    local = get_calendar().localise(moment)
+    return f"{local:%H} giờ {local:%M} phút, ngày {local:%d} tháng {local:%m} năm {local:%Y}"
+
+
+def render(
+    dossier: Dossier,
+    agency: Agency,
+    requirements: list[Requirement],
+    tracking_secret: str | None,
+    processing_days: int,
+) -> bytes:
+    pdf, line = new_slip(f"Giấy tiếp nhận hồ sơ và hẹn trả kết quả {dossier.code}", agency.name)
+    half = pdf.epw / 2
     line("Mẫu số 01 (Thông tư 01/2018/TT-VPCP)", 7, align="R")
     line("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ", 11, "B", "C")
     line(f"Mã hồ sơ: {dossier.code}", 10, "B", "C")

@@ -4,14 +4,12 @@ deadline, and each member with its agency, its dossier code and its own deadline
 
 from datetime import datetime
 
-from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from motcua.catalog.wording import named_with_code
 from motcua.core.calendar import get_calendar
-from motcua.core.errors import DomainError
 from motcua.core.masking import mask
-from motcua.core.settings import get_settings
+from motcua.dossiers.receipt import new_slip
 from motcua.groups.schemas import GroupOut
 
 
@@ -21,43 +19,10 @@ def _when(moment: datetime) -> str:
 
 
 def render(group: GroupOut, agency_name: str, applicant: str) -> bytes:
-    settings = get_settings()
-    regular = settings.font_dir / "DejaVuSans.ttf"
-    bold = settings.font_dir / "DejaVuSans-Bold.ttf"
-    if not regular.exists() or not bold.exists():
-        raise DomainError(
-            "Máy chủ thiếu phông chữ DejaVu (gói fonts-dejavu-core) để in giấy tiếp nhận.",
-            code="receipt-font-missing",
-        )
-    pdf = FPDF(format=(148, 210))  # A5 in millimetres
-    pdf.set_title(f"Giấy tiếp nhận hồ sơ liên thông và hẹn trả kết quả {group.code}")
-    pdf.set_author(agency_name)
-    pdf.set_lang("vi")
-    pdf.add_font("DejaVu", "", str(regular))
-    pdf.add_font("DejaVu", "B", str(bold))
-    pdf.set_margins(12, 10, 12)
-    pdf.set_auto_page_break(True, margin=12)
-    pdf.add_page()
-    width = pdf.epw
-
-    def line(text: str, size: float = 9, style: str = "", align: str = "L") -> None:
-        pdf.set_font("DejaVu", style, size)
-        pdf.multi_cell(width, 4.6, text, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-
-    half = width / 2
-    pdf.set_font("DejaVu", "B", 8)
-    top = pdf.get_y()
-    pdf.multi_cell(half, 4, agency_name.upper(), align="C", new_x=XPos.RIGHT, new_y=YPos.TOP)
-    pdf.set_xy(pdf.l_margin + half, top)
-    pdf.multi_cell(
-        half,
-        4,
-        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc",
-        align="C",
-        new_x=XPos.LMARGIN,
-        new_y=YPos.NEXT,
+    pdf, line = new_slip(
+        f"Giấy tiếp nhận hồ sơ liên thông và hẹn trả kết quả {group.code}", agency_name
     )
-    pdf.ln(3)
+    half = pdf.epw / 2
     line("Mẫu số 01 (Thông tư 01/2018/TT-VPCP)", 7, align="R")
     line("GIẤY TIẾP NHẬN HỒ SƠ LIÊN THÔNG VÀ HẸN TRẢ KẾT QUẢ", 11, "B", "C")
     line(f"Mã hồ sơ liên thông: {group.code}", 10, "B", "C")
