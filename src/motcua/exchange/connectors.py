@@ -25,6 +25,7 @@ from motcua.core import health
 from motcua.core.observability import REGISTRY_FAILURES, REGISTRY_SECONDS
 from motcua.exchange.config import ExchangeSettings, get_exchange_settings
 from motcua.exchange.models import Protocol as Transport
+from motcua.exchange.models import Registry, RegistryService
 
 # The closed list of reasons an item can be unavailable, with what the form tells the person.
 REASONS: dict[str, str] = {
@@ -88,6 +89,26 @@ class Target:
     timeout_ms: int
     fields: tuple[str, ...] = ()
     xroad_subsystem: str | None = None
+
+    @classmethod
+    def of(
+        cls,
+        registry: Registry,
+        service: RegistryService,
+        fields: tuple[str, ...] = (),
+        timeout_ms: int | None = None,
+    ) -> "Target":
+        """The read of one registry's service: the fields asked (else the service's own) and
+        the time left (else the registry's timeout)."""
+        return cls(
+            registry.code,
+            registry.base_url,
+            registry.protocol,
+            service.service_code,
+            registry.timeout_ms if timeout_ms is None else timeout_ms,
+            fields or tuple(service.fields),
+            registry.xroad_subsystem,
+        )
 
     @property
     def service_id(self) -> str:

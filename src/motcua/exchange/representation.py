@@ -139,15 +139,7 @@ async def verify(
         await audit.append(session, [_with(base, reason="registry-disabled")])
         raise RepresentationUnverifiable(REFUSALS["representation-unverifiable"])
     service, registry = served
-    target = Target(
-        registry.code,
-        registry.base_url,
-        registry.protocol,
-        service.service_code,
-        registry.timeout_ms,
-        tuple(service.fields),
-        registry.xroad_subsystem,
-    )
+    target = Target.of(registry, service)
     context = ReadContext(
         subject=subject,
         actor=actor,

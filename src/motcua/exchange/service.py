@@ -311,14 +311,8 @@ async def fetch_evidence(
         if person.personal_id is None:
             skipped.append((p, person.reason or "subject-not-chosen", registry.code))
             continue
-        target = Target(
-            registry.code,
-            registry.base_url,
-            registry.protocol,
-            service.service_code,
-            _remaining_ms(registry.timeout_ms, started),
-            tuple(p.fields) or tuple(service.fields),
-            registry.xroad_subsystem,
+        target = Target.of(
+            registry, service, tuple(p.fields), _remaining_ms(registry.timeout_ms, started)
         )
         context = ReadContext(
             subject=person.personal_id,

@@ -159,15 +159,7 @@ async def _read_population(
             "Chưa kết nối được Cơ sở dữ liệu quốc gia về dân cư; vui lòng thử lại sau.",
             code="registry-unavailable",
         )
-    target = Target(
-        registry.code,
-        registry.base_url,
-        registry.protocol,
-        service.service_code,
-        registry.timeout_ms,
-        fields,
-        registry.xroad_subsystem,
-    )
+    target = Target.of(registry, service, fields)
     context = ReadContext(
         subject=person,
         actor=consent.actor_personal_id,

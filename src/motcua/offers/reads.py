@@ -40,15 +40,7 @@ async def read(
     service, registry = served.get(evidence_type, (None, None))
     if service is None or registry is None or not registry.enabled:
         raise Deferred("registry-disabled")
-    target = Target(
-        registry.code,
-        registry.base_url,
-        registry.protocol,
-        service.service_code,
-        registry.timeout_ms,
-        fields,
-        registry.xroad_subsystem,
-    )
+    target = Target.of(registry, service, fields)
     context = ReadContext(
         subject=person,
         actor=person,
