@@ -105,8 +105,9 @@ END $$;
 -- So every primary key and unique constraint of a distributed table gains the key. What that
 -- gives up: `dossiers.code`, `dossiers (actor_number, idempotency_key)`, a dossier's item
 -- positions, history `seq` and so on are enforced unique per province only. The code stays
--- unique because it carries the receiving agency (and so its province); an idempotency key
--- is per person and request, and a request is always sent to the same agency.
+-- unique because it carries the receiving agency (and so its province); a repeated request
+-- still meets its first copy (same agency, same province), but one idempotency key reused
+-- for another province's agency would no longer be refused.
 CREATE FUNCTION pg_temp.rekey(tab regclass, key text) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE r record;
 BEGIN
