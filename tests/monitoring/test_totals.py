@@ -13,7 +13,7 @@ import pytest
 from alembic import command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, insert, select
+from sqlalchemy import JSON, column, func, insert, select, table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.core.database import make_engine
@@ -234,6 +234,14 @@ async def test_a_day_without_reports_counts_everyone_expected_and_no_one_reporte
     assert figures.total.expected == expected
 
 
+# the plans' table as it was at 0019 (later columns, with their defaults, did not exist yet)
+PLANS_AT_0019 = table(
+    "monitoring_plans",
+    *(column(name) for name in ("id", "code", "title", "starts_on", "ends_on", "synthetic")),
+    *(column(name, JSON) for name in ("phases", "rules", "groups")),
+)
+
+
 async def test_the_migration_counts_what_is_already_stored(tmp_path: Path) -> None:
     """Snapshots and assignments written before the roll-up tables existed are counted by the
     migration that creates them."""
@@ -257,7 +265,7 @@ async def test_the_migration_counts_what_is_already_stored(tmp_path: Path) -> No
             ],
         )  # fmt: skip
         await connection.execute(
-            insert(Plan),
+            insert(PLANS_AT_0019),
             [
                 dict(
                     id=1,

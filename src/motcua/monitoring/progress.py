@@ -73,6 +73,7 @@ async def readiness(session: AsyncSession, day: date, kind: str = DEFAULT_KIND) 
                 day=day,
                 task=task.code,
                 title=task.title,
+                title_en=task.title_en,
                 illustrative=any(item.illustrative for item in items),
                 items=items,
                 national=_row(
@@ -102,8 +103,10 @@ async def groups(
             if status == Status.green:
                 green[task_id] += 1
     labels: dict[str, str] = {}
+    labels_en: dict[str, str] = {}
     for plan in await repository.plans(session):
         labels.update(plan.groups or {})
+        labels_en.update(plan.groups_en or {})
     totals: dict[tuple[str, TaskLevel], list[int]] = {}
     for task_id, n in assignments.items():
         spec = cat.specs[task_id]
@@ -117,6 +120,7 @@ async def groups(
         GroupFigures(
             group=group,
             label=labels.get(group, "Chưa xếp nhóm"),
+            label_en=labels_en.get(group),
             level=level,
             tasks=tasks,
             assignments=n,
@@ -164,6 +168,12 @@ async def milestones(
             if assigned.get(task_id) and spec.starts_on <= day <= cat.ends_on[task_id]
         ]
         out.append(
-            Milestone(task=spec.code, title=spec.title, level=cat.levels[task_id], points=points)
+            Milestone(
+                task=spec.code,
+                title=spec.title,
+                title_en=spec.title_en,
+                level=cat.levels[task_id],
+                points=points,
+            )
         )
     return out
