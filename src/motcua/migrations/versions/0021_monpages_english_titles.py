@@ -17,11 +17,11 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    # a plain default, so SQLite adds the columns in place: rebuilding the plans' table
+    # would drop a table the tasks refer to
     with op.batch_alter_table("monitoring_plans") as batch:
         batch.add_column(sa.Column("title_en", sa.String(length=300), nullable=True))
-        batch.add_column(
-            sa.Column("groups_en", sa.JSON(), nullable=False, server_default=sa.text("'{}'"))
-        )
+        batch.add_column(sa.Column("groups_en", sa.JSON(), nullable=False, server_default="{}"))
     with op.batch_alter_table("monitoring_tasks") as batch:
         batch.add_column(sa.Column("title_en", sa.String(length=300), nullable=True))
 
