@@ -248,6 +248,21 @@ class ChecklistTotal(Base):
     met: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class MilestoneFirst(Base):
+    """Units that first met a milestone task at a cut-off on ``first_day``, per task, province
+    and bloc: the milestone count on any day is the sum up to that day (reached stays
+    reached), read from a few rows instead of every unit's checklist rows."""
+
+    __tablename__ = "monitoring_milestone_firsts"
+
+    task_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    province_code: Mapped[str] = mapped_column(String(5), primary_key=True)
+    bloc: Mapped[str] = mapped_column(String(12), primary_key=True)
+    first_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    level: Mapped[str] = mapped_column(String(16))
+    units: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class ExpectedUnits(Base):
     """Units expected to report, per level, province, bloc and reporting window (from the
     earliest start of a unit's tasks to the end of its latest plan): rebuilt whenever

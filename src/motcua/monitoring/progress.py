@@ -150,9 +150,9 @@ async def milestones(
     resolved = await resolve_scope(session, unit, kind)
     cat = await catalogue(session)
     ids = [t for t, spec in sorted(cat.specs.items(), key=lambda i: i[1].code) if spec.milestone]
-    firsts: dict[int, list[date]] = defaultdict(list)
-    for task_id, first in await repository.first_met(session, ids, end, resolved.scope):
-        firsts[task_id].append(first)
+    firsts: dict[int, list[tuple[date, int]]] = defaultdict(list)
+    for task_id, first, units in await repository.first_met(session, ids, end, resolved.scope):
+        firsts[task_id].append((first, units))
     days = await repository.days_with_reports(session, start, end)
     assigned = await repository.active_assignments_by_task(session, None, resolved.scope)
     out = []
@@ -161,7 +161,7 @@ async def milestones(
         points = [
             MilestonePoint(
                 day=day,
-                met=sum(1 for first in firsts[task_id] if first <= day),
+                met=sum(units for first, units in firsts[task_id] if first <= day),
                 expected=assigned[task_id],
             )
             for day in days
