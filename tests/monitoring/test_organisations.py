@@ -3,6 +3,7 @@ committees, the Fatherland Front and mass organisations at each level and the ce
 their codes (provisional), hierarchy, tasks by kind, roll-ups, the kind filter in the API and the
 pages, and the reporting scope of their officers."""
 
+import re
 from typing import Any
 
 import httpx
@@ -280,6 +281,36 @@ async def test_pages_show_the_kind_and_the_provisional_code(
     assert unit.status_code == 200 and "Cấp ủy đảng" in unit.text and "mã tạm" in unit.text
     wrong = await client.get("/monitoring", params={"khoi": "party"})
     assert wrong.status_code == 422
+
+
+async def test_a_province_page_is_headed_by_the_province_and_the_chosen_kind(
+    client: httpx.AsyncClient, session: AsyncSession, reported: None
+) -> None:
+    """The People's Committee heads its own page; with another kind chosen, the province and
+    that kind's words do, coloured as the national map colours the province for that kind."""
+    url = f"/monitoring/provinces/{PROVINCE}"
+
+    def heading(text: str) -> str:
+        found = re.search(r"<h1>(.*?)</h1>", text, re.S)
+        assert found is not None
+        return found.group(1)
+
+    committee = heading((await client.get(url, params={"date": str(DAY)})).text)
+    assert committee.startswith("Ủy ban nhân dân Lai Châu <span class=")
+    words = {"dang": "khối Đảng", "mat-tran": "khối Mặt trận, đoàn thể",
+             "tat-ca": "mọi khối đơn vị báo cáo"}  # fmt: skip
+    for khoi, kind in (("dang", "party"), ("mat-tran", "front"), ("tat-ca", "all")):
+        page = await client.get(url, params={"date": str(DAY), "khoi": khoi})
+        assert page.status_code == 200
+        grid = await service.province_grid(session, DAY, kind)
+        status = next(row.status for row in grid if row.code == PROVINCE)
+        assert heading(page.text).startswith(
+            f'Lai Châu — {words[khoi]} <span class="status {status}">'
+        ), khoi
+        assert f"<title>Lai Châu — {words[khoi]}" in page.text
+        assert "Ủy ban nhân dân Lai Châu" not in page.text
+    english = await client.get(url, params={"date": str(DAY), "khoi": "dang", "lang": "en"})
+    assert heading(english.text).startswith("Lai Châu — Party bloc <span")
 
 
 @pytest.mark.browser

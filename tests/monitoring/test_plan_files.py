@@ -3,6 +3,7 @@
 import io
 from pathlib import Path
 
+import httpx
 import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,6 +12,7 @@ from typer.testing import CliRunner
 from motcua.cli import app
 from motcua.core.errors import Invalid
 from motcua.monitoring import formats, repository, service
+from motcua.monitoring.names import task_names
 from motcua.monitoring.schemas import PlanDocument
 from tests.monitoring.conftest import PLAN
 
@@ -52,6 +54,69 @@ async def test_xlsx_import_stores_the_plan_and_its_export_imports_back_unchanged
         ))  # fmt: skip
     assert again.value.code == "invalid-plan" and "đã dùng" in again.value.message
     assert await repository.plan_by_code(session, f"{document.code}-Y") is None
+
+
+def in_english(document: PlanDocument) -> PlanDocument:
+    """The test plan with English words for the plan, its group and its checklist task only."""
+    tasks = [
+        t.model_copy(update={"title_en": "Commune centre conditions (English)", "group": "xa"})
+        if t.code.startswith("T.XA.CHK")
+        else t
+        for t in document.tasks
+    ]
+    return document.model_copy(
+        update={"title_en": "Test plan (English)", "groups_en": {"xa": "Communes (English)"},
+                "groups": {"xa": "Nhóm cấp xã"}, "tasks": tasks}
+    )  # fmt: skip
+
+
+async def test_english_titles_travel_with_the_plan_and_show_in_english_mode(
+    session: AsyncSession, client: httpx.AsyncClient
+) -> None:
+    document = in_english(renamed(PlanDocument.model_validate(PLAN), "EN"))
+    assert formats.read_xlsx(formats.write_xlsx(document)) == document
+    assert formats.read_yaml(formats.to_yaml(document)) == document
+    await service.import_plan_file(session, document)
+    assert await service.plan_document(session, document.code) == document
+    listed = (await client.get("/api/v1/monitoring/plans")).json()
+    [plan] = [p for p in listed if p["code"] == document.code]
+    assert plan["title_en"] == "Test plan (English)"
+    assert plan["groups_en"] == {"xa": "Communes (English)"}
+    day = {"date": "2025-09-10"}
+    english = await client.get("/monitoring/readiness", params={**day, "lang": "en"})
+    assert english.status_code == 200
+    assert "Commune centre conditions (English)" in english.text
+    overview = await client.get("/monitoring", params={**day, "lang": "en"})
+    assert "Test plan (English): from 01/07/2025" in overview.text
+    assert "Điều kiện trung tâm cấp xã" not in english.text
+    vietnamese = await client.get("/monitoring/readiness", params={**day, "lang": "vi"})
+    assert "Điều kiện trung tâm cấp xã" in vietnamese.text
+    overview = await client.get("/monitoring", params={**day, "lang": "vi"})
+    assert "Kế hoạch thử nghiệm: từ 01/07/2025" in overview.text
+    assert "(English)" not in vietnamese.text
+    # a task with no English title reads in Vietnamese in English mode
+    names = {n.code: n for n in (await task_names(session)).values()}
+    untitled = names["T.XA.PCT.EN"]
+    assert untitled.title_en is None and untitled.title == "Số hoá hồ sơ"
+    assert names["T.XA.CHK.EN"].group_en == "Communes (English)"
+    wrong = document.model_copy(update={"code": "OTHER", "tasks": [], "groups_en": {"zz": "Z"}})
+    with pytest.raises(Invalid) as refused:
+        await service.import_plan(session, wrong)
+    assert "“zz”" in refused.value.message
+
+
+async def test_seeding_again_gives_an_older_plan02_its_english_words(
+    session: AsyncSession,
+) -> None:
+    shipped = service.plan02_document()
+    older = shipped.model_copy(
+        update={"title_en": None, "groups_en": {},
+                "tasks": [t.model_copy(update={"title_en": None}) for t in shipped.tasks]}
+    )  # fmt: skip
+    await service.import_plan(session, older)
+    assert (await service.plan_document(session, shipped.code)).title_en is None
+    await service.seed_plan02(session)
+    assert await service.plan_document(session, shipped.code) == shipped
 
 
 def bad_workbook() -> bytes:

@@ -1,6 +1,7 @@
 """The seeds' days: every published figure read back through the API, and a second load (or a
 day someone already reported for) refused with nothing written."""
 
+import html
 from datetime import date
 from typing import Any
 
@@ -159,3 +160,30 @@ async def test_a_plan_that_no_longer_fits_the_published_day_loads_nothing(
         await scenarios.load(session, "seed-2025-07-07")
     assert refused.value.code == "bad-scenario" and "không nạp gì" in refused.value.message
     assert await stored(session, date(2025, 7, 7)) == (0, 0, 0)
+
+
+async def test_the_published_figures_and_the_plans_words_in_english(
+    session: AsyncSession, client: httpx.AsyncClient
+) -> None:
+    """Every published quote translates, the one with "100%" too (its figure is kept out of
+    the message); the shipped plan's title, its tasks' and groups' read in English in English
+    mode and in Vietnamese otherwise."""
+    await scenarios.load(session, "seed-2025-07-31")
+    day = {"date": "2025-07-31"}
+    vietnamese = html.unescape((await client.get("/monitoring", params=day)).text)
+    english = html.unescape((await client.get("/monitoring", params={**day, "lang": "en"})).text)
+    assert "8 tỉnh, thành phố có 100% xã, phường xanh" in vietnamese
+    assert "8 provinces and cities with 100% of their communes and wards green" in english
+    for quote in ("100% xã", "34/34 tỉnh", "1.981/3.321 xã"):
+        assert quote not in english, quote
+    plan = service.plan02_document()
+    assert plan.title_en and all(task.title_en for task in plan.tasks)
+    assert set(plan.groups_en) == set(plan.groups)
+    milestone = next(t for t in plan.tasks if t.milestone and t.level == "province")
+    checklist = next(t for t in plan.tasks if t.indicator.kind == "checklist")
+    for words in (plan, milestone, checklist):
+        assert words.title_en is not None
+        assert words.title_en in english and words.title not in english, words.title_en
+        assert words.title in vietnamese and words.title_en not in vietnamese
+    assert plan.groups_en["the_che"] in english and plan.groups["the_che"] not in english
+    assert plan.groups["the_che"] in vietnamese

@@ -13,12 +13,12 @@ import pytest
 from alembic import command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, insert, select
+from sqlalchemy import JSON, column, func, insert, select, table, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.core.database import make_engine
 from motcua.core.migrate import alembic_config, upgrade
-from motcua.monitoring import service, totals
+from motcua.monitoring import progress, service, totals
 from motcua.monitoring.models import (
     Assignment,
     ChecklistDay,
@@ -26,6 +26,7 @@ from motcua.monitoring.models import (
     DayTotal,
     ExpectedTasks,
     ExpectedUnits,
+    MilestoneFirst,
     Plan,
     Task,
     UnitDay,
@@ -66,6 +67,15 @@ exemption = st.tuples(
     st.booleans(),
 )  # fmt: skip
 actions = st.one_of(report, report, report, exemption)
+
+
+# tasks the reports below may meet, made milestones so their first days are counted too
+MILESTONES = ["T.TINH.YN", "T.XA.PCT", "O.XA.DANG"]
+
+
+@pytest.fixture
+async def milestones(session: AsyncSession) -> None:
+    await session.execute(update(Task).where(Task.code.in_(MILESTONES)).values(milestone=True))
 
 
 def unit_code(unit: int | str, communes: list[str]) -> str:
@@ -171,8 +181,34 @@ async def stored_expected(session: AsyncSession) -> tuple[dict[Any, int], dict[A
     return units, tasks
 
 
+async def firsts_from_rows(session: AsyncSession) -> dict[Any, int]:
+    """Each milestone's units by the first day they met it, counted in Python from every
+    checklist row."""
+    first: dict[Any, date] = {}
+    rows = await session.execute(
+        select(ChecklistDay).join(Task, Task.id == ChecklistDay.task_id).where(Task.milestone)
+    )
+    for c in rows.scalars():
+        if c.met:
+            key = (c.task_id, *_key(c, "province_code", "bloc", "level"), c.agency_id)
+            first[key] = min(first.get(key, c.day), c.day)
+    counts: dict[Any, int] = defaultdict(int)
+    for (*key, _), day in first.items():
+        counts[(*key, day)] += 1
+    return dict(counts)
+
+
+async def stored_firsts(session: AsyncSession) -> dict[Any, int]:
+    return {
+        (m.task_id, m.province_code, m.bloc, m.level, m.first_day): m.units
+        for m in await session.scalars(select(MilestoneFirst))
+        if m.units
+    }
+
+
 async def assert_totals_follow(session: AsyncSession) -> None:
     assert await stored_totals(session) == await from_snapshots(session)
+    assert await stored_firsts(session) == await firsts_from_rows(session)
     assert await stored_expected(session) == await from_assignments(session)
 
 
@@ -183,7 +219,7 @@ async def assert_totals_follow(session: AsyncSession) -> None:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(script=st.lists(actions, min_size=1, max_size=14))
-@pytest.mark.usefixtures("orgs")
+@pytest.mark.usefixtures("orgs", "milestones")
 async def test_totals_always_equal_the_snapshots(
     session: AsyncSession, communes: list[str], script: list[Any]
 ) -> None:
@@ -196,10 +232,17 @@ async def test_totals_always_equal_the_snapshots(
             select(func.count()).select_from(UnitDay).where(UnitDay.day == DAY)
         )
         assert figures.total.reported == reported
+        # and each milestone's national count on the day is its units' first days up to it
+        by_code = (await service.catalogue(session)).by_code
+        firsts = await firsts_from_rows(session)
+        for m in await progress.milestones(session, DAY - timedelta(days=1), DAY, None, "all"):
+            counted = sum(n for (task, *_, first), n in firsts.items()
+                          if task == by_code[m.task] and first <= DAY)  # fmt: skip
+            assert [p.met for p in m.points if p.day == DAY] in ([counted], []), m.task
         await example.rollback()
 
 
-@pytest.mark.usefixtures("orgs")
+@pytest.mark.usefixtures("orgs", "milestones")
 async def test_rebuilding_gives_what_the_reports_kept(
     session: AsyncSession, communes: list[str]
 ) -> None:
@@ -208,9 +251,12 @@ async def test_rebuilding_gives_what_the_reports_kept(
               ("exempt", 2, "T.XA.CHK", True)]  # fmt: skip
     await play(session, communes, script)
     kept = await stored_totals(session), await stored_expected(session)
+    firsts = await stored_firsts(session)
+    assert firsts  # c0's and the province's first days met
     await totals.rebuild_all_days(session)
     await totals.rebuild_expected(session)
     assert (await stored_totals(session), await stored_expected(session)) == kept
+    assert await stored_firsts(session) == firsts
     await assert_totals_follow(session)
     days, _ = kept[0]
     # c0: yellow at 15:00 replaced the green of 08:00; its 20:00 correction is after the cut-off
@@ -234,9 +280,17 @@ async def test_a_day_without_reports_counts_everyone_expected_and_no_one_reporte
     assert figures.total.expected == expected
 
 
+# the plans' table as it was at 0019 (later columns, with their defaults, did not exist yet)
+PLANS_AT_0019 = table(
+    "monitoring_plans",
+    *(column(name) for name in ("id", "code", "title", "starts_on", "ends_on", "synthetic")),
+    *(column(name, JSON) for name in ("phases", "rules", "groups")),
+)
+
+
 async def test_the_migration_counts_what_is_already_stored(tmp_path: Path) -> None:
     """Snapshots and assignments written before the roll-up tables existed are counted by the
-    migration that creates them."""
+    migrations that create them (the milestones' first days too)."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'before.db'}"
     await asyncio.to_thread(upgrade, url)
     await asyncio.to_thread(command.downgrade, alembic_config(url), "0019_orgs_units")
@@ -257,7 +311,7 @@ async def test_the_migration_counts_what_is_already_stored(tmp_path: Path) -> No
             ],
         )  # fmt: skip
         await connection.execute(
-            insert(Plan),
+            insert(PLANS_AT_0019),
             [
                 dict(
                     id=1,
@@ -284,7 +338,7 @@ async def test_the_migration_counts_what_is_already_stored(tmp_path: Path) -> No
                     starts_on=date(2025, 7, n),
                     deadline=date(2025, 12, 1),
                     done_criterion="Xong",
-                    milestone=False,
+                    milestone=n == 1,
                     unit_kinds=[],
                 )
                 for n in (1, 2)
@@ -360,6 +414,9 @@ async def test_the_migration_counts_what_is_already_stored(tmp_path: Path) -> No
         days, lists = await stored_totals(session)
         assert days[(day, "commune", PROVINCE, "government")] == (2, 1, 1, 0, 0, 2)
         assert lists == {(day, 1, PROVINCE, "government", "commune"): (2, 1)}
+        # the milestone's first days, from its checklist rows: one commune met it that day
+        assert await stored_firsts(session) == {(1, PROVINCE, "government", "commune", day): 1}
+        assert await stored_firsts(session) == await firsts_from_rows(session)
         units, _ = await stored_expected(session)
         assert units[("commune", PROVINCE, "government", date(2025, 7, 1), date(2025, 12, 31))] == 2
     await engine.dispose()

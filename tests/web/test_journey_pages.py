@@ -209,6 +209,20 @@ async def test_citizen_officer_and_monitoring_pages_fit_a_phone_and_speak_vietna
     # monitoring: the national overview down to a province and one of its communes
     await page.goto(f"{base}/monitoring")
     await check(page, "13-monitoring", problems)
+    # on a phone the long parts fold (task groups per level, milestones, the provinces' list,
+    # the charts, the days): the page stays short
+    await page.set_viewport_size({"width": 390, "height": 800})
+    levels = page.get_by_role("list", name="Tỷ lệ hoàn thành theo nhóm nhiệm vụ")
+    assert await levels.is_visible() and not await page.locator("#provinces-table").is_visible()
+    first = levels.locator("details").first
+    assert await first.locator("dl").is_hidden()
+    await first.locator("summary").click()
+    assert await first.locator("dl").is_visible()
+    sizes = await page.evaluate(
+        "[document.documentElement.scrollHeight, document.documentElement.scrollWidth]"
+    )
+    assert sizes[0] < 4000 and sizes[1] <= 390, sizes
+    await page.set_viewport_size({"width": 1280, "height": 800})
     await page.locator("main a[href^='/monitoring/provinces/01']").first.click()
     await page.wait_for_url("**/monitoring/provinces/01*")
     await check(page, "14-province", problems)

@@ -21,6 +21,7 @@ class FormTask:
     unit_label: str | None
     items: list[dict[str, Any]]
     deadline: date
+    title_en: str | None = None  # the title in English mode; None: the Vietnamese
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class FormPlan:
     title: str
     starts_on: date
     ends_on: date
+    title_en: str | None = None
 
 
 @dataclass(frozen=True)
@@ -88,13 +90,14 @@ async def report_form(
     for task, indicator, plan in await repository.tasks_with_indicators(session):
         if task.id not in assigned:
             continue
-        plans[plan.id] = FormPlan(plan.title, plan.starts_on, plan.ends_on)
+        plans[plan.id] = FormPlan(plan.title, plan.starts_on, plan.ends_on, plan.title_en)
         spans.append((task.starts_on, plan.ends_on, plan.title))
         if task.starts_on <= day <= plan.ends_on:
             tasks.append(
                 FormTask(
                     task.code, task.title, indicator.kind.value, indicator.target,
                     indicator.unit_label, list(indicator.items), task.deadline,
+                    task.title_en,
                 )
             )  # fmt: skip
     sent = max(

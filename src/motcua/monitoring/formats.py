@@ -4,9 +4,11 @@ already keeps can be imported, and an export imports back unchanged.
 XLSX layout (row 1 holds the column names of each sheet):
 
 - ``plan``: one row; ``phases`` has one phase a line (``name: YYYY-MM-DD``), ``rules`` one
-  setting a line (``name: value``), ``groups`` one task group a line (``key: label``);
+  setting a line (``name: value``), ``groups`` one task group a line (``key: label``), and
+  ``groups_en`` their labels in English mode the same way (``title_en``: the plan's title in
+  English mode; both optional);
 - ``tasks``: one row per task, the indicator in ``indicator_*`` columns, its ``group`` and
-  whether it is a ``milestone``;
+  whether it is a ``milestone`` (``title_en``: optional, its title in English mode);
 - ``checklist_items``: one row per checklist condition, ``task_code`` naming its task, with
   its ``source`` and whether it is ``illustrative``.
 
@@ -29,11 +31,12 @@ from motcua.monitoring.schemas import ChecklistItem, PlanDocument, TaskIn
 
 PLAN_COLUMNS = [
     "code", "title", "starts_on", "ends_on", "synthetic", "phases", "rules", "groups",
+    "title_en", "groups_en",
 ]  # fmt: skip
 TASK_COLUMNS = [
     "code", "title", "level", "starts_on", "deadline", "done_criterion",
     "indicator_kind", "indicator_target", "indicator_unit_label", "group", "milestone",
-    "units",
+    "units", "title_en",
 ]  # fmt: skip
 CHECKLIST_COLUMNS = ["task_code", "key", "label", "source", "illustrative"]
 SUFFIXES = (".yaml", ".yml", ".xlsx")
@@ -195,6 +198,9 @@ def read_xlsx(content: bytes) -> PlanDocument:
     group_pairs, bad = _pairs(plan.pop("groups", None), "plan", plan_line, "groups")
     problems += bad
     plan["groups"] = dict(group_pairs)
+    english_pairs, bad = _pairs(plan.pop("groups_en", None), "plan", plan_line, "groups_en")
+    problems += bad
+    plan["groups_en"] = dict(english_pairs)
     plan["synthetic"] = _boolean(plan.get("synthetic"))
 
     items: dict[str, list[ChecklistItem]] = {}
@@ -226,7 +232,7 @@ def read_xlsx(content: bytes) -> PlanDocument:
         row["indicator"] = {k: v for k, v in indicator.items() if v is not None}
         row["milestone"] = _boolean(row.get("milestone"))
         row["units"] = [k.strip() for k in str(row.get("units") or "").split(";") if k.strip()]
-        for column in ("code", "title", "done_criterion"):
+        for column in ("code", "title", "title_en", "done_criterion"):
             if column in row:
                 row[column] = _text(row[column])
         task = _validated(TaskIn, row, "tasks", line, problems)
@@ -290,6 +296,8 @@ def write_xlsx(document: PlanDocument) -> bytes:
             "\n".join(f"{p.name}: {p.ends_on.isoformat()}" for p in document.phases),
             "\n".join(f"{k}: {_rule_text(v)}" for k, v in document.rules.items()),
             "\n".join(f"{k}: {v}" for k, v in document.groups.items()),
+            document.title_en,
+            "\n".join(f"{k}: {v}" for k, v in document.groups_en.items()) or None,
         ]
     )
     tasks = book.create_sheet("tasks")
@@ -311,6 +319,7 @@ def write_xlsx(document: PlanDocument) -> bytes:
                 task.group,
                 task.milestone,
                 "; ".join(k.value for k in task.units) or None,
+                task.title_en,
             ]
         )
         for item in task.indicator.items:

@@ -26,6 +26,13 @@ KIND_NAMES = {
     "mass_organisation": "Đoàn thể",
     "national_assembly": "Văn phòng Quốc hội",
 }
+# A province page's heading beside the province's name when the page shows another kind than
+# the People's Committees (whose page is headed by the committee's own name).
+HEADINGS = {
+    "dang": "khối Đảng",
+    "mat-tran": "khối Mặt trận, đoàn thể",
+    "tat-ca": "mọi khối đơn vị báo cáo",
+}
 # What the commune-level units of each kind are called on the pages: (many, a column heading).
 COUNTED = {
     "chinh-quyen": ("xã, phường", "Xã"),

@@ -52,6 +52,8 @@ class Plan(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     title: Mapped[str] = mapped_column(String(300))
+    # the title in English mode (a plan is data, so Babel cannot translate it); None: Vietnamese
+    title_en: Mapped[str | None] = mapped_column(String(300), default=None)
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)
     phases: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
@@ -59,6 +61,8 @@ class Plan(Base):
     synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
     # task groups (nhóm nhiệm vụ): key -> label, e.g. "du_lieu" -> "Dữ liệu"
     groups: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    # the groups' labels in English mode, by key; a key absent: the Vietnamese label
+    groups_en: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
 
 
 class Task(Base):
@@ -70,6 +74,7 @@ class Task(Base):
     plan_id: Mapped[int] = mapped_column(ForeignKey("monitoring_plans.id"), index=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     title: Mapped[str] = mapped_column(String(300))
+    title_en: Mapped[str | None] = mapped_column(String(300), default=None)  # None: Vietnamese
     level: Mapped[TaskLevel] = mapped_column(Enum(TaskLevel, native_enum=False, length=16))
     starts_on: Mapped[date] = mapped_column(Date)
     deadline: Mapped[date] = mapped_column(Date)
@@ -241,6 +246,21 @@ class ChecklistTotal(Base):
     level: Mapped[str] = mapped_column(String(16))
     reporting: Mapped[int] = mapped_column(Integer, default=0)
     met: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class MilestoneFirst(Base):
+    """Units that first met a milestone task at a cut-off on ``first_day``, per task, province
+    and bloc: the milestone count on any day is the sum up to that day (reached stays
+    reached), read from a few rows instead of every unit's checklist rows."""
+
+    __tablename__ = "monitoring_milestone_firsts"
+
+    task_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    province_code: Mapped[str] = mapped_column(String(5), primary_key=True)
+    bloc: Mapped[str] = mapped_column(String(12), primary_key=True)
+    first_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    level: Mapped[str] = mapped_column(String(16))
+    units: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class ExpectedUnits(Base):

@@ -13,6 +13,8 @@ class TaskName:
     code: str
     title: str
     group: str | None
+    title_en: str | None = None  # English mode's words; None: the Vietnamese
+    group_en: str | None = None
 
 
 async def task_names(session: AsyncSession) -> dict[str, TaskName]:
@@ -22,6 +24,8 @@ async def task_names(session: AsyncSession) -> dict[str, TaskName]:
             task.code,
             task.title,
             (plan.groups or {}).get(task.group_key) if task.group_key else None,
+            task.title_en,
+            (plan.groups_en or {}).get(task.group_key) if task.group_key else None,
         )
         for task, _, plan in await repository.tasks_with_indicators(session)
     }

@@ -16,7 +16,7 @@ from motcua.monitoring import charts, exports, kinds, progress, scenarios, servi
 from motcua.monitoring.models import TaskLevel
 from motcua.monitoring.names import task_names
 from motcua.monitoring.rules import STATUS_LABELS, Status
-from motcua.monitoring.schemas import MilestonePoint
+from motcua.monitoring.schemas import MilestonePoint, Summary
 from motcua.web.templating import render
 
 router = APIRouter(prefix="/monitoring", include_in_schema=False)
@@ -161,6 +161,7 @@ async def province(
         {
             "day": chosen,
             "summary": summary,
+            "heading": await _province_heading(session, code, chosen, khoi, summary),
             "levels": {f.level: f for f in summary.levels},
             "rows": shown,
             "all_rows": len(rows),
@@ -177,6 +178,20 @@ async def province(
     )
 
 
+async def _province_heading(
+    session: AsyncSession, code: str, day: date, khoi: str, summary: Summary
+) -> tuple[str, str | None, str | None]:
+    """(name, the chosen kind's words, status) heading a province page: its People's
+    Committee and its own status; with another kind chosen, the province and the kind, coloured
+    as the map colours it (the kind's province-level units together)."""
+    if khoi == "chinh-quyen":
+        return summary.scope.name, None, summary.own_status
+    row = next(
+        r for r in await service.province_grid(session, day, kinds.KHOI[khoi]) if r.code == code
+    )
+    return row.name, kinds.HEADINGS[khoi], row.status
+
+
 @router.get("/units/{unit}", response_class=HTMLResponse)
 async def unit_history(
     request: Request,
@@ -189,7 +204,7 @@ async def unit_history(
     start = chosen - timedelta(days=29)
     scope = await service.resolve_scope(session, unit)
     versions = await service.report_versions(session, unit, start, chosen)
-    titles = {spec.code: spec.title for spec in (await service.catalogue(session)).specs.values()}
+    titles = {spec.code: spec for spec in (await service.catalogue(session)).specs.values()}
     return render(
         request,
         "monitoring/unit.html",

@@ -64,17 +64,22 @@ async def import_plan(session: AsyncSession, document: PlanDocument) -> Plan:
             problems.append(f"Mã nhiệm vụ {task.code} đã dùng.")
         if task.group is not None and task.group not in document.groups:
             problems.append(f"Nhiệm vụ {task.code}: không có nhóm nhiệm vụ “{task.group}”.")
+    for key in document.groups_en:
+        if key not in document.groups:
+            problems.append(f"Tên tiếng Anh cho nhóm “{key}”, nhóm này không có trong kế hoạch.")
     if problems:
         raise Invalid("Kế hoạch có lỗi: " + " ".join(problems), code="invalid-plan")
     plan = Plan(
         code=document.code,
         title=document.title,
+        title_en=document.title_en,
         starts_on=document.starts_on,
         ends_on=document.ends_on,
         phases=[p.model_dump(mode="json") for p in document.phases],
         rules=dict(document.rules),
         synthetic=document.synthetic,
         groups=dict(document.groups),
+        groups_en=dict(document.groups_en),
     )
     session.add(plan)
     await session.flush()
@@ -83,6 +88,7 @@ async def import_plan(session: AsyncSession, document: PlanDocument) -> Plan:
             plan_id=plan.id,
             code=item.code,
             title=item.title,
+            title_en=item.title_en,
             level=item.level,
             starts_on=item.starts_on,
             deadline=item.deadline,
@@ -153,6 +159,7 @@ def _task_fields(task: Task, indicator: Indicator) -> dict[str, Any]:
     return dict(
         code=task.code,
         title=task.title,
+        title_en=task.title_en,
         level=task.level,
         starts_on=task.starts_on,
         deadline=task.deadline,
@@ -180,11 +187,13 @@ async def plans(session: AsyncSession) -> list[PlanOut]:
         PlanOut(
             code=p.code,
             title=p.title,
+            title_en=p.title_en,
             starts_on=p.starts_on,
             ends_on=p.ends_on,
             phases=[PhaseIn.model_validate(x) for x in p.phases],
             synthetic=p.synthetic,
             groups=dict(p.groups or {}),
+            groups_en=dict(p.groups_en or {}),
             tasks=by_plan[p.id],
         )
         for p in await repository.plans(session)
@@ -202,12 +211,14 @@ async def plan_document(session: AsyncSession, code: str) -> PlanDocument:
     return PlanDocument(
         code=plan.code,
         title=plan.title,
+        title_en=plan.title_en,
         starts_on=plan.starts_on,
         ends_on=plan.ends_on,
         phases=[PhaseIn.model_validate(x) for x in plan.phases],
         rules=dict(plan.rules),
         synthetic=plan.synthetic,
         groups=dict(plan.groups or {}),
+        groups_en=dict(plan.groups_en or {}),
         tasks=[TaskIn(**_task_fields(task, indicator)) for task, indicator, _ in rows],
     )
 
@@ -231,15 +242,27 @@ async def seed_plan02(session: AsyncSession) -> str:
     to re-run)."""
     await load_organisations(session)
     document = plan02_document()
-    created = await repository.plan_by_code(session, document.code) is None
-    if created:
+    found = await repository.plan_by_code(session, document.code)
+    if found is None:
         await import_plan(session, document)
+    else:
+        await _fill_english(session, found, document)
     assigned = 0
     for task in document.tasks:
         assigned += await assign_task(session, task.code, count_expected=False)
     await totals.rebuild_expected(session)
-    state = "imported" if created else "already present"
+    state = "imported" if found is None else "already present"
     return f"Plan {document.code} {state}; {assigned} new assignments."
+
+
+async def _fill_english(session: AsyncSession, plan: Plan, document: PlanDocument) -> None:
+    """A plan imported before English titles existed gets the file's, where it has none."""
+    plan.title_en = plan.title_en or document.title_en
+    plan.groups_en = {**document.groups_en, **(plan.groups_en or {})}
+    english = {task.code: task.title_en for task in document.tasks}
+    for task, _, _ in await repository.tasks_with_indicators(session, plan.id):
+        task.title_en = task.title_en or english.get(task.code)
+    await session.flush()
 
 
 @dataclass(frozen=True)
@@ -297,4 +320,5 @@ def spec_of(task: Task, indicator: Indicator) -> TaskSpec:
         items=tuple(i["key"] for i in indicator.items),
         group=task.group_key,
         milestone=task.milestone,
+        title_en=task.title_en,
     )

@@ -73,6 +73,7 @@ async def readiness(session: AsyncSession, day: date, kind: str = DEFAULT_KIND) 
                 day=day,
                 task=task.code,
                 title=task.title,
+                title_en=task.title_en,
                 illustrative=any(item.illustrative for item in items),
                 items=items,
                 national=_row(
@@ -102,8 +103,10 @@ async def groups(
             if status == Status.green:
                 green[task_id] += 1
     labels: dict[str, str] = {}
+    labels_en: dict[str, str] = {}
     for plan in await repository.plans(session):
         labels.update(plan.groups or {})
+        labels_en.update(plan.groups_en or {})
     totals: dict[tuple[str, TaskLevel], list[int]] = {}
     for task_id, n in assignments.items():
         spec = cat.specs[task_id]
@@ -117,6 +120,7 @@ async def groups(
         GroupFigures(
             group=group,
             label=labels.get(group, "Chưa xếp nhóm"),
+            label_en=labels_en.get(group),
             level=level,
             tasks=tasks,
             assignments=n,
@@ -146,9 +150,9 @@ async def milestones(
     resolved = await resolve_scope(session, unit, kind)
     cat = await catalogue(session)
     ids = [t for t, spec in sorted(cat.specs.items(), key=lambda i: i[1].code) if spec.milestone]
-    firsts: dict[int, list[date]] = defaultdict(list)
-    for task_id, first in await repository.first_met(session, ids, end, resolved.scope):
-        firsts[task_id].append(first)
+    firsts: dict[int, list[tuple[date, int]]] = defaultdict(list)
+    for task_id, first, units in await repository.first_met(session, ids, end, resolved.scope):
+        firsts[task_id].append((first, units))
     days = await repository.days_with_reports(session, start, end)
     assigned = await repository.active_assignments_by_task(session, None, resolved.scope)
     out = []
@@ -157,13 +161,19 @@ async def milestones(
         points = [
             MilestonePoint(
                 day=day,
-                met=sum(1 for first in firsts[task_id] if first <= day),
+                met=sum(units for first, units in firsts[task_id] if first <= day),
                 expected=assigned[task_id],
             )
             for day in days
             if assigned.get(task_id) and spec.starts_on <= day <= cat.ends_on[task_id]
         ]
         out.append(
-            Milestone(task=spec.code, title=spec.title, level=cat.levels[task_id], points=points)
+            Milestone(
+                task=spec.code,
+                title=spec.title,
+                title_en=spec.title_en,
+                level=cat.levels[task_id],
+                points=points,
+            )
         )
     return out

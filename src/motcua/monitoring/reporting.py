@@ -191,6 +191,8 @@ async def _snapshot(
             if spec.kind != IndicatorKind.checklist and not spec.milestone:
                 continue
             met = is_done(spec, draft.values[code])
+            if spec.milestone:
+                await _move_first(session, draft, spec.id, level, met)
             row = await repository.checklist_day(session, draft.day, draft.agency.id, spec.id)
             await totals.add_checklist(
                 session, draft.day, spec.id, level.value, draft.province_code,
@@ -214,6 +216,25 @@ async def _snapshot(
         session, draft.day, level.value, draft.province_code, snapshot.bloc, before,
         totals.counted(snapshot),
     )  # fmt: skip
+
+
+async def _move_first(
+    session: AsyncSession, draft: Draft, task_id: int, level: TaskLevel, met: bool
+) -> None:
+    """Keep the milestone's counted first days: this cut-off row (met or not) may make the
+    unit's first day earlier, or, no longer met, the next day it met."""
+    agency, day = draft.agency.id, draft.day
+    before = await repository.first_met_day(session, task_id, agency)
+    after: date | None
+    if met:
+        after = day if before is None or day < before else before
+    elif before == day:
+        after = await repository.first_met_day(session, task_id, agency, other_than=day)
+    else:
+        after = before
+    await totals.move_first(
+        session, task_id, level.value, draft.province_code, bloc_of(draft.agency), before, after
+    )
 
 
 async def _store(

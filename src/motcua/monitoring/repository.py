@@ -567,11 +567,13 @@ async def active_assignments_by_task(
 
 async def first_met(
     session: AsyncSession, task_ids: Sequence[int], end: date, scope: Scope
-) -> Sequence[tuple[int, date]]:
-    """(task, first day met at the cut-off) of every unit that has met a task by ``end``:
-    a milestone reached stays reached."""
+) -> Sequence[tuple[int, date, int]]:
+    """(task, first day met at the cut-off, units) by ``end``: a milestone reached stays
+    reached. The country and a province read the counted first days; one unit its rows."""
     if not task_ids:
         return []
+    if scope.agency_id is None:
+        return await totals.milestone_firsts(session, list(task_ids), end, scope)
     rows = await session.execute(
         select(ChecklistDay.task_id, func.min(ChecklistDay.day))
         .where(
@@ -582,11 +584,22 @@ async def first_met(
         )
         .group_by(ChecklistDay.task_id, ChecklistDay.agency_id)
     )
-    return [(task_id, first) for task_id, first in rows]
+    return [(task_id, first, 1) for task_id, first in rows]
 
 
 async def days_with_reports(session: AsyncSession, start: date, end: date) -> list[date]:
-    rows = await session.scalars(
-        select(UnitDay.day).where(UnitDay.day >= start, UnitDay.day <= end).distinct()
+    return await totals.days_with_snapshots(session, start, end)
+
+
+async def first_met_day(
+    session: AsyncSession, task_id: int, agency_id: int, other_than: date | None = None
+) -> date | None:
+    """The first day one unit met a task at a cut-off (optionally not counting one day)."""
+    c = ChecklistDay
+    statement = select(func.min(c.day)).where(
+        c.task_id == task_id, c.met.is_(True), c.agency_id == agency_id
     )
-    return sorted(rows)
+    if other_than is not None:
+        statement = statement.where(c.day != other_than)
+    found: date | None = await session.scalar(statement)
+    return found

@@ -88,6 +88,7 @@ async def summary(
         ChecklistFigures(
             task=task.code,
             title=task.title,
+            title_en=task.title_en,
             expected=n_expected,
             reporting=n_reporting,
             met=n_met,

@@ -214,6 +214,7 @@ class TaskSpec:
     items: tuple[str, ...] = field(default_factory=tuple)
     group: str | None = None
     milestone: bool = False
+    title_en: str | None = None  # the title in English mode; None: the Vietnamese
 
     @property
     def goal(self) -> float:

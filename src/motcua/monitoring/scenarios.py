@@ -25,7 +25,7 @@ from importlib import resources
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -51,12 +51,32 @@ from motcua.monitoring.synthetic import (
 from motcua.units.models import Bloc
 
 
+class Quote(BaseModel):
+    """One published figure as the press gave it. Its words are a message of the pages'
+    catalog (so English mode translates them); a figure whose percent sign Babel would read as
+    a placeholder ("100% xã") is kept out of the words, in ``figures``, and put back by name
+    (``%(share)s``) after translation. A plain string in the file is a quote without figures."""
+
+    text: str
+    figures: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain(cls, value: object) -> object:
+        return {"text": value} if isinstance(value, str) else value
+
+    @property
+    def said(self) -> str:
+        """The quote in Vietnamese, figures in place."""
+        return self.text % self.figures if self.figures else self.text
+
+
 class ScenarioSpec(BaseModel):
     """One published day and the counts that reproduce it."""
 
     day: date
     title: str
-    published: list[str]
+    published: list[Quote]
     provinces_green: int = Field(ge=0)
     province_tasks: int = Field(ge=1)
     province_tasks_not_green: int = Field(ge=0)

@@ -38,6 +38,9 @@ class UnitKindIn(StrEnum):
 class TaskIn(BaseModel):
     code: str = Field(pattern=r"^[A-Za-z0-9._-]{1,40}$")
     title: str
+    title_en: str | None = Field(
+        default=None, max_length=300, description="The title in English mode; absent: Vietnamese"
+    )
     level: TaskLevel
     starts_on: date
     deadline: date
@@ -61,6 +64,9 @@ class PlanDocument(BaseModel):
 
     code: str = Field(pattern=r"^[A-Za-z0-9._/-]{1,40}$")
     title: str
+    title_en: str | None = Field(
+        default=None, max_length=300, description="The title in English mode; absent: Vietnamese"
+    )
     starts_on: date
     ends_on: date
     phases: list[PhaseIn] = Field(default_factory=list)
@@ -69,12 +75,16 @@ class PlanDocument(BaseModel):
     )
     synthetic: bool = False
     groups: dict[str, str] = Field(default_factory=dict, description="Task group key -> label")
+    groups_en: dict[str, str] = Field(
+        default_factory=dict, description="Task group key -> label in English mode"
+    )
     tasks: list[TaskIn]
 
 
 class TaskOut(BaseModel):
     code: str
     title: str
+    title_en: str | None = None
     level: TaskLevel
     starts_on: date
     deadline: date
@@ -88,11 +98,13 @@ class TaskOut(BaseModel):
 class PlanOut(BaseModel):
     code: str
     title: str
+    title_en: str | None = None
     starts_on: date
     ends_on: date
     phases: list[PhaseIn]
     synthetic: bool
     groups: dict[str, str]
+    groups_en: dict[str, str] = Field(default_factory=dict)
     tasks: list[TaskOut]
 
 
@@ -158,6 +170,7 @@ class LevelFigures(BaseModel):
 class ChecklistFigures(BaseModel):
     task: str
     title: str
+    title_en: str | None = None
     expected: int
     reporting: int
     met: int
@@ -268,6 +281,7 @@ class Readiness(BaseModel):
     day: date
     task: str
     title: str
+    title_en: str | None = None
     illustrative: bool
     items: list[ChecklistItem]
     national: ReadinessRow
@@ -277,6 +291,7 @@ class Readiness(BaseModel):
 class GroupFigures(BaseModel):
     group: str
     label: str
+    label_en: str | None = None
     level: TaskLevel
     tasks: int
     assignments: int
@@ -293,5 +308,6 @@ class MilestonePoint(BaseModel):
 class Milestone(BaseModel):
     task: str
     title: str
+    title_en: str | None = None
     level: TaskLevel
     points: list[MilestonePoint]

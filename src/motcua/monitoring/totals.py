@@ -7,6 +7,9 @@ hundred counted rows instead of every unit's snapshot (docs/monitoring.md, "Roll
   (``add_snapshot``), with an upsert that adds to the row in place, so two units reporting at
   once both count.
 - ``monitoring_checklist_totals``: the same for the checklist and milestone rows.
+- ``monitoring_milestone_firsts``: per milestone task, province and bloc, how many units first
+  met it at a cut-off on each day; a report that changes a unit's first day moves it from one
+  row to the other (``move_first``), so a milestone's count on a day is a sum of a few rows.
 - ``monitoring_expected_units`` and ``monitoring_expected_tasks``: who is expected, per
   level, province, bloc and reporting window, and the assignments per task; rebuilt from the
   assignments whenever they change (a task assigned, an exemption set or lifted).
@@ -36,6 +39,7 @@ from motcua.monitoring.models import (
     ExpectedUnits,
     Indicator,
     IndicatorKind,
+    MilestoneFirst,
     Plan,
     Task,
     TaskLevel,
@@ -110,6 +114,27 @@ async def add_checklist(
     await _add(session, ChecklistTotal, key, {"reporting": reporting, "met": met})
 
 
+async def move_first(
+    session: AsyncSession,
+    task_id: int,
+    level: str,
+    province_code: str | None,
+    bloc: str,
+    before: date | None,
+    after: date | None,
+) -> None:
+    """A unit's first day meeting a milestone went from ``before`` to ``after`` (None: not
+    met on any day)."""
+    if before == after:
+        return
+    key = {"task_id": task_id, "province_code": province_code or NO_PROVINCE, "bloc": bloc,
+           "level": level}  # fmt: skip
+    if before is not None:
+        await _add(session, MilestoneFirst, {**key, "first_day": before}, {"units": -1})
+    if after is not None:
+        await _add(session, MilestoneFirst, {**key, "first_day": after}, {"units": 1})
+
+
 def _ones(condition: Any) -> Any:
     return func.sum(case((condition, 1), else_=0))
 
@@ -146,6 +171,32 @@ async def rebuild_days(session: AsyncSession, start: date, end: date) -> None:
             ["day", "task_id", "province_code", "bloc", "level", "reporting", "met"], lists
         )
     )
+    await rebuild_firsts(session)
+
+
+async def rebuild_firsts(session: AsyncSession) -> None:
+    """Count every unit's first day meeting each milestone again (any day written can move
+    it, so over all days)."""
+    await session.execute(delete(MilestoneFirst))
+    c = ChecklistDay
+    province = province_key(c.province_code)
+    firsts = (
+        select(c.task_id, province.label("province_code"), c.bloc,
+               func.min(c.level).label("level"), func.min(c.day).label("first_day"))
+        .join(Task, Task.id == c.task_id)
+        .where(c.met.is_(True), Task.milestone.is_(True))
+        .group_by(c.task_id, c.agency_id, province, c.bloc)
+        .subquery()
+    )  # fmt: skip
+    f = firsts.c
+    counted = select(
+        f.task_id, f.province_code, f.bloc, f.first_day, func.min(f.level), func.count()
+    ).group_by(f.task_id, f.province_code, f.bloc, f.first_day)
+    await session.execute(
+        insert(MilestoneFirst).from_select(
+            ["task_id", "province_code", "bloc", "first_day", "level", "units"], counted
+        )
+    )
 
 
 async def rebuild_all_days(session: AsyncSession) -> None:
@@ -156,6 +207,8 @@ async def rebuild_all_days(session: AsyncSession) -> None:
     await session.execute(delete(ChecklistTotal))
     if first is not None:
         await rebuild_days(session, first, last)
+    else:
+        await rebuild_firsts(session)
 
 
 async def rebuild_expected(session: AsyncSession) -> None:
@@ -362,3 +415,28 @@ async def colours(
         (level, day, {"green": int(g), "yellow": int(y), "red": int(r)})
         for level, day, g, y, r in rows
     ]
+
+
+async def milestone_firsts(
+    session: AsyncSession, task_ids: list[int], end: date, scope: Any
+) -> list[tuple[int, date, int]]:
+    """(task, first day met, units) up to ``end``: a milestone's count on a day is the sum of
+    its rows up to that day."""
+    if not task_ids:
+        return []
+    m = MilestoneFirst
+    rows = await session.execute(
+        select(m.task_id, m.first_day, *_sums(m.units))
+        .where(m.task_id.in_(task_ids), m.first_day <= end, *scope.where(m))
+        .group_by(m.task_id, m.first_day)
+    )
+    return [(task_id, first, int(n)) for task_id, first, n in rows if n]
+
+
+async def days_with_snapshots(session: AsyncSession, start: date, end: date) -> list[date]:
+    """The days someone reported for, from the day totals (a few hundred rows a day rather
+    than every unit's snapshot)."""
+    rows = await session.scalars(
+        select(DayTotal.day).where(DayTotal.day >= start, DayTotal.day <= end).distinct()
+    )
+    return sorted(rows)

@@ -82,12 +82,21 @@ async def status_series(
     return out
 
 
+class PlanSpan(BaseModel):
+    """A followed plan's title (and its English one, for English mode) and dates."""
+
+    title: str
+    title_en: str | None = None
+    starts_on: date
+    ends_on: date
+
+
 class Period(BaseModel):
     """The plans being followed and, when ``day`` has no task to report, why not: ``none``
     (no plan), ``before`` the first plan starts, ``after`` the last one ended, or a ``gap``
     between plans. The pages phrase the reason, so it is translated like their other words."""
 
-    plans: list[tuple[str, date, date]]
+    plans: list[PlanSpan]
     start: date | None  # the first day of the first plan
     end: date | None  # the last day of the last plan
     reason: Literal["none", "before", "after", "gap"] | None
@@ -96,18 +105,22 @@ class Period(BaseModel):
 async def period(session: AsyncSession, day: date) -> Period:
     """Each plan's title and dates, and why ``day`` has nothing due (so an empty day is not
     read as a day of zeros)."""
-    spans = [(p.title, p.starts_on, p.ends_on) for p in await repository.plans(session)]
-    if not spans:
+    plans = [
+        PlanSpan(title=p.title, title_en=p.title_en, starts_on=p.starts_on, ends_on=p.ends_on)
+        for p in await repository.plans(session)
+    ]
+    if not plans:
         return Period(plans=[], start=None, end=None, reason="none")
-    start, end = min(s for _, s, _ in spans), max(e for _, _, e in spans)
+    spans = [(p.starts_on, p.ends_on) for p in plans]
+    start, end = min(s for s, _ in spans), max(e for _, e in spans)
     reason: Literal["before", "after", "gap"] | None = None
     if day < start:
         reason = "before"
     elif day > end:
         reason = "after"
-    elif not any(s <= day <= e for _, s, e in spans):
+    elif not any(s <= day <= e for s, e in spans):
         reason = "gap"
-    return Period(plans=spans, start=start, end=end, reason=reason)
+    return Period(plans=plans, start=start, end=end, reason=reason)
 
 
 def chart_range(day: date, plans: Period) -> tuple[date, date] | None:

@@ -55,6 +55,7 @@ def templates() -> Jinja2Templates:
     environment.env.filters["unit_name"] = unit_name
     environment.env.filters["any_unit_name"] = any_unit_name  # a former commune's too
     environment.env.filters["origin_name"] = _origin_name
+    environment.env.filters["local"] = _local
     return environment
 
 
@@ -137,6 +138,18 @@ _registry_name = _localised(registry_name)
 
 
 _field_label = _localised(field_label)  # ``{{ code | field_label }}``
+
+
+@pass_context
+def _local(context: Context, item: Any, field: str = "title") -> str:
+    """``{{ task | local }}``: words that are data (a plan's or task's title, a group's label)
+    in the page's language: in English mode its ``<field>_en`` when it has one, otherwise the
+    Vietnamese it was written in (Babel's catalog cannot hold data)."""
+    if context.get("lang") == "en":
+        english = getattr(item, f"{field}_en", None)
+        if english:
+            return str(english)
+    return str(getattr(item, field))
 
 
 @pass_context
