@@ -39,7 +39,7 @@ async def test_the_father_is_told_by_email_with_the_link_to_confirm(
     client: httpx.AsyncClient,
     inbox: Inbox,  # noqa: F811
 ) -> None:
-    me = as_citizen(HOA)
+    me = as_citizen(HOA, name="Lê Thị Hoa")  # her name as her e-ID gives it
     started = await client.post(
         "/api/v1/applications", json={"procedure_code": "1.001193"}, headers=me
     )
@@ -62,9 +62,17 @@ async def test_the_father_is_told_by_email_with_the_link_to_confirm(
     subject, body = _text(message)
     assert "Đăng ký khai sinh" in subject
     assert f"{get_settings().public_base_url}/du-lieu/xac-nhan" in body
-    assert "Lê Thị Hoa" in body and "chỉ được đọc khi chính bạn xác nhận" in body
+    # who asks: her name from her e-ID session, kept with the consent, and her masked number
+    assert "Lê Thị Hoa (số định danh 079******201) đang làm thủ tục" in body
+    assert "đề nghị bạn cho phép đọc" in body
+    assert "chỉ được đọc khi chính bạn xác nhận" in body
     await session.refresh(told)
     assert told.status == DeliveryStatus.sent
     # the link leads to the page where he answers: the request is there for him
     page = await client.get("/du-lieu/xac-nhan", headers=as_citizen(KHANH))
     assert page.status_code == 200 and "Đăng ký khai sinh" in page.text
+    assert (
+        "Lê Thị Hoa (số định danh 079******201) đề nghị bạn cho phép đọc dữ liệu của bạn"
+        in page.text
+    )
+    assert HOA not in page.text  # the number is shown masked only

@@ -99,6 +99,10 @@ async def test_the_mother_sees_one_state_of_the_father_at_a_time(server: str, li
 
         khanh = await _as(browser, server, KHANH, "Phạm Văn Khánh")
         await khanh.goto(server + "/du-lieu/xac-nhan")
+        asking = await khanh.locator("section.confirmation .requester").inner_text()
+        assert asking.startswith("Lê Thị Hoa (số định danh 079******201) đề nghị bạn")
+        assert HOA not in await khanh.content()
+        problems += await look(khanh, "confirmation-asked", "exchange")
         await khanh.get_by_role("button", name="Tôi không đồng ý").click()
         await hoa.goto(people)
         state, text, forms = await _father(hoa)

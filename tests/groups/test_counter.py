@@ -356,3 +356,53 @@ async def test_the_death_group_received_at_the_counter(
         select(RegistrationClaim).where(RegistrationClaim.key == f"deceased:{personas.DECEASED}")
     )
     assert claim is not None and claim.shown_code == filing.code
+
+
+async def test_the_counter_asks_what_the_online_offer_asks(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    hoa_centre: tuple[Agency, dict[str, str]],
+) -> None:
+    """As the birth offer (docs/offers.md): the child's permanent residence is optional, with
+    the offer's words, and left empty it is the mother's permanent address as the residence
+    registry gives it; the filer's relation starts as "Mẹ" and the officer may change it."""
+    _, me = hoa_centre
+    url = await _open(client, me)
+    html = (await client.get(url, headers=me)).text
+    field = f"field-{KEY}-noi_thuong_tru_cua_tre"
+    label = re.search(rf'<label for="{field}">([^<]*)</label>', html)
+    assert label is not None and label.group(1) == (
+        "Nơi đăng ký thường trú cho trẻ (không bắt buộc)"
+    )
+    assert f'<p class="hint" id="{field}-hint">' in html
+    assert "Để trống nếu trẻ đăng ký thường trú cùng nơi thường trú của mẹ." in html
+    assert f'aria-describedby="{field}-hint"' in html
+    assert '<option value="Mẹ" selected>' in html
+
+    # Changed to "Cha" and refused (no oath): the change is kept, not put back to "Mẹ".
+    without = {k: v for k, v in CHILD.items() if k != "noi_thuong_tru_cua_tre"}
+    before = await _count(session, GroupFiling)
+    refused = await client.post(
+        url,
+        data={**_form({**without, "quan_he": "Cha"}, oath=False, lua_chon="ba-trong-mot"),
+              "csrf_token": token_in(html)},
+        headers=me,
+    )  # fmt: skip
+    assert refused.status_code == 422, refused.text
+    assert '<option value="Cha" selected>' in refused.text
+    assert '<option value="Mẹ" selected>' not in refused.text
+    assert "chưa cam đoan" in refused.text
+    assert f'href="#{field}"' not in refused.text  # the empty residence is no problem
+    assert await _count(session, GroupFiling) == before
+
+    done = await client.post(
+        url,
+        data={**_form(without, lua_chon="ba-trong-mot"), "csrf_token": token_in(refused.text)},
+        headers=me,
+    )
+    assert done.status_code == 303, done.text
+    filing = await session.scalar(select(GroupFiling).order_by(GroupFiling.id.desc()).limit(1))
+    assert filing is not None and filing.applicant_number == HOA
+    mother = filing.reads["noi_cu_tru_cha_me"]["value"]["permanent_address"]
+    assert mother and filing.declaration["noi_thuong_tru_cua_tre"] == mother
+    assert filing.declaration["quan_he"] == "Mẹ"

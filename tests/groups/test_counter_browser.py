@@ -1,6 +1,8 @@
 """The birth group at the counter in Chromium: the one-stop officer opens the visit for Hoa
-(sandbox persona), is taken to the group's page, files without choosing (refused, nothing
-lost), chooses the combination with her and receives the group; each page looked at with
+(sandbox persona), is taken to the group's page (the relation "Mẹ" pre-selected, the child's
+residence optional with the online offer's hint), files without choosing (refused, nothing
+lost), chooses the combination with her and receives the group with the residence left empty
+(the mother's permanent address filled in); each page looked at with
 axe-core at 390 and 1280 px and for horizontal scroll at 320 px. The app is served by uvicorn
 on loopback in the test's event loop, reading the test's transaction."""
 
@@ -76,8 +78,12 @@ async def test_the_officer_receives_the_birth_group_at_the_counter(
         assert "Lê Thị Hoa" in await page.inner_text("main")
         problems += await look(page, "counter-group", "groups")
 
+        assert await page.input_value(f"#field-{KEY}-quan_he") == "Mẹ"  # as the offer
+        residence = page.get_by_label("Nơi đăng ký thường trú cho trẻ (không bắt buộc)")
+        assert await residence.input_value() == ""
+        hint = await page.inner_text(f"#field-{KEY}-noi_thuong_tru_cua_tre-hint")
+        assert hint == "Để trống nếu trẻ đăng ký thường trú cùng nơi thường trú của mẹ."
         await page.fill(f"#field-{KEY}-ho_ten_tre", CHILD["ho_ten_tre"])
-        await page.select_option(f"#field-{KEY}-quan_he", "Mẹ")
         await page.check(f"#field-{KEY}-cam_doan")
         await page.click("#nop button[type=submit]")
         alert = page.locator("[role=alert]")
@@ -86,7 +92,7 @@ async def test_the_officer_receives_the_birth_group_at_the_counter(
         problems += await look(page, "counter-group-refused", "groups")
 
         await page.check("#lua-chon-ba-trong-mot")
-        await page.fill(f"#field-{KEY}-noi_thuong_tru_cua_tre", CHILD["noi_thuong_tru_cua_tre"])
+        assert await page.input_value(f"#field-{KEY}-quan_he") == "Mẹ"
         if not await page.is_checked(f"#field-{KEY}-cam_doan"):
             await page.check(f"#field-{KEY}-cam_doan")
         await page.click("#nop button[type=submit]")
@@ -99,6 +105,9 @@ async def test_the_officer_receives_the_birth_group_at_the_counter(
     assert code is not None
     filing = await session.scalar(select(GroupFiling).where(GroupFiling.code == code.group(0)))
     assert filing is not None and filing.channel == "counter"
+    mother = filing.reads["noi_cu_tru_cha_me"]["value"]["permanent_address"]
+    assert mother and filing.declaration["noi_thuong_tru_cua_tre"] == mother
+    assert filing.declaration["quan_he"] == "Mẹ"
     members = list(
         await session.scalars(select(GroupMember).where(GroupMember.filing_id == filing.id))
     )

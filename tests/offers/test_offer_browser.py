@@ -179,6 +179,13 @@ async def test_a_mother_accepts_the_birth_offer_on_her_phone(
         await his.add_cookies([{"name": SESSION_COOKIE, "value": mine, "url": server}])
         father = await his.new_page()
         await father.goto(server + "/du-lieu/xac-nhan")
+        # the request names her as her e-ID gave it when she confirmed, her number masked
+        asking = await father.locator("section.confirmation .requester").first.inner_text()
+        assert asking.startswith(f"{NAME} (số định danh 079******201) đề nghị bạn cho phép đọc")
+        assert HOA not in await father.content()
+        assert await father.evaluate("document.querySelector('main').scrollWidth") <= 390
+        problems += await look(father, "offer-father-asked", "offers")
+        await father.screenshot(path=str(ARTIFACTS / "offer-father-asked-390.png"), full_page=True)
         await father.get_by_role("button", name="Tôi đồng ý cho đọc").first.click()
         await father.wait_for_load_state()
         await his.close()

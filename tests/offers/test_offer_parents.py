@@ -17,6 +17,7 @@ from motcua.dossiers import repository as dossiers_repository
 from motcua.dossiers.models import Dossier
 from motcua.exchange.models import ConsentSubject, SubjectState
 from motcua.groups.models import GroupFiling
+from motcua.notify.models import Notification
 from motcua.offers import (
     events,
     tasks,  # noqa: F401  (the outbox handler that files an offer again)
@@ -165,3 +166,40 @@ async def test_she_names_another_father_than_her_husband_a_question_nothing_file
         headers=as_citizen(HOA),
     )
     assert same.status_code == 200 and same.json()["state"] == "waiting", same.text
+
+
+async def test_the_fathers_request_names_the_mother_as_her_e_id_gave_it(
+    session: AsyncSession, control: httpx.AsyncClient, client: httpx.AsyncClient
+) -> None:
+    """Her name is kept with the consent when she confirms the offer (her e-ID session), so
+    the father's request and its e-mail say who asks by name, the number masked beside it."""
+    offer = await _offer(session, control)
+    answer = await client.post(
+        f"/api/v1/me/offers/{offer.id}/confirm",
+        json={"answers": {"ho_ten_tre": BABY, "cam_doan": True}},
+        headers=as_citizen(HOA, name="Lê Thị Hoa"),
+    )
+    assert answer.status_code == 200 and answer.json()["state"] == "waiting", answer.text
+    asked = (await client.get("/api/v1/me/confirmations", headers=as_citizen(KHANH))).json()
+    [request] = [a for a in asked if a["requested_by"] == HOA]
+    assert request["requested_by_name"] == "Lê Thị Hoa"
+    page = await client.get("/du-lieu/xac-nhan", headers=as_citizen(KHANH))
+    assert "Lê Thị Hoa (số định danh 079******201) đề nghị bạn cho phép đọc" in page.text
+    assert HOA not in page.text
+    [told] = await session.scalars(
+        select(Notification).where(
+            Notification.kind == "confirmation_asked",
+            Notification.recipient == f"cong.dan.{KHANH}@example.test",
+        )
+    )
+    assert "Lê Thị Hoa (số định danh 079******201) đang làm thủ tục" in told.body
+    assert "đề nghị bạn cho phép đọc" in told.body
+    # a second confirmation (still waiting) keeps the one request and its name
+    again = await client.post(
+        f"/api/v1/me/offers/{offer.id}/confirm",
+        json={"answers": {"ho_ten_tre": BABY, "cam_doan": True}},
+        headers=as_citizen(HOA, name="Lê Thị Hoa"),
+    )
+    assert again.status_code == 200
+    asked = (await client.get("/api/v1/me/confirmations", headers=as_citizen(KHANH))).json()
+    assert [a["requested_by_name"] for a in asked if a["requested_by"] == HOA] == ["Lê Thị Hoa"]

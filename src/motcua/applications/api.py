@@ -41,7 +41,11 @@ async def start(body: StartIn, citizen: CurrentCitizen, session: RequestSession)
     require_level(citizen, body.procedure_code)
     subject = subject_for(citizen, body.subject_personal_id)
     return await service.start(
-        session, actor=citizen.personal_id, subject=subject, procedure_code=body.procedure_code
+        session,
+        actor=citizen.personal_id,
+        subject=subject,
+        procedure_code=body.procedure_code,
+        actor_name=citizen.full_name,
     )
 
 

@@ -70,11 +70,19 @@ async def online_version(session: AsyncSession, procedure_code: str) -> Procedur
 
 
 async def start(
-    session: AsyncSession, *, actor: str, subject: str, procedure_code: str
+    session: AsyncSession,
+    *,
+    actor: str,
+    subject: str,
+    procedure_code: str,
+    actor_name: str | None = None,
 ) -> ApplicationView:
-    """A new draft with its consent prepared (nothing is read before the person confirms)."""
+    """A new draft with its consent prepared (nothing is read before the person confirms);
+    ``actor_name`` is the actor's name from their e-ID session."""
     await online_version(session, procedure_code)
-    consent = await exchange.prepare_consent(session, procedure_code, actor, subject)
+    consent = await exchange.prepare_consent(
+        session, procedure_code, actor, subject, actor_name=actor_name
+    )
     return await from_consent(session, consent.reference, actor)
 
 

@@ -269,6 +269,7 @@ class Question:
     required: bool
     max_length: int
     options: tuple[str, ...] = ()
+    hint: str = ""  # what happens when it is left empty, for an optional question
 
 
 @dataclass

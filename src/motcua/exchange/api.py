@@ -64,7 +64,9 @@ async def prepare(
     """The preview: which data from which registry, for which procedure and legal basis."""
     require_level(citizen, body.procedure_code)
     subject = subject_for(citizen, body.subject_personal_id)
-    return await service.prepare_consent(session, body.procedure_code, citizen.personal_id, subject)
+    return await service.prepare_consent(
+        session, body.procedure_code, citizen.personal_id, subject, actor_name=citizen.full_name
+    )
 
 
 @router.get("/exchange/consents/{reference}", response_model=ConsentView)

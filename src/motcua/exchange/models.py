@@ -74,6 +74,9 @@ class Consent(Base):
     procedure_version_id: Mapped[int] = mapped_column(ForeignKey("procedure_versions.id"))
     agency_code: Mapped[str | None] = mapped_column(String(35), default=None)
     actor_personal_id: Mapped[str] = mapped_column(String(12), index=True)
+    # The actor's full name as their e-ID session gave it when the consent was prepared: a
+    # person asked to confirm a read of their data learns who asks by name, not by a number.
+    actor_full_name: Mapped[str | None] = mapped_column(String(200), default=None)
     subject_personal_id: Mapped[str] = mapped_column(String(12), index=True)
     legal_basis: Mapped[list[str]] = mapped_column(JSON, default=list)
     plan: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)

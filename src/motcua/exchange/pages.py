@@ -52,7 +52,9 @@ async def prepare(
 ) -> Response:
     """Nothing is read yet: this only prepares what the person will be asked to agree to."""
     require_level(citizen, code)
-    view = await service.prepare_consent(session, code, citizen.personal_id, citizen.subject)
+    view = await service.prepare_consent(
+        session, code, citizen.personal_id, citizen.subject, actor_name=citizen.full_name
+    )
     return RedirectResponse(f"/du-lieu/dong-y/{view.reference}", status_code=303)
 
 

@@ -60,6 +60,9 @@ class ConfirmationView(BaseModel):
     role_label: str
     procedure_code: str
     requested_by: str
+    # The requester's name as their e-ID session gave it (none for a request made before it
+    # was kept, or at a counter, where the actor is the officer).
+    requested_by_name: str | None = None
     fields: list[str]
     requested_at: datetime
     expires_at: datetime | None

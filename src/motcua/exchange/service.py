@@ -70,8 +70,12 @@ async def prepare_consent(
     actor: str,
     subject: str | None = None,
     on: date | None = None,
+    *,
+    actor_name: str | None = None,
 ) -> ConsentView:
-    """The preview the person confirms before anything is read: nothing is fetched here."""
+    """The preview the person confirms before anything is read: nothing is fetched here.
+    ``actor_name``: the actor's name from their e-ID session, kept to tell another person
+    whose data the application needs who asks."""
     actor = identifiers.parse(actor).value
     subject = identifiers.parse(subject).value if subject else actor
     version = await catalog_repository.current_version(session, procedure_code, on or clock.today())
@@ -120,6 +124,7 @@ async def prepare_consent(
         procedure_version_id=version.id,
         agency_code=agency,
         actor_personal_id=actor,
+        actor_full_name=" ".join((actor_name or "").split())[:200] or None,
         subject_personal_id=subject,
         legal_basis=list(version.legal_basis),
         plan=plan,

@@ -25,6 +25,7 @@ from motcua.catalog.models import SubjectRole
 from motcua.core import clock, identifiers
 from motcua.core.calendar import get_calendar
 from motcua.core.errors import Conflict, Invalid, NotFound
+from motcua.core.masking import mask
 from motcua.core.observability import read_id
 from motcua.core.settings import get_settings
 from motcua.exchange import audit, repository
@@ -369,13 +370,21 @@ async def _tell_asked(
         recipient=str(record["email"]),
         context={
             "name": record.get("full_name") or "",
-            "applicant": record.get("spouse_full_name") or "Một người trong gia đình bạn",
+            "applicant": _requester(consent, record),
             "role": ROLE_LABELS.get(row.role, row.role).lower(),
             "procedure_name": procedure.name if procedure else consent.procedure_code,
             "expires": f"{get_calendar().localise(expires):%d/%m/%Y}",
             "url": f"{get_settings().public_base_url}/du-lieu/xac-nhan",
         },
     )
+
+
+def _requester(consent: Consent, record: dict[str, Any]) -> str:
+    """Who asks, as the e-mail names them: the name their e-ID gave, with the masked number;
+    for a consent that did not keep it, the asked person's spouse as the registry names them."""
+    if consent.actor_full_name:
+        return f"{consent.actor_full_name} (số định danh {mask(consent.actor_personal_id)})"
+    return str(record.get("spouse_full_name") or "Một người trong gia đình bạn")
 
 
 async def choose(
@@ -502,6 +511,7 @@ async def waiting_for(session: AsyncSession, person: str) -> list[ConfirmationVi
                 role_label=ROLE_LABELS.get(row.role, row.role),
                 procedure_code=consent.procedure_code,
                 requested_by=consent.actor_personal_id,
+                requested_by_name=consent.actor_full_name,
                 fields=sorted(
                     {
                         f

@@ -9,7 +9,7 @@ one key per visit): one group code, one dossier per member at its own agency.
 A group procedure is never received at the counter as one linear dossier any more.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +25,7 @@ from motcua.dossiers import desk
 from motcua.dossiers.models import Channel, CounterVisit, ItemSource
 from motcua.dossiers.schemas import ItemIn, Problem
 from motcua.exchange import service as exchange
+from motcua.groups import defaults as group_defaults
 from motcua.groups import repository, service, view
 from motcua.groups.schemas import GroupFilingIn, GroupOut
 from motcua.identity.service import Subject
@@ -110,6 +111,7 @@ async def group_desk(
         None,
     )
     assert declaration is not None and declaration.kind == "declaration"
+    _as_online(group.code, declaration, typed is None)
     # The group files registry reads only: a paper for a special case (a witness, a foundling,
     # a surrogacy), optional and held by no registry, is not shown as missing.
     view_.items = [
@@ -119,6 +121,29 @@ async def group_desk(
         and not (i.kind == "scan" and not i.mandatory and i.note is None)
     ]
     return GroupDesk(view_, group, declaration, await _choices(session, group))
+
+
+def _as_online(group_code: str, declaration: desk.DeskItem, first: bool) -> None:
+    """The declaration asks what the online offer asks (``groups.defaults``): a field a read
+    answers is optional, with the same words, and the first page starts with the same
+    answers (what the officer typed or cleared since is kept)."""
+    defaults = group_defaults.DEFAULTS.get(group_code, {})
+    declaration.questions = [
+        replace(q, required=False, hint=defaults[q.name][2]) if q.name in defaults else q
+        for q in declaration.questions
+    ]
+    if first:
+        for name, value in group_defaults.STARTS.get(group_code, {}).items():
+            declaration.values.setdefault(name, value)
+
+
+def _read_values(view_: desk.Desk) -> dict[str, dict[str, object]]:
+    """Requirement key -> field -> value, of every read the visit made."""
+    return {
+        i.key: {name: f.value for name, f in i.fields.items()}
+        for i in view_.items
+        if i.kind == "registry"
+    }
 
 
 def _reads(view_: desk.Desk) -> list[ItemIn]:
@@ -168,6 +193,7 @@ async def receive(
             )
         )
     answers = {k: v for k, v in typed.items() if k != desk.OATH and v not in ("", None)}
+    answers = group_defaults.fill(group.code, answers, _read_values(counter.view))
     body = GroupFilingIn(
         group=group.code,
         combination=combination or "-",

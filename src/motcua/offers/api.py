@@ -70,6 +70,7 @@ async def confirm(
         body.answers,
         combination=body.combination,
         without_other_parent=body.without_other_parent,
+        person_name=citizen.full_name,
     )
     return out(await service.get(session, offer_id, citizen.personal_id))
 

@@ -47,12 +47,19 @@ TRANSIENT = {
 FAMILY_ROLES = {SubjectRole.mother, SubjectRole.father, SubjectRole.spouse, SubjectRole.child}
 
 
-async def _prepare(session: AsyncSession, offer: Offer, fetcher: Fetcher | None) -> str:
-    """The offer's draft application with its consent given and its roles settled; made once."""
+async def _prepare(
+    session: AsyncSession, offer: Offer, fetcher: Fetcher | None, name: str | None
+) -> str:
+    """The offer's draft application with its consent given and its roles settled; made once
+    (``name``: the person's, from their e-ID session, for the other parent's request)."""
     actor = offer.person_personal_id
     if offer.application_id is None:
         draft = await applications.start(
-            session, actor=actor, subject=actor, procedure_code=offer.procedure_code
+            session,
+            actor=actor,
+            subject=actor,
+            procedure_code=offer.procedure_code,
+            actor_name=name,
         )
         row = await applications_repository.application(session, draft.id)
         assert row is not None
@@ -112,12 +119,14 @@ async def _pause(session: AsyncSession, offer: Offer, message: str) -> None:
     )
 
 
-async def _gathered(session: AsyncSession, offer: Offer, fetcher: Fetcher | None) -> bool:
+async def _gathered(
+    session: AsyncSession, offer: Offer, fetcher: Fetcher | None, name: str | None
+) -> bool:
     """Draft, consent, roles and every read made; ``False`` when the offer was left ``paused``
     (a registry down) or ``pending`` (something only the person can settle)."""
     offer.attempts += 1
     try:
-        reference = await _prepare(session, offer, fetcher)
+        reference = await _prepare(session, offer, fetcher, name)
     except DomainError as error:
         if error.code == "registry-unavailable":
             await _pause(session, offer, error.message)
@@ -146,10 +155,12 @@ async def _gathered(session: AsyncSession, offer: Offer, fetcher: Fetcher | None
     return True
 
 
-async def file_procedure(session: AsyncSession, offer: Offer, fetcher: Fetcher | None) -> None:
+async def file_procedure(
+    session: AsyncSession, offer: Offer, fetcher: Fetcher | None, name: str | None = None
+) -> None:
     """Draft, consent, roles, fetch, then submit through the applications service; the offer
     ends ``filed``, ``paused`` (a registry down) or stays ``pending`` with what is missing."""
-    if not await _gathered(session, offer, fetcher):
+    if not await _gathered(session, offer, fetcher, name):
         return
     actor = offer.person_personal_id
     assert offer.application_id is not None
@@ -187,15 +198,17 @@ async def _with_defaults(
     return {**values, key: declared}
 
 
-async def file_group(session: AsyncSession, offer: Offer, fetcher: Fetcher | None) -> None:
+async def file_group(
+    session: AsyncSession, offer: Offer, fetcher: Fetcher | None, name: str | None = None
+) -> None:
     """The offer filed as its group (the birth group, in the combination the person chose):
     the same draft, consent and reads as a single procedure, then ``groups`` files one dossier
     per member at its own agency under one group code."""
     kind = service.KINDS[offer.kind]
     if kind.group is None or offer.procedure_code != kind.procedure_code:
-        await file_procedure(session, offer, fetcher)  # an offer made before the switch
+        await file_procedure(session, offer, fetcher, name)  # an offer made before the switch
         return
-    if not await _gathered(session, offer, fetcher):
+    if not await _gathered(session, offer, fetcher, name):
         return
     actor = offer.person_personal_id
     assert offer.application_id is not None
@@ -258,8 +271,9 @@ async def _unread(session: AsyncSession, offer: Offer, group_code: str, combinat
 # How each kind is filed: a filer takes the locked offer (its pre-fill and the person's
 # answers), files, and leaves the offer ``filed`` (with its dossier or group code), ``paused``
 # or ``pending`` with a message. The birth offer files the birth group; the others their one
-# procedure.
-Filer = Callable[[AsyncSession, Offer, Fetcher | None], Awaitable[None]]
+# procedure. The name is the person's from their e-ID session when they confirm (none when the
+# worker files again: the draft was made at the confirmation).
+Filer = Callable[[AsyncSession, Offer, Fetcher | None, str | None], Awaitable[None]]
 FILERS: dict[str, Filer] = {kind: file_procedure for kind in service.KINDS}
 FILERS["birth-notice-issued"] = file_group
 FILERS["death-notified"] = file_group
@@ -274,6 +288,7 @@ async def confirm(
     combination: str | None = None,
     without_other_parent: bool = False,
     fetcher: Fetcher | None = None,
+    person_name: str | None = None,
 ) -> Offer:
     """The one step: check what was typed (refused whole, nothing changed), then file. A
     confirmed offer confirmed again returns it as it is, with its one dossier."""
@@ -296,6 +311,6 @@ async def confirm(
         offer.combination = combination or view.combination
     if without_other_parent:
         offer.without_other_parent = True
-    await FILERS[offer.kind](session, offer, fetcher)
+    await FILERS[offer.kind](session, offer, fetcher, person_name)
     await session.flush()
     return offer

@@ -76,6 +76,7 @@ async def confirm_page(
             typed,
             combination=combination,
             without_other_parent=without,
+            person_name=citizen.full_name,
         )
     except service.OfferRefused as refused:
         view = await service.get(session, offer_id, citizen.personal_id)

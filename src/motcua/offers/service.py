@@ -28,6 +28,7 @@ from motcua.core.errors import Conflict, Invalid, NotFound
 from motcua.exchange.connectors import (
     Fetcher,
 )
+from motcua.groups import defaults as group_defaults
 from motcua.notify.models import Channel
 from motcua.notify.service import notify
 from motcua.offers import death, reads, repository
@@ -66,13 +67,7 @@ KINDS: dict[str, Kind] = {
         declaration_key="to_khai_lien_thong",
         group="khai-sinh",
         asks_other_parent=True,
-        defaults={
-            "noi_thuong_tru_cua_tre": (
-                "noi_cu_tru_cha_me",
-                "permanent_address",
-                "Để trống nếu trẻ đăng ký thường trú cùng nơi thường trú của mẹ.",
-            )
-        },
+        defaults=group_defaults.DEFAULTS["khai-sinh"],
     ),
     "death-notified": Kind(
         publisher="health",
@@ -149,7 +144,7 @@ async def plan_offers(
             "ngay_sinh": data.get("date_of_birth"),
             "gioi_tinh": data.get("child_sex"),
             "noi_sinh": data.get("place_of_birth"),
-            "quan_he": "Mẹ",
+            **group_defaults.STARTS["khai-sinh"],
         }
         return [Plan(subject, None, facts, {k: v for k, v in prefill.items() if v})]
     if kind == "death-notified":

@@ -44,5 +44,5 @@ async def file_again(session: AsyncSession, payload: dict[str, Any]) -> None:
     offer = await service.opened(session, str(payload["offer"]))
     if offer is None or offer.state not in (OfferState.paused, OfferState.waiting):
         return
-    await filing.FILERS[offer.kind](session, offer, None)
+    await filing.FILERS[offer.kind](session, offer, None, None)
     await session.flush()

@@ -20,15 +20,14 @@ from motcua.core.calendar import get_calendar
 from motcua.core.database import RequestSession, writes_on_read
 from motcua.core.errors import DomainError, Invalid, NotFound
 from motcua.dossiers import notices
-from motcua.dossiers import repository as dossiers_repository
 from motcua.dossiers.models import DossierState, ItemSource, PaymentState
 from motcua.identity.auth import OptionalOfficer
 from motcua.identity.models import Role
 from motcua.identity.service import Subject
 from motcua.legacy import service as legacy
-from motcua.units.models import Agency
 from motcua.web.templating import render, templates
 from motcua.workflow import (
+    assignees,
     clock_view,
     contents,
     decisions,
@@ -37,6 +36,7 @@ from motcua.workflow import (
     practice_pages,
     repository,
     service,
+    steps,
     subjects,
 )
 from motcua.workflow.api import PDF_CAP, inline_file
@@ -194,17 +194,12 @@ async def _case_context(session: AsyncSession, officer: Subject, code: str) -> d
         i.requirement_key for i in view.dossier.items if i.source == ItemSource.registry
     }
     actions = _allowed(view, officer)
-    candidates: list[tuple[str, str]] = []
-    if "forward" in actions and view.step_index + 1 < len(view.steps):
-        level = view.steps[view.step_index + 1]["level"]
-        visits = await repository.visits(session, dossier.id)
-        if level == "receiving":  # back to where it was received
-            by_id = await dossiers_repository.agencies_by_id(session, {visits[0].agency_id})
-            found: list[Agency] = list(by_id.values())
-        else:
-            near = {v.agency_id for v in visits}
-            found = list(await repository.forward_candidates(session, level, near))
-        candidates = [(a.code, a.name) for a in found if a.code != officer.agency_code]
+    targets = steps.Targets()
+    if "forward" in actions:
+        following = view.step_index + 1
+        level = view.steps[following]["level"] if following < len(view.steps) else None
+        targets = await steps.forward_targets(session, dossier.id, level, officer.agency_id)
+    candidates = [(a.code, a.name) for a in targets.agencies]
     # The share of time each agency was given and used (working days); the current one so far.
     calendar = get_calendar()
     now = clock.now()
@@ -220,16 +215,13 @@ async def _case_context(session: AsyncSession, officer: Subject, code: str) -> d
         session, {view.assignee_id} if view.assignee_id else set()
     )
     # Who may hold the current step: the agency's active officers of the step's role.
-    assignable: list[tuple[str, str, bool]] = []
+    assignable: list[assignees.Assignee] = []
     if "assign" in actions:
-        assignable = [
-            (o.username, f"{o.full_name} ({o.username})", o.id == view.assignee_id)
-            for o in sorted(
-                await repository.officers_of(session, officer.agency_id),
-                key=lambda o: (o.full_name, o.username),
-            )
-            if o.role.value == view.step["role"]
-        ]
+        assignable = assignees.assignees(
+            await repository.officers_of(session, officer.agency_id),
+            view.step["role"],
+            view.assignee_id,
+        )
     result = await repository.result_of(session, dossier.id)
     panels: dict[str, Any] = {}
     for panel in hooks.case_panels:
@@ -246,6 +238,7 @@ async def _case_context(session: AsyncSession, officer: Subject, code: str) -> d
         "supplementable": [r for r in requirements if r.key not in from_registry],
         "actions": actions,
         "candidates": candidates,
+        "no_forward": targets.why_none,
         "assignable": assignable,
         "shares": timing.shares,
         "same_day": timing.same_day,

@@ -1,12 +1,15 @@
 """Step transitions: claim, assignment, completing a step, forwarding between agencies
 (liên thông) with each agency's share of the working days."""
 
+from dataclasses import dataclass, field
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.catalog import repository as catalog_repository
 from motcua.core import clock
 from motcua.core.calendar import get_calendar
 from motcua.core.errors import Conflict, Invalid, NotFound
+from motcua.dossiers import repository as dossiers_repository
 from motcua.dossiers.models import (
     DossierState,
     PaymentState,
@@ -159,12 +162,19 @@ async def forward(
             "Trong chế độ thực hành, hồ sơ không được chuyển sang cơ quan khác.",
             code="practice-no-forward",
         )
+    following = work.case.step_index + 1
+    steps = work.definition.steps
+    nxt = steps[following] if following < len(steps) else None
+    found = await forward_targets(
+        session, work.dossier.id, nxt.level if nxt else None, subject.agency_id
+    )
+    if nxt is None or not found.agencies:
+        raise Conflict(found.why_none, code="no-forward-target")
     target = await _agency(session, agency_code)
-    nxt = work.definition.steps[work.case.step_index + 1]
     if nxt.level != StepLevel.receiving and target.level != AgencyLevel(nxt.level.value):
         raise Conflict(
-            f"Bước tiếp theo thực hiện ở cấp {nxt.level.value}; "
-            f"“{target.name}” là cơ quan cấp {target.level.value}.",
+            f"Bước tiếp theo do cơ quan {LEVEL_WORDS[nxt.level]} thực hiện; "
+            f"“{target.name}” là cơ quan {LEVEL_WORDS[StepLevel(target.level.value)]}.",
             code="wrong-agency-level",
         )
     if target.id == subject.agency_id:
@@ -199,6 +209,65 @@ async def forward(
         from_step=before,
     )
     return work
+
+
+# --- where a forward may go -------------------------------------------------------------------
+
+LEVEL_WORDS = {
+    StepLevel.ministry: "cấp bộ, ngành",
+    StepLevel.province: "cấp tỉnh",
+    StepLevel.commune: "cấp xã",
+    StepLevel.receiving: "đã tiếp nhận hồ sơ",
+}
+NO_NEXT_STEP = (
+    "Không có cơ quan nào để chuyển hồ sơ đến: quy trình nội bộ của thủ tục này không có bước "
+    "nào sau bước chuyển liên thông. Hãy báo quản trị cơ quan sửa quy trình của thủ tục."
+)
+RECEIVED_HERE = (
+    "Không có cơ quan nào để chuyển hồ sơ đến: bước tiếp theo trả hồ sơ về nơi đã tiếp nhận, "
+    "mà hồ sơ được tiếp nhận tại chính cơ quan bạn. Hãy báo quản trị cơ quan sửa quy trình "
+    "của thủ tục (bỏ bước chuyển này)."
+)
+
+
+@dataclass(frozen=True)
+class Targets:
+    """The agencies a dossier at a forward step may go to, or why there is none (the words
+    the officer reads, with what to do)."""
+
+    agencies: list[Agency] = field(default_factory=list)
+    why_none: str = ""
+
+
+async def forward_targets(
+    session: AsyncSession, dossier_id: int, next_level: StepLevel | str | None, here_id: int
+) -> Targets:
+    """Back to where it was received, or the agencies of the next step's level along the
+    dossier's own chain (``repository.forward_candidates``); never the agency holding it."""
+    if next_level is None:
+        return Targets(why_none=NO_NEXT_STEP)
+    level = StepLevel(next_level)
+    visits = await repository.visits(session, dossier_id)
+    found: list[Agency]
+    if level == StepLevel.receiving:
+        by_id = await dossiers_repository.agencies_by_id(session, {visits[0].agency_id})
+        found = list(by_id.values())
+    else:
+        near = {v.agency_id for v in visits}
+        found = list(await repository.forward_candidates(session, level.value, near))
+    agencies = [a for a in found if a.id != here_id]
+    if agencies:
+        return Targets(agencies)
+    if level == StepLevel.receiving:
+        return Targets(why_none=RECEIVED_HERE)
+    words = LEVEL_WORDS[level]
+    return Targets(
+        why_none=(
+            f"Không có cơ quan nào để chuyển hồ sơ đến: bước tiếp theo do một cơ quan {words} "
+            f"giải quyết, nhưng hệ thống chưa có cơ quan {words} nào khác cơ quan bạn. Hãy báo "
+            "quản trị hệ thống thêm cơ quan đó, hoặc quản trị cơ quan sửa quy trình của thủ tục."
+        )
+    )
 
 
 async def _agency(session: AsyncSession, code: str) -> Agency:
