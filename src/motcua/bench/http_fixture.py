@@ -1,8 +1,9 @@
 """What ``motcua bench http`` loads: its own PostgreSQL database seeded as the demo is (units,
 the 2,525-procedure catalog, registries, Plan 02 for every unit), a receiving officer at a
 commune service centre, a provincial monitor per province, and the server as production runs
-it (``motcua serve --workers 2``) with the sandbox registries and e-ID provider it mounts
-(synthetic data), the registries set to answer in 100 ms."""
+it (``motcua serve --workers 2``) with the sandbox e-ID provider it mounts; the sandbox
+registries (synthetic data) answer from a process of their own, as a real registry is another
+system, set to answer in 100 ms: the platform's workers serve only the platform."""
 
 import asyncio
 import os
@@ -134,13 +135,13 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def environment(url: str, storage: Path, base: str) -> dict[str, str]:
+def environment(url: str, storage: Path, base: str, registries: str = "") -> dict[str, str]:
     return {
         "MOTCUA_DATABASE_URL": url,
         "MOTCUA_STORAGE_DIR": str(storage),
         "MOTCUA_PUBLIC_BASE_URL": base,
         "MOTCUA_EID_ISSUER": f"{base}/sandbox/oidc",
-        "MOTCUA_EXCHANGE_REGISTRIES_URL": f"{base}/sandbox/registries",
+        "MOTCUA_EXCHANGE_REGISTRIES_URL": registries or f"{base}/sandbox/registries",
         "MOTCUA_SANDBOX": "true",
         "MOTCUA_RATE_LIMIT_ENABLED": "false",  # every client comes from 127.0.0.1
         "MOTCUA_JSON_LOGS": "false",
@@ -197,16 +198,63 @@ async def _communes(url: str) -> list[tuple[str, str]]:
     return found
 
 
+@dataclass
+class Registries:
+    """The sandbox registries served alone (``motcua sandbox registries``), in their own
+    process: their answers do not wait for the platform's workers, nor theirs for them."""
+
+    base: str
+    process: subprocess.Popen[bytes]
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+
+
+def start_registries(folder: Path) -> Registries:
+    port = free_port()
+    folder.mkdir(parents=True, exist_ok=True)
+    args = [MOTCUA, "sandbox", "registries", "--port", str(port), "--no-access-log"]
+    # Its fault switches in a folder of its own: not those of another run's sandbox.
+    env = os.environ | {"MOTCUA_STORAGE_DIR": str(folder / "registries")}
+    with (folder / "registries.log").open("ab") as out:
+        process = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT)
+    registries = Registries(f"http://127.0.0.1:{port}", process)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the sandbox registries stopped; see {folder / 'registries.log'}")
+        try:
+            if httpx.get(f"{registries.base}/_faults", timeout=2).status_code == 200:
+                return registries
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    registries.stop()
+    raise RuntimeError("the sandbox registries did not start")
+
+
 def start_server(
-    url: str, folder: Path, workers: int, balance: bool = True, source: Path | None = None
+    url: str,
+    folder: Path,
+    workers: int,
+    balance: bool = True,
+    source: Path | None = None,
+    registries: str = "",
 ) -> Served:
     """``motcua serve``; with ``source``, the platform's code from that tree (``src`` inside
-    it) instead of the installed one, to compare two versions in one spell."""
+    it) instead of the installed one, to compare two versions in one spell; ``registries``:
+    where the registries answer (else the sandbox the server mounts)."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     folder.mkdir(parents=True, exist_ok=True)
     storage = folder / "storage"
-    env = environment(url, storage, base)
+    env = environment(url, storage, base, registries)
     if source is not None:
         env["PYTHONPATH"] = str((source / "src").resolve())
     log = folder / "server.log"
@@ -308,11 +356,11 @@ def commune_values(client: httpx.Client, day: date) -> dict[str, Any]:
     return values
 
 
-async def _registries_at(url: str, base: str) -> None:
-    """The registries' address: the sandbox this server mounts."""
+async def _registries_at(url: str, registries: str) -> None:
+    """The registries' address: the sandbox registries' own process."""
     engine = make_engine(url)
     async with make_sessionmaker(engine)() as session, session.begin():
-        await exchange_registries.seed_registries(session, f"{base}/sandbox/registries")
+        await exchange_registries.seed_registries(session, registries)
     await engine.dispose()
 
 
@@ -329,18 +377,18 @@ def rush_day(plans: list[dict[str, Any]], today: date) -> date:
     return max(days, key=lambda day: (sum(s <= day <= e for s, e in spans), day))
 
 
-def fixture(served: Served, monitors: dict[str, str], communes: list[tuple[str, str]]) -> None:
+def fixture(
+    served: Served, monitors: dict[str, str], communes: list[tuple[str, str]], registries: str
+) -> None:
     """Tokens, registry latency, warm-up dossiers (their codes for the dossier page)."""
-    asyncio.run(_registries_at(served.url, served.base))
+    asyncio.run(_registries_at(served.url, registries))
     with httpx.Client(base_url=served.base, timeout=60) as client:
         day = rush_day(client.get("/api/v1/monitoring/plans").json(), date.today())
         values = commune_values(client, day)
         officer = _token(client, OFFICER)
         tokens = {unit: _token(client, name) for unit, name in monitors.items()}
         for registry in REGISTRIES:
-            answer = client.put(
-                f"/sandbox/registries/_faults/{registry}", json={"latency_ms": LATENCY_MS}
-            )
+            answer = client.put(f"{registries}/_faults/{registry}", json={"latency_ms": LATENCY_MS})
             answer.raise_for_status()
         codes = []
         bearer = {"Authorization": f"Bearer {officer}"}

@@ -1,0 +1,65 @@
+"""``motcua bench all``: each step's wall time and the machine's load, as printed and written
+to docs/benchmarks.md; a step that fails is named and the run says so."""
+
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+
+from motcua.bench import steps
+from motcua.bench.http_fixture import start_registries
+
+
+def test_a_failing_step_is_timed_and_named(tmp_path: Path) -> None:
+    step = steps.Step("no-such-bench", ("--rounds", "1"), "motcua_bench_none", "nothing")
+    timed = steps.run_step(step, "postgresql+asyncpg://postgres@127.0.0.1:5432", "_x", tmp_path)
+    assert timed.status != 0 and timed.seconds > 0 and timed.loads
+    body = steps.report([timed], datetime.now(UTC), None, None, (0.5, 0.4, 0.3))
+    assert "`bench no-such-bench --rounds 1` **failed" in body
+    assert "Failed: no-such-bench" in body
+    assert "The install was not timed" in body
+
+
+def test_report_totals_the_install_and_every_step() -> None:
+    catalog, http = steps.STEPS[0], steps.STEPS[-1]
+    timings = [
+        steps.Timed(catalog, seconds=40.0, loads=[1.5, 2.5]),
+        steps.Timed(http, seconds=300.0, loads=[2.0]),
+    ]
+    body = steps.report(
+        timings, datetime(2026, 12, 6, 8, 0, tzinfo=UTC), 180.0, (3, 2, 1), (2, 2, 2)
+    )
+    assert "| install (" in body and "| 180 |" in body
+    assert "| `bench catalog --rounds 20` | 40 | 1.5–2.5 |" in body
+    assert "| `bench http --seconds 2 --rounds 2` | 300 | 2.0 |" in body
+    assert "**520**" in body and "8.7 min: under 20 minutes" in body
+    assert "Failed" not in body
+
+
+def test_load_is_watched_while_a_step_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(steps, "LOAD_EVERY", 0.05)
+    with steps.LoadWatch() as watch:
+        time.sleep(0.3)
+    assert len(watch.seen) >= 3 and all(v >= 0 for v in watch.seen)
+
+
+def test_every_step_names_its_own_database() -> None:
+    names = [s.database for s in steps.STEPS]
+    assert len(set(names)) == len(names)
+    url = steps.database_url("postgresql+asyncpg://h:5432/", steps.STEPS[1], "_mine")
+    assert url == "postgresql+asyncpg://h:5432/motcua_bench_exchange_mine"
+
+
+def test_registries_answer_from_their_own_process(tmp_path: Path) -> None:
+    registries = start_registries(tmp_path)
+    try:
+        answer = httpx.put(f"{registries.base}/_faults/land", json={"latency_ms": 100}, timeout=10)
+        assert answer.status_code == 200
+        assert (
+            httpx.get(f"{registries.base}/_faults", timeout=10).json()["land"]["latency_ms"] == 100
+        )
+    finally:
+        registries.stop()
+    assert registries.process.poll() is not None
