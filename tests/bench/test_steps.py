@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from motcua.bench import steps
-from motcua.bench.http_fixture import start_registries
+from motcua.bench.http_fixture import start_sandbox
 
 
 def test_a_failing_step_is_timed_and_named(tmp_path: Path) -> None:
@@ -52,14 +52,16 @@ def test_every_step_names_its_own_database() -> None:
     assert url == "postgresql+asyncpg://h:5432/motcua_bench_exchange_mine"
 
 
-def test_registries_answer_from_their_own_process(tmp_path: Path) -> None:
-    registries = start_registries(tmp_path)
+def test_the_sandbox_answers_from_its_own_process(tmp_path: Path) -> None:
+    sandbox = start_sandbox(tmp_path, "http://127.0.0.1:9")
     try:
-        answer = httpx.put(f"{registries.base}/_faults/land", json={"latency_ms": 100}, timeout=10)
+        faults = f"{sandbox.registries}/_faults"
+        answer = httpx.put(f"{faults}/land", json={"latency_ms": 100}, timeout=10)
         assert answer.status_code == 200
-        assert (
-            httpx.get(f"{registries.base}/_faults", timeout=10).json()["land"]["latency_ms"] == 100
-        )
+        assert httpx.get(faults, timeout=10).json()["land"]["latency_ms"] == 100
+        issuer = f"{sandbox.base}/sandbox/oidc"
+        found = httpx.get(f"{issuer}/.well-known/openid-configuration", timeout=10).json()
+        assert found["issuer"] == issuer
     finally:
-        registries.stop()
-    assert registries.process.poll() is not None
+        sandbox.stop()
+    assert sandbox.process.poll() is not None

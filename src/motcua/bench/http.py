@@ -31,8 +31,9 @@ from motcua.bench.http_fixture import (
     LATENCY_MS,
     Served,
     fixture,
+    free_port,
     prepare,
-    start_registries,
+    start_sandbox,
     start_server,
     worker_requests,
 )
@@ -375,10 +376,10 @@ def _report(
         "- Server: `motcua serve --workers 2` (uvicorn, uvloop, httptools; the workers share "
         "one socket and balance their connections at accept) on PostgreSQL, its own database "
         "seeded as the demo is (3,321 communes, 2,525 procedures, Plan 02 for every unit; "
-        "synthetic data), the sandbox e-ID provider it mounts; the "
-        f"sandbox registries answering in {LATENCY_MS} ms from a process of their own "
-        "(`motcua sandbox registries`: a real registry is another system, so the platform's "
-        "workers serve only the platform); rate limits off (every client is 127.0.0.1). "
+        "synthetic data); the sandbox e-ID provider and registries (these answering in "
+        f"{LATENCY_MS} ms) served by a process of their own (`motcua.bench.sandbox`: the "
+        "real ones are other systems, so the platform's workers serve only the platform); "
+        "rate limits off (every client is 127.0.0.1). "
         "Outbox worker not running (its work is not in these paths).",
         "- Client: locust (FastHttpUser, headless through its Python API) in a process of its "
         "own on the same machine, each client one keep-alive connection sending its next "
@@ -515,23 +516,24 @@ def run_http_bench(
     began = datetime.now(UTC)
     load = _load()
     monitors, version_id, agency_id, communes = prepare(url, folder, fresh)
-    registries = start_registries(folder)
+    port = free_port()
+    sandbox = start_sandbox(folder, f"http://127.0.0.1:{port}")
     started: list[Served] = []
     try:
-        served = start_server(url, folder, 2, registries=registries.base)
+        served = start_server(url, folder, 2, sandbox=sandbox.base, port=port)
         started.append(served)
-        if baseline is not None:
+        if baseline is not None:  # its sign-ins come back to this version's server
             started.append(
-                start_server(url, folder / "before", 2, source=baseline, registries=registries.base)
+                start_server(url, folder / "before", 2, source=baseline, sandbox=sandbox.base)
             )
         before = started[1] if baseline is not None else None
-        fixture(served, monitors, communes, registries.base)
+        fixture(served, monitors, communes, sandbox.registries)
         balance = _balance(served, folder, seconds, baseline)
         levels, rush = _rounds(url, served, seconds, rounds, scale, (version_id, agency_id), before)
     finally:
         for server in started:
             server.stop()
-        registries.stop()
+        sandbox.stop()
         if not keep:
             shutil.rmtree(folder, ignore_errors=True)
     body = _report(levels, balance, rush, seconds, rounds, scale, began, load)

@@ -1,9 +1,10 @@
 """What ``motcua bench http`` loads: its own PostgreSQL database seeded as the demo is (units,
 the 2,525-procedure catalog, registries, Plan 02 for every unit), a receiving officer at a
 commune service centre, a provincial monitor per province, and the server as production runs
-it (``motcua serve --workers 2``) with the sandbox e-ID provider it mounts; the sandbox
-registries (synthetic data) answer from a process of their own, as a real registry is another
-system, set to answer in 100 ms: the platform's workers serve only the platform."""
+it (``motcua serve --workers 2``); the sandbox e-ID provider and registries (synthetic data)
+answer from a process of their own (``motcua.bench.sandbox``), as the real ones are other
+systems, the registries set to answer in 100 ms: the platform's workers serve only the
+platform."""
 
 import asyncio
 import os
@@ -135,13 +136,16 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def environment(url: str, storage: Path, base: str, registries: str = "") -> dict[str, str]:
+def environment(url: str, storage: Path, base: str, sandbox: str = "") -> dict[str, str]:
+    """The server's settings; ``sandbox``: where the e-ID provider and the registries answer
+    (else the sandbox the server mounts)."""
+    sandbox = sandbox or base
     return {
         "MOTCUA_DATABASE_URL": url,
         "MOTCUA_STORAGE_DIR": str(storage),
         "MOTCUA_PUBLIC_BASE_URL": base,
-        "MOTCUA_EID_ISSUER": f"{base}/sandbox/oidc",
-        "MOTCUA_EXCHANGE_REGISTRIES_URL": registries or f"{base}/sandbox/registries",
+        "MOTCUA_EID_ISSUER": f"{sandbox}/sandbox/oidc",
+        "MOTCUA_EXCHANGE_REGISTRIES_URL": f"{sandbox}/sandbox/registries",
         "MOTCUA_SANDBOX": "true",
         "MOTCUA_RATE_LIMIT_ENABLED": "false",  # every client comes from 127.0.0.1
         "MOTCUA_JSON_LOGS": "false",
@@ -199,12 +203,16 @@ async def _communes(url: str) -> list[tuple[str, str]]:
 
 
 @dataclass
-class Registries:
-    """The sandbox registries served alone (``motcua sandbox registries``), in their own
-    process: their answers do not wait for the platform's workers, nor theirs for them."""
+class Sandbox:
+    """The sandbox e-ID provider and registries served alone (``motcua.bench.sandbox``), in
+    their own process: their answers do not wait for the platform's workers."""
 
     base: str
     process: subprocess.Popen[bytes]
+
+    @property
+    def registries(self) -> str:
+        return f"{self.base}/sandbox/registries"
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -216,27 +224,33 @@ class Registries:
                 self.process.wait(10)
 
 
-def start_registries(folder: Path) -> Registries:
+def start_sandbox(folder: Path, platform: str) -> Sandbox:
+    """The sandbox's process; its e-ID provider sends people back to ``platform``."""
     port = free_port()
     folder.mkdir(parents=True, exist_ok=True)
-    args = [MOTCUA, "sandbox", "registries", "--port", str(port), "--no-access-log"]
-    # Its fault switches in a folder of its own: not those of another run's sandbox.
-    env = os.environ | {"MOTCUA_STORAGE_DIR": str(folder / "registries")}
-    with (folder / "registries.log").open("ab") as out:
+    args = [sys.executable, "-m", "uvicorn", "motcua.bench.sandbox:create_app", "--factory"]
+    args += ["--host", "127.0.0.1", "--port", str(port), "--no-access-log"]
+    # Its key, spent codes and fault switches in a folder of its own, not another run's.
+    env = os.environ | {
+        "MOTCUA_STORAGE_DIR": str(folder / "sandbox"),
+        "MOTCUA_PUBLIC_BASE_URL": platform,
+    }
+    log = folder / "sandbox.log"
+    with log.open("ab") as out:
         process = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT)
-    registries = Registries(f"http://127.0.0.1:{port}", process)
+    sandbox = Sandbox(f"http://127.0.0.1:{port}", process)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"the sandbox registries stopped; see {folder / 'registries.log'}")
+            raise RuntimeError(f"the sandbox stopped; see {log}")
         try:
-            if httpx.get(f"{registries.base}/_faults", timeout=2).status_code == 200:
-                return registries
+            if httpx.get(f"{sandbox.registries}/_faults", timeout=2).status_code == 200:
+                return sandbox
         except httpx.TransportError:
             pass
         time.sleep(0.2)
-    registries.stop()
-    raise RuntimeError("the sandbox registries did not start")
+    sandbox.stop()
+    raise RuntimeError("the sandbox did not start")
 
 
 def start_server(
@@ -245,16 +259,17 @@ def start_server(
     workers: int,
     balance: bool = True,
     source: Path | None = None,
-    registries: str = "",
+    sandbox: str = "",
+    port: int = 0,
 ) -> Served:
     """``motcua serve``; with ``source``, the platform's code from that tree (``src`` inside
-    it) instead of the installed one, to compare two versions in one spell; ``registries``:
-    where the registries answer (else the sandbox the server mounts)."""
-    port = free_port()
+    it) instead of the installed one, to compare two versions in one spell; ``sandbox``: where
+    the e-ID provider and the registries answer (else the sandbox the server mounts)."""
+    port = port or free_port()
     base = f"http://127.0.0.1:{port}"
     folder.mkdir(parents=True, exist_ok=True)
     storage = folder / "storage"
-    env = environment(url, storage, base, registries)
+    env = environment(url, storage, base, sandbox)
     if source is not None:
         env["PYTHONPATH"] = str((source / "src").resolve())
     log = folder / "server.log"
