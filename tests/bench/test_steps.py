@@ -2,6 +2,7 @@
 to docs/benchmarks.md; a step that fails is named and the run says so."""
 
 import time
+from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import httpx
 import pytest
 
 from motcua.bench import steps
+from motcua.bench.http import Level, _most_journeys
 from motcua.bench.http_fixture import start_sandbox
 
 
@@ -65,3 +67,16 @@ def test_the_sandbox_answers_from_its_own_process(tmp_path: Path) -> None:
     finally:
         sandbox.stop()
     assert sandbox.process.poll() is not None
+
+
+def test_journeys_at_64_say_where_they_stopped() -> None:
+    levels: dict[tuple[str, int], Level] = defaultdict(Level)
+    assert "none ended" in _most_journeys(levels)
+    level = levels[("journey", 64)]
+    level.samples = [9000.0, 9500.0]
+    assert _most_journeys(levels).endswith("all 2 that ended in the windows completed.")
+    level.messages = {"journey: journey 8 submit": 3, "journey 8 submit: 422: missing": 3}
+    level.parts["journey 6 fetch"] = [2100.0, 2300.0, 2500.0]
+    line = _most_journeys(levels)
+    assert "3 of 5 failed (3 at submit)" in line
+    assert "2300 ms at the median and 2500 ms at p95" in line

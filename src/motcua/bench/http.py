@@ -66,6 +66,7 @@ def journey_window(seconds: float, clients: int) -> tuple[float, float]:
     return JOURNEY_WARM_UP + clients / 16, JOURNEY_TIMES * seconds * scale
 
 
+REGISTRY_TIMEOUT_MS = 2000  # as seeded (exchange/data/registries.yaml)
 RUSH_ROUNDS = 1  # the rush's 3,242 reports in one round are samples enough for its p99
 
 
@@ -462,11 +463,39 @@ def _report(
         f"{'met' if rush_p95 < TARGET_RUSH_P95_MS else 'not met'}; the dashboard page beside "
         f"it: p95 {percentile(dashboard, 0.95):.1f} ms.",
     ]
+    lines.append(_most_journeys(levels))
     errors = {m: n for lv in levels.values() for m, n in lv.messages.items()}
     if errors:
         lines += ["", "Errors seen:", ""]
         lines += [f"- {n} × {m}" for m, n in sorted(errors.items(), key=lambda e: -e[1])[:8]]
     return "\n".join(lines)
+
+
+def _most_journeys(levels: dict[tuple[str, int], Level]) -> str:
+    """Whether the journeys at the most clients completed, and if not, where they stopped."""
+    clients = max(JOURNEY_CLIENTS)
+    level = levels[("journey", clients)]
+    failed = {
+        m.split(": ", 1)[1]: n for m, n in level.messages.items() if m.startswith("journey: ")
+    }
+    ended = len(level.samples) + sum(failed.values())
+    head = f"- Citizen journeys at {clients} clients:"
+    if not ended:
+        return f"{head} none ended in the windows (a journey took longer than a window)."
+    if not failed:
+        return f"{head} all {ended} that ended in the windows completed."
+    where = ", ".join(f"{n} at {step.split(' ', 2)[-1]}" for step, n in sorted(failed.items()))
+    line = f"{head} {sum(failed.values())} of {ended} failed ({where})."
+    fetch = level.parts.get("journey 6 fetch", [])
+    if any("submit" in step for step in failed) and fetch:
+        line += (
+            " A submission refused for a missing upload is an item the fetch did not bring: "
+            f"a registry read cut at the registry's timeout ({REGISTRY_TIMEOUT_MS} ms). The "
+            f"registries answer in {LATENCY_MS} ms from their own process; the fetch took "
+            f"{percentile(fetch, 0.5):.0f} ms at the median and {percentile(fetch, 0.95):.0f} "
+            "ms at p95, the rest of the wait being the platform's workers and the machine."
+        )
+    return line
 
 
 def _comparison(levels: dict[tuple[str, int], Level], baseline: Path) -> str:
