@@ -178,7 +178,7 @@ def report(
         f"- Run: {began:%Y-%m-%d %H:%M} UTC on {machine()}.",
         "- Load average (1 min) seen every 2 s while each step ran; "
         + (
-            f"above {cores} + 1 the machine was busy with other work, and the wall times are "
+            f"above {cores + 1} the machine was busy with other work, and the wall times are "
             "longer than an idle machine's."
             if busy
             else f"at most {max(loads, default=0):.1f} on {cores} cores (the benchmarks' own)."
@@ -206,7 +206,7 @@ def run_all(
 ) -> tuple[str, bool]:
     """Every step in turn (or ``only`` those named); the section is written only for a whole
     run. Returns the report and whether every step passed."""
-    start = datetime.now(UTC)
+    start = datetime.fromtimestamp(began, UTC) if began is not None else datetime.now(UTC)
     install = time.time() - began if began is not None else None
     install_load = os.getloadavg() if began is not None else None
     chosen = [s for s in STEPS if only is None or s.name in only]
