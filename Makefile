@@ -90,19 +90,17 @@ test-slow: install-dev postgres
 	$(BIN)/pytest -q -s -p no:cacheprovider --basetemp=$(SLOW_TMP) tests/slow
 
 ## bench: every benchmark (catalog, exchange, submission, monitoring, queue, statistics at
-## 5,000,000 dossiers, roll-up worker, whole journeys over HTTP) -> docs/benchmarks.md; its
-## time budget on a fresh 2-core machine is at the top of that file (the load generator is
-## installed first, so a missing package stops the run at once, not after the long steps)
-bench: install postgres
-	$(BIN)/pip install --quiet -e '.[bench]'
-	$(BIN)/motcua bench catalog --rounds 20
-	$(BIN)/motcua bench exchange --samples 10
-	$(BIN)/motcua bench dossiers --seconds 4 --rounds 3
-	$(BIN)/motcua bench monitoring --rounds 30
-	$(BIN)/motcua bench workflow --samples 300
-	$(BIN)/motcua bench stats --samples 100
-	$(BIN)/motcua bench rollup --rounds 3 --seconds 60
-	$(BIN)/motcua bench http --seconds 3 --rounds 3
+## 5,000,000 dossiers, roll-up worker, whole journeys over HTTP) -> docs/benchmarks.md, one
+## after the other (their arguments: src/motcua/bench/steps.py); each step's wall time, the
+## install's included, and the machine's load are printed and written at the top of that file
+## (the load generator is installed first, so a missing package stops the run at once).
+## BENCH_ARGS="--suffix _mine" runs on private databases.
+BENCH_ARGS ?=
+bench:
+	@began=$$(date +%s); \
+	  $(MAKE) --no-print-directory install postgres && \
+	  $(BIN)/pip install --quiet -e '.[bench]' && \
+	  $(BIN)/motcua bench all --began $$began $(BENCH_ARGS)
 
 ## bench-growth: the data doubles (dossiers 1M -> 2M -> 4M with history and access log,
 ## reports x 2) and the main reads are timed at each size; a long run (docs/benchmarks.md says

@@ -1,8 +1,8 @@
 """The benchmarks' fixtures built small: what they hold (counts per table), that the same
 parameters give the same rows, and that a finished build is reused."""
 
-from motcua.bench import bulk, growth, workflow
-from motcua.bench.reference import TEMPLATE, _parameters, bench_officer, reference_database
+from motcua.bench import bulk, growth, monitoring, workflow
+from motcua.bench.reference import TEMPLATE, bench_officer, parameters, reference_database
 from motcua.core.database import make_engine
 from motcua.stats import bench_fixture
 from tests.bench.conftest import Fresh, query
@@ -33,7 +33,7 @@ async def test_reference_copy_holds_units_and_the_25(fresh_database: Fresh) -> N
         "SELECT shobj_description(oid, 'pg_database') FROM pg_database "
         f"WHERE datname = '{TEMPLATE}'"
     )
-    assert await query(url, comment) == _parameters()
+    assert await query(url, comment) == parameters()
     officer = await bench_officer(url)
     assert len(officer.communes) == 3321 and officer.busiest == officer.communes[0]
     assert officer.busiest in officer.province_agencies
@@ -98,3 +98,18 @@ async def test_growth_steps(fresh_database: Fresh) -> None:
     assert sizes["exchange_access_log"] == 800 * 2
     assert sizes["monitoring_reports"] == 3321 * 2 * growth.REPORT_DAYS
     assert await query(url, "SELECT count(DISTINCT code) FROM dossiers") == 800
+
+
+async def test_monitoring_fixture_starts_from_the_reference_and_is_reused(
+    fresh_database: Fresh,
+) -> None:
+    url = await fresh_database()
+    facts = await monitoring._build(url, 1)
+    assert facts["reused"] is False
+    assert await query(url, "SELECT count(*) FROM procedures") == 25  # the reference copy
+    reports = await query(url, "SELECT count(*) FROM monitoring_reports")
+    assert isinstance(reports, int) and reports > 10_000  # the units reporting on one day
+    again = await monitoring._build(url, 1)
+    assert again == {"reused": True, "load_seconds": again["load_seconds"]}
+    assert await query(url, "SELECT count(*) FROM monitoring_reports") == reports
+    assert monitoring.parameters(1) != monitoring.parameters(2)

@@ -111,3 +111,31 @@ def bench_growth(
 
     steps = [int(size) for size in sizes.split(",")]
     typer.echo(run_growth_bench(postgres_url, steps, samples, output, plans_output))
+
+
+@bench_app.command("all")
+def bench_all(
+    server: Annotated[
+        str, typer.Option(help="The PostgreSQL server; each benchmark takes its own database.")
+    ] = "postgresql+asyncpg://postgres@127.0.0.1:5432",
+    suffix: Annotated[
+        str, typer.Option(help="Added to every benchmark's database name (a private run).")
+    ] = "",
+    began: Annotated[
+        float | None,
+        typer.Option(help="When `make bench` began (seconds since 1970): the install's time."),
+    ] = None,
+    only: Annotated[
+        str | None, typer.Option(help="Comma-separated steps; the timing is then not written.")
+    ] = None,
+    output: Path = Path("docs/benchmarks.md"),
+) -> None:
+    """Every benchmark of `make bench` in turn, each step's wall time and the machine's load
+    printed and written to docs/benchmarks.md."""
+    from motcua.bench.steps import run_all
+
+    names = only.split(",") if only else None
+    body, passed = run_all(server, suffix, output, began, names)
+    typer.echo(body)
+    if not passed:
+        raise typer.Exit(1)

@@ -13,6 +13,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -54,7 +55,9 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 def _serve() -> tuple[str, subprocess.Popen[bytes]]:
-    """The registries in their own process, as they would be: no shared interpreter lock."""
+    """The registries in their own process, as they would be: no shared interpreter lock; their
+    fault switches in a folder of their own (not another run's sandbox's)."""
+    storage = tempfile.mkdtemp(prefix="motcua-bench-exchange-")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = int(s.getsockname()[1])
@@ -69,6 +72,7 @@ def _serve() -> tuple[str, subprocess.Popen[bytes]]:
             str(port),
             "--no-access-log",
         ],
+        env=os.environ | {"MOTCUA_STORAGE_DIR": storage},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -1,8 +1,10 @@
 """What ``motcua bench http`` loads: its own PostgreSQL database seeded as the demo is (units,
 the 2,525-procedure catalog, registries, Plan 02 for every unit), a receiving officer at a
 commune service centre, a provincial monitor per province, and the server as production runs
-it (``motcua serve --workers 2``) with the sandbox registries and e-ID provider it mounts
-(synthetic data), the registries set to answer in 100 ms."""
+it (``motcua serve --workers 2``); the sandbox e-ID provider and registries (synthetic data)
+answer from a process of their own (``motcua.bench.sandbox``), as the real ones are other
+systems, the registries set to answer in 100 ms: the platform's workers serve only the
+platform."""
 
 import asyncio
 import os
@@ -134,13 +136,16 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def environment(url: str, storage: Path, base: str) -> dict[str, str]:
+def environment(url: str, storage: Path, base: str, sandbox: str = "") -> dict[str, str]:
+    """The server's settings; ``sandbox``: where the e-ID provider and the registries answer
+    (else the sandbox the server mounts)."""
+    sandbox = sandbox or base
     return {
         "MOTCUA_DATABASE_URL": url,
         "MOTCUA_STORAGE_DIR": str(storage),
         "MOTCUA_PUBLIC_BASE_URL": base,
-        "MOTCUA_EID_ISSUER": f"{base}/sandbox/oidc",
-        "MOTCUA_EXCHANGE_REGISTRIES_URL": f"{base}/sandbox/registries",
+        "MOTCUA_EID_ISSUER": f"{sandbox}/sandbox/oidc",
+        "MOTCUA_EXCHANGE_REGISTRIES_URL": f"{sandbox}/sandbox/registries",
         "MOTCUA_SANDBOX": "true",
         "MOTCUA_RATE_LIMIT_ENABLED": "false",  # every client comes from 127.0.0.1
         "MOTCUA_JSON_LOGS": "false",
@@ -197,16 +202,74 @@ async def _communes(url: str) -> list[tuple[str, str]]:
     return found
 
 
+@dataclass
+class Sandbox:
+    """The sandbox e-ID provider and registries served alone (``motcua.bench.sandbox``), in
+    their own process: their answers do not wait for the platform's workers."""
+
+    base: str
+    process: subprocess.Popen[bytes]
+
+    @property
+    def registries(self) -> str:
+        return f"{self.base}/sandbox/registries"
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+
+
+def start_sandbox(folder: Path, platform: str) -> Sandbox:
+    """The sandbox's process; its e-ID provider sends people back to ``platform``."""
+    port = free_port()
+    folder.mkdir(parents=True, exist_ok=True)
+    args = [sys.executable, "-m", "uvicorn", "motcua.bench.sandbox:create_app", "--factory"]
+    args += ["--host", "127.0.0.1", "--port", str(port), "--no-access-log"]
+    # Its key, spent codes and fault switches in a folder of its own, not another run's.
+    env = os.environ | {
+        "MOTCUA_STORAGE_DIR": str(folder / "sandbox"),
+        "MOTCUA_PUBLIC_BASE_URL": platform,
+    }
+    log = folder / "sandbox.log"
+    with log.open("ab") as out:
+        process = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT)
+    sandbox = Sandbox(f"http://127.0.0.1:{port}", process)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the sandbox stopped; see {log}")
+        try:
+            if httpx.get(f"{sandbox.registries}/_faults", timeout=2).status_code == 200:
+                return sandbox
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    sandbox.stop()
+    raise RuntimeError("the sandbox did not start")
+
+
 def start_server(
-    url: str, folder: Path, workers: int, balance: bool = True, source: Path | None = None
+    url: str,
+    folder: Path,
+    workers: int,
+    balance: bool = True,
+    source: Path | None = None,
+    sandbox: str = "",
+    port: int = 0,
 ) -> Served:
     """``motcua serve``; with ``source``, the platform's code from that tree (``src`` inside
-    it) instead of the installed one, to compare two versions in one spell."""
-    port = free_port()
+    it) instead of the installed one, to compare two versions in one spell; ``sandbox``: where
+    the e-ID provider and the registries answer (else the sandbox the server mounts)."""
+    port = port or free_port()
     base = f"http://127.0.0.1:{port}"
     folder.mkdir(parents=True, exist_ok=True)
     storage = folder / "storage"
-    env = environment(url, storage, base)
+    env = environment(url, storage, base, sandbox)
     if source is not None:
         env["PYTHONPATH"] = str((source / "src").resolve())
     log = folder / "server.log"
@@ -308,11 +371,11 @@ def commune_values(client: httpx.Client, day: date) -> dict[str, Any]:
     return values
 
 
-async def _registries_at(url: str, base: str) -> None:
-    """The registries' address: the sandbox this server mounts."""
+async def _registries_at(url: str, registries: str) -> None:
+    """The registries' address: the sandbox registries' own process."""
     engine = make_engine(url)
     async with make_sessionmaker(engine)() as session, session.begin():
-        await exchange_registries.seed_registries(session, f"{base}/sandbox/registries")
+        await exchange_registries.seed_registries(session, registries)
     await engine.dispose()
 
 
@@ -329,18 +392,18 @@ def rush_day(plans: list[dict[str, Any]], today: date) -> date:
     return max(days, key=lambda day: (sum(s <= day <= e for s, e in spans), day))
 
 
-def fixture(served: Served, monitors: dict[str, str], communes: list[tuple[str, str]]) -> None:
+def fixture(
+    served: Served, monitors: dict[str, str], communes: list[tuple[str, str]], registries: str
+) -> None:
     """Tokens, registry latency, warm-up dossiers (their codes for the dossier page)."""
-    asyncio.run(_registries_at(served.url, served.base))
+    asyncio.run(_registries_at(served.url, registries))
     with httpx.Client(base_url=served.base, timeout=60) as client:
         day = rush_day(client.get("/api/v1/monitoring/plans").json(), date.today())
         values = commune_values(client, day)
         officer = _token(client, OFFICER)
         tokens = {unit: _token(client, name) for unit, name in monitors.items()}
         for registry in REGISTRIES:
-            answer = client.put(
-                f"/sandbox/registries/_faults/{registry}", json={"latency_ms": LATENCY_MS}
-            )
+            answer = client.put(f"{registries}/_faults/{registry}", json={"latency_ms": LATENCY_MS})
             answer.raise_for_status()
         codes = []
         bearer = {"Authorization": f"Bearer {officer}"}

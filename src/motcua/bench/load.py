@@ -164,7 +164,8 @@ class CitizenJourney(Base):
         form.pop("response_type", None)
         form.pop("scope", None)
         form |= {"personal_id": person, "acr": "2", "decision": "allow"}
-        granted = self._step("POST", authorize.path, "journey 2 e-ID provider", 303, data=form)
+        provider = f"{authorize.scheme}://{authorize.netloc}{authorize.path}"
+        granted = self._step("POST", provider, "journey 2 e-ID provider", 303, data=form)
         callback = urlsplit(granted.headers["location"])
         self._step("GET", f"{callback.path}?{callback.query}", "journey 3 sign-in callback", 303)
 

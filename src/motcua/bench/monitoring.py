@@ -11,6 +11,7 @@ percentiles over all samples.
 """
 
 import asyncio
+import hashlib
 import os
 import random
 import statistics
@@ -23,10 +24,9 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from motcua.bench import machine, write_section
+from motcua.bench import bulk, machine, monitoring_fixture, reference, write_section
 from motcua.bench.monitoring_fixture import load_reports
-from motcua.core.database import make_engine, make_sessionmaker, recreate_postgres_database
-from motcua.core.migrate import upgrade
+from motcua.core.database import make_engine, make_sessionmaker
 from motcua.core.repository import analyze
 from motcua.monitoring import progress, service, totals
 from motcua.monitoring.models import Assignment, Report, UnitDay
@@ -159,17 +159,28 @@ def p95(values: list[float]) -> float:
     return data[min(len(data) - 1, round(0.95 * (len(data) - 1)))]
 
 
-async def _run(
-    url: str, days: int, rounds: int
-) -> tuple[dict[str, list[float]], dict[str, object]]:
-    await recreate_postgres_database(url)
-    await asyncio.to_thread(upgrade, url)
+def parameters(days: int) -> str:
+    """The fixture's identity: the days, the reference database's and the code that writes it
+    (a change to either builds it again)."""
+    code = hashlib.sha256()
+    for module in (monitoring_fixture.__file__, __file__):
+        code.update(Path(module).read_bytes())
+    return f"days={days};{reference.parameters()};code={code.hexdigest()[:16]}"
+
+
+async def _build(url: str, days: int) -> dict[str, object]:
+    """The units (a copy of the reference database), the organisations, the plan, its
+    assignments and ``days`` of reports; kept with its marker for the next run of the same."""
+    wanted = parameters(days)
+    earlier = await bulk.built(url, "monitoring", wanted)
+    if earlier is not None:
+        return {"reused": True, "load_seconds": earlier}
+    started = time.perf_counter()
+    await reference.reference_database(url)
     engine = make_engine(url)
     sessions = make_sessionmaker(engine)
-    facts: dict[str, object] = {}
-    started = time.perf_counter()
+    facts: dict[str, object] = {"reused": False}
     async with sessions() as session, session.begin():
-        await units.load_units(session)
         await load_organisations(session)
         document = bench_plan(days)
         await service.import_plan(session, document)
@@ -182,7 +193,19 @@ async def _run(
         await load_reports(session, start, END)
     async with sessions() as session, session.begin():
         await analyze(session)
+    await engine.dispose()
     facts["load_seconds"] = time.perf_counter() - started
+    await bulk.mark(url, "monitoring", wanted, float(str(facts["load_seconds"])))
+    return facts
+
+
+async def _run(
+    url: str, days: int, rounds: int
+) -> tuple[dict[str, list[float]], dict[str, object]]:
+    facts = await _build(url, days)
+    start = END - timedelta(days=days - 1)
+    engine = make_engine(url)
+    sessions = make_sessionmaker(engine)
     async with sessions() as session:
         for name, model in (("reports", Report), ("unit_days", UnitDay),
                             ("assignments", Assignment)):  # fmt: skip
@@ -200,6 +223,20 @@ async def _run(
     return samples, facts
 
 
+def _loaded(facts: dict[str, object]) -> str:
+    seconds = float(str(facts["load_seconds"]))
+    if facts["reused"]:
+        return (
+            f"built by an earlier run in {seconds:.0f} s and reused (the same days, schema "
+            "and fixture code)."
+        )
+    return (
+        f"loaded in {seconds:.0f} s (a copy of the reference database's units, then "
+        f"organisations, plan and assignments {float(str(facts['setup_seconds'])):.0f} s; the "
+        "rest set-based in PostgreSQL, keys and indexes built after the rows, then ANALYZE)."
+    )
+
+
 def run_monitoring_bench(postgres_url: str, days: int, rounds: int, output: Path) -> str:
     samples, facts = asyncio.run(_run(postgres_url, days, rounds))
     lines = [
@@ -213,9 +250,7 @@ def run_monitoring_bench(postgres_url: str, days: int, rounds: int, output: Path
         f"commune (6), province (7) and the centre ({ORG_TASKS} tasks per kind and level); "
         f"{facts['assignments']:,} assignments; {days} days of synthetic reports built in "
         f"PostgreSQL: {facts['reports']:,} reports, {facts['unit_days']:,} unit-day snapshots "
-        f"({facts['late']:,} late); loaded in {facts['load_seconds']:.0f} s (units, "
-        f"organisations, plan and assignments {facts['setup_seconds']:.0f} s; the rest set-based "
-        "in PostgreSQL, keys and indexes built after the rows, then ANALYZE).",
+        f"({facts['late']:,} late); {_loaded(facts)}",
         f"- What: one service call per sample in its own session, in-process; {rounds} samples "
         "per query at random days and provinces, after one warm-up round. The country's and a "
         "province's figures read the roll-up tables kept with the unit-day snapshots (per day, "

@@ -26,7 +26,7 @@ VERSION = "reference-v1"  # change when what the template holds changes
 LOCK = 0x6D6F7463  # advisory lock: one process builds or copies the template at a time
 
 
-def _parameters() -> str:
+def parameters() -> str:
     """The template's identity: the schema's heads and the data files it was loaded from."""
     from alembic.script import ScriptDirectory
 
@@ -70,7 +70,7 @@ async def reference_database(
     Migrating and loading the units takes tens of seconds, and every benchmark starts from the
     same: the first one builds a template database (``TEMPLATE``, its identity in its comment)
     and each copies it (``CREATE DATABASE … TEMPLATE``, under a second)."""
-    wanted = _parameters()
+    wanted = parameters()
     target = make_url(url).database
     admin = await connect(url, "postgres")
     try:
