@@ -33,7 +33,7 @@ def freeze_warm_heap(times: int = WARM_FREEZES) -> _WarmFreezer:
     """What a worker builds on its first requests and keeps (the statement and template
     caches, modules imported on first use) is not there at start-up, so each later full
     collection scanned it again: a pause of every request the worker holds, measured at
-    several hundred milliseconds on the 2 loaded cores of the HTTP bench, once every few
+    several hundred milliseconds on the 2 loaded cores of the HTTP bench, once every 15 to 25
     seconds of load. Freezing the survivors of the first few full collections leaves those
     passes only what requests create. A bounded number of times: an object frozen is never
     collected as part of a cycle, so the requests in flight at those moments may leave a
