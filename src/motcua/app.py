@@ -1,6 +1,7 @@
 """The FastAPI application: every module's routes, static files and error mapping."""
 
 import asyncio
+import gc
 import importlib.util
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -26,7 +27,7 @@ from motcua.core.errors import DomainError
 from motcua.core.headers import SecurityHeaders
 from motcua.core.inputs import BodyLimit
 from motcua.core.observability import RequestContext
-from motcua.core.process import freeze_startup_heap
+from motcua.core.process import freeze_startup_heap, freeze_warm_heap
 from motcua.core.production import refuse_public_defaults
 from motcua.core.settings import get_settings
 from motcua.exchange.config import get_exchange_settings
@@ -44,7 +45,10 @@ async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
     every = get_exchange_settings().seal_seconds
     sealing = asyncio.create_task(keep_sealing(get_sessionmaker(), every)) if every else None
     freeze_startup_heap()
+    freezer = freeze_warm_heap()
     yield
+    if freezer in gc.callbacks:
+        gc.callbacks.remove(freezer)
     if sealing is not None:
         sealing.cancel()
     await close_registry_transport()  # the keep-alive connections to the registries

@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import (
     ColumnElement,
     Date,
+    Row,
     Select,
     and_,
     bindparam,
@@ -19,7 +20,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, load_only, selectinload
 
 from motcua.catalog.models import (
     EvidenceType,
@@ -220,11 +221,29 @@ def _phrase(words: Sequence[str], prefix: bool, postgres: bool) -> str:
     return '"' + " ".join(words) + '"' + ("*" if prefix else "")
 
 
+# The columns of a version a search result line shows (``service.ProcedureSummary``).
+SUMMARY_COLUMNS = (
+    ProcedureVersion.procedure_id,
+    ProcedureVersion.name,
+    ProcedureVersion.sector_name,
+    ProcedureVersion.sector_code,
+    ProcedureVersion.at_ministry,
+    ProcedureVersion.at_province,
+    ProcedureVersion.at_commune,
+    ProcedureVersion.online_level,
+    ProcedureVersion.processing_days,
+    ProcedureVersion.managing_agency_id,
+)
+SUMMARY_PROCEDURE = (Procedure.code, Procedure.synthetic)
+SUMMARY_AGENCY = (Agency.code, Agency.name)
+
+
 async def search(
     session: AsyncSession, filters: SearchFilters, on: date, limit: int, offset: int
 ) -> tuple[Sequence[ProcedureVersion], int]:
     """Ranked: exact code, real before synthetic, name starting with the phrase, name containing
-    it, shorter names, code. Portable SQL, so both databases rank alike."""
+    it, shorter names, code. Portable SQL, so both databases rank alike. The versions come with
+    their procedure and managing agency, and only what a result line shows."""
     conditions: list[ColumnElement[bool]] = [in_force(on)]
     if filters.terms:
         conditions.append(_text_match(session.get_bind().dialect.name, filters.terms))
@@ -250,6 +269,7 @@ async def search(
     statement = (
         select(ProcedureVersion, func.count().over().label("total"))
         .join(Procedure)
+        .outerjoin(Agency, Agency.id == ProcedureVersion.managing_agency_id)
         .where(*conditions)
         .order_by(
             *order,
@@ -258,7 +278,13 @@ async def search(
         )
         .limit(limit)
         .offset(offset)
-        .options(joinedload(ProcedureVersion.procedure))
+        # What a result line shows, in the one statement: not the version's texts, fees or
+        # search text, not a second join of its procedure, no second query for the agencies.
+        .options(
+            load_only(*SUMMARY_COLUMNS),
+            contains_eager(ProcedureVersion.procedure).load_only(*SUMMARY_PROCEDURE),
+            contains_eager(ProcedureVersion.managing_agency).load_only(*SUMMARY_AGENCY),
+        )
     )
     rows = (await session.execute(statement)).all()
     total = rows[0][1] if rows else 0
@@ -272,6 +298,17 @@ async def _count(session: AsyncSession, conditions: list[ColumnElement[bool]]) -
         select(func.count()).select_from(ProcedureVersion).join(Procedure).where(*conditions)
     )
     return int(await session.scalar(statement) or 0)
+
+
+async def clock_terms(
+    session: AsyncSession, version_id: int
+) -> Row[int, bool, VersionStatus] | None:
+    """The version's processing days, whether it is settled the same day and its status: three
+    columns, not the version's whole row."""
+    statement = select(
+        ProcedureVersion.processing_days, ProcedureVersion.same_day_cutoff, ProcedureVersion.status
+    ).where(ProcedureVersion.id == version_id)
+    return (await session.execute(statement)).first()
 
 
 async def requirements_of(session: AsyncSession, version_id: int) -> Sequence[Requirement]:

@@ -296,6 +296,8 @@ class RequirementTerms(Strict, frozen=True):
     mandatory: bool
     evidence_type_code: str | None
     subject: SubjectRole = SubjectRole.applicant
+    # The declaration's JSON Schema, which a declaration typed at the counter is checked against.
+    declaration: dict[str, Any] | None = None
 
 
 class PublishedTerms(Strict, frozen=True):

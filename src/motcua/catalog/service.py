@@ -90,7 +90,7 @@ async def search(
     versions, total = await repository.search(
         session, filters, on or clock.today(), limit=page_size, offset=(page - 1) * page_size
     )
-    agencies = await repository.agencies_by_id(session, _agency_ids(versions))
+    agencies = {a.id: a for v in versions if (a := v.managing_agency) is not None}
     return ProcedurePage(
         items=[_summary(v, agencies) for v in versions], page=page, page_size=page_size, total=total
     )
@@ -131,6 +131,30 @@ async def terms_of(session: AsyncSession, found: repository.VersionKey) -> Publi
             if len(_TERMS) >= _TERMS_KEPT:
                 del _TERMS[next(iter(_TERMS))]  # the oldest read
             _TERMS[key] = terms
+    return terms
+
+
+# (processing days, same day) of published versions already read, as ``_TERMS`` and for the
+# same reasons: PostgreSQL only.
+_CLOCKS: dict[tuple[URL, int], tuple[int, bool]] = {}
+
+
+async def clock_terms(session: AsyncSession, version_id: int) -> tuple[int, bool]:
+    """A version's processing days and whether it is settled the same day, for the clock an
+    officer's page shows (1 day, not the same day, for a version that is not there)."""
+    bind = session.get_bind()
+    key = (bind.engine.url, version_id)
+    found = _CLOCKS.get(key)
+    if found is not None:
+        return found
+    row = await repository.clock_terms(session, version_id)
+    if row is None:
+        return 1, False
+    terms = (int(row.processing_days), bool(row.same_day_cutoff))
+    if bind.dialect.name == "postgresql" and row.status == VersionStatus.published:
+        if len(_CLOCKS) >= _TERMS_KEPT:
+            del _CLOCKS[next(iter(_CLOCKS))]  # the oldest read
+        _CLOCKS[key] = terms
     return terms
 
 

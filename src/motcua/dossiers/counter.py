@@ -77,12 +77,8 @@ async def check(
     """Every problem of a counter or postal body under the two rules, named by field."""
     if body.channel == Channel.online:
         return
-    rows = await session.execute(
-        select(Requirement.key, Requirement.declaration).where(
-            Requirement.version_id == version.id, Requirement.declaration.is_not(None)
-        )
-    )
-    schemas = {key: schema for key, schema in rows if schema}
+    # From the published terms the process keeps: no statement of its own.
+    schemas = {r.key: r.declaration for r in version.requirements if r.declaration}
     # Only a scan can be refused: a body of typed values needs no look at the registries.
     scans = any(i.upload_id is not None and i.source != ItemSource.registry for i in body.items)
     held = await registry_held(session, body.procedure_code, version.id) if scans else {}

@@ -15,14 +15,15 @@ refused or withdrawn is taken over with a compare-and-set, so two late filings c
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.core import clock
 from motcua.core.errors import Conflict
+from motcua.core.repository import conflict_insert
 from motcua.core.text import fold
 from motcua.dossiers.models import Dossier, DossierState, RegistrationClaim
 
@@ -117,6 +118,21 @@ async def _locked(session: AsyncSession, key: str) -> RegistrationClaim | None:
     return await session.get(RegistrationClaim, key, with_for_update=True, populate_existing=True)
 
 
+async def _claim_free(
+    session: AsyncSession, key: str, dossier_code: str, shown: str, now: datetime
+) -> bool:
+    """The claim written if no row holds the key: one ``INSERT … ON CONFLICT DO NOTHING``, no
+    read and no savepoint first (the usual case: nobody registered this event). A concurrent
+    filing's uncommitted claim of the same key makes it wait for that transaction."""
+    insert = conflict_insert(session.get_bind().dialect.name)
+    written = await session.execute(
+        insert(RegistrationClaim)
+        .values(key=key, dossier_code=dossier_code, shown_code=shown, claimed_at=now)
+        .on_conflict_do_nothing()
+    )
+    return bool(written.rowcount == 1)  # type: ignore[attr-defined]
+
+
 async def claim(
     session: AsyncSession, identity: Identity, dossier_code: str, shown_code: str | None = None
 ) -> None:
@@ -126,20 +142,11 @@ async def claim(
     now = clock.now()
     shown = shown_code or dossier_code
     for key in identity.keys:
+        if await _claim_free(session, key, dossier_code, shown, now):
+            continue
+        # Held (a concurrent filing's claim is waited for until it commits or rolls back).
         row = await _locked(session, key)
-        if row is None:
-            try:
-                async with session.begin_nested():
-                    session.add(
-                        RegistrationClaim(
-                            key=key, dossier_code=dossier_code, shown_code=shown, claimed_at=now
-                        )
-                    )
-                    await session.flush()
-                continue
-            except IntegrityError:  # another filing took it meanwhile and committed
-                row = await _locked(session, key)
-                assert row is not None
+        assert row is not None
         if row.dossier_code == dossier_code:
             continue
         if await _live(session, row.dossier_code):

@@ -4,6 +4,7 @@ their agencies and states, and the group's deadline; never the applicant's decla
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.core.errors import NotFound
+from motcua.dossiers.models import Dossier
 from motcua.groups import repository, view
 from motcua.groups.models import GroupFiling
 from motcua.groups.schemas import GroupOut
@@ -12,8 +13,11 @@ from motcua.workflow import repository as workflow_repository
 
 
 async def around(session: AsyncSession, officer: Subject, code: str) -> GroupOut:
-    dossier = await workflow_repository.readable_by_code(session, officer, code)
-    member = None if dossier is None else await repository.member_of_dossier(session, dossier.id)
+    # One statement: the membership of the dossier of that code, if the officer may read it.
+    readable = workflow_repository.readable(officer).where(Dossier.code == code)
+    member = await repository.member_of_dossier(
+        session, readable.with_only_columns(Dossier.id).scalar_subquery()
+    )
     if member is None:
         raise NotFound(
             f"Hồ sơ {code} không thuộc nhóm thủ tục liên thông nào trong cơ quan của bạn.",

@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import ScalarSelect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.dossiers.models import Dossier, DossierEvent
@@ -29,7 +29,10 @@ async def members(session: AsyncSession, filing_id: int) -> list[GroupMember]:
     return list(rows)
 
 
-async def member_of_dossier(session: AsyncSession, dossier_id: int) -> GroupMember | None:
+async def member_of_dossier(
+    session: AsyncSession, dossier_id: int | ScalarSelect[int]
+) -> GroupMember | None:
+    """``dossier_id`` may be a subquery (the id of a dossier found by its code)."""
     return await session.scalar(select(GroupMember).where(GroupMember.dossier_id == dossier_id))
 
 

@@ -16,7 +16,6 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.catalog import declarations
-from motcua.catalog import repository as catalog_repository
 from motcua.catalog.models import Requirement
 from motcua.core import clock
 from motcua.core.errors import Invalid, NotFound
@@ -162,12 +161,15 @@ def may_open_files(case: WorkflowCase, officer: Subject) -> bool:
 
 
 async def contents(
-    session: AsyncSession, dossier: Dossier, case: WorkflowCase, officer: Subject
+    session: AsyncSession,
+    dossier: Dossier,
+    case: WorkflowCase,
+    officer: Subject,
+    version_requirements: Sequence[Requirement],
 ) -> Contents:
-    requirements = {
-        r.key: r
-        for r in await catalog_repository.requirements_of(session, dossier.procedure_version_id)
-    }
+    """``version_requirements``: those of the dossier's procedure version (the caller has
+    them for its own use too)."""
+    requirements = {r.key: r for r in version_requirements}
     reads = await repository.registry_reads(session, dossier)
     cited = {
         (str(e.get("subject_personal_id") or dossier.applicant_number), str(e["request_hash"]))

@@ -1,14 +1,16 @@
 """The officer's queue and the full view of one dossier they decide on."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from motcua.catalog import repository as catalog_repository
+from motcua.catalog.models import Requirement
 from motcua.core import clock
 from motcua.core.calendar import get_calendar
 from motcua.dossiers import reading as dossier_reading
-from motcua.dossiers import repository as dossiers_repository
 from motcua.identity.service import Subject
 from motcua.workflow import repository
 from motcua.workflow.schemas import (
@@ -17,7 +19,7 @@ from motcua.workflow.schemas import (
     QueuePage,
     VisitOut,
 )
-from motcua.workflow.work import load_work, working_days_between
+from motcua.workflow.work import Work, load_work, working_days_between
 
 # --- queue and view -------------------------------------------------------------------------------
 
@@ -69,12 +71,30 @@ def queue_items(
 async def case_view(session: AsyncSession, subject: Subject, code: str) -> CaseOut:
     """Everything the officer decides on: the applicant (number masked), every item with its
     content, what was asked and issued, the route, the clock and the history."""
+    return (await case_read(session, subject, code)).view
+
+
+@dataclass(frozen=True)
+class CaseRead:
+    """The view and what it was built from, so the officer's page adds its own context
+    without reading the dossier and the version's requirements a second time."""
+
+    view: CaseOut
+    work: Work
+    requirements: Sequence[Requirement]
+
+
+async def case_read(session: AsyncSession, subject: Subject, code: str) -> CaseRead:
     from motcua.workflow import contents
 
     work = await load_work(session, subject, code, None)
-    visits = await repository.visits(session, work.dossier.id)
-    agencies = await dossiers_repository.agencies_by_id(session, {v.agency_id for v in visits})
-    read = await contents.contents(session, work.dossier, work.case, subject)
+    rows = await repository.visits_with_agencies(session, work.dossier.id)
+    visits = [visit for visit, _ in rows]
+    agencies = {agency.id: agency for _, agency in rows}
+    requirements = await catalog_repository.requirements_of(
+        session, work.dossier.procedure_version_id
+    )
+    read = await contents.contents(session, work.dossier, work.case, subject, requirements)
     calendar = get_calendar()
     left = None
     if work.case.paused_at is None and work.case.open:
@@ -83,7 +103,7 @@ async def case_view(session: AsyncSession, subject: Subject, code: str) -> CaseO
         left = (
             working_days_between(today, due) if due >= today else -working_days_between(due, today)
         )
-    return CaseOut(
+    view = CaseOut(
         dossier=contents.masked_history(
             dossier_reading.to_out(work.dossier, agencies[visits[0].agency_id].code)
         ),
@@ -117,3 +137,4 @@ async def case_view(session: AsyncSession, subject: Subject, code: str) -> CaseO
             for v in visits
         ],
     )
+    return CaseRead(view, work, requirements)

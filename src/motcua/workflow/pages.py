@@ -13,8 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 
-from motcua.catalog import repository as catalog_repository
-from motcua.catalog.models import ProcedureVersion
+from motcua.catalog import service as catalog
 from motcua.core import clock
 from motcua.core.calendar import get_calendar
 from motcua.core.database import RequestSession, writes_on_read
@@ -33,6 +32,7 @@ from motcua.workflow import (
     decisions,
     guidance,
     hooks,
+    listing,
     practice_pages,
     repository,
     service,
@@ -186,10 +186,8 @@ def _allowed(view: CaseOut, officer: Subject) -> set[str]:
 
 
 async def _case_context(session: AsyncSession, officer: Subject, code: str) -> dict[str, Any]:
-    view = await service.case_view(session, officer, code)
-    dossier = await repository.readable_by_code(session, officer, code, full=False)
-    assert dossier is not None  # case_view found it
-    requirements = await catalog_repository.requirements_of(session, dossier.procedure_version_id)
+    read = await listing.case_read(session, officer, code)
+    view, dossier, requirements = read.view, read.work.dossier, read.requirements
     from_registry = {
         i.requirement_key for i in view.dossier.items if i.source == ItemSource.registry
     }
@@ -204,13 +202,8 @@ async def _case_context(session: AsyncSession, officer: Subject, code: str) -> d
     calendar = get_calendar()
     now = clock.now()
     today = calendar.localise(now).date()
-    version = await session.get(ProcedureVersion, dossier.procedure_version_id)
-    timing = clock_view.clock_of(
-        view,
-        now,
-        version.processing_days if version else 1,
-        bool(version and version.same_day_cutoff),
-    )
+    days, same_day = await catalog.clock_terms(session, dossier.procedure_version_id)
+    timing = clock_view.clock_of(view, now, days, same_day)
     names = await repository.officer_names(
         session, {view.assignee_id} if view.assignee_id else set()
     )
@@ -222,7 +215,8 @@ async def _case_context(session: AsyncSession, officer: Subject, code: str) -> d
             view.step["role"],
             view.assignee_id,
         )
-    result = await repository.result_of(session, dossier.id)
+    # The newest result that stands; none to look for when the dossier has no result at all.
+    result = await repository.result_of(session, dossier.id) if view.result else None
     panels: dict[str, Any] = {}
     for panel in hooks.case_panels:
         panels |= await panel(session, officer, code)

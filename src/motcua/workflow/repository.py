@@ -161,6 +161,19 @@ async def visits(session: AsyncSession, dossier_id: int) -> Sequence[WorkflowVis
     return result.all()
 
 
+async def visits_with_agencies(
+    session: AsyncSession, dossier_id: int
+) -> Sequence[tuple[WorkflowVisit, Agency]]:
+    """The dossier's visits in order, each with its agency: one statement."""
+    result = await session.execute(
+        select(WorkflowVisit, Agency)
+        .join(Agency, Agency.id == WorkflowVisit.agency_id)
+        .where(WorkflowVisit.dossier_id == dossier_id)
+        .order_by(WorkflowVisit.seq)
+    )
+    return [(visit, agency) for visit, agency in result]
+
+
 async def officer_in(session: AsyncSession, username: str) -> Officer | None:
     return await session.scalar(select(Officer).where(Officer.username == username))
 
