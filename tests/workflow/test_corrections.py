@@ -5,11 +5,13 @@ corrected declaration to a new PDF that becomes the dossier's item (the earlier 
 the officer reads the corrected answers. Papers asked as files beside it still need a file; a
 declaration filed as a scan is asked, answered and shown as a file."""
 
+import io
 import re
 import secrets
 from typing import Any
 
 import httpx
+from pypdf import PdfReader
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -179,7 +181,9 @@ async def test_citizen_corrects_a_typed_declaration_in_the_page(
     printed = await session.get(Upload, latest.upload_id)
     assert printed is not None and printed.file_name == f"{DECLARATION}.pdf"
     assert latest.sha256 == printed.sha256
-    assert (await get_storage().get(printed.sha256)).startswith(b"%PDF-")
+    text = PdfReader(io.BytesIO(await get_storage().get(printed.sha256))).pages[0].extract_text()
+    assert corrected in text and "20/09/2025" in text and typed["noi_sinh"] in text
+    assert f"Khai lại theo đề nghị bổ sung hồ sơ của cơ quan ngày {clock.today():%d/%m/%Y}" in text
     answered = dossier.events[-1]
     assert answered.kind == "supplement-answered"
     assert answered.data["declarations"] == [DECLARATION]

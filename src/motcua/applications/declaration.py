@@ -9,6 +9,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from motcua.applications.schemas import DeclarationField
+from motcua.catalog import declarations
 from motcua.core.calendar import get_calendar
 from motcua.core.errors import DomainError
 from motcua.core.settings import get_settings
@@ -69,7 +70,7 @@ def render(
     line(f"Số định danh cá nhân: {subject}")
     for label, key in (("Họ, chữ đệm và tên", "full_name"), ("Ngày sinh", "date_of_birth")):
         if person.get(key):
-            line(f"{label}: {person[key]} (lấy từ cơ sở dữ liệu)")
+            line(f"{label}: {declarations.in_words(person[key])} (lấy từ cơ sở dữ liệu)")
     pdf.ln(2)
     for label, value in answers:
         line(f"{label}: {value}")
