@@ -3,7 +3,8 @@ it again: the page shows the declaration filled with what was filed, checks the 
 application form does (same codes, same words, nothing changed on a refusal), prints the
 corrected declaration to a new PDF that becomes the dossier's item (the earlier one kept), and
 the officer reads the corrected answers. Papers asked as files beside it still need a file; a
-declaration filed as a scan is asked, answered and shown as a file."""
+declaration filed at the counter (typed there, or a scan) is asked and answered as a file, and
+the officer's page names that file rather than calling it the printed online declaration."""
 
 import io
 import re
@@ -30,6 +31,7 @@ from tests.workflow.conftest import (
     SIMPLE_ITEMS,
     Team,
     child,
+    file_dossier,
     pdf_bytes,
     registry_items,
     upload_pdf,
@@ -397,7 +399,25 @@ async def test_api_request_naming_a_declaration_and_a_paper_needs_both(
     assert dossier.items[-1].upload_id == scan
 
 
-# --- a declaration filed as a scan ----------------------------------------------------------------
+# --- a declaration filed at the counter ----------------------------------------------------------
+
+
+async def test_a_declaration_typed_at_the_counter_is_asked_as_a_file(
+    client: httpx.AsyncClient, session: AsyncSession, team: Team
+) -> None:
+    """Typed by the officer from the paper the person signed: the corrected paper is asked."""
+    code = await file_dossier(session, team.commune, SIMPLE)
+    await _ask(client, team, code, DECLARATION)
+    me = as_citizen(APPLICANT)
+    form = _form((await client.get(f"{MINE}/{code}", headers=me)).text)
+    assert f'type="file" id="file-{DECLARATION}"' in form and "field-" not in form
+    typed = await client.post(
+        API.format(code=code),
+        json={"items": [{"requirement_key": DECLARATION, "values": {"ho_ten_tre": "x"}}]},
+        headers=me,
+    )
+    assert typed.status_code == 422 and typed.json()["code"] == "requirement-needs-upload"
+    assert (await state_of(session, code))[0] == DossierState.supplement_requested
 
 
 async def test_a_declaration_filed_as_a_scan_is_asked_and_shown_as_a_file(

@@ -3,8 +3,9 @@ declaration typed again, not a scan. The form is the declaration's own, filled w
 filed; the oath is sworn again; the answers are checked by the application form's own rules
 (``applications.checks``, the same codes and words) and printed to a new PDF, as at filing.
 
-A declaration filed as a file (a scan at the counter) has no typed answers to correct: it is
-asked, and answered, as a file.
+Only a declaration typed online (its item an upload, the printed PDF, holding the typed
+answers) is typed again. One filed at the counter, typed by the officer from the paper the
+person signed or scanned, is asked, and answered, as a file: the corrected paper.
 """
 
 from collections.abc import Mapping, Sequence
@@ -59,17 +60,16 @@ def typed_declarations(
     items: Sequence[DossierItem],
     keys: Sequence[str],
 ) -> dict[str, FormItem]:
-    """Of the requirements asked, those whose item holds typed answers: each as the form to
-    correct, filled with what was filed (the oath left to be sworn again)."""
+    """Of the requirements asked, the declarations typed online: each as the form to correct,
+    filled with what was filed (the oath left to be sworn again)."""
     out: dict[str, FormItem] = {}
     for key in keys:
         requirement = requirements.get(key)
         current = latest(items, key)
         if requirement is None or not is_declaration(requirement) or current is None:
             continue
-        if current.source == ItemSource.registry or not isinstance(current.value, dict):
-            continue
-        if not current.value:
+        typed_online = current.source == ItemSource.upload and isinstance(current.value, dict)
+        if not typed_online or not current.value:
             continue
         fields = declaration_fields(requirement.declaration)
         known = {f.name for f in fields} - {OATH.name}

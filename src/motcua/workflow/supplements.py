@@ -260,21 +260,7 @@ async def answer_supplement(
     pending.answered_at = now
     pending.paused_days = paused
     dossier.due_at = case.due_at
-    position = max((i.position for i in dossier.items), default=0)
-    added = []
-    for answer in answers:
-        position += 1
-        added.append(
-            DossierItem(
-                dossier_id=dossier.id,
-                position=position,
-                requirement_key=answer.key,
-                source=ItemSource.upload,
-                upload_id=answer.upload_id,
-                value=answer.values,
-                sha256=answer.sha256,
-            )
-        )
+    added = _new_items(dossier, answers)
     session.add_all(added)
     dossier_history.append(
         session,
@@ -307,6 +293,23 @@ class Answer:
     upload_id: str
     sha256: str
     values: dict[str, Any] | None = None
+
+
+def _new_items(dossier: Dossier, answers: Sequence[Answer]) -> list[DossierItem]:
+    """Each answer as the dossier's next item; the items it answers stay as they were."""
+    position = max((i.position for i in dossier.items), default=0)
+    return [
+        DossierItem(
+            dossier_id=dossier.id,
+            position=position + n,
+            requirement_key=answer.key,
+            source=ItemSource.upload,
+            upload_id=answer.upload_id,
+            value=answer.values,
+            sha256=answer.sha256,
+        )
+        for n, answer in enumerate(answers, start=1)
+    ]
 
 
 async def _answers(
