@@ -8,13 +8,12 @@ value for it is refused (``requirement-from-registry``, ``verified-field-changed
 
 import secrets
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
-from motcua.applications import declaration, forms, repository
+from motcua.applications import checks, declaration, forms, repository
 from motcua.applications.models import Application, ApplicationState
 from motcua.applications.schemas import (
     ApplicationSummary,
@@ -24,7 +23,6 @@ from motcua.applications.schemas import (
     ReceivingAgency,
     SubmittedOut,
 )
-from motcua.catalog import declarations
 from motcua.catalog import repository as catalog_repository
 from motcua.catalog.models import OnlineLevel, ProcedureVersion, Requirement
 from motcua.core import clock
@@ -296,25 +294,7 @@ async def _check_draft(session: AsyncSession, ctx: Context, body: DraftIn) -> li
                 f"“{item.name}” cần tải giấy tờ lên, không khai trực tiếp.",
             )
         else:
-            known = {f.name: f for f in item.fields}
-            for name, value in given.items():
-                spec = known.get(name)
-                where = f"values.{key}.{name}"
-                if spec is None:
-                    _problem(problems, where, "unknown-field", f"Tờ khai không có mục “{name}”.")
-                elif spec.kind == "checkbox" and not isinstance(value, bool):
-                    _problem(
-                        problems, where, "not-a-choice", f"“{spec.label}”: chọn có hoặc không."
-                    )
-                elif spec.kind != "checkbox" and not isinstance(value, str):
-                    _problem(problems, where, "not-text", f"“{spec.label}” phải là chữ.")
-                elif isinstance(value, str) and len(value) > spec.max_length:
-                    _problem(
-                        problems,
-                        where,
-                        "field-too-long",
-                        f"“{spec.label}” dài quá {spec.max_length} ký tự.",
-                    )
+            problems.extend(checks.typed(item, given))
             merged = {**ctx.app.values.get(key, {}), **given}
             problems.extend(_declared(ctx, key, merged))
     for key, given in verified.items():
@@ -462,15 +442,7 @@ def _missing(ctx: Context) -> list[Problem]:
                 + (f" {item.reason_message}" if item.reason_message else ""),
             )
         elif item.kind == "declaration":
-            for spec in item.fields:
-                value = item.values.get(spec.name)
-                if spec.required and (value is None or value is False or value == ""):
-                    _problem(
-                        problems,
-                        f"values.{item.key}.{spec.name}",
-                        "missing-field",
-                        f"{item.name}: chưa điền “{spec.label}”.",
-                    )
+            problems.extend(checks.missing(item))
             problems.extend(_declared(ctx, item.key, item.values))
     return problems
 
@@ -479,12 +451,7 @@ def _declared(ctx: Context, key: str, values: dict[str, Any]) -> list[Problem]:
     """What the procedure's declaration schema says of these answers (Vietnamese, per field);
     missing answers are reported once, by the form's own required check."""
     schema = next((r.declaration for r in ctx.requirements if r.key == key), None)
-    if schema is None:
-        return []
-    return [
-        Problem(field=f"values.{key}.{name}", code="declaration-invalid", message=message)
-        for name, message in declarations.problems(schema, values, clock.today(), required=False)
-    ]
+    return checks.declared(key, schema, values, clock.today())
 
 
 def _person(ctx: Context) -> dict[str, Any]:
@@ -496,20 +463,12 @@ def _person(ctx: Context) -> dict[str, Any]:
 
 
 async def _declaration_upload(session: AsyncSession, ctx: Context, item: FormItem) -> str:
-    answers = []
-    for spec in item.fields:
-        value = item.values.get(spec.name)
-        if value is None or value == "":
-            continue
-        if spec.kind == "date":
-            value = date.fromisoformat(str(value)).strftime("%d/%m/%Y")
-        answers.append((spec.label, "Có" if value is True else str(value)))
     pdf = declaration.render(
         title=item.form_template or item.name,
         procedure_name=ctx.version.name,
         subject=ctx.app.subject_number,
         person=_person(ctx),
-        answers=answers,
+        answers=declaration.answers_of(item.fields, item.values),
         signed_at=clock.now(),
     )
     out = await dossier_uploads.upload(

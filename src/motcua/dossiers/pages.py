@@ -6,13 +6,14 @@ in the address, so it does not end up in browser history or server logs. The cit
 answer a supplement request with files and hand out the signed result.
 """
 
+from dataclasses import replace
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 
 from motcua.core.calendar import get_calendar
 from motcua.core.database import RequestSession
@@ -24,6 +25,9 @@ from motcua.identity.auth import PageCitizen
 from motcua.identity.citizens import Citizen
 from motcua.legacy import service as legacy
 from motcua.web.templating import render
+
+if TYPE_CHECKING:
+    from motcua.applications.schemas import FormItem
 
 router = APIRouter(include_in_schema=False)
 Code = Annotated[str, Path(max_length=64, pattern=r"^[0-9A-Z.]{1,35}-\d{6}-\d{4,}$")]
@@ -151,11 +155,20 @@ async def _dossier_page(
     status_code: int = 200,
     rating_typed: dict[str, str] | None = None,
     rating_error: str | None = None,
+    typed: dict[str, dict[str, Any]] | None = None,
 ) -> HTMLResponse:
+    """The citizen's dossier; after a refused answer, ``typed`` holds the declarations as the
+    person typed them again, shown instead of what was filed so nothing is lost."""
     from motcua.groups import view as group_filings
     from motcua.workflow import applicant
 
     found = await applicant.view(session, code, citizen.personal_id)
+    if typed and found.supplement is not None:
+        kept = {
+            k: f.model_copy(update={"values": typed.get(k, f.values)})
+            for k, f in found.supplement.declarations.items()
+        }
+        found = replace(found, supplement=replace(found.supplement, declarations=kept))
     events = [(e.at, EVENT_NAMES[e.kind]) for e in found.dossier.events if e.kind in EVENT_NAMES]
     rating = await ratings.rating_of(session, found.dossier.id)
     return render(
@@ -198,11 +211,13 @@ async def my_dossier(
 async def answer_supplement(
     request: Request, session: RequestSession, citizen: PageCitizen, code: Code
 ) -> Response:
-    """The answer to a supplement request: one file per paper asked, each becoming an item of
-    the dossier. Anything missing or refused: the page again with every problem listed, and
-    nothing kept (the files are chosen again)."""
+    """The answer to a supplement request: one file per paper asked, and a typed declaration
+    typed again; each becomes the dossier's item for its requirement. Anything missing or
+    refused: the page again with every problem listed, the declarations as typed, and nothing
+    kept (the files are chosen again)."""
     from motcua.workflow import applicant
     from motcua.workflow import service as workflow
+    from motcua.workflow.corrections import CorrectionRefused
 
     found = await applicant.view(session, code, citizen.personal_id)
     if found.supplement is None:
@@ -210,11 +225,18 @@ async def answer_supplement(
     form = await request.form()
     errors: list[tuple[str, str]] = []
     items: list[dict[str, Any]] = []
+    typed: dict[str, dict[str, Any]] = {}
     cap = get_settings().upload_max_bytes
     for paper in found.supplement.papers:
+        declared = found.supplement.declarations.get(paper.key)
+        if declared is not None:
+            typed[paper.key] = _typed_answers(form, declared)
+            items.append({"requirement_key": paper.key, "values": typed[paper.key]})
+            continue
         file = form.get(f"file-{paper.key}")
         if not isinstance(file, UploadFile) or not file.filename:
             errors.append((f"file-{paper.key}", f"Hãy chọn tệp cho “{paper.name}”."))
+            items.append({"requirement_key": paper.key})
             continue
         data = await file.read(cap + 1)
         try:
@@ -223,17 +245,49 @@ async def answer_supplement(
             )
         except DomainError as error:
             errors.append((f"file-{paper.key}", error.message))
+            items.append({"requirement_key": paper.key})
             continue
         items.append({"requirement_key": paper.key, "upload_id": out.id})
-    if not errors:
-        try:
-            await workflow.answer_supplement(session, code, citizen.personal_id, items)
-        except DomainError as error:
+    try:
+        # Called even when a file was refused, so the declarations' problems show with it.
+        await workflow.answer_supplement(session, code, citizen.personal_id, items)
+    except CorrectionRefused as error:
+        errors += [(_anchor(p.field), p.message) for p in error.problems]
+    except DomainError as error:
+        if not errors:
             errors.append(("answer", error.message))
     if errors:
         await session.rollback()  # nothing half-kept
-        return await _dossier_page(request, session, citizen, code, errors=errors, status_code=422)
+        return await _dossier_page(
+            request, session, citizen, code, errors=errors, status_code=422, typed=typed
+        )
     return RedirectResponse(f"{MINE}/{code}?da-bo-sung=1", status_code=303)
+
+
+def _typed_answers(form: FormData, declared: "FormItem") -> dict[str, Any]:
+    """A declaration's answers as the form sent them (a tick is true or false), as the
+    application form reads them."""
+    given: dict[str, Any] = {}
+    for spec in declared.fields:
+        raw = form.get(f"field-{declared.key}-{spec.name}")
+        if spec.kind == "checkbox":
+            given[spec.name] = raw is not None
+        elif isinstance(raw, str):
+            given[spec.name] = raw.strip()
+    return given
+
+
+def _anchor(field: str) -> str:
+    """``values.key.name`` -> ``field-key-name``, ``uploads.key`` -> ``file-key``: the id of
+    the input a problem is about."""
+    parts = field.split(".")
+    if parts[0] == "uploads" and len(parts) == 2:
+        return f"file-{parts[1]}"
+    if parts[0] == "values" and len(parts) == 3:
+        return f"field-{parts[1]}-{parts[2]}"
+    if parts[0] == "values" and len(parts) == 2:
+        return f"item-{parts[1]}"
+    return field.replace(".", "-")
 
 
 @router.post(MINE + "/{code}/danh-gia", response_class=HTMLResponse)

@@ -168,7 +168,9 @@ async def supplement_answer(
     citizen: CurrentCitizen,
 ) -> dict[str, str]:
     """The applicant, signed in with e-ID, answers a supplement request: a file (``POST
-    /api/v1/uploads``) for each paper asked, each becoming an item of the dossier."""
+    /api/v1/uploads``) for each paper asked, and ``values`` for a declaration they typed (the
+    whole declaration, checked as the application form checks it, refused per field with its
+    codes); each answer becomes the dossier's item for its requirement."""
     items = [i.model_dump() for i in body.items]
     dossier = await service.answer_supplement(session, code, citizen.personal_id, items)
     return {

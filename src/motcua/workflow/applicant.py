@@ -1,19 +1,21 @@
 """What the applicant reads of their own dossier's handling: the supplement request (which
-papers, why, by when), the signed result to download and verify, the reason of a refusal, and
-the next thing to do. Only the applicant or whoever filed the dossier reads it
-(``dossiers.reading.for_person``); anyone else gets the 404 of an unknown code."""
+papers, why, by when, and the typed declarations among them to correct), the signed result to
+download and verify, the reason of a refusal, and the next thing to do. Only the applicant or
+whoever filed the dossier reads it (``dossiers.reading.for_person``); anyone else gets the 404
+of an unknown code."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from motcua.applications.schemas import FormItem
 from motcua.catalog import repository as catalog_repository
 from motcua.core.errors import NotFound
 from motcua.dossiers import reading as dossier_reading
 from motcua.dossiers.models import Dossier, DossierState
-from motcua.workflow import repository
+from motcua.workflow import corrections, repository
 from motcua.workflow.supplements import SUPPLEMENT_REASONS
 
 
@@ -32,6 +34,8 @@ class PendingSupplement:
     reason: str | None
     requested_at: datetime
     answer_by: date | None
+    # the papers that are declarations the applicant typed: corrected in the page, by key
+    declarations: dict[str, FormItem] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,9 @@ async def view(session: AsyncSession, code: str, person: str) -> ApplicantView:
                 reason=SUPPLEMENT_REASONS.get(pending.note, pending.note) or None,
                 requested_at=pending.requested_at,
                 answer_by=pending.answer_by,
+                declarations=corrections.typed_declarations(
+                    by_key, dossier.items, pending.requirement_keys
+                ),
             )
     document = await repository.latest_result(session, dossier.id)
     result = (

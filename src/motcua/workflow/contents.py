@@ -187,6 +187,10 @@ async def contents(
     registry_labels = field_labels()
     files_open = may_open_files(case, officer)
     linked = await linked_results(session, dossier.items)
+    supplied = supplied_at(dossier)
+    latest: dict[str, int] = {}
+    for item in dossier.items:
+        latest[item.requirement_key] = max(latest.get(item.requirement_key, 0), item.position)
     items = [
         _item(
             dossier,
@@ -198,7 +202,13 @@ async def contents(
             uploads.get(item.upload_id or ""),
             registry_labels,
             files_open,
-        ).model_copy(update={"linked_result": linked.get(_verify_code_of(item) or "")})
+        ).model_copy(
+            update={
+                "linked_result": linked.get(_verify_code_of(item) or ""),
+                "supplied_at": supplied.get(item.position),
+                "replaced": latest.get(item.requirement_key, item.position) > item.position,
+            }
+        )
         for item in dossier.items
     ]
     asked = await repository.supplements(session, dossier.id)
@@ -270,6 +280,19 @@ async def linked_results(
             signed_at=document.issued_at,
             revoked=document.revoked_at is not None,
         )
+    return out
+
+
+def supplied_at(dossier: Dossier) -> dict[int, datetime]:
+    """When each item supplied in answer to a supplement request came, by its position (the
+    ``supplement-answered`` events name the items they added)."""
+    out: dict[int, datetime] = {}
+    for event in dossier.events:
+        if event.kind != "supplement-answered":
+            continue
+        for added in event.data.get("items") or []:
+            if isinstance(added, dict) and isinstance(added.get("position"), int):
+                out[added["position"]] = event.at
     return out
 
 

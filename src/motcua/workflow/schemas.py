@@ -100,6 +100,13 @@ class ItemContentOut(BaseModel):
     read: RegistryReadOut | None
     file: FileOut | None
     linked_result: LinkedResultOut | None = None
+    supplied_at: datetime | None = Field(
+        default=None, description="When the applicant supplied it in answer to a supplement request"
+    )
+    replaced: bool = Field(
+        default=False,
+        description="A later item answers the same requirement (this one is kept as history)",
+    )
 
 
 class SupplementOut(BaseModel):
@@ -180,7 +187,14 @@ class AnswerItemIn(BaseModel):
     upload_id: str | None = Field(
         default=None,
         max_length=64,
-        description="The file the applicant uploaded for it (POST /uploads); required.",
+        description="The file the applicant uploaded for a paper (POST /uploads).",
+    )
+    values: dict[str, Any] | None = Field(
+        default=None,
+        max_length=100,
+        description="For a declaration the applicant typed: the whole declaration typed again, "
+        "field -> value as in the application form (the oath ``cam_doan`` true); checked as "
+        "the form checks it and printed to a new PDF.",
     )
 
 

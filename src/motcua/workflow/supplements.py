@@ -1,7 +1,9 @@
 """Supplement requests (Mẫu 02): only papers of the published list that no registry already
-satisfied; anything else is refused and recorded. The applicant's answer resumes the clock."""
+satisfied; anything else is refused and recorded. The applicant's answer (files, and a typed
+declaration typed again: ``corrections``) resumes the clock."""
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -9,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
+from motcua.applications.schemas import FormItem
 from motcua.catalog import repository as catalog_repository
 from motcua.catalog.models import Requirement
 from motcua.core import clock
@@ -25,9 +28,10 @@ from motcua.dossiers.models import (
     ItemSource,
     Upload,
 )
+from motcua.dossiers.schemas import Problem
 from motcua.identity.models import Role
 from motcua.identity.service import Subject
-from motcua.workflow import repository
+from motcua.workflow import corrections, repository
 from motcua.workflow.definitions import StepKind
 from motcua.workflow.models import (
     SupplementRequest,
@@ -228,9 +232,11 @@ async def _record_violation(
 async def answer_supplement(
     session: AsyncSession, code: str, person: str, items: Sequence[Mapping[str, Any]]
 ) -> Dossier:
-    """The applicant answers with a file for each paper asked, and nothing else; each file
-    becomes an item of the dossier. The clock resumes and the due date moves by the working
-    days it was paused (the request's day not counted, the answer's day counted)."""
+    """The applicant answers with everything asked and nothing else: a file for each paper, the
+    corrected answers (``values``) for a declaration they typed, printed to a new PDF as at
+    filing. Each answer becomes the dossier's item for its requirement; the earlier one stays.
+    The clock resumes and the due date moves by the working days it was paused (the request's
+    day not counted, the answer's day counted)."""
     await dossiers_repository.take_write_lock(session)
     dossier, _ = await dossier_reading.for_person(session, code, person)
     if dossier.state != DossierState.supplement_requested:
@@ -238,11 +244,11 @@ async def answer_supplement(
     case = await repository.case_of(session, dossier.id)
     pending = await repository.open_supplement(session, dossier.id)
     assert case is not None and pending is not None and case.paused_at is not None
-    names = {
-        r.key: r.name
+    requirements = {
+        r.key: r
         for r in await catalog_repository.requirements_of(session, dossier.procedure_version_id)
     }
-    files = await _answer_files(session, pending, names, person, items)
+    answers = await _answers(session, dossier, pending, requirements, person, items)
     now = clock.now()
     calendar = get_calendar()
     paused = working_days_between(
@@ -254,20 +260,7 @@ async def answer_supplement(
     pending.answered_at = now
     pending.paused_days = paused
     dossier.due_at = case.due_at
-    position = max((i.position for i in dossier.items), default=0)
-    added = []
-    for key, upload in files:
-        position += 1
-        added.append(
-            DossierItem(
-                dossier_id=dossier.id,
-                position=position,
-                requirement_key=key,
-                source=ItemSource.upload,
-                upload_id=upload.id,
-                sha256=upload.sha256,
-            )
-        )
+    added = _new_items(dossier, answers)
     session.add_all(added)
     dossier_history.append(
         session,
@@ -276,10 +269,11 @@ async def answer_supplement(
         kind="supplement-answered",
         to_state=DossierState.in_progress,
         data={
-            "requirements": sorted(k for k, _ in files),
+            "requirements": sorted(a.key for a in answers),
             "items": [
                 {"requirement_key": i.requirement_key, "position": i.position} for i in added
             ],
+            "declarations": sorted(a.key for a in answers if a.values is not None),
             "paused_working_days": paused,
         },
     )
@@ -291,17 +285,46 @@ async def answer_supplement(
     return dossier
 
 
-async def _answer_files(
+@dataclass(frozen=True)
+class Answer:
+    """One requirement answered: its file, and the typed answers when it is a declaration."""
+
+    key: str
+    upload_id: str
+    sha256: str
+    values: dict[str, Any] | None = None
+
+
+def _new_items(dossier: Dossier, answers: Sequence[Answer]) -> list[DossierItem]:
+    """Each answer as the dossier's next item; the items it answers stay as they were."""
+    position = max((i.position for i in dossier.items), default=0)
+    return [
+        DossierItem(
+            dossier_id=dossier.id,
+            position=position + n,
+            requirement_key=answer.key,
+            source=ItemSource.upload,
+            upload_id=answer.upload_id,
+            value=answer.values,
+            sha256=answer.sha256,
+        )
+        for n, answer in enumerate(answers, start=1)
+    ]
+
+
+async def _answers(
     session: AsyncSession,
+    dossier: Dossier,
     pending: SupplementRequest,
-    names: Mapping[str, str],
+    requirements: Mapping[str, Requirement],
     person: str,
     items: Sequence[Mapping[str, Any]],
-) -> list[tuple[str, Upload]]:
-    """(requirement, file) for exactly the papers asked, each with a file the person uploaded;
-    otherwise a refusal naming what is missing or not asked."""
+) -> list[Answer]:
+    """Exactly the requirements asked, each answered as it is asked (a file for a paper, the
+    answers for a typed declaration); otherwise a refusal naming what is wrong."""
+    names = {k: r.name for k, r in requirements.items()}
     asked = list(pending.requirement_keys)
-    given = {str(i.get("requirement_key")): i.get("upload_id") for i in items}
+    given = {str(i.get("requirement_key")): i for i in items}
     missing = [k for k in asked if k not in given]
     extra = sorted(set(given) - set(asked))
     if missing or extra:
@@ -313,17 +336,83 @@ async def _answer_files(
             missing=missing,
             extra=extra,
         )
-    no_file = [k for k in asked if not given[k]]
+    typed = corrections.typed_declarations(requirements, dossier.items, asked)
+    _answered_as_asked(typed, names, asked, given)
+    papers = [k for k in asked if k not in typed]
+    found: list[Problem] = []
+    for key, form in typed.items():
+        values = given[key].get("values")
+        found += corrections.problems(
+            form, requirements[key].declaration, values or {}, clock.today()
+        )
+    if found:
+        raise corrections.CorrectionRefused(found)
+    out = [
+        Answer(key, upload.id, upload.sha256)
+        for key, upload in await _answer_files(session, papers, names, person, given)
+    ]
+    for key, form in typed.items():
+        values = dict(given[key].get("values") or {})
+        printed = await corrections.print_corrected(
+            session, dossier, form, values, person, pending.requested_at
+        )
+        out.append(Answer(key, printed.id, printed.sha256, values))
+    order = {k: n for n, k in enumerate(asked)}
+    return sorted(out, key=lambda a: order[a.key])
+
+
+def _answered_as_asked(
+    typed: Mapping[str, FormItem],
+    names: Mapping[str, str],
+    asked: Sequence[str],
+    given: Mapping[str, Mapping[str, Any]],
+) -> None:
+    """A typed declaration is answered by typing it, never with a file; a paper with a file,
+    never with typed answers (the application form's codes)."""
+    found = []
+    for key in asked:
+        name = names.get(key, key)
+        if key in typed and given[key].get("upload_id"):
+            found.append(
+                Problem(
+                    field=f"uploads.{key}",
+                    code="declaration-is-typed",
+                    message=f"“{name}” được khai trực tiếp trên biểu mẫu, không tải tệp lên.",
+                )
+            )
+        elif key not in typed and given[key].get("values") is not None:
+            found.append(
+                Problem(
+                    field=f"values.{key}",
+                    code="requirement-needs-upload",
+                    message=f"“{name}” cần tải giấy tờ lên, không khai trực tiếp.",
+                )
+            )
+    if found:
+        raise corrections.CorrectionRefused(found)
+
+
+async def _answer_files(
+    session: AsyncSession,
+    asked: Sequence[str],
+    names: Mapping[str, str],
+    person: str,
+    given: Mapping[str, Mapping[str, Any]],
+) -> list[tuple[str, Upload]]:
+    """(requirement, file) for the papers asked, each with a file the person uploaded;
+    otherwise a refusal naming what is missing."""
+    files = {k: given[k].get("upload_id") for k in asked}
+    no_file = [k for k in asked if not files[k]]
     if no_file:
         raise Invalid(
             "Hãy gửi kèm tệp cho: " + "; ".join(names.get(k, k) for k in no_file) + ".",
             code="supplement-file-missing",
             missing=no_file,
         )
-    uploads = await dossiers_repository.uploads(session, {str(given[k]) for k in asked})
+    uploads = await dossiers_repository.uploads(session, {str(files[k]) for k in asked})
     out: list[tuple[str, Upload]] = []
     for key in asked:
-        upload = uploads.get(str(given[key]))
+        upload = uploads.get(str(files[key]))
         if upload is None or upload.owner_number != person:
             raise Invalid(
                 f"Không tìm thấy tệp đã tải lên cho “{names.get(key, key)}”; hãy tải tệp lên lại.",
