@@ -190,6 +190,11 @@ async def test_citizen_corrects_a_typed_declaration_in_the_page(
     assert answered.kind == "supplement-answered"
     assert answered.data["declarations"] == [DECLARATION]
 
+    # the citizen's list of papers says which version stands
+    listed = (await client.get(f"{MINE}/{code}", headers=me)).text
+    assert "bản trước, đã được thay bằng bản bổ sung" in listed
+    assert "bản bổ sung, đang dùng" in listed
+
     # the officer reads the corrected answers, and that they answer the request
     officer = await client.get(f"{QUEUE}/{code}", headers=cookie(team, "c_handling_officer"))
     assert officer.status_code == 200
