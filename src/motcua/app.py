@@ -29,6 +29,7 @@ from motcua.core.inputs import BodyLimit
 from motcua.core.observability import RequestContext
 from motcua.core.process import freeze_startup_heap, freeze_warm_heap
 from motcua.core.production import refuse_public_defaults
+from motcua.core.routing import SegmentRouter
 from motcua.core.settings import get_settings
 from motcua.exchange.config import get_exchange_settings
 from motcua.exchange.connectors import close_registry_transport
@@ -80,7 +81,7 @@ def create_app() -> FastAPI:
     tracing.install(app)  # off by default; spans carry the request id (core.tracing)
     templates().env.globals["csrf_field"] = csrf.field
     for router in _routers():
-        app.include_router(router)
+        app.include_router(SegmentRouter(router))
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
     if get_settings().demo:
         from motcua.sandbox import sms  # noqa: F401  (registers the recording SMS gateway)
