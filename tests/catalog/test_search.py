@@ -4,6 +4,7 @@ The suite runs on SQLite (FTS5) and on PostgreSQL (tsvector); the same assertion
 what "same results" means here."""
 
 import httpx
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.catalog import service
@@ -100,3 +101,20 @@ async def test_search_api_names_bad_parameters(client: httpx.AsyncClient) -> Non
         response = await client.get("/api/v1/procedures", params=params)
         assert response.status_code == 422, params
         assert response.json()["errors"][0]["parameter"] == bad
+
+
+async def test_new_versions_go_straight_into_the_search_index(session: AsyncSession) -> None:
+    """On PostgreSQL the GIN index keeps no pending list (a search would scan it row by row
+    after each catalog import); SQLite's FTS5 table is filled by its triggers."""
+    if session.get_bind().dialect.name == "postgresql":
+        options = await session.scalar(
+            text("SELECT reloptions FROM pg_class WHERE relname = 'ix_procedure_versions_search'")
+        )
+        assert options == ["fastupdate=off"]
+        return
+    found = await session.scalar(
+        text(
+            "SELECT count(*) FROM procedure_versions_fts WHERE procedure_versions_fts MATCH 'sinh*'"
+        )
+    )
+    assert found and found > 0
