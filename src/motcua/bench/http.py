@@ -24,6 +24,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import psutil
+from sqlalchemy import make_url
+
 from motcua.bench import machine, write_section
 from motcua.bench.dossiers import _pgbench
 from motcua.bench.http_fixture import (
@@ -120,6 +123,8 @@ class Level:
     shares: list[list[int]] = field(default_factory=list)
     pgbench: list[float | None] = field(default_factory=list)
     parts: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    cpu: dict[str, float] = field(default_factory=lambda: defaultdict(float))  # s, by process kind
+    answered: int = 0  # answers the CPU above was spent on (every request of the windows)
 
     def add(self, out: dict[str, Any], name: str | None, share: list[int]) -> None:
         samples = [(n, ms, bad) for n, ms, bad in out["samples"] if name is None or n == name]
@@ -153,11 +158,44 @@ def _share(before: dict[int, int], after: dict[int, int]) -> list[int]:
     return sorted((after[pid] - before.get(pid, 0) for pid in after), reverse=True)
 
 
+def _processes(served: Served, driver: Driver) -> dict[str, list[psutil.Process]]:
+    """The processes whose CPU a window spends: the server's workers, the PostgreSQL backends
+    serving its database (their title names it), the load generator."""
+    database = make_url(served.url).database or ""
+    backends = []
+    for process in psutil.process_iter(["name", "cmdline"]):
+        title = " ".join(process.info["cmdline"] or ())
+        if (process.info["name"] or "").startswith("postgres") and f" {database} " in title:
+            backends.append(process)
+    return {
+        "workers": psutil.Process(served.process.pid).children(recursive=True),
+        "PostgreSQL": backends,
+        "load generator": [psutil.Process(driver.process.pid)],
+    }
+
+
+def _cpu_seconds(processes: list[psutil.Process]) -> dict[int, float]:
+    spent = {}
+    for process in processes:
+        try:
+            times = process.cpu_times()
+        except psutil.Error:  # ended in the window (an overflow connection closed)
+            continue
+        spent[process.pid] = times.user + times.system
+    return spent
+
+
 def _measured(
     driver: Driver, served: Served, level: Level, name: str | None, **step: Any
 ) -> dict[str, Any]:
     before = worker_requests(served)
+    processes = _processes(served, driver)
+    started = {kind: _cpu_seconds(found) for kind, found in processes.items()}
     out = driver.step(**step)
+    for kind, found in processes.items():
+        ended = _cpu_seconds(found)
+        level.cpu[kind] += sum(ended[pid] - started[kind].get(pid, ended[pid]) for pid in ended)
+    level.answered += out["answered"]  # the CPU above was spent on these, warm-up included
     level.add(out, name, _share(before, worker_requests(served)))
     return out
 
@@ -314,6 +352,29 @@ def _fmt_share(shares: list[list[int]]) -> str:
     return ", ".join(parts)
 
 
+CPU_KINDS = ("workers", "PostgreSQL", "load generator")
+
+
+def _cpu_rows(levels: dict[tuple[str, int], Level]) -> list[str]:
+    """CPU per answer at 16 clients, by process, and what it allows on this machine's cores:
+    with 16 clients always waiting the mean answer is 16 divided by the rate, and the rate is
+    at most the cores' time divided by the CPU one answer takes."""
+    cores = os.cpu_count() or 1
+    rows = []
+    for scenario, title in SINGLE.items():
+        level = levels[(scenario, 16)]
+        if not level.answered:
+            continue
+        spent = [1000 * level.cpu[kind] / level.answered for kind in CPU_KINDS]
+        total = sum(spent)
+        rate = statistics.median(level.rates) if level.rates else 0.0
+        rows.append(
+            f"| {title} | {' | '.join(f'{ms:.2f}' for ms in spent)} | {total:.2f} | "
+            f"{1000 * cores / total:.0f} | {rate:.1f} | {1000 * 16 / rate if rate else 0:.1f} |"
+        )
+    return rows
+
+
 def _row(name: str, clients: int, level: Level, extra: str = "") -> str:
     rate = statistics.median(level.rates) if level.rates else 0.0
     return (
@@ -414,6 +475,21 @@ def _report(
         "| step | p50 | p95 |",
         "|---|---|---|",
         *step_rows,
+        "",
+        "### CPU per answer at 16 clients",
+        "",
+        "The CPU time (user and system) each kind of process spent in the 16-client windows "
+        "of a scenario, warm-ups included, divided by the answers in them (ms): the "
+        "platform's worker processes, the PostgreSQL backends serving its database, the load "
+        f"generator. *Ceiling*: the answers a second {os.cpu_count()} cores allow at that "
+        "cost, all of it; *mean answer*: 16 clients always waiting, 16 divided by the rate "
+        "measured (ms). A p99 under 100 ms needs a mean answer well under it, so a rate near "
+        "the ceiling only when the CPU per answer is small.",
+        "",
+        "| scenario | workers | PostgreSQL | load generator | all | ceiling per second | "
+        "per second | mean answer |",
+        "|---|---|---|---|---|---|---|---|",
+        *_cpu_rows(levels),
         "",
         "### The 16:00 rush",
         "",

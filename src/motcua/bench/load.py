@@ -35,8 +35,10 @@ class Recorder:
         self.on = False
         self.samples: list[tuple[str, float, bool]] = []
         self.errors: dict[str, int] = {}
+        self.answered = 0  # the warm-up's too: the CPU a step spends is shared over them
 
     def request(self, name: str, response_time: float, exception: Any, **_: Any) -> None:
+        self.answered += 1
         if not self.on:
             return
         self.samples.append((name, float(response_time), exception is not None))
@@ -248,7 +250,7 @@ def run_step(step: dict[str, Any], fixture: Fixture) -> dict[str, Any]:
     classes, count = _users(step, fixture)
     environment = Environment(user_classes=classes, host=fixture["base"], events=events)
     runner = environment.create_local_runner()
-    RECORDER.samples, RECORDER.errors, RECORDER.on = [], {}, False
+    RECORDER.samples, RECORDER.errors, RECORDER.on, RECORDER.answered = [], {}, False, 0
     runner.start(count, spawn_rate=10_000)
     gevent.sleep(step["warmup"])
     RECORDER.on = True
@@ -258,7 +260,12 @@ def run_step(step: dict[str, Any], fixture: Fixture) -> dict[str, Any]:
     elapsed = time.monotonic() - began
     runner.stop()
     runner.quit()
-    return {"seconds": elapsed, "samples": RECORDER.samples, "errors": RECORDER.errors}
+    return {
+        "seconds": elapsed,
+        "samples": RECORDER.samples,
+        "errors": RECORDER.errors,
+        "answered": RECORDER.answered,
+    }
 
 
 def main() -> None:
