@@ -1,5 +1,6 @@
 """All catalog queries, including the search that runs on FTS5 (SQLite) or tsvector (PostgreSQL)."""
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -195,7 +196,7 @@ class SearchFilters:
     sector_code: str | None = None
 
 
-def _text_match(dialect: str, terms: SearchTerms) -> ColumnElement[bool]:
+def _text_query(dialect: str, terms: SearchTerms) -> str:
     """Every group must match, through any of its alternatives (a word, or words that follow
     each other: an abbreviation and what it stands for); what was typed last may be a prefix
     (search as you type). Folded words are [0-9a-z] only: nothing in them is query syntax."""
@@ -206,11 +207,16 @@ def _text_match(dialect: str, terms: SearchTerms) -> ColumnElement[bool]:
         # The first alternative of a group is what was typed.
         alternatives = [_phrase(alt, i == last and j == 0, postgres) for j, alt in enumerate(group)]
         clauses.append("(" + (" | " if postgres else " OR ").join(alternatives) + ")")
-    if postgres:
-        return SEARCH_VECTOR.op("@@")(func.to_tsquery(SIMPLE, " & ".join(clauses)))
+    return (" & " if postgres else " AND ").join(clauses)
+
+
+def _text_match(dialect: str) -> ColumnElement[bool]:
+    """The match of ``_text_query``'s query, given as the parameter ``terms``."""
+    if dialect == "postgresql":
+        return SEARCH_VECTOR.op("@@")(func.to_tsquery(SIMPLE, bindparam("terms")))
     matches = text(
-        "SELECT rowid FROM procedure_versions_fts WHERE procedure_versions_fts MATCH :fts"
-    ).bindparams(fts=" AND ".join(clauses))
+        "SELECT rowid FROM procedure_versions_fts WHERE procedure_versions_fts MATCH :terms"
+    )
     return ProcedureVersion.id.in_(matches)
 
 
@@ -238,46 +244,55 @@ SUMMARY_PROCEDURE = (Procedure.code, Procedure.synthetic)
 SUMMARY_AGENCY = (Agency.code, Agency.name)
 
 
-async def search(
-    session: AsyncSession, filters: SearchFilters, on: date, limit: int, offset: int
-) -> tuple[Sequence[ProcedureVersion], int]:
-    """Ranked: exact code, real before synthetic, name starting with the phrase, name containing
-    it, shorter names, code. Portable SQL, so both databases rank alike. The versions come with
-    their procedure and managing agency, and only what a result line shows."""
-    conditions: list[ColumnElement[bool]] = [in_force(on)]
-    if filters.terms:
-        conditions.append(_text_match(session.get_bind().dialect.name, filters.terms))
-    if filters.level is not None:
-        conditions.append(LEVEL_COLUMNS[filters.level].is_(True))
-    if filters.online_level is not None:
-        conditions.append(ProcedureVersion.online_level == filters.online_level)
-    if filters.agency_id is not None:
-        conditions.append(ProcedureVersion.managing_agency_id == filters.agency_id)
-    if filters.sector_code is not None:
-        conditions.append(ProcedureVersion.sector_code == filters.sector_code)
+class SearchShape(NamedTuple):
+    """What decides a search statement's form; the rest are its parameters."""
 
-    phrase = filters.terms.phrase
+    dialect: str
+    terms: bool
+    code: bool
+    phrase: bool
+    level: Level | None
+    online_level: bool
+    agency: bool
+    sector: bool
+
+
+def _search_conditions(shape: SearchShape) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [in_force(bindparam("on", type_=Date))]
+    if shape.terms:
+        conditions.append(_text_match(shape.dialect))
+    if shape.level is not None:
+        conditions.append(LEVEL_COLUMNS[shape.level].is_(True))
+    if shape.online_level:
+        conditions.append(ProcedureVersion.online_level == bindparam("online_level"))
+    if shape.agency:
+        conditions.append(ProcedureVersion.managing_agency_id == bindparam("agency_id"))
+    if shape.sector:
+        conditions.append(ProcedureVersion.sector_code == bindparam("sector_code"))
+    return conditions
+
+
+@functools.cache
+def _search_statement(shape: SearchShape) -> Select[ProcedureVersion, int]:
+    """Built and keyed once per process for each shape: at every request, building the ranked
+    statement cost more CPU than PostgreSQL took to run it."""
     order: list[ColumnElement[Any]] = []
-    if filters.code:
-        order.append(case((Procedure.code == filters.code, 0), else_=1))
+    if shape.code:
+        order.append(case((Procedure.code == bindparam("code"), 0), else_=1))
     order.append(Procedure.synthetic.expression)
-    if phrase:
+    if shape.phrase:
         order += [
-            case((ProcedureVersion.name_folded.like(f"{phrase}%"), 0), else_=1),
-            case((ProcedureVersion.name_folded.like(f"%{phrase}%"), 0), else_=1),
+            case((ProcedureVersion.name_folded.like(bindparam("starts")), 0), else_=1),
+            case((ProcedureVersion.name_folded.like(bindparam("contains")), 0), else_=1),
         ]
-    statement = (
+    return (
         select(ProcedureVersion, func.count().over().label("total"))
         .join(Procedure)
         .outerjoin(Agency, Agency.id == ProcedureVersion.managing_agency_id)
-        .where(*conditions)
-        .order_by(
-            *order,
-            func.length(ProcedureVersion.name_folded),
-            Procedure.code,
-        )
-        .limit(limit)
-        .offset(offset)
+        .where(*_search_conditions(shape))
+        .order_by(*order, func.length(ProcedureVersion.name_folded), Procedure.code)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
         # What a result line shows, in the one statement: not the version's texts, fees or
         # search text, not a second join of its procedure, no second query for the agencies.
         .options(
@@ -286,18 +301,53 @@ async def search(
             contains_eager(ProcedureVersion.managing_agency).load_only(*SUMMARY_AGENCY),
         )
     )
-    rows = (await session.execute(statement)).all()
+
+
+async def search(
+    session: AsyncSession, filters: SearchFilters, on: date, limit: int, offset: int
+) -> tuple[Sequence[ProcedureVersion], int]:
+    """Ranked: exact code, real before synthetic, name starting with the phrase, name containing
+    it, shorter names, code. Portable SQL, so both databases rank alike. The versions come with
+    their procedure and managing agency, and only what a result line shows."""
+    dialect = session.get_bind().dialect.name
+    phrase = filters.terms.phrase
+    shape = SearchShape(
+        dialect=dialect,
+        terms=bool(filters.terms),
+        code=bool(filters.code),
+        phrase=bool(phrase),
+        level=filters.level,
+        online_level=filters.online_level is not None,
+        agency=filters.agency_id is not None,
+        sector=filters.sector_code is not None,
+    )
+    values: dict[str, Any] = {
+        "on": on,
+        "terms": _text_query(dialect, filters.terms) if shape.terms else None,
+        "code": filters.code,
+        "starts": f"{phrase}%",
+        "contains": f"%{phrase}%",
+        "online_level": filters.online_level,
+        "agency_id": filters.agency_id,
+        "sector_code": filters.sector_code,
+        "limit": limit,
+        "offset": offset,
+    }
+    rows = (await session.execute(_search_statement(shape), values)).all()
     total = rows[0][1] if rows else 0
     if not rows and offset:
-        total = await _count(session, conditions)
+        total = await _count(session, shape, values)
     return [version for version, _ in rows], int(total)
 
 
-async def _count(session: AsyncSession, conditions: list[ColumnElement[bool]]) -> int:
+async def _count(session: AsyncSession, shape: SearchShape, values: dict[str, Any]) -> int:
     statement = (
-        select(func.count()).select_from(ProcedureVersion).join(Procedure).where(*conditions)
+        select(func.count())
+        .select_from(ProcedureVersion)
+        .join(Procedure)
+        .where(*_search_conditions(shape))
     )
-    return int(await session.scalar(statement) or 0)
+    return int(await session.scalar(statement, values) or 0)
 
 
 async def clock_terms(
@@ -311,10 +361,12 @@ async def clock_terms(
     return (await session.execute(statement)).first()
 
 
+REQUIREMENTS_OF = (  # built once per process: read on every officer's dossier page
+    select(Requirement)
+    .where(Requirement.version_id == bindparam("version_id"))
+    .order_by(Requirement.position)
+)
+
+
 async def requirements_of(session: AsyncSession, version_id: int) -> Sequence[Requirement]:
-    result = await session.scalars(
-        select(Requirement)
-        .where(Requirement.version_id == version_id)
-        .order_by(Requirement.position)
-    )
-    return result.all()
+    return (await session.scalars(REQUIREMENTS_OF, {"version_id": version_id})).all()

@@ -3,7 +3,7 @@
 from collections.abc import Collection, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.identity.models import ApiToken, Officer, Role
@@ -28,32 +28,35 @@ async def token_with_officer(
     return None if row is None else (row[0], row[1], row[2])
 
 
+# What every authenticated request needs of a token, its officer and agency: the columns only,
+# no ORM objects. Built once: building and keying a 14-column statement at each request cost
+# about as much CPU as sending it and reading its row.
+TOKEN_SUBJECT = (
+    select(
+        ApiToken.revoked,
+        ApiToken.expires_at,
+        ApiToken.practice,
+        Officer.id.label("officer_id"),
+        Officer.username,
+        Officer.full_name,
+        Officer.role,
+        Officer.active,
+        Officer.personal_id,
+        Agency.id.label("agency_id"),
+        Agency.code.label("agency_code"),
+        Agency.name.label("agency_name"),
+        Agency.level.label("agency_level"),
+        Agency.unit_code,
+    )
+    .join(Officer, Officer.id == ApiToken.officer_id)
+    .join(Agency, Agency.id == Officer.agency_id)
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+)
+
+
 async def token_subject(session: AsyncSession, token_hash: str) -> Row[Any] | None:
-    """What every authenticated request needs of a token, its officer and agency: the columns
-    only, no ORM objects (read once per API request)."""
-    row = (
-        await session.execute(
-            select(
-                ApiToken.revoked,
-                ApiToken.expires_at,
-                ApiToken.practice,
-                Officer.id.label("officer_id"),
-                Officer.username,
-                Officer.full_name,
-                Officer.role,
-                Officer.active,
-                Officer.personal_id,
-                Agency.id.label("agency_id"),
-                Agency.code.label("agency_code"),
-                Agency.name.label("agency_name"),
-                Agency.level.label("agency_level"),
-                Agency.unit_code,
-            )
-            .join(Officer, Officer.id == ApiToken.officer_id)
-            .join(Agency, Agency.id == Officer.agency_id)
-            .where(ApiToken.token_hash == token_hash)
-        )
-    ).first()
+    """``TOKEN_SUBJECT``'s row for the token (read once per API request)."""
+    row = (await session.execute(TOKEN_SUBJECT, {"token_hash": token_hash})).first()
     return cast("Row[Any] | None", row)
 
 

@@ -1,10 +1,25 @@
 """All workflow queries. Officers only ever reach dossiers through ``readable(subject)``."""
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Exists, Row, Select, exists, false, func, or_, select, tuple_, update
+from sqlalchemy import (
+    BindParameter,
+    Exists,
+    Integer,
+    Row,
+    Select,
+    bindparam,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer, selectinload
 
@@ -25,7 +40,7 @@ from motcua.workflow.models import (
 )
 
 
-def visible_to(agency_id: int) -> Exists:
+def visible_to(agency_id: int | BindParameter[int]) -> Exists:
     """The dossier has a visit of this agency: it was received there or forwarded to it
     (one indexed probe of ``ix_workflow_visits_agency_dossier`` per row, no IN list)."""
     return exists().where(
@@ -42,13 +57,25 @@ def readable(subject: Subject) -> Select[Dossier]:
     return select(Dossier).where(visible_to(subject.agency_id))
 
 
+@functools.cache
+def _readable_by_code(helper: bool, full: bool) -> Select[Dossier]:
+    """Built once per process for each form (read on every officer's dossier page and action)."""
+    statement = select(Dossier).where(
+        false() if helper else visible_to(bindparam("agency_id", type_=Integer)),
+        Dossier.code == bindparam("code"),
+    )
+    if full:
+        statement = statement.options(selectinload(Dossier.items), selectinload(Dossier.events))
+    return statement
+
+
 async def readable_by_code(
     session: AsyncSession, subject: Subject, code: str, *, full: bool = True
 ) -> Dossier | None:
-    statement = readable(subject).where(Dossier.code == code)
-    if full:
-        statement = statement.options(selectinload(Dossier.items), selectinload(Dossier.events))
-    found: Dossier | None = await session.scalar(statement)
+    statement = _readable_by_code(subject.role == Role.community_helper, full)
+    found: Dossier | None = await session.scalar(
+        statement, {"agency_id": subject.agency_id, "code": code}
+    )
     return found
 
 
@@ -73,6 +100,45 @@ QUEUE_COLUMNS = (
 QueueRow = Row[*tuple[Any, ...]]
 
 
+@functools.cache
+def _queue_statement(
+    helper: bool, mine: bool, step: bool, flag: bool, overdue: bool, after: bool
+) -> Select[*tuple[Any, ...]]:
+    """The queue's statement for one combination of filters, values as parameters: built and
+    keyed once per process (at each request, building it cost about as much CPU as running it)."""
+    statement = (
+        select(*QUEUE_COLUMNS)
+        .join(Dossier, Dossier.id == WorkflowCase.dossier_id)
+        .where(
+            WorkflowCase.current_agency_id == bindparam("agency_id"),
+            WorkflowCase.open.is_(True),
+        )
+    )
+    if helper:  # no queue: they reach only what they assisted
+        statement = statement.where(false())
+    if mine:
+        statement = statement.where(WorkflowCase.assignee_id == bindparam("officer_id"))
+    if step:
+        statement = statement.where(WorkflowCase.step_kind == bindparam("step"))
+    if flag:
+        statement = statement.where(WorkflowCase.flag == bindparam("flag"))
+    if overdue:
+        statement = statement.where(
+            WorkflowCase.due_at < bindparam("overdue_at"), WorkflowCase.paused_at.is_(None)
+        )
+    if after:
+        statement = statement.where(
+            tuple_(WorkflowCase.due_at, WorkflowCase.dossier_id)
+            > tuple_(
+                bindparam("after_due", type_=WorkflowCase.due_at.type),
+                bindparam("after_id", type_=WorkflowCase.dossier_id.type),
+            )
+        )
+    return statement.order_by(WorkflowCase.due_at, WorkflowCase.dossier_id).limit(
+        bindparam("limit")
+    )
+
+
 async def queue(
     session: AsyncSession,
     subject: Subject,
@@ -90,30 +156,25 @@ async def queue(
 
     The page's filters narrow the same walk: ``overdue_at`` (running and due before that
     moment) is a range on the index; ``step`` and ``flag`` are checked on the rows it reads."""
-    statement = (
-        select(*QUEUE_COLUMNS)
-        .join(Dossier, Dossier.id == WorkflowCase.dossier_id)
-        .where(WorkflowCase.current_agency_id == subject.agency_id, WorkflowCase.open.is_(True))
+    statement = _queue_statement(
+        subject.role == Role.community_helper,
+        mine,
+        step is not None,
+        flag is not None,
+        overdue_at is not None,
+        after is not None,
     )
-    if subject.role == Role.community_helper:  # no queue: they reach only what they assisted
-        statement = statement.where(false())
-    if mine:
-        statement = statement.where(WorkflowCase.assignee_id == subject.officer_id)
-    if step is not None:
-        statement = statement.where(WorkflowCase.step_kind == step)
-    if flag is not None:
-        statement = statement.where(WorkflowCase.flag == flag)
-    if overdue_at is not None:
-        statement = statement.where(
-            WorkflowCase.due_at < overdue_at, WorkflowCase.paused_at.is_(None)
-        )
-    if after is not None:
-        statement = statement.where(
-            tuple_(WorkflowCase.due_at, WorkflowCase.dossier_id) > tuple_(*after)
-        )
-    rows = await session.execute(
-        statement.order_by(WorkflowCase.due_at, WorkflowCase.dossier_id).limit(limit)
-    )
+    values: dict[str, Any] = {
+        "agency_id": subject.agency_id,
+        "officer_id": subject.officer_id,
+        "step": step,
+        "flag": flag,
+        "overdue_at": overdue_at,
+        "after_due": after[0] if after else None,
+        "after_id": after[1] if after else None,
+        "limit": limit,
+    }
+    rows = await session.execute(statement, values)  # those the statement has not are left out
     return rows.all()
 
 
@@ -165,13 +226,27 @@ async def visits_with_agencies(
     session: AsyncSession, dossier_id: int
 ) -> Sequence[tuple[WorkflowVisit, Agency]]:
     """The dossier's visits in order, each with its agency: one statement."""
-    result = await session.execute(
-        select(WorkflowVisit, Agency)
-        .join(Agency, Agency.id == WorkflowVisit.agency_id)
-        .where(WorkflowVisit.dossier_id == dossier_id)
-        .order_by(WorkflowVisit.seq)
-    )
+    result = await session.execute(VISITS_WITH_AGENCIES, {"dossier_id": dossier_id})
     return [(visit, agency) for visit, agency in result]
+
+
+# The statements of an officer's dossier page, built once per process.
+VISITS_WITH_AGENCIES = (
+    select(WorkflowVisit, Agency)
+    .join(Agency, Agency.id == WorkflowVisit.agency_id)
+    .where(WorkflowVisit.dossier_id == bindparam("dossier_id"))
+    .order_by(WorkflowVisit.seq)
+)
+SUPPLEMENTS = (
+    select(SupplementRequest)
+    .where(SupplementRequest.dossier_id == bindparam("dossier_id"))
+    .order_by(SupplementRequest.requested_at, SupplementRequest.id)
+)
+DISCLOSURES = (
+    select(Disclosure)
+    .where(Disclosure.dossier_id == bindparam("dossier_id"))
+    .order_by(Disclosure.id)
+)
 
 
 async def officer_in(session: AsyncSession, username: str) -> Officer | None:
@@ -387,19 +462,11 @@ async def registry_names(session: AsyncSession, codes: set[str | None]) -> dict[
 
 
 async def supplements(session: AsyncSession, dossier_id: int) -> Sequence[SupplementRequest]:
-    result = await session.scalars(
-        select(SupplementRequest)
-        .where(SupplementRequest.dossier_id == dossier_id)
-        .order_by(SupplementRequest.requested_at, SupplementRequest.id)
-    )
-    return result.all()
+    return (await session.scalars(SUPPLEMENTS, {"dossier_id": dossier_id})).all()
 
 
 async def disclosures(session: AsyncSession, dossier_id: int) -> Sequence[Disclosure]:
-    result = await session.scalars(
-        select(Disclosure).where(Disclosure.dossier_id == dossier_id).order_by(Disclosure.id)
-    )
-    return result.all()
+    return (await session.scalars(DISCLOSURES, {"dossier_id": dossier_id})).all()
 
 
 async def holding_dossier_of_upload(
