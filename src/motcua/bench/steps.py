@@ -78,7 +78,7 @@ STEPS = (
         ("--seconds", "2", "--rounds", "2"),
         "motcua_bench_http",
         "the database seeded as the demo is, the servers, the registries' process; 2 rounds, "
-        "levels of 2 s, journeys 6 s (at 64 clients 12 s), one 30 s rush",
+        "levels of 2 s (6 s at 16 clients), journeys 6 s (at 64 clients 12 s), one 30 s rush",
     ),
 )
 
