@@ -90,21 +90,23 @@ class Sources:
         self.connected = connected
         self.known = known
 
+    # What every registry delivers, with its state (built once per process: read on every
+    # procedure page).
+    SERVICES = select(
+        RegistryService.evidence_type_code, Registry.name, Registry.code, Registry.enabled
+    ).join(Registry, Registry.code == RegistryService.registry_code)
+
     @classmethod
     async def load(cls, session: AsyncSession) -> "Sources":
-        rows = await session.execute(
-            select(
-                RegistryService.evidence_type_code, Registry.name, Registry.code, Registry.enabled
-            ).join(Registry, Registry.code == RegistryService.registry_code)
-        )
+        rows = await session.execute(cls.SERVICES)
         wired = set(connectors.codes())
         connected, known = {}, {}
         for evidence, name, code, enabled in rows:
             known[evidence] = name
             if enabled and code in wired:
                 connected[evidence] = name
-        for code, evidence_type in (await repository.evidence_types(session)).items():
-            known.setdefault(code, evidence_type.name)
+        for code, name in (await repository.evidence_type_names(session)).items():
+            known.setdefault(code, name)
         return cls(connected, known)
 
     def requirement(self, r: Requirement) -> RequirementReadiness:

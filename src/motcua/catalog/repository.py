@@ -177,6 +177,14 @@ async def evidence_types(
     return {e.code: e for e in await session.scalars(statement)}
 
 
+EVIDENCE_TYPE_NAMES = select(EvidenceType.code, EvidenceType.name)  # built once per process
+
+
+async def evidence_type_names(session: AsyncSession) -> dict[str, str]:
+    """Every evidence type's name by code: two columns, not the types' field lists."""
+    return {code: name for code, name in await session.execute(EVIDENCE_TYPE_NAMES)}
+
+
 async def agencies_by_id(session: AsyncSession, ids: set[int]) -> dict[int, Agency]:
     if not ids:
         return {}
