@@ -4,7 +4,6 @@ import re
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 
-from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.catalog import declarations, groups, repository
@@ -37,6 +36,7 @@ from motcua.catalog.schemas import (
 from motcua.catalog.wording import is_provisional
 from motcua.core import clock
 from motcua.core.errors import Conflict, Invalid, NotFound
+from motcua.core.process import KeptForGood
 from motcua.core.text import fold, search_terms, slug
 from motcua.units import repository as units_repository
 from motcua.units.models import AGENCY_CODE_PATTERN, Agency
@@ -108,53 +108,41 @@ async def current(session: AsyncSession, code: str, on: date | None = None) -> P
     return await _detail(session, version)
 
 
-# Terms already read in this process. A published version never changes, and on PostgreSQL an
-# id is never given out twice (sequences do not roll back), so the database, id and publication
-# moment name one set of terms for good. SQLite gives a rolled-back row's id out again: there,
-# terms are read every time.
-_TERMS: dict[tuple[URL, int, datetime], PublishedTerms] = {}
-_TERMS_KEPT = 4096
+# A published version never changes: the database, id and publication moment name one set of
+# terms for good (kept on PostgreSQL only, ``KeptForGood``).
+_TERMS: KeptForGood[tuple[int, datetime], PublishedTerms] = KeptForGood()
 
 
 async def terms_of(session: AsyncSession, found: repository.VersionKey) -> PublishedTerms:
     """A published version's terms, read once per process on PostgreSQL. Which version is in
     force is asked by every submission (``repository.CURRENT_VERSION_KEY``, read with what
     else it checks), as a new one may take effect any day."""
-    bind = session.get_bind()
-    key = (bind.engine.url, *found)
-    terms = _TERMS.get(key)
+    key = (found.id, found.published_at)
+    terms = _TERMS.get(session, key)
     if terms is None:
         version = await repository.version_by_id(session, found.id)
         assert version is not None
         terms = _terms_of(version)
-        if bind.dialect.name == "postgresql":
-            if len(_TERMS) >= _TERMS_KEPT:
-                del _TERMS[next(iter(_TERMS))]  # the oldest read
-            _TERMS[key] = terms
+        _TERMS.keep(session, key, terms)
     return terms
 
 
-# (processing days, same day) of published versions already read, as ``_TERMS`` and for the
-# same reasons: PostgreSQL only.
-_CLOCKS: dict[tuple[URL, int], tuple[int, bool]] = {}
+# (processing days, same day) of published versions already read, as ``_TERMS``.
+_CLOCKS: KeptForGood[int, tuple[int, bool]] = KeptForGood()
 
 
 async def clock_terms(session: AsyncSession, version_id: int) -> tuple[int, bool]:
     """A version's processing days and whether it is settled the same day, for the clock an
     officer's page shows (1 day, not the same day, for a version that is not there)."""
-    bind = session.get_bind()
-    key = (bind.engine.url, version_id)
-    found = _CLOCKS.get(key)
+    found = _CLOCKS.get(session, version_id)
     if found is not None:
         return found
     row = await repository.clock_terms(session, version_id)
     if row is None:
         return 1, False
     terms = (int(row.processing_days), bool(row.same_day_cutoff))
-    if bind.dialect.name == "postgresql" and row.status == VersionStatus.published:
-        if len(_CLOCKS) >= _TERMS_KEPT:
-            del _CLOCKS[next(iter(_CLOCKS))]  # the oldest read
-        _CLOCKS[key] = terms
+    if row.status == VersionStatus.published:
+        _CLOCKS.keep(session, version_id, terms)
     return terms
 
 

@@ -1,7 +1,13 @@
 """What a long-running process (app worker, ``motcua worker``) does once it has started."""
 
 import gc
-from typing import Any
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncSession
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 # Full collections after start-up whose survivors are frozen as well (``freeze_warm_heap``).
 WARM_FREEZES = 3
@@ -41,3 +47,26 @@ def freeze_warm_heap(times: int = WARM_FREEZES) -> _WarmFreezer:
     freezer = _WarmFreezer(times)
     gc.callbacks.append(freezer)
     return freezer
+
+
+class KeptForGood(Generic[K, V]):
+    """Rows that never change once written (a published version's terms, a process definition),
+    kept by this process after their first read, at most ``most`` of them, the oldest read
+    going first. On PostgreSQL an id is never given out twice (sequences do not roll back), so
+    the database and the key name one value for good; SQLite gives a rolled-back row's id out
+    again, so there nothing is kept and rows are read every time."""
+
+    def __init__(self, most: int = 4096) -> None:
+        self.most = most
+        self._kept: dict[tuple[URL, K], V] = {}
+
+    def get(self, session: AsyncSession, key: K) -> V | None:
+        return self._kept.get((session.get_bind().engine.url, key))
+
+    def keep(self, session: AsyncSession, key: K, value: V) -> None:
+        bind = session.get_bind()
+        if bind.dialect.name != "postgresql":
+            return
+        if len(self._kept) >= self.most:
+            del self._kept[next(iter(self._kept))]  # the oldest read
+        self._kept[(bind.engine.url, key)] = value

@@ -13,6 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from motcua.core import clock
 from motcua.core.calendar import get_calendar
 from motcua.core.errors import Conflict, NotFound
+from motcua.core.process import KeptForGood
 from motcua.dossiers import history as dossier_history
 from motcua.dossiers import repository as dossiers_repository
 from motcua.dossiers import service as dossiers
@@ -62,8 +63,8 @@ def who(subject: Subject) -> dict[str, Any]:
 class Work:
     dossier: Dossier
     case: WorkflowCase
-    definition: Definition
-    definition_row: ProcessDefinition
+    definition: Definition  # shared between requests on PostgreSQL (``definition_of``): read only
+    definition_version: int
 
     @property
     def step(self) -> definitions.Step:
@@ -98,11 +99,26 @@ async def load_work(
     if case.definition_id is None:
         row = await current_definition(session, dossier.procedure_code, case.current_agency_id)
         case.definition_id = row.id
-    else:
-        found = await session.get(ProcessDefinition, case.definition_id)
-        assert found is not None
-        row = found
-    return Work(dossier, case, Definition.model_validate({"steps": row.steps}), row)
+    definition, version = await definition_of(session, case.definition_id)
+    return Work(dossier, case, definition, version)
+
+
+# Definitions already read, parsed: a definition row never changes (a change is a new version, a
+# new row), so the database and id name one definition for good (``KeptForGood``).
+_DEFINITIONS: KeptForGood[int, tuple[Definition, int]] = KeptForGood()
+
+
+async def definition_of(session: AsyncSession, definition_id: int) -> tuple[Definition, int]:
+    """A process definition's steps, parsed, and its version number: read and parsed once per
+    process on PostgreSQL (every officer's page and action needs them)."""
+    found = _DEFINITIONS.get(session, definition_id)
+    if found is not None:
+        return found
+    row = await session.get(ProcessDefinition, definition_id)
+    assert row is not None
+    parsed = Definition.model_validate({"steps": row.steps}), row.version
+    _DEFINITIONS.keep(session, definition_id, parsed)
+    return parsed
 
 
 def ensure_here(work: Work, subject: Subject) -> None:
@@ -177,7 +193,7 @@ async def commit_event(
                 "index": work.case.step_index,
                 "kind": steps[work.case.step_index].kind.value,
             },
-            "definition_version": work.definition_row.version,
+            "definition_version": work.definition_version,
             **(data or {}),
         },
     )
