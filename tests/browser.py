@@ -8,13 +8,15 @@ a person to look at."""
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Browser, Page, Playwright
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from motcua.core.settings import get_settings
 
@@ -129,3 +131,46 @@ def record_only_procedure(code: str, name: str, **extra: Any) -> dict[str, Any]:
         ],
         **extra,
     }  # fmt: skip
+
+
+async def remove_applicant(
+    engine: AsyncEngine, applicant: str, officers: Collection[str], code: str
+) -> None:
+    """After a journey: the applicant's dossiers with every row keyed by them, their uploads,
+    consents and fetched evidence, the notifications about dossier ``code``, and the officers
+    the test made with their tokens."""
+    from motcua.dossiers.models import Dossier, DossierEvent, DossierItem, Upload
+    from motcua.exchange.models import Consent, EvidenceItem
+    from motcua.identity.models import ApiToken, Officer
+    from motcua.notify.models import Notification
+    from motcua.workflow.models import (
+        Disclosure,
+        ResultDocument,
+        SupplementRequest,
+        WorkflowCase,
+        WorkflowVisit,
+    )
+
+    async with AsyncSession(engine) as session, session.begin():
+        ids = select(Dossier.id).where(Dossier.actor_number == applicant)
+        for table in (
+            DossierEvent,
+            DossierItem,
+            WorkflowCase,
+            WorkflowVisit,
+            SupplementRequest,
+            ResultDocument,
+            Disclosure,
+        ):
+            await session.execute(delete(table).where(table.dossier_id.in_(ids)))  # type: ignore[attr-defined]
+        await session.execute(delete(Dossier).where(Dossier.actor_number == applicant))
+        await session.execute(delete(Upload).where(Upload.owner_number == applicant))
+        mine = select(Consent.reference).where(Consent.actor_personal_id == applicant)
+        await session.execute(delete(EvidenceItem).where(EvidenceItem.consent_reference.in_(mine)))
+        await session.execute(delete(Consent).where(Consent.actor_personal_id == applicant))
+        await session.execute(
+            delete(Notification).where(Notification.event_key.like("%" + code + "%"))
+        )
+        made = select(Officer.id).where(Officer.username.in_(officers))
+        await session.execute(delete(ApiToken).where(ApiToken.officer_id.in_(made)))
+        await session.execute(delete(Officer).where(Officer.username.in_(officers)))

@@ -12,27 +12,22 @@ from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, Page, async_playwright
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from motcua.dossiers import service as dossiers
-from motcua.dossiers.models import Dossier, DossierEvent, DossierItem, DossierState, Upload
+from motcua.dossiers.models import Dossier, DossierState
 from motcua.dossiers.schemas import SubmissionIn
-from motcua.exchange.models import Consent, EvidenceItem
+from motcua.exchange.models import EvidenceItem
 from motcua.identity import service as identity
 from motcua.identity.citizens import SESSION_COOKIE, Citizen, encode_session
-from motcua.identity.models import ApiToken, Officer, Role
-from motcua.notify.models import Notification
+from motcua.identity.models import Role
 from motcua.sandbox import pki
 from motcua.units.models import Agency, AgencyKind, AgencyLevel
 from motcua.workflow.models import (
-    Disclosure,
     ResultDocument,
-    SupplementRequest,
-    WorkflowCase,
-    WorkflowVisit,
 )
-from tests.browser import launch, look, storage_folder
+from tests.browser import launch, look, remove_applicant, storage_folder
 from tests.fetched import fetched_evidence
 from tests.served import served
 from tests.workflow.conftest import CHILD, pdf_bytes
@@ -123,29 +118,7 @@ async def dossier_code(engine: AsyncEngine, storage: Path) -> AsyncIterator[str]
         )
         code = result.dossier.code
     yield code
-    async with AsyncSession(engine) as session, session.begin():
-        ids = select(Dossier.id).where(Dossier.actor_number == APPLICANT)
-        for table in (
-            DossierEvent,
-            DossierItem,
-            WorkflowCase,
-            WorkflowVisit,
-            SupplementRequest,
-            ResultDocument,
-            Disclosure,
-        ):
-            await session.execute(delete(table).where(table.dossier_id.in_(ids)))  # type: ignore[attr-defined]
-        await session.execute(delete(Dossier).where(Dossier.actor_number == APPLICANT))
-        await session.execute(delete(Upload).where(Upload.owner_number == APPLICANT))
-        mine = select(Consent.reference).where(Consent.actor_personal_id == APPLICANT)
-        await session.execute(delete(EvidenceItem).where(EvidenceItem.consent_reference.in_(mine)))
-        await session.execute(delete(Consent).where(Consent.actor_personal_id == APPLICANT))
-        await session.execute(
-            delete(Notification).where(Notification.event_key.like("%" + code + "%"))
-        )
-        officers = select(Officer.id).where(Officer.username.in_(ROLES))
-        await session.execute(delete(ApiToken).where(ApiToken.officer_id.in_(officers)))
-        await session.execute(delete(Officer).where(Officer.username.in_(ROLES)))
+    await remove_applicant(engine, APPLICANT, ROLES, code)
 
 
 async def _sign_in(browser: Browser, server: str, username: str, code: str) -> Page:
