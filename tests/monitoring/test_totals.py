@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.core.database import make_engine
 from motcua.core.migrate import alembic_config, upgrade
-from motcua.monitoring import progress, service, totals
+from motcua.monitoring import progress, repository, service, totals
 from motcua.monitoring.models import (
     Assignment,
     ChecklistDay,
@@ -28,9 +28,13 @@ from motcua.monitoring.models import (
     ExpectedUnits,
     MilestoneFirst,
     Plan,
+    Report,
     Task,
+    TaskTotal,
     UnitDay,
 )
+from motcua.monitoring.repository import Scope
+from motcua.monitoring.rules import Status, task_status
 from motcua.units.models import Agency, AgencyKind, AgencyLevel, CodeStatus
 from tests.monitoring.conftest import DAY, GREEN_COMMUNE, PROVINCE, at
 from tests.monitoring.test_organisations import orgs  # noqa: F401 (fixture)
@@ -206,8 +210,34 @@ async def stored_firsts(session: AsyncSession) -> dict[Any, int]:
     }
 
 
+async def greens_from_reports(session: AsyncSession) -> dict[Any, int]:
+    """Units green per task at the cut-off, recounted in Python: every snapshot's cut-off
+    version judged by the status rules, task by task."""
+    cat = await service.catalogue(session)
+    counts: dict[Any, int] = defaultdict(int)
+    rows = await session.execute(
+        select(UnitDay, Report.values).join(Report, Report.id == UnitDay.cutoff_report_id)
+    )
+    for s, values in rows:
+        for code, value in values.items():
+            spec = cat.specs[cat.by_code[code]]
+            status = task_status(spec, value, s.day, cat.rules[spec.id], reported=True)
+            if status == Status.green:
+                counts[(s.day, spec.id, *_key(s, "province_code", "bloc"))] += 1
+    return dict(counts)
+
+
+async def stored_greens(session: AsyncSession) -> dict[Any, int]:
+    return {
+        (t.day, t.task_id, t.province_code, t.bloc): t.green
+        for t in await session.scalars(select(TaskTotal))
+        if t.green
+    }
+
+
 async def assert_totals_follow(session: AsyncSession) -> None:
     assert await stored_totals(session) == await from_snapshots(session)
+    assert await stored_greens(session) == await greens_from_reports(session)
     assert await stored_firsts(session) == await firsts_from_rows(session)
     assert await stored_expected(session) == await from_assignments(session)
 
@@ -232,6 +262,13 @@ async def test_totals_always_equal_the_snapshots(
             select(func.count()).select_from(UnitDay).where(UnitDay.day == DAY)
         )
         assert figures.total.reported == reported
+        # and the task groups' green tasks, read from their roll-up, are the recount's
+        recount: dict[int, int] = defaultdict(int)
+        for (day, task_id, *_), n in (await greens_from_reports(session)).items():
+            recount[task_id] += n if day == DAY else 0
+        assigned = await repository.active_assignments_by_task(session, DAY, Scope(blocs=None))
+        groups = await progress.groups(session, DAY, None, "all")
+        assert sum(g.green for g in groups) == sum(recount[t] for t in assigned)
         # and each milestone's national count on the day is its units' first days up to it
         by_code = (await service.catalogue(session)).by_code
         firsts = await firsts_from_rows(session)
@@ -253,10 +290,13 @@ async def test_rebuilding_gives_what_the_reports_kept(
     kept = await stored_totals(session), await stored_expected(session)
     firsts = await stored_firsts(session)
     assert firsts  # c0's and the province's first days met
+    greens = await stored_greens(session)
+    assert greens  # the province's yes at 08:00, the Party committee's of c0 the day before
     await totals.rebuild_all_days(session)
     await totals.rebuild_expected(session)
     assert (await stored_totals(session), await stored_expected(session)) == kept
     assert await stored_firsts(session) == firsts
+    assert await stored_greens(session) == greens
     await assert_totals_follow(session)
     days, _ = kept[0]
     # c0: yellow at 15:00 replaced the green of 08:00; its 20:00 correction is after the cut-off

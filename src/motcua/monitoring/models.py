@@ -288,3 +288,17 @@ class ExpectedTasks(Base):
     bloc: Mapped[str] = mapped_column(String(12), primary_key=True)
     level: Mapped[str] = mapped_column(String(16))
     units: Mapped[int] = mapped_column(Integer)
+
+
+class TaskTotal(Base):
+    """Units green on a task at one day's cut-off, per task, province and bloc: the task
+    groups' figures sum a few hundred of these instead of judging every unit's report. Kept
+    by each report (its cut-off version judged by the status rules, as it is stored)."""
+
+    __tablename__ = "monitoring_task_totals"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    task_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    province_code: Mapped[str] = mapped_column(String(5), primary_key=True)
+    bloc: Mapped[str] = mapped_column(String(12), primary_key=True)
+    green: Mapped[int] = mapped_column(Integer, default=0)

@@ -536,16 +536,15 @@ async def checklist_by_province(
     return {key: (c[0], c[1], c[2], c[3]) for key, c in out.items()}
 
 
-async def cutoff_values(
-    session: AsyncSession, day: date, scope: Scope
-) -> Sequence[tuple[TaskLevel, dict[str, Any]]]:
-    """The values of every version frozen at the day's cut-off (level, values)."""
-    rows = await session.execute(
-        select(UnitDay.level, Report.values)
-        .join(Report, Report.id == UnitDay.cutoff_report_id)
+async def cutoff_values(session: AsyncSession, day: date, scope: Scope) -> Sequence[dict[str, Any]]:
+    """The values of the versions frozen at the day's cut-off in ``scope`` (one unit's, for
+    the country and a province read ``monitoring_task_totals``)."""
+    rows = await session.scalars(
+        select(Report.values)
+        .join(UnitDay, Report.id == UnitDay.cutoff_report_id)
         .where(UnitDay.day == day, *scope.where(UnitDay))
     )
-    return [(TaskLevel(level), values) for level, values in rows]
+    return list(rows)
 
 
 async def active_assignments_by_task(

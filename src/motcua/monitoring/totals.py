@@ -10,6 +10,8 @@ hundred counted rows instead of every unit's snapshot (docs/monitoring.md, "Roll
 - ``monitoring_milestone_firsts``: per milestone task, province and bloc, how many units first
   met it at a cut-off on each day; a report that changes a unit's first day moves it from one
   row to the other (``move_first``), so a milestone's count on a day is a sum of a few rows.
+- ``monitoring_task_totals`` (``task_totals.py``): per task, province and bloc, the units green
+  at each day's cut-off (the task groups), judged by the status rules as each report is stored.
 - ``monitoring_expected_units`` and ``monitoring_expected_tasks``: who is expected, per
   level, province, bloc and reporting window, and the assignments per task; rebuilt from the
   assignments whenever they change (a task assigned, an exemption set or lifted).
@@ -43,6 +45,7 @@ from motcua.monitoring.models import (
     Plan,
     Task,
     TaskLevel,
+    TaskTotal,
     UnitDay,
 )
 
@@ -68,9 +71,11 @@ def counted(snapshot: UnitDay | None) -> dict[str, int]:
     }
 
 
-async def _add(
+async def add_in_place(
     session: AsyncSession, model: Any, key: Mapping[str, Any], delta: Mapping[str, int]
 ) -> None:
+    """Add ``delta`` to the row ``key`` of a roll-up table (created at zero when missing),
+    in place, so two reports counting into one row at once both count."""
     if not any(delta.values()):
         return
     table = model.__table__
@@ -95,7 +100,7 @@ async def add_snapshot(
     """Add the change of one unit's snapshot (``counted`` before and after) to its total."""
     key = {"day": day, "level": level, "province_code": province_code or NO_PROVINCE,
            "bloc": bloc}  # fmt: skip
-    await _add(session, DayTotal, key, {k: after[k] - before[k] for k in COUNTS})
+    await add_in_place(session, DayTotal, key, {k: after[k] - before[k] for k in COUNTS})
 
 
 async def add_checklist(
@@ -111,7 +116,7 @@ async def add_checklist(
     """Add one checklist row's change (a new row: reporting 1; met turned on or off: ±1)."""
     key = {"day": day, "task_id": task_id, "province_code": province_code or NO_PROVINCE,
            "bloc": bloc, "level": level}  # fmt: skip
-    await _add(session, ChecklistTotal, key, {"reporting": reporting, "met": met})
+    await add_in_place(session, ChecklistTotal, key, {"reporting": reporting, "met": met})
 
 
 async def move_first(
@@ -130,9 +135,9 @@ async def move_first(
     key = {"task_id": task_id, "province_code": province_code or NO_PROVINCE, "bloc": bloc,
            "level": level}  # fmt: skip
     if before is not None:
-        await _add(session, MilestoneFirst, {**key, "first_day": before}, {"units": -1})
+        await add_in_place(session, MilestoneFirst, {**key, "first_day": before}, {"units": -1})
     if after is not None:
-        await _add(session, MilestoneFirst, {**key, "first_day": after}, {"units": 1})
+        await add_in_place(session, MilestoneFirst, {**key, "first_day": after}, {"units": 1})
 
 
 def _ones(condition: Any) -> Any:
@@ -172,6 +177,11 @@ async def rebuild_days(session: AsyncSession, start: date, end: date) -> None:
         )
     )
     await rebuild_firsts(session)
+    # the green tasks need the status rules (Python), and their module reads the plans,
+    # whose queries use this module: imported here, not at the top
+    from motcua.monitoring import task_totals
+
+    await task_totals.rebuild(session, start, end)
 
 
 async def rebuild_firsts(session: AsyncSession) -> None:
@@ -203,8 +213,8 @@ async def rebuild_all_days(session: AsyncSession) -> None:
     first, last = (
         await session.execute(select(func.min(UnitDay.day), func.max(UnitDay.day)))
     ).one()
-    await session.execute(delete(DayTotal))
-    await session.execute(delete(ChecklistTotal))
+    for model in (DayTotal, ChecklistTotal, TaskTotal):
+        await session.execute(delete(model))
     if first is not None:
         await rebuild_days(session, first, last)
     else:
