@@ -26,10 +26,11 @@ from typing import Any
 from sqlalchemy import Integer, Text, cast, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from motcua.core.repository import conflict_insert
 from motcua.monitoring.models import Report, TaskTotal, UnitDay
 from motcua.monitoring.plans import Catalogue, catalogue
 from motcua.monitoring.rules import Status, task_status
-from motcua.monitoring.totals import NO_PROVINCE, add_in_place, province_key
+from motcua.monitoring.totals import NO_PROVINCE, province_key
 
 Key = tuple[date, int, str, str]  # day, task, province ("" for none), bloc
 
@@ -56,14 +57,25 @@ async def move_greens(
     after: Iterable[int],
 ) -> None:
     """One unit's cut-off version changed: its tasks green ``before`` count one less, those
-    green ``after`` one more (rows taken in task order, as every report takes them)."""
+    green ``after`` one more; one statement, rows in task order (as every report takes them),
+    each added in place."""
     delta: Counter[int] = Counter(after)
     delta.subtract(before)
-    for task_id in sorted(delta):
-        if delta[task_id]:
-            key = {"day": day, "task_id": task_id, "bloc": bloc,
-                   "province_code": province_code or NO_PROVINCE}  # fmt: skip
-            await add_in_place(session, TaskTotal, key, {"green": delta[task_id]})
+    rows = [
+        {"day": day, "task_id": task_id, "province_code": province_code or NO_PROVINCE,
+         "bloc": bloc, "green": delta[task_id]}
+        for task_id in sorted(delta)
+        if delta[task_id]
+    ]  # fmt: skip
+    if not rows:
+        return
+    table: Any = TaskTotal.__table__
+    statement = conflict_insert(session.get_bind().dialect.name)(table).values(rows)
+    statement = statement.on_conflict_do_update(
+        index_elements=[c.name for c in table.primary_key.columns],
+        set_={"green": table.c.green + statement.excluded.green},
+    )
+    await session.execute(statement)
 
 
 def count_greens(
