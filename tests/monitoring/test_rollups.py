@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.monitoring import service
+from motcua.monitoring.models import TaskLevel
 from motcua.monitoring.schemas import LevelFigures, PlanDocument
 from tests.monitoring.conftest import DAY, GREEN_COMMUNE, PROVINCE, at
 
@@ -117,6 +118,28 @@ async def test_non_reporters_oldest_silence_first(
     assert rows[0].last_reported_on is None and rows[0].days_silent is None
     assert (rows[-2].days_silent, rows[-1].days_silent) == (5, 1)
     assert len(await service.non_reporters(session, DAY, PROVINCE, limit=3)) == 3
+
+
+async def test_non_reporters_a_page_at_a_time_with_counts_from_the_roll_ups(
+    session: AsyncSession, day_of_reports: None, communes: list[str]
+) -> None:
+    every = await service.non_reporters(session, DAY, None, 100_000)
+    assert len(every) == 3_372 - 9  # the 9 units of Lai Châu that reported for DAY
+    pages = [
+        await service.non_reporters(session, DAY, None, 200, offset=offset)
+        for offset in range(0, len(every), 200)
+    ]
+    assert [row for page in pages for row in page] == every
+    communes_only = await service.non_reporters(
+        session, DAY, None, 50, level=TaskLevel.commune, offset=100
+    )
+    assert communes_only == [r for r in every if r.level == TaskLevel.commune][100:150]
+    counts = await service.silent_counts(session, DAY, None, never=False)
+    assert counts == {lv: sum(1 for r in every if r.level == lv) for lv in TaskLevel}
+    never = await service.silent_counts(session, DAY, PROVINCE, never=True)
+    listed = await service.non_reporters(session, DAY, PROVINCE, 100, never=True)
+    assert never == {TaskLevel.commune: 29} and len(listed) == 29
+    assert sorted(r.code for r in listed) == sorted(communes[9:])
 
 
 async def test_trend_is_a_ratio_of_sums_over_days(

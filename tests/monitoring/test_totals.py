@@ -30,8 +30,10 @@ from motcua.monitoring.models import (
     Plan,
     Report,
     Task,
+    TaskLevel,
     TaskTotal,
     UnitDay,
+    UnitWindow,
 )
 from motcua.monitoring.repository import Scope
 from motcua.monitoring.rules import Status, task_status
@@ -235,9 +237,33 @@ async def stored_greens(session: AsyncSession) -> dict[Any, int]:
     }
 
 
+async def windows_from_assignments(session: AsyncSession) -> dict[int, tuple[Any, ...]]:
+    """Each unit's window, from its non-exempt assignments, in Python."""
+    found: dict[int, list[Any]] = {}
+    rows = await session.execute(
+        select(Assignment, Task.starts_on, Plan.ends_on)
+        .join(Task, Task.id == Assignment.task_id)
+        .join(Plan, Plan.id == Task.plan_id)
+        .where(Assignment.exempt.is_(False))
+    )
+    for a, starts_on, ends_on in rows:
+        key = (str(a.level), a.province_code, a.bloc)
+        window = found.setdefault(a.agency_id, [key, starts_on, ends_on])
+        window[1], window[2] = min(window[1], starts_on), max(window[2], ends_on)
+    return {agency: (*key, s, e) for agency, (key, s, e) in found.items()}
+
+
+async def stored_windows(session: AsyncSession) -> dict[int, tuple[Any, ...]]:
+    return {
+        w.agency_id: (str(w.level), w.province_code, w.bloc, w.starts_on, w.ends_on)
+        for w in await session.scalars(select(UnitWindow))
+    }
+
+
 async def assert_totals_follow(session: AsyncSession) -> None:
     assert await stored_totals(session) == await from_snapshots(session)
     assert await stored_greens(session) == await greens_from_reports(session)
+    assert await stored_windows(session) == await windows_from_assignments(session)
     assert await stored_firsts(session) == await firsts_from_rows(session)
     assert await stored_expected(session) == await from_assignments(session)
 
@@ -262,6 +288,24 @@ async def test_totals_always_equal_the_snapshots(
             select(func.count()).select_from(UnitDay).where(UnitDay.day == DAY)
         )
         assert figures.total.reported == reported
+        # and the non-reporters counted from the roll-ups (expected less reported) are those
+        # the anti-join lists, less the units that reported and were exempted of every task
+        # since (exemptions have no history)
+        windows = await stored_windows(session)
+        for unit in (None, PROVINCE):
+            counts = await service.silent_counts(session, DAY, unit, never=False, kind="all")
+            listed = await service.non_reporters(session, DAY, unit, 100_000, kind="all")
+            for level in TaskLevel:
+                gone = await session.scalars(
+                    select(UnitDay.agency_id).where(
+                        UnitDay.day == DAY,
+                        UnitDay.level == level,
+                        *([UnitDay.province_code == unit] if unit else []),
+                    )
+                )
+                unexpected = sum(1 for a in gone if a not in windows)
+                n = sum(1 for r in listed if r.level == level)
+                assert counts.get(level, 0) == max(0, n - unexpected), (unit, level)
         # and the task groups' green tasks, read from their roll-up, are the recount's
         recount: dict[int, int] = defaultdict(int)
         for (day, task_id, *_), n in (await greens_from_reports(session)).items():
@@ -451,6 +495,7 @@ async def test_the_migration_counts_what_is_already_stored(tmp_path: Path) -> No
     async with AsyncSession(engine) as session:
         assert await stored_totals(session) == await from_snapshots(session)
         assert await stored_expected(session) == await from_assignments(session)
+        assert await stored_windows(session) == await windows_from_assignments(session)
         days, lists = await stored_totals(session)
         assert days[(day, "commune", PROVINCE, "government")] == (2, 1, 1, 0, 0, 2)
         assert lists == {(day, 1, PROVINCE, "government", "commune"): (2, 1)}

@@ -8,7 +8,6 @@ from typing import Any
 
 from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from motcua.monitoring import totals
@@ -411,43 +410,6 @@ async def unit_days_on(
         select(UnitDay).where(UnitDay.day == day, UnitDay.agency_id.in_(agency_ids))
     )
     return {row.agency_id: row for row in rows}
-
-
-async def last_reported(
-    session: AsyncSession, day: date, agency_ids: Sequence[int]
-) -> dict[int, date]:
-    """The last day on or before ``day`` each unit reported for: one index probe per unit
-    (the latest of its snapshots up to ``day``), not all its days."""
-    result: dict[int, date] = {}
-    ids = list(agency_ids)
-    inner = aliased(UnitDay)
-    for start in range(0, len(ids), 1000):
-        last = (
-            select(func.max(inner.day))
-            .where(inner.agency_id == Agency.id, inner.day <= day)
-            .scalar_subquery()
-        )
-        rows = await session.execute(
-            select(Agency.id, last).where(Agency.id.in_(ids[start : start + 1000]))
-        )
-        result.update({agency_id: found for agency_id, found in rows if found is not None})
-    return result
-
-
-async def silent_units(
-    session: AsyncSession, day: date, scope: Scope
-) -> Sequence[tuple[int, TaskLevel, str | None]]:
-    """Units expected on ``day`` with no report for it (late reports count as reports)."""
-    windows = _unit_windows(scope)
-    reported = select(UnitDay.agency_id).where(
-        UnitDay.day == day, UnitDay.agency_id == windows.c.agency_id
-    )
-    rows = await session.execute(
-        select(windows.c.agency_id, windows.c.level, windows.c.province_code).where(
-            windows.c.starts_on <= day, windows.c.ends_on >= day, ~reported.exists()
-        )
-    )
-    return [(a, TaskLevel(level), p) for a, level, p in rows]
 
 
 async def window_counts(

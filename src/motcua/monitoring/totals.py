@@ -13,8 +13,9 @@ hundred counted rows instead of every unit's snapshot (docs/monitoring.md, "Roll
 - ``monitoring_task_totals`` (``task_totals.py``): per task, province and bloc, the units green
   at each day's cut-off (the task groups), judged by the status rules as each report is stored.
 - ``monitoring_expected_units`` and ``monitoring_expected_tasks``: who is expected, per
-  level, province, bloc and reporting window, and the assignments per task; rebuilt from the
-  assignments whenever they change (a task assigned, an exemption set or lifted).
+  level, province, bloc and reporting window, and the assignments per task; and
+  ``monitoring_unit_windows``, each unit's window (the non-reporters' anti-join); rebuilt from
+  the assignments whenever they change (a task assigned, an exemption set or lifted).
 
 Bulk writers (synthetic data, scenarios, the benchmark) insert snapshots directly and then
 rebuild the days they wrote (``rebuild_days``). ``rebuild_days`` over every day gives what
@@ -47,7 +48,9 @@ from motcua.monitoring.models import (
     TaskLevel,
     TaskTotal,
     UnitDay,
+    UnitWindow,
 )
+from motcua.units.models import ORGANISATION_KINDS, Agency
 
 NO_PROVINCE = ""  # the key of the units of no province (ministries, central organisations)
 COUNTS = ("reported", "on_time", "green", "yellow", "red", "tasks_green")
@@ -140,6 +143,15 @@ async def move_first(
         await add_in_place(session, MilestoneFirst, {**key, "first_day": after}, {"units": 1})
 
 
+def public_code() -> Any:
+    """An agency's public code in SQL (``unit_queries.public_code``): an organisation's own
+    code, the commune or province code of a People's Committee, a ministry's agency code."""
+    return case(
+        (Agency.kind.in_(list(ORGANISATION_KINDS)), Agency.code),
+        else_=func.coalesce(Agency.unit_code, Agency.code),
+    )
+
+
 def _ones(condition: Any) -> Any:
     return func.sum(case((condition, 1), else_=0))
 
@@ -223,26 +235,31 @@ async def rebuild_all_days(session: AsyncSession) -> None:
 
 async def rebuild_expected(session: AsyncSession) -> None:
     """Count who is expected again from the assignments (after any change to them)."""
-    await session.execute(delete(ExpectedUnits))
-    await session.execute(delete(ExpectedTasks))
+    for model in (ExpectedUnits, ExpectedTasks, UnitWindow):
+        await session.execute(delete(model))
     province = province_key(Assignment.province_code)
-    windows = (
+    each = (
         select(
-            Assignment.level.label("level"),
-            province.label("province_code"),
-            Assignment.bloc.label("bloc"),
-            func.min(Task.starts_on).label("starts_on"),
-            func.max(Plan.ends_on).label("ends_on"),
+            Assignment.agency_id,
+            func.min(public_code()),
+            Assignment.level,
+            func.min(Assignment.province_code),
+            Assignment.bloc,
+            func.min(Task.starts_on),
+            func.max(Plan.ends_on),
         )
+        .join(Agency, Agency.id == Assignment.agency_id)
         .join(Task, Task.id == Assignment.task_id)
         .join(Plan, Plan.id == Task.plan_id)
         .where(Assignment.exempt.is_(False))
-        .group_by(Assignment.agency_id, Assignment.level, province, Assignment.bloc)
-        .subquery()
+        .group_by(Assignment.agency_id, Assignment.level, Assignment.bloc)
     )
-    w = windows.c
-    units = select(w.level, w.province_code, w.bloc, w.starts_on, w.ends_on, func.count())
-    units = units.group_by(w.level, w.province_code, w.bloc, w.starts_on, w.ends_on)
+    columns = ["agency_id", "code", "level", "province_code", "bloc", "starts_on", "ends_on"]
+    await session.execute(insert(UnitWindow).from_select(columns, each))
+    w = UnitWindow
+    windows = province_key(w.province_code)
+    units = select(w.level, windows, w.bloc, w.starts_on, w.ends_on, func.count())
+    units = units.group_by(w.level, windows, w.bloc, w.starts_on, w.ends_on)
     await session.execute(
         insert(ExpectedUnits).from_select(
             ["level", "province_code", "bloc", "starts_on", "ends_on", "units"], units
