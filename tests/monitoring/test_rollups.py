@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.monitoring import service
 from motcua.monitoring.models import TaskLevel
+from motcua.monitoring.rollups import combined_status
 from motcua.monitoring.schemas import LevelFigures, PlanDocument
 from tests.monitoring.conftest import DAY, GREEN_COMMUNE, PROVINCE, at
 
@@ -154,3 +155,21 @@ async def test_trend_is_a_ratio_of_sums_over_days(
     before_plan = await service.trend(session, PROVINCE, date(2025, 6, 28), date(2025, 7, 1), None)
     assert [p.expected for p in before_plan.points] == [0, 0, 0, 39]
     assert before_plan.points[0].reporting_rate is None  # nothing expected: no rate, not 0%
+
+
+def test_a_provinces_own_colour_from_its_units_counted() -> None:
+    """(reported, green, yellow, red) at the cut-off of its province-level units, and how many
+    are expected: green only when every one is green, otherwise the worst, grey for silence."""
+    cases = [
+        ((1, 1, 0, 0), 1, "green"),
+        ((3, 3, 0, 0), 3, "green"),
+        ((2, 2, 0, 0), 3, "grey"),  # one of three silent
+        ((3, 2, 1, 0), 3, "yellow"),
+        ((3, 1, 1, 1), 3, "red"),
+        ((2, 1, 1, 0), 3, "yellow"),
+        ((1, 0, 0, 0), 1, "grey"),  # reported after the cut-off only
+        ((0, 0, 0, 0), 1, "grey"),
+        ((0, 0, 0, 0), 0, "grey"),
+    ]
+    for counts, expected, colour in cases:
+        assert combined_status(counts, expected) == colour, counts

@@ -357,22 +357,33 @@ async def checklist_figures(
 async def province_grid(
     session: AsyncSession, day: date, scope: Scope | None = None
 ) -> tuple[
-    dict[str, list[str | None]], dict[str, tuple[int, int]], dict[str, tuple[int, int, int]]
+    dict[str, tuple[int, int, int, int]],
+    dict[str, tuple[int, int]],
+    dict[str, tuple[int, int, int]],
 ]:
-    """Per province: the cut-off statuses of its own province-level units (the People's
-    Committee, and the organisations when ``scope`` includes them), (province-level units,
-    commune-level units) expected, and commune-level units (reported, on time, green)."""
+    """Per province: its own province-level units (the People's Committee, and the
+    organisations when ``scope`` includes them) counted at the cut-off (reported, green, yellow,
+    red), (province-level units, commune-level units) expected, and commune-level units
+    (reported, on time, green). The country's read the day totals, not the units."""
     scope = scope or Scope()
-    own: dict[str, list[str | None]] = {}
-    for code, status in await session.execute(
-        select(UnitDay.province_code, UnitDay.cutoff_status).where(
-            UnitDay.day == day, UnitDay.level == TaskLevel.province, *scope.where(UnitDay)
-        )
-    ):
-        own.setdefault(str(code), []).append(status)
     if scope.agency_id is None:
+        own = await totals.own_by_province(session, day, scope)
         found = await totals.expected_by_province(session, day, scope)
         return own, found, await totals.communes_by_province(session, day, scope)
+    own = {
+        str(code): (int(n), int(g or 0), int(y or 0), int(r or 0))
+        for code, n, g, y, r in await session.execute(
+            select(
+                UnitDay.province_code,
+                func.count(),
+                _green(UnitDay.cutoff_status, "green"),
+                _green(UnitDay.cutoff_status, "yellow"),
+                _green(UnitDay.cutoff_status, "red"),
+            )
+            .where(UnitDay.day == day, UnitDay.level == TaskLevel.province, *scope.where(UnitDay))
+            .group_by(UnitDay.province_code)
+        )
+    }
     windows = _unit_windows(scope)
     expected: dict[str, list[int]] = {}
     for code, level, n in await session.execute(

@@ -109,16 +109,18 @@ async def summary(
     )
 
 
-def combined_status(statuses: list[str | None], expected: int) -> str:
-    """A province's own status over its province-level units of the chosen blocs: green when
-    every one is green; otherwise the worst (red, yellow, then grey for no report at the
-    cut-off). With the People's Committee alone, its own status."""
-    found = [s or Status.grey.value for s in statuses]
-    found += [Status.grey.value] * max(0, expected - len(found))
-    if found and all(s == Status.green.value for s in found):
+def combined_status(counts: tuple[int, int, int, int], expected: int) -> str:
+    """A province's own status over its province-level units of the chosen blocs, from their
+    counts at the cut-off (reported, green, yellow, red): green when every one is green;
+    otherwise the worst (red, yellow, then grey for no report at the cut-off). With the
+    People's Committee alone, its own status."""
+    reported, green, yellow, red = counts
+    units = max(reported, expected)
+    if units and green == units:
         return Status.green.value
-    worst = (s.value for s in (Status.red, Status.yellow, Status.grey) if s.value in found)
-    return next(worst, Status.grey.value)
+    if red:
+        return Status.red.value
+    return Status.yellow.value if yellow else Status.grey.value
 
 
 async def province_grid(
@@ -136,7 +138,7 @@ async def province_grid(
             ProvinceRow(
                 code=province.code,
                 name=province.name,
-                status=combined_status(own.get(province.code, []), own_expected),
+                status=combined_status(own.get(province.code, (0, 0, 0, 0)), own_expected),
                 communes_expected=n,
                 communes_reported=reported,
                 communes_on_time=on_time,

@@ -391,6 +391,19 @@ async def expected_by_province(
     return {k: (v[0], v[1]) for k, v in out.items()}
 
 
+async def own_by_province(
+    session: AsyncSession, day: date, scope: Any
+) -> dict[str, tuple[int, int, int, int]]:
+    """Province-level units (reported, green, yellow, red at the cut-off) per province."""
+    t = DayTotal
+    rows = await session.execute(
+        select(t.province_code, *_sums(t.reported, t.green, t.yellow, t.red))
+        .where(t.day == day, t.level == TaskLevel.province.value, *scope.where(t))
+        .group_by(t.province_code)
+    )
+    return {str(code): (int(n), int(g), int(y), int(r)) for code, n, g, y, r in rows}
+
+
 async def communes_by_province(
     session: AsyncSession, day: date, scope: Any
 ) -> dict[str, tuple[int, int, int]]:
