@@ -230,7 +230,7 @@ async def _move_greens(
     """Count the unit's green tasks at the cut-off (the task groups): those of this version
     instead of those of the version it replaces before the cut-off, if any."""
     before: list[int] = []
-    if snapshot.cutoff_report_id is not None:
+    if snapshot.cutoff_report_id is not None and snapshot.n_green:  # none green: nothing to read
         replaced = await session.get(Report, snapshot.cutoff_report_id)
         if replaced is not None:
             before = task_totals.green_tasks(cat, replaced.values, draft.day)
