@@ -7,6 +7,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.monitoring import service
+from motcua.monitoring.models import TaskLevel
+from motcua.monitoring.rollups import combined_status
 from motcua.monitoring.schemas import LevelFigures, PlanDocument
 from tests.monitoring.conftest import DAY, GREEN_COMMUNE, PROVINCE, at
 
@@ -119,6 +121,28 @@ async def test_non_reporters_oldest_silence_first(
     assert len(await service.non_reporters(session, DAY, PROVINCE, limit=3)) == 3
 
 
+async def test_non_reporters_a_page_at_a_time_with_counts_from_the_roll_ups(
+    session: AsyncSession, day_of_reports: None, communes: list[str]
+) -> None:
+    every = await service.non_reporters(session, DAY, None, 100_000)
+    assert len(every) == 3_372 - 9  # the 9 units of Lai Châu that reported for DAY
+    pages = [
+        await service.non_reporters(session, DAY, None, 200, offset=offset)
+        for offset in range(0, len(every), 200)
+    ]
+    assert [row for page in pages for row in page] == every
+    communes_only = await service.non_reporters(
+        session, DAY, None, 50, level=TaskLevel.commune, offset=100
+    )
+    assert communes_only == [r for r in every if r.level == TaskLevel.commune][100:150]
+    counts = await service.silent_counts(session, DAY, None, never=False)
+    assert counts == {lv: sum(1 for r in every if r.level == lv) for lv in TaskLevel}
+    never = await service.silent_counts(session, DAY, PROVINCE, never=True)
+    listed = await service.non_reporters(session, DAY, PROVINCE, 100, never=True)
+    assert never == {TaskLevel.commune: 29} and len(listed) == 29
+    assert sorted(r.code for r in listed) == sorted(communes[9:])
+
+
 async def test_trend_is_a_ratio_of_sums_over_days(
     session: AsyncSession, day_of_reports: None
 ) -> None:
@@ -131,3 +155,21 @@ async def test_trend_is_a_ratio_of_sums_over_days(
     before_plan = await service.trend(session, PROVINCE, date(2025, 6, 28), date(2025, 7, 1), None)
     assert [p.expected for p in before_plan.points] == [0, 0, 0, 39]
     assert before_plan.points[0].reporting_rate is None  # nothing expected: no rate, not 0%
+
+
+def test_a_provinces_own_colour_from_its_units_counted() -> None:
+    """(reported, green, yellow, red) at the cut-off of its province-level units, and how many
+    are expected: green only when every one is green, otherwise the worst, grey for silence."""
+    cases = [
+        ((1, 1, 0, 0), 1, "green"),
+        ((3, 3, 0, 0), 3, "green"),
+        ((2, 2, 0, 0), 3, "grey"),  # one of three silent
+        ((3, 2, 1, 0), 3, "yellow"),
+        ((3, 1, 1, 1), 3, "red"),
+        ((2, 1, 1, 0), 3, "yellow"),
+        ((1, 0, 0, 0), 1, "grey"),  # reported after the cut-off only
+        ((0, 0, 0, 0), 1, "grey"),
+        ((0, 0, 0, 0), 0, "grey"),
+    ]
+    for counts, expected, colour in cases:
+        assert combined_status(counts, expected) == colour, counts

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.core.database import make_engine
 from motcua.core.migrate import alembic_config, upgrade
-from motcua.monitoring import progress, service, totals
+from motcua.monitoring import progress, repository, service, totals
 from motcua.monitoring.models import (
     Assignment,
     ChecklistDay,
@@ -28,9 +28,15 @@ from motcua.monitoring.models import (
     ExpectedUnits,
     MilestoneFirst,
     Plan,
+    Report,
     Task,
+    TaskLevel,
+    TaskTotal,
     UnitDay,
+    UnitWindow,
 )
+from motcua.monitoring.repository import Scope
+from motcua.monitoring.rules import Status, task_status
 from motcua.units.models import Agency, AgencyKind, AgencyLevel, CodeStatus
 from tests.monitoring.conftest import DAY, GREEN_COMMUNE, PROVINCE, at
 from tests.monitoring.test_organisations import orgs  # noqa: F401 (fixture)
@@ -206,8 +212,58 @@ async def stored_firsts(session: AsyncSession) -> dict[Any, int]:
     }
 
 
+async def greens_from_reports(session: AsyncSession) -> dict[Any, int]:
+    """Units green per task at the cut-off, recounted in Python: every snapshot's cut-off
+    version judged by the status rules, task by task."""
+    cat = await service.catalogue(session)
+    counts: dict[Any, int] = defaultdict(int)
+    rows = await session.execute(
+        select(UnitDay, Report.values).join(Report, Report.id == UnitDay.cutoff_report_id)
+    )
+    for s, values in rows:
+        for code, value in values.items():
+            spec = cat.specs[cat.by_code[code]]
+            status = task_status(spec, value, s.day, cat.rules[spec.id], reported=True)
+            if status == Status.green:
+                counts[(s.day, spec.id, *_key(s, "province_code", "bloc"))] += 1
+    return dict(counts)
+
+
+async def stored_greens(session: AsyncSession) -> dict[Any, int]:
+    return {
+        (t.day, t.task_id, t.province_code, t.bloc): t.green
+        for t in await session.scalars(select(TaskTotal))
+        if t.green
+    }
+
+
+async def windows_from_assignments(session: AsyncSession) -> dict[int, tuple[Any, ...]]:
+    """Each unit's window, from its non-exempt assignments, in Python."""
+    found: dict[int, list[Any]] = {}
+    rows = await session.execute(
+        select(Assignment, Task.starts_on, Plan.ends_on)
+        .join(Task, Task.id == Assignment.task_id)
+        .join(Plan, Plan.id == Task.plan_id)
+        .where(Assignment.exempt.is_(False))
+    )
+    for a, starts_on, ends_on in rows:
+        key = (str(a.level), a.province_code, a.bloc)
+        window = found.setdefault(a.agency_id, [key, starts_on, ends_on])
+        window[1], window[2] = min(window[1], starts_on), max(window[2], ends_on)
+    return {agency: (*key, s, e) for agency, (key, s, e) in found.items()}
+
+
+async def stored_windows(session: AsyncSession) -> dict[int, tuple[Any, ...]]:
+    return {
+        w.agency_id: (str(w.level), w.province_code, w.bloc, w.starts_on, w.ends_on)
+        for w in await session.scalars(select(UnitWindow))
+    }
+
+
 async def assert_totals_follow(session: AsyncSession) -> None:
     assert await stored_totals(session) == await from_snapshots(session)
+    assert await stored_greens(session) == await greens_from_reports(session)
+    assert await stored_windows(session) == await windows_from_assignments(session)
     assert await stored_firsts(session) == await firsts_from_rows(session)
     assert await stored_expected(session) == await from_assignments(session)
 
@@ -232,6 +288,31 @@ async def test_totals_always_equal_the_snapshots(
             select(func.count()).select_from(UnitDay).where(UnitDay.day == DAY)
         )
         assert figures.total.reported == reported
+        # and the non-reporters counted from the roll-ups (expected less reported) are those
+        # the anti-join lists, less the units that reported and were exempted of every task
+        # since (exemptions have no history)
+        windows = await stored_windows(session)
+        for unit in (None, PROVINCE):
+            counts = await service.silent_counts(session, DAY, unit, never=False, kind="all")
+            listed = await service.non_reporters(session, DAY, unit, 100_000, kind="all")
+            for level in TaskLevel:
+                gone = await session.scalars(
+                    select(UnitDay.agency_id).where(
+                        UnitDay.day == DAY,
+                        UnitDay.level == level,
+                        *([UnitDay.province_code == unit] if unit else []),
+                    )
+                )
+                unexpected = sum(1 for a in gone if a not in windows)
+                n = sum(1 for r in listed if r.level == level)
+                assert counts.get(level, 0) == max(0, n - unexpected), (unit, level)
+        # and the task groups' green tasks, read from their roll-up, are the recount's
+        recount: dict[int, int] = defaultdict(int)
+        for (day, task_id, *_), n in (await greens_from_reports(session)).items():
+            recount[task_id] += n if day == DAY else 0
+        assigned = await repository.active_assignments_by_task(session, DAY, Scope(blocs=None))
+        groups = await progress.groups(session, DAY, None, "all")
+        assert sum(g.green for g in groups) == sum(recount[t] for t in assigned)
         # and each milestone's national count on the day is its units' first days up to it
         by_code = (await service.catalogue(session)).by_code
         firsts = await firsts_from_rows(session)
@@ -253,10 +334,13 @@ async def test_rebuilding_gives_what_the_reports_kept(
     kept = await stored_totals(session), await stored_expected(session)
     firsts = await stored_firsts(session)
     assert firsts  # c0's and the province's first days met
+    greens = await stored_greens(session)
+    assert greens  # the province's yes at 08:00, the Party committee's of c0 the day before
     await totals.rebuild_all_days(session)
     await totals.rebuild_expected(session)
     assert (await stored_totals(session), await stored_expected(session)) == kept
     assert await stored_firsts(session) == firsts
+    assert await stored_greens(session) == greens
     await assert_totals_follow(session)
     days, _ = kept[0]
     # c0: yellow at 15:00 replaced the green of 08:00; its 20:00 correction is after the cut-off
@@ -411,6 +495,7 @@ async def test_the_migration_counts_what_is_already_stored(tmp_path: Path) -> No
     async with AsyncSession(engine) as session:
         assert await stored_totals(session) == await from_snapshots(session)
         assert await stored_expected(session) == await from_assignments(session)
+        assert await stored_windows(session) == await windows_from_assignments(session)
         days, lists = await stored_totals(session)
         assert days[(day, "commune", PROVINCE, "government")] == (2, 1, 1, 0, 0, 2)
         assert lists == {(day, 1, PROVINCE, "government", "commune"): (2, 1)}

@@ -288,3 +288,38 @@ class ExpectedTasks(Base):
     bloc: Mapped[str] = mapped_column(String(12), primary_key=True)
     level: Mapped[str] = mapped_column(String(16))
     units: Mapped[int] = mapped_column(Integer)
+
+
+class TaskTotal(Base):
+    """Units green on a task at one day's cut-off, per task, province and bloc: the task
+    groups' figures sum a few hundred of these instead of judging every unit's report. Kept
+    by each report (its cut-off version judged by the status rules, as it is stored)."""
+
+    __tablename__ = "monitoring_task_totals"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    task_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    province_code: Mapped[str] = mapped_column(String(5), primary_key=True)
+    bloc: Mapped[str] = mapped_column(String(12), primary_key=True)
+    green: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class UnitWindow(Base):
+    """Each reporting unit's window (from the earliest start of its non-exempt tasks to the
+    end of its latest plan), with its level, province and bloc: rebuilt with
+    ``ExpectedUnits``, so the non-reporters of a day are the units of this table whose window
+    holds it and that have no snapshot that day (an anti-join on the snapshots' key), not an
+    aggregate over every assignment."""
+
+    __tablename__ = "monitoring_unit_windows"
+    __table_args__ = (Index("ix_monitoring_unit_windows_scope", "bloc", "province_code"),)
+
+    agency_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # the unit's public code (``unit_queries.public_code``), copied so the longest silences
+    # are ordered and cut to a page before any agency row is read
+    code: Mapped[str] = mapped_column(String(35))
+    level: Mapped[TaskLevel] = mapped_column(Enum(TaskLevel, native_enum=False, length=16))
+    province_code: Mapped[str | None] = mapped_column(String(5), default=None)
+    bloc: Mapped[str] = mapped_column(String(12))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)

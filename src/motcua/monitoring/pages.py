@@ -225,22 +225,32 @@ async def non_reporters(
     sort: Annotated[SilentSort, Query(alias="sap-xep")] = "im-lang",
     page: Annotated[int, Query(alias="trang", ge=1, le=1000)] = 1,
 ) -> HTMLResponse:
-    """Longest silence first (the service's order), or by name or province; one level only;
+    """Longest silence first (the service's order, read a page at a time), or by name or
+    province (every silent unit of the level read, sorted here); one level only;
     ``SILENT_PAGE`` units a page."""
     chosen = await _day(session, day)
-    rows = await service.non_reporters(
-        session, chosen, unit, 5000, never=never, kind=kinds.KHOI[khoi]
-    )
-    scope = await service.resolve_scope(session, unit)
-    shown = tables.silent(rows, level, sort)
-    pages = max(1, -(-len(shown) // SILENT_PAGE))
+    kind = kinds.KHOI[khoi]
+    counts = await service.silent_counts(session, chosen, unit, never=never, kind=kind)
+    total = counts.get(level, 0) if level else sum(counts.values())
+    pages = max(1, -(-total // SILENT_PAGE))
     page = min(page, pages)
+    first = (page - 1) * SILENT_PAGE
+    if sort == "im-lang":
+        rows = await service.non_reporters(session, chosen, unit, SILENT_PAGE, never=never,
+                                           kind=kind, level=level, offset=first)  # fmt: skip
+    else:
+        every = await service.non_reporters(
+            session, chosen, unit, 100_000, never=never, kind=kind, level=level
+        )
+        rows = tables.silent(every, None, sort)[first : first + SILENT_PAGE]
+    scope = await service.resolve_scope(session, unit)
     return render(
         request,
         "monitoring/non_reporters.html",
-        {"day": chosen, "rows": shown[(page - 1) * SILENT_PAGE : page * SILENT_PAGE],
-         "page": page, "pages": pages, "first": (page - 1) * SILENT_PAGE + 1,
-         "shown": len(shown), "all_rows": len(rows), "counts": tables.per_level(rows),
+        {"day": chosen, "rows": rows,
+         "page": page, "pages": pages, "first": first + 1,
+         "shown": total, "all_rows": sum(counts.values()),
+         "counts": {lv.value: counts.get(lv, 0) for lv in TaskLevel},
          "chosen_level": level.value if level else None, "sort": sort, "scope": scope.ref,
          "unit": unit or "", "never": never, "level_names": LEVEL_NAMES,
          **_kind_context(request, khoi)},

@@ -2,7 +2,7 @@
 the status rules read."""
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -290,8 +290,13 @@ class Catalogue:
 
 
 async def catalogue(session: AsyncSession) -> Catalogue:
+    return catalogue_of(await repository.tasks_with_indicators(session))
+
+
+def catalogue_of(rows: Sequence[tuple[Any, Any, Any]]) -> Catalogue:
+    """The catalogue of (task, indicator, plan) rows: the tables' objects, or anything with
+    their attributes (a migration reads plain rows)."""
     specs, rules, ends_on, levels, kinds = {}, {}, {}, {}, {}
-    rows = await repository.tasks_with_indicators(session)
     codes: dict[int, list[str]] = defaultdict(list)
     for task, _, plan in rows:
         codes[plan.id].append(task.code)

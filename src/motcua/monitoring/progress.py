@@ -3,7 +3,9 @@ task group, and milestone counts over time ("24/34 provinces set up their workin
 
 Every figure is a count over a count (nothing averaged). The checklist and milestone figures
 read the per-task cut-off rows (``monitoring_checklist_days``) the reports write; group
-completion reads the versions frozen at the day's cut-off and judges them with the same rules.
+completion of the country or a province reads the green tasks counted as each report was judged
+(``monitoring_task_totals``), one unit's its version frozen at the day's cut-off, judged by the
+same rules.
 """
 
 from collections import defaultdict
@@ -12,11 +14,10 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.core.errors import Invalid
-from motcua.monitoring import kind_queries, repository
+from motcua.monitoring import kind_queries, repository, task_totals
 from motcua.monitoring.models import IndicatorKind, TaskLevel
 from motcua.monitoring.plans import catalogue
 from motcua.monitoring.rollups import ratio
-from motcua.monitoring.rules import Status, task_status
 from motcua.monitoring.schemas import (
     ChecklistItem,
     GroupFigures,
@@ -94,13 +95,11 @@ async def groups(
     cat = await catalogue(session)
     assignments = await repository.active_assignments_by_task(session, day, resolved.scope)
     green: dict[int, int] = defaultdict(int)
-    for _, values in await repository.cutoff_values(session, day, resolved.scope):
-        for code, value in values.items():
-            task_id = cat.by_code.get(code)
-            if task_id is None:
-                continue
-            status = task_status(cat.specs[task_id], value, day, cat.rules[task_id], reported=True)
-            if status == Status.green:
+    if resolved.scope.agency_id is None:  # the country or a province: the counted rows
+        green.update(await task_totals.green_by_task(session, day, resolved.scope))
+    else:  # one unit: its own cut-off version, judged here
+        for values in await repository.cutoff_values(session, day, resolved.scope):
+            for task_id in task_totals.green_tasks(cat, values, day):
                 green[task_id] += 1
     labels: dict[str, str] = {}
     labels_en: dict[str, str] = {}

@@ -13,6 +13,7 @@ from motcua.monitoring.models import (
 )
 from motcua.monitoring.repository import Scope
 from motcua.monitoring.scope import find_unit
+from motcua.monitoring.silent import silent_units
 from motcua.notify.models import Channel
 from motcua.notify.service import notify
 
@@ -50,7 +51,7 @@ async def remind_non_reporters(session: AsyncSession, day: date) -> int:
 
     One notification per unit, contact and day (the event key), so running it again, from a
     second worker or by hand, sends nothing twice."""
-    silent = await repository.silent_units(session, day, Scope(blocs=None))
+    silent = await silent_units(session, day, Scope(blocs=None))
     ids = [agency_id for agency_id, _, _ in silent]
     names = await repository.units_named(session, ids)
     cutoff = get_settings().report_cutoff.strftime("%H:%M")

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from motcua.core.errors import Invalid, NotFound
 from motcua.core.observability import REPORTS_STORED
 from motcua.identity.service import Forbidden, Subject
-from motcua.monitoring import repository, totals
+from motcua.monitoring import repository, task_totals, totals
 from motcua.monitoring.cutoff import is_late, require_aware, zone
 from motcua.monitoring.models import (
     ChecklistDay,
@@ -153,6 +153,7 @@ async def submit_report(
 
 async def _snapshot(
     session: AsyncSession,
+    cat: Catalogue,
     draft: Draft,
     report: Report,
     statuses: Mapping[str, Status],
@@ -181,6 +182,7 @@ async def _snapshot(
     snapshot.latest_report_id = report.id
     snapshot.latest_status = status.value
     if not late:  # only versions before the cut-off touch the frozen columns
+        await _move_greens(session, cat, draft, snapshot, statuses)
         snapshot.on_time = True
         snapshot.cutoff_report_id = report.id
         snapshot.cutoff_status = status.value
@@ -216,6 +218,26 @@ async def _snapshot(
         session, draft.day, level.value, draft.province_code, snapshot.bloc, before,
         totals.counted(snapshot),
     )  # fmt: skip
+
+
+async def _move_greens(
+    session: AsyncSession,
+    cat: Catalogue,
+    draft: Draft,
+    snapshot: UnitDay,
+    statuses: Mapping[str, Status],
+) -> None:
+    """Count the unit's green tasks at the cut-off (the task groups): those of this version
+    instead of those of the version it replaces before the cut-off, if any."""
+    before: list[int] = []
+    if snapshot.cutoff_report_id is not None and snapshot.n_green:  # none green: nothing to read
+        replaced = await session.get(Report, snapshot.cutoff_report_id)
+        if replaced is not None:
+            before = task_totals.green_tasks(cat, replaced.values, draft.day)
+    after = [draft.specs[code].id for code, s in statuses.items() if s == Status.green]
+    await task_totals.move_greens(
+        session, draft.day, draft.province_code, snapshot.bloc, before, after
+    )
 
 
 async def _move_first(
@@ -271,7 +293,7 @@ async def _store(
     status = unit_status(
         statuses.values(), cat.green_share(spec.id for spec in draft.specs.values())
     )
-    await _snapshot(session, draft, report, statuses, status)
+    await _snapshot(session, cat, draft, report, statuses, status)
     await session.flush()
     return ReportOut(
         id=report.id,

@@ -8,7 +8,6 @@ from typing import Any
 
 from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from motcua.monitoring import totals
@@ -358,22 +357,33 @@ async def checklist_figures(
 async def province_grid(
     session: AsyncSession, day: date, scope: Scope | None = None
 ) -> tuple[
-    dict[str, list[str | None]], dict[str, tuple[int, int]], dict[str, tuple[int, int, int]]
+    dict[str, tuple[int, int, int, int]],
+    dict[str, tuple[int, int]],
+    dict[str, tuple[int, int, int]],
 ]:
-    """Per province: the cut-off statuses of its own province-level units (the People's
-    Committee, and the organisations when ``scope`` includes them), (province-level units,
-    commune-level units) expected, and commune-level units (reported, on time, green)."""
+    """Per province: its own province-level units (the People's Committee, and the
+    organisations when ``scope`` includes them) counted at the cut-off (reported, green, yellow,
+    red), (province-level units, commune-level units) expected, and commune-level units
+    (reported, on time, green). The country's read the day totals, not the units."""
     scope = scope or Scope()
-    own: dict[str, list[str | None]] = {}
-    for code, status in await session.execute(
-        select(UnitDay.province_code, UnitDay.cutoff_status).where(
-            UnitDay.day == day, UnitDay.level == TaskLevel.province, *scope.where(UnitDay)
-        )
-    ):
-        own.setdefault(str(code), []).append(status)
     if scope.agency_id is None:
+        own = await totals.own_by_province(session, day, scope)
         found = await totals.expected_by_province(session, day, scope)
         return own, found, await totals.communes_by_province(session, day, scope)
+    own = {
+        str(code): (int(n), int(g or 0), int(y or 0), int(r or 0))
+        for code, n, g, y, r in await session.execute(
+            select(
+                UnitDay.province_code,
+                func.count(),
+                _green(UnitDay.cutoff_status, "green"),
+                _green(UnitDay.cutoff_status, "yellow"),
+                _green(UnitDay.cutoff_status, "red"),
+            )
+            .where(UnitDay.day == day, UnitDay.level == TaskLevel.province, *scope.where(UnitDay))
+            .group_by(UnitDay.province_code)
+        )
+    }
     windows = _unit_windows(scope)
     expected: dict[str, list[int]] = {}
     for code, level, n in await session.execute(
@@ -411,43 +421,6 @@ async def unit_days_on(
         select(UnitDay).where(UnitDay.day == day, UnitDay.agency_id.in_(agency_ids))
     )
     return {row.agency_id: row for row in rows}
-
-
-async def last_reported(
-    session: AsyncSession, day: date, agency_ids: Sequence[int]
-) -> dict[int, date]:
-    """The last day on or before ``day`` each unit reported for: one index probe per unit
-    (the latest of its snapshots up to ``day``), not all its days."""
-    result: dict[int, date] = {}
-    ids = list(agency_ids)
-    inner = aliased(UnitDay)
-    for start in range(0, len(ids), 1000):
-        last = (
-            select(func.max(inner.day))
-            .where(inner.agency_id == Agency.id, inner.day <= day)
-            .scalar_subquery()
-        )
-        rows = await session.execute(
-            select(Agency.id, last).where(Agency.id.in_(ids[start : start + 1000]))
-        )
-        result.update({agency_id: found for agency_id, found in rows if found is not None})
-    return result
-
-
-async def silent_units(
-    session: AsyncSession, day: date, scope: Scope
-) -> Sequence[tuple[int, TaskLevel, str | None]]:
-    """Units expected on ``day`` with no report for it (late reports count as reports)."""
-    windows = _unit_windows(scope)
-    reported = select(UnitDay.agency_id).where(
-        UnitDay.day == day, UnitDay.agency_id == windows.c.agency_id
-    )
-    rows = await session.execute(
-        select(windows.c.agency_id, windows.c.level, windows.c.province_code).where(
-            windows.c.starts_on <= day, windows.c.ends_on >= day, ~reported.exists()
-        )
-    )
-    return [(a, TaskLevel(level), p) for a, level, p in rows]
 
 
 async def window_counts(
@@ -536,16 +509,15 @@ async def checklist_by_province(
     return {key: (c[0], c[1], c[2], c[3]) for key, c in out.items()}
 
 
-async def cutoff_values(
-    session: AsyncSession, day: date, scope: Scope
-) -> Sequence[tuple[TaskLevel, dict[str, Any]]]:
-    """The values of every version frozen at the day's cut-off (level, values)."""
-    rows = await session.execute(
-        select(UnitDay.level, Report.values)
-        .join(Report, Report.id == UnitDay.cutoff_report_id)
+async def cutoff_values(session: AsyncSession, day: date, scope: Scope) -> Sequence[dict[str, Any]]:
+    """The values of the versions frozen at the day's cut-off in ``scope`` (one unit's, for
+    the country and a province read ``monitoring_task_totals``)."""
+    rows = await session.scalars(
+        select(Report.values)
+        .join(UnitDay, Report.id == UnitDay.cutoff_report_id)
         .where(UnitDay.day == day, *scope.where(UnitDay))
     )
-    return [(TaskLevel(level), values) for level, values in rows]
+    return list(rows)
 
 
 async def active_assignments_by_task(

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.core import clock
 from motcua.core.errors import Invalid, NotFound
-from motcua.monitoring import repository, unit_queries
+from motcua.monitoring import repository, silent, unit_queries
 from motcua.monitoring.models import (
     TaskLevel,
 )
@@ -27,7 +27,6 @@ from motcua.monitoring.schemas import (
     UnitRow,
 )
 from motcua.monitoring.scope import DEFAULT_KIND, blocs_of, kinds_of, resolve_scope
-from motcua.monitoring.unit_queries import public_code
 from motcua.units.models import AgencyKind, CodeStatus
 
 
@@ -110,16 +109,18 @@ async def summary(
     )
 
 
-def combined_status(statuses: list[str | None], expected: int) -> str:
-    """A province's own status over its province-level units of the chosen blocs: green when
-    every one is green; otherwise the worst (red, yellow, then grey for no report at the
-    cut-off). With the People's Committee alone, its own status."""
-    found = [s or Status.grey.value for s in statuses]
-    found += [Status.grey.value] * max(0, expected - len(found))
-    if found and all(s == Status.green.value for s in found):
+def combined_status(counts: tuple[int, int, int, int], expected: int) -> str:
+    """A province's own status over its province-level units of the chosen blocs, from their
+    counts at the cut-off (reported, green, yellow, red): green when every one is green;
+    otherwise the worst (red, yellow, then grey for no report at the cut-off). With the
+    People's Committee alone, its own status."""
+    reported, green, yellow, red = counts
+    units = max(reported, expected)
+    if units and green == units:
         return Status.green.value
-    worst = (s.value for s in (Status.red, Status.yellow, Status.grey) if s.value in found)
-    return next(worst, Status.grey.value)
+    if red:
+        return Status.red.value
+    return Status.yellow.value if yellow else Status.grey.value
 
 
 async def province_grid(
@@ -137,7 +138,7 @@ async def province_grid(
             ProvinceRow(
                 code=province.code,
                 name=province.name,
-                status=combined_status(own.get(province.code, []), own_expected),
+                status=combined_status(own.get(province.code, (0, 0, 0, 0)), own_expected),
                 communes_expected=n,
                 communes_reported=reported,
                 communes_on_time=on_time,
@@ -187,35 +188,47 @@ async def non_reporters(
     *,
     never: bool = False,
     kind: str = DEFAULT_KIND,
+    level: TaskLevel | None = None,
+    offset: int = 0,
 ) -> list[NonReporter]:
-    """Units expected on ``day`` that sent nothing for it, longest silence first; with
-    ``never``, only those that have not reported once up to ``day``."""
+    """Units expected on ``day`` that sent nothing for it, longest silence first (never
+    reported first, then by code); with ``never``, only those that have not reported once up
+    to ``day``; of one ``level`` if given; ``limit`` of them from ``offset`` (the page shown:
+    names are read for these only)."""
     resolved = await resolve_scope(session, unit, kind)
-    silent = await repository.silent_units(session, day, resolved.scope)
-    ids = [agency_id for agency_id, _, _ in silent]
-    last = await repository.last_reported(session, day, ids)
-    if never:
-        silent = [row for row in silent if row[0] not in last]
-    names = await repository.units_named(session, ids)
-
-    def key(item: tuple[int, TaskLevel, str | None]) -> tuple[date, str]:
-        return (last.get(item[0], date.min), public_code(names[item[0]]))
-
-    rows = []
-    for agency_id, level, province in sorted(silent, key=key)[:limit]:
-        agency = names[agency_id]
-        last_day = last.get(agency_id)
-        rows.append(
-            NonReporter(
-                code=public_code(agency),
-                name=agency.name,
-                level=level,
-                province_code=province,
-                last_reported_on=last_day,
-                days_silent=(day - last_day).days if last_day else None,
-            )
+    rows = await silent.silent_page(
+        session, day, resolved.scope, level=level, never=never, limit=limit, offset=offset
+    )
+    return [
+        NonReporter(
+            code=row.code,
+            name=row.name,
+            level=row.level,
+            province_code=row.province_code,
+            last_reported_on=row.last_day,
+            days_silent=(day - row.last_day).days if row.last_day else None,
         )
-    return rows
+        for row in rows
+    ]
+
+
+async def silent_counts(
+    session: AsyncSession, day: date, unit: str | None, *, never: bool, kind: str = DEFAULT_KIND
+) -> dict[TaskLevel, int]:
+    """How many units are silent on ``day`` per level: for the country or a province, the
+    roll-ups' expected less reported (a few hundred rows, not the units); those that never
+    reported, and one unit, by the anti-join itself."""
+    resolved = await resolve_scope(session, unit, kind)
+    if never:
+        return await silent.never_count(session, day, resolved.scope)
+    if resolved.scope.agency_id is not None:
+        return await silent.silent_count(session, day, resolved.scope)
+    expected = await repository.expected_by_level(session, day, resolved.scope)
+    got = await repository.reported_by_level(session, day, resolved.scope)
+    return {
+        level: max(0, units - got.get(level, {}).get("reported", 0))
+        for level, (units, _) in expected.items()
+    }
 
 
 async def trend(

@@ -35,6 +35,7 @@ from motcua.monitoring.cutoff import zone
 from motcua.monitoring.models import (
     Assignment,
     ChecklistDay,
+    DayTotal,
     IndicatorKind,
     Report,
     TaskLevel,
@@ -396,7 +397,9 @@ def _check(
 async def loaded_days(session: AsyncSession) -> list[tuple[str, ScenarioSpec]]:
     """The scenarios whose day has reports (the dashboards link to them)."""
     days = [s.day for s in scenarios().values()]
-    present = set(
-        await session.scalars(select(UnitDay.day).where(UnitDay.day.in_(days)).distinct())
+    present = set(  # from the day totals: a few hundred rows a day, not every snapshot
+        await session.scalars(
+            select(DayTotal.day).where(DayTotal.day.in_(days), DayTotal.reported > 0).distinct()
+        )
     )
     return [(name, s) for name, s in scenarios().items() if s.day in present]

@@ -34,6 +34,7 @@ from motcua.monitoring.rollups import (
     non_reporters,
     province_grid,
     ratio,
+    silent_counts,
     summary,
     trend,
 )
@@ -82,6 +83,7 @@ __all__ = [
     "seed_plan02",
     "set_contact",
     "set_exemption",
+    "silent_counts",
     "spec_of",
     "submit_csv",
     "submit_report",

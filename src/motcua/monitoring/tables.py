@@ -58,7 +58,3 @@ def silent(rows: list[NonReporter], level: TaskLevel | None, sort: str) -> list[
     elif sort == "tinh":
         shown.sort(key=lambda r: (fold(unit_name(r.province_code or "")), fold(r.name)))
     return shown
-
-
-def per_level(rows: list[NonReporter]) -> dict[str, int]:
-    return {level.value: sum(1 for r in rows if r.level == level) for level in TaskLevel}

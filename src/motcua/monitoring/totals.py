@@ -10,9 +10,12 @@ hundred counted rows instead of every unit's snapshot (docs/monitoring.md, "Roll
 - ``monitoring_milestone_firsts``: per milestone task, province and bloc, how many units first
   met it at a cut-off on each day; a report that changes a unit's first day moves it from one
   row to the other (``move_first``), so a milestone's count on a day is a sum of a few rows.
+- ``monitoring_task_totals`` (``task_totals.py``): per task, province and bloc, the units green
+  at each day's cut-off (the task groups), judged by the status rules as each report is stored.
 - ``monitoring_expected_units`` and ``monitoring_expected_tasks``: who is expected, per
-  level, province, bloc and reporting window, and the assignments per task; rebuilt from the
-  assignments whenever they change (a task assigned, an exemption set or lifted).
+  level, province, bloc and reporting window, and the assignments per task; and
+  ``monitoring_unit_windows``, each unit's window (the non-reporters' anti-join); rebuilt from
+  the assignments whenever they change (a task assigned, an exemption set or lifted).
 
 Bulk writers (synthetic data, scenarios, the benchmark) insert snapshots directly and then
 rebuild the days they wrote (``rebuild_days``). ``rebuild_days`` over every day gives what
@@ -43,8 +46,11 @@ from motcua.monitoring.models import (
     Plan,
     Task,
     TaskLevel,
+    TaskTotal,
     UnitDay,
+    UnitWindow,
 )
+from motcua.units.models import ORGANISATION_KINDS, Agency
 
 NO_PROVINCE = ""  # the key of the units of no province (ministries, central organisations)
 COUNTS = ("reported", "on_time", "green", "yellow", "red", "tasks_green")
@@ -68,9 +74,11 @@ def counted(snapshot: UnitDay | None) -> dict[str, int]:
     }
 
 
-async def _add(
+async def add_in_place(
     session: AsyncSession, model: Any, key: Mapping[str, Any], delta: Mapping[str, int]
 ) -> None:
+    """Add ``delta`` to the row ``key`` of a roll-up table (created at zero when missing),
+    in place, so two reports counting into one row at once both count."""
     if not any(delta.values()):
         return
     table = model.__table__
@@ -95,7 +103,7 @@ async def add_snapshot(
     """Add the change of one unit's snapshot (``counted`` before and after) to its total."""
     key = {"day": day, "level": level, "province_code": province_code or NO_PROVINCE,
            "bloc": bloc}  # fmt: skip
-    await _add(session, DayTotal, key, {k: after[k] - before[k] for k in COUNTS})
+    await add_in_place(session, DayTotal, key, {k: after[k] - before[k] for k in COUNTS})
 
 
 async def add_checklist(
@@ -111,7 +119,7 @@ async def add_checklist(
     """Add one checklist row's change (a new row: reporting 1; met turned on or off: ±1)."""
     key = {"day": day, "task_id": task_id, "province_code": province_code or NO_PROVINCE,
            "bloc": bloc, "level": level}  # fmt: skip
-    await _add(session, ChecklistTotal, key, {"reporting": reporting, "met": met})
+    await add_in_place(session, ChecklistTotal, key, {"reporting": reporting, "met": met})
 
 
 async def move_first(
@@ -130,9 +138,18 @@ async def move_first(
     key = {"task_id": task_id, "province_code": province_code or NO_PROVINCE, "bloc": bloc,
            "level": level}  # fmt: skip
     if before is not None:
-        await _add(session, MilestoneFirst, {**key, "first_day": before}, {"units": -1})
+        await add_in_place(session, MilestoneFirst, {**key, "first_day": before}, {"units": -1})
     if after is not None:
-        await _add(session, MilestoneFirst, {**key, "first_day": after}, {"units": 1})
+        await add_in_place(session, MilestoneFirst, {**key, "first_day": after}, {"units": 1})
+
+
+def public_code() -> Any:
+    """An agency's public code in SQL (``unit_queries.public_code``): an organisation's own
+    code, the commune or province code of a People's Committee, a ministry's agency code."""
+    return case(
+        (Agency.kind.in_(list(ORGANISATION_KINDS)), Agency.code),
+        else_=func.coalesce(Agency.unit_code, Agency.code),
+    )
 
 
 def _ones(condition: Any) -> Any:
@@ -172,6 +189,11 @@ async def rebuild_days(session: AsyncSession, start: date, end: date) -> None:
         )
     )
     await rebuild_firsts(session)
+    # the green tasks need the status rules (Python), and their module reads the plans,
+    # whose queries use this module: imported here, not at the top
+    from motcua.monitoring import task_totals
+
+    await task_totals.rebuild(session, start, end)
 
 
 async def rebuild_firsts(session: AsyncSession) -> None:
@@ -203,8 +225,8 @@ async def rebuild_all_days(session: AsyncSession) -> None:
     first, last = (
         await session.execute(select(func.min(UnitDay.day), func.max(UnitDay.day)))
     ).one()
-    await session.execute(delete(DayTotal))
-    await session.execute(delete(ChecklistTotal))
+    for model in (DayTotal, ChecklistTotal, TaskTotal):
+        await session.execute(delete(model))
     if first is not None:
         await rebuild_days(session, first, last)
     else:
@@ -213,26 +235,31 @@ async def rebuild_all_days(session: AsyncSession) -> None:
 
 async def rebuild_expected(session: AsyncSession) -> None:
     """Count who is expected again from the assignments (after any change to them)."""
-    await session.execute(delete(ExpectedUnits))
-    await session.execute(delete(ExpectedTasks))
+    for model in (ExpectedUnits, ExpectedTasks, UnitWindow):
+        await session.execute(delete(model))
     province = province_key(Assignment.province_code)
-    windows = (
+    each = (
         select(
-            Assignment.level.label("level"),
-            province.label("province_code"),
-            Assignment.bloc.label("bloc"),
-            func.min(Task.starts_on).label("starts_on"),
-            func.max(Plan.ends_on).label("ends_on"),
+            Assignment.agency_id,
+            func.min(public_code()),
+            Assignment.level,
+            func.min(Assignment.province_code),
+            Assignment.bloc,
+            func.min(Task.starts_on),
+            func.max(Plan.ends_on),
         )
+        .join(Agency, Agency.id == Assignment.agency_id)
         .join(Task, Task.id == Assignment.task_id)
         .join(Plan, Plan.id == Task.plan_id)
         .where(Assignment.exempt.is_(False))
-        .group_by(Assignment.agency_id, Assignment.level, province, Assignment.bloc)
-        .subquery()
+        .group_by(Assignment.agency_id, Assignment.level, Assignment.bloc)
     )
-    w = windows.c
-    units = select(w.level, w.province_code, w.bloc, w.starts_on, w.ends_on, func.count())
-    units = units.group_by(w.level, w.province_code, w.bloc, w.starts_on, w.ends_on)
+    columns = ["agency_id", "code", "level", "province_code", "bloc", "starts_on", "ends_on"]
+    await session.execute(insert(UnitWindow).from_select(columns, each))
+    w = UnitWindow
+    windows = province_key(w.province_code)
+    units = select(w.level, windows, w.bloc, w.starts_on, w.ends_on, func.count())
+    units = units.group_by(w.level, windows, w.bloc, w.starts_on, w.ends_on)
     await session.execute(
         insert(ExpectedUnits).from_select(
             ["level", "province_code", "bloc", "starts_on", "ends_on", "units"], units
@@ -362,6 +389,19 @@ async def expected_by_province(
     ):  # fmt: skip
         out.setdefault(str(code), [0, 0])[level == TaskLevel.commune.value] = int(n)
     return {k: (v[0], v[1]) for k, v in out.items()}
+
+
+async def own_by_province(
+    session: AsyncSession, day: date, scope: Any
+) -> dict[str, tuple[int, int, int, int]]:
+    """Province-level units (reported, green, yellow, red at the cut-off) per province."""
+    t = DayTotal
+    rows = await session.execute(
+        select(t.province_code, *_sums(t.reported, t.green, t.yellow, t.red))
+        .where(t.day == day, t.level == TaskLevel.province.value, *scope.where(t))
+        .group_by(t.province_code)
+    )
+    return {str(code): (int(n), int(g), int(y), int(r)) for code, n, g, y, r in rows}
 
 
 async def communes_by_province(
