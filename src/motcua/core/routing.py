@@ -9,13 +9,11 @@ match" at once; anything else is matched by FastAPI as before, so which route an
 does not change.
 """
 
+from fastapi import APIRouter
+from fastapi.routing import APIRoute
 from starlette._utils import get_route_path
 from starlette.routing import BaseRoute, Match, Mount, Route
 from starlette.types import Scope
-
-from fastapi import APIRouter
-from fastapi.routing import APIRoute
-
 
 DEPTH = 3  # leading segments compared: "/api/v1/workflow" tells the API routers apart
 
