@@ -9,7 +9,11 @@
 --   psql -h COORDINATOR -d motcua_citus -v ON_ERROR_STOP=1 -f docs/citus/distribute.sql
 --
 -- It changes the schema where Citus refuses it as it is (each change says which refusal it
--- answers); none of these changes is in the platform's migrations.
+-- answers). The platform's migrations now carry most of the first: migrations
+-- 0022_citus_province_code and 0022_citus_province_more give `dossiers` and the tables keyed by
+-- a dossier their `province_code`, filled from the receiving agency's unit, and the code that
+-- writes them sets it; this script adds it only where a table still lacks it
+-- (`group_members`, `assisted_filings`). None of its other changes is in the migrations.
 
 \set ON_ERROR_STOP 1
 SET client_min_messages = warning;
@@ -23,22 +27,27 @@ CREATE EXTENSION IF NOT EXISTS citus;
 --   SELECT citus_add_node('10.0.0.2', 5432);  SELECT citus_add_node('10.0.0.3', 5432);
 
 -- 1. The province of every row ---------------------------------------------------------------
--- `create_distributed_table('dossiers', 'province_code')` answers
+-- `create_distributed_table('dossiers', 'province_code')` answered, before migration
+-- 0022_citus_province_code,
 --   ERROR:  column "province_code" of relation "dossiers" does not exist
--- The dossier keeps its receiving agency, not its province; the province is the agency's
--- administrative unit's province ("" for agencies above the provinces: ministries, central
--- bodies), the rule the statistics use. Agencies never move between provinces, so the copy
--- cannot go stale.
+-- The province is the receiving agency's administrative unit's province ("" for agencies
+-- above the provinces: ministries, central bodies), the rule the statistics use. The
+-- migrations give it to dossiers and to most tables keyed by one (and the platform writes it
+-- with every row since); the others get the dossier's here.
 CREATE FUNCTION pg_temp.province_of(agency int) RETURNS varchar(5) LANGUAGE sql STABLE AS $$
     SELECT coalesce(u.province_code, u.code, '')
     FROM agencies a LEFT JOIN admin_units u ON u.code = a.unit_code WHERE a.id = agency
 $$;
 
-ALTER TABLE dossiers ADD COLUMN province_code varchar(5);
-UPDATE dossiers SET province_code = pg_temp.province_of(receiving_agency_id);
-ALTER TABLE dossiers ALTER COLUMN province_code SET NOT NULL;
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM information_schema.columns
+                   WHERE table_name = 'dossiers' AND column_name = 'province_code') THEN
+        RAISE EXCEPTION 'dossiers has no province_code: run the platform''s migrations first';
+    END IF;
+END $$;
 
--- Every table keyed by a dossier gets the dossier's province.
+-- Every table keyed by a dossier gets the dossier's province, unless the migrations gave it.
 -- (Names, not oids: when a table becomes a reference table, Citus turns the tables chained to it
 -- by foreign keys into local tables of its own, and those keep the name but not the oid.)
 CREATE TEMP TABLE dossier_keyed AS
@@ -50,6 +59,8 @@ DO $$
 DECLARE r record;
 BEGIN
     FOR r IN SELECT tab FROM dossier_keyed LOOP
+        CONTINUE WHEN EXISTS (SELECT FROM information_schema.columns
+                              WHERE table_name = r.tab AND column_name = 'province_code');
         EXECUTE format('ALTER TABLE %s ADD COLUMN province_code varchar(5)', r.tab);
         EXECUTE format('UPDATE %s t SET province_code = d.province_code FROM dossiers d '
                        'WHERE d.id = t.dossier_id', r.tab);

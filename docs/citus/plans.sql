@@ -9,6 +9,14 @@
 -- People's Committee of province 01), dossier G0000100050 (received there), the monitoring
 -- day 2025-12-31. "Task Count: 1" is a single-shard (router) read; "Task Count: 8" visits
 -- every shard.
+--
+-- Measured on 06/12/2026, before migration 0022_citus_province_code gave dossiers and their
+-- items, history, cases and visits a province_code column: the statements "as sent" (1a, 2a,
+-- 3a, 4a) are what the platform sent then. It now sends the province where 1b, 2b, 3b and 4b
+-- add it (the queue as 1b once for the agency's province and once for '', merged; the
+-- history and items by dossier id and province): docs/scaling.md section 5, "What the code
+-- sends now", shows those statements.
+-- They have not been measured again here.
 
 SET client_min_messages = notice;
 \set VERBOSITY default

@@ -69,6 +69,18 @@ async def test_stats_fixture_counts_same_rows_and_reuse(fresh_database: Fresh) -
     assert await query(first, "SELECT count(*) FROM stats_dossier_facts") == 3_001
 
 
+# Every fixture dossier carries its commune's province, and its rows the dossier's.
+WITHOUT_PROVINCE = (
+    "SELECT count(*) FROM dossiers d JOIN agencies a ON a.id = d.receiving_agency_id "
+    "JOIN admin_units u ON u.code = a.unit_code WHERE d.province_code IS DISTINCT FROM "
+    "u.province_code"
+)
+OTHER_PROVINCE = (
+    "SELECT count(*) FROM {table} t JOIN dossiers d ON d.id = t.dossier_id "
+    "WHERE t.province_code <> d.province_code"
+)
+
+
 async def test_workflow_fixture(fresh_database: Fresh) -> None:
     url = await fresh_database()
     token, agency, at_agency = await workflow._fixture(url, 500)
@@ -77,6 +89,9 @@ async def test_workflow_fixture(fresh_database: Fresh) -> None:
     for table in ("dossiers", "workflow_cases", "workflow_visits"):
         assert await query(url, f"SELECT count(*) FROM {table}") == 500
     assert await query(url, "SELECT count(*) FROM dossiers WHERE state = 'in_progress'") == 500
+    assert await query(url, WITHOUT_PROVINCE) == 0
+    for table in ("workflow_cases", "workflow_visits"):
+        assert await query(url, OTHER_PROVINCE.format(table=table)) == 0
 
 
 async def test_growth_steps(fresh_database: Fresh) -> None:
@@ -98,6 +113,9 @@ async def test_growth_steps(fresh_database: Fresh) -> None:
     assert sizes["exchange_access_log"] == 800 * 2
     assert sizes["monitoring_reports"] == 3321 * 2 * growth.REPORT_DAYS
     assert await query(url, "SELECT count(DISTINCT code) FROM dossiers") == 800
+    assert await query(url, WITHOUT_PROVINCE) == 0
+    for table in ("dossier_events", "workflow_cases", "workflow_visits"):
+        assert await query(url, OTHER_PROVINCE.format(table=table)) == 0
 
 
 async def test_monitoring_fixture_starts_from_the_reference_and_is_reused(

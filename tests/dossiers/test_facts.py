@@ -47,7 +47,7 @@ async def test_one_read_gives_the_version_the_files_and_the_agency(
 
     # Nothing found at all still answers (one row of nothing), as does a draft with files.
     nothing = await repository.submission_facts(session, "9.999999", today, set(), "000.00.00.X99")
-    assert nothing == (None, {}, None, None)
+    assert nothing == (None, {}, None, None, "")
     draft = await repository.submission_facts(session, procedures["draft"], today, {mine.id}, None)
     assert draft.version is None and set(draft.uploads) == {mine.id} and draft.agency_id is None
 

@@ -95,6 +95,11 @@ async def test_json_round_trip_keeps_dates_maps_the_unit_and_says_where_from(
     case = await session.scalar(select(WorkflowCase).where(WorkflowCase.dossier_id == dossier.id))
     assert case is not None and case.open and case.due_at == dossier.due_at
     assert await service.alias(session, "OLD-2025-0001") == dossier.code
+    # Hà Nội's (01): the dossier, its history, its case and its legacy record carry it
+    legacy = await session.get(LegacyDossier, dossier.id)
+    assert legacy is not None
+    assert {dossier.province_code, first.province_code, case.province_code} == {"01"}
+    assert legacy.province_code == "01"
 
 
 async def test_csv_and_xlsx_round_trips(session: AsyncSession) -> None:

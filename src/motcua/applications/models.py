@@ -61,6 +61,8 @@ class Payment(Base):
 
     reference: Mapped[str] = mapped_column(String(32), primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), unique=True)
+    # The dossier's province, copied so its rows sit with it (docs/scaling.md section 5).
+    province_code: Mapped[str] = mapped_column(String(5), server_default="")
     gateway: Mapped[str] = mapped_column(String(32))
     amount_vnd: Mapped[int] = mapped_column(BigInteger)
     status: Mapped[PaymentStatus] = mapped_column(Enum(PaymentStatus, native_enum=False, length=16))

@@ -115,6 +115,7 @@ async def request_payment(session: AsyncSession, dossier_code: str, person: str)
     payment = Payment(
         reference=reference,
         dossier_id=dossier.id,
+        province_code=dossier.province_code,
         gateway=get_settings().payment_gateway,
         amount_vnd=dossier.fee_vnd,
         status=PaymentStatus.pending,

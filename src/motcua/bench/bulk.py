@@ -26,9 +26,20 @@ LOAD_SETTINGS = (
     "SET work_mem = '256MB'",  # the roll-ups' GROUP BYs sort in memory, not in temp files
     "SET maintenance_work_mem = '256MB'",  # one index build a connection, sorted in memory
 )
+# Each agency's province (as units.repository.agency_province reads it), for fixtures that
+# write dossiers in SQL: join it on the receiving agency; no row means "" (above provinces).
+AGENCY_PROVINCES = """SELECT a.id AS agency_id,
+        CASE WHEN u.level = 'province' THEN u.code ELSE u.province_code END AS province
+    FROM agencies a JOIN admin_units u ON u.code = a.unit_code"""
 MARKER = """CREATE UNLOGGED TABLE IF NOT EXISTS bench_fixture (
     name text PRIMARY KEY, parameters text NOT NULL, built_at timestamptz NOT NULL,
     seconds double precision NOT NULL)"""
+
+
+async def agency_provinces(connection: asyncpg.Connection) -> dict[int, str]:
+    """Every agency's province by its id (agencies above the provinces are left out: "")."""
+    rows = await connection.fetch(AGENCY_PROVINCES)
+    return {r["agency_id"]: r["province"] for r in rows if r["province"] is not None}
 
 
 def workers() -> int:

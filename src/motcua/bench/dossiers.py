@@ -34,6 +34,7 @@ from typing import Any
 from pypdf import PdfWriter
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.bench import machine, run_as_served, write_section
 from motcua.bench.reference import reference_database
@@ -49,6 +50,7 @@ from motcua.dossiers import uploads as dossier_uploads
 from motcua.dossiers.schemas import SubmissionIn
 from motcua.exchange.synthetic import recorded_reads
 from motcua.modules import import_parts
+from motcua.units import repository as units_repository
 from motcua.units.models import Agency, AgencyKind, AgencyLevel
 
 PROCEDURE = "1.001193"
@@ -108,7 +110,7 @@ Limits = dict[tuple[str, int], list[float | None]]
 
 async def _prepare(
     url: str,
-) -> tuple[dict[str, str], dict[str, dict[str, int]], list[str], int, int]:
+) -> tuple[dict[str, str], dict[str, dict[str, int]], list[str], int, int, str]:
     """Database, catalog, one upload per client actor; (uploads, other agencies, ids)."""
     await reference_database(url)
     engine = make_engine(url)
@@ -119,6 +121,7 @@ async def _prepare(
             select(ProcedureVersion.id).join(Procedure).where(Procedure.code == PROCEDURE)
         )
         agency_id = await session.scalar(select(Agency.id).where(Agency.code == AGENCY))
+        province = await units_repository.province_of_agency(session, int(agency_id or 0))
         others = list(
             await session.scalars(
                 select(Agency.code)
@@ -142,7 +145,7 @@ async def _prepare(
             )
         uploads[actor] = upload.id
     await engine.dispose()
-    return uploads, reads, others, int(version_id or 0), int(agency_id or 0)
+    return uploads, reads, others, int(version_id or 0), int(agency_id or 0), province
 
 
 async def _clients(
@@ -233,7 +236,7 @@ def _run(url: str, seconds: float, rounds: int) -> tuple[Results, Limits]:
     """Each level (one worker, then one per core), pgbench at once after it at the same number
     of clients, ``rounds`` times over: a slow spell of the machine falls on both sides of a
     ratio, not on one."""
-    uploads, reads, others, version_id, agency_id = asyncio.run(_prepare(url))
+    uploads, reads, others, version_id, agency_id, province = asyncio.run(_prepare(url))
     cores = os.cpu_count() or 1
     results: Results = defaultdict(list)
     limits: Limits = defaultdict(list)
@@ -256,7 +259,13 @@ def _run(url: str, seconds: float, rounds: int) -> tuple[Results, Limits]:
                 results[(workers, mode, clients)].append((len(latencies) / seconds, latencies))
             limits[(mode, clients)].append(
                 _pgbench(
-                    url, version_id, agency_id, clients, max(1, round(seconds)), mode == "spread"
+                    url,
+                    version_id,
+                    agency_id,
+                    province,
+                    clients,
+                    max(1, round(seconds)),
+                    mode == "spread",
                 )
             )
     return results, limits
@@ -279,43 +288,63 @@ INSERT INTO dossier_counters (agency_code, day, last) VALUES ({counter}, CURRENT
 BEGIN;
 SET LOCAL synchronous_commit = on;
 WITH d AS (INSERT INTO dossiers (code, tracking_salt, secret_hash, procedure_version_id,
-  procedure_code, procedure_name, receiving_agency_id, applicant_number, actor_number, on_behalf,
-  channel, state, received_at, due_at, fee_vnd, payment_state, contact_email, idempotency_key,
-  request_hash, version)
+  procedure_code, procedure_name, receiving_agency_id, province_code, applicant_number,
+  actor_number, on_behalf, channel, state, received_at, due_at, fee_vnd, payment_state,
+  contact_email, idempotency_key, request_hash, version)
   VALUES ({counter} || '-' || lpad(:seq::text, greatest(4, length(:seq::text)), '0'),
   md5(:n::text), md5(:n::text) || md5(:client_id::text), {version},
-  '1.001193', 'Đăng ký khai sinh', {agency}, '001099000001', '001099000001', false, 'online',
-  'received', now(), now() + interval '1 day', NULL, 'to_confirm', NULL,
+  '1.001193', 'Đăng ký khai sinh', {agency}, '{province}', '001099000001', '001099000001',
+  false, 'online', 'received', now(), now() + interval '1 day', NULL, 'to_confirm', NULL,
   'pgbench-' || md5(:n::text || :client_id || clock_timestamp()),
   md5(:n::text) || md5(:client_id::text), 1)
   ON CONFLICT (actor_number, idempotency_key) DO NOTHING RETURNING *),
-i AS (INSERT INTO dossier_items (dossier_id, position, requirement_key, source, upload_id, value,
-  sha256) SELECT d.id, v.* FROM d, (VALUES
+i AS (INSERT INTO dossier_items (dossier_id, province_code, position, requirement_key, source,
+  upload_id, value, sha256) SELECT d.id, d.province_code, v.* FROM d, (VALUES
   (1, 'to_khai_dang_ky_khai_sinh', 'upload', NULL, NULL::json, md5('a') || md5('b')),
   (2, 'giay_chung_sinh', 'registry', NULL, '{{"ghi_chu": "x"}}', md5('c') || md5('d')),
   (3, 'nhan_than_cha_me', 'registry', NULL, '{{"ghi_chu": "x"}}', md5('e') || md5('f')),
   (4, 'noi_cu_tru_cha_me', 'registry', NULL, '{{"ghi_chu": "x"}}', md5('g') || md5('h'))) v),
-e AS (INSERT INTO dossier_events (dossier_id, seq, at, actor_number, kind, from_state, to_state,
-  data) SELECT d.id, 1, now(), '001099000001', 'submitted', NULL, 'received', '{{"items": 4}}'
-  FROM d),
-c AS (INSERT INTO workflow_cases (dossier_id, step_index, step_kind, current_agency_id, open,
-  due_at, apologised, updated_at) SELECT d.id, 0, 'receive', {agency}, true, d.due_at, false,
-  d.received_at FROM d)
-INSERT INTO workflow_visits (dossier_id, seq, agency_id, entered_at)
-  SELECT d.id, 1, {agency}, d.received_at FROM d;
+e AS (INSERT INTO dossier_events (dossier_id, province_code, seq, at, actor_number, kind,
+  from_state, to_state, data) SELECT d.id, d.province_code, 1, now(), '001099000001',
+  'submitted', NULL, 'received', '{{"items": 4}}' FROM d),
+c AS (INSERT INTO workflow_cases (dossier_id, province_code, step_index, step_kind,
+  current_agency_id, open, due_at, apologised, updated_at) SELECT d.id, d.province_code, 0,
+  'receive', {agency}, true, d.due_at, false, d.received_at FROM d)
+INSERT INTO workflow_visits (dossier_id, province_code, seq, agency_id, entered_at)
+  SELECT d.id, d.province_code, 1, {agency}, d.received_at FROM d;
 END;
 """
 
 
+async def agency_province(url: str, agency_id: int) -> str:
+    """The province the pgbench script's dossiers carry: their receiving agency's."""
+    engine = make_engine(url)
+    try:
+        async with AsyncSession(engine) as session:
+            return await units_repository.province_of_agency(session, agency_id)
+    finally:
+        await engine.dispose()
+
+
 def _pgbench(
-    url: str, version_id: int, agency_id: int, clients: int, seconds: int, spread: bool
+    url: str,
+    version_id: int,
+    agency_id: int,
+    province: str,
+    clients: int,
+    seconds: int,
+    spread: bool,
 ) -> float | None:
     if shutil.which("pgbench") is None:
         return None
     parsed = make_url(url)
     with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
         counter = "'PGBENCH-' || :client_id" if spread else "'PGBENCH'"
-        script.write(PGBENCH_SCRIPT.format(version=version_id, agency=agency_id, counter=counter))
+        script.write(
+            PGBENCH_SCRIPT.format(
+                version=version_id, agency=agency_id, province=province, counter=counter
+            )
+        )
     completed = subprocess.run(
         [
             "pgbench",

@@ -45,26 +45,30 @@ async def _base(url: str) -> BenchOfficer:
 # in fifty, else spread over every commune; 3 history events, 2 registry reads, an open case for
 # one in four.
 GROW = [
-    """
+    f"""
     INSERT INTO dossiers (id, code, secret_hash, tracking_salt, procedure_version_id,
-        procedure_code, procedure_name, receiving_agency_id, applicant_number, actor_number,
-        on_behalf, channel, state, received_at, due_at, payment_state, idempotency_key,
-        request_hash, version)
+        procedure_code, procedure_name, receiving_agency_id, province_code, applicant_number,
+        actor_number, on_behalf, channel, state, received_at, due_at, payment_state,
+        idempotency_key, request_hash, version)
     SELECT g, 'G' || lpad(g::text, 10, '0'), :secret_hash, 'salt', :version,
-        '1.000001', 'Hồ sơ tổng hợp', CASE WHEN g % 50 = 0 THEN :busiest
-            ELSE (CAST(:communes AS int[]))[1 + g % cardinality(CAST(:communes AS int[]))] END,
+        '1.000001', 'Hồ sơ tổng hợp', s.agency, COALESCE(p.province, ''),
         '00108' || lpad((g % 5000000)::text, 7, '0'), '00108' || lpad((g % 5000000)::text, 7, '0'),
         false, 'online', CASE WHEN g % 4 = 0 THEN 'in_progress' ELSE 'returned' END,
         CAST(:now AS timestamptz)
             - make_interval(days => (g % :days)::int, mins => (g % 1440)::int),
         CAST(:now AS timestamptz) - make_interval(days => (g % :days)::int) + interval '10 days',
         'not_required', 'g' || g, '0', 1
-    FROM generate_series(CAST(:first AS bigint), CAST(:last AS bigint)) g
+    FROM (SELECT g, CASE WHEN g % 50 = 0 THEN :busiest
+                ELSE (CAST(:communes AS int[]))[1 + g % cardinality(CAST(:communes AS int[]))]
+                END AS agency
+          FROM generate_series(CAST(:first AS bigint), CAST(:last AS bigint)) g) s
+        LEFT JOIN ({bulk.AGENCY_PROVINCES}) p ON p.agency_id = s.agency
     """,
     """
-    INSERT INTO dossier_events (dossier_id, seq, at, actor_number, kind, from_state, to_state,
-        data)
-    SELECT d.id, s, d.received_at + make_interval(hours => (s - 1) * 30), d.actor_number,
+    INSERT INTO dossier_events (dossier_id, province_code, seq, at, actor_number, kind,
+        from_state, to_state, data)
+    SELECT d.id, d.province_code, s, d.received_at + make_interval(hours => (s - 1) * 30),
+        d.actor_number,
         (ARRAY['submitted', 'claimed', 'returned'])[s],
         (ARRAY[NULL, 'received', 'in_progress'])[s],
         (ARRAY['received', 'in_progress', 'returned'])[s], '{}'
@@ -81,14 +85,15 @@ GROW = [
     WHERE d.id BETWEEN :first AND :last
     """,
     """
-    INSERT INTO workflow_cases (dossier_id, step_index, step_kind, current_agency_id, open,
-        due_at, apologised, updated_at)
-    SELECT d.id, 1, 'assess', d.receiving_agency_id, true, d.due_at, false, d.received_at
+    INSERT INTO workflow_cases (dossier_id, province_code, step_index, step_kind,
+        current_agency_id, open, due_at, apologised, updated_at)
+    SELECT d.id, d.province_code, 1, 'assess', d.receiving_agency_id, true, d.due_at, false,
+        d.received_at
     FROM dossiers d WHERE d.id BETWEEN :first AND :last AND d.state = 'in_progress'
     """,
     """
-    INSERT INTO workflow_visits (dossier_id, seq, agency_id, entered_at)
-    SELECT d.id, 1, d.receiving_agency_id, d.received_at
+    INSERT INTO workflow_visits (dossier_id, province_code, seq, agency_id, entered_at)
+    SELECT d.id, d.province_code, 1, d.receiving_agency_id, d.received_at
     FROM dossiers d WHERE d.id BETWEEN :first AND :last AND d.state = 'in_progress'
     """,
 ]

@@ -11,6 +11,7 @@ busy with other work. Each step also reads how many requests each worker process
 (the metrics files of prometheus-client's multiprocess mode), so a worker left idle shows.
 """
 
+import asyncio
 import json
 import os
 import shutil
@@ -28,7 +29,7 @@ import psutil
 from sqlalchemy import make_url
 
 from motcua.bench import machine, write_section
-from motcua.bench.dossiers import _pgbench
+from motcua.bench.dossiers import _pgbench, agency_province
 from motcua.bench.http_fixture import (
     JOURNEY_PROCEDURE,
     LATENCY_MS,
@@ -248,7 +249,9 @@ def _balance(
     return shares
 
 
-def _database_limit(url: str, ids: tuple[int, int], clients: int, seconds: float) -> float | None:
+def _database_limit(
+    url: str, ids: tuple[int, int, str], clients: int, seconds: float
+) -> float | None:
     """pgbench's tps for the submission SQL; tried twice (on a shared server a run can fail,
     e.g. out of connections), else none for this round (the round has no ratio)."""
     for _ in range(2):
@@ -282,7 +285,7 @@ def _rounds(
     seconds: float,
     rounds: int,
     scale: float,
-    ids: tuple[int, int],
+    ids: tuple[int, int, str],  # version, agency, its province
     baseline: Served | None = None,
 ) -> tuple[dict[tuple[str, int], Level], dict[str, Any]]:
     levels: dict[tuple[str, int], Level] = defaultdict(Level)
@@ -638,7 +641,8 @@ def run_http_bench(
         before = started[1] if baseline is not None else None
         fixture(served, monitors, communes, sandbox.registries)
         balance = _balance(served, folder, seconds, baseline)
-        levels, rush = _rounds(url, served, seconds, rounds, scale, (version_id, agency_id), before)
+        ids = (version_id, agency_id, asyncio.run(agency_province(url, agency_id)))
+        levels, rush = _rounds(url, served, seconds, rounds, scale, ids, before)
     finally:
         for server in started:
             server.stop()

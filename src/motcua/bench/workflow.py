@@ -22,6 +22,7 @@ async def _fixture(url: str, count: int) -> tuple[str, str, int]:
     officer = await bench_officer(url)
     busiest_id, commune_ids, version_id = officer.busiest, officer.communes, officer.version_id
     connection = await bulk.connect(url)
+    province_of = await bulk.agency_provinces(connection)
     now = datetime.now(UTC)
     # 2% of all dossiers at the busiest commune (~2,000), the rest spread over every commune
     agency_of = [
@@ -50,6 +51,7 @@ async def _fixture(url: str, count: int) -> tuple[str, str, int]:
             "0" * 64,
             1,
             f"BENCH-{i + 1:08d}",  # tracking salt
+            province_of.get(agency_of[i], ""),
         )
         for i in range(count)
     ]
@@ -78,13 +80,15 @@ async def _fixture(url: str, count: int) -> tuple[str, str, int]:
             "request_hash",
             "version",
             "tracking_salt",
+            "province_code",
         ],
     )
     await connection.copy_records_to_table(
         "workflow_cases",
-        records=[(d[0], 1, "assess", d[6], True, d[13], False, now) for d in dossiers],
+        records=[(d[0], d[21], 1, "assess", d[6], True, d[13], False, now) for d in dossiers],
         columns=[
             "dossier_id",
+            "province_code",
             "step_index",
             "step_kind",
             "current_agency_id",
@@ -96,8 +100,8 @@ async def _fixture(url: str, count: int) -> tuple[str, str, int]:
     )
     await connection.copy_records_to_table(
         "workflow_visits",
-        records=[(d[0], 1, d[6], d[12]) for d in dossiers],
-        columns=["dossier_id", "seq", "agency_id", "entered_at"],
+        records=[(d[0], d[21], 1, d[6], d[12]) for d in dossiers],
+        columns=["dossier_id", "province_code", "seq", "agency_id", "entered_at"],
     )
     await connection.execute("SELECT setval('dossiers_id_seq', $1)", count)
     await connection.execute("ANALYZE")

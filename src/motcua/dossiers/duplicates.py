@@ -25,6 +25,7 @@ from motcua.core import clock
 from motcua.core.errors import Conflict
 from motcua.core.repository import conflict_insert
 from motcua.core.text import fold
+from motcua.dossiers import repository
 from motcua.dossiers.models import Dossier, DossierState, RegistrationClaim
 
 BIRTH_PROCEDURES = frozenset({"1.001193", "0.000015"})  # birth registration, the birth group
@@ -98,7 +99,8 @@ def identity_of(
 
 
 async def _live(session: AsyncSession, dossier_code: str) -> bool:
-    state = await session.scalar(select(Dossier.state).where(Dossier.code == dossier_code))
+    found = await repository.of_code(session, dossier_code)
+    state = await session.scalar(select(Dossier.state).where(*found))
     return state is not None and state not in OVER
 
 

@@ -75,6 +75,7 @@ def append(
         raise _not_allowed(dossier.state, to_state)
     event = DossierEvent(
         dossier_id=dossier.id,
+        province_code=dossier.province_code,
         seq=len(dossier.events) + 1,
         at=clock.now(),
         actor_number=actor,

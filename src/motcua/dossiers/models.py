@@ -108,6 +108,9 @@ class Dossier(Base):
     procedure_code: Mapped[str] = mapped_column(String(16))
     procedure_name: Mapped[str] = mapped_column(String(500))
     receiving_agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    # The receiving agency's province ("" for an agency above the provinces): the key a
+    # distributed database places the dossier and its rows by (docs/scaling.md section 5).
+    province_code: Mapped[str] = mapped_column(String(5), server_default="")
     applicant_number: Mapped[str] = mapped_column(String(12))
     actor_number: Mapped[str] = mapped_column(String(12))
     on_behalf: Mapped[bool] = mapped_column(default=False)
@@ -142,6 +145,8 @@ class DossierItem(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    # The dossier's province, copied so its rows sit with it (docs/scaling.md section 5).
+    province_code: Mapped[str] = mapped_column(String(5), server_default="")
     position: Mapped[int] = mapped_column(Integer)
     requirement_key: Mapped[str] = mapped_column(String(64))
     source: Mapped[ItemSource] = mapped_column(_enum(ItemSource, 16))
@@ -165,6 +170,8 @@ class DossierEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"))
+    # The dossier's province, copied so its rows sit with it (docs/scaling.md section 5).
+    province_code: Mapped[str] = mapped_column(String(5), server_default="")
     seq: Mapped[int] = mapped_column(Integer)
     at: Mapped[datetime] = mapped_column(UtcDateTime)
     actor_number: Mapped[str] = mapped_column(String(12))
@@ -208,6 +215,8 @@ class DossierRating(Base):
     dossier_id: Mapped[int] = mapped_column(
         ForeignKey("dossiers.id", ondelete="CASCADE"), primary_key=True
     )
+    # The dossier's province, copied so its rows sit with it (docs/scaling.md section 5).
+    province_code: Mapped[str] = mapped_column(String(5), server_default="")
     level: Mapped[str] = mapped_column(String(16))
     comment: Mapped[str] = mapped_column(Text, default="")
     rated_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -44,7 +44,13 @@ async def rate(
             "Hồ sơ chưa có kết quả: bạn đánh giá được sau khi nhận kết quả.", code="not-yet"
         )
     insert = conflict_insert(session.get_bind().dialect.name)
-    values = {"dossier_id": dossier.id, "level": level, "comment": comment, "rated_at": clock.now()}
+    values = {
+        "dossier_id": dossier.id,
+        "province_code": dossier.province_code,
+        "level": level,
+        "comment": comment,
+        "rated_at": clock.now(),
+    }
     # Two answers at once (a double click): the key lets one in, the other is told.
     added = await session.execute(insert(DossierRating).values(**values).on_conflict_do_nothing())
     if added.rowcount == 0:  # type: ignore[attr-defined]

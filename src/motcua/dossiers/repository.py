@@ -40,6 +40,7 @@ from motcua.dossiers.models import (
     Upload,
     created_rows,
 )
+from motcua.units import repository as units_repository
 from motcua.units.models import Agency
 
 
@@ -126,9 +127,13 @@ async def insert_unless_key_taken(
     PostgreSQL wait for that transaction and then do nothing; the caller then answers with the
     dossier that holds the key. One round trip on PostgreSQL; on SQLite the dossier, then an
     executemany of the items, the event and the other modules' rows (``on_created``). The
-    answer is the dossier with its items and first event, made from the values written."""
+    answer is the dossier with its items and first event, made from the values written.
+    ``values`` must name the dossier's ``province_code``; its items and event carry it too."""
     # A submission is never a practice dossier (workflow.practice writes those itself).
     values = {"version": 1, "practice": False, **values}
+    province = values["province_code"]
+    items = [{**item, "province_code": province} for item in items]
+    first = {**first, "province_code": province}
     connection = await session.connection()  # Core statements: no ORM step on the way
     dialect = connection.dialect.name
     if dialect == "postgresql":
@@ -197,16 +202,67 @@ async def by_idempotency_key(session: AsyncSession, actor: str, key: str) -> Dos
     )
 
 
-async def by_code(session: AsyncSession, code: str) -> Dossier | None:
-    return await session.scalar(
-        select(Dossier)
-        .where(Dossier.code == code)
-        .options(selectinload(Dossier.items), selectinload(Dossier.events))
+def agency_code_of(code: str) -> str | None:
+    """The receiving agency's code a dossier code starts with (``{agency}-{yymmdd}-{nnnn}``);
+    None for a code of another shape (imported or synthetic fixtures)."""
+    parts = code.rsplit("-", 2)
+    if len(parts) != 3 or len(parts[1]) != 6 or not (parts[1] + parts[2]).isdigit():
+        return None
+    return parts[0]
+
+
+async def province_of_code(session: AsyncSession, code: str) -> str | None:
+    """The province a dossier of this code carries, from the agency its code starts with (a
+    read of the agencies alone); None when the code names no agency."""
+    agency = agency_code_of(code)
+    if agency is None:
+        return None
+    return await units_repository.province_of_agency_code(session, agency)
+
+
+async def of_code(session: AsyncSession, code: str) -> list[Any]:
+    """The conditions that find a dossier by code: the code, and the province it derives, so
+    a distributed database reads one shard (docs/scaling.md section 5)."""
+    province = await province_of_code(session, code)
+    found = [Dossier.code == code]
+    if province is not None:
+        found.append(Dossier.province_code == province)
+    return found
+
+
+async def with_contents(session: AsyncSession, dossier: Dossier | None) -> Dossier | None:
+    """The dossier with its items and history, each read by the dossier's id and province
+    (one shard on a distributed database, where a read by id alone visits every one)."""
+    if dossier is None:
+        return None
+    items = await session.scalars(
+        select(DossierItem)
+        .where(
+            DossierItem.dossier_id == dossier.id,
+            DossierItem.province_code == dossier.province_code,
+        )
+        .order_by(DossierItem.position)
     )
+    events = await session.scalars(
+        select(DossierEvent)
+        .where(
+            DossierEvent.dossier_id == dossier.id,
+            DossierEvent.province_code == dossier.province_code,
+        )
+        .order_by(DossierEvent.seq)
+    )
+    set_committed_value(dossier, "items", list(items))
+    set_committed_value(dossier, "events", list(events))
+    return dossier
+
+
+async def by_code(session: AsyncSession, code: str) -> Dossier | None:
+    found = await session.scalar(select(Dossier).where(*await of_code(session, code)))
+    return await with_contents(session, found)
 
 
 async def plain_by_code(session: AsyncSession, code: str) -> Dossier | None:
-    return await session.scalar(select(Dossier).where(Dossier.code == code))
+    return await session.scalar(select(Dossier).where(*await of_code(session, code)))
 
 
 async def items_of(session: AsyncSession, dossier_id: int) -> Sequence[DossierItem]:
@@ -266,6 +322,7 @@ class SubmissionFacts(NamedTuple):
     uploads: dict[str, UploadFacts]
     agency_id: int | None
     agency_level: str | None = None
+    agency_province: str = ""
 
 
 @cache
@@ -289,9 +346,10 @@ def _submission_facts(dialect: str) -> Any:
     real = Agency.practice_of_id.is_(None)
     agency = select(Agency.id).where(Agency.code == bindparam("agency"), real).scalar_subquery()
     level = select(Agency.level).where(Agency.code == bindparam("agency"), real).scalar_subquery()
+    province = units_repository.agency_province(agency)
     one_row = select(literal(1).label("one")).subquery("one_row")
     return (
-        select(agency, in_force.c.id, in_force.c.published_at, level, *given.c)
+        select(agency, in_force.c.id, in_force.c.published_at, level, province, *given.c)
         .select_from(one_row)
         .outerjoin(in_force, true())
         .outerjoin(given, true())
@@ -306,17 +364,18 @@ async def submission_facts(
     agency_code: str | None,
 ) -> SubmissionFacts:
     """The key of the procedure's version in force on ``on``, the uploads of these ids, and the
-    id of the agency of this code."""
+    id, level and province of the agency of this code."""
     connection = await session.connection()
     statement = _submission_facts(connection.dialect.name)
     parameters = {"code": procedure_code, "on": on, "ids": list(upload_ids), "agency": agency_code}
     rows = (await connection.execute(statement, parameters)).all()
-    agency_id, version_id, published_at, agency_level = rows[0][:4]
+    agency_id, version_id, published_at, agency_level, province = rows[0][:5]
     return SubmissionFacts(
         catalog_repository.version_key(version_id, published_at),
-        {row[4]: UploadFacts(*row[4:]) for row in rows if row[4] is not None},
+        {row[5]: UploadFacts(*row[5:]) for row in rows if row[5] is not None},
         agency_id,
         agency_level,
+        province or "",
     )
 
 

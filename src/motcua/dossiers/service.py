@@ -41,6 +41,7 @@ from motcua.dossiers.schemas import (
 )
 from motcua.notify import service as notify
 from motcua.notify.models import Channel as NotifyChannel
+from motcua.units import repository as units_repository
 from motcua.units.schemas import AgencyKey
 
 SECRET_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at a counter
@@ -167,7 +168,7 @@ async def submit(
     fingerprint = request_hash(body, actor)
     await repository.take_write_lock(session)
     try:
-        version, agency, uploads, copied = await _check(session, body, actor)
+        version, agency, province, uploads, copied = await _check(session, body, actor)
     except DossierRefused:
         # A retry of an acknowledged submission gets its dossier even if the catalog has moved.
         existing = await repository.by_idempotency_key(session, actor, idempotency_key)
@@ -178,8 +179,8 @@ async def submit(
     secret = tracking_secret(salt)
     async with session.begin_nested():  # a second registration of a birth or death: unwritten
         dossier = await _create(
-            session, body, actor, idempotency_key, fingerprint, version, agency, uploads, copied,
-            salt, secret,
+            session, body, actor, idempotency_key, fingerprint, version, agency, province,
+            uploads, copied, salt, secret,
         )  # fmt: skip
         if dossier is not None:
             await duplicates.claim_for(session, body, copied, actor, dossier.code)
@@ -218,7 +219,7 @@ async def _replayed(session: AsyncSession, dossier: Dossier, fingerprint: str) -
 async def _check(
     session: AsyncSession, body: SubmissionIn, actor: str
 ) -> tuple[
-    PublishedTerms, AgencyKey, dict[str, repository.UploadFacts], dict[int, evidence.Copied]
+    PublishedTerms, AgencyKey, str, dict[str, repository.UploadFacts], dict[int, evidence.Copied]
 ]:
     """Every problem of the body, reported together; nothing is written before this passes."""
     problems: list[Problem] = []
@@ -276,7 +277,14 @@ async def _check(
     if problems:
         raise DossierRefused(problems)
     assert version is not None and agency is not None
-    return version, agency, uploads, copied
+    # The province was read with the facts when the applicant named the agency; a procedure
+    # received at its managing agency looks it up.
+    province = (
+        facts.agency_province
+        if body.receiving_agency is not None
+        else await units_repository.province_of_agency(session, agency.id)
+    )
+    return version, agency, province, uploads, copied
 
 
 def _receiving_agency(
@@ -407,6 +415,7 @@ async def _create(
     fingerprint: str,
     version: PublishedTerms,
     agency: AgencyKey,
+    province: str,
     uploads: dict[str, repository.UploadFacts],
     copied: dict[int, evidence.Copied],
     salt: str,
@@ -457,6 +466,7 @@ async def _create(
         "procedure_code": body.procedure_code,
         "procedure_name": version.name,
         "receiving_agency_id": agency.id,
+        "province_code": province,
         "applicant_number": applicant,
         "actor_number": actor,
         "on_behalf": on_behalf,

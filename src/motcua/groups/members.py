@@ -24,6 +24,7 @@ from motcua.dossiers import repository as dossiers_repository
 from motcua.dossiers import service as dossiers
 from motcua.dossiers.models import Channel, Dossier, DossierState, ItemSource
 from motcua.groups.models import GroupFiling
+from motcua.units import repository as units_repository
 from motcua.units.models import Agency
 
 
@@ -155,6 +156,7 @@ async def create(
         "procedure_code": member.procedure_code,
         "procedure_name": version.name,
         "receiving_agency_id": agency.id,
+        "province_code": await units_repository.province_of_agency(session, agency.id),
         "applicant_number": filing.applicant_number,
         "actor_number": filing.actor_number,
         "on_behalf": filing.applicant_number != filing.actor_number,

@@ -4,6 +4,7 @@ their agencies and states, and the group's deadline; never the applicant's decla
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.core.errors import NotFound
+from motcua.dossiers import repository as dossiers_repository
 from motcua.dossiers.models import Dossier
 from motcua.groups import repository, view
 from motcua.groups.models import GroupFiling
@@ -14,7 +15,8 @@ from motcua.workflow import repository as workflow_repository
 
 async def around(session: AsyncSession, officer: Subject, code: str) -> GroupOut:
     # One statement: the membership of the dossier of that code, if the officer may read it.
-    readable = workflow_repository.readable(officer).where(Dossier.code == code)
+    found = await dossiers_repository.of_code(session, code)
+    readable = workflow_repository.readable(officer).where(*found)
     member = await repository.member_of_dossier(
         session, readable.with_only_columns(Dossier.id).scalar_subquery()
     )

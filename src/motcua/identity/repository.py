@@ -7,6 +7,7 @@ from sqlalchemy import Row, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.identity.models import ApiToken, Officer, Role
+from motcua.units import repository as units_repository
 from motcua.units.models import Agency
 
 
@@ -47,6 +48,7 @@ TOKEN_SUBJECT = (
         Agency.name.label("agency_name"),
         Agency.level.label("agency_level"),
         Agency.unit_code,
+        units_repository.agency_province(Agency.id).label("province_code"),
     )
     .join(Officer, Officer.id == ApiToken.officer_id)
     .join(Agency, Agency.id == Officer.agency_id)

@@ -50,6 +50,9 @@ class Subject:
     # officer's own agency, whose id is kept here.
     practice: bool = False
     real_agency_id: int | None = None
+    # The agency's province ("" above the provinces; None when not read): the queue names it,
+    # so a distributed database reads one shard (docs/scaling.md section 5).
+    province_code: str | None = None
 
 
 def hash_token(token: str) -> str:
@@ -145,11 +148,13 @@ async def subject_for_token(
     agency_id, agency_code, agency_name, agency_level, unit_code = (
         found.agency_id, found.agency_code, found.agency_name, found.agency_level, found.unit_code
     )  # fmt: skip
+    province: str = found.province_code
     twin = await units.practice_twin(session, found.agency_id) if found.practice else None
     if twin is not None:  # in practice mode the officer works at their agency's twin
         agency_id, agency_code, agency_name, agency_level, unit_code = (
             twin.id, twin.code, twin.name, twin.level, twin.unit_code
         )  # fmt: skip
+        province = await units.province_of_agency(session, twin.id)
     return Subject(
         officer_id=found.officer_id,
         username=found.username,
@@ -163,6 +168,7 @@ async def subject_for_token(
         personal_id=found.personal_id,
         practice=twin is not None,
         real_agency_id=found.agency_id,
+        province_code=province,
     )
 
 

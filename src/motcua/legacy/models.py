@@ -16,6 +16,8 @@ class LegacyDossier(Base):
     __table_args__ = (UniqueConstraint("old_code", name="uq_legacy_dossiers_old_code"),)
 
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), primary_key=True)
+    # The dossier's province, copied so its rows sit with it (docs/scaling.md section 5).
+    province_code: Mapped[str] = mapped_column(String(5), server_default="")
     old_code: Mapped[str] = mapped_column(String(64))
     source_system: Mapped[str] = mapped_column(String(120))
     old_agency_code: Mapped[str | None] = mapped_column(String(64), default=None)

@@ -186,6 +186,7 @@ async def _write(session: AsyncSession, found: _Checked, file_name: str) -> Impo
         "procedure_code": row.procedure_code,
         "procedure_name": terms.name,
         "receiving_agency_id": agency.id,
+        "province_code": await units_repository.province_of_agency(session, agency.id),
         "applicant_number": row.applicant_number,
         "actor_number": row.applicant_number,
         "on_behalf": False,
@@ -220,6 +221,7 @@ async def _write(session: AsyncSession, found: _Checked, file_name: str) -> Impo
     session.add(
         LegacyDossier(
             dossier_id=dossier.id,
+            province_code=dossier.province_code,
             old_code=row.old_code,
             source_system=row.source_system,
             old_agency_code=row.old_agency_code,

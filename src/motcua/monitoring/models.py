@@ -154,6 +154,9 @@ class UnitDay(Base):
     __table_args__ = (
         Index("ix_monitoring_unit_days_scope", "day", "level", "province_code"),
         Index("ix_monitoring_unit_days_agency_day", "agency_id", "day"),
+        # a province's communes page: the last day each unit reported, grouped over the
+        # province's rows (an index-only scan; docs/scaling.md section 5)
+        Index("ix_monitoring_unit_days_province_agency_day", "province_code", "agency_id", "day"),
         # the colours per day, level and bloc are read from ``DayTotal``, not counted here
     )
 

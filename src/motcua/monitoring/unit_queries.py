@@ -115,14 +115,16 @@ async def province_rows(
 ) -> Sequence[Any]:
     """The drill-down in one query: per commune-level unit of the province of the given
     kinds, its names and codes, its snapshot of ``day`` (or nulls) and the last day it
-    reported for up to ``day``: ``day`` itself when it has a snapshot, else one index probe
-    for its latest earlier one (not all its days)."""
+    reported for up to ``day``: ``day`` itself when it has a snapshot, else its latest earlier
+    one, from the province's days grouped by unit and joined (no correlated subquery: a
+    distributed database refuses one beside its reference tables, docs/scaling.md section 5)."""
     snap = aliased(UnitDay)
     earlier = aliased(UnitDay)
-    probe = (
-        select(func.max(earlier.day))
-        .where(earlier.agency_id == Agency.id, earlier.day <= day)
-        .scalar_subquery()
+    last = (
+        select(earlier.agency_id, func.max(earlier.day).label("day"))
+        .where(earlier.province_code == province_code, earlier.day <= day)
+        .group_by(earlier.agency_id)
+        .subquery("last")
     )
     statement = (
         select(
@@ -130,7 +132,7 @@ async def province_rows(
             AdminUnit.code.label("unit_code"), AdminUnit.name.label("unit_name"),
             snap.agency_id.label("reported"), snap.cutoff_status, snap.on_time,
             snap.first_submitted_at, snap.n_green,
-            case((snap.agency_id.is_not(None), literal(day)), else_=probe).label("last_day"),
+            case((snap.agency_id.is_not(None), literal(day)), else_=last.c.day).label("last_day"),
         )
         .join(AdminUnit, AdminUnit.code == Agency.unit_code)
         .outerjoin(
@@ -142,6 +144,7 @@ async def province_rows(
                 snap.agency_id == Agency.id,
             ),
         )
+        .outerjoin(last, last.c.agency_id == Agency.id)
         .where(
             AdminUnit.province_code == province_code,
             AdminUnit.level == UnitLevel.commune,

@@ -61,13 +61,17 @@ async def _file(url: str, count: int, seed: int) -> list[int]:
     now = datetime.now(UTC)
     async with AsyncSession(engine) as session, session.begin():
         procedures = await synthetic._procedures(session)
-        communes = [c for pool in (await synthetic._communes(session)).values() for c in pool]
+        communes = [
+            (agency_id, province)
+            for province, pool in (await synthetic._communes(session)).items()
+            for agency_id, _ in pool
+        ]
         ids: list[int] = []
         for start in range(0, count, 2_000):
             rows = []
             for number in range(start, min(count, start + 2_000)):
                 procedure = rng.choice(procedures)
-                agency_id, _ = rng.choice(communes)
+                agency_id, province = rng.choice(communes)
                 received = now - timedelta(days=rng.uniform(0.5, 10))
                 code = f"{SYNTHETIC_PREFIX}BENCH-{number:07d}"
                 plan = synthetic._Plan(
@@ -77,16 +81,20 @@ async def _file(url: str, count: int, seed: int) -> list[int]:
                     violation=False,
                 )
                 channel = rng.choice(["online", "online", "counter", "post"])
-                rows.append(synthetic._dossier(code, procedure, agency_id, channel, received, plan))
+                rows.append(
+                    synthetic._dossier(
+                        code, procedure, agency_id, province, channel, received, plan
+                    )
+                )
             table = cast(Table, Dossier.__table__)
             returned = await session.execute(insert(table).returning(table.c.id), rows)
             new = [int(i) for (i,) in returned]
             await session.execute(
                 insert(DossierEvent.__table__),  # type: ignore[arg-type]
                 [
-                    {"dossier_id": i, "seq": 1, "at": r["received_at"],
-                     "actor_number": synthetic.ACTOR, "kind": "submitted", "from_state": None,
-                     "to_state": "received", "data": {"synthetic": True}}
+                    {"dossier_id": i, "province_code": r["province_code"], "seq": 1,
+                     "at": r["received_at"], "actor_number": synthetic.ACTOR, "kind": "submitted",
+                     "from_state": None, "to_state": "received", "data": {"synthetic": True}}
                     for i, r in zip(new, rows, strict=True)
                 ],
             )  # fmt: skip
@@ -154,10 +162,11 @@ class Generator:
         at = datetime.now(UTC)
         async with connection.transaction():
             ids = await connection.fetch(
-                "INSERT INTO dossier_events (dossier_id, seq, at, actor_number, kind, "
-                "from_state, to_state, data) SELECT d, s, $6, $7, k, f, t, '{}'::json "
+                "INSERT INTO dossier_events (dossier_id, province_code, seq, at, actor_number, "
+                "kind, from_state, to_state, data) "
+                "SELECT u.d, x.province_code, s, $6, $7, k, f, t, '{}'::json "
                 "FROM unnest($1::int[], $2::int[], $3::text[], $4::text[], $5::text[]) "
-                "AS u(d, s, k, f, t) RETURNING id",
+                "AS u(d, s, k, f, t) JOIN dossiers x ON x.id = u.d RETURNING id",
                 [b[0] for b in batch], [b[1] for b in batch], [b[2] for b in batch],
                 [b[3] for b in batch], [b[4] for b in batch], at, synthetic.ACTOR,
             )  # fmt: skip

@@ -168,7 +168,7 @@ async def seed_dossiers(
             numbers[(agency_code, day)] += 1
             code = f"{SYNTHETIC_PREFIX}{agency_code}-{day:%y%m%d}-{numbers[(agency_code, day)]:04d}"
             plan = _history(rng, mood, procedure, received, online, now, calendar)
-            dossiers.append(_dossier(code, procedure, agency_id, channel, received, plan))
+            dossiers.append(_dossier(code, procedure, agency_id, province, channel, received, plan))
             plans.append((code, agency_id, procedure, mood, online, plan))
         written += await _write(session, dossiers, plans, officer_id, rng)
     return written
@@ -238,7 +238,13 @@ def _history(
 
 
 def _dossier(
-    code: str, procedure: _Procedure, agency_id: int, channel: str, received: datetime, plan: _Plan
+    code: str,
+    procedure: _Procedure,
+    agency_id: int,
+    province: str,
+    channel: str,
+    received: datetime,
+    plan: _Plan,
 ) -> dict[str, Any]:
     digest = hashlib.sha256(code.encode()).hexdigest()
     return {
@@ -249,6 +255,7 @@ def _dossier(
         "procedure_code": procedure.code,
         "procedure_name": procedure.name,
         "receiving_agency_id": agency_id,
+        "province_code": province,  # the receiving commune's
         "applicant_number": f"0990{int(digest[:8], 16) % 10**8:08d}",
         "actor_number": ACTOR,
         "on_behalf": False,
@@ -278,25 +285,27 @@ async def _write(
         return 0
     table = cast(Table, Dossier.__table__)
     returned = await session.execute(
-        insert(table).returning(table.c.id, table.c.code),
+        insert(table).returning(table.c.id, table.c.code, table.c.province_code),
         dossiers,
     )
-    ids = {code: dossier_id for dossier_id, code in returned}
+    ids = {code: (dossier_id, province) for dossier_id, code, province in returned}
     items, events, violations = [], [], []
     for code, agency_id, procedure, mood, online, plan in plans:
-        dossier_id = ids[code]
+        dossier_id, province = ids[code]
         for position, (key, from_registry) in enumerate(procedure.requirements, start=1):
             if from_registry and rng.random() < mood.reuse:
                 source = "registry"
             else:
                 source = "upload" if online else "counter"
             items.append({
-                "dossier_id": dossier_id, "position": position, "requirement_key": key,
+                "dossier_id": dossier_id, "province_code": province, "position": position,
+                "requirement_key": key,
                 "source": source, "upload_id": None, "value": None, "sha256": None,
             })  # fmt: skip
         for seq, (kind, before, after, at) in enumerate(plan.events, start=1):
             events.append({
-                "dossier_id": dossier_id, "seq": seq, "at": at, "actor_number": ACTOR,
+                "dossier_id": dossier_id, "province_code": province, "seq": seq, "at": at,
+                "actor_number": ACTOR,
                 "kind": kind, "from_state": before, "to_state": after,
                 "data": {"synthetic": True},
             })  # fmt: skip
@@ -346,7 +355,13 @@ async def seed_ratings(session: AsyncSession, seed: int, share: float = 0.4) -> 
     "not satisfied" far more often where the result came late, as ratings tend to be."""
     chooser = random.Random(seed)
     rows = await session.execute(
-        select(Dossier.id, DossierFact.late, DossierFact.refused, Dossier.received_at)
+        select(
+            Dossier.id,
+            Dossier.province_code,
+            DossierFact.late,
+            DossierFact.refused,
+            Dossier.received_at,
+        )
         .join(DossierFact, DossierFact.dossier_id == Dossier.id)
         .where(
             Dossier.code.like(f"{SYNTHETIC_PREFIX}%"),
@@ -355,7 +370,7 @@ async def seed_ratings(session: AsyncSession, seed: int, share: float = 0.4) -> 
         .order_by(Dossier.id)
     )
     ratings = []
-    for dossier_id, late, refused, received_at in rows.all():
+    for dossier_id, province, late, refused, received_at in rows.all():
         if chooser.random() >= share:
             continue
         unhappy = 0.45 if late else 0.3 if refused else 0.04
@@ -364,7 +379,10 @@ async def seed_ratings(session: AsyncSession, seed: int, share: float = 0.4) -> 
             "dissatisfied" if roll < unhappy else "satisfied" if roll < 0.6 else "very_satisfied"
         )
         at = received_at + timedelta(days=chooser.randint(3, 12))
-        ratings.append({"dossier_id": dossier_id, "level": level, "comment": "", "rated_at": at})
+        ratings.append({
+            "dossier_id": dossier_id, "province_code": province, "level": level, "comment": "",
+            "rated_at": at,
+        })  # fmt: skip
     for start in range(0, len(ratings), 5000):
         await session.execute(insert(DossierRating), ratings[start : start + 5000])
     return len(ratings)

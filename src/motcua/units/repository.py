@@ -1,9 +1,11 @@
 """All queries on units and agencies."""
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from motcua.units.models import (
     AdminUnit,
@@ -13,6 +15,38 @@ from motcua.units.models import (
     UnitLevel,
     UnitSuccession,
 )
+
+
+def agency_province(agency_id: Any) -> Any:
+    """The province of the agency with this id, as a scalar subquery: its unit's code at a
+    province, its unit's province at a commune, "" for an agency above the provinces. Rows
+    keyed by a dossier carry it as their distribution key (docs/scaling.md section 5)."""
+    # Aliases of their own, so the subquery never correlates with an outer ``agencies``.
+    agency, unit = aliased(Agency), aliased(AdminUnit)
+    return func.coalesce(
+        select(case((unit.level == UnitLevel.province, unit.code), else_=unit.province_code))
+        .join(agency, agency.unit_code == unit.code)
+        .where(agency.id == agency_id)
+        .scalar_subquery(),
+        "",
+    )
+
+
+_AGENCY_PROVINCE = select(agency_province(bindparam("agency_id")))
+
+
+_PROVINCE_BY_CODE = select(agency_province(Agency.id)).where(Agency.code == bindparam("code"))
+
+
+async def province_of_agency_code(session: AsyncSession, code: str) -> str | None:
+    """The province of the agency of this identifier code; None when no agency has it."""
+    found = await session.scalar(_PROVINCE_BY_CODE, {"code": code})
+    return None if found is None else str(found)
+
+
+async def province_of_agency(session: AsyncSession, agency_id: int) -> str:
+    """The province a dossier received by this agency carries ("" above the provinces)."""
+    return str(await session.scalar(_AGENCY_PROVINCE, {"agency_id": agency_id}) or "")
 
 
 async def provinces(session: AsyncSession) -> Sequence[tuple[AdminUnit, int]]:

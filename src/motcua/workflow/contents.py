@@ -423,6 +423,7 @@ def _record(
     session.add(
         Disclosure(
             dossier_id=dossier.id,
+            province_code=dossier.province_code,
             at=clock.now(),
             officer_id=officer.officer_id,
             agency_id=officer.agency_id,

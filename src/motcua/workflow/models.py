@@ -57,12 +57,23 @@ class WorkflowCase(Base):
     __tablename__ = "workflow_cases"
     __table_args__ = (
         Index("ix_workflow_cases_queue", "current_agency_id", "open", "due_at", "dossier_id"),
+        # the queue of an agency in a province names it (docs/scaling.md section 5)
+        Index(
+            "ix_workflow_cases_queue_province",
+            "current_agency_id",
+            "open",
+            "province_code",
+            "due_at",
+            "dossier_id",
+        ),
         Index("ix_workflow_cases_sweep", "open", "due_at"),
     )
 
     dossier_id: Mapped[int] = mapped_column(
         ForeignKey("dossiers.id", ondelete="CASCADE"), primary_key=True
     )
+    # The dossier's province, copied so its rows sit with it (docs/scaling.md section 5).
+    province_code: Mapped[str] = mapped_column(String(5), server_default="")
     definition_id: Mapped[int | None] = mapped_column(
         ForeignKey("workflow_definitions.id"), default=None
     )
@@ -90,6 +101,8 @@ class WorkflowVisit(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"))
+    # The dossier's province, copied so its rows sit with it (docs/scaling.md section 5).
+    province_code: Mapped[str] = mapped_column(String(5), server_default="")
     seq: Mapped[int] = mapped_column(Integer)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
     share_days: Mapped[int | None] = mapped_column(Integer, default=None)
@@ -107,6 +120,8 @@ class SupplementRequest(Base):
     dossier_id: Mapped[int] = mapped_column(
         ForeignKey("dossiers.id", ondelete="CASCADE"), index=True
     )
+    # The dossier's province, copied so its rows sit with it (docs/scaling.md section 5).
+    province_code: Mapped[str] = mapped_column(String(5), server_default="")
     officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"))
     requirement_keys: Mapped[list[str]] = mapped_column(JSON)
     note: Mapped[str] = mapped_column(Text, default="")
@@ -127,6 +142,8 @@ class Disclosure(Base):
     dossier_id: Mapped[int] = mapped_column(
         ForeignKey("dossiers.id", ondelete="CASCADE"), index=True
     )
+    # The dossier's province, copied so its rows sit with it (docs/scaling.md section 5).
+    province_code: Mapped[str] = mapped_column(String(5), server_default="")
     at: Mapped[datetime] = mapped_column(UtcDateTime)
     officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"))
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
@@ -160,6 +177,8 @@ class ResultDocument(Base):
     dossier_id: Mapped[int] = mapped_column(
         ForeignKey("dossiers.id", ondelete="CASCADE"), index=True
     )
+    # The dossier's province, copied so its rows sit with it (docs/scaling.md section 5).
+    province_code: Mapped[str] = mapped_column(String(5), server_default="")
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     pdf: Mapped[bytes] = mapped_column(LargeBinary)
@@ -180,6 +199,7 @@ def _open_case(new: FromClause) -> list[Insert]:
     case = insert(_CASES).from_select(
         [
             "dossier_id",
+            "province_code",
             "step_index",
             "step_kind",
             "current_agency_id",
@@ -190,6 +210,7 @@ def _open_case(new: FromClause) -> list[Insert]:
         ],
         select(
             new.c.id,
+            new.c.province_code,
             literal(0),
             literal("receive"),
             new.c.receiving_agency_id,
@@ -200,7 +221,9 @@ def _open_case(new: FromClause) -> list[Insert]:
         ),
     )
     visit = insert(_VISITS).from_select(
-        ["dossier_id", "seq", "agency_id", "entered_at"],
-        select(new.c.id, literal(1), new.c.receiving_agency_id, new.c.received_at),
+        ["dossier_id", "province_code", "seq", "agency_id", "entered_at"],
+        select(
+            new.c.id, new.c.province_code, literal(1), new.c.receiving_agency_id, new.c.received_at
+        ),
     )
     return [case, visit]

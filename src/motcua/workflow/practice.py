@@ -293,6 +293,7 @@ async def _write_one(
         procedure_code=sample.version.procedure.code,
         procedure_name=sample.version.name,
         receiving_agency_id=twin.id,
+        province_code=await units.province_of_agency(session, twin.id),
         applicant_number=applicant,
         actor_number=applicant,
         on_behalf=False,
@@ -311,11 +312,12 @@ async def _write_one(
     session.add(dossier)
     await session.flush()
     items = [
-        _item(dossier.id, position, requirement, now)
+        _item(dossier, position, requirement, now)
         for position, requirement in enumerate(sample.requirements, start=1)
     ]
     first = DossierEvent(
         dossier_id=dossier.id,
+        province_code=dossier.province_code,
         seq=1,
         at=now,
         actor_number=applicant,
@@ -329,6 +331,7 @@ async def _write_one(
     definition = Definition.model_validate({"steps": definition_row.steps})
     case = WorkflowCase(
         dossier_id=dossier.id,
+        province_code=dossier.province_code,
         definition_id=definition_row.id,
         step_index=0,
         step_kind=StepKind.receive.value,
@@ -339,7 +342,16 @@ async def _write_one(
         updated_at=now,
     )
     session.add_all(
-        [case, WorkflowVisit(dossier_id=dossier.id, seq=1, agency_id=twin.id, entered_at=now)]
+        [
+            case,
+            WorkflowVisit(
+                dossier_id=dossier.id,
+                province_code=dossier.province_code,
+                seq=1,
+                agency_id=twin.id,
+                entered_at=now,
+            ),
+        ]
     )
     await session.flush()
     await session.refresh(dossier, ["items", "events"])
@@ -386,6 +398,7 @@ def _advance(
         session.add(
             SupplementRequest(
                 dossier_id=dossier.id,
+                province_code=dossier.province_code,
                 officer_id=officer_id,
                 requirement_keys=asked,
                 note="unreadable",
@@ -404,7 +417,7 @@ def _advance(
         )
 
 
-def _item(dossier_id: int, position: int, requirement: Requirement, now: datetime) -> DossierItem:
+def _item(dossier: Dossier, position: int, requirement: Requirement, now: datetime) -> DossierItem:
     """A registry-like item where the catalog names an evidence type (labelled synthetic, no
     real registry was read), a declaration where it has a form, a paper checked at the counter
     otherwise."""
@@ -425,7 +438,8 @@ def _item(dossier_id: int, position: int, requirement: Requirement, now: datetim
     else:
         source = ItemSource.counter
     return DossierItem(
-        dossier_id=dossier_id,
+        dossier_id=dossier.id,
+        province_code=dossier.province_code,
         position=position,
         requirement_key=requirement.key,
         source=source,

@@ -15,15 +15,18 @@ from sqlalchemy import (
     exists,
     false,
     func,
+    literal,
     or_,
     select,
     tuple_,
+    union_all,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import defer, selectinload
+from sqlalchemy.orm import defer
 
 from motcua.catalog.models import Procedure, ProcedureVersion, VersionStatus
+from motcua.dossiers import repository as dossiers_repository
 from motcua.dossiers.models import Dossier, DossierItem
 from motcua.exchange.models import AccessLogEntry, Registry
 from motcua.identity.models import Officer, Role
@@ -58,24 +61,30 @@ def readable(subject: Subject) -> Select[Dossier]:
 
 
 @functools.cache
-def _readable_by_code(helper: bool, full: bool) -> Select[Dossier]:
-    """Built once per process for each form (read on every officer's dossier page and action)."""
+def _readable_by_code(helper: bool, by_province: bool) -> Select[Dossier]:
+    """Built once per process for each form (read on every officer's dossier page and action);
+    with the province the code names when it names an agency (docs/scaling.md section 5)."""
     statement = select(Dossier).where(
         false() if helper else visible_to(bindparam("agency_id", type_=Integer)),
         Dossier.code == bindparam("code"),
     )
-    if full:
-        statement = statement.options(selectinload(Dossier.items), selectinload(Dossier.events))
+    if by_province:
+        statement = statement.where(Dossier.province_code == bindparam("province"))
     return statement
 
 
 async def readable_by_code(
     session: AsyncSession, subject: Subject, code: str, *, full: bool = True
 ) -> Dossier | None:
-    statement = _readable_by_code(subject.role == Role.community_helper, full)
+    """The dossier of that code if the officer may read it; ``full``: with its items and
+    history, read by the dossier's id and province."""
+    province = await dossiers_repository.province_of_code(session, code)
+    statement = _readable_by_code(subject.role == Role.community_helper, province is not None)
     found: Dossier | None = await session.scalar(
-        statement, {"agency_id": subject.agency_id, "code": code}
+        statement, {"agency_id": subject.agency_id, "code": code, "province": province}
     )
+    if full:
+        return await dossiers_repository.with_contents(session, found)
     return found
 
 
@@ -102,17 +111,13 @@ QueueRow = Row[*tuple[Any, ...]]
 
 @functools.cache
 def _queue_statement(
-    helper: bool, mine: bool, step: bool, flag: bool, overdue: bool, after: bool
+    helper: bool, mine: bool, step: bool, flag: bool, overdue: bool, after: bool, by_province: bool
 ) -> Select[*tuple[Any, ...]]:
     """The queue's statement for one combination of filters, values as parameters: built and
     keyed once per process (at each request, building it cost about as much CPU as running it)."""
-    statement = (
-        select(*QUEUE_COLUMNS)
-        .join(Dossier, Dossier.id == WorkflowCase.dossier_id)
-        .where(
-            WorkflowCase.current_agency_id == bindparam("agency_id"),
-            WorkflowCase.open.is_(True),
-        )
+    statement = select(*QUEUE_COLUMNS).where(
+        WorkflowCase.current_agency_id == bindparam("agency_id"),
+        WorkflowCase.open.is_(True),
     )
     if helper:  # no queue: they reach only what they assisted
         statement = statement.where(false())
@@ -134,9 +139,32 @@ def _queue_statement(
                 bindparam("after_id", type_=WorkflowCase.dossier_id.type),
             )
         )
-    return statement.order_by(WorkflowCase.due_at, WorkflowCase.dossier_id).limit(
-        bindparam("limit")
+    order = (WorkflowCase.due_at, WorkflowCase.dossier_id)
+    if not by_province:
+        # Above the provinces (or no province read): every province's dossiers, joined by id
+        # (on one server the join on the province too misleads the planner's estimate).
+        joined = statement.join(Dossier, Dossier.id == WorkflowCase.dossier_id)
+        return joined.order_by(*order).limit(bindparam("limit"))
+    # At an agency in a province: its province's dossiers and those received above the
+    # provinces (""), each joined on (id, province) along ``ix_workflow_cases_queue_province``
+    # (one shard each on a distributed database), merged.
+    joined = statement.join(
+        Dossier,
+        (Dossier.id == WorkflowCase.dossier_id)
+        & (Dossier.province_code == WorkflowCase.province_code),
     )
+    branches = [
+        select(
+            *joined.where(WorkflowCase.province_code == province)
+            .order_by(*order)
+            .limit(bindparam("limit"))
+            .subquery(f"in_{n}")
+            .c
+        )
+        for n, province in enumerate((bindparam("province"), literal("")))
+    ]
+    merged = union_all(*branches).subquery("queue")
+    return select(merged).order_by(merged.c.due_at, merged.c.dossier_id).limit(bindparam("limit"))
 
 
 async def queue(
@@ -151,7 +179,8 @@ async def queue(
     overdue_at: datetime | None = None,
 ) -> Sequence[QueueRow]:
     """Open dossiers now at the officer's agency, earliest due first (overdue on top), keyset
-    paged on (due_at, dossier_id) along ``ix_workflow_cases_queue``; no COUNT(*). Only the
+    paged on (due_at, dossier_id) along ``ix_workflow_cases_queue`` (with the officer's
+    province, ``ix_workflow_cases_queue_province``); no COUNT(*). Only the
     columns a queue shows (``QUEUE_COLUMNS``), as plain rows: no ORM objects to build.
 
     The page's filters narrow the same walk: ``overdue_at`` (running and due before that
@@ -163,9 +192,11 @@ async def queue(
         flag is not None,
         overdue_at is not None,
         after is not None,
+        bool(subject.province_code),
     )
     values: dict[str, Any] = {
         "agency_id": subject.agency_id,
+        "province": subject.province_code,
         "officer_id": subject.officer_id,
         "step": step,
         "flag": flag,

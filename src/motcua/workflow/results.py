@@ -215,6 +215,7 @@ async def issue(
     document = ResultDocument(
         verify_code=verify_code,
         dossier_id=dossier.id,
+        province_code=dossier.province_code,
         agency_id=agency.id,
         sha256=hashlib.sha256(signed).hexdigest(),
         pdf=signed,

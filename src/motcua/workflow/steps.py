@@ -179,6 +179,7 @@ async def forward(
         )
     if target.id == subject.agency_id:
         raise Conflict("Không chuyển hồ sơ cho chính cơ quan mình.", code="same-agency")
+    await _ensure_same_province(session, work.dossier.province_code, target)
     now = clock.now()
     calendar = get_calendar()
     visits = await repository.visits(session, work.dossier.id)
@@ -194,6 +195,7 @@ async def forward(
     session.add(
         WorkflowVisit(
             dossier_id=work.dossier.id,
+            province_code=work.dossier.province_code,
             seq=current.seq + 1,
             agency_id=target.id,
             share_days=await _share_days(session, work, work.case.step_index),
@@ -268,6 +270,22 @@ async def forward_targets(
             "quản trị hệ thống thêm cơ quan đó, hoặc quản trị cơ quan sửa quy trình của thủ tục."
         )
     )
+
+
+async def _ensure_same_province(session: AsyncSession, province: str, target: Agency) -> None:
+    """A dossier stays with its province's agencies or those above the provinces: an agency
+    of another province would not find it in its queue, which reads its own province's
+    dossiers (and those received above the provinces)."""
+    from motcua.units import repository as units
+
+    there = await units.province_of_agency(session, target.id)
+    if province and there and there != province:
+        raise Conflict(
+            f"Hồ sơ do cơ quan của tỉnh, thành phố khác tiếp nhận; không chuyển sang "
+            f"“{target.name}” được. Hãy chuyển cho cơ quan cùng tỉnh, thành phố hoặc cơ quan "
+            "trung ương.",
+            code="other-province",
+        )
 
 
 async def _agency(session: AsyncSession, code: str) -> Agency:

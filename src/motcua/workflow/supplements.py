@@ -95,6 +95,7 @@ async def request_supplement(
     session.add(
         SupplementRequest(
             dossier_id=work.dossier.id,
+            province_code=work.dossier.province_code,
             officer_id=subject.officer_id,
             requirement_keys=keys,
             note=reason,
@@ -301,6 +302,7 @@ def _new_items(dossier: Dossier, answers: Sequence[Answer]) -> list[DossierItem]
     return [
         DossierItem(
             dossier_id=dossier.id,
+            province_code=dossier.province_code,
             position=position + n,
             requirement_key=answer.key,
             source=ItemSource.upload,

@@ -87,6 +87,7 @@ async def load_work(
     if case is None:  # a dossier filed before the workflow existed: start it now
         case = WorkflowCase(
             dossier_id=dossier.id,
+            province_code=dossier.province_code,
             step_index=0,
             step_kind=StepKind.receive.value,
             current_agency_id=dossier.receiving_agency_id,
