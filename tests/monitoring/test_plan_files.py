@@ -13,6 +13,7 @@ from motcua.cli import app
 from motcua.core.errors import Invalid
 from motcua.monitoring import formats, repository, service
 from motcua.monitoring.names import task_names
+from motcua.monitoring.plans import catalogue
 from motcua.monitoring.schemas import PlanDocument
 from tests.monitoring.conftest import PLAN
 
@@ -201,3 +202,28 @@ def test_cli_imports_yaml_and_xlsx_and_exports_what_it_imported(
     assert runner.invoke(app, ["monitoring", "import", str(wrong)]).exit_code == 1
     unknown = runner.invoke(app, ["monitoring", "export", "NOPE", "-o", str(tmp_path / "n.yaml")])
     assert unknown.exit_code == 1 and "Không có kế hoạch" in unknown.output
+
+
+async def test_the_catalogue_is_made_again_when_a_plan_or_an_english_title_arrives(
+    session: AsyncSession,
+) -> None:
+    """Reports read the catalogue the process keeps (on PostgreSQL) while its mark holds: a
+    plan imported or an English title filled in makes a new one, with the new tasks and
+    words."""
+    assert "T.XA.PCT" not in (await catalogue(session)).by_code
+    await service.import_plan(session, PlanDocument.model_validate(PLAN))
+    after = await catalogue(session)
+    assert {"T.XA.CHK", "T.XA.PCT"} <= set(after.by_code)
+    same = await catalogue(session)
+    if session.get_bind().dialect.name == "postgresql":
+        assert same is after  # kept: only the mark was read
+    assert same == after
+    shipped = service.plan02_document()
+    untitled = [t.model_copy(update={"title_en": None}) for t in shipped.tasks]
+    await service.import_plan(session, shipped.model_copy(update={"tasks": untitled}))
+    task = shipped.tasks[0]
+    older = await catalogue(session)
+    assert older.specs[older.by_code[task.code]].title_en is None
+    await service.seed_plan02(session)  # fills the English titles in
+    filled = await catalogue(session)
+    assert task.title_en and filled.specs[filled.by_code[task.code]].title_en == task.title_en

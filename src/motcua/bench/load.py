@@ -127,6 +127,11 @@ class Single(Base):
     abstract = True
     call: ClassVar[str] = ""
     communes: Iterator[tuple[str, str]] = iter(())
+    waits_first: ClassVar[bool] = False  # the first request waits too (arrivals on a clock)
+
+    def on_start(self) -> None:
+        if self.waits_first:
+            gevent.sleep(self.wait_time())
 
     @task
     def send(self) -> None:
@@ -220,6 +225,23 @@ def _user(base: type[Base], fixture: Fixture, **attributes: Any) -> type[User]:
     return type(name, (base,), {"abstract": False, "fixture": fixture, **attributes})
 
 
+def poisson_arrivals(rate: float) -> Callable[[User], float]:
+    """Waits that make one user's requests a Poisson process of ``rate`` a second on a clock
+    of its own, so the users together send as many independent senders do (3,321 communes, each
+    reporting when it is ready), not in step with one another. Open loop: each arrival is due
+    an exponential gap after the one before, however long the answer took; a user more than a
+    second behind its clock (the server fell behind) starts its clock again."""
+    due: dict[int, float] = {}
+
+    def wait(user: User) -> float:
+        now = time.monotonic()
+        mine = max(due.get(id(user), now), now - 1.0) + random.expovariate(rate)
+        due[id(user)] = mine
+        return max(0.0, mine - now)
+
+    return wait
+
+
 def _users(step: dict[str, Any], fixture: Fixture) -> tuple[list[type[User]], int]:
     if step["scenario"] == "journey":
         return [_user(CitizenJourney, fixture)], step["users"]
@@ -234,7 +256,8 @@ def _users(step: dict[str, Any], fixture: Fixture) -> tuple[list[type[User]], in
         call="report",
         fixed_count=reporters,
         communes=iter(communes),
-        wait_time=constant_throughput(step["rate"] / reporters),
+        wait_time=poisson_arrivals(step["rate"] / reporters),
+        waits_first=True,
     )
     read = _user(
         Single,

@@ -10,6 +10,7 @@ from importlib import resources
 from typing import Any
 
 import yaml
+from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from motcua.core.errors import Conflict, Invalid, NotFound
@@ -267,7 +268,7 @@ async def _fill_english(session: AsyncSession, plan: Plan, document: PlanDocumen
 
 @dataclass(frozen=True)
 class Catalogue:
-    """Every task with what the rules need, read once per request."""
+    """Every task with what the rules need (``catalogue``); never changed once made."""
 
     specs: dict[int, TaskSpec]
     rules: dict[int, Rules]
@@ -289,8 +290,28 @@ class Catalogue:
         }
 
 
+# The catalogue each database's tasks last made, with the mark it was made at (``catalogue``).
+_KEPT: dict[URL, tuple[tuple[int, int, int], Catalogue]] = {}
+
+
 async def catalogue(session: AsyncSession) -> Catalogue:
-    return catalogue_of(await repository.tasks_with_indicators(session))
+    """Every task with what the rules need. Tasks, their indicators and plans are only ever
+    added (a plan imports once) and an English title only ever filled in where there was none,
+    so the mark (how many tasks, the highest id, how many English titles) changes whenever the
+    catalogue does: the process keeps the last one made and reads only the mark while it
+    holds, instead of every task and plan with their rules at each report (a quarter of a
+    report's CPU). On PostgreSQL only, where an id is never given out twice; SQLite may give a
+    rolled-back task's id out again, so there it is read every time."""
+    bind = session.get_bind()
+    if bind.dialect.name != "postgresql":
+        return catalogue_of(await repository.tasks_with_indicators(session))
+    mark = await repository.catalogue_mark(session)
+    kept = _KEPT.get(bind.engine.url)
+    if kept is not None and kept[0] == mark:
+        return kept[1]
+    made = catalogue_of(await repository.tasks_with_indicators(session))
+    _KEPT[bind.engine.url] = (mark, made)
+    return made
 
 
 def catalogue_of(rows: Sequence[tuple[Any, Any, Any]]) -> Catalogue:

@@ -161,6 +161,18 @@ async def tasks_with_indicators(
     return [(t, i, p) for t, i, p in await session.execute(statement)]
 
 
+_CATALOGUE_MARK = select(
+    func.count(Task.id), func.coalesce(func.max(Task.id), 0), func.count(Task.title_en)
+)
+
+
+async def catalogue_mark(session: AsyncSession) -> tuple[int, int, int]:
+    """How many tasks, the highest id, how many English titles: what changes whenever the
+    catalogue does (``plans.catalogue``)."""
+    count, highest, english = (await session.execute(_CATALOGUE_MARK)).one()
+    return int(count), int(highest), int(english)
+
+
 async def task_by_code(session: AsyncSession, code: str) -> Task | None:
     return await session.scalar(select(Task).where(Task.code == code))
 

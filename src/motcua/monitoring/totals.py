@@ -27,6 +27,7 @@ snapshots (a handful of rows).
 
 from collections.abc import Mapping
 from datetime import date
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Integer, and_, case, cast, delete, func, insert, literal_column, select
@@ -74,6 +75,19 @@ def counted(snapshot: UnitDay | None) -> dict[str, int]:
     }
 
 
+@cache
+def _adding_upsert(dialect: str, model: Any, names: tuple[str, ...]) -> Any:
+    """The upsert that adds the columns ``names`` in place, built once per process (its values
+    are parameters): building the conflict clause at each report cost more CPU than sending
+    it."""
+    table = model.__table__
+    statement = conflict_insert(dialect)(table)
+    return statement.on_conflict_do_update(
+        index_elements=[c.name for c in table.primary_key.columns],
+        set_={name: table.c[name] + statement.excluded[name] for name in names},
+    )
+
+
 async def add_in_place(
     session: AsyncSession, model: Any, key: Mapping[str, Any], delta: Mapping[str, int]
 ) -> None:
@@ -81,14 +95,8 @@ async def add_in_place(
     in place, so two reports counting into one row at once both count."""
     if not any(delta.values()):
         return
-    table = model.__table__
-    insert = conflict_insert(session.get_bind().dialect.name)
-    statement = insert(table).values(**key, **delta)
-    statement = statement.on_conflict_do_update(
-        index_elements=[c.name for c in table.primary_key.columns],
-        set_={name: table.c[name] + statement.excluded[name] for name in delta},
-    )
-    await session.execute(statement)
+    upsert = _adding_upsert(session.get_bind().dialect.name, model, tuple(delta))
+    await session.execute(upsert, {**key, **delta})
 
 
 async def add_snapshot(
