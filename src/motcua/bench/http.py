@@ -501,8 +501,9 @@ def _report(
         "### The 16:00 rush",
         "",
         f"3,321 communes report within {COMMUNES_MINUTES} minutes; compressed {scale:.0f} times: "
-        f"{rush['seconds']:.0f} s at {rush['rate']:.0f} reports per second, paced "
-        f"(open loop) over {RUSH_REPORTERS} clients, each commune's report (every commune task "
+        f"{rush['seconds']:.0f} s at {rush['rate']:.0f} reports per second in all, arriving as "
+        f"independent senders do (a Poisson process, open loop) over {RUSH_REPORTERS} clients, "
+        "each commune's report (every commune task "
         "of the day answered) sent with its province monitor's token; meanwhile "
         f"{RUSH_READERS} people open the national dashboard page (`/monitoring`), "
         f"{RUSH_READ_RATE:.0f} page loads per second in all, in "

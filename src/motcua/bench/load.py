@@ -112,8 +112,8 @@ CALLS: dict[str, tuple[str, int, Callable[["Single"], Call | None]]] = {
         "GET", f"/can-bo/ho-so/{random.choice(u.fixture['dossier_codes'])}",
         {"headers": _bearer(u.fixture)},
     )),
-    # The 16:00 rush: communes' daily reports at a paced rate, and people watching the
-    # national dashboard again and again.
+    # The 16:00 rush: communes' daily reports at a set rate (``poisson_arrivals``), and
+    # people watching the national dashboard again and again.
     "report": ("daily report", 201, _daily_report),
     "dashboard": ("national dashboard", 200, lambda u: (
         "GET", "/monitoring", {"params": {"day": u.fixture["rush_day"]}}
