@@ -230,29 +230,27 @@ async def of_code(session: AsyncSession, code: str) -> list[Any]:
     return found
 
 
+def _of_one_dossier(model: Any, order: Any) -> Any:
+    """A dossier's rows of ``model`` (items or history), by its id and province (one shard on
+    a distributed database, where a read by id alone visits every one), built once."""
+    return (
+        select(model)
+        .where(model.dossier_id == bindparam("id"), model.province_code == bindparam("province"))
+        .order_by(order)
+    )
+
+
+_ITEMS_OF = _of_one_dossier(DossierItem, DossierItem.position)
+_EVENTS_OF = _of_one_dossier(DossierEvent, DossierEvent.seq)
+
+
 async def with_contents(session: AsyncSession, dossier: Dossier | None) -> Dossier | None:
-    """The dossier with its items and history, each read by the dossier's id and province
-    (one shard on a distributed database, where a read by id alone visits every one)."""
+    """The dossier with its items and history."""
     if dossier is None:
         return None
-    items = await session.scalars(
-        select(DossierItem)
-        .where(
-            DossierItem.dossier_id == dossier.id,
-            DossierItem.province_code == dossier.province_code,
-        )
-        .order_by(DossierItem.position)
-    )
-    events = await session.scalars(
-        select(DossierEvent)
-        .where(
-            DossierEvent.dossier_id == dossier.id,
-            DossierEvent.province_code == dossier.province_code,
-        )
-        .order_by(DossierEvent.seq)
-    )
-    set_committed_value(dossier, "items", list(items))
-    set_committed_value(dossier, "events", list(events))
+    key = {"id": dossier.id, "province": dossier.province_code}
+    set_committed_value(dossier, "items", list(await session.scalars(_ITEMS_OF, key)))
+    set_committed_value(dossier, "events", list(await session.scalars(_EVENTS_OF, key)))
     return dossier
 
 

@@ -41,6 +41,9 @@ def templates() -> Jinja2Templates:
         if module != "web" and folder.is_dir():
             roots.append(str(folder))
     environment = Jinja2Templates(directory=roots)
+    # The templates are the package's files, never changed under a running process: no stat of
+    # each template (and of each one it imports) on every page to see whether it changed.
+    environment.env.auto_reload = False
     environment.env.filters["urlencode_without_lang"] = _query_without_lang
     environment.env.filters["day"] = day
     environment.env.filters["moment"] = moment

@@ -15,8 +15,9 @@ ResultSigned = Callable[[AsyncSession, Dossier], Awaitable[None]]
 Refused = Callable[[AsyncSession, Dossier, str], Awaitable[None]]
 
 # More of the officer's case page: context a module adds (rendered by a template of its own
-# that the page includes when the key is there), e.g. the group around a member dossier.
-CasePanel = Callable[[AsyncSession, Subject, str], Awaitable[dict[str, Any]]]
+# that the page includes when the key is there), e.g. the group around a member dossier. It is
+# given the dossier the page shows, already found readable by the officer.
+CasePanel = Callable[[AsyncSession, Subject, Dossier], Awaitable[dict[str, Any]]]
 
 after_result_signed: list[ResultSigned] = []
 after_refused: list[Refused] = []

@@ -219,7 +219,7 @@ async def _case_context(session: AsyncSession, officer: Subject, code: str) -> d
     result = await repository.result_of(session, dossier.id) if view.result else None
     panels: dict[str, Any] = {}
     for panel in hooks.case_panels:
-        panels |= await panel(session, officer, code)
+        panels |= await panel(session, officer, dossier)
     # Revoking is allowed on a closed dossier too, to the agency that signed the result.
     if result and officer.role in service.REVOKERS and result.agency_id == officer.agency_id:
         actions.add("revoke")
