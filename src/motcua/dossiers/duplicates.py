@@ -16,6 +16,7 @@ refused or withdrawn is taken over with a compare-and-set, so two late filings c
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import select, update
@@ -126,13 +127,17 @@ async def _claim_free(
     """The claim written if no row holds the key: one ``INSERT … ON CONFLICT DO NOTHING``, no
     read and no savepoint first (the usual case: nobody registered this event). A concurrent
     filing's uncommitted claim of the same key makes it wait for that transaction."""
-    insert = conflict_insert(session.get_bind().dialect.name)
     written = await session.execute(
-        insert(RegistrationClaim)
-        .values(key=key, dossier_code=dossier_code, shown_code=shown, claimed_at=now)
-        .on_conflict_do_nothing()
+        _claim_if_free(session.get_bind().dialect.name),
+        {"key": key, "dossier_code": dossier_code, "shown_code": shown, "claimed_at": now},
     )
     return bool(written.rowcount == 1)  # type: ignore[attr-defined]
+
+
+@cache
+def _claim_if_free(dialect: str) -> Any:
+    """The claim's insert, built once per process (its values are parameters)."""
+    return conflict_insert(dialect)(RegistrationClaim.__table__).on_conflict_do_nothing()
 
 
 async def claim(
