@@ -114,7 +114,7 @@ def _refusal(dossier: Dossier) -> str | None:
 async def result_pdf(session: AsyncSession, code: str, person: str) -> bytes:
     """The signed result of the person's own dossier (a revoked one is not handed out)."""
     dossier, _ = await dossier_reading.for_person(session, code, person)
-    document = await repository.result_of(session, dossier.id)
+    document = await repository.result_of(session, dossier.id, with_pdf=True)
     if document is None:
         raise NotFound("Hồ sơ này chưa có kết quả đã ký.", code="no-result")
     return document.pdf

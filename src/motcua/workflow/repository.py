@@ -305,22 +305,32 @@ async def result(session: AsyncSession, verify_code: str) -> ResultDocument | No
     return await session.get(ResultDocument, verify_code)
 
 
-async def result_of(session: AsyncSession, dossier_id: int) -> ResultDocument | None:
-    return await session.scalar(
+# The signed PDF (tens of kilobytes) is read only where it is handed out: a page or a check
+# that needs the result's code, dates and agency leaves it in the database.
+_WITHOUT_PDF = defer(ResultDocument.pdf, raiseload=True)
+
+
+async def result_of(
+    session: AsyncSession, dossier_id: int, with_pdf: bool = False
+) -> ResultDocument | None:
+    """The dossier's newest result that stands (not revoked)."""
+    statement = (
         select(ResultDocument)
         .where(ResultDocument.dossier_id == dossier_id, ResultDocument.revoked_at.is_(None))
         .order_by(ResultDocument.issued_at.desc())
         .limit(1)
     )
+    return await session.scalar(statement if with_pdf else statement.options(_WITHOUT_PDF))
 
 
 async def latest_result(session: AsyncSession, dossier_id: int) -> ResultDocument | None:
-    """The dossier's newest result, revoked or not."""
+    """The dossier's newest result, revoked or not (without its PDF)."""
     return await session.scalar(
         select(ResultDocument)
         .where(ResultDocument.dossier_id == dossier_id)
         .order_by(ResultDocument.issued_at.desc())
         .limit(1)
+        .options(_WITHOUT_PDF)
     )
 
 
