@@ -8,22 +8,20 @@ local one when the suite itself runs on SQLite)."""
 import asyncio
 import hashlib
 import os
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-import asyncpg
 import pytest
 from alembic import command
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from motcua.core import partitions
 from motcua.core.migrate import alembic_config, upgrade
 from motcua.dossiers import reading as dossier_reading
 from motcua.dossiers.service import hash_secret
+from tests.throwaway import throwaway_database
 
 # The revision partitioning follows: a database down to it is one from before partitioning.
 BEFORE = "0018_counter_visits"
@@ -37,21 +35,8 @@ def _server() -> str:
 
 @pytest.fixture
 async def fresh() -> AsyncIterator[str]:
-    server = make_url(_server())
-    name = f"motcua_partitions_{uuid.uuid4().hex[:10]}"
-    dsn = dict(
-        host=server.host, port=server.port or 5432, user=server.username, database="postgres"
-    )
-    try:
-        admin = await asyncpg.connect(**dsn, password=server.password)
-    except OSError:
-        pytest.skip("no PostgreSQL server answers (make postgres)")
-    await admin.execute(f"CREATE DATABASE {name}")
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        await admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
-        await admin.close()
+    async with throwaway_database(_server(), "motcua_partitions") as fresh_url:
+        yield fresh_url
 
 
 async def _before_partitioning(url: str) -> None:

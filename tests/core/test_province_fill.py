@@ -5,18 +5,16 @@ its PostgreSQL server)."""
 
 import asyncio
 import os
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import asyncpg
 import pytest
 from alembic import command
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from motcua.core.migrate import alembic_config, upgrade
+from tests.throwaway import throwaway_database
 
 BEFORE = "0019_growth_archive"  # the revision the province migration follows
 
@@ -27,18 +25,8 @@ async def fresh(tmp_path: Path) -> AsyncIterator[str]:
     if not url.startswith("postgresql"):
         yield f"sqlite+aiosqlite:///{tmp_path / 'fill.db'}"
         return
-    server = make_url(url)
-    name = f"motcua_fill_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(
-        host=server.host, port=server.port or 5432, user=server.username, database="postgres",
-        password=server.password,
-    )  # fmt: skip
-    await admin.execute(f"CREATE DATABASE {name}")
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        await admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
-        await admin.close()
+    async with throwaway_database(url, "motcua_fill") as fresh_url:
+        yield fresh_url
 
 
 UNITS = (
